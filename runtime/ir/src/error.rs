@@ -1,0 +1,235 @@
+//! Gateway error types (AWS's gateway-response table) and their spec overrides.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{HeaderPair, Str};
+
+/// The kinds of error the gateway itself answers, as AWS names them, so that specs written for
+/// AWS can override the same responses and the `rest` kind can answer as AWS does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs)] // The variants are AWS's names; `default_status` and `message` say what each means.
+pub enum ErrorType {
+    AccessDenied,
+    ApiConfigurationError,
+    AuthorizerConfigurationError,
+    AuthorizerFailure,
+    BadRequestParameters,
+    BadRequestBody,
+    Default4xx,
+    Default5xx,
+    ExpiredToken,
+    IntegrationFailure,
+    IntegrationTimeout,
+    InvalidApiKey,
+    InvalidSignature,
+    MissingAuthenticationToken,
+    QuotaExceeded,
+    RequestTooLarge,
+    ResourceNotFound,
+    Throttled,
+    Unauthorized,
+    UnsupportedMediaType,
+    WafFiltered,
+    /// Our own: a known path with a method it does not serve (`http` kind only).
+    MethodNotAllowed,
+    /// Our own: request headers too large or the client too slow to send them.
+    RequestHeaderFieldsTooLarge,
+}
+
+impl ErrorType {
+    /// Every type, for docs, the JSON Schema and exhaustive tests.
+    pub const ALL: [ErrorType; 23] = [
+        ErrorType::AccessDenied,
+        ErrorType::ApiConfigurationError,
+        ErrorType::AuthorizerConfigurationError,
+        ErrorType::AuthorizerFailure,
+        ErrorType::BadRequestParameters,
+        ErrorType::BadRequestBody,
+        ErrorType::Default4xx,
+        ErrorType::Default5xx,
+        ErrorType::ExpiredToken,
+        ErrorType::IntegrationFailure,
+        ErrorType::IntegrationTimeout,
+        ErrorType::InvalidApiKey,
+        ErrorType::InvalidSignature,
+        ErrorType::MissingAuthenticationToken,
+        ErrorType::QuotaExceeded,
+        ErrorType::RequestTooLarge,
+        ErrorType::ResourceNotFound,
+        ErrorType::Throttled,
+        ErrorType::Unauthorized,
+        ErrorType::UnsupportedMediaType,
+        ErrorType::WafFiltered,
+        ErrorType::MethodNotAllowed,
+        ErrorType::RequestHeaderFieldsTooLarge,
+    ];
+
+    /// The spec spelling, e.g. `INTEGRATION_TIMEOUT`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::AccessDenied => "ACCESS_DENIED",
+            ErrorType::ApiConfigurationError => "API_CONFIGURATION_ERROR",
+            ErrorType::AuthorizerConfigurationError => "AUTHORIZER_CONFIGURATION_ERROR",
+            ErrorType::AuthorizerFailure => "AUTHORIZER_FAILURE",
+            ErrorType::BadRequestParameters => "BAD_REQUEST_PARAMETERS",
+            ErrorType::BadRequestBody => "BAD_REQUEST_BODY",
+            ErrorType::Default4xx => "DEFAULT_4XX",
+            ErrorType::Default5xx => "DEFAULT_5XX",
+            ErrorType::ExpiredToken => "EXPIRED_TOKEN",
+            ErrorType::IntegrationFailure => "INTEGRATION_FAILURE",
+            ErrorType::IntegrationTimeout => "INTEGRATION_TIMEOUT",
+            ErrorType::InvalidApiKey => "INVALID_API_KEY",
+            ErrorType::InvalidSignature => "INVALID_SIGNATURE",
+            ErrorType::MissingAuthenticationToken => "MISSING_AUTHENTICATION_TOKEN",
+            ErrorType::QuotaExceeded => "QUOTA_EXCEEDED",
+            ErrorType::RequestTooLarge => "REQUEST_TOO_LARGE",
+            ErrorType::ResourceNotFound => "RESOURCE_NOT_FOUND",
+            ErrorType::Throttled => "THROTTLED",
+            ErrorType::Unauthorized => "UNAUTHORIZED",
+            ErrorType::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorType::WafFiltered => "WAF_FILTERED",
+            ErrorType::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorType::RequestHeaderFieldsTooLarge => "REQUEST_HEADER_FIELDS_TOO_LARGE",
+        }
+    }
+
+    /// Parses the spec spelling.
+    pub fn parse(name: &str) -> Option<ErrorType> {
+        ErrorType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// Status used when the spec does not override it. Native `http` APIs answer a backend
+    /// connection failure with 502 (AWS says 504); the runtime picks per API kind.
+    pub const fn default_status(self) -> u16 {
+        match self {
+            ErrorType::AccessDenied
+            | ErrorType::ExpiredToken
+            | ErrorType::InvalidApiKey
+            | ErrorType::InvalidSignature
+            | ErrorType::MissingAuthenticationToken
+            | ErrorType::WafFiltered => 403,
+            ErrorType::ApiConfigurationError
+            | ErrorType::AuthorizerConfigurationError
+            | ErrorType::AuthorizerFailure
+            | ErrorType::Default5xx => 500,
+            ErrorType::BadRequestParameters | ErrorType::BadRequestBody | ErrorType::Default4xx => {
+                400
+            }
+            ErrorType::IntegrationFailure | ErrorType::IntegrationTimeout => 504,
+            ErrorType::QuotaExceeded | ErrorType::Throttled => 429,
+            ErrorType::RequestTooLarge => 413,
+            ErrorType::ResourceNotFound => 404,
+            ErrorType::Unauthorized => 401,
+            ErrorType::UnsupportedMediaType => 415,
+            ErrorType::MethodNotAllowed => 405,
+            ErrorType::RequestHeaderFieldsTooLarge => 431,
+        }
+    }
+
+    /// The client-safe default message (AWS's wording).
+    pub const fn message(self) -> &'static str {
+        match self {
+            ErrorType::AccessDenied => "User is not authorized to access this resource",
+            ErrorType::ApiConfigurationError | ErrorType::Default5xx => "Internal server error",
+            ErrorType::AuthorizerConfigurationError | ErrorType::AuthorizerFailure => {
+                "Authorizer error"
+            }
+            ErrorType::BadRequestParameters => "Missing required request parameters",
+            ErrorType::BadRequestBody => "Invalid request body",
+            ErrorType::Default4xx => "Bad request",
+            ErrorType::ExpiredToken => "The security token included in the request is expired",
+            ErrorType::IntegrationFailure => "Network error communicating with endpoint",
+            ErrorType::IntegrationTimeout => "Endpoint request timed out",
+            ErrorType::InvalidApiKey => "Forbidden",
+            ErrorType::InvalidSignature => {
+                "The request signature we calculated does not match the signature you provided"
+            }
+            ErrorType::MissingAuthenticationToken => "Missing Authentication Token",
+            ErrorType::QuotaExceeded => "Limit Exceeded",
+            ErrorType::RequestTooLarge => "Request Too Long",
+            ErrorType::ResourceNotFound => "Not Found",
+            ErrorType::Throttled => "Too Many Requests",
+            ErrorType::Unauthorized => "Unauthorized",
+            ErrorType::UnsupportedMediaType => "Unsupported Media Type",
+            ErrorType::WafFiltered => "Forbidden",
+            ErrorType::MethodNotAllowed => "Method Not Allowed",
+            ErrorType::RequestHeaderFieldsTooLarge => "Request Header Fields Too Large",
+        }
+    }
+
+    /// The `x-amzn-ErrorType` header value.
+    pub const fn aws_error_type(self) -> &'static str {
+        match self {
+            ErrorType::AccessDenied => "AccessDeniedException",
+            ErrorType::ApiConfigurationError => "ApiConfigurationException",
+            ErrorType::AuthorizerConfigurationError => "AuthorizerConfigurationException",
+            ErrorType::AuthorizerFailure => "AuthorizerFailureException",
+            ErrorType::BadRequestParameters
+            | ErrorType::BadRequestBody
+            | ErrorType::UnsupportedMediaType
+            | ErrorType::Default4xx
+            | ErrorType::MethodNotAllowed
+            | ErrorType::RequestHeaderFieldsTooLarge => "BadRequestException",
+            ErrorType::ExpiredToken => "ExpiredTokenException",
+            ErrorType::IntegrationFailure
+            | ErrorType::IntegrationTimeout
+            | ErrorType::Default5xx => "InternalServerErrorException",
+            ErrorType::InvalidApiKey => "ForbiddenException",
+            ErrorType::InvalidSignature => "InvalidSignatureException",
+            ErrorType::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            ErrorType::QuotaExceeded => "LimitExceededException",
+            ErrorType::RequestTooLarge => "RequestTooLargeException",
+            ErrorType::ResourceNotFound => "ResourceNotFoundException",
+            ErrorType::Throttled => "TooManyRequestsException",
+            ErrorType::Unauthorized => "UnauthorizedException",
+            ErrorType::WafFiltered => "WafFilteredException",
+        }
+    }
+
+    /// True for the 5xx family, which falls back to `DEFAULT_5XX` overrides.
+    pub const fn is_server_error(self) -> bool {
+        self.default_status() >= 500
+    }
+}
+
+/// A spec override of one gateway response (AWS's `x-amazon-apigateway-gateway-responses`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayResponse {
+    /// Which error this overrides; `DEFAULT_4XX`/`DEFAULT_5XX` apply to every member without
+    /// an override of its own.
+    pub error_type: ErrorType,
+    /// Replacement status.
+    pub status: Option<u16>,
+    /// Extra response headers.
+    pub headers: Vec<HeaderPair>,
+    /// Replacement body; `$context.error.message` and `$context.requestId` are substituted.
+    pub body: Option<Str>,
+}
+
+/// Why an IR value is inconsistent; the compiler reports these with spans before they can
+/// reach here, so the runtime sees them only for hand-built IR.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    /// Two routes with the same method and path shape.
+    #[error("routes `{first}` and `{second}` both serve {method} {shape}")]
+    DuplicateRoute {
+        /// First route id.
+        first: String,
+        /// Second route id.
+        second: String,
+        /// Method.
+        method: &'static str,
+        /// Path shape with names erased.
+        shape: String,
+    },
+    /// The deployed stage is not declared.
+    #[error("stage `{0}` is not declared")]
+    UnknownStage(String),
+    /// A base path must look like `/prod`.
+    #[error("base path `{0}` must start with `/`, not end with `/`, and contain no parameters")]
+    BadBasePath(String),
+    /// A status code outside 100..=599.
+    #[error("status {0} is not a valid HTTP status")]
+    BadStatus(u16),
+}

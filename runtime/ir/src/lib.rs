@@ -1,0 +1,26 @@
+//! The gateway IR: the one contract between the gwc compiler and its runtime.
+//!
+//! Plain data with public fields, `serde`, and [`Gateway::validate`]. Nothing here knows about
+//! OpenAPI, AWS, YAML, tokio or hyper: both spec dialects lower into these types, and both the
+//! generated crates and `gwc serve` hand them to `gwc-runtime`.
+//!
+//! Strings are [`Str`] (`Cow<'static, str>`) so that generated gateways borrow literals while
+//! `gwc serve` owns the strings it built at start-up.
+#![deny(missing_docs)]
+
+mod api;
+mod error;
+mod integration;
+mod route;
+#[cfg(feature = "tokens")]
+mod tokens;
+mod units;
+
+pub use api::{ApiKind, Gateway, Limits, Stage, StageVariable};
+pub use error::{ErrorType, GatewayResponse, ValidationError};
+pub use integration::{HeaderPair, HttpProxy, Integration, Mock};
+pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
+pub use units::{ByteSize, Millis, UnitError};
+
+/// Borrowed in generated code, owned in `gwc serve`.
+pub type Str = std::borrow::Cow<'static, str>;
