@@ -280,7 +280,8 @@ impl<'a> NodeDe<'a> {
                     self.node.kind_name()
                 ),
             )
-            .with_span(self.node.span, format!("expected {expected}")),
+            .with_span(self.node.span, format!("expected {expected}"))
+            .with_help_if(yaml11_boolean_hint(&expected, self.node)),
             Kind::Invalid {
                 code,
                 message,
@@ -329,6 +330,33 @@ impl<'a> NodeDe<'a> {
             fields,
             next: 0,
             current: None,
+        }
+    }
+}
+
+/// YAML 1.1 read `yes`/`no`/`on`/`off` as booleans; YAML 1.2 (and so gwc) reads strings.
+fn yaml11_boolean_hint(expected: &str, node: &Node) -> Option<String> {
+    let text = node.as_str()?;
+    let truthy = match text.to_ascii_lowercase().as_str() {
+        "yes" | "on" | "y" => true,
+        "no" | "off" | "n" => false,
+        _ => return None,
+    };
+    (expected == "a boolean").then(|| {
+        format!("YAML 1.2 reads `{text}` as a string; write `{truthy}`")
+    })
+}
+
+/// Adds an optional help line.
+trait WithHelpIf {
+    fn with_help_if(self, help: Option<String>) -> Self;
+}
+
+impl WithHelpIf for Diagnostic {
+    fn with_help_if(self, help: Option<String>) -> Diagnostic {
+        match help {
+            Some(h) => self.with_help(h),
+            None => self,
         }
     }
 }
