@@ -2,3 +2,4 @@
 
 mod diagnostics;
 mod support;
+mod vocab;
