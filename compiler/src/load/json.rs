@@ -20,6 +20,11 @@ pub(super) struct SyntaxError {
 }
 
 impl SyntaxError {
+    /// True when the nesting limit, not the syntax, stopped the reader.
+    pub(super) fn is_too_deep(&self) -> bool {
+        self.too_deep
+    }
+
     /// The diagnostic for this error in `file`.
     pub(super) fn into_diagnostic(self, file: FileId, text: &str, limits: &Limits) -> Diagnostic {
         let at = self.at.min(text.len());

@@ -149,7 +149,8 @@ pub fn parse_text(
                 }
                 return Some(node);
             }
-            Err(err) if is_json_ext => {
+            // Too deep is too deep in YAML as well: do not retry.
+            Err(err) if is_json_ext || err.is_too_deep() => {
                 diags.push(err.into_diagnostic(file, body, limits).shifted(bom));
                 return None;
             }
@@ -269,8 +270,9 @@ struct Loader<'a> {
     sources: &'a mut SourceMap,
     diags: &'a mut Diagnostics,
     doc: Document,
-    /// Files that could not be loaded, so each is reported once.
-    failed: HashMap<PathBuf, ()>,
+    /// Files that could not be loaded: the reason to repeat at each `$ref` naming them, or `None`
+    /// when the file itself carries the diagnostic (a syntax error).
+    failed: HashMap<PathBuf, Option<Diagnostic>>,
     sites: Vec<RefSite>,
     too_many_reported: bool,
 }
@@ -294,7 +296,14 @@ impl<'a> Loader<'a> {
         if let Some(id) = self.doc.file_id(path) {
             return Some(id);
         }
-        if self.failed.contains_key(path) {
+        if let Some(reason) = self.failed.get(path) {
+            if let (Some(reason), Some(site)) = (reason, from) {
+                let mut d = reason.clone();
+                if let Some(p) = &mut d.primary {
+                    p.span = site.span;
+                }
+                self.diags.push(d);
+            }
             return None;
         }
         if self.doc.file_count() >= self.limits.max_files {
@@ -318,9 +327,9 @@ impl<'a> Loader<'a> {
             return None;
         }
         let text = match self.read(path, from) {
-            Some(t) => t,
-            None => {
-                self.failed.insert(path.to_path_buf(), ());
+            Ok(t) => t,
+            Err(reason) => {
+                self.failed.insert(path.to_path_buf(), reason);
                 return None;
             }
         };
@@ -332,20 +341,21 @@ impl<'a> Loader<'a> {
                 Some(file)
             }
             None => {
-                self.failed.insert(path.to_path_buf(), ());
+                self.failed.insert(path.to_path_buf(), None);
                 None
             }
         }
     }
 
-    fn read(&mut self, path: &Path, from: Option<&RefSite>) -> Option<String> {
+    /// The file's text, or the diagnostic already pushed (to repeat at other references).
+    fn read(&mut self, path: &Path, from: Option<&RefSite>) -> Result<String, Option<Diagnostic>> {
         let fail = |loader: &mut Loader<'_>, code, message: String, label: &str, help: &str| {
             let mut d = Diagnostic::error(code, message).with_help(help.to_owned());
             if let Some(site) = from {
                 d = d.with_span(site.span, label.to_owned());
             }
-            loader.diags.push(d);
-            None
+            loader.diags.push(d.clone());
+            Err(Some(d))
         };
         let shown = path.display().to_string();
         match std::fs::metadata(path) {
@@ -379,7 +389,7 @@ impl<'a> Loader<'a> {
         }
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Some(text),
+                Ok(text) => Ok(text),
                 Err(e) => fail(
                     self,
                     codes::ENCODING,
