@@ -32,6 +32,19 @@ impl MockResponse {
         })
     }
 
+    /// A copy with its own allocations, for one worker thread.
+    pub(crate) fn local_copy(&self) -> MockResponse {
+        let mut headers = HeaderMap::with_capacity(self.headers.len() + 2);
+        for (name, value) in &self.headers {
+            headers.append(name.clone(), crate::proxy::deep_copy(value));
+        }
+        MockResponse {
+            status: self.status,
+            headers,
+            body: Bytes::copy_from_slice(&self.body),
+        }
+    }
+
     pub(crate) fn respond(&self) -> Response<Body> {
         let mut resp = Response::new(Body::full(self.body.clone()));
         *resp.status_mut() = self.status;

@@ -36,6 +36,28 @@ enum Piece {
     Param(usize),
 }
 
+/// One worker's copy of what a request to an upstream clones: its connection pool and the
+/// `Host` value. Copies per thread keep reference counts off shared cache lines.
+#[derive(Debug)]
+pub(crate) struct LocalUpstream {
+    pub(crate) pool: Rc<Pool>,
+    pub(crate) host: HeaderValue,
+}
+
+impl LocalUpstream {
+    pub(crate) fn new(upstream: &Upstream, max_idle: usize) -> LocalUpstream {
+        LocalUpstream {
+            pool: Rc::new(Pool::new(max_idle)),
+            host: deep_copy(&upstream.host),
+        }
+    }
+}
+
+/// A copy with its own allocation (a `Bytes` clone would share the reference count).
+pub(crate) fn deep_copy(v: &HeaderValue) -> HeaderValue {
+    HeaderValue::from_bytes(v.as_bytes()).unwrap_or_else(|_| v.clone())
+}
+
 /// A prepared proxy integration of one route.
 #[derive(Debug)]
 pub(crate) struct ProxyTarget {
@@ -248,9 +270,21 @@ pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
 }
 
 impl ProxyTarget {
-    fn path_and_query(&self, uri: &Uri, params: &Params) -> Option<PathAndQuery> {
+    /// A per-thread copy of the fixed backend path, if the template has no parameters.
+    pub(crate) fn local_fixed(&self) -> Option<PathAndQuery> {
+        self.fixed.as_ref().and_then(|pq| {
+            PathAndQuery::from_maybe_shared(Bytes::copy_from_slice(pq.as_str().as_bytes())).ok()
+        })
+    }
+
+    fn path_and_query(
+        &self,
+        fixed: Option<&PathAndQuery>,
+        uri: &Uri,
+        params: &Params,
+    ) -> Option<PathAndQuery> {
         let query = uri.query();
-        if let (Some(fixed), None) = (&self.fixed, query) {
+        if let (Some(fixed), None) = (fixed, query) {
             return Some(fixed.clone());
         }
         let path = uri.path();
@@ -272,11 +306,13 @@ impl ProxyTarget {
     pub(crate) async fn call(
         &self,
         upstream: &Upstream,
-        pool: &Rc<Pool>,
+        local: &LocalUpstream,
+        fixed: Option<&PathAndQuery>,
         client: &ClientInfo,
         req: Request<Incoming>,
         params: &Params,
     ) -> Result<Response<Body>, Box<GatewayError>> {
+        let pool = &local.pool;
         let (mut parts, body) = req.into_parts();
         if http_body::Body::size_hint(&body).lower() > self.max_body {
             return Err(GatewayError::new(
@@ -284,9 +320,11 @@ impl ProxyTarget {
                 "Content-Length over the payload limit",
             ));
         }
-        let pq = self.path_and_query(&parts.uri, params).ok_or_else(|| {
-            GatewayError::new(ErrorType::Default4xx, "backend path could not be built")
-        })?;
+        let pq = self
+            .path_and_query(fixed, &parts.uri, params)
+            .ok_or_else(|| {
+                GatewayError::new(ErrorType::Default4xx, "backend path could not be built")
+            })?;
         parts.uri = Uri::from(pq);
         parts.version = Version::HTTP_11;
         let headers = &mut parts.headers;
@@ -296,7 +334,7 @@ impl ProxyTarget {
             headers.insert(X_FORWARDED_HOST.clone(), host);
         }
         headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static("http"));
-        headers.insert(header::HOST, upstream.host.clone());
+        headers.insert(header::HOST, local.host.clone());
         let req = Request::from_parts(parts, LimitedBody::new(body, self.max_body));
 
         let sent = tokio::time::timeout(self.timeout, send(upstream, pool, req)).await;

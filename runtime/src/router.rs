@@ -276,6 +276,10 @@ impl Router {
 
     /// Matches a request path (the URI's path, without the query).
     pub(crate) fn lookup(&self, method: &http::Method, path: &str) -> Lookup<'_> {
+        // Authority-form (`CONNECT host:443`) and asterisk-form (`OPTIONS *`) name no route.
+        if !path.starts_with('/') {
+            return Lookup::NotFound;
+        }
         let start = match &self.base {
             None => 0,
             Some(base) => match path.strip_prefix(&**base) {

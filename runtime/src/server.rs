@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use http::uri::PathAndQuery;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -36,8 +37,8 @@ use crate::body::Body;
 use crate::error::GatewayError;
 use crate::gateway::{Action, Gateway};
 use crate::ir::{ApiKind, ErrorType};
-use crate::pool::Pool;
-use crate::proxy::ClientInfo;
+use crate::mock::MockResponse;
+use crate::proxy::{ClientInfo, LocalUpstream};
 use crate::request_id::{self, AMZN_REQUEST_ID, X_REQUEST_ID};
 use crate::router::Lookup;
 
@@ -191,18 +192,39 @@ fn bind(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::TcpList
     Ok(socket.into())
 }
 
-/// One worker's view of one gateway generation, with its upstream pools.
+/// One worker's view of one gateway generation: its upstream pools and per-thread copies of
+/// what requests clone (so that no reference count is shared between cores).
 struct Generation {
     gateway: Arc<Gateway>,
-    pools: Vec<Rc<Pool>>,
+    upstreams: Vec<LocalUpstream>,
+    routes: Vec<LocalRoute>,
+}
+
+enum LocalRoute {
+    Proxy(Option<PathAndQuery>),
+    Mock(MockResponse),
 }
 
 impl Generation {
     fn new(gateway: Arc<Gateway>) -> Generation {
-        let pools = (0..gateway.upstreams.len())
-            .map(|_| Rc::new(Pool::new(MAX_IDLE_PER_UPSTREAM)))
+        let upstreams = gateway
+            .upstreams
+            .iter()
+            .map(|u| LocalUpstream::new(u, MAX_IDLE_PER_UPSTREAM))
             .collect();
-        Generation { gateway, pools }
+        let routes = gateway
+            .routes
+            .iter()
+            .map(|r| match &r.action {
+                Action::Proxy(t) => LocalRoute::Proxy(t.local_fixed()),
+                Action::Mock(m) => LocalRoute::Mock(m.local_copy()),
+            })
+            .collect();
+        Generation {
+            gateway,
+            upstreams,
+            routes,
+        }
     }
 }
 
@@ -424,15 +446,17 @@ async fn handle(
                             "Content-Length over the payload limit",
                         ))
                     } else {
-                        match &route.action {
-                            Action::Mock(m) => Ok(m.respond()),
-                            Action::Proxy(target) => {
+                        match (&route.action, generation.routes.get(id as usize)) {
+                            (_, Some(LocalRoute::Mock(m))) => Ok(m.respond()),
+                            (Action::Proxy(target), Some(LocalRoute::Proxy(fixed))) => {
                                 match (
                                     gw.upstreams.get(target.upstream),
-                                    generation.pools.get(target.upstream),
+                                    generation.upstreams.get(target.upstream),
                                 ) {
-                                    (Some(up), Some(pool)) => {
-                                        target.call(up, pool, &client, req, &params).await
+                                    (Some(up), Some(local)) => {
+                                        target
+                                            .call(up, local, fixed.as_ref(), &client, req, &params)
+                                            .await
                                     }
                                     _ => Err(GatewayError::new(
                                         ErrorType::Default5xx,
@@ -440,6 +464,10 @@ async fn handle(
                                     )),
                                 }
                             }
+                            _ => Err(GatewayError::new(
+                                ErrorType::Default5xx,
+                                "per-thread route table out of step",
+                            )),
                         }
                     }
                 }

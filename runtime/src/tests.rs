@@ -77,8 +77,67 @@ impl Backend {
     }
 }
 
-async fn backend_handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+/// A streamed body of `remaining` bytes in 64 KiB chunks, never held whole.
+struct Repeat {
+    remaining: u64,
+    chunk: Bytes,
+}
+
+impl Repeat {
+    fn new(len: u64) -> Repeat {
+        Repeat {
+            remaining: len,
+            chunk: Bytes::from(vec![b'z'; 64 * 1024]),
+        }
+    }
+}
+
+impl http_body::Body for Repeat {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        if self.remaining == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let n = self.remaining.min(self.chunk.len() as u64);
+        self.remaining -= n;
+        let data = self.chunk.slice(..n as usize);
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(data))))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
+}
+
+type BackendBody = http_body_util::Either<Full<Bytes>, Repeat>;
+
+async fn backend_handle(req: Request<Incoming>) -> Result<Response<BackendBody>, Infallible> {
     let query = req.uri().query().unwrap_or("").to_owned();
+    if req.uri().path() == "/source" {
+        let len: u64 = query
+            .strip_prefix("bytes=")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        return Ok(Response::new(http_body_util::Either::Right(Repeat::new(
+            len,
+        ))));
+    }
+    if req.uri().path() == "/sink" {
+        let mut body = req.into_body();
+        let mut received = 0u64;
+        while let Some(Ok(frame)) = body.frame().await {
+            received += frame.data_ref().map_or(0, |d| d.len() as u64);
+        }
+        let text = format!("{{\"received\":{received}}}");
+        return Ok(Response::new(http_body_util::Either::Left(Full::new(
+            Bytes::from(text),
+        ))));
+    }
     if let Some(ms) = query.strip_prefix("sleep=") {
         let ms: u64 = ms.parse().unwrap_or(0);
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -105,7 +164,9 @@ async fn backend_handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>,
         "body_len": body.len(),
         "body": String::from_utf8_lossy(&body[..body.len().min(64)]),
     });
-    let mut resp = Response::new(Full::new(Bytes::from(json.to_string())));
+    let mut resp = Response::new(http_body_util::Either::Left(Full::new(Bytes::from(
+        json.to_string(),
+    ))));
     resp.headers_mut()
         .insert("content-type", "application/json".parse().unwrap());
     resp.headers_mut()
@@ -566,6 +627,73 @@ async fn header_limit_and_admin() {
         (200, &b"{\"status\":\"ok\"}"[..])
     );
     assert_eq!(get_once(admin, "/other").await.0, 404);
+}
+
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+#[tokio::test]
+async fn large_bodies_stream_both_ways() {
+    const LEN: u64 = 256 << 20;
+    let backend = Backend::start();
+    let mut ir = petstore(ApiKind::Http);
+    ir.limits.max_body = ByteSize(1 << 30);
+    ir.routes.push(proxy_route(
+        Method::Post,
+        "/sink",
+        "${stageVariables.backend}/sink",
+        None,
+    ));
+    ir.routes.push(proxy_route(
+        Method::Get,
+        "/source",
+        "${stageVariables.backend}/source",
+        None,
+    ));
+    let server = start(&ir, &args_for(&backend.url()));
+    let before = rss_bytes();
+
+    let stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let req = Request::builder()
+        .method("POST")
+        .uri("/sink")
+        .header("host", "g")
+        .body(Repeat::new(LEN))
+        .unwrap();
+    let resp = sender.send_request(req).await.unwrap();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(json(&body)["received"], LEN);
+
+    let resp = get_once_streaming(server.local_addr(), &format!("/source?bytes={LEN}")).await;
+    assert_eq!(resp, LEN);
+    let growth = rss_bytes().saturating_sub(before);
+    assert!(growth < 64 << 20, "RSS grew by {} MiB", growth >> 20);
+}
+
+async fn get_once_streaming(addr: SocketAddr, path: &str) -> u64 {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let resp = sender.send_request(request("GET", path, "")).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut body = resp.into_body();
+    let mut n = 0u64;
+    while let Some(frame) = body.frame().await {
+        n += frame.unwrap().data_ref().map_or(0, |d| d.len() as u64);
+    }
+    n
 }
 
 #[tokio::test]

@@ -168,6 +168,8 @@ fn percent_encoding_and_normalisation() {
         GET /files/a.b..c
         GET /files/...
         GET /files/a\\..\\b
+        OPTIONS *
+        CONNECT example.com:443
         ",
         &expect![[r#"
             GET /p%65ts                      => GET /pets []
@@ -187,6 +189,8 @@ fn percent_encoding_and_normalisation() {
             GET /files/a.b..c                => ANY /files/{proxy+} [a.b..c=a.b..c]
             GET /files/...                   => ANY /files/{proxy+} [...=...]
             GET /files/a\..\b                => 400
+            OPTIONS *                        => 404
+            CONNECT example.com:443          => 404
         "#]],
     );
 }
