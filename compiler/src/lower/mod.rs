@@ -314,6 +314,7 @@ fn lower_operation(
         integration: op.method_span,
         uri: None,
         declared_path_params,
+        describe_only: false,
     };
     let integration = match &exts.integration {
         Some(spanned) => {
@@ -396,6 +397,7 @@ fn default_integration(
                 Purpose::Serve => None,
                 // Described, not served: the route table shows where it would go.
                 Purpose::Check => {
+                    site.describe_only = true;
                     let base = server.map_or("", |s| s.url.trim_end_matches('/'));
                     Some(Integration::HttpProxy(HttpProxy {
                         uri: Str::Owned(format!("{base}{}", op.path)),
