@@ -53,6 +53,8 @@ pub mod codes {
     /// A `$ref` that is not a relative file path and/or `#/json/pointer` (URLs, plain-name
     /// fragments).
     pub const UNSUPPORTED_REF: &str = "gwc::load::unsupported_ref";
+    /// A multi-line quoted string indented less than YAML 1.2 allows, read leniently (warning).
+    pub const LENIENT_INDENTATION: &str = "gwc::load::lenient_indentation";
     /// A chain of `$ref`s that comes back to itself.
     pub const REF_CYCLE: &str = "gwc::load::ref_cycle";
 }
@@ -272,7 +274,7 @@ struct Loader<'a> {
     doc: Document,
     /// Files that could not be loaded: the reason to repeat at each `$ref` naming them, or `None`
     /// when the file itself carries the diagnostic (a syntax error).
-    failed: HashMap<PathBuf, Option<Diagnostic>>,
+    failed: HashMap<PathBuf, Option<Box<Diagnostic>>>,
     sites: Vec<RefSite>,
     too_many_reported: bool,
 }
@@ -298,7 +300,7 @@ impl<'a> Loader<'a> {
         }
         if let Some(reason) = self.failed.get(path) {
             if let (Some(reason), Some(site)) = (reason, from) {
-                let mut d = reason.clone();
+                let mut d = (**reason).clone();
                 if let Some(p) = &mut d.primary {
                     p.span = site.span;
                 }
@@ -348,14 +350,18 @@ impl<'a> Loader<'a> {
     }
 
     /// The file's text, or the diagnostic already pushed (to repeat at other references).
-    fn read(&mut self, path: &Path, from: Option<&RefSite>) -> Result<String, Option<Diagnostic>> {
+    fn read(
+        &mut self,
+        path: &Path,
+        from: Option<&RefSite>,
+    ) -> Result<String, Option<Box<Diagnostic>>> {
         let fail = |loader: &mut Loader<'_>, code, message: String, label: &str, help: &str| {
             let mut d = Diagnostic::error(code, message).with_help(help.to_owned());
             if let Some(site) = from {
                 d = d.with_span(site.span, label.to_owned());
             }
             loader.diags.push(d.clone());
-            Err(Some(d))
+            Err(Some(Box::new(d)))
         };
         let shown = path.display().to_string();
         match std::fs::metadata(path) {

@@ -1,0 +1,4 @@
+//! The compiler's integration tests: one test binary, one module per suite.
+
+mod loader_fuzz;
+mod real_apis;
