@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use expect_test::{Expect, expect};
-use gwc_ir::Method;
 
 use super::*;
 use crate::load::load_str;
