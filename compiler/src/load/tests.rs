@@ -427,15 +427,23 @@ fn ref_chain_cycles_are_errors_but_recursive_schemas_are_not() {
 }
 
 #[test]
-fn refs_inside_examples_are_data() {
-    let (_, diags, sources, dir) = load_tree(
-        &[(
-            "root.yaml",
-            "schema:\n  example: {$ref: 'not-a-file.yaml'}\n  properties:\n    example: {$ref: '#/schema'}\n",
-        )],
+fn refs_inside_examples_are_followed_quietly() {
+    let (doc, diags, sources, dir) = load_tree(
+        &[
+            (
+                "root.yaml",
+                "schema:\n  example: {$ref: 'not-a-file.yaml'}\n  default: {$ref: '#/nowhere'}\n  properties:\n    example: {$ref: '#/schema'}\nmedia:\n  example: {$ref: 'examples.yaml#/one'}\n",
+            ),
+            ("examples.yaml", "one: {id: 1}\n"),
+        ],
         "root.yaml",
     );
     assert_eq!(tree_summary(&diags, &sources, &dir), "");
+    let doc = doc.unwrap();
+    assert_eq!(doc.file_count(), 2, "an example's existing file is loaded");
+    let example = doc.root().pointer("/media/example").unwrap();
+    let target = doc.resolve(doc.root_file(), example).unwrap();
+    assert_eq!(target.node.to_json(), serde_json::json!({"id": 1}));
 }
 
 #[test]

@@ -719,3 +719,36 @@ fn external_schema_refs_are_inlined_and_recursion_is_cut() {
     expect![[r##"{"properties":{"name":{"type":["string","null"]},"next":{"$comment":"recursive reference `node.yml` not inlined"}},"type":"object"}"##]]
         .assert_eq(&api.operations[0].request_body.as_ref().unwrap().content[0].schema.as_ref().unwrap().json().to_string());
 }
+
+#[test]
+fn a_properties_map_behind_a_ref_is_followed() {
+    check_body_schema(
+        r#"openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties: {$ref: '#/components/x-props'}
+components:
+  x-props:
+    ids: {type: array, items: {type: integer}}
+"#,
+        &expect![[r#"
+            {
+              "properties": {
+                "ids": {
+                  "items": {
+                    "type": "integer"
+                  },
+                  "type": "array"
+                }
+              },
+              "type": "object"
+            }"#]],
+    );
+}
