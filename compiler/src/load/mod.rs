@@ -53,6 +53,8 @@ pub mod codes {
     /// A `$ref` that is not a relative file path and/or `#/json/pointer` (URLs, plain-name
     /// fragments).
     pub const UNSUPPORTED_REF: &str = "gwc::load::unsupported_ref";
+    /// A multi-line quoted string indented less than YAML 1.2 allows, read leniently (warning).
+    pub const LENIENT_INDENTATION: &str = "gwc::load::lenient_indentation";
     /// A chain of `$ref`s that comes back to itself.
     pub const REF_CYCLE: &str = "gwc::load::ref_cycle";
 }
@@ -232,10 +234,14 @@ struct RefSite {
     span: Span,
     /// The reference text.
     text: String,
+    /// Found inside a data value (`example`, `default`, …), where OpenAPI says `$ref` is plain
+    /// data. Such references are followed when their file exists (tools such as Redoc resolve
+    /// them, and DigitalOcean's spec relies on it) but are never reported as broken.
+    data: bool,
 }
 
 /// Keys whose values are data (examples, defaults) rather than OpenAPI objects: a `$ref` inside
-/// them is literal text, not a reference.
+/// them is not an OpenAPI reference (see [`RefSite::data`]).
 const DATA_KEYS: &[&str] = &[
     "example",
     "default",
@@ -272,7 +278,7 @@ struct Loader<'a> {
     doc: Document,
     /// Files that could not be loaded: the reason to repeat at each `$ref` naming them, or `None`
     /// when the file itself carries the diagnostic (a syntax error).
-    failed: HashMap<PathBuf, Option<Diagnostic>>,
+    failed: HashMap<PathBuf, Option<Box<Diagnostic>>>,
     sites: Vec<RefSite>,
     too_many_reported: bool,
 }
@@ -298,7 +304,7 @@ impl<'a> Loader<'a> {
         }
         if let Some(reason) = self.failed.get(path) {
             if let (Some(reason), Some(site)) = (reason, from) {
-                let mut d = reason.clone();
+                let mut d = (**reason).clone();
                 if let Some(p) = &mut d.primary {
                     p.span = site.span;
                 }
@@ -348,14 +354,18 @@ impl<'a> Loader<'a> {
     }
 
     /// The file's text, or the diagnostic already pushed (to repeat at other references).
-    fn read(&mut self, path: &Path, from: Option<&RefSite>) -> Result<String, Option<Diagnostic>> {
+    fn read(
+        &mut self,
+        path: &Path,
+        from: Option<&RefSite>,
+    ) -> Result<String, Option<Box<Diagnostic>>> {
         let fail = |loader: &mut Loader<'_>, code, message: String, label: &str, help: &str| {
             let mut d = Diagnostic::error(code, message).with_help(help.to_owned());
             if let Some(site) = from {
                 d = d.with_span(site.span, label.to_owned());
             }
             loader.diags.push(d.clone());
-            Err(Some(d))
+            Err(Some(Box::new(d)))
         };
         let shown = path.display().to_string();
         match std::fs::metadata(path) {
@@ -424,7 +434,7 @@ impl<'a> Loader<'a> {
 
     /// Records a parsed file and queues its references.
     fn adopt(&mut self, path: PathBuf, file: FileId, tree: Node) {
-        collect_refs(file, &tree, false, &mut self.sites);
+        collect_refs(file, &tree, false, false, &mut self.sites);
         self.doc.insert(path, file, tree);
     }
 
@@ -440,9 +450,12 @@ impl<'a> Loader<'a> {
                     let base = self.doc.path(site.file).and_then(Path::parent);
                     let target =
                         normalize(&base.map_or_else(|| PathBuf::from(&*rel), |b| b.join(&*rel)));
-                    self.load_file(&target, Some(&site));
+                    if !site.data || target.is_file() {
+                        self.load_file(&target, Some(&site));
+                    }
                 }
                 Ok((None, _)) => {}
+                Err(_) if site.data => {}
                 Err(err) => self.diags.push(
                     Diagnostic::error(codes::UNSUPPORTED_REF, err.to_string())
                         .with_span(site.span, "this reference")
@@ -466,7 +479,7 @@ impl<'a> Loader<'a> {
             ..
         } = self;
         doc.set_root(root);
-        for site in &sites {
+        for site in sites.iter().filter(|s| !s.data) {
             match doc.lookup(site.file, &site.text) {
                 Ok(_) => {}
                 Err(RefError::BadPointer { pointer, file }) => {
@@ -487,7 +500,7 @@ impl<'a> Loader<'a> {
                 Err(_) => {}
             }
         }
-        for site in &sites {
+        for site in sites.iter().filter(|s| !s.data) {
             if let Some(cycle) = doc.cycle_from(site.file, site.span, &site.text) {
                 // Report each cycle once: from its first member in source order.
                 if cycle.iter().min() == Some(&site.span) {
@@ -516,31 +529,33 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// Finds every `$ref: "<string>"` in a tree, skipping data subtrees (examples, defaults).
-fn collect_refs(file: FileId, node: &Node, names: bool, out: &mut Vec<RefSite>) {
+/// Finds every `$ref: "<string>"` in a tree; `names` is true for a mapping whose keys are names
+/// (`properties`, `responses`, …), `data` inside example and default values.
+fn collect_refs(file: FileId, node: &Node, names: bool, data: bool, out: &mut Vec<RefSite>) {
     match &node.value {
         Value::Seq(items) => {
             for item in items {
-                collect_refs(file, item, false, out);
+                collect_refs(file, item, false, data, out);
             }
         }
         Value::Map(entries) => {
             for e in entries {
-                if !names && e.key == "$ref" {
+                // In a mapping of names (`properties`), a *string* under `$ref` is still a
+                // reference (names map to objects): DigitalOcean writes `properties: {$ref: …}`.
+                if e.key == "$ref" && (!names || e.value.as_str().is_some()) {
                     if let Some(text) = e.value.as_str() {
                         out.push(RefSite {
                             file,
                             span: e.value.span,
                             text: text.to_owned(),
+                            data,
                         });
                     }
                     continue;
                 }
-                if !names && DATA_KEYS.contains(&e.key.as_str()) {
-                    continue;
-                }
-                let child_names = !names && NAME_MAPS.contains(&e.key.as_str());
-                collect_refs(file, &e.value, child_names, out);
+                let child_data = data || (!names && DATA_KEYS.contains(&e.key.as_str()));
+                let child_names = !names && !child_data && NAME_MAPS.contains(&e.key.as_str());
+                collect_refs(file, &e.value, child_names, child_data, out);
             }
         }
         _ => {}

@@ -46,7 +46,7 @@ fn summary(diags: &Diagnostics, sources: &SourceMap) -> String {
         .collect()
 }
 
-fn check_diags(name: &str, text: &str, expect: Expect) {
+fn check_diags(name: &str, text: &str, expect: &Expect) {
     let (_, diags, sources) = parse(name, text);
     expect.assert_eq(&summary(&diags, &sources));
 }
@@ -155,14 +155,14 @@ fn duplicate_keys_are_errors_with_both_locations() {
     check_diags(
         "a.yaml",
         "paths:\n  /a: {}\n  /b: {}\n  /a: {x: 1}\n",
-        expect![[r#"
+        &expect![[r#"
             Error gwc::load::duplicate_key at a.yaml:4:3 (+a.yaml:2:3): duplicate key `/a`
         "#]],
     );
     check_diags(
         "a.json",
         r#"{"a": 1, "b": {"c": 1, "c": 2}, "a": 3}"#,
-        expect![[r#"
+        &expect![[r#"
             Error gwc::load::duplicate_key at a.json:1:24 (+a.json:1:16): duplicate key `c`
             Error gwc::load::duplicate_key at a.json:1:33 (+a.json:1:2): duplicate key `a`
         "#]],
@@ -182,7 +182,7 @@ fn many_keys_use_the_hashed_duplicate_check() {
     check_diags(
         "a.yaml",
         &text,
-        expect![[r#"
+        &expect![[r#"
             Error gwc::load::duplicate_key at a.yaml:41:1 (+a.yaml:8:1): duplicate key `k7`
         "#]],
     );
@@ -250,35 +250,35 @@ fn syntax_errors_point_at_the_spot() {
     check_diags(
         "a.yaml",
         "a: [1, 2\nb: 3\n",
-        expect![[r#"
+        &expect![[r#"
             Error gwc::load::syntax at a.yaml:2:2: YAML syntax error: illegal placement of ':' indicator
         "#]],
     );
     check_diags(
         "a.json",
         "{\"a\": 1,}",
-        expect![[r#"
+        &expect![[r#"
             Error gwc::load::syntax at a.json:1:9: JSON syntax error: expected a string key
         "#]],
     );
     check_diags(
         "a.json",
         "{\"é\": \"x",
-        expect![[r#"
+        &expect![[r#"
             Error gwc::load::syntax at a.json:1:8: JSON syntax error: unterminated string
         "#]],
     );
     check_diags(
         "a.yaml",
         "a: 1\n---\nb: 2\n",
-        expect![[r#"
+        &expect![[r#"
             Error gwc::load::multiple_documents at a.yaml:2:1: a spec file holds one YAML document, this one has several
         "#]],
     );
     check_diags(
         "a.yaml",
         "? [a, b]\n: 1\n",
-        expect![[r#"
+        &expect![[r#"
             Error gwc::load::complex_key at a.yaml:1:3: a mapping key must be a scalar, this one is a sequence
         "#]],
     );
@@ -427,15 +427,23 @@ fn ref_chain_cycles_are_errors_but_recursive_schemas_are_not() {
 }
 
 #[test]
-fn refs_inside_examples_are_data() {
-    let (_, diags, sources, dir) = load_tree(
-        &[(
-            "root.yaml",
-            "schema:\n  example: {$ref: 'not-a-file.yaml'}\n  properties:\n    example: {$ref: '#/schema'}\n",
-        )],
+fn refs_inside_examples_are_followed_quietly() {
+    let (doc, diags, sources, dir) = load_tree(
+        &[
+            (
+                "root.yaml",
+                "schema:\n  example: {$ref: 'not-a-file.yaml'}\n  default: {$ref: '#/nowhere'}\n  properties:\n    example: {$ref: '#/schema'}\nmedia:\n  example: {$ref: 'examples.yaml#/one'}\n",
+            ),
+            ("examples.yaml", "one: {id: 1}\n"),
+        ],
         "root.yaml",
     );
     assert_eq!(tree_summary(&diags, &sources, &dir), "");
+    let doc = doc.unwrap();
+    assert_eq!(doc.file_count(), 2, "an example's existing file is loaded");
+    let example = doc.root().pointer("/media/example").unwrap();
+    let target = doc.resolve(doc.root_file(), example).unwrap();
+    assert_eq!(target.node.to_json(), serde_json::json!({"id": 1}));
 }
 
 #[test]
@@ -549,4 +557,27 @@ fn split_reference_decodes_path_and_pointer() {
         split_reference("%ff.yaml"),
         Err(RefError::Malformed(_))
     ));
+}
+
+#[test]
+fn under_indented_quoted_strings_are_read_leniently_with_a_warning() {
+    // Continuation lines at the key's own indentation: invalid YAML 1.2, accepted by YAML 1.1
+    // parsers and found in real AWS SAM templates.
+    let text =
+        "a:\n  b:\n    c: { \"x\": \"1 \\\n    2 \\\n      3\"}\n    d: 'é\n    f'\n    e: end\n";
+    let (node, diags, sources) = parse("a.yaml", text);
+    let node = node.unwrap();
+    assert_eq!(
+        node.to_json(),
+        serde_json::json!({"a": {"b": {"c": {"x": "1 2 3"}, "d": "é f", "e": "end"}}})
+    );
+    // Spans still point into the original text.
+    let e = node.pointer("/a/b/e").unwrap();
+    assert_eq!(sources.snippet(e.span), "end");
+    assert_eq!(sources.location(e.span), "a.yaml:8:8");
+    expect![[r#"
+        Warning gwc::load::lenient_indentation at a.yaml:3:15: continuation lines of this quoted string are indented less than YAML 1.2 requires
+        Warning gwc::load::lenient_indentation at a.yaml:6:8: continuation lines of this quoted string are indented less than YAML 1.2 requires
+    "#]]
+    .assert_eq(&summary(&diags, &sources));
 }

@@ -92,15 +92,174 @@ struct Anchored {
 /// Returns `None` when the text is not YAML at all (syntax error) or a resource limit was hit;
 /// duplicate keys are reported but the tree is still returned (the first value is kept), so that
 /// later stages can report more.
+///
+/// One leniency: a multi-line quoted string whose continuation lines are indented less than YAML
+/// 1.2 requires (common in AWS SAM templates, which YAML 1.1 parsers accept) is re-read with
+/// those lines padded, which does not change its value (leading blanks of continuation lines
+/// are folded away), and gets a warning. Spans still point into the original text.
 pub(super) fn parse(
     file: FileId,
     text: &str,
     limits: &Limits,
     diags: &mut Diagnostics,
 ) -> Option<Node> {
+    // Padding inserted so far: (offset in `text`, spaces), sorted by offset.
+    let mut pads: Vec<(usize, usize)> = Vec::new();
+    let mut padded_scalars: Vec<usize> = Vec::new();
+    for _ in 0..MAX_PADDED_SCALARS {
+        let patched = apply_pads(text, &pads);
+        let back = |b: usize| original_offset(&pads, b);
+        let mut local = Diagnostics::new();
+        match build(file, text, &patched, &back, limits, &mut local) {
+            Built::Node(node) => {
+                for &at in &padded_scalars {
+                    diags.push(
+                        Diagnostic::warning(
+                            codes::LENIENT_INDENTATION,
+                            "continuation lines of this quoted string are indented less than YAML 1.2 requires",
+                        )
+                        .with_span(Span::new(file, at, at + 1), "the string starts here")
+                        .with_help("indent every line of a multi-line string further than its key; gwc read it as YAML 1.1 parsers do"),
+                    );
+                }
+                diags.extend(local.into_vec());
+                return Some(node);
+            }
+            Built::QuotedIndent(at) => {
+                let new = pads_for_quoted(&patched, at);
+                if new.is_empty() {
+                    diags.extend(local.into_vec());
+                    let at = original_offset(&pads, at);
+                    diags.push(
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            format!("YAML syntax error: {QUOTED_INDENT}"),
+                        )
+                        .with_span(Span::new(file, at, at + 1), "this string")
+                        .with_help("indent every line of a multi-line string further than its key"),
+                    );
+                    return None;
+                }
+                padded_scalars.push(original_offset(&pads, at));
+                let new: Vec<_> = new
+                    .into_iter()
+                    .map(|(offset, n)| (original_offset(&pads, offset), n))
+                    .collect();
+                pads.extend(new);
+                pads.sort_unstable();
+            }
+            Built::Failed => {
+                diags.extend(local.into_vec());
+                return None;
+            }
+        }
+    }
+    diags.push(
+        Diagnostic::error(codes::SYNTAX, "too many badly indented multi-line strings")
+            .with_span(Span::new(file, 0, 0), "in this file")
+            .with_help("indent every line of a multi-line string further than its key"),
+    );
+    None
+}
+
+/// How many under-indented quoted strings one file may have before gwc stops re-reading it.
+const MAX_PADDED_SCALARS: usize = 64;
+
+const QUOTED_INDENT: &str = "invalid indentation in quoted scalar";
+
+enum Built {
+    Node(Node),
+    /// saphyr's "invalid indentation in quoted scalar" for the string starting at this offset
+    /// (reported into the local sink, which the caller drops when it retries).
+    QuotedIndent(usize),
+    Failed,
+}
+
+/// `text` with `pads` spaces inserted.
+fn apply_pads<'t>(text: &'t str, pads: &[(usize, usize)]) -> std::borrow::Cow<'t, str> {
+    if pads.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + pads.iter().map(|p| p.1).sum::<usize>());
+    let mut last = 0;
+    for &(at, n) in pads {
+        out.push_str(&text[last..at]);
+        out.extend(std::iter::repeat_n(' ', n));
+        last = at;
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Maps an offset in the padded text back to the original text.
+fn original_offset(pads: &[(usize, usize)], padded: usize) -> usize {
+    let mut shift = 0;
+    for &(at, n) in pads {
+        if padded < at + shift {
+            break;
+        }
+        if padded < at + shift + n {
+            return at;
+        }
+        shift += n;
+    }
+    padded - shift
+}
+
+/// Padding for the continuation lines of the quoted string starting at byte `quote` of `text`:
+/// each line indented less than the opening line plus two gets the difference.
+fn pads_for_quoted(text: &str, quote: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let Some(&q) = bytes.get(quote) else {
+        return Vec::new();
+    };
+    if q != b'"' && q != b'\'' {
+        return Vec::new();
+    }
+    let line_start = text[..quote].rfind('\n').map_or(0, |i| i + 1);
+    let want = bytes[line_start..]
+        .iter()
+        .take_while(|&&b| b == b' ')
+        .count()
+        + 2;
+    let mut pads = Vec::new();
+    let mut i = quote + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            // An escape skips the next character, except an escaped line break, which is still
+            // a line break.
+            b'\\' if q == b'"' && bytes.get(i + 1) != Some(&b'\n') => i += 1,
+            b'\'' if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
+            b if b == q => break,
+            b'\n' => {
+                let have = bytes[i + 1..].iter().take_while(|&&b| b == b' ').count();
+                let rest = bytes.get(i + 1 + have);
+                if have < want && !matches!(rest, Some(b'\n' | b'\r') | None) {
+                    pads.push((i + 1, want - have));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    pads
+}
+
+fn build(
+    file: FileId,
+    original: &str,
+    text: &str,
+    back: &dyn Fn(usize) -> usize,
+    limits: &Limits,
+    diags: &mut Diagnostics,
+) -> Built {
     let map = CharToByte::new(text);
     let span = |s: saphyr_parser::Span| {
-        Span::new(file, map.byte(s.start.index()), map.byte(s.end.index()))
+        Span::new(
+            file,
+            back(map.byte(s.start.index())),
+            back(map.byte(s.end.index())),
+        )
     };
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
@@ -113,8 +272,12 @@ pub(super) fn parse(
         let (event, ev_span) = match event {
             Ok(e) => e,
             Err(err) => {
-                diags.push(syntax_error(file, &map, &err));
-                return None;
+                if err.info() == QUOTED_INDENT {
+                    return Built::QuotedIndent(map.byte(err.marker().index()));
+                }
+                let at = back(map.byte(err.marker().index()));
+                diags.push(syntax_error(file, original, at, &err));
+                return Built::Failed;
             }
         };
         let here = span(ev_span);
@@ -133,14 +296,14 @@ pub(super) fn parse(
                             "remove the `---` separator and everything after it, or split the file",
                         ),
                     );
-                    return None;
+                    return Built::Failed;
                 }
                 continue;
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
                     diags.push(depth_error(here, limits));
-                    return None;
+                    return Built::Failed;
                 }
                 let start = here.start as usize;
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
@@ -233,7 +396,7 @@ pub(super) fn parse(
                                 "define the anchor (`&name`) before its first use (`*name`)",
                             ),
                     );
-                    return None;
+                    return Built::Failed;
                 };
                 expanded = expanded.saturating_add(anchored.size);
                 if expanded > limits.max_alias_nodes {
@@ -251,11 +414,11 @@ pub(super) fn parse(
                              parts out or use `$ref`s instead of nested aliases",
                         ),
                     );
-                    return None;
+                    return Built::Failed;
                 }
                 if stack.len() + anchored.depth > limits.max_depth {
                     diags.push(depth_error(here, limits));
-                    return None;
+                    return Built::Failed;
                 }
                 if let Some(Frame::Map {
                     key: key @ None, ..
@@ -288,13 +451,13 @@ pub(super) fn parse(
                         .with_span(node.span, "collection used as a key")
                         .with_help("OpenAPI keys are strings: write the key as a plain or quoted scalar"),
                     );
-                        return None;
+                        return Built::Failed;
                     }
                 }
             }
         }
     }
-    Some(root.unwrap_or(Node {
+    Built::Node(root.unwrap_or(Node {
         value: Value::Null,
         span: Span::new(file, 0, 0),
     }))
@@ -323,12 +486,12 @@ fn depth_error(span: Span, limits: &Limits) -> Diagnostic {
     .with_help("no real OpenAPI document nests this deep; flatten it with `$ref`s")
 }
 
-fn syntax_error(file: FileId, map: &CharToByte<'_>, err: &ScanError) -> Diagnostic {
-    let at = map.byte(err.marker().index());
-    let end = (at + 1).min(map.text.len()).max(at);
-    // Widen to a whole character so the caret lands on it.
-    let end = (end..=map.text.len())
-        .find(|&e| map.text.is_char_boundary(e))
+/// A syntax error at byte `at` of the original `text`.
+fn syntax_error(file: FileId, text: &str, at: usize, err: &ScanError) -> Diagnostic {
+    let at = at.min(text.len());
+    // Cover one whole character so the caret lands on it.
+    let end = (at + 1..=text.len())
+        .find(|&e| text.is_char_boundary(e))
         .unwrap_or(at);
     Diagnostic::error(codes::SYNTAX, format!("YAML syntax error: {}", err.info()))
         .with_span(Span::new(file, at, end), "here")

@@ -660,7 +660,7 @@ impl<'d> Reader<'d, '_> {
             self.parameters(file, list, &mut params, &mut index, &mut body);
         }
         let request_body = match self.dialect {
-            Dialect::Swagger2 => self.swagger_body(root, op, file, body),
+            Dialect::Swagger2 => self.swagger_body(root, op, file, &body),
             Dialect::OpenApi30 | Dialect::OpenApi31 => op
                 .entry("requestBody")
                 .and_then(|rb| self.request_body(file, rb)),
@@ -841,7 +841,7 @@ impl<'d> Reader<'d, '_> {
         root: &'d Node,
         op: &'d Node,
         file: FileId,
-        body: Swagger2Body<'d>,
+        body: &Swagger2Body<'d>,
     ) -> Option<RequestBody<'d>> {
         let consumes = Self::consumes(root, op);
         if let Some((span, bfile, p)) = body.body {

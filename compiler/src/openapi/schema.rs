@@ -217,6 +217,14 @@ impl Normalizer<'_> {
     }
 
     fn schema_map(&mut self, file: FileId, node: &Node) -> J {
+        // `properties: {$ref: 'file#/…'}` (DigitalOcean): the whole map is elsewhere.
+        let (file, node) = match Document::ref_of(node) {
+            Some(_) => match self.doc.resolve(file, node) {
+                Ok(t) => (t.file, t.node),
+                Err(_) => return json!({}),
+            },
+            None => (file, node),
+        };
         match node.as_map() {
             Some(entries) => J::Object(
                 entries
