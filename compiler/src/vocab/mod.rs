@@ -42,10 +42,22 @@ pub mod codes {
 
     /// Every code, for the reference page.
     pub const ALL: [(&str, &str); 5] = [
-        (UNKNOWN_KEY, "a key the vocabulary does not have; the help line suggests the closest one"),
-        (NOT_SUPPORTED, "a key the vocabulary has but the runtime does not implement yet"),
-        (INVALID_TYPE, "a value of the wrong type, e.g. a number where a string is expected"),
-        (INVALID_VALUE, "a value of the right type that is not acceptable, e.g. `29 seconds` or an unknown `type`"),
+        (
+            UNKNOWN_KEY,
+            "a key the vocabulary does not have; the help line suggests the closest one",
+        ),
+        (
+            NOT_SUPPORTED,
+            "a key the vocabulary has but the runtime does not implement yet",
+        ),
+        (
+            INVALID_TYPE,
+            "a value of the wrong type, e.g. a number where a string is expected",
+        ),
+        (
+            INVALID_VALUE,
+            "a value of the right type that is not acceptable, e.g. `29 seconds` or an unknown `type`",
+        ),
         (MISSING_KEY, "a required key is absent"),
     ];
 }
@@ -72,8 +84,8 @@ pub fn read_root(node: &Node, diags: &mut Diagnostics) -> Option<Root> {
 /// One per-operation extension, as read by [`read_operation_ext`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum OperationExt {
-    /// `x-gateway-integration`.
-    Integration(Integration),
+    /// `x-gateway-integration` (boxed: by far the largest variant).
+    Integration(Box<Integration>),
     /// `x-gateway-auth`.
     Auth(OperationAuth),
     /// `x-gateway-api-key`.
@@ -114,7 +126,9 @@ pub fn read_operation_ext(
     let ctx = de::Ctx::new();
     let at = Some(key_span);
     let value = match key {
-        "x-gateway-integration" => de::read(node, key, at, &ctx).map(OperationExt::Integration),
+        "x-gateway-integration" => {
+            de::read(node, key, at, &ctx).map(|i| OperationExt::Integration(Box::new(i)))
+        }
         "x-gateway-auth" => de::read(node, key, at, &ctx).map(OperationExt::Auth),
         "x-gateway-api-key" => de::read(node, key, at, &ctx).map(OperationExt::ApiKey),
         "x-gateway-throttle" => de::read(node, key, at, &ctx).map(OperationExt::Throttle),
@@ -147,10 +161,13 @@ fn unknown_operation_key(key: &str, span: Span) -> crate::Diagnostic {
     )
     .with_span(span, "not a known key");
     if key == ROOT_KEY {
-        return d.with_help("`x-gateway` belongs at the document root; operations take `x-gateway-<area>` keys");
+        return d.with_help(
+            "`x-gateway` belongs at the document root; operations take `x-gateway-<area>` keys",
+        );
     }
     if PATH_ITEM_KEYS.contains(&key) {
-        return d.with_help("`x-gateway-any-method` belongs in a path item, beside `get`, `post`, …");
+        return d
+            .with_help("`x-gateway-any-method` belongs in a path item, beside `get`, `post`, …");
     }
     match de::did_you_mean(suffix, suffixes) {
         Some(best) => d.with_help(format!("did you mean `x-gateway-{best}`?")),
@@ -189,7 +206,7 @@ pub fn read_operation(entries: &[Entry], diags: &mut Diagnostics) -> OperationEx
         };
         let span = entry.value.span;
         match ext {
-            OperationExt::Integration(v) => out.integration = Some(Spanned::new(v, span)),
+            OperationExt::Integration(v) => out.integration = Some(Spanned::new(*v, span)),
             OperationExt::Auth(v) => out.auth = Some(Spanned::new(v, span)),
             OperationExt::ApiKey(v) => out.api_key = Some(Spanned::new(v, span)),
             OperationExt::Throttle(v) => out.throttle = Some(Spanned::new(v, span)),
