@@ -22,6 +22,7 @@
 //! read through this module only.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::value::{BorrowedStrDeserializer, U32Deserializer};
@@ -40,7 +41,9 @@ use crate::source::Span;
 #[derive(Debug, Default)]
 pub(crate) struct Ctx {
     diags: RefCell<Vec<Diagnostic>>,
-    skipped: RefCell<Vec<Span>>,
+    /// (code, span, message) of every finding, so retries do not repeat one.
+    seen: RefCell<HashSet<(&'static str, Option<Span>, String)>>,
+    skipped: RefCell<HashSet<Span>>,
     unknown: RefCell<Vec<Span>>,
 }
 
@@ -51,19 +54,26 @@ impl Ctx {
 
     /// Records a finding unless the same one was already recorded (retries see errors again).
     pub(crate) fn report(&self, d: Diagnostic) {
-        let mut diags = self.diags.borrow_mut();
-        let same = |o: &Diagnostic| {
-            o.code == d.code
-                && o.message == d.message
-                && o.primary.as_ref().map(|l| l.span) == d.primary.as_ref().map(|l| l.span)
-        };
-        if !diags.iter().any(same) {
-            diags.push(d);
+        let key = (
+            d.code,
+            d.primary.as_ref().map(|l| l.span),
+            d.message.clone(),
+        );
+        if self.seen.borrow_mut().insert(key) {
+            self.diags.borrow_mut().push(d);
         }
     }
 
     fn is_skipped(&self, span: Span) -> bool {
         self.skipped.borrow().contains(&span)
+    }
+
+    fn error_count(&self) -> usize {
+        self.diags
+            .borrow()
+            .iter()
+            .filter(|d| d.severity == crate::Severity::Error)
+            .count()
     }
 
     /// Key spans reported as unknown, so later walks do not report them again.
@@ -781,6 +791,10 @@ fn count_nodes(node: &Node) -> usize {
     }
 }
 
+/// Each retry reads the whole value again, so a value with thousands of bad entries would cost
+/// thousands of rounds; after this many errors in one value the reader stops and says so.
+pub(crate) const MAX_ERRORS: usize = 100;
+
 /// Reads a `T` from `node`, reporting every problem into `ctx`. `None` if any error was found
 /// while reading this value (unknown keys alone do not make it `None`).
 pub(crate) fn read<T: DeserializeOwned>(
@@ -797,8 +811,21 @@ pub(crate) fn read<T: DeserializeOwned>(
             Err(e) => {
                 failed = true;
                 let e = de.fail(e);
+                if ctx.error_count() >= MAX_ERRORS {
+                    ctx.report(
+                        Diagnostic::note(
+                            codes::TOO_MANY_ERRORS,
+                            format!("stopped reading `{path}` after {MAX_ERRORS} errors"),
+                        )
+                        .with_span(key_span.unwrap_or(node.span), "in this value")
+                        .with_help("fix the errors above and run again"),
+                    );
+                    return None;
+                }
                 match e.target {
-                    Some(span) if !ctx.is_skipped(span) => ctx.skipped.borrow_mut().push(span),
+                    Some(span) if !ctx.is_skipped(span) => {
+                        ctx.skipped.borrow_mut().insert(span);
+                    }
                     _ => return None,
                 }
             }

@@ -9,6 +9,7 @@
 //! references (authorizer names, stage names) keep their span as [`Spanned`]. Keys the runtime
 //! does not implement yet are reported by [`support`], never silently ignored.
 
+mod convert;
 mod de;
 pub mod docs;
 mod operation;
@@ -18,6 +19,7 @@ mod spanned;
 pub mod support;
 mod units;
 
+pub use convert::header_pairs;
 pub use operation::*;
 pub use root::*;
 pub use spanned::Spanned;
@@ -39,9 +41,11 @@ pub mod codes {
     pub const INVALID_VALUE: &str = "gwc::lower::invalid_value";
     /// A required key is absent.
     pub const MISSING_KEY: &str = "gwc::lower::missing_key";
+    /// A note: reading one value stopped after many errors (each error costs a re-read).
+    pub const TOO_MANY_ERRORS: &str = "gwc::lower::too_many_errors";
 
     /// Every code, for the reference page.
-    pub const ALL: [(&str, &str); 5] = [
+    pub const ALL: [(&str, &str); 6] = [
         (
             UNKNOWN_KEY,
             "a key the vocabulary does not have; the help line suggests the closest one",
@@ -59,6 +63,10 @@ pub mod codes {
             "a value of the right type that is not acceptable, e.g. `29 seconds` or an unknown `type`",
         ),
         (MISSING_KEY, "a required key is absent"),
+        (
+            TOO_MANY_ERRORS,
+            "a note: reading one value stopped after 100 errors; fix those and run again",
+        ),
     ];
 }
 
