@@ -291,7 +291,10 @@ impl<'a> NodeDe<'a> {
                 ),
             )
             .with_span(self.node.span, format!("expected {expected}"))
-            .with_help_if(yaml11_boolean_hint(&expected, self.node)),
+            .with_help_if(
+                yaml11_boolean_hint(&expected, self.node)
+                    .or_else(|| quote_hint(&expected, self.node)),
+            ),
             Kind::Invalid {
                 code,
                 message,
@@ -358,6 +361,17 @@ fn yaml11_boolean_hint(expected: &str, node: &Node) -> Option<String> {
     };
     (expected == "a boolean")
         .then(|| format!("YAML 1.2 reads `{text}` as a string; write `{truthy}`"))
+}
+
+/// A number or boolean where a string is expected: YAML read it as such; quotes keep it text.
+fn quote_hint(expected: &str, node: &Node) -> Option<String> {
+    let text = match &node.value {
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    (expected == "a string").then(|| format!("write it in quotes to make it text: `\"{text}\"`"))
 }
 
 /// Adds an optional help line.

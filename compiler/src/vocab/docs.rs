@@ -295,8 +295,20 @@ fn ordered_defs(defs: &Map<String, Value>) -> Vec<String> {
             visit(&r, defs, order, seen);
         }
     }
-    for start in ["Root", "PathItem", "Operation"] {
+    // The three entry points first, then what they use.
+    for start in ["Root", "Operation", "PathItem"] {
+        if defs.contains_key(start) {
+            order.push(start.to_owned());
+        }
+    }
+    for start in ["Root", "Operation", "PathItem"] {
+        seen.remove(start);
+        let before = order.len();
         visit(start, defs, &mut order, &mut seen);
+        // `visit` pushed the start again; keep the first position only.
+        if order.len() > before {
+            order.remove(before);
+        }
     }
     for name in defs.keys() {
         visit(name, defs, &mut order, &mut seen);

@@ -280,9 +280,6 @@ fn every_default_is_written_down() {
                 if key == "type" && prop.get("const").is_some() {
                     continue;
                 }
-                if name == "Operation" || name == "PathItem" || name == "x-gateway.responses" {
-                    continue;
-                }
                 let desc = prop
                     .get("description")
                     .and_then(|d| d.as_str())

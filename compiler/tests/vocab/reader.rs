@@ -207,6 +207,7 @@ fn type_errors_in_several_blocks_and_in_one_block() {
            ·          ╰── expected a string
          3 │   limits:
            ╰────
+          help: write it in quotes to make it text: `"42"`
 
         gwc::lower::invalid_value
 
