@@ -145,7 +145,7 @@ pub fn read_operation_ext(
         "x-gateway-validate" => de::read(node, key, at, &ctx).map(OperationExt::Validate),
         "x-gateway-cors" => de::read(node, key, at, &ctx).map(OperationExt::Cors),
         _ => {
-            diags.push(unknown_operation_key(key, key_span));
+            check_key_place(key, key_span, KeyPlace::Operation, diags);
             return None;
         }
     };
@@ -157,29 +157,107 @@ pub fn read_operation_ext(
     value
 }
 
-/// The unknown-key finding for an operation's `x-gateway-*` key. The shared `x-gateway-`
-/// prefix is left out of the comparison, so `x-gateway-auht` suggests `x-gateway-auth` while
-/// `x-gateway-foo` suggests nothing and lists the keys.
-fn unknown_operation_key(key: &str, span: Span) -> crate::Diagnostic {
-    let suffix = key.strip_prefix("x-gateway-").unwrap_or(key);
-    let suffixes = OPERATION_KEYS.map(|k| k.trim_start_matches("x-gateway-"));
+/// Where in an OpenAPI document an `x-gateway*` key was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPlace {
+    /// The document root (where `x-gateway` belongs).
+    Document,
+    /// A path item (where `x-gateway-any-method` belongs).
+    PathItem,
+    /// An operation object (where `x-gateway-<area>` keys belong).
+    Operation,
+}
+
+/// Checks that an `x-gateway*` key belongs where it was found, reporting an unknown or
+/// misplaced key (`gwc::lower::unknown_key`) with a hint ("did you mean", or where it goes).
+/// Returns true when the key belongs there; keys outside the vocabulary
+/// ([`is_vocabulary_key`] false) are not ours and give false without a finding.
+///
+/// The loader calls this for the document root and path items; [`read_operation_ext`] does
+/// the same for operation keys itself.
+pub fn check_key_place(
+    key: &str,
+    key_span: Span,
+    place: KeyPlace,
+    diags: &mut Diagnostics,
+) -> bool {
+    let any_method = PATH_ITEM_KEYS[0];
+    if !is_vocabulary_key(key) {
+        warn_near_miss(key, key_span, diags);
+        return false;
+    }
+    let belongs = match place {
+        KeyPlace::Document => key == ROOT_KEY,
+        KeyPlace::PathItem => key == any_method,
+        KeyPlace::Operation => OPERATION_KEYS.contains(&key),
+    };
+    if belongs {
+        return true;
+    }
+    let (within, known): (&str, &[&str]) = match place {
+        KeyPlace::Document => ("the document root", &[ROOT_KEY]),
+        KeyPlace::PathItem => ("a path item", &[any_method]),
+        KeyPlace::Operation => ("an operation", &OPERATION_KEYS),
+    };
     let d = crate::Diagnostic::error(
         codes::UNKNOWN_KEY,
-        format!("unknown key `{key}` in an operation"),
+        format!("unknown key `{key}` in {within}"),
     )
-    .with_span(span, "not a known key");
-    if key == ROOT_KEY {
-        return d.with_help(
-            "`x-gateway` belongs at the document root; operations take `x-gateway-<area>` keys",
+    .with_span(key_span, "not a known key here");
+    let help = if OPERATION_KEYS.contains(&key) {
+        format!("`{key}` belongs on an operation (under `get`, `post`, … or `{any_method}`)")
+    } else if key == ROOT_KEY {
+        "`x-gateway` belongs at the document root".to_owned()
+    } else if key == any_method {
+        format!("`{any_method}` belongs in a path item, beside `get`, `post`, …")
+    } else {
+        let candidates: Vec<&str> = match place {
+            KeyPlace::Operation => OPERATION_KEYS.to_vec(),
+            _ => [ROOT_KEY, any_method]
+                .into_iter()
+                .chain(OPERATION_KEYS)
+                .collect(),
+        };
+        let stripped = |k: &'static str| k.strip_prefix("x-gateway-").unwrap_or(k);
+        let suffix = key.strip_prefix("x-gateway-").unwrap_or(key);
+        match de::did_you_mean(suffix, candidates.iter().map(|k| stripped(k))) {
+            Some(best) => {
+                let full = candidates
+                    .iter()
+                    .find(|k| stripped(k) == best)
+                    .copied()
+                    .unwrap_or(best);
+                format!("did you mean `{full}`?")
+            }
+            None => format!("expected {}", de::one_of(known)),
+        }
+    };
+    diags.push(d.with_help(help));
+    false
+}
+
+/// Another vendor's extension is none of our business, but one spelled almost like ours
+/// (`x-gatway`) is probably a typo that would otherwise be ignored silently: a warning.
+fn warn_near_miss(key: &str, key_span: Span, diags: &mut Diagnostics) {
+    if !key.starts_with("x-") || key.starts_with("x-amazon-") {
+        return;
+    }
+    let ours = [ROOT_KEY, PATH_ITEM_KEYS[0]]
+        .into_iter()
+        .chain(OPERATION_KEYS);
+    let best = ours
+        .map(|k| (strsim::jaro_winkler(key, k), k))
+        .filter(|(score, _)| *score >= 0.93)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, best)) = best {
+        diags.push(
+            crate::Diagnostic::warning(
+                codes::UNKNOWN_KEY,
+                format!("`{key}` is not a gwc key and is ignored"),
+            )
+            .with_span(key_span, "ignored")
+            .with_help(format!("did you mean `{best}`?")),
         );
-    }
-    if PATH_ITEM_KEYS.contains(&key) {
-        return d
-            .with_help("`x-gateway-any-method` belongs in a path item, beside `get`, `post`, …");
-    }
-    match de::did_you_mean(suffix, suffixes) {
-        Some(best) => d.with_help(format!("did you mean `x-gateway-{best}`?")),
-        None => d.with_help(format!("expected {}", de::one_of(&OPERATION_KEYS))),
     }
 }
 

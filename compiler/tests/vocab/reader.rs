@@ -356,7 +356,7 @@ fn unknown_operation_keys() {
              3 │     get:
              4 │       x-gateway-auht: {authorizer: staff}
                ·       ───────┬──────
-               ·              ╰── not a known key
+               ·              ╰── not a known key here
              5 │       x-gateway-foo: 1
                ╰────
               help: did you mean `x-gateway-auth`?
@@ -368,7 +368,7 @@ fn unknown_operation_keys() {
              4 │       x-gateway-auht: {authorizer: staff}
              5 │       x-gateway-foo: 1
                ·       ──────┬──────
-               ·             ╰── not a known key
+               ·             ╰── not a known key here
              6 │       x-gateway: {}
                ╰────
               help: expected one of `x-gateway-integration`, `x-gateway-auth`, `x-gateway-api-key`, `x-
@@ -382,10 +382,10 @@ fn unknown_operation_keys() {
              5 │       x-gateway-foo: 1
              6 │       x-gateway: {}
                ·       ────┬────
-               ·           ╰── not a known key
+               ·           ╰── not a known key here
              7 │       x-other-vendor: fine
                ╰────
-              help: `x-gateway` belongs at the document root; operations take `x-gateway-<area>` keys
+              help: `x-gateway` belongs at the document root
 
             gwc::lower::unknown_key
 
@@ -634,4 +634,83 @@ fn not_a_mapping_at_all() {
            ╰────
     "#]],
     );
+}
+
+#[test]
+fn keys_in_the_wrong_place() {
+    let text = r#"x-gatway: {name: pets}
+x-gateway-integration: {type: mock}
+x-gateway: {}
+paths:
+  /p:
+    x-gateway-any-methods: {}
+    x-gateway-auth: {authorizer: a}
+    x-gateway-any-method: {}
+"#;
+    let mut sources = SourceMap::new();
+    let doc = yaml::parse(&mut sources, "spec.yaml", text);
+    let mut diags = Diagnostics::new();
+    let mut belongs = Vec::new();
+    for e in doc.as_map().unwrap_or_default() {
+        if vocab::check_key_place(&e.key, e.key_span, vocab::KeyPlace::Document, &mut diags) {
+            belongs.push(e.key.clone());
+        }
+    }
+    let item = doc.get("paths").and_then(|p| p.get("/p"));
+    for e in item.and_then(|i| i.as_map()).unwrap_or_default() {
+        if vocab::check_key_place(&e.key, e.key_span, vocab::KeyPlace::PathItem, &mut diags) {
+            belongs.push(e.key.clone());
+        }
+    }
+    assert_eq!(belongs, ["x-gateway", "x-gateway-any-method"]);
+    expect![[r#"
+        gwc::lower::unknown_key
+
+          ⚠ spec.yaml:1:1: `x-gatway` is not a gwc key and is ignored
+           ╭─[spec.yaml:1:1]
+         1 │ x-gatway: {name: pets}
+           · ────┬───
+           ·     ╰── ignored
+         2 │ x-gateway-integration: {type: mock}
+           ╰────
+          help: did you mean `x-gateway`?
+
+        gwc::lower::unknown_key
+
+          × spec.yaml:2:1: unknown key `x-gateway-integration` in the document root
+           ╭─[spec.yaml:2:1]
+         1 │ x-gatway: {name: pets}
+         2 │ x-gateway-integration: {type: mock}
+           · ──────────┬──────────
+           ·           ╰── not a known key here
+         3 │ x-gateway: {}
+           ╰────
+          help: `x-gateway-integration` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
+                method`)
+
+        gwc::lower::unknown_key
+
+          × spec.yaml:6:5: unknown key `x-gateway-any-methods` in a path item
+           ╭─[spec.yaml:6:5]
+         5 │   /p:
+         6 │     x-gateway-any-methods: {}
+           ·     ──────────┬──────────
+           ·               ╰── not a known key here
+         7 │     x-gateway-auth: {authorizer: a}
+           ╰────
+          help: did you mean `x-gateway-any-method`?
+
+        gwc::lower::unknown_key
+
+          × spec.yaml:7:5: unknown key `x-gateway-auth` in a path item
+           ╭─[spec.yaml:7:5]
+         6 │     x-gateway-any-methods: {}
+         7 │     x-gateway-auth: {authorizer: a}
+           ·     ───────┬──────
+           ·            ╰── not a known key here
+         8 │     x-gateway-any-method: {}
+           ╰────
+          help: `x-gateway-auth` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
+                method`)
+    "#]].assert_eq(&diags.render(&sources, false));
 }
