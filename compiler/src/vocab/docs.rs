@@ -226,6 +226,18 @@ Durations and sizes are strings, written as people write them:
 
 Write them as strings in JSON (`"29s"`); YAML needs no quotes.
 Spaces between the number and the unit are allowed (`10 MiB`).
+
+## Editor support
+
+`docs/x-gateway.schema.json` describes the `x-gateway` keys of a whole OpenAPI document (and leaves OpenAPI's own keys alone), so an editor can complete and check them while you type.
+With the YAML language server, put this line at the top of a spec (the path is relative to the spec):
+
+```yaml
+# yaml-language-server: $schema=../../docs/x-gateway.schema.json
+```
+
+Each type is also a `$defs` entry (`#/$defs/Root`, `#/$defs/Integration`, …) for tools that check one block at a time.
+The schema checks shapes and spellings; `gwc check` checks the same and more (references between blocks, path templates, what the runtime supports).
 "#;
 
 /// The whole reference page.

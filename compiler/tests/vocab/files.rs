@@ -150,6 +150,11 @@ fn schema_and_reader_agree() {
             false,
         ),
         ("x-gateway: {endpoint: {listen: \"8080\"}}\n", false),
+        ("x-gateway: {name: Pet Store}\n", false),
+        ("x-gateway: {name: pet-store2}\n", true),
+        ("x-gateway: {base_path: /prod}\n", true),
+        ("x-gateway: {base_path: /prod/}\n", false),
+        ("x-gateway: {base_path: \"/{stage}\"}\n", false),
         ("x-gateway: {state: {backend: \"redis://r:6379\"}}\n", true),
         ("x-gateway: {state: {backend: \"postgres://db\"}}\n", false),
         (

@@ -54,7 +54,7 @@ fn petstore_reads_cleanly() {
     let (value, rendered) = root(text);
     assert_eq!(rendered, "");
     let root = value.unwrap_or_else(|| panic!("petstore root not read"));
-    assert_eq!(root.name.as_ref().map(|n| n.as_str()), Some("petstore"));
+    assert_eq!(root.name.as_ref().map(|n| n.0.as_str()), Some("petstore"));
     assert_eq!(root.kind, vocab::ApiKind::Http);
     assert_eq!(root.endpoint.listen.0, "0.0.0.0:8080");
     let stages: Vec<&str> = root.stages.keys().map(|k| k.as_str()).collect();
@@ -199,15 +199,14 @@ fn type_errors_in_several_blocks_and_in_one_block() {
     expect![[r#"
         gwc::lower::invalid_type
 
-          × spec.yaml:2:9: `x-gateway.name` must be a string, not a number
+          × spec.yaml:2:9: `x-gateway.name` must be a gateway name such as `petstore`, not a number
            ╭─[spec.yaml:2:9]
          1 │ x-gateway:
          2 │   name: 42
            ·         ─┬
-           ·          ╰── expected a string
+           ·          ╰── expected a gateway name such as `petstore`
          3 │   limits:
            ╰────
-          help: write it in quotes to make it text: `"42"`
 
         gwc::lower::invalid_value
 
@@ -516,6 +515,8 @@ fn not_supported_yet() {
 fn bad_values() {
     check_root(
         r#"x-gateway:
+  name: Pet Store
+  base_path: /prod/
   kind: graphql
   responses:
     INTEGRATION_TIMOUT: {status: 503}
@@ -525,46 +526,71 @@ fn bad_values() {
         expect![[r#"
             gwc::lower::invalid_value
 
-              × spec.yaml:2:9: `x-gateway.kind`: unknown value `graphql`
+              × spec.yaml:2:9: `x-gateway.name`: `Pet Store` is not a gateway name: it becomes the crate and
+              │ binary name, so use lower-case letters, digits and `-`, starting with a letter (at most 64
+              │ characters)
                ╭─[spec.yaml:2:9]
              1 │ x-gateway:
-             2 │   kind: graphql
+             2 │   name: Pet Store
+               ·         ────┬────
+               ·             ╰── invalid value
+             3 │   base_path: /prod/
+               ╰────
+
+            gwc::lower::invalid_value
+
+              × spec.yaml:3:14: `x-gateway.base_path`: `/prod/` is not a base path: write `/` and literal
+              │ segments without a trailing `/`, e.g. `/prod`
+               ╭─[spec.yaml:3:14]
+             2 │   name: Pet Store
+             3 │   base_path: /prod/
+               ·              ───┬──
+               ·                 ╰── invalid value
+             4 │   kind: graphql
+               ╰────
+
+            gwc::lower::invalid_value
+
+              × spec.yaml:4:9: `x-gateway.kind`: unknown value `graphql`
+               ╭─[spec.yaml:4:9]
+             3 │   base_path: /prod/
+             4 │   kind: graphql
                ·         ───┬───
                ·            ╰── invalid value
-             3 │   responses:
+             5 │   responses:
                ╰────
               help: expected one of `http`, `rest`, `websocket`
 
             gwc::lower::invalid_value
 
-              × spec.yaml:4:5: `x-gateway.responses`: unknown value `INTEGRATION_TIMOUT`
-               ╭─[spec.yaml:4:5]
-             3 │   responses:
-             4 │     INTEGRATION_TIMOUT: {status: 503}
+              × spec.yaml:6:5: `x-gateway.responses`: unknown value `INTEGRATION_TIMOUT`
+               ╭─[spec.yaml:6:5]
+             5 │   responses:
+             6 │     INTEGRATION_TIMOUT: {status: 503}
                ·     ─────────┬────────
                ·              ╰── invalid value
-             5 │     DEFAULT_5XX: {status: 700}
+             7 │     DEFAULT_5XX: {status: 700}
                ╰────
               help: did you mean `INTEGRATION_TIMEOUT`?
 
             gwc::lower::invalid_value
 
-              × spec.yaml:5:27: `x-gateway.responses.DEFAULT_5XX.status`: 700 is not an HTTP status code (100–
+              × spec.yaml:7:27: `x-gateway.responses.DEFAULT_5XX.status`: 700 is not an HTTP status code (100–
               │ 599)
-               ╭─[spec.yaml:5:27]
-             4 │     INTEGRATION_TIMOUT: {status: 503}
-             5 │     DEFAULT_5XX: {status: 700}
+               ╭─[spec.yaml:7:27]
+             6 │     INTEGRATION_TIMOUT: {status: 503}
+             7 │     DEFAULT_5XX: {status: 700}
                ·                           ─┬─
                ·                            ╰── invalid value
-             6 │   state: {backend: "postgres://db"}
+             8 │   state: {backend: "postgres://db"}
                ╰────
 
             gwc::lower::not_supported
 
-              × spec.yaml:6:3: `x-gateway.state` is not supported yet
-               ╭─[spec.yaml:6:3]
-             5 │     DEFAULT_5XX: {status: 700}
-             6 │   state: {backend: "postgres://db"}
+              × spec.yaml:8:3: `x-gateway.state` is not supported yet
+               ╭─[spec.yaml:8:3]
+             7 │     DEFAULT_5XX: {status: 700}
+             8 │   state: {backend: "postgres://db"}
                ·   ──┬──
                ·     ╰── not implemented by the runtime yet
                ╰────
@@ -572,11 +598,11 @@ fn bad_values() {
 
             gwc::lower::invalid_value
 
-              × spec.yaml:6:20: `x-gateway.state.backend`: `postgres://db` is not a state backend: expected
+              × spec.yaml:8:20: `x-gateway.state.backend`: `postgres://db` is not a state backend: expected
               │ `memory` or a URL starting with `redis://`, `rediss://` or `redis+cluster://`
-               ╭─[spec.yaml:6:20]
-             5 │     DEFAULT_5XX: {status: 700}
-             6 │   state: {backend: "postgres://db"}
+               ╭─[spec.yaml:8:20]
+             7 │     DEFAULT_5XX: {status: 700}
+             8 │   state: {backend: "postgres://db"}
                ·                    ───────┬───────
                ·                           ╰── invalid value
                ╰────
