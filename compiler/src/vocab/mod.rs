@@ -4,7 +4,7 @@
 //! The types are the single source of truth. The JSON Schema (`docs/x-gateway.schema.json`,
 //! [`schema::json_schema`]) and the reference page (`docs/extensions.md`,
 //! [`docs::reference`]) are generated from them, and a test fails when the committed files
-//! drift. Reading goes through a node deserializer ([`de`]) so that every unknown key, type
+//! drift. Reading goes through a node deserializer (`vocab::de`) so that every unknown key, type
 //! error and bad value is reported at its own line and column in one run, and values that are
 //! references (authorizer names, stage names) keep their span as [`Spanned`]. Keys the runtime
 //! does not implement yet are reported by [`support`], never silently ignored.

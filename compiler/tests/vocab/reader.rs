@@ -779,5 +779,6 @@ fn duplicate_keys() {
            ·                ╰── first written here
            ╰────
           help: keep one of them; gwc does not pick one silently
-    "#]].assert_eq(&rendered);
+    "#]]
+    .assert_eq(&rendered);
 }
