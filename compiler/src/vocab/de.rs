@@ -21,7 +21,9 @@
 //! enums for serde and say `#[schemars(tag = "type")]` for the schema; they are meant to be
 //! read through this module only.
 
+use std::cell::Cell;
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::de::value::{BorrowedStrDeserializer, U32Deserializer};
@@ -40,8 +42,13 @@ use crate::source::Span;
 #[derive(Debug, Default)]
 pub(crate) struct Ctx {
     diags: RefCell<Vec<Diagnostic>>,
-    skipped: RefCell<Vec<Span>>,
+    /// (code, span, message) of every finding, so retries do not repeat one.
+    seen: RefCell<HashSet<(&'static str, Option<Span>, String)>>,
+    skipped: RefCell<HashSet<Span>>,
     unknown: RefCell<Vec<Span>>,
+    /// An error was reported that does not stop the derived code (a duplicate key), so the
+    /// value read is not the one written.
+    failed: Cell<bool>,
 }
 
 impl Ctx {
@@ -51,19 +58,26 @@ impl Ctx {
 
     /// Records a finding unless the same one was already recorded (retries see errors again).
     pub(crate) fn report(&self, d: Diagnostic) {
-        let mut diags = self.diags.borrow_mut();
-        let same = |o: &Diagnostic| {
-            o.code == d.code
-                && o.message == d.message
-                && o.primary.as_ref().map(|l| l.span) == d.primary.as_ref().map(|l| l.span)
-        };
-        if !diags.iter().any(same) {
-            diags.push(d);
+        let key = (
+            d.code,
+            d.primary.as_ref().map(|l| l.span),
+            d.message.clone(),
+        );
+        if self.seen.borrow_mut().insert(key) {
+            self.diags.borrow_mut().push(d);
         }
     }
 
     fn is_skipped(&self, span: Span) -> bool {
         self.skipped.borrow().contains(&span)
+    }
+
+    fn error_count(&self) -> usize {
+        self.diags
+            .borrow()
+            .iter()
+            .filter(|d| d.severity == crate::Severity::Error)
+            .count()
     }
 
     /// Key spans reported as unknown, so later walks do not report them again.
@@ -281,7 +295,10 @@ impl<'a> NodeDe<'a> {
                 ),
             )
             .with_span(self.node.span, format!("expected {expected}"))
-            .with_help_if(yaml11_boolean_hint(&expected, self.node)),
+            .with_help_if(
+                yaml11_boolean_hint(&expected, self.node)
+                    .or_else(|| quote_hint(&expected, self.node)),
+            ),
             Kind::Invalid {
                 code,
                 message,
@@ -334,6 +351,7 @@ impl<'a> NodeDe<'a> {
             fields,
             next: 0,
             current: None,
+            seen: HashMap::new(),
         }
     }
 }
@@ -348,6 +366,17 @@ fn yaml11_boolean_hint(expected: &str, node: &Node) -> Option<String> {
     };
     (expected == "a boolean")
         .then(|| format!("YAML 1.2 reads `{text}` as a string; write `{truthy}`"))
+}
+
+/// A number or boolean where a string is expected: YAML read it as such; quotes keep it text.
+fn quote_hint(expected: &str, node: &Node) -> Option<String> {
+    let text = match &node.value {
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    (expected == "a string").then(|| format!("write it in quotes to make it text: `\"{text}\"`"))
 }
 
 /// Adds an optional help line.
@@ -533,6 +562,8 @@ struct MapDe<'a> {
     fields: Option<&'static [&'static str]>,
     next: usize,
     current: Option<&'a Entry>,
+    /// Keys read so far and where, to report a key written twice.
+    seen: HashMap<&'a str, Span>,
 }
 
 impl<'de> MapAccess<'de> for MapDe<'_> {
@@ -547,17 +578,32 @@ impl<'de> MapAccess<'de> for MapDe<'_> {
             if self.de.ctx.is_skipped(entry.key_span) || (self.de.skip_tag && entry.key == "type") {
                 continue;
             }
-            if let Some(fields) = self.fields {
-                if !fields.contains(&entry.key.as_str()) {
-                    self.de.ctx.report(unknown_key(
-                        &entry.key,
-                        entry.key_span,
-                        self.de.path,
-                        fields,
-                    ));
-                    self.de.ctx.unknown.borrow_mut().push(entry.key_span);
-                    continue;
-                }
+            if let Some(first) = self.seen.get(entry.key.as_str()) {
+                self.de.ctx.report(
+                    Diagnostic::error(
+                        codes::DUPLICATE_KEY,
+                        format!("key `{}` is written twice in `{}`", entry.key, self.de.path),
+                    )
+                    .with_span(entry.key_span, "written again here")
+                    .with_secondary(*first, "first written here")
+                    .with_help("keep one of them; gwc does not pick one silently"),
+                );
+                self.de.ctx.unknown.borrow_mut().push(entry.key_span);
+                self.de.ctx.failed.set(true);
+                continue;
+            }
+            self.seen.insert(&entry.key, entry.key_span);
+            if let Some(fields) = self.fields
+                && !fields.contains(&entry.key.as_str())
+            {
+                self.de.ctx.report(unknown_key(
+                    &entry.key,
+                    entry.key_span,
+                    self.de.path,
+                    fields,
+                ));
+                self.de.ctx.unknown.borrow_mut().push(entry.key_span);
+                continue;
             }
             self.current = Some(entry);
             let key_node = Node {
@@ -781,6 +827,10 @@ fn count_nodes(node: &Node) -> usize {
     }
 }
 
+/// Each retry reads the whole value again, so a value with thousands of bad entries would cost
+/// thousands of rounds; after this many errors in one value the reader stops and says so.
+pub(crate) const MAX_ERRORS: usize = 100;
+
 /// Reads a `T` from `node`, reporting every problem into `ctx`. `None` if any error was found
 /// while reading this value (unknown keys alone do not make it `None`).
 pub(crate) fn read<T: DeserializeOwned>(
@@ -793,12 +843,25 @@ pub(crate) fn read<T: DeserializeOwned>(
     for _ in 0..count_nodes(node) + 1 {
         let de = NodeDe::new(node, path, key_span, ctx);
         match T::deserialize(de) {
-            Ok(value) => return (!failed).then_some(value),
+            Ok(value) => return (!failed && !ctx.failed.get()).then_some(value),
             Err(e) => {
                 failed = true;
                 let e = de.fail(e);
+                if ctx.error_count() >= MAX_ERRORS {
+                    ctx.report(
+                        Diagnostic::note(
+                            codes::TOO_MANY_ERRORS,
+                            format!("stopped reading `{path}` after {MAX_ERRORS} errors"),
+                        )
+                        .with_span(key_span.unwrap_or(node.span), "in this value")
+                        .with_help("fix the errors above and run again"),
+                    );
+                    return None;
+                }
                 match e.target {
-                    Some(span) if !ctx.is_skipped(span) => ctx.skipped.borrow_mut().push(span),
+                    Some(span) if !ctx.is_skipped(span) => {
+                        ctx.skipped.borrow_mut().insert(span);
+                    }
                     _ => return None,
                 }
             }

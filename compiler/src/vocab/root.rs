@@ -64,7 +64,7 @@ pub struct Root {
     /// of logs and metrics. Lower-case letters, digits and `-`.
     /// Default: `info.title` in lower case with every run of other characters turned into `-`.
     #[serde(default)]
-    pub name: Option<Spanned<String>>,
+    pub name: Option<Spanned<GatewayName>>,
     /// API flavour: `http` (native: unknown route → 404 JSON, known path with another method
     /// → 405 JSON), `rest` (AWS REST behaviour: unknown route → 403 `Missing Authentication
     /// Token`) or `websocket`. Default: `http`.
@@ -76,7 +76,7 @@ pub struct Root {
     /// Prefix every route is served under, e.g. `/prod`; `--base-path` overrides it.
     /// Default: none (routes are served at the root).
     #[serde(default)]
-    pub base_path: Option<Spanned<String>>,
+    pub base_path: Option<Spanned<BasePath>>,
     /// Stage deployed when `--stage` is not given.
     /// Default: the first stage in `stages`, or `default` when `stages` is empty.
     #[serde(default)]
@@ -211,6 +211,54 @@ impl Default for Endpoint {
         }
     }
 }
+
+/// The gateway's name: also a Rust package and binary name, so `[a-z][a-z0-9-]*`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GatewayName(pub String);
+
+fn parse_name(text: &str) -> Result<GatewayName, String> {
+    let mut chars = text.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if first_ok && rest_ok && !text.ends_with('-') && text.len() <= 64 {
+        Ok(GatewayName(text.to_owned()))
+    } else {
+        Err(format!(
+            "`{text}` is not a gateway name: it becomes the crate and binary name, so use lower-case letters, digits and `-`, starting with a letter (at most 64 characters)"
+        ))
+    }
+}
+
+string_newtype!(GatewayName, parse_name, "a gateway name such as `petstore`", {
+    "type": "string",
+    "pattern": "^[a-z]([a-z0-9-]{0,62}[a-z0-9])?$",
+    "description": "A gateway name: lower-case letters, digits and `-`, starting with a letter; it becomes the generated crate's package and binary name.",
+});
+
+/// A base path: `/` followed by literal segments, no trailing `/` (e.g. `/prod`, `/v1/pets`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BasePath(pub String);
+
+fn parse_base_path(text: &str) -> Result<BasePath, String> {
+    let ok = text.len() > 1
+        && text.starts_with('/')
+        && !text.ends_with('/')
+        && !text.contains("//")
+        && !text.contains(['{', '}', '?', '#']);
+    if ok {
+        Ok(BasePath(text.to_owned()))
+    } else {
+        Err(format!(
+            "`{text}` is not a base path: write `/` and literal segments without a trailing `/`, e.g. `/prod`"
+        ))
+    }
+}
+
+string_newtype!(BasePath, parse_base_path, "a base path such as `/prod`", {
+    "type": "string",
+    "pattern": "^(/[^/{}?#]+)+$",
+    "description": "A base path: `/` followed by literal segments, without a trailing `/`, e.g. `/prod`.",
+});
 
 fn default_listen() -> ListenAddr {
     ListenAddr("0.0.0.0:8080".to_owned())
@@ -348,7 +396,7 @@ pub struct Limits {
     /// 504 (`INTEGRATION_TIMEOUT`). Default: `29s`.
     #[serde(default = "default_integration_timeout")]
     pub integration_timeout: Duration,
-    /// Idle keep-alive client connections are closed after this long. Default: `60s`.
+    /// Idle keep-alive client connections are closed after this long. Default: `1m`.
     #[serde(default = "default_idle_timeout")]
     pub idle_timeout: Duration,
 }
@@ -488,7 +536,7 @@ pub struct JwtAuthorizer {
     /// Accepted signing algorithms; `none` is never accepted. Default: `[RS256]`.
     #[serde(default = "default_algorithms")]
     pub algorithms: Vec<String>,
-    /// Clock skew allowed on `exp` and `nbf`. Default: `60s`.
+    /// Clock skew allowed on `exp` and `nbf`. Default: `1m`.
     #[serde(default = "default_leeway")]
     pub leeway: Duration,
     /// How long fetched signing keys are kept before they are fetched again. Default: `1h`.
@@ -601,7 +649,7 @@ pub struct CustomAuthorizer {
     #[serde(default = "default_identity_source")]
     pub identity_source: Vec<String>,
     /// How long an answer is cached per identity; `0s` disables caching (AWS's
-    /// `authorizerResultTtlInSeconds`). Default: `300s`.
+    /// `authorizerResultTtlInSeconds`). Default: `5m`.
     #[serde(default = "default_result_ttl")]
     pub result_ttl: Duration,
     /// Event and response format: `1.0` (IAM policy answers) or `2.0`. Default: `2.0`.
@@ -724,7 +772,7 @@ pub struct Cache {
     /// backend). Default: `64MiB`.
     #[serde(default = "default_cache_capacity")]
     pub capacity: Size,
-    /// How long a response stays cached (AWS: 0–3600 s). Default: `300s`.
+    /// How long a response stays cached (AWS: 0–3600 s). Default: `5m`.
     #[serde(default = "default_cache_ttl")]
     pub ttl: Duration,
     /// Request values added to the cache key besides method and path, e.g. `query.lang`,

@@ -35,11 +35,14 @@ fn operation(text: &str) -> (vocab::OperationExtensions, String) {
     (value, diags.render(&sources, false))
 }
 
+// `expect![[…]]` is written inline at each call, so the snapshot helpers take it by value.
+#[allow(clippy::needless_pass_by_value)]
 fn check_root(text: &str, expect: Expect) {
     let (_, rendered) = root(text);
     expect.assert_eq(&rendered);
 }
 
+#[allow(clippy::needless_pass_by_value)]
 fn check_operation(text: &str, expect: Expect) {
     let (_, rendered) = operation(text);
     expect.assert_eq(&rendered);
@@ -51,7 +54,7 @@ fn petstore_reads_cleanly() {
     let (value, rendered) = root(text);
     assert_eq!(rendered, "");
     let root = value.unwrap_or_else(|| panic!("petstore root not read"));
-    assert_eq!(root.name.as_ref().map(|n| n.as_str()), Some("petstore"));
+    assert_eq!(root.name.as_ref().map(|n| n.0.as_str()), Some("petstore"));
     assert_eq!(root.kind, vocab::ApiKind::Http);
     assert_eq!(root.endpoint.listen.0, "0.0.0.0:8080");
     let stages: Vec<&str> = root.stages.keys().map(|k| k.as_str()).collect();
@@ -196,12 +199,12 @@ fn type_errors_in_several_blocks_and_in_one_block() {
     expect![[r#"
         gwc::lower::invalid_type
 
-          × spec.yaml:2:9: `x-gateway.name` must be a string, not a number
+          × spec.yaml:2:9: `x-gateway.name` must be a gateway name such as `petstore`, not a number
            ╭─[spec.yaml:2:9]
          1 │ x-gateway:
          2 │   name: 42
            ·         ─┬
-           ·          ╰── expected a string
+           ·          ╰── expected a gateway name such as `petstore`
          3 │   limits:
            ╰────
 
@@ -352,7 +355,7 @@ fn unknown_operation_keys() {
              3 │     get:
              4 │       x-gateway-auht: {authorizer: staff}
                ·       ───────┬──────
-               ·              ╰── not a known key
+               ·              ╰── not a known key here
              5 │       x-gateway-foo: 1
                ╰────
               help: did you mean `x-gateway-auth`?
@@ -364,7 +367,7 @@ fn unknown_operation_keys() {
              4 │       x-gateway-auht: {authorizer: staff}
              5 │       x-gateway-foo: 1
                ·       ──────┬──────
-               ·             ╰── not a known key
+               ·             ╰── not a known key here
              6 │       x-gateway: {}
                ╰────
               help: expected one of `x-gateway-integration`, `x-gateway-auth`, `x-gateway-api-key`, `x-
@@ -378,10 +381,10 @@ fn unknown_operation_keys() {
              5 │       x-gateway-foo: 1
              6 │       x-gateway: {}
                ·       ────┬────
-               ·           ╰── not a known key
+               ·           ╰── not a known key here
              7 │       x-other-vendor: fine
                ╰────
-              help: `x-gateway` belongs at the document root; operations take `x-gateway-<area>` keys
+              help: `x-gateway` belongs at the document root
 
             gwc::lower::unknown_key
 
@@ -512,6 +515,8 @@ fn not_supported_yet() {
 fn bad_values() {
     check_root(
         r#"x-gateway:
+  name: Pet Store
+  base_path: /prod/
   kind: graphql
   responses:
     INTEGRATION_TIMOUT: {status: 503}
@@ -521,46 +526,71 @@ fn bad_values() {
         expect![[r#"
             gwc::lower::invalid_value
 
-              × spec.yaml:2:9: `x-gateway.kind`: unknown value `graphql`
+              × spec.yaml:2:9: `x-gateway.name`: `Pet Store` is not a gateway name: it becomes the crate and
+              │ binary name, so use lower-case letters, digits and `-`, starting with a letter (at most 64
+              │ characters)
                ╭─[spec.yaml:2:9]
              1 │ x-gateway:
-             2 │   kind: graphql
+             2 │   name: Pet Store
+               ·         ────┬────
+               ·             ╰── invalid value
+             3 │   base_path: /prod/
+               ╰────
+
+            gwc::lower::invalid_value
+
+              × spec.yaml:3:14: `x-gateway.base_path`: `/prod/` is not a base path: write `/` and literal
+              │ segments without a trailing `/`, e.g. `/prod`
+               ╭─[spec.yaml:3:14]
+             2 │   name: Pet Store
+             3 │   base_path: /prod/
+               ·              ───┬──
+               ·                 ╰── invalid value
+             4 │   kind: graphql
+               ╰────
+
+            gwc::lower::invalid_value
+
+              × spec.yaml:4:9: `x-gateway.kind`: unknown value `graphql`
+               ╭─[spec.yaml:4:9]
+             3 │   base_path: /prod/
+             4 │   kind: graphql
                ·         ───┬───
                ·            ╰── invalid value
-             3 │   responses:
+             5 │   responses:
                ╰────
               help: expected one of `http`, `rest`, `websocket`
 
             gwc::lower::invalid_value
 
-              × spec.yaml:4:5: `x-gateway.responses`: unknown value `INTEGRATION_TIMOUT`
-               ╭─[spec.yaml:4:5]
-             3 │   responses:
-             4 │     INTEGRATION_TIMOUT: {status: 503}
+              × spec.yaml:6:5: `x-gateway.responses`: unknown value `INTEGRATION_TIMOUT`
+               ╭─[spec.yaml:6:5]
+             5 │   responses:
+             6 │     INTEGRATION_TIMOUT: {status: 503}
                ·     ─────────┬────────
                ·              ╰── invalid value
-             5 │     DEFAULT_5XX: {status: 700}
+             7 │     DEFAULT_5XX: {status: 700}
                ╰────
               help: did you mean `INTEGRATION_TIMEOUT`?
 
             gwc::lower::invalid_value
 
-              × spec.yaml:5:27: `x-gateway.responses.DEFAULT_5XX.status`: 700 is not an HTTP status code (100–
+              × spec.yaml:7:27: `x-gateway.responses.DEFAULT_5XX.status`: 700 is not an HTTP status code (100–
               │ 599)
-               ╭─[spec.yaml:5:27]
-             4 │     INTEGRATION_TIMOUT: {status: 503}
-             5 │     DEFAULT_5XX: {status: 700}
+               ╭─[spec.yaml:7:27]
+             6 │     INTEGRATION_TIMOUT: {status: 503}
+             7 │     DEFAULT_5XX: {status: 700}
                ·                           ─┬─
                ·                            ╰── invalid value
-             6 │   state: {backend: "postgres://db"}
+             8 │   state: {backend: "postgres://db"}
                ╰────
 
             gwc::lower::not_supported
 
-              × spec.yaml:6:3: `x-gateway.state` is not supported yet
-               ╭─[spec.yaml:6:3]
-             5 │     DEFAULT_5XX: {status: 700}
-             6 │   state: {backend: "postgres://db"}
+              × spec.yaml:8:3: `x-gateway.state` is not supported yet
+               ╭─[spec.yaml:8:3]
+             7 │     DEFAULT_5XX: {status: 700}
+             8 │   state: {backend: "postgres://db"}
                ·   ──┬──
                ·     ╰── not implemented by the runtime yet
                ╰────
@@ -568,11 +598,11 @@ fn bad_values() {
 
             gwc::lower::invalid_value
 
-              × spec.yaml:6:20: `x-gateway.state.backend`: `postgres://db` is not a state backend: expected
+              × spec.yaml:8:20: `x-gateway.state.backend`: `postgres://db` is not a state backend: expected
               │ `memory` or a URL starting with `redis://`, `rediss://` or `redis+cluster://`
-               ╭─[spec.yaml:6:20]
-             5 │     DEFAULT_5XX: {status: 700}
-             6 │   state: {backend: "postgres://db"}
+               ╭─[spec.yaml:8:20]
+             7 │     DEFAULT_5XX: {status: 700}
+             8 │   state: {backend: "postgres://db"}
                ·                    ───────┬───────
                ·                           ╰── invalid value
                ╰────
@@ -630,4 +660,125 @@ fn not_a_mapping_at_all() {
            ╰────
     "#]],
     );
+}
+
+#[test]
+fn keys_in_the_wrong_place() {
+    let text = r#"x-gatway: {name: pets}
+x-gateway-integration: {type: mock}
+x-gateway: {}
+paths:
+  /p:
+    x-gateway-any-methods: {}
+    x-gateway-auth: {authorizer: a}
+    x-gateway-any-method: {}
+"#;
+    let mut sources = SourceMap::new();
+    let doc = yaml::parse(&mut sources, "spec.yaml", text);
+    let mut diags = Diagnostics::new();
+    let mut belongs = Vec::new();
+    for e in doc.as_map().unwrap_or_default() {
+        if vocab::check_key_place(&e.key, e.key_span, vocab::KeyPlace::Document, &mut diags) {
+            belongs.push(e.key.clone());
+        }
+    }
+    let item = doc.get("paths").and_then(|p| p.get("/p"));
+    for e in item.and_then(|i| i.as_map()).unwrap_or_default() {
+        if vocab::check_key_place(&e.key, e.key_span, vocab::KeyPlace::PathItem, &mut diags) {
+            belongs.push(e.key.clone());
+        }
+    }
+    assert_eq!(belongs, ["x-gateway", "x-gateway-any-method"]);
+    expect![[r#"
+        gwc::lower::unknown_key
+
+          ⚠ spec.yaml:1:1: `x-gatway` is not a gwc key and is ignored
+           ╭─[spec.yaml:1:1]
+         1 │ x-gatway: {name: pets}
+           · ────┬───
+           ·     ╰── ignored
+         2 │ x-gateway-integration: {type: mock}
+           ╰────
+          help: did you mean `x-gateway`?
+
+        gwc::lower::unknown_key
+
+          × spec.yaml:2:1: unknown key `x-gateway-integration` in the document root
+           ╭─[spec.yaml:2:1]
+         1 │ x-gatway: {name: pets}
+         2 │ x-gateway-integration: {type: mock}
+           · ──────────┬──────────
+           ·           ╰── not a known key here
+         3 │ x-gateway: {}
+           ╰────
+          help: `x-gateway-integration` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
+                method`)
+
+        gwc::lower::unknown_key
+
+          × spec.yaml:6:5: unknown key `x-gateway-any-methods` in a path item
+           ╭─[spec.yaml:6:5]
+         5 │   /p:
+         6 │     x-gateway-any-methods: {}
+           ·     ──────────┬──────────
+           ·               ╰── not a known key here
+         7 │     x-gateway-auth: {authorizer: a}
+           ╰────
+          help: did you mean `x-gateway-any-method`?
+
+        gwc::lower::unknown_key
+
+          × spec.yaml:7:5: unknown key `x-gateway-auth` in a path item
+           ╭─[spec.yaml:7:5]
+         6 │     x-gateway-any-methods: {}
+         7 │     x-gateway-auth: {authorizer: a}
+           ·     ───────┬──────
+           ·            ╰── not a known key here
+         8 │     x-gateway-any-method: {}
+           ╰────
+          help: `x-gateway-auth` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
+                method`)
+    "#]].assert_eq(&diags.render(&sources, false));
+}
+
+#[test]
+fn duplicate_keys() {
+    let (value, rendered) = root(
+        r#"x-gateway:
+  stages:
+    prod: {variables: {a: "1"}}
+    prod: {variables: {a: "2"}}
+  limits: {max_body: 1MiB, max_body: 2MiB}
+"#,
+    );
+    assert!(value.is_none());
+    expect![[r#"
+        gwc::lower::duplicate_key
+
+          × spec.yaml:4:5: key `prod` is written twice in `x-gateway.stages`
+           ╭─[spec.yaml:4:5]
+         2 │   stages:
+         3 │     prod: {variables: {a: "1"}}
+           ·     ──┬─
+           ·       ╰── first written here
+         4 │     prod: {variables: {a: "2"}}
+           ·     ──┬─
+           ·       ╰── written again here
+         5 │   limits: {max_body: 1MiB, max_body: 2MiB}
+           ╰────
+          help: keep one of them; gwc does not pick one silently
+
+        gwc::lower::duplicate_key
+
+          × spec.yaml:5:28: key `max_body` is written twice in `x-gateway.limits`
+           ╭─[spec.yaml:5:28]
+         4 │     prod: {variables: {a: "2"}}
+         5 │   limits: {max_body: 1MiB, max_body: 2MiB}
+           ·            ────┬───        ────┬───
+           ·                │               ╰── written again here
+           ·                ╰── first written here
+           ╰────
+          help: keep one of them; gwc does not pick one silently
+    "#]]
+    .assert_eq(&rendered);
 }
