@@ -367,7 +367,11 @@ async fn send(
 ) -> Result<(Response<Incoming>, pool::Sender), Box<GatewayError>> {
     let mut retried = false;
     loop {
-        let (mut sender, reused) = match pool.take() {
+        let pooled = match pool.take() {
+            Some(mut s) => s.ready().await.ok().map(|()| s),
+            None => None,
+        };
+        let (mut sender, reused) = match pooled {
             Some(s) => (s, true),
             None => (
                 pool::connect(&upstream.address).await.map_err(|e| {

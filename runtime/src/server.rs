@@ -259,24 +259,28 @@ impl Drop for ActiveGuard {
     }
 }
 
+/// A `current_thread` runtime whose scheduler runs `!Send` tasks directly (`spawn_local`
+/// without a `LocalSet` in between, one queue hop less per task wake-up).
+fn local_runtime() -> std::io::Result<tokio::runtime::LocalRuntime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build_local(tokio::runtime::LocalOptions::default())
+}
+
 fn run_worker(
     listener: std::net::TcpListener,
     gw_rx: watch::Receiver<Arc<Gateway>>,
     shutdown: watch::Receiver<bool>,
     access_log: bool,
 ) {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match local_runtime() {
         Ok(rt) => rt,
         Err(e) => {
             tracing::error!(error = %e, "cannot start a worker runtime");
             return;
         }
     };
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, worker_main(listener, gw_rx, shutdown, access_log));
+    rt.block_on(worker_main(listener, gw_rx, shutdown, access_log));
 }
 
 async fn worker_main(
@@ -547,18 +551,14 @@ async fn handle(
 }
 
 fn run_admin(listener: std::net::TcpListener, mut shutdown: watch::Receiver<bool>) {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match local_runtime() {
         Ok(rt) => rt,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the admin runtime");
             return;
         }
     };
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async move {
+    rt.block_on(async move {
         let Ok(listener) = TcpListener::from_std(listener) else {
             tracing::error!("cannot register the admin listener");
             return;
