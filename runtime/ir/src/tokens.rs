@@ -370,7 +370,7 @@ mod tests {
     #[test]
     fn deterministic() {
         let a = sample().to_token_stream().to_string();
-        let b = sample().clone().to_token_stream().to_string();
+        let b = sample().to_token_stream().to_string();
         assert_eq!(a, b);
     }
 }
