@@ -1,48 +1,43 @@
-//! The generated crate's `Cargo.lock`, derived from this workspace's own `Cargo.lock`.
+//! The generated crate's `Cargo.lock`: this workspace's versions, exactly as cargo would lock them.
 //!
 //! A generated gateway must resolve exactly the dependency versions this workspace was tested
-//! with, offline, and `cargo build --locked` must accept the file as is. We get there without
-//! running cargo:
+//! with, offline, and `cargo build --locked` must accept the file as is.
 //!
-//! 1. Parse the workspace `Cargo.lock` (embedded in gwc at compile time, so the lock always
-//!    matches the runtime sources gwc was built from).
-//! 2. Walk the dependency graph from `gwc-runtime`, the generated crate's only dependency.
-//!    Registry packages keep the edges the workspace lock records for them. Path packages
-//!    (`gwc-runtime`, `gwc-ir`) are workspace *members* here, so their lock entries also list
-//!    dev-dependencies and every optional dependency; in the generated crate they are plain path
-//!    dependencies, so their edges are recomputed from their manifests: normal and build
-//!    dependencies only, optional ones only when an enabled feature turns them on (default
-//!    features plus those the dependent asks for, `workspace = true` entries merged with the root
-//!    `[workspace.dependencies]`).
-//! 3. Write the reachable entries plus the generated package's own entry in cargo's format:
-//!    the same order as cargo (by name, then version), path packages without `source` or
-//!    `checksum`, and a dependency named `name` alone unless two versions of it remain, in which
-//!    case `name version`, exactly as cargo disambiguates.
+//! Why not simply take the closure of `gwc-runtime` in the workspace `Cargo.lock`? We tried, and
+//! `--locked` rejected it: cargo unifies features across a workspace, so a registry package's
+//! entry in our lock lists every optional dependency *any* member turns on (`mio` → `log`,
+//! because `notify` in the compiler enables it), while a crate that depends on the runtime alone
+//! would not list it. Path packages are worse: as workspace members their entries also list
+//! dev-dependencies. Getting that exactly right means redoing cargo's feature resolution.
 //!
-//! Known limit: cargo unifies features across a workspace, so a registry package's edges in our
-//! lock reflect the union of the features every member enables. If another member turns on a
-//! feature of a shared dependency that pulls in an extra crate the runtime alone would not, the
-//! derived lock lists an edge cargo would not, and `cargo build --locked` of a generated crate
-//! fails. The `examples_fresh` build test runs exactly that build, so such a drift cannot land
-//! unnoticed.
+//! So cargo does it, once, ahead of time:
+//! - [`RUNTIME_CLOSURE_LOCK`] (`runtime-closure.lock`, checked in) is the lock cargo writes for a
+//!   one-line crate, `gwc-runtime-closure`, depending on the runtime by path, resolved offline
+//!   from a copy of the workspace `Cargo.lock` (so cargo keeps every version and only prunes).
+//!   The `examples_fresh` test suite regenerates it (`lockfile_fresh`) and fails when it is stale,
+//!   like the generated examples, so a change to the workspace lock or the runtime's
+//!   dependencies cannot be forgotten.
+//! - [`RuntimeLock::render`] swaps that stub's entry for the generated package's own, in cargo's
+//!   format: entries ordered by name then version, path packages without `source` or
+//!   `checksum`, a dependency written `name` alone unless two versions of it are present, then
+//!   `name version`. Only the package name differs between gateways, so this is exact.
+//!
+//! With `--runtime-version` the runtime comes from crates.io, whose checksum we cannot know in
+//! advance: the lock then pins only the third-party packages and cargo adds the runtime itself
+//! (without `--locked`), keeping every other version.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use toml_edit::{Document, Item, Table};
 
-use toml_edit::{Document, Item, Table, Value};
+/// Cargo's lock for a crate depending on `gwc-runtime` by path (see the module docs).
+pub const RUNTIME_CLOSURE_LOCK: &str = include_str!("runtime-closure.lock");
 
-/// The workspace lock and manifests gwc was compiled with.
-const WORKSPACE_LOCK: &str = include_str!("../../../Cargo.lock");
-const WORKSPACE_MANIFEST: &str = include_str!("../../../Cargo.toml");
-/// Manifests of the path packages a generated crate reaches through `gwc-runtime`.
-const PATH_MANIFESTS: &[(&str, &str)] = &[
-    ("gwc-runtime", include_str!("../../../runtime/Cargo.toml")),
-    ("gwc-ir", include_str!("../../../runtime/ir/Cargo.toml")),
-];
+/// The name of the stub package in [`RUNTIME_CLOSURE_LOCK`].
+pub const STUB_PACKAGE: &str = "gwc-runtime-closure";
 
 /// Why a lock could not be derived. These point at gwc's own build inputs, never at a spec.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    /// A lock or manifest is not valid TOML.
+    /// A lock is not valid TOML.
     #[error("cannot parse {what}: {message}")]
     Parse {
         /// Which file.
@@ -53,12 +48,9 @@ pub enum LockError {
     /// The lock's shape is not what cargo writes.
     #[error("unexpected Cargo.lock content: {0}")]
     Malformed(String),
-    /// A package the walk needs is not in the lock.
-    #[error("package `{0}` is not in the workspace Cargo.lock")]
+    /// A package the lock refers to is not in it.
+    #[error("package `{0}` is not in the lock")]
     Missing(String),
-    /// The walk reached a path package whose manifest gwc does not embed.
-    #[error("path package `{0}` has no embedded manifest; add it to `PATH_MANIFESTS`")]
-    UnknownPathPackage(String),
 }
 
 /// One `[[package]]` entry.
@@ -68,7 +60,7 @@ struct Package {
     version: String,
     source: Option<String>,
     checksum: Option<String>,
-    /// Indices into [`Lock::packages`].
+    /// Indices into the package list.
     dependencies: Vec<usize>,
 }
 
@@ -89,49 +81,80 @@ pub struct RuntimeLock {
 }
 
 impl RuntimeLock {
-    /// The closure of `gwc-runtime` in the lock gwc was built with, for a path dependency on the
-    /// runtime (`with_runtime = true`) or, for a crates.io version, only its third-party part
-    /// (cargo then adds the registry runtime itself, keeping every other version pinned).
+    /// The closure gwc was built with, for a path dependency on the runtime
+    /// (`with_runtime = true`) or, for a crates.io version, only its third-party part.
     pub fn embedded(with_runtime: bool) -> Result<RuntimeLock, LockError> {
-        let lock = parse_lock(WORKSPACE_LOCK)?;
-        let root = parse_toml(WORKSPACE_MANIFEST, "the workspace Cargo.toml")?;
-        let mut manifests = BTreeMap::new();
-        for (name, text) in PATH_MANIFESTS {
-            manifests.insert(*name, parse_toml(text, "a runtime Cargo.toml")?);
-        }
-        closure(&lock, &root, &manifests, "gwc-runtime", with_runtime)
+        RuntimeLock::from_stub_lock(RUNTIME_CLOSURE_LOCK, with_runtime)
     }
 
-    /// The complete `Cargo.lock` for a package `name` 0.1.0 depending on the runtime.
+    /// Reads a lock cargo wrote for [`STUB_PACKAGE`] and removes the stub (and, unless
+    /// `with_runtime`, every path package), renumbering the remaining edges.
+    pub fn from_stub_lock(text: &str, with_runtime: bool) -> Result<RuntimeLock, LockError> {
+        let lock = parse_lock(text)?;
+        let keep: Vec<usize> = (0..lock.packages.len())
+            .filter(|&i| {
+                let p = &lock.packages[i];
+                p.name != STUB_PACKAGE && (with_runtime || p.source.is_some())
+            })
+            .collect();
+        let mut new_index = vec![None; lock.packages.len()];
+        for (n, &o) in keep.iter().enumerate() {
+            new_index[o] = Some(n);
+        }
+        let packages: Vec<Package> = keep
+            .iter()
+            .map(|&o| {
+                let mut p = lock.packages[o].clone();
+                p.dependencies = p
+                    .dependencies
+                    .iter()
+                    .filter_map(|&d| new_index[d])
+                    .collect();
+                p
+            })
+            .collect();
+        let runtime = packages
+            .iter()
+            .position(|p| p.name == "gwc-runtime" && p.source.is_none());
+        if with_runtime && runtime.is_none() {
+            return Err(LockError::Missing("gwc-runtime".to_owned()));
+        }
+        Ok(RuntimeLock {
+            version: lock.version,
+            packages,
+            runtime,
+        })
+    }
+
+    /// The complete `Cargo.lock` for a package `name` `version` depending on the runtime.
     pub fn render(&self, name: &str, version: &str) -> String {
         let mut packages = self.packages.clone();
-        let own = Package {
-            name: name.to_owned(),
-            version: version.to_owned(),
-            source: None,
-            checksum: None,
-            dependencies: self.runtime.into_iter().collect(),
-        };
         // Cargo orders entries by name, then version; insert ours where cargo would, shifting
         // the indices of everything after it.
         let at = packages
             .iter()
             .position(|p| (p.name.as_str(), p.version.as_str()) > (name, version))
             .unwrap_or(packages.len());
-        for p in &mut packages {
-            for d in &mut p.dependencies {
-                if *d >= at {
-                    *d += 1;
-                }
-            }
-        }
-        let mut own = own;
-        for d in &mut own.dependencies {
+        let shift = |d: &mut usize| {
             if *d >= at {
                 *d += 1;
             }
+        };
+        for p in &mut packages {
+            p.dependencies.iter_mut().for_each(shift);
         }
-        packages.insert(at, own);
+        let mut dependencies: Vec<usize> = self.runtime.into_iter().collect();
+        dependencies.iter_mut().for_each(shift);
+        packages.insert(
+            at,
+            Package {
+                name: name.to_owned(),
+                version: version.to_owned(),
+                source: None,
+                checksum: None,
+                dependencies,
+            },
+        );
         write_lock(self.version, &packages)
     }
 }
@@ -210,242 +233,6 @@ fn resolve_ref(packages: &[Package], reference: &str) -> Result<usize, LockError
         (Some(_), Some(_)) => Err(LockError::Malformed(format!(
             "ambiguous dependency reference `{reference}`"
         ))),
-    }
-}
-
-/// One dependency declaration in a manifest, after `workspace = true` is merged.
-#[derive(Debug, Clone)]
-struct DepDecl {
-    /// The key: the name features use to refer to it.
-    key: String,
-    /// The package name (differs from `key` when renamed).
-    package: String,
-    optional: bool,
-    default_features: bool,
-    features: BTreeSet<String>,
-}
-
-fn string_list(v: Option<&Item>) -> BTreeSet<String> {
-    v.and_then(Item::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-        .unwrap_or_default()
-}
-
-/// Reads a dependency value (`"1.0"`, `{ version = .. }` or a `[dependencies.x]` table).
-fn dep_decl(key: &str, item: &Item, root: &Document<&str>) -> DepDecl {
-    let mut decl = DepDecl {
-        key: key.to_owned(),
-        package: key.to_owned(),
-        optional: false,
-        default_features: true,
-        features: BTreeSet::new(),
-    };
-    let Some(t) = item.as_table_like() else {
-        return decl; // a bare version string
-    };
-    let workspace = t.get("workspace").and_then(Item::as_bool) == Some(true);
-    if workspace {
-        if let Some(w) = root
-            .get("workspace")
-            .and_then(|w| w.get("dependencies"))
-            .and_then(|d| d.get(key))
-        {
-            let inherited = dep_decl(key, w, root);
-            decl.package = inherited.package;
-            decl.default_features = inherited.default_features;
-            decl.features = inherited.features;
-        }
-    }
-    if let Some(p) = t.get("package").and_then(Item::as_str) {
-        decl.package = p.to_owned();
-    }
-    if let Some(o) = t.get("optional").and_then(Item::as_bool) {
-        decl.optional = o;
-    }
-    let default_features = t
-        .get("default-features")
-        .or_else(|| t.get("default_features"))
-        .and_then(Item::as_bool);
-    if let Some(d) = default_features {
-        decl.default_features = d;
-    }
-    decl.features.extend(string_list(t.get("features")));
-    decl
-}
-
-/// Normal and build dependencies of a manifest, including target-specific ones (the lock is
-/// target-independent). Dev-dependencies never reach a dependent's lock.
-fn dep_decls(manifest: &Document<&str>, root: &Document<&str>) -> Vec<DepDecl> {
-    let mut tables: Vec<&dyn toml_edit::TableLike> = Vec::new();
-    for key in ["dependencies", "build-dependencies", "build_dependencies"] {
-        if let Some(t) = manifest.get(key).and_then(Item::as_table_like) {
-            tables.push(t);
-        }
-    }
-    if let Some(targets) = manifest.get("target").and_then(Item::as_table_like) {
-        for (_, target) in targets.iter() {
-            for key in ["dependencies", "build-dependencies", "build_dependencies"] {
-                if let Some(t) = target.get(key).and_then(Item::as_table_like) {
-                    tables.push(t);
-                }
-            }
-        }
-    }
-    tables
-        .into_iter()
-        .flat_map(|t| t.iter().map(|(k, v)| dep_decl(k, v, root)))
-        .collect()
-}
-
-/// The dependencies a path package really uses with the given features, and the features each
-/// of them is asked for.
-fn active_deps(
-    manifest: &Document<&str>,
-    root: &Document<&str>,
-    requested: &BTreeSet<String>,
-) -> Vec<(String, BTreeSet<String>)> {
-    let decls = dep_decls(manifest, root);
-    let feature_table = manifest.get("features").and_then(Item::as_table_like);
-    let mut on_features = BTreeSet::new();
-    let mut on_deps = BTreeSet::new();
-    let mut dep_features: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut weak: Vec<(String, String)> = Vec::new();
-    let mut queue: VecDeque<String> = requested.iter().cloned().collect();
-    while let Some(f) = queue.pop_front() {
-        if !on_features.insert(f.clone()) {
-            continue;
-        }
-        if let Some(values) = feature_table.and_then(|t| t.get(&f)) {
-            for v in string_list(Some(values)) {
-                if let Some(dep) = v.strip_prefix("dep:") {
-                    on_deps.insert(dep.to_owned());
-                } else if let Some((dep, feat)) = v.split_once('/') {
-                    if let Some(dep) = dep.strip_suffix('?') {
-                        weak.push((dep.to_owned(), feat.to_owned()));
-                    } else {
-                        on_deps.insert(dep.to_owned());
-                        dep_features
-                            .entry(dep.to_owned())
-                            .or_default()
-                            .insert(feat.to_owned());
-                    }
-                } else {
-                    queue.push_back(v);
-                }
-            }
-        } else if decls.iter().any(|d| d.optional && d.key == f) {
-            // An optional dependency's implicit feature.
-            on_deps.insert(f);
-        }
-    }
-    for (dep, feat) in weak {
-        if on_deps.contains(&dep) || decls.iter().any(|d| !d.optional && d.key == dep) {
-            dep_features.entry(dep).or_default().insert(feat);
-        }
-    }
-    decls
-        .into_iter()
-        .filter(|d| !d.optional || on_deps.contains(&d.key))
-        .map(|d| {
-            let mut features = d.features;
-            if d.default_features {
-                features.insert("default".to_owned());
-            }
-            features.extend(dep_features.remove(&d.key).unwrap_or_default());
-            (d.package, features)
-        })
-        .collect()
-}
-
-/// Walks the graph from `start` and keeps what a crate depending on it by path would lock.
-fn closure(
-    lock: &Lock,
-    root: &Document<&str>,
-    manifests: &BTreeMap<&str, Document<&str>>,
-    start: &str,
-    keep_path_packages: bool,
-) -> Result<RuntimeLock, LockError> {
-    let start_idx = lock
-        .packages
-        .iter()
-        .position(|p| p.name == start && p.source.is_none())
-        .ok_or_else(|| LockError::Missing(start.to_owned()))?;
-    // Edges of path packages depend on their features; iterate until no feature set grows.
-    let mut features: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-    features.insert(start_idx, BTreeSet::from(["default".to_owned()]));
-    let mut edges: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    loop {
-        let mut reached = BTreeSet::new();
-        let mut queue = VecDeque::from([start_idx]);
-        let mut grew = false;
-        while let Some(i) = queue.pop_front() {
-            if !reached.insert(i) {
-                continue;
-            }
-            let pkg = &lock.packages[i];
-            let out: Vec<usize> = if pkg.source.is_none() {
-                let manifest = manifests
-                    .get(pkg.name.as_str())
-                    .ok_or_else(|| LockError::UnknownPathPackage(pkg.name.clone()))?;
-                let requested = features.get(&i).cloned().unwrap_or_default();
-                let mut out = Vec::new();
-                for (dep_name, dep_features) in active_deps(manifest, root, &requested) {
-                    let hits: Vec<usize> = pkg
-                        .dependencies
-                        .iter()
-                        .copied()
-                        .filter(|&d| lock.packages[d].name == dep_name)
-                        .collect();
-                    if hits.is_empty() {
-                        return Err(LockError::Missing(format!(
-                            "{dep_name} (a dependency of {})",
-                            pkg.name
-                        )));
-                    }
-                    for d in hits {
-                        if lock.packages[d].source.is_none() {
-                            let set = features.entry(d).or_default();
-                            let before = set.len();
-                            set.extend(dep_features.iter().cloned());
-                            grew |= set.len() != before;
-                        }
-                        out.push(d);
-                    }
-                }
-                out.sort_unstable();
-                out.dedup();
-                out
-            } else {
-                pkg.dependencies.clone()
-            };
-            queue.extend(out.iter().copied());
-            edges.insert(i, out);
-        }
-        if !grew {
-            let mut kept: Vec<usize> = reached.into_iter().collect();
-            if !keep_path_packages {
-                kept.retain(|&i| lock.packages[i].source.is_some());
-            }
-            kept.sort_unstable();
-            let new_index: BTreeMap<usize, usize> =
-                kept.iter().enumerate().map(|(n, &o)| (o, n)).collect();
-            let packages = kept
-                .iter()
-                .map(|&o| {
-                    let mut p = lock.packages[o].clone();
-                    p.dependencies = edges
-                        .get(&o)
-                        .map(|e| e.iter().filter_map(|d| new_index.get(d).copied()).collect())
-                        .unwrap_or_default();
-                    p
-                })
-                .collect();
-            return Ok(RuntimeLock {
-                version: lock.version,
-                packages,
-                runtime: new_index.get(&start_idx).copied(),
-            });
-        }
     }
 }
 
@@ -536,17 +323,10 @@ dependencies = [
 ]
 
 [[package]]
-name = "dev-only"
-version = "1.0.0"
-source = "registry+https://github.com/rust-lang/crates.io-index"
-checksum = "dd"
-
-[[package]]
 name = "gwc-ir"
 version = "0.1.0"
 dependencies = [
- "opt",
- "syn 2.0.1",
+ "syn 3.0.0",
 ]
 
 [[package]]
@@ -554,15 +334,15 @@ name = "gwc-runtime"
 version = "0.1.0"
 dependencies = [
  "a",
- "dev-only",
  "gwc-ir",
 ]
 
 [[package]]
-name = "opt"
-version = "1.0.0"
-source = "registry+https://github.com/rust-lang/crates.io-index"
-checksum = "oo"
+name = "gwc-runtime-closure"
+version = "0.1.0"
+dependencies = [
+ "gwc-runtime",
+]
 
 [[package]]
 name = "syn"
@@ -575,53 +355,11 @@ name = "syn"
 version = "3.0.0"
 source = "registry+https://github.com/rust-lang/crates.io-index"
 checksum = "s3"
-
-[[package]]
-name = "unrelated"
-version = "1.0.0"
-dependencies = [
- "syn 3.0.0",
-]
 "#;
-
-    const ROOT: &str = r#"
-[workspace.dependencies]
-gwc-ir = { path = "runtime/ir" }
-a = "1"
-"#;
-    const RUNTIME: &str = r#"
-[package]
-name = "gwc-runtime"
-[dependencies]
-gwc-ir.workspace = true
-a.workspace = true
-[dev-dependencies]
-dev-only = "1"
-"#;
-    const IR: &str = r#"
-[package]
-name = "gwc-ir"
-[features]
-tokens = ["dep:opt"]
-[dependencies]
-opt = { version = "1", optional = true }
-syn = "2"
-"#;
-
-    fn derive(with_runtime: bool) -> String {
-        let lock = parse_lock(LOCK).unwrap();
-        let root = parse_toml(ROOT, "root").unwrap();
-        let manifests = BTreeMap::from([
-            ("gwc-runtime", parse_toml(RUNTIME, "rt").unwrap()),
-            ("gwc-ir", parse_toml(IR, "ir").unwrap()),
-        ]);
-        closure(&lock, &root, &manifests, "gwc-runtime", with_runtime)
-            .unwrap()
-            .render("gateway", "0.1.0")
-    }
 
     #[test]
-    fn drops_dev_and_inactive_optional_deps_and_disambiguates_like_cargo() {
+    fn swaps_the_stub_for_the_generated_package() {
+        let lock = RuntimeLock::from_stub_lock(LOCK, true).unwrap();
         expect_test::expect![[r#"
             # This file is automatically @generated by Cargo.
             # It is not intended for manual editing.
@@ -633,21 +371,14 @@ syn = "2"
             source = "registry+https://github.com/rust-lang/crates.io-index"
             checksum = "aa"
             dependencies = [
-             "syn",
-            ]
-
-            [[package]]
-            name = "gateway"
-            version = "0.1.0"
-            dependencies = [
-             "gwc-runtime",
+             "syn 2.0.1",
             ]
 
             [[package]]
             name = "gwc-ir"
             version = "0.1.0"
             dependencies = [
-             "syn",
+             "syn 3.0.0",
             ]
 
             [[package]]
@@ -659,29 +390,55 @@ syn = "2"
             ]
 
             [[package]]
+            name = "pets"
+            version = "0.1.0"
+            dependencies = [
+             "gwc-runtime",
+            ]
+
+            [[package]]
             name = "syn"
             version = "2.0.1"
             source = "registry+https://github.com/rust-lang/crates.io-index"
             checksum = "s2"
+
+            [[package]]
+            name = "syn"
+            version = "3.0.0"
+            source = "registry+https://github.com/rust-lang/crates.io-index"
+            checksum = "s3"
         "#]]
-        .assert_eq(&derive(true));
+        .assert_eq(&lock.render("pets", "0.1.0"));
+    }
+
+    #[test]
+    fn rendering_the_stub_back_reproduces_cargos_bytes() {
+        let lock = RuntimeLock::from_stub_lock(LOCK, true).unwrap();
+        assert_eq!(lock.render(STUB_PACKAGE, "0.1.0"), LOCK);
+        let embedded = RuntimeLock::embedded(true).unwrap();
+        assert_eq!(embedded.render(STUB_PACKAGE, "0.1.0"), RUNTIME_CLOSURE_LOCK);
+    }
+
+    #[test]
+    fn a_name_shared_with_a_dependency_is_disambiguated_by_version() {
+        let lock = RuntimeLock::from_stub_lock(LOCK, true).unwrap();
+        let text = lock.render("a", "0.1.0");
+        assert!(
+            text.contains("dependencies = [\n \"a 1.0.0\",\n \"gwc-ir\",\n]"),
+            "{text}"
+        );
     }
 
     #[test]
     fn version_mode_keeps_only_registry_pins() {
-        let out = derive(false);
-        assert!(!out.contains("gwc-runtime"), "{out}");
-        assert!(out.contains("name = \"gateway\"\nversion = \"0.1.0\"\n\n"), "{out}");
-    }
-
-    #[test]
-    fn embedded_lock_has_the_runtime_closure() {
-        let lock = RuntimeLock::embedded(true).unwrap();
-        let text = lock.render("petstore", "0.1.0");
-        assert!(text.contains("name = \"gwc-runtime\""));
-        assert!(text.contains("name = \"petstore\""));
-        // The compiler's own dependencies are not reachable from the runtime.
-        assert!(!text.contains("name = \"prettyplease\""), "{text}");
+        let out = RuntimeLock::from_stub_lock(LOCK, false)
+            .unwrap()
+            .render("pets", "0.1.0");
+        assert!(!out.contains("gwc-"), "{out}");
+        assert!(
+            out.contains("name = \"pets\"\nversion = \"0.1.0\"\n\n"),
+            "{out}"
+        );
     }
 
     #[test]

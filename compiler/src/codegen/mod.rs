@@ -75,7 +75,10 @@ impl Settings {
     /// headers; never a full path, so output does not depend on where the repository lives).
     ///
     /// Fails only if the lock gwc was built with cannot be read, which is a gwc build problem.
-    pub fn new(spec_name: impl Into<String>, runtime: RuntimeSource) -> Result<Settings, LockError> {
+    pub fn new(
+        spec_name: impl Into<String>,
+        runtime: RuntimeSource,
+    ) -> Result<Settings, LockError> {
         let lock = RuntimeLock::embedded(matches!(runtime, RuntimeSource::Path(_)))?;
         Ok(Settings {
             runtime,
@@ -106,10 +109,7 @@ pub struct GeneratedCrate {
 /// `src/gateway.rs`.
 pub fn generate(ir: &gwc_ir::Gateway, settings: &Settings) -> GeneratedCrate {
     let package = package_name(&ir.name);
-    let header = format!(
-        "{MARKER} {}; do not edit.",
-        one_line(&settings.spec_name)
-    );
+    let header = format!("{MARKER} {}; do not edit.", one_line(&settings.spec_name));
     let mut files = BTreeMap::new();
     files.insert(
         PathBuf::from("Cargo.toml"),

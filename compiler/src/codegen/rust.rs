@@ -10,7 +10,7 @@ use quote::quote;
 /// Formats a module. `tokens` always parses, because it comes from `quote!` and literal
 /// constructors; should a gwc bug ever break that, the unformatted tokens are still valid input
 /// for rustc, which will point at the problem, so no panic is needed here.
-fn format(header: &str, tokens: TokenStream) -> String {
+fn format(header: &str, tokens: &TokenStream) -> String {
     let body = match syn::parse2::<syn::File>(tokens.clone()) {
         Ok(file) => prettyplease::unparse(&file),
         Err(_) => format!("{tokens}\n"),
@@ -37,7 +37,7 @@ pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str) -> String {
             #ir
         }
     };
-    format(header, tokens)
+    format(header, &tokens)
 }
 
 /// `src/main.rs`: allocator, module and the runtime's entry point; everything else (flags,
@@ -60,5 +60,5 @@ pub(super) fn main_rs(package: &str, header: &str) -> String {
             ::gwc_runtime::main(gateway::gateway())
         }
     };
-    format(header, tokens)
+    format(header, &tokens)
 }

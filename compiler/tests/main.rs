@@ -1,0 +1,3 @@
+//! The compiler's integration tests: one test binary, one module per suite.
+
+mod examples_fresh;
