@@ -1,3 +1,6 @@
 //! The compiler's integration tests: one test binary, one module per suite.
 
+mod diagnostics;
 mod examples_fresh;
+mod support;
+mod vocab;
