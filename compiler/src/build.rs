@@ -1,6 +1,7 @@
 //! `gwc build`: spec → IR → generated crate on disk.
 //!
-//! [`build`] runs the front end ([`compile`]: load → lower → check, shared with `gwc serve`),
+//! [`build`] runs the front end ([`compile`]: load → lower → check for serving, shared with
+//! `gwc serve`),
 //! then [`crate::codegen::generate`], then [`write_crate`]. Writing touches only files whose
 //! bytes change (so cargo's freshness checks and editors see no spurious edits) and removes files
 //! a previous `gwc build` wrote that no longer belong, recognised by [`codegen::MARKER`] in
@@ -11,9 +12,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::Frontend;
 use crate::codegen::{self, GeneratedCrate, LockError, RuntimeSource, Settings};
-use crate::diagnostics::Diagnostics;
-use crate::source::SourceMap;
 
 /// Options of `gwc build` beyond the spec and output folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,22 +32,16 @@ pub enum RuntimeChoice {
     Path(PathBuf),
 }
 
-/// The front end's result: the IR when there were no errors, and every diagnostic either way.
-#[derive(Debug, Default)]
-pub struct Compiled {
-    /// Every file read, for rendering diagnostics and for `gwc serve` to watch.
-    pub sources: SourceMap,
-    /// Errors, warnings and notes.
-    pub diagnostics: Diagnostics,
-    /// The checked gateway; `None` when any error was reported.
-    pub gateway: Option<gwc_ir::Gateway>,
+/// The front end for a spec that is going to be served: load → lower → check, rejecting what
+/// could be described but not served yet. `gwc build` and `gwc serve` both start here, so they
+/// accept exactly the same specs.
+pub fn compile(spec: &Path) -> Frontend {
+    crate::frontend_for(spec, crate::lower::Purpose::Serve)
 }
 
-impl Compiled {
-    /// The rendered diagnostics (no colour unless asked), for stderr.
-    pub fn render(&self, colour: bool) -> String {
-        self.diagnostics.render(&self.sources, colour)
-    }
+/// Renders a front end's diagnostics (no colour unless asked), for stderr.
+pub fn render(front: &Frontend, colour: bool) -> String {
+    front.diagnostics.render(&front.sources, colour)
 }
 
 /// What [`write_crate`] did.
@@ -65,7 +59,7 @@ pub struct WriteReport {
 #[derive(Debug)]
 pub struct Built {
     /// The front end's output (warnings and notes may be worth printing).
-    pub compiled: Compiled,
+    pub front: Frontend,
     /// What changed on disk.
     pub report: WriteReport,
 }
@@ -73,9 +67,9 @@ pub struct Built {
 /// Why `gwc build` produced no crate.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// The spec has errors; render them with [`Compiled::render`].
+    /// The spec has errors; print them with [`render`].
     #[error("the spec has errors")]
-    Spec(Box<Compiled>),
+    Spec(Box<Frontend>),
     /// Reading or writing the output folder failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -100,6 +94,31 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BuildError + '_ {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// `gwc build SPEC -o OUT`: compiles the spec, generates the crate and writes it. Warnings
+/// and notes come back in [`Built::front`] for the caller to print.
+pub fn build(spec: &Path, out: &Path, options: &BuildOptions) -> Result<Built, BuildError> {
+    let (front, krate) = generate_for(spec, out, options)?;
+    let report = write_crate(&krate, out)?;
+    Ok(Built { front, report })
+}
+
+/// Everything [`build`] does except writing: the crate `spec` compiles to when written to
+/// `out` (the output folder decides the runtime's relative path). The example tests compare
+/// this with the checked-in `generated-examples/`.
+pub fn generate_for(
+    spec: &Path,
+    out: &Path,
+    options: &BuildOptions,
+) -> Result<(Frontend, GeneratedCrate), BuildError> {
+    let front = compile(spec);
+    let Some(ir) = front.gateway() else {
+        return Err(BuildError::Spec(Box::new(front)));
+    };
+    let settings = settings_for(spec, out, options)?;
+    let krate = codegen::generate(ir, &settings);
+    Ok((front, krate))
 }
 
 /// The [`codegen::Settings`] `gwc build` uses for `spec` written to `out`.

@@ -12,6 +12,7 @@ pub mod load;
 pub mod lower;
 pub mod openapi;
 pub mod routes;
+pub mod serve;
 pub mod source;
 pub mod vocab;
 

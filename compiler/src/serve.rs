@@ -22,7 +22,8 @@ use gwc_runtime::{Gateway, RuntimeArgs, Server};
 use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
-use crate::build::{Compiled, compile};
+use crate::Frontend;
+use crate::build::{compile, render};
 
 /// Quiet time after the last file event before rebuilding.
 const DEBOUNCE: Duration = Duration::from_millis(200);
@@ -30,9 +31,9 @@ const DEBOUNCE: Duration = Duration::from_millis(200);
 /// Why `gwc serve` could not start (once started, problems are printed and serving goes on).
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    /// The spec has errors; render them with [`Compiled::render`].
+    /// The spec has errors; print them with [`crate::build::render`].
     #[error("the spec has errors")]
-    Spec(Box<Compiled>),
+    Spec(Box<Frontend>),
     /// The runtime rejected the IR with these deployment settings.
     #[error(transparent)]
     Gateway(#[from] gwc_runtime::BuildError),
@@ -51,87 +52,163 @@ pub enum ServeError {
 enum Message {
     /// A file-system event (or a watcher error, reported and otherwise ignored).
     Fs(notify::Result<notify::Event>),
-    /// SIGTERM or SIGINT.
+    /// SIGTERM, SIGINT or [`Stopper::stop`].
     Stop,
 }
 
 /// Serves `spec` until SIGTERM/SIGINT, reloading on changes. Returns after a graceful shutdown.
 pub fn serve(spec: &Path, args: &RuntimeArgs) -> Result<(), ServeError> {
-    let colour = std::io::stderr().is_terminal();
-    let compiled = compile(spec);
-    print_diagnostics(&compiled, colour);
-    let Some(ir) = compiled.gateway.clone() else {
-        return Err(ServeError::Spec(Box::new(compiled)));
-    };
-    let server = Server::start(Gateway::from_ir(&ir, args)?, args).map_err(ServeError::Listen)?;
-
-    let (tx, rx) = mpsc::channel();
-    let fs_tx = tx.clone();
-    let mut watcher = notify::recommended_watcher(move |event| {
-        // The loop is gone only while shutting down; nothing is left to tell.
-        let _ = fs_tx.send(Message::Fs(event));
-    })?;
-    let mut watched = WatchSet::default();
-    watched.update(&mut watcher, &compiled, spec);
-    spawn_signal_thread(tx).map_err(ServeError::Signals)?;
-
-    let mut current = ir;
-    loop {
-        let Ok(message) = rx.recv() else { break };
-        let first = match message {
-            Message::Stop => break,
-            Message::Fs(event) => event,
-        };
-        if !watched.is_relevant(&first) {
-            continue;
-        }
-        // Debounce: wait for a quiet period, but never past a stop request.
-        let mut stop = false;
-        while let Ok(message) = rx.recv_timeout(DEBOUNCE) {
-            if matches!(message, Message::Stop) {
-                stop = true;
-                break;
-            }
-        }
-        if stop {
-            break;
-        }
-        let compiled = compile(spec);
-        print_diagnostics(&compiled, colour);
-        watched.update(&mut watcher, &compiled, spec);
-        match &compiled.gateway {
-            None => eprintln!(
-                "gwc serve: {} has errors; still serving the previous version",
-                spec.display()
-            ),
-            Some(ir) if *ir == current => {}
-            Some(ir) => match Gateway::from_ir(ir, args) {
-                Ok(gateway) => {
-                    server.reload(gateway);
-                    current = ir.clone();
-                    eprintln!(
-                        "gwc serve: reloaded {} ({} routes)",
-                        spec.display(),
-                        ir.routes.len()
-                    );
-                }
-                Err(e) => eprintln!(
-                    "gwc serve: {e}; still serving the previous version of {}",
-                    spec.display()
-                ),
-            },
-        }
-    }
-    drop(watcher);
-    eprintln!("gwc serve: shutting down, finishing in-flight requests");
-    server.shutdown();
-    server.wait();
+    let serving = Serving::start(spec, args)?;
+    spawn_signal_thread(serving.tx.clone()).map_err(ServeError::Signals)?;
+    serving.run();
     Ok(())
 }
 
-fn print_diagnostics(compiled: &Compiled, colour: bool) {
-    if compiled.diagnostics.iter().next().is_some() {
-        eprint!("{}", compiled.render(colour));
+/// Stops a [`Serving`] loop from another thread, as a signal would.
+#[derive(Debug, Clone)]
+pub struct Stopper {
+    tx: mpsc::Sender<Message>,
+}
+
+impl Stopper {
+    /// Asks the loop to shut down gracefully; a loop already stopped ignores it.
+    pub fn stop(&self) {
+        let _ = self.tx.send(Message::Stop);
+    }
+}
+
+/// A running `gwc serve`: the server, the watcher and the spec it follows. [`serve`] is
+/// `start` + signal handling + [`Serving::run`]; tests and embedders drive the parts.
+pub struct Serving {
+    spec: PathBuf,
+    args: RuntimeArgs,
+    server: Server,
+    watcher: RecommendedWatcher,
+    watched: WatchSet,
+    current: gwc_ir::Gateway,
+    tx: mpsc::Sender<Message>,
+    rx: mpsc::Receiver<Message>,
+    colour: bool,
+}
+
+impl std::fmt::Debug for Serving {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Serving")
+            .field("spec", &self.spec)
+            .field("addr", &self.server.local_addr())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Serving {
+    /// Builds the IR, starts the server (which prints its `listening on` line) and starts
+    /// watching; errors here mean nothing is served.
+    pub fn start(spec: &Path, args: &RuntimeArgs) -> Result<Serving, ServeError> {
+        let colour = std::io::stderr().is_terminal();
+        let front = compile(spec);
+        let Some(ir) = front.gateway().cloned() else {
+            return Err(ServeError::Spec(Box::new(front)));
+        };
+        print_diagnostics(&front, colour);
+        let server =
+            Server::start(Gateway::from_ir(&ir, args)?, args).map_err(ServeError::Listen)?;
+        let (tx, rx) = mpsc::channel();
+        let fs_tx = tx.clone();
+        let mut watcher = notify::recommended_watcher(move |event| {
+            // The loop is gone only while shutting down; nothing is left to tell.
+            let _ = fs_tx.send(Message::Fs(event));
+        })?;
+        let mut watched = WatchSet::default();
+        watched.update(&mut watcher, &front, spec);
+        Ok(Serving {
+            spec: spec.to_path_buf(),
+            args: args.clone(),
+            server,
+            watcher,
+            watched,
+            current: ir,
+            tx,
+            rx,
+            colour,
+        })
+    }
+
+    /// The API listener's address (the real port when `--listen` asked for port 0).
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// A handle that stops [`Serving::run`] from another thread.
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            tx: self.tx.clone(),
+        }
+    }
+
+    /// Reloads on every change until stopped, then shuts down gracefully: in-flight requests
+    /// finish before this returns.
+    pub fn run(mut self) {
+        while let Ok(message) = self.rx.recv() {
+            let first = match message {
+                Message::Stop => break,
+                Message::Fs(event) => event,
+            };
+            if !self.watched.is_relevant(&first) {
+                continue;
+            }
+            // Debounce: wait for a quiet period, but never past a stop request.
+            let mut stop = false;
+            while let Ok(message) = self.rx.recv_timeout(DEBOUNCE) {
+                if matches!(message, Message::Stop) {
+                    stop = true;
+                    break;
+                }
+            }
+            if stop {
+                break;
+            }
+            self.rebuild();
+        }
+        let Serving {
+            server, watcher, ..
+        } = self;
+        drop(watcher);
+        eprintln!("gwc serve: shutting down, finishing in-flight requests");
+        server.shutdown();
+        server.wait();
+    }
+
+    /// Compiles the spec again and swaps the gateway in, or explains why not.
+    fn rebuild(&mut self) {
+        let spec = self.spec.display();
+        let front = compile(&self.spec);
+        print_diagnostics(&front, self.colour);
+        self.watched.update(&mut self.watcher, &front, &self.spec);
+        let Some(ir) = front.gateway() else {
+            eprintln!("gwc serve: {spec} has errors; still serving the previous version");
+            return;
+        };
+        if *ir == self.current {
+            return;
+        }
+        match Gateway::from_ir(ir, &self.args) {
+            Ok(gateway) => {
+                self.server.reload(gateway);
+                self.current = ir.clone();
+                eprintln!(
+                    "gwc serve: reloaded {spec} ({} route{})",
+                    ir.routes.len(),
+                    if ir.routes.len() == 1 { "" } else { "s" }
+                );
+            }
+            Err(e) => eprintln!("gwc serve: {e}; still serving the previous version of {spec}"),
+        }
+    }
+}
+
+fn print_diagnostics(front: &Frontend, colour: bool) {
+    if front.diagnostics.iter().next().is_some() {
+        eprint!("{}", render(front, colour));
     }
 }
 
@@ -146,10 +223,10 @@ impl WatchSet {
     /// Watches the spec and every file the last compilation read (new `$ref`s included), and
     /// stops watching folders no longer needed. The spec itself is always watched, even when it
     /// failed to load, so fixing it is noticed.
-    fn update(&mut self, watcher: &mut RecommendedWatcher, compiled: &Compiled, spec: &Path) {
-        let mut files: BTreeSet<PathBuf> = (0..compiled.sources.len())
+    fn update(&mut self, watcher: &mut RecommendedWatcher, front: &Frontend, spec: &Path) {
+        let mut files: BTreeSet<PathBuf> = (0..front.sources.len())
             .filter_map(|i| u32::try_from(i).ok())
-            .map(|i| absolute(&compiled.sources.file(crate::source::FileId(i)).path))
+            .map(|i| absolute(&front.sources.file(crate::source::FileId(i)).path))
             .collect();
         files.insert(absolute(spec));
         let folders: BTreeSet<PathBuf> = files
@@ -186,7 +263,11 @@ impl WatchSet {
             }
             EventKind::Other => true,
         };
-        kind_matters && event.paths.iter().any(|p| self.files.contains(&absolute(p)))
+        kind_matters
+            && event
+                .paths
+                .iter()
+                .any(|p| self.files.contains(&absolute(p)))
     }
 }
 

@@ -135,3 +135,160 @@ fn generated_lock_is_exactly_what_cargo_would_write() {
         .arg(out.join("Cargo.toml")));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// Every example spec: `specs/<name>/spec.yaml`, except the deliberately broken `specs/invalid`.
+fn example_specs() -> Vec<(String, PathBuf)> {
+    let specs = workspace_root().join("specs");
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&specs)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != "invalid")
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.path().join("spec.yaml"),
+            )
+        })
+        .filter(|(_, spec)| spec.is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every file under `dir`, relative, skipping cargo's `target/` (tests build examples into the
+/// workspace target dir, but a developer may have built one in place).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(dir.join(&rel)) else {
+            continue;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let child = rel.join(e.file_name());
+            let is_target = rel.as_os_str().is_empty() && e.file_name() == "target";
+            if e.path().is_dir() {
+                if !is_target {
+                    stack.push(child);
+                }
+            } else {
+                files.push(child);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The whole folder must be exactly `krate`: same files, same bytes, nothing else.
+/// Differences are fixed on disk and reported.
+fn ensure_dir_contents(dir: &Path, krate: &gwc::codegen::GeneratedCrate) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (rel, text) in &krate.files {
+        let path = dir.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            problems.push(format!("{} was out of date (rewritten)", path.display()));
+        }
+    }
+    for rel in files_under(dir) {
+        if !krate.files.contains_key(&rel) {
+            let path = dir.join(&rel);
+            std::fs::remove_file(&path).unwrap();
+            problems.push(format!("{} should not exist (removed)", path.display()));
+        }
+    }
+    problems
+}
+
+/// Serialises the tests that touch `generated-examples/`: the build test must see fresh files.
+static EXAMPLES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn generated_examples_are_fresh() {
+    let _guard = EXAMPLES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let root = workspace_root();
+    let specs = example_specs();
+    assert!(!specs.is_empty(), "no specs/*/spec.yaml found");
+    let mut problems = Vec::new();
+    for (name, spec) in &specs {
+        let out = root.join("generated-examples").join(name);
+        match gwc::build::generate_for(spec, &out, &Default::default()) {
+            Ok((_, krate)) => problems.extend(ensure_dir_contents(&out, &krate)),
+            Err(gwc::build::BuildError::Spec(front)) => {
+                problems.push(format!(
+                    "{}:\n{}",
+                    spec.display(),
+                    gwc::build::render(&front, false)
+                ));
+            }
+            Err(e) => problems.push(format!("{}: {e}", spec.display())),
+        }
+    }
+    // Examples whose spec is gone.
+    if let Ok(entries) = std::fs::read_dir(root.join("generated-examples")) {
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() && !specs.iter().any(|(n, _)| *n == name) {
+                problems.push(format!("{} has no spec; remove it", e.path().display()));
+            }
+        }
+    }
+    if problems.is_empty() || std::env::var_os("UPDATE_EXPECT").is_some() {
+        return;
+    }
+    let hint = if std::env::var_os("CI").is_some() {
+        "\nrun `cargo test` and commit"
+    } else {
+        "\nre-run the tests; the files have been updated"
+    };
+    panic!("{}{hint}", problems.join("\n"));
+}
+
+/// The target dir the workspace uses, so the runtime compiles once for every example.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}
+
+#[test]
+fn generated_examples_build_locked_and_pass_clippy() {
+    let _guard = EXAMPLES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let root = workspace_root();
+    let mut built = 0;
+    for (name, _) in example_specs() {
+        let dir = root.join("generated-examples").join(&name);
+        let manifest = dir.join("Cargo.toml");
+        if !manifest.is_file() {
+            continue; // `generated_examples_are_fresh` reports it.
+        }
+        // `--locked`: the checked-in Cargo.lock must be exactly what cargo wants;
+        // `--offline`: and it must not need anything this machine has not got.
+        for args in [
+            &["build", "--locked", "--offline"][..],
+            &["clippy", "--locked", "--offline"][..],
+        ] {
+            let mut cmd = cargo();
+            cmd.args(args)
+                .arg("--manifest-path")
+                .arg(&manifest)
+                .arg("--target-dir")
+                .arg(target_dir());
+            if args[0] == "clippy" {
+                cmd.args(["--", "-D", "warnings"]);
+            }
+            run(&mut cmd);
+        }
+        // `cargo fmt` must be a no-op on generated code (gateway.rs is `#[rustfmt::skip]`).
+        run(Command::new("rustfmt")
+            .args(["--check", "--edition", "2024"])
+            .arg(dir.join("src/main.rs")));
+        built += 1;
+    }
+    assert!(built > 0, "no generated example was built");
+}

@@ -2,5 +2,6 @@
 
 mod diagnostics;
 mod examples_fresh;
+mod serve;
 mod support;
 mod vocab;

@@ -380,4 +380,3 @@ fn default_runtime_is_relative_inside_the_repository_and_absolute_outside() {
         RuntimeSource::Version(v) => panic!("expected a path, got version {v}"),
     }
 }
-
