@@ -380,3 +380,32 @@ fn default_runtime_is_relative_inside_the_repository_and_absolute_outside() {
         RuntimeSource::Version(v) => panic!("expected a path, got version {v}"),
     }
 }
+
+#[test]
+fn runtime_from_crates_io_pins_only_third_party_versions() {
+    let s = Settings::new("spec.yaml", RuntimeSource::Version("0.1.0".to_owned())).unwrap();
+    let out = generate(&small(), &s);
+    assert!(out.files[Path::new("Cargo.toml")].contains("\ngwc-runtime = \"0.1.0\"\n"));
+    let lock = &out.files[Path::new("Cargo.lock")];
+    // cargo adds the registry runtime (and its checksum) itself; everything else stays pinned.
+    assert!(!lock.contains("name = \"gwc-runtime\""), "{lock}");
+    assert!(!lock.contains("name = \"gwc-ir\""), "{lock}");
+    assert!(lock.contains("name = \"tokio\""), "{lock}");
+    assert!(
+        lock.contains("name = \"tiny\"\nversion = \"0.1.0\"\n"),
+        "{lock}"
+    );
+}
+
+#[test]
+fn runtime_paths_with_quotes_stay_valid_toml() {
+    let s = Settings::new(
+        "spec.yaml",
+        RuntimeSource::Path("/opt/my \"odd\" dir\\runtime".to_owned()),
+    )
+    .unwrap();
+    let manifest = &generate(&small(), &s).files[Path::new("Cargo.toml")];
+    let doc: toml_edit::Document<&str> = toml_edit::Document::parse(manifest.as_str()).unwrap();
+    let path = doc["dependencies"]["gwc-runtime"]["path"].as_str();
+    assert_eq!(path, Some("/opt/my \"odd\" dir\\runtime"));
+}
