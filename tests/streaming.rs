@@ -47,9 +47,38 @@ fn check_rss(
     Ok(())
 }
 
+/// The same 1 GiB transfer straight to the backend, without a gateway: the baseline that the
+/// printed gateway figures are compared with (client and backend cost included in both).
+async fn direct(backend: &Backend, upload: bool) -> TestResult<Duration> {
+    let addr = backend.addr();
+    let mut conn = Conn::open(addr).await?;
+    let started = Instant::now();
+    if upload {
+        let req = client::request(Method::POST, addr, "/direct").body(TestBody::sized(GIB))?;
+        ensure_eq!(
+            conn.send(req).await?.json()?["body_len"],
+            GIB,
+            "direct upload"
+        );
+    } else {
+        let resp = conn
+            .send_streaming(client::get(addr, &format!("/direct?download={GIB}"))?)
+            .await?;
+        ensure_eq!(drain(resp.into_body()).await?, GIB, "direct download");
+    }
+    let took = started.elapsed();
+    eprintln!(
+        "[measure] direct to the backend (no gateway): {}: 1 GiB in {:.2} s",
+        if upload { "upload" } else { "download" },
+        took.as_secs_f64()
+    );
+    Ok(took)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_gib_download_streams_with_bounded_memory() -> TestResult {
     let backend = Backend::start().await?;
+    direct(&backend, false).await?;
     for target in Target::petstore() {
         let gw = target.start(&backend.url(), &[])?;
         download(&gw).await.map_err(|e| annotate(&gw, e))?;
@@ -100,6 +129,7 @@ async fn download(gw: &GatewayProcess) -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_gib_upload_streams_with_bounded_memory() -> TestResult {
     let backend = Backend::start().await?;
+    direct(&backend, true).await?;
     // petstore's `max_body` is 10 MiB; the transfer example allows 2 GiB.
     for target in Target::transfer() {
         let gw = target.start(&backend.url(), &[])?;

@@ -44,7 +44,7 @@ pub struct BackendOptions {
 struct Stats {
     connections: AtomicUsize,
     requests: AtomicUsize,
-    completed: AtomicUsize,
+    complete_bodies: AtomicUsize,
     bytes_received: AtomicU64,
 }
 
@@ -90,9 +90,9 @@ impl Backend {
         self.stats.requests.load(Ordering::SeqCst)
     }
 
-    /// Requests whose response head was produced.
-    pub fn completed(&self) -> usize {
-        self.stats.completed.load(Ordering::SeqCst)
+    /// Requests whose body arrived whole (ended cleanly, not cut off by the client side).
+    pub fn complete_bodies(&self) -> usize {
+        self.stats.complete_bodies.load(Ordering::SeqCst)
     }
 
     /// Request body bytes received over all requests.
@@ -177,11 +177,14 @@ async fn handle(
         }
     }
 
+    if body_error.is_none() {
+        stats.complete_bodies.fetch_add(1, Ordering::SeqCst);
+    }
+
     let delay = number(&params, "delay_ms").map_or(options.delay, Duration::from_millis);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    stats.completed.fetch_add(1, Ordering::SeqCst);
 
     let status = number(&params, "status")
         .and_then(|s| u16::try_from(s).ok())
