@@ -9,5 +9,6 @@ pub mod diagnostics;
 pub mod load;
 pub mod openapi;
 pub mod source;
+pub mod vocab;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};

@@ -1,0 +1,1 @@
+//! Generated files (schema, reference page) are fresh; example specs satisfy the schema.
