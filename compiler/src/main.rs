@@ -86,9 +86,15 @@ fn routes(spec: &std::path::Path, json: bool, colour: bool) -> ExitCode {
     if !report(&front, colour) {
         return ExitCode::FAILURE;
     }
-    let Some(lowered) = &front.lowered else { return ExitCode::FAILURE };
+    let Some(lowered) = &front.lowered else {
+        return ExitCode::FAILURE;
+    };
     let rows = gwc::routes::rows(lowered);
-    let text = if json { gwc::routes::to_json(&rows) } else { gwc::routes::to_table(&rows) };
+    let text = if json {
+        gwc::routes::to_json(&rows)
+    } else {
+        gwc::routes::to_table(&rows)
+    };
     let mut out = std::io::stdout().lock();
     // A closed pipe (`gwc routes … | head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());

@@ -48,7 +48,16 @@ pub fn to_table(rows: &[RouteRow]) -> String {
     let header = ["METHOD", "PATH", "INTEGRATION", "AUTH", "PLAN", "CACHE"];
     let cells: Vec<[&str; 6]> = rows
         .iter()
-        .map(|r| [r.method, &r.path, &r.integration, &r.auth, &r.plan, &r.cache])
+        .map(|r| {
+            [
+                r.method,
+                &r.path,
+                &r.integration,
+                &r.auth,
+                &r.plan,
+                &r.cache,
+            ]
+        })
         .collect();
     let mut widths = header.map(str::len);
     for row in &cells {
@@ -66,7 +75,11 @@ pub fn to_table(rows: &[RouteRow]) -> String {
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
     }
-    out.push_str(&format!("{} route{}\n", rows.len(), if rows.len() == 1 { "" } else { "s" }));
+    out.push_str(&format!(
+        "{} route{}\n",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    ));
     out
 }
 

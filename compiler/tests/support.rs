@@ -25,8 +25,15 @@ pub fn ensure_file_contents(path: &Path, contents: &str) -> Result<(), String> {
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         return Ok(());
     }
-    let hint = if std::env::var_os("CI").is_some() { " (run `cargo test` locally and commit)" } else { "" };
-    Err(format!("{} was not up to date and has been updated{hint}", path.display()))
+    let hint = if std::env::var_os("CI").is_some() {
+        " (run `cargo test` locally and commit)"
+    } else {
+        ""
+    };
+    Err(format!(
+        "{} was not up to date and has been updated{hint}",
+        path.display()
+    ))
 }
 
 fn normalize(s: &str) -> String {

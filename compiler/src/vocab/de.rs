@@ -323,7 +323,11 @@ impl<'a> NodeDe<'a> {
         }))
     }
 
-    fn map_access(self, entries: &'a [Entry], fields: Option<&'static [&'static str]>) -> MapDe<'a> {
+    fn map_access(
+        self,
+        entries: &'a [Entry],
+        fields: Option<&'static [&'static str]>,
+    ) -> MapDe<'a> {
         MapDe {
             de: self,
             entries,
@@ -342,9 +346,8 @@ fn yaml11_boolean_hint(expected: &str, node: &Node) -> Option<String> {
         "no" | "off" | "n" => false,
         _ => return None,
     };
-    (expected == "a boolean").then(|| {
-        format!("YAML 1.2 reads `{text}` as a string; write `{truthy}`")
-    })
+    (expected == "a boolean")
+        .then(|| format!("YAML 1.2 reads `{text}` as a string; write `{truthy}`"))
 }
 
 /// Adds an optional help line.
@@ -535,18 +538,23 @@ struct MapDe<'a> {
 impl<'de> MapAccess<'de> for MapDe<'_> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         while let Some(entry) = self.entries.get(self.next) {
             self.next += 1;
-            if self.de.ctx.is_skipped(entry.key_span) || (self.de.skip_tag && entry.key == "type")
-            {
+            if self.de.ctx.is_skipped(entry.key_span) || (self.de.skip_tag && entry.key == "type") {
                 continue;
             }
             if let Some(fields) = self.fields {
                 if !fields.contains(&entry.key.as_str()) {
-                    self.de
-                        .ctx
-                        .report(unknown_key(&entry.key, entry.key_span, self.de.path, fields));
+                    self.de.ctx.report(unknown_key(
+                        &entry.key,
+                        entry.key_span,
+                        self.de.path,
+                        fields,
+                    ));
                     self.de.ctx.unknown.borrow_mut().push(entry.key_span);
                     continue;
                 }
@@ -563,14 +571,11 @@ impl<'de> MapAccess<'de> for MapDe<'_> {
                 skip_tag: false,
                 ctx: self.de.ctx,
             };
-            return seed
-                .deserialize(key_de)
-                .map(Some)
-                .map_err(|e| {
-                    let mut e = key_de.fail(e);
-                    e.target.get_or_insert(entry.key_span);
-                    e
-                });
+            return seed.deserialize(key_de).map(Some).map_err(|e| {
+                let mut e = key_de.fail(e);
+                e.target.get_or_insert(entry.key_span);
+                e
+            });
         }
         Ok(None)
     }
@@ -605,7 +610,10 @@ struct SeqDe<'a> {
 impl<'de> SeqAccess<'de> for SeqDe<'_> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
         while let Some(item) = self.items.get(self.next) {
             let index = self.next;
             self.next += 1;
@@ -643,7 +651,10 @@ struct SpannedDe<'a> {
 impl<'de> MapAccess<'de> for SpannedDe<'_> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match spanned::FIELDS.get(self.next) {
             Some(name) => seed
                 .deserialize(BorrowedStrDeserializer::<Error>::new(name))
@@ -689,7 +700,9 @@ impl<'de> VariantAccess<'de> for UnitEnum<'_> {
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _seed: T) -> Result<T::Value, Error> {
         let name = self.de.node.as_str().unwrap_or_default().to_owned();
-        Err(self.de.wrong_type(&format!("a mapping with `type: {name}`")))
+        Err(self
+            .de
+            .wrong_type(&format!("a mapping with `type: {name}`")))
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, _visitor: V) -> Result<V::Value, Error> {

@@ -42,10 +42,22 @@ pub mod codes {
 
     /// Every code, for the reference page.
     pub const ALL: [(&str, &str); 5] = [
-        (UNKNOWN_KEY, "a key the vocabulary does not have; the help line suggests the closest one"),
-        (NOT_SUPPORTED, "a key the vocabulary has but the runtime does not implement yet"),
-        (INVALID_TYPE, "a value of the wrong type, e.g. a number where a string is expected"),
-        (INVALID_VALUE, "a value of the right type that is not acceptable, e.g. `29 seconds` or an unknown `type`"),
+        (
+            UNKNOWN_KEY,
+            "a key the vocabulary does not have; the help line suggests the closest one",
+        ),
+        (
+            NOT_SUPPORTED,
+            "a key the vocabulary has but the runtime does not implement yet",
+        ),
+        (
+            INVALID_TYPE,
+            "a value of the wrong type, e.g. a number where a string is expected",
+        ),
+        (
+            INVALID_VALUE,
+            "a value of the right type that is not acceptable, e.g. `29 seconds` or an unknown `type`",
+        ),
         (MISSING_KEY, "a required key is absent"),
     ];
 }
@@ -147,10 +159,13 @@ fn unknown_operation_key(key: &str, span: Span) -> crate::Diagnostic {
     )
     .with_span(span, "not a known key");
     if key == ROOT_KEY {
-        return d.with_help("`x-gateway` belongs at the document root; operations take `x-gateway-<area>` keys");
+        return d.with_help(
+            "`x-gateway` belongs at the document root; operations take `x-gateway-<area>` keys",
+        );
     }
     if PATH_ITEM_KEYS.contains(&key) {
-        return d.with_help("`x-gateway-any-method` belongs in a path item, beside `get`, `post`, …");
+        return d
+            .with_help("`x-gateway-any-method` belongs in a path item, beside `get`, `post`, …");
     }
     match de::did_you_mean(suffix, suffixes) {
         Some(best) => d.with_help(format!("did you mean `x-gateway-{best}`?")),

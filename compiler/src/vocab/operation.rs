@@ -136,9 +136,7 @@ pub struct RequestMapping {
 }
 
 /// AWS's `passthroughBehavior`.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Passthrough {
     /// Pass the body through when no template matches.
@@ -237,9 +235,7 @@ pub struct Throttle {
 }
 
 /// What one token bucket counts.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ThrottleScope {
     /// One bucket for everyone.
@@ -342,9 +338,7 @@ pub struct GeoRule {
 }
 
 /// Which side of a country list a geo rule matches.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GeoMatch {
     /// Requests from a listed country.

@@ -153,9 +153,7 @@ pub struct Root {
 }
 
 /// API flavour; see `kind`.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApiKind {
     /// Native behaviour: unknown route → 404 JSON, known path with another method → 405 JSON.
@@ -227,7 +225,9 @@ fn parse_listen(text: &str) -> Result<ListenAddr, String> {
         .rsplit_once(':')
         .ok_or_else(|| format!("`{text}` is not `HOST:PORT`"))?;
     if host.is_empty() {
-        return Err(format!("`{text}` has no host; write `0.0.0.0:{port}` for every interface"));
+        return Err(format!(
+            "`{text}` has no host; write `0.0.0.0:{port}` for every interface"
+        ));
     }
     port.parse::<u16>()
         .map_err(|_| format!("`{port}` is not a port number (0–65535)"))?;
@@ -241,9 +241,7 @@ string_newtype!(ListenAddr, parse_listen, "a listen address `HOST:PORT`", {
 });
 
 /// Endpoint type; see `endpoint.type`.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EndpointType {
     /// Clients reach this gateway directly.
@@ -273,9 +271,7 @@ pub struct Tls {
 }
 
 /// A TLS protocol version.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum TlsVersion {
     /// TLS 1.2.
     #[default]
@@ -535,9 +531,7 @@ pub struct CognitoAuthorizer {
 }
 
 /// Cognito token kind.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenUse {
     /// Access tokens (scopes are checked).
@@ -631,9 +625,7 @@ fn default_authorizer_timeout() -> Duration {
 }
 
 /// Custom authorizer payload format.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum PayloadFormat {
     /// AWS's version 1.0 (REST-style event, IAM policy answer).
     #[serde(rename = "1.0")]
@@ -645,9 +637,7 @@ pub enum PayloadFormat {
 }
 
 /// Where API keys are read from.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApiKeySource {
     /// The `x-api-key` request header.
@@ -770,9 +760,7 @@ fn default_cache_max_entry() -> Size {
 }
 
 /// Cache invalidation by clients.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientInvalidation {
     /// `Cache-Control: max-age=0` is ignored.
@@ -812,9 +800,7 @@ fn default_body_inspection() -> Size {
 }
 
 /// What a WAF rule does when it matches.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WafAction {
     /// Let the request through and stop evaluating.
@@ -977,7 +963,11 @@ impl StateBackend {
 pub const REDIS_SCHEMES: [&str; 3] = ["redis://", "rediss://", "redis+cluster://"];
 
 fn parse_backend(text: &str) -> Result<StateBackend, String> {
-    if text == "memory" || REDIS_SCHEMES.iter().any(|s| text.starts_with(s) && text.len() > s.len()) {
+    if text == "memory"
+        || REDIS_SCHEMES
+            .iter()
+            .any(|s| text.starts_with(s) && text.len() > s.len())
+    {
         Ok(StateBackend(text.to_owned()))
     } else {
         Err(format!(
@@ -999,9 +989,7 @@ fn default_state_timeout() -> Duration {
 }
 
 /// Behaviour when the state backend fails.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailMode {
     /// Serve without the state-backed checks.

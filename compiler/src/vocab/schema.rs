@@ -23,14 +23,38 @@ pub fn json_schema() -> Value {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     let root = generator.subschema_for::<Root>().to_value();
     let per_key: Vec<(&str, Value)> = vec![
-        (OPERATION_KEYS[0], generator.subschema_for::<Integration>().to_value()),
-        (OPERATION_KEYS[1], generator.subschema_for::<OperationAuth>().to_value()),
-        (OPERATION_KEYS[2], generator.subschema_for::<ApiKeyRequirement>().to_value()),
-        (OPERATION_KEYS[3], generator.subschema_for::<Throttle>().to_value()),
-        (OPERATION_KEYS[4], generator.subschema_for::<OperationCache>().to_value()),
-        (OPERATION_KEYS[5], generator.subschema_for::<OperationWaf>().to_value()),
-        (OPERATION_KEYS[6], generator.subschema_for::<OperationValidate>().to_value()),
-        (OPERATION_KEYS[7], generator.subschema_for::<Cors>().to_value()),
+        (
+            OPERATION_KEYS[0],
+            generator.subschema_for::<Integration>().to_value(),
+        ),
+        (
+            OPERATION_KEYS[1],
+            generator.subschema_for::<OperationAuth>().to_value(),
+        ),
+        (
+            OPERATION_KEYS[2],
+            generator.subschema_for::<ApiKeyRequirement>().to_value(),
+        ),
+        (
+            OPERATION_KEYS[3],
+            generator.subschema_for::<Throttle>().to_value(),
+        ),
+        (
+            OPERATION_KEYS[4],
+            generator.subschema_for::<OperationCache>().to_value(),
+        ),
+        (
+            OPERATION_KEYS[5],
+            generator.subschema_for::<OperationWaf>().to_value(),
+        ),
+        (
+            OPERATION_KEYS[6],
+            generator.subschema_for::<OperationValidate>().to_value(),
+        ),
+        (
+            OPERATION_KEYS[7],
+            generator.subschema_for::<Cors>().to_value(),
+        ),
     ];
     let mut defs: Map<String, Value> = generator.take_definitions(true);
 
@@ -87,8 +111,8 @@ pub fn json_schema() -> Value {
 
 /// The schema as committed: pretty JSON with a final newline.
 pub fn json_schema_text() -> String {
-    let mut text =
-        serde_json::to_string_pretty(&json_schema()).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text = serde_json::to_string_pretty(&json_schema())
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }

@@ -108,10 +108,7 @@ fn supported_variants(path: &Path<'_>, key: &str) -> Vec<String> {
 }
 
 fn display(path: &Path<'_>) -> String {
-    path.iter()
-        .map(|(k, _)| *k)
-        .collect::<Vec<_>>()
-        .join(".")
+    path.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(".")
 }
 
 fn not_supported(path: &Path<'_>, span: Span) -> Diagnostic {

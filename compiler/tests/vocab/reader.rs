@@ -13,7 +13,9 @@ fn root(text: &str) -> (Option<Root>, String) {
     let mut sources = SourceMap::new();
     let doc = yaml::parse(&mut sources, "spec.yaml", text);
     let mut diags = Diagnostics::new();
-    let node = doc.get("x-gateway").unwrap_or_else(|| panic!("no x-gateway in test"));
+    let node = doc
+        .get("x-gateway")
+        .unwrap_or_else(|| panic!("no x-gateway in test"));
     let value = vocab::read_root(node, &mut diags);
     (value, diags.render(&sources, false))
 }
@@ -58,7 +60,10 @@ fn petstore_reads_cleanly() {
         root.stages["dev"].variables["backend"],
         "http://127.0.0.1:9001"
     );
-    assert_eq!(root.default_stage.as_ref().map(|s| s.as_str()), Some("prod"));
+    assert_eq!(
+        root.default_stage.as_ref().map(|s| s.as_str()),
+        Some("prod")
+    );
     assert_eq!(root.limits.max_body.bytes(), 10 << 20);
     assert_eq!(root.limits.integration_timeout.millis(), 29_000);
 }
@@ -93,9 +98,8 @@ fn defaults_match_the_ir_and_the_docs() {
 
 #[test]
 fn nested_defaults_are_filled() {
-    let (ops, rendered) = operation(
-        "paths:\n  /p:\n    get:\n      x-gateway-integration: {type: mock}\n",
-    );
+    let (ops, rendered) =
+        operation("paths:\n  /p:\n    get:\n      x-gateway-integration: {type: mock}\n");
     assert_eq!(rendered, "");
     match ops.integration.map(|i| i.value) {
         Some(vocab::Integration::Mock(m)) => {
@@ -599,7 +603,9 @@ fn references_keep_their_span() {
 
 #[test]
 fn not_a_mapping_at_all() {
-    check_root("x-gateway: [1, 2]\n", expect![[r#"
+    check_root(
+        "x-gateway: [1, 2]\n",
+        expect![[r#"
         gwc::lower::invalid_type
 
           × spec.yaml:1:12: `x-gateway` must be a mapping, not a sequence
@@ -608,8 +614,11 @@ fn not_a_mapping_at_all() {
            ·            ───┬──
            ·               ╰── expected a mapping
            ╰────
-    "#]]);
-    check_root("x-gateway:\n  stages: prod\n", expect![[r#"
+    "#]],
+    );
+    check_root(
+        "x-gateway:\n  stages: prod\n",
+        expect![[r#"
         gwc::lower::invalid_type
 
           × spec.yaml:2:11: `x-gateway.stages` must be a mapping, not a string
@@ -619,5 +628,6 @@ fn not_a_mapping_at_all() {
            ·           ──┬─
            ·             ╰── expected a mapping
            ╰────
-    "#]]);
+    "#]],
+    );
 }

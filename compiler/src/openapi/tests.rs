@@ -1,0 +1,1 @@
+//! OpenAPI view tests.
