@@ -20,3 +20,4 @@ mod lifecycle;
 mod proxy;
 mod serve;
 mod streaming;
+mod vocabulary;
