@@ -297,7 +297,8 @@ impl<'a> NodeDe<'a> {
             .with_span(self.node.span, format!("expected {expected}"))
             .with_help_if(
                 yaml11_boolean_hint(&expected, self.node)
-                    .or_else(|| quote_hint(&expected, self.node)),
+                    .or_else(|| quote_hint(&expected, self.node))
+                    .or_else(|| empty_hint(&expected, self.node)),
             ),
             Kind::Invalid {
                 code,
@@ -377,6 +378,18 @@ fn quote_hint(expected: &str, node: &Node) -> Option<String> {
         _ => return None,
     };
     (expected == "a string").then(|| format!("write it in quotes to make it text: `\"{text}\"`"))
+}
+
+/// `key:` with nothing after it is null in YAML, not an empty mapping or list.
+fn empty_hint(expected: &str, node: &Node) -> Option<String> {
+    if !matches!(node.value, Value::Null) {
+        return None;
+    }
+    match expected {
+        "a mapping" => Some("write `{}` for an empty mapping".to_owned()),
+        "a sequence" => Some("write `[]` for an empty list".to_owned()),
+        _ => None,
+    }
 }
 
 /// Adds an optional help line.

@@ -782,3 +782,22 @@ fn duplicate_keys() {
     "#]]
     .assert_eq(&rendered);
 }
+
+#[test]
+fn empty_yaml_value_is_null() {
+    check_root(
+        "x-gateway:\n  stages:\n    prod:\n",
+        expect![[r#"
+        gwc::lower::invalid_type
+
+          × spec.yaml:3:9: `x-gateway.stages.prod` must be a mapping, not null
+           ╭─[spec.yaml:3:9]
+         2 │   stages:
+         3 │     prod:
+           ·         ▲
+           ·         ╰── expected a mapping
+           ╰────
+          help: write `{}` for an empty mapping
+    "#]],
+    );
+}
