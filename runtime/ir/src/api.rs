@@ -117,10 +117,10 @@ impl Gateway {
                 });
             }
             seen.push((route.method, shape, &route.id));
-            if let Integration::Mock(m) = &route.integration {
-                if !(100..=599).contains(&m.status) {
-                    errors.push(ValidationError::BadStatus(m.status));
-                }
+            if let Integration::Mock(m) = &route.integration
+                && !(100..=599).contains(&m.status)
+            {
+                errors.push(ValidationError::BadStatus(m.status));
             }
         }
         if !self.stages.iter().any(|s| s.name == self.default_stage) {
@@ -128,16 +128,16 @@ impl Gateway {
                 self.default_stage.to_string(),
             ));
         }
-        if let Some(base) = &self.base_path {
-            if !valid_base_path(base) {
-                errors.push(ValidationError::BadBasePath(base.to_string()));
-            }
+        if let Some(base) = &self.base_path
+            && !valid_base_path(base)
+        {
+            errors.push(ValidationError::BadBasePath(base.to_string()));
         }
         for r in &self.responses {
-            if let Some(status) = r.status {
-                if !(100..=599).contains(&status) {
-                    errors.push(ValidationError::BadStatus(status));
-                }
+            if let Some(status) = r.status
+                && !(100..=599).contains(&status)
+            {
+                errors.push(ValidationError::BadStatus(status));
             }
         }
         errors

@@ -16,11 +16,11 @@ mod route;
 mod tokens;
 mod units;
 
-pub use api::{ApiKind, Gateway, Limits, Stage, StageVariable};
+pub use api::{ApiKind, Gateway, Limits, Stage, StageVariable, valid_base_path};
 pub use error::{ErrorType, GatewayResponse, ValidationError};
 pub use integration::{HeaderPair, HttpProxy, Integration, Mock};
 pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
-pub use units::{ByteSize, Millis, UnitError};
+pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
 
 /// Borrowed in generated code, owned in `gwc serve`.
 pub type Str = std::borrow::Cow<'static, str>;

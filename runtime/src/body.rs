@@ -1,0 +1,198 @@
+//! Body types of the hot path: [`Body`] for responses (prebuilt bytes or a streamed upstream
+//! body) and [`LimitedBody`] for request bodies forwarded upstream (counted against the
+//! payload limit while streaming).
+//!
+//! Both are plain enums/structs over `Incoming` and `Bytes`, so nothing is boxed per request
+//! and bodies are never buffered whole. The upstream response body also hands its connection
+//! back to the per-thread pool once it has been read to the end, which is when HTTP/1 allows
+//! the connection to carry the next request.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use hyper::body::Incoming;
+
+use crate::pool::Checkin;
+
+/// A response body: empty, prebuilt bytes (mocks, errors) or an upstream body being streamed.
+#[derive(Debug)]
+pub struct Body {
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Full(Option<Bytes>),
+    Upstream {
+        body: Incoming,
+        checkin: Option<Checkin>,
+    },
+}
+
+impl Body {
+    /// An empty body.
+    pub fn empty() -> Body {
+        Body {
+            kind: Kind::Full(None),
+        }
+    }
+
+    /// A body of prebuilt bytes (cheap to clone per request).
+    pub fn full(bytes: Bytes) -> Body {
+        if bytes.is_empty() {
+            return Body::empty();
+        }
+        Body {
+            kind: Kind::Full(Some(bytes)),
+        }
+    }
+
+    /// A body of static bytes.
+    pub fn from_static(bytes: &'static [u8]) -> Body {
+        Body::full(Bytes::from_static(bytes))
+    }
+
+    /// An upstream body; `checkin` returns the connection to the pool at end of stream.
+    pub(crate) fn upstream(body: Incoming, checkin: Option<Checkin>) -> Body {
+        let mut b = Body {
+            kind: Kind::Upstream { body, checkin },
+        };
+        b.check_done();
+        b
+    }
+
+    fn check_done(&mut self) {
+        if let Kind::Upstream { body, checkin } = &mut self.kind
+            && http_body::Body::is_end_stream(body)
+            && let Some(c) = checkin.take()
+        {
+            c.release();
+        }
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        match &mut this.kind {
+            Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Upstream { body, checkin } => {
+                let polled = Pin::new(body).poll_frame(cx);
+                match &polled {
+                    Poll::Ready(None) => {
+                        if let Some(c) = checkin.take() {
+                            c.release();
+                        }
+                    }
+                    Poll::Ready(Some(Ok(_))) => this.check_done(),
+                    Poll::Ready(Some(Err(_))) => {
+                        // A broken upstream body: drop the connection, never reuse it.
+                        *checkin = None;
+                    }
+                    Poll::Pending => {}
+                }
+                polled
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Full(bytes) => bytes.is_none(),
+            Kind::Upstream { body, .. } => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            Kind::Full(None) => SizeHint::with_exact(0),
+            Kind::Upstream { body, .. } => body.size_hint(),
+        }
+    }
+}
+
+/// Why a request body could not be forwarded.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RequestBodyError {
+    /// The body grew past the payload limit while streaming.
+    #[error("request body larger than {0} bytes")]
+    TooLarge(u64),
+    /// The client's connection failed mid-body.
+    #[error("client body: {0}")]
+    Client(#[from] hyper::Error),
+}
+
+/// A client request body forwarded upstream, counted against the payload limit as it streams
+/// (chunked bodies have no `Content-Length` to check up front).
+#[derive(Debug)]
+pub(crate) struct LimitedBody {
+    inner: Incoming,
+    limit: u64,
+    seen: u64,
+}
+
+impl LimitedBody {
+    /// Wraps a client body with a byte limit.
+    pub(crate) fn new(inner: Incoming, limit: u64) -> LimitedBody {
+        LimitedBody {
+            inner,
+            limit,
+            seen: 0,
+        }
+    }
+}
+
+impl http_body::Body for LimitedBody {
+    type Data = Bytes;
+    type Error = RequestBodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyError>>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.seen = this.seen.saturating_add(data.len() as u64);
+                    if this.seen > this.limit {
+                        return Poll::Ready(Some(Err(RequestBodyError::TooLarge(this.limit))));
+                    }
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(RequestBodyError::Client(e)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// True when an upstream error was caused by the request body exceeding the payload limit.
+pub(crate) fn is_too_large(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(RequestBodyError::TooLarge(_)) = e.downcast_ref::<RequestBodyError>() {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}

@@ -1,0 +1,124 @@
+//! Gateway responses: defaults per API kind, spec overrides with substitutions.
+
+use expect_test::expect;
+
+use super::*;
+use crate::ir::{Gateway, GatewayResponse, HeaderPair, Limits, Stage};
+
+fn gateway(kind: ApiKind, responses: Vec<GatewayResponse>) -> Gateway {
+    Gateway {
+        name: "t".into(),
+        kind,
+        listen: "127.0.0.1:0".into(),
+        default_stage: "default".into(),
+        stages: vec![Stage {
+            name: "default".into(),
+            variables: vec![],
+        }],
+        base_path: None,
+        limits: Limits::default(),
+        responses,
+        routes: vec![],
+    }
+}
+
+fn show(r: Response<Body>) -> String {
+    use http_body::Body as _;
+    let mut headers: Vec<String> = r
+        .headers()
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap()))
+        .collect();
+    headers.sort();
+    let (_, mut body) = r.into_parts();
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut text = String::new();
+    while let std::task::Poll::Ready(Some(Ok(frame))) =
+        std::pin::Pin::new(&mut body).poll_frame(&mut cx)
+    {
+        text.push_str(std::str::from_utf8(frame.data_ref().unwrap()).unwrap());
+    }
+    format!("{}\n{}", headers.join("\n"), text)
+}
+
+#[test]
+fn table_indexes_match_error_types() {
+    for (i, t) in ErrorType::ALL.iter().enumerate() {
+        assert_eq!(*t as usize, i);
+    }
+}
+
+#[test]
+fn defaults_per_kind() {
+    let id = HeaderValue::from_static("rid");
+    let http = ErrorResponses::new(&gateway(ApiKind::Http, vec![])).unwrap();
+    let rest = ErrorResponses::new(&gateway(ApiKind::Rest, vec![])).unwrap();
+    assert_eq!(http.status(ErrorType::IntegrationFailure), 502);
+    assert_eq!(rest.status(ErrorType::IntegrationFailure), 504);
+    expect![[r#"
+        content-type: application/json
+        x-amzn-errortype: InternalServerErrorException
+        {"message":"Bad Gateway"}"#]]
+    .assert_eq(&show(http.respond(ErrorType::IntegrationFailure, &id)));
+    expect![[r#"
+        content-type: application/json
+        x-amzn-errortype: MissingAuthenticationTokenException
+        {"message":"Missing Authentication Token"}"#]]
+    .assert_eq(&show(
+        rest.respond(ErrorType::MissingAuthenticationToken, &id),
+    ));
+}
+
+#[test]
+fn overrides() {
+    let id = HeaderValue::from_static("req-1");
+    let gw = gateway(
+        ApiKind::Http,
+        vec![
+            GatewayResponse {
+                error_type: ErrorType::Default5xx,
+                status: None,
+                headers: vec![HeaderPair {
+                    name: "x-env".into(),
+                    value: "prod".into(),
+                }],
+                body: Some(
+                    r#"{"error":$context.error.messageString,"raw":"$context.error.message","id":"$context.requestId","cost":"$5"}"#
+                        .into(),
+                ),
+            },
+            GatewayResponse {
+                error_type: ErrorType::ResourceNotFound,
+                status: Some(410),
+                headers: vec![],
+                body: None,
+            },
+        ],
+    );
+    let responses = ErrorResponses::new(&gw).unwrap();
+    expect![[r#"
+        content-type: application/json
+        x-amzn-errortype: InternalServerErrorException
+        x-env: prod
+        {"error":"Endpoint request timed out","raw":"Endpoint request timed out","id":"req-1","cost":"$5"}"#]]
+    .assert_eq(&show(responses.respond(ErrorType::IntegrationTimeout, &id)));
+    assert_eq!(responses.status(ErrorType::IntegrationTimeout), 504);
+    assert_eq!(responses.status(ErrorType::ResourceNotFound), 410);
+    let bad = gateway(
+        ApiKind::Http,
+        vec![GatewayResponse {
+            error_type: ErrorType::Throttled,
+            status: None,
+            headers: vec![HeaderPair {
+                name: "bad header".into(),
+                value: "x".into(),
+            }],
+            body: None,
+        }],
+    );
+    assert!(matches!(
+        ErrorResponses::new(&bad),
+        Err(BuildError::BadHeader { .. })
+    ));
+}

@@ -1,0 +1,522 @@
+//! The HTTP proxy integration: the backend URI template resolved once at start-up, then per
+//! request only `{param}` substitution, hop-by-hop header removal, the `X-Forwarded-*` headers
+//! and a pooled upstream connection; bodies stream both ways.
+//!
+//! Stage variables (`${stageVariables.NAME}`) are replaced when the gateway is built, from the
+//! deployed stage plus `--stage-variable` overrides. What remains is an authority (connected to
+//! by the per-thread pool) and a path made of literal text and raw captured parameters.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use http::uri::PathAndQuery;
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, Uri, Version, header};
+use hyper::body::Incoming;
+
+use crate::body::{Body, LimitedBody, is_too_large};
+use crate::error::{BuildError, GatewayError};
+use crate::ir::{self, ErrorType};
+use crate::pool::{self, Address, Checkin, Pool};
+use crate::router::Params;
+
+/// One backend authority; routes to the same authority share its connections.
+#[derive(Debug)]
+pub(crate) struct Upstream {
+    pub(crate) address: Address,
+    pub(crate) host: HeaderValue,
+}
+
+#[derive(Debug)]
+enum Piece {
+    Text(Box<str>),
+    /// Index into the route's captured parameters.
+    Param(usize),
+}
+
+/// One worker's copy of what a request to an upstream clones: its connection pool and the
+/// `Host` value. Copies per thread keep reference counts off shared cache lines.
+#[derive(Debug)]
+pub(crate) struct LocalUpstream {
+    pub(crate) pool: Rc<Pool>,
+    pub(crate) host: HeaderValue,
+}
+
+impl LocalUpstream {
+    pub(crate) fn new(upstream: &Upstream, max_idle: usize) -> LocalUpstream {
+        LocalUpstream {
+            pool: Rc::new(Pool::new(max_idle)),
+            host: deep_copy(&upstream.host),
+        }
+    }
+}
+
+/// A copy with its own allocation (a `Bytes` clone would share the reference count).
+pub(crate) fn deep_copy(v: &HeaderValue) -> HeaderValue {
+    HeaderValue::from_bytes(v.as_bytes()).unwrap_or_else(|_| v.clone())
+}
+
+/// A prepared proxy integration of one route.
+#[derive(Debug)]
+pub(crate) struct ProxyTarget {
+    pub(crate) upstream: usize,
+    pieces: Vec<Piece>,
+    /// The whole path when the template has no parameters.
+    fixed: Option<PathAndQuery>,
+    /// The template already has a query string, so the request's is appended with `&`.
+    has_query: bool,
+    pub(crate) timeout: Duration,
+    max_body: u64,
+}
+
+/// Builds the proxy target of a route, registering its upstream authority in `upstreams`.
+pub(crate) fn prepare(
+    route: &ir::Route,
+    proxy: &ir::HttpProxy,
+    variables: &HashMap<&str, &str>,
+    stage: &str,
+    limits: &ir::Limits,
+    upstreams: &mut Vec<Upstream>,
+    by_authority: &mut HashMap<String, usize>,
+) -> Result<ProxyTarget, BuildError> {
+    let bad = |uri: &str, reason: String| BuildError::BadUri {
+        route: route.id.to_string(),
+        uri: uri.to_owned(),
+        reason,
+    };
+    let resolved =
+        substitute_stage_variables(&proxy.uri, variables).map_err(|name| match name {
+            Ok(name) => BuildError::UnknownStageVariable {
+                route: route.id.to_string(),
+                name,
+                stage: stage.to_owned(),
+            },
+            Err(reason) => bad(&proxy.uri, reason),
+        })?;
+    let rest = match resolved.strip_prefix("http://") {
+        Some(rest) => rest,
+        None if resolved.starts_with("https://") => {
+            return Err(BuildError::Unsupported(format!(
+                "route `{}`: https backend `{resolved}`",
+                route.id
+            )));
+        }
+        None => return Err(bad(&resolved, "must start with `http://`".to_owned())),
+    };
+    let split = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(split);
+    let authority: http::uri::Authority = authority
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| bad(&resolved, e.to_string()))?;
+    if authority.as_str().contains('@') {
+        return Err(bad(
+            &resolved,
+            "user info in the URI is not supported".to_owned(),
+        ));
+    }
+    let port = authority.port_u16().unwrap_or(80);
+    let host = authority.host();
+    let address = match host.trim_start_matches('[').trim_end_matches(']').parse() {
+        Ok(ip) => Address::Ip(SocketAddr::new(ip, port)),
+        Err(_) => Address::Host(host.into(), port),
+    };
+    let upstream = *by_authority
+        .entry(authority.as_str().to_ascii_lowercase())
+        .or_insert_with(|| {
+            upstreams.push(Upstream {
+                address,
+                host: HeaderValue::from_str(authority.as_str())
+                    .unwrap_or_else(|_| HeaderValue::from_static("localhost")),
+            });
+            upstreams.len() - 1
+        });
+    let path = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    };
+    let params: Vec<&str> = route.path.params().collect();
+    let mut pieces = Vec::new();
+    let mut rest = path.as_str();
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            pieces.push(Piece::Text(rest[..open].into()));
+        }
+        let close = rest[open..]
+            .find('}')
+            .map(|i| open + i)
+            .ok_or_else(|| bad(&resolved, "unterminated `{`".to_owned()))?;
+        let name = rest[open + 1..close].trim_end_matches('+');
+        let index = params.iter().position(|p| *p == name).ok_or_else(|| {
+            bad(
+                &resolved,
+                format!("`{{{name}}}` is not a parameter of `{}`", route.path.raw),
+            )
+        })?;
+        pieces.push(Piece::Param(index));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.into()));
+    }
+    let mut literal = String::new();
+    for p in &pieces {
+        match p {
+            Piece::Text(t) => literal.push_str(t),
+            Piece::Param(_) => literal.push('x'),
+        }
+    }
+    // Validates the literal parts once, so per-request parsing only fails on odd input.
+    PathAndQuery::try_from(literal.as_str()).map_err(|e| bad(&resolved, e.to_string()))?;
+    let fixed = if pieces.iter().all(|p| matches!(p, Piece::Text(_))) {
+        PathAndQuery::from_maybe_shared(Bytes::from(literal)).ok()
+    } else {
+        None
+    };
+    Ok(ProxyTarget {
+        upstream,
+        has_query: path.contains('?'),
+        pieces,
+        fixed,
+        timeout: route.timeout.unwrap_or(proxy.timeout).as_duration(),
+        max_body: limits.max_body.0,
+    })
+}
+
+/// Replaces `${stageVariables.NAME}`; `Err(Ok(name))` names an undefined variable,
+/// `Err(Err(reason))` describes a malformed placeholder.
+fn substitute_stage_variables(
+    uri: &str,
+    variables: &HashMap<&str, &str>,
+) -> Result<String, Result<String, String>> {
+    let mut out = String::with_capacity(uri.len());
+    let mut rest = uri;
+    while let Some(pos) = rest.find("${") {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| Err("unterminated `${`".to_owned()))?;
+        let inner = &after[..end];
+        let name = inner.strip_prefix("stageVariables.").ok_or_else(|| {
+            Err(format!(
+                "unknown variable `${{{inner}}}`; only `${{stageVariables.NAME}}` is available"
+            ))
+        })?;
+        let value = variables.get(name).ok_or_else(|| Ok(name.to_owned()))?;
+        out.push_str(value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Per-connection facts the proxy adds to every request on that connection.
+#[derive(Debug)]
+pub(crate) struct ClientInfo {
+    /// The client's IP address, formatted once per connection.
+    pub(crate) ip: HeaderValue,
+}
+
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+
+/// The fixed hop-by-hop headers (RFC 9110 §7.6.1 plus the de-facto `Keep-Alive` and
+/// `Proxy-Connection`), as a bit per name so one scan finds which are present.
+fn hop_by_hop_bit(name: &HeaderName) -> u16 {
+    if name == header::CONNECTION {
+        1
+    } else if name == header::TRANSFER_ENCODING {
+        1 << 1
+    } else if name == header::TE {
+        1 << 2
+    } else if name == header::TRAILER {
+        1 << 3
+    } else if name == header::UPGRADE {
+        1 << 4
+    } else if name == header::PROXY_AUTHORIZATION {
+        1 << 5
+    } else if name == header::PROXY_AUTHENTICATE {
+        1 << 6
+    } else if name == KEEP_ALIVE {
+        1 << 7
+    } else if name == PROXY_CONNECTION {
+        1 << 8
+    } else {
+        0
+    }
+}
+
+/// Removes hop-by-hop headers, including every header named in `Connection`. One scan of the
+/// names finds which are present; only those are removed, and the `Connection` value is parsed
+/// only when it names something beyond `close`/`keep-alive` (the common case allocates nothing).
+pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    let present = headers.keys().fold(0u16, |acc, k| acc | hop_by_hop_bit(k));
+    if present == 0 {
+        return;
+    }
+    if present & 1 != 0 {
+        let named: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|t| {
+                !t.is_empty()
+                    && !t.eq_ignore_ascii_case("close")
+                    && !t.eq_ignore_ascii_case("keep-alive")
+            })
+            .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
+    }
+    let names: [&HeaderName; 9] = [
+        &header::CONNECTION,
+        &header::TRANSFER_ENCODING,
+        &header::TE,
+        &header::TRAILER,
+        &header::UPGRADE,
+        &header::PROXY_AUTHORIZATION,
+        &header::PROXY_AUTHENTICATE,
+        &KEEP_ALIVE,
+        &PROXY_CONNECTION,
+    ];
+    for (bit, name) in names.iter().enumerate() {
+        if present & (1 << bit) != 0 {
+            headers.remove(*name);
+        }
+    }
+}
+
+impl ProxyTarget {
+    /// A per-thread copy of the fixed backend path, if the template has no parameters.
+    pub(crate) fn local_fixed(&self) -> Option<PathAndQuery> {
+        self.fixed.as_ref().and_then(|pq| {
+            PathAndQuery::from_maybe_shared(Bytes::copy_from_slice(pq.as_str().as_bytes())).ok()
+        })
+    }
+
+    fn path_and_query(
+        &self,
+        fixed: Option<&PathAndQuery>,
+        uri: &Uri,
+        params: &Params,
+    ) -> Option<PathAndQuery> {
+        let query = uri.query();
+        if let (Some(fixed), None) = (fixed, query) {
+            return Some(fixed.clone());
+        }
+        let path = uri.path();
+        let mut buf = BytesMut::with_capacity(64 + path.len() + query.map_or(0, str::len));
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(t) => buf.put_slice(t.as_bytes()),
+                Piece::Param(i) => buf.put_slice(params.raw(path, *i)?.as_bytes()),
+            }
+        }
+        if let Some(q) = query {
+            buf.put_u8(if self.has_query { b'&' } else { b'?' });
+            buf.put_slice(q.as_bytes());
+        }
+        PathAndQuery::from_maybe_shared(buf.freeze()).ok()
+    }
+
+    /// Forwards one request and returns the upstream response with its body streaming.
+    pub(crate) async fn call(
+        &self,
+        upstream: &Upstream,
+        local: &LocalUpstream,
+        fixed: Option<&PathAndQuery>,
+        client: &ClientInfo,
+        req: Request<Incoming>,
+        params: &Params,
+    ) -> Result<Response<Body>, Box<GatewayError>> {
+        let pool = &local.pool;
+        let (mut parts, body) = req.into_parts();
+        if http_body::Body::size_hint(&body).lower() > self.max_body {
+            return Err(GatewayError::new(
+                ErrorType::RequestTooLarge,
+                "Content-Length over the payload limit",
+            ));
+        }
+        let pq = self
+            .path_and_query(fixed, &parts.uri, params)
+            .ok_or_else(|| {
+                GatewayError::new(ErrorType::Default4xx, "backend path could not be built")
+            })?;
+        parts.uri = Uri::from(pq);
+        parts.version = Version::HTTP_11;
+        let headers = &mut parts.headers;
+        remove_hop_by_hop(headers);
+        forwarded_for(headers, &client.ip);
+        if let Some(host) = headers.get(header::HOST).cloned() {
+            headers.insert(X_FORWARDED_HOST.clone(), host);
+        }
+        headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static("http"));
+        headers.insert(header::HOST, local.host.clone());
+        let req = Request::from_parts(parts, LimitedBody::new(body, self.max_body));
+
+        let sent = tokio::time::timeout(self.timeout, send(upstream, pool, req)).await;
+        let (resp, sender) = match sent {
+            Ok(Ok(ok)) => ok,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                return Err(GatewayError::new(
+                    ErrorType::IntegrationTimeout,
+                    "backend did not answer within the integration timeout",
+                ));
+            }
+        };
+        let (mut parts, body) = resp.into_parts();
+        remove_hop_by_hop(&mut parts.headers);
+        let checkin = Checkin::new(Rc::clone(pool), sender);
+        Ok(Response::from_parts(
+            parts,
+            Body::upstream(body, Some(checkin)),
+        ))
+    }
+}
+
+/// Sends on a pooled connection, or a new one; a request that a reused connection refused
+/// before writing anything (the backend closed it while idle) is retried once on a new one.
+async fn send(
+    upstream: &Upstream,
+    pool: &Rc<Pool>,
+    mut req: Request<LimitedBody>,
+) -> Result<(Response<Incoming>, pool::Sender), Box<GatewayError>> {
+    let mut retried = false;
+    loop {
+        let pooled = match pool.take() {
+            Some(mut s) => s.ready().await.ok().map(|()| s),
+            None => None,
+        };
+        let (mut sender, reused) = match pooled {
+            Some(s) => (s, true),
+            None => (
+                pool::connect(&upstream.address).await.map_err(|e| {
+                    GatewayError::new(
+                        ErrorType::IntegrationFailure,
+                        format!("connecting to the backend: {e}"),
+                    )
+                })?,
+                false,
+            ),
+        };
+        match sender.try_send_request(req).await {
+            Ok(resp) => return Ok((resp, sender)),
+            Err(mut e) => match e.take_message() {
+                Some(back) if reused && !retried => {
+                    retried = true;
+                    req = back;
+                }
+                _ => {
+                    let err = e.into_error();
+                    if is_too_large(&err) {
+                        return Err(GatewayError::new(
+                            ErrorType::RequestTooLarge,
+                            "request body over the payload limit",
+                        ));
+                    }
+                    return Err(GatewayError::new(
+                        ErrorType::IntegrationFailure,
+                        format!("backend request failed: {err}"),
+                    ));
+                }
+            },
+        }
+    }
+}
+
+/// Appends the client address to `X-Forwarded-For`, joining earlier values into one line.
+fn forwarded_for(headers: &mut HeaderMap, ip: &HeaderValue) {
+    let mut existing = headers.get_all(&X_FORWARDED_FOR).iter();
+    let Some(first) = existing.next() else {
+        headers.insert(X_FORWARDED_FOR.clone(), ip.clone());
+        return;
+    };
+    let mut joined = first.as_bytes().to_vec();
+    for more in existing {
+        joined.extend_from_slice(b", ");
+        joined.extend_from_slice(more.as_bytes());
+    }
+    joined.extend_from_slice(b", ");
+    joined.extend_from_slice(ip.as_bytes());
+    if let Ok(v) = HeaderValue::from_bytes(&joined) {
+        headers.insert(X_FORWARDED_FOR.clone(), v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_variables() {
+        let vars: HashMap<&str, &str> = [("backend", "http://10.0.0.1:9000")].into();
+        assert_eq!(
+            substitute_stage_variables("${stageVariables.backend}/pets/{id}", &vars),
+            Ok("http://10.0.0.1:9000/pets/{id}".to_owned())
+        );
+        assert_eq!(
+            substitute_stage_variables("${stageVariables.nope}/x", &vars),
+            Err(Ok("nope".to_owned()))
+        );
+        assert!(matches!(
+            substitute_stage_variables("${context.x}", &vars),
+            Err(Err(_))
+        ));
+        assert!(matches!(
+            substitute_stage_variables("${stageVariables.backend", &vars),
+            Err(Err(_))
+        ));
+    }
+
+    #[test]
+    fn hop_by_hop() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("close, x-secret"),
+        );
+        h.insert("x-secret", HeaderValue::from_static("1"));
+        h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        h.insert(header::TE, HeaderValue::from_static("trailers"));
+        h.insert("x-kept", HeaderValue::from_static("1"));
+        h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        h.insert(
+            header::TRANSFER_ENCODING,
+            HeaderValue::from_static("chunked"),
+        );
+        h.insert("proxy-connection", HeaderValue::from_static("keep-alive"));
+        remove_hop_by_hop(&mut h);
+        let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-kept"]);
+        let mut h = HeaderMap::new();
+        h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("12"));
+        remove_hop_by_hop(&mut h);
+        let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["content-length"]);
+    }
+
+    #[test]
+    fn forwarded_for_appends() {
+        let ip = HeaderValue::from_static("10.1.1.1");
+        let mut h = HeaderMap::new();
+        forwarded_for(&mut h, &ip);
+        assert_eq!(h[&X_FORWARDED_FOR], "10.1.1.1");
+        let mut h = HeaderMap::new();
+        h.append(&X_FORWARDED_FOR, HeaderValue::from_static("1.1.1.1"));
+        h.append(&X_FORWARDED_FOR, HeaderValue::from_static("2.2.2.2"));
+        forwarded_for(&mut h, &ip);
+        assert_eq!(h[&X_FORWARDED_FOR], "1.1.1.1, 2.2.2.2, 10.1.1.1");
+    }
+}
