@@ -209,7 +209,7 @@ pub fn check_key_place(
         codes::UNKNOWN_KEY,
         format!("unknown key `{key}` in {within}"),
     )
-    .with_span(key_span, "not a known key here");
+    .with_span(key_span, "not a known key");
     let help = if OPERATION_KEYS.contains(&key) {
         format!("`{key}` belongs on an operation (under `get`, `post`, … or `{any_method}`)")
     } else if key == ROOT_KEY {

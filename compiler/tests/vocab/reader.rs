@@ -54,7 +54,7 @@ fn petstore_reads_cleanly() {
     let (value, rendered) = root(text);
     assert_eq!(rendered, "");
     let root = value.unwrap_or_else(|| panic!("petstore root not read"));
-    assert_eq!(root.name.as_ref().map(|n| n.0.as_str()), Some("petstore"));
+    assert_eq!(root.name.as_ref().map(|n| n.as_str()), Some("petstore"));
     assert_eq!(root.kind, vocab::ApiKind::Http);
     assert_eq!(root.endpoint.listen.0, "0.0.0.0:8080");
     let stages: Vec<&str> = root.stages.keys().map(|k| k.as_str()).collect();
@@ -199,14 +199,15 @@ fn type_errors_in_several_blocks_and_in_one_block() {
     expect![[r#"
         gwc::lower::invalid_type
 
-          × spec.yaml:2:9: `x-gateway.name` must be a gateway name such as `petstore`, not a number
+          × spec.yaml:2:9: `x-gateway.name` must be a string, not a number
            ╭─[spec.yaml:2:9]
          1 │ x-gateway:
          2 │   name: 42
            ·         ─┬
-           ·          ╰── expected a gateway name such as `petstore`
+           ·          ╰── expected a string
          3 │   limits:
            ╰────
+          help: write it in quotes to make it text: `"42"`
 
         gwc::lower::invalid_value
 
@@ -355,7 +356,7 @@ fn unknown_operation_keys() {
              3 │     get:
              4 │       x-gateway-auht: {authorizer: staff}
                ·       ───────┬──────
-               ·              ╰── not a known key here
+               ·              ╰── not a known key
              5 │       x-gateway-foo: 1
                ╰────
               help: did you mean `x-gateway-auth`?
@@ -367,7 +368,7 @@ fn unknown_operation_keys() {
              4 │       x-gateway-auht: {authorizer: staff}
              5 │       x-gateway-foo: 1
                ·       ──────┬──────
-               ·             ╰── not a known key here
+               ·             ╰── not a known key
              6 │       x-gateway: {}
                ╰────
               help: expected one of `x-gateway-integration`, `x-gateway-auth`, `x-gateway-api-key`, `x-
@@ -381,7 +382,7 @@ fn unknown_operation_keys() {
              5 │       x-gateway-foo: 1
              6 │       x-gateway: {}
                ·       ────┬────
-               ·           ╰── not a known key here
+               ·           ╰── not a known key
              7 │       x-other-vendor: fine
                ╰────
               help: `x-gateway` belongs at the document root
@@ -515,8 +516,6 @@ fn not_supported_yet() {
 fn bad_values() {
     check_root(
         r#"x-gateway:
-  name: Pet Store
-  base_path: /prod/
   kind: graphql
   responses:
     INTEGRATION_TIMOUT: {status: 503}
@@ -526,71 +525,46 @@ fn bad_values() {
         expect![[r#"
             gwc::lower::invalid_value
 
-              × spec.yaml:2:9: `x-gateway.name`: `Pet Store` is not a gateway name: it becomes the crate and
-              │ binary name, so use lower-case letters, digits and `-`, starting with a letter (at most 64
-              │ characters)
+              × spec.yaml:2:9: `x-gateway.kind`: unknown value `graphql`
                ╭─[spec.yaml:2:9]
              1 │ x-gateway:
-             2 │   name: Pet Store
-               ·         ────┬────
-               ·             ╰── invalid value
-             3 │   base_path: /prod/
-               ╰────
-
-            gwc::lower::invalid_value
-
-              × spec.yaml:3:14: `x-gateway.base_path`: `/prod/` is not a base path: write `/` and literal
-              │ segments without a trailing `/`, e.g. `/prod`
-               ╭─[spec.yaml:3:14]
-             2 │   name: Pet Store
-             3 │   base_path: /prod/
-               ·              ───┬──
-               ·                 ╰── invalid value
-             4 │   kind: graphql
-               ╰────
-
-            gwc::lower::invalid_value
-
-              × spec.yaml:4:9: `x-gateway.kind`: unknown value `graphql`
-               ╭─[spec.yaml:4:9]
-             3 │   base_path: /prod/
-             4 │   kind: graphql
+             2 │   kind: graphql
                ·         ───┬───
                ·            ╰── invalid value
-             5 │   responses:
+             3 │   responses:
                ╰────
               help: expected one of `http`, `rest`, `websocket`
 
             gwc::lower::invalid_value
 
-              × spec.yaml:6:5: `x-gateway.responses`: unknown value `INTEGRATION_TIMOUT`
-               ╭─[spec.yaml:6:5]
-             5 │   responses:
-             6 │     INTEGRATION_TIMOUT: {status: 503}
+              × spec.yaml:4:5: `x-gateway.responses`: unknown value `INTEGRATION_TIMOUT`
+               ╭─[spec.yaml:4:5]
+             3 │   responses:
+             4 │     INTEGRATION_TIMOUT: {status: 503}
                ·     ─────────┬────────
                ·              ╰── invalid value
-             7 │     DEFAULT_5XX: {status: 700}
+             5 │     DEFAULT_5XX: {status: 700}
                ╰────
               help: did you mean `INTEGRATION_TIMEOUT`?
 
             gwc::lower::invalid_value
 
-              × spec.yaml:7:27: `x-gateway.responses.DEFAULT_5XX.status`: 700 is not an HTTP status code (100–
+              × spec.yaml:5:27: `x-gateway.responses.DEFAULT_5XX.status`: 700 is not an HTTP status code (100–
               │ 599)
-               ╭─[spec.yaml:7:27]
-             6 │     INTEGRATION_TIMOUT: {status: 503}
-             7 │     DEFAULT_5XX: {status: 700}
+               ╭─[spec.yaml:5:27]
+             4 │     INTEGRATION_TIMOUT: {status: 503}
+             5 │     DEFAULT_5XX: {status: 700}
                ·                           ─┬─
                ·                            ╰── invalid value
-             8 │   state: {backend: "postgres://db"}
+             6 │   state: {backend: "postgres://db"}
                ╰────
 
             gwc::lower::not_supported
 
-              × spec.yaml:8:3: `x-gateway.state` is not supported yet
-               ╭─[spec.yaml:8:3]
-             7 │     DEFAULT_5XX: {status: 700}
-             8 │   state: {backend: "postgres://db"}
+              × spec.yaml:6:3: `x-gateway.state` is not supported yet
+               ╭─[spec.yaml:6:3]
+             5 │     DEFAULT_5XX: {status: 700}
+             6 │   state: {backend: "postgres://db"}
                ·   ──┬──
                ·     ╰── not implemented by the runtime yet
                ╰────
@@ -598,11 +572,11 @@ fn bad_values() {
 
             gwc::lower::invalid_value
 
-              × spec.yaml:8:20: `x-gateway.state.backend`: `postgres://db` is not a state backend: expected
+              × spec.yaml:6:20: `x-gateway.state.backend`: `postgres://db` is not a state backend: expected
               │ `memory` or a URL starting with `redis://`, `rediss://` or `redis+cluster://`
-               ╭─[spec.yaml:8:20]
-             7 │     DEFAULT_5XX: {status: 700}
-             8 │   state: {backend: "postgres://db"}
+               ╭─[spec.yaml:6:20]
+             5 │     DEFAULT_5XX: {status: 700}
+             6 │   state: {backend: "postgres://db"}
                ·                    ───────┬───────
                ·                           ╰── invalid value
                ╰────
@@ -708,7 +682,7 @@ paths:
          1 │ x-gatway: {name: pets}
          2 │ x-gateway-integration: {type: mock}
            · ──────────┬──────────
-           ·           ╰── not a known key here
+           ·           ╰── not a known key
          3 │ x-gateway: {}
            ╰────
           help: `x-gateway-integration` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
@@ -721,7 +695,7 @@ paths:
          5 │   /p:
          6 │     x-gateway-any-methods: {}
            ·     ──────────┬──────────
-           ·               ╰── not a known key here
+           ·               ╰── not a known key
          7 │     x-gateway-auth: {authorizer: a}
            ╰────
           help: did you mean `x-gateway-any-method`?
@@ -733,7 +707,7 @@ paths:
          6 │     x-gateway-any-methods: {}
          7 │     x-gateway-auth: {authorizer: a}
            ·     ───────┬──────
-           ·            ╰── not a known key here
+           ·            ╰── not a known key
          8 │     x-gateway-any-method: {}
            ╰────
           help: `x-gateway-auth` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
