@@ -21,9 +21,8 @@
 //! enums for serde and say `#[schemars(tag = "type")]` for the schema; they are meant to be
 //! read through this module only.
 
-use std::cell::Cell;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::value::{BorrowedStrDeserializer, U32Deserializer};
@@ -46,9 +45,6 @@ pub(crate) struct Ctx {
     seen: RefCell<HashSet<(&'static str, Option<Span>, String)>>,
     skipped: RefCell<HashSet<Span>>,
     unknown: RefCell<Vec<Span>>,
-    /// An error was reported that does not stop the derived code (a duplicate key), so the
-    /// value read is not the one written.
-    failed: Cell<bool>,
 }
 
 impl Ctx {
@@ -352,7 +348,6 @@ impl<'a> NodeDe<'a> {
             fields,
             next: 0,
             current: None,
-            seen: HashMap::new(),
         }
     }
 }
@@ -575,8 +570,6 @@ struct MapDe<'a> {
     fields: Option<&'static [&'static str]>,
     next: usize,
     current: Option<&'a Entry>,
-    /// Keys read so far and where, to report a key written twice.
-    seen: HashMap<&'a str, Span>,
 }
 
 impl<'de> MapAccess<'de> for MapDe<'_> {
@@ -591,21 +584,6 @@ impl<'de> MapAccess<'de> for MapDe<'_> {
             if self.de.ctx.is_skipped(entry.key_span) || (self.de.skip_tag && entry.key == "type") {
                 continue;
             }
-            if let Some(first) = self.seen.get(entry.key.as_str()) {
-                self.de.ctx.report(
-                    Diagnostic::error(
-                        codes::DUPLICATE_KEY,
-                        format!("key `{}` is written twice in `{}`", entry.key, self.de.path),
-                    )
-                    .with_span(entry.key_span, "written again here")
-                    .with_secondary(*first, "first written here")
-                    .with_help("keep one of them; gwc does not pick one silently"),
-                );
-                self.de.ctx.unknown.borrow_mut().push(entry.key_span);
-                self.de.ctx.failed.set(true);
-                continue;
-            }
-            self.seen.insert(&entry.key, entry.key_span);
             if let Some(fields) = self.fields
                 && !fields.contains(&entry.key.as_str())
             {
@@ -856,7 +834,7 @@ pub(crate) fn read<T: DeserializeOwned>(
     for _ in 0..count_nodes(node) + 1 {
         let de = NodeDe::new(node, path, key_span, ctx);
         match T::deserialize(de) {
-            Ok(value) => return (!failed && !ctx.failed.get()).then_some(value),
+            Ok(value) => return (!failed).then_some(value),
             Err(e) => {
                 failed = true;
                 let e = de.fail(e);

@@ -716,48 +716,6 @@ paths:
 }
 
 #[test]
-fn duplicate_keys() {
-    let (value, rendered) = root(
-        r#"x-gateway:
-  stages:
-    prod: {variables: {a: "1"}}
-    prod: {variables: {a: "2"}}
-  limits: {max_body: 1MiB, max_body: 2MiB}
-"#,
-    );
-    assert!(value.is_none());
-    expect![[r#"
-        gwc::lower::duplicate_key
-
-          × spec.yaml:4:5: key `prod` is written twice in `x-gateway.stages`
-           ╭─[spec.yaml:4:5]
-         2 │   stages:
-         3 │     prod: {variables: {a: "1"}}
-           ·     ──┬─
-           ·       ╰── first written here
-         4 │     prod: {variables: {a: "2"}}
-           ·     ──┬─
-           ·       ╰── written again here
-         5 │   limits: {max_body: 1MiB, max_body: 2MiB}
-           ╰────
-          help: keep one of them; gwc does not pick one silently
-
-        gwc::lower::duplicate_key
-
-          × spec.yaml:5:28: key `max_body` is written twice in `x-gateway.limits`
-           ╭─[spec.yaml:5:28]
-         4 │     prod: {variables: {a: "2"}}
-         5 │   limits: {max_body: 1MiB, max_body: 2MiB}
-           ·            ────┬───        ────┬───
-           ·                │               ╰── written again here
-           ·                ╰── first written here
-           ╰────
-          help: keep one of them; gwc does not pick one silently
-    "#]]
-    .assert_eq(&rendered);
-}
-
-#[test]
 fn empty_yaml_value_is_null() {
     check_root(
         "x-gateway:\n  stages:\n    prod:\n",
