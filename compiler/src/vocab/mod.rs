@@ -283,8 +283,12 @@ pub struct OperationExtensions {
 }
 
 /// Reads every `x-gateway*` key among an operation object's entries (other keys are
-/// ignored), reporting as [`read_operation_ext`] does.
-pub fn read_operation(entries: &[Entry], diags: &mut Diagnostics) -> OperationExtensions {
+/// ignored), reporting as [`read_operation_ext`] does. Takes `&[Entry]`, `&Vec<Entry>` or an
+/// iterator of `&Entry` (e.g. only the extension entries of an operation view).
+pub fn read_operation<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    diags: &mut Diagnostics,
+) -> OperationExtensions {
     let mut out = OperationExtensions::default();
     for entry in entries {
         let Some(ext) = read_operation_ext(&entry.key, entry.key_span, &entry.value, diags) else {
