@@ -253,6 +253,10 @@ impl de::Error for Error {
     }
 }
 
+/// Enums written as a mapping whose `type` names the variant; every other enum is a plain
+/// string. (serde tells `deserialize_enum` the enum's name, not its shape.)
+const TAGGED_ENUMS: [&str; 3] = ["Integration", "Authorizer", "WafRule"];
+
 /// Deserializes one node. `Copy`: it is only references.
 #[derive(Clone, Copy)]
 pub(crate) struct NodeDe<'a> {
@@ -491,7 +495,7 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
@@ -513,6 +517,9 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
                 visitor
                     .visit_enum(UnitEnum { de: self })
                     .map_err(|e| self.fail(e))
+            }
+            Value::Map(_) if !TAGGED_ENUMS.contains(&name) => {
+                Err(self.wrong_type(&one_of(variants)))
             }
             Value::Map(entries) => {
                 let Some(tag) = entries.iter().find(|e| e.key == "type") else {
@@ -859,4 +866,33 @@ pub(crate) fn read<T: DeserializeOwned>(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use schemars::{JsonSchema, SchemaGenerator};
+
+    use super::TAGGED_ENUMS;
+    use crate::vocab::{Authorizer, Integration, WafRule};
+
+    /// The list must name exactly the enums whose schema is tagged by `type`.
+    #[test]
+    fn tagged_enums_are_the_ones_with_a_type_tag() {
+        fn tagged<T: JsonSchema>() -> bool {
+            let schema = T::json_schema(&mut SchemaGenerator::default()).to_value();
+            schema["oneOf"].as_array().is_some_and(|v| {
+                v.iter()
+                    .all(|b| b.pointer("/properties/type/const").is_some())
+            })
+        }
+        assert!(tagged::<Integration>() && tagged::<Authorizer>() && tagged::<WafRule>());
+        assert_eq!(
+            TAGGED_ENUMS,
+            [
+                Integration::schema_name(),
+                Authorizer::schema_name(),
+                WafRule::schema_name()
+            ]
+        );
+    }
 }

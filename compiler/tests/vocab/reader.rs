@@ -733,3 +733,25 @@ fn empty_yaml_value_is_null() {
     "#]],
     );
 }
+
+#[test]
+fn mapping_where_a_word_is_expected() {
+    check_operation(
+        r#"paths:
+  /p:
+    get:
+      x-gateway-api-key: {required: true}
+"#,
+        expect![[r#"
+            gwc::lower::invalid_type
+
+              × spec.yaml:4:26: `x-gateway-api-key` must be one of `required`, `not_required`, not a mapping
+               ╭─[spec.yaml:4:26]
+             3 │     get:
+             4 │       x-gateway-api-key: {required: true}
+               ·                          ────────┬───────
+               ·                                  ╰── expected one of `required`, `not_required`
+               ╰────
+        "#]],
+    );
+}
