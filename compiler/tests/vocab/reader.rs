@@ -755,3 +755,41 @@ fn mapping_where_a_word_is_expected() {
         "#]],
     );
 }
+
+#[test]
+fn names_and_references_in_the_root_keep_their_spans() {
+    let text = "x-gateway:\n  default_stage: prod\n  stages:\n    prod: {variables: {backend: \"http://b\"}}\n  responses:\n    DEFAULT_5XX: {status: 503}\n";
+    let mut sources = SourceMap::new();
+    let doc = yaml::parse(&mut sources, "spec.yaml", text);
+    let mut diags = Diagnostics::new();
+    let root = doc
+        .get("x-gateway")
+        .and_then(|n| vocab::read_root(n, &mut diags))
+        .unwrap_or_else(|| panic!("not read: {}", diags.render(&sources, false)));
+    let stage = root
+        .stages
+        .keys()
+        .next()
+        .unwrap_or_else(|| panic!("no stage"));
+    assert_eq!(sources.location(stage.span), "spec.yaml:4:5");
+    assert_eq!(sources.snippet(stage.span), "prod");
+    let chosen = root
+        .default_stage
+        .as_ref()
+        .unwrap_or_else(|| panic!("no default"));
+    assert_eq!(sources.location(chosen.span), "spec.yaml:2:18");
+    let variable = root.stages["prod"]
+        .variables
+        .keys()
+        .next()
+        .unwrap_or_else(|| panic!("no var"));
+    assert_eq!(sources.snippet(variable.span), "backend");
+    let (error_type, response) = root
+        .responses
+        .iter()
+        .next()
+        .unwrap_or_else(|| panic!("none"));
+    assert_eq!(error_type.value.0, gwc_ir::ErrorType::Default5xx);
+    assert_eq!(sources.snippet(error_type.span), "DEFAULT_5XX");
+    assert_eq!(response.status.map(|s| s.0), Some(503));
+}
