@@ -793,3 +793,58 @@ fn names_and_references_in_the_root_keep_their_spans() {
     assert_eq!(sources.snippet(error_type.span), "DEFAULT_5XX");
     assert_eq!(response.status.map(|s| s.0), Some(503));
 }
+
+/// Through the whole front end: `x-gateway*` keys at the document root and on path items are
+/// checked too (misplaced or misspelt keys are not ignored).
+#[test]
+fn misplaced_keys_through_the_front_end() {
+    let text = r#"openapi: 3.0.3
+info: {title: Misplaced, version: 1.0.0}
+servers: [{url: "http://127.0.0.1:9000"}]
+x-gateway: {name: misplaced}
+x-gateway-integration: {type: mock}
+x-gatway: {}
+paths:
+  /p:
+    x-gateway-auth: {authorizer: a}
+    get:
+      responses: {"200": {description: ok}}
+"#;
+    let dir = std::env::temp_dir().join(format!("gwc-vocab-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let spec = dir.join("misplaced.yaml");
+    std::fs::write(&spec, text).unwrap_or_else(|e| panic!("{e}"));
+    let front = gwc::frontend(&spec);
+    let _ = std::fs::remove_dir_all(&dir);
+    let found: Vec<(gwc::Severity, String, Option<String>)> = front
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == vocab::codes::UNKNOWN_KEY)
+        .map(|d| (d.severity, d.message.clone(), d.help.clone()))
+        .collect();
+    expect![[r#"
+        [
+            (
+                Error,
+                "unknown key `x-gateway-integration` in the document root",
+                Some(
+                    "`x-gateway-integration` belongs on an operation (under `get`, `post`, … or `x-gateway-any-method`)",
+                ),
+            ),
+            (
+                Warning,
+                "`x-gatway` is not a gwc key and is ignored",
+                Some(
+                    "did you mean `x-gateway`?",
+                ),
+            ),
+            (
+                Error,
+                "unknown key `x-gateway-auth` in a path item",
+                Some(
+                    "`x-gateway-auth` belongs on an operation (under `get`, `post`, … or `x-gateway-any-method`)",
+                ),
+            ),
+        ]
+    "#]].assert_debug_eq(&found);
+}
