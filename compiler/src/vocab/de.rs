@@ -298,7 +298,8 @@ impl<'a> NodeDe<'a> {
             .with_help_if(
                 yaml11_boolean_hint(&expected, self.node)
                     .or_else(|| quote_hint(&expected, self.node))
-                    .or_else(|| empty_hint(&expected, self.node)),
+                    .or_else(|| empty_hint(&expected, self.node))
+                    .or_else(|| unit_hint(&expected, self.node)),
             ),
             Kind::Invalid {
                 code,
@@ -377,6 +378,20 @@ fn quote_hint(expected: &str, node: &Node) -> Option<String> {
         _ => return None,
     };
     (expected == "a string").then(|| format!("write it in quotes to make it text: `\"{text}\"`"))
+}
+
+/// A bare number where a duration or size is expected: say which unit to add.
+fn unit_hint(expected: &str, node: &Node) -> Option<String> {
+    let Value::Int(n) = node.value else {
+        return None;
+    };
+    if expected.starts_with("a duration") {
+        Some(format!("add a unit: `{n}s` (or `{n}ms`, `{n}m`, …)"))
+    } else if expected.starts_with("a size") {
+        Some(format!("add a unit: `{n}B` (or `{n}KiB`, `{n}MiB`, …)"))
+    } else {
+        None
+    }
 }
 
 /// `key:` with nothing after it is null in YAML, not an empty mapping or list.

@@ -61,7 +61,7 @@ pub type NamedMap<T> = IndexMap<Spanned<String>, T>;
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Root {
     /// Name of the gateway: the generated crate's package and binary name, and the `api` label
-    /// of logs and metrics. Lower-case letters, digits and `-`.
+    /// of logs and metrics. Lower-case letters, digits and `-`, starting with a letter.
     /// Default: `info.title` in lower case with every run of other characters turned into `-`.
     #[serde(default)]
     #[schemars(with = "Option<GatewayName>")]

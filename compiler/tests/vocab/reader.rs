@@ -848,3 +848,35 @@ paths:
         ]
     "#]].assert_debug_eq(&found);
 }
+
+#[test]
+fn bare_numbers_for_units() {
+    check_root(
+        "x-gateway:\n  limits: {integration_timeout: 10, max_body: 1048576}\n",
+        expect![[r#"
+            gwc::lower::invalid_type
+
+              × spec.yaml:2:33: `x-gateway.limits.integration_timeout` must be a duration such as `29s`,
+              │ `250ms` or `5m`, not a number
+               ╭─[spec.yaml:2:33]
+             1 │ x-gateway:
+             2 │   limits: {integration_timeout: 10, max_body: 1048576}
+               ·                                 ─┬
+               ·                                  ╰── expected a duration such as `29s`, `250ms` or `5m`
+               ╰────
+              help: add a unit: `10s` (or `10ms`, `10m`, …)
+
+            gwc::lower::invalid_type
+
+              × spec.yaml:2:47: `x-gateway.limits.max_body` must be a size such as `10MiB`, `16KiB` or `512B`,
+              │ not a number
+               ╭─[spec.yaml:2:47]
+             1 │ x-gateway:
+             2 │   limits: {integration_timeout: 10, max_body: 1048576}
+               ·                                               ───┬───
+               ·                                                  ╰── expected a size such as `10MiB`, `16KiB` or `512B`
+               ╰────
+              help: add a unit: `1048576B` (or `1048576KiB`, `1048576MiB`, …)
+        "#]],
+    );
+}
