@@ -37,10 +37,7 @@ fn invalid_specs_render_their_diagnostics() {
                 spec.display()
             ));
         }
-        let rendered = front
-            .diagnostics
-            .render(&front.sources, false)
-            .replace(&root, "");
+        let rendered = front.diagnostics.render(&front.sources, false);
         if let Err(e) = ensure_file_contents(&spec.with_extension("stderr"), &rendered) {
             failures.push(e);
         }
