@@ -187,19 +187,29 @@ impl Extend<Diagnostic> for Diagnostics {
 struct Report<'a> {
     diag: &'a Diagnostic,
     source: Option<FileSource<'a>>,
-    /// Secondary labels in other files cannot share a snippet; they become notes.
+    /// Secondary labels in other files, or far from the primary one, would make the excerpt
+    /// huge (or cannot share it); they become `file:line:col: message` notes.
     remote: Vec<String>,
+    /// Secondary labels shown in the excerpt.
+    near: Vec<&'a Label>,
     location: Option<String>,
 }
+
+/// Secondary labels further than this many lines from the primary one become notes.
+const NEAR_LINES: usize = 12;
 
 impl<'a> Report<'a> {
     fn new(diag: &'a Diagnostic, sources: &'a SourceMap) -> Report<'a> {
         let file = diag.primary.as_ref().map(|l| l.span.file);
         let source = file.map(|f| FileSource(sources.file(f)));
-        let remote = diag
-            .secondary
-            .iter()
-            .filter(|l| Some(l.span.file) != file)
+        let line_of = |l: &Label| sources.file(l.span.file).line_col(l.span.start).0;
+        let (near, far): (Vec<&Label>, Vec<&Label>) = diag.secondary.iter().partition(|l| {
+            diag.primary.as_ref().is_some_and(|p| {
+                p.span.file == l.span.file && line_of(p).abs_diff(line_of(l)) <= NEAR_LINES
+            })
+        });
+        let remote = far
+            .into_iter()
             .map(|l| format!("{}: {}", sources.location(l.span), l.message))
             .collect();
         let location = diag.primary.as_ref().map(|l| sources.location(l.span));
@@ -207,6 +217,7 @@ impl<'a> Report<'a> {
             diag,
             source,
             remote,
+            near,
             location,
         }
     }
@@ -308,13 +319,7 @@ impl miette::Diagnostic for Report<'_> {
             }
         };
         let mut spans = vec![label(primary, true)];
-        spans.extend(
-            self.diag
-                .secondary
-                .iter()
-                .filter(|l| l.span.file == primary.span.file)
-                .map(|l| label(l, false)),
-        );
+        spans.extend(self.near.iter().map(|l| label(l, false)));
         Some(Box::new(spans.into_iter()))
     }
 }
