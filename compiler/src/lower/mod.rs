@@ -84,6 +84,19 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
     }
 
     aws::report_aws_keys(api, purpose, diags);
+    if root.kind == vocab::ApiKind::Websocket {
+        // The vocabulary has WebSocket APIs; the runtime serves them in a later release.
+        let span = api
+            .gateway
+            .and_then(|e| e.value.get("kind"))
+            .map_or(api.spec_version.span, |n| n.span);
+        diags.push(
+            Diagnostic::error(vocab::codes::NOT_SUPPORTED, "`x-gateway.kind: websocket` is not supported yet")
+                .with_span(span, "not implemented by the runtime yet")
+                .with_help("use `kind: http` (the default) or `kind: rest` for now; docs/extensions.md (\"Support status\") lists what the runtime implements"),
+        );
+        complete = false;
+    }
 
     let name = gateway_name(api, &root, diags);
     let stages = lower_stages(&root);
