@@ -163,7 +163,7 @@ pub(super) fn parse(
 }
 
 /// How many under-indented quoted strings one file may have before gwc stops re-reading it.
-const MAX_PADDED_SCALARS: usize = 64;
+const MAX_PADDED_SCALARS: usize = 16;
 
 const QUOTED_INDENT: &str = "invalid indentation in quoted scalar";
 
