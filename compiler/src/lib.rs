@@ -4,12 +4,15 @@
 //! The pipeline follows DESIGN.md: [`load`] (spanned tree, `$ref`s) → [`openapi`] (3.0, 3.1 and
 //! Swagger 2.0 as one view) → [`lower`] (extensions → IR) → [`check`] → `codegen`.
 
+pub mod build;
 pub mod check;
+pub mod codegen;
 pub mod diagnostics;
 pub mod load;
 pub mod lower;
 pub mod openapi;
 pub mod routes;
+pub mod serve;
 pub mod source;
 pub mod vocab;
 

@@ -72,6 +72,33 @@ impl SourceFile {
     }
 }
 
+impl SourceFile {
+    /// The 0-based line `lines_before` lines above the one holding `offset`, and its start
+    /// offset: where a rendered excerpt begins.
+    pub fn line_start_before(&self, offset: usize, lines_before: usize) -> (usize, usize) {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let first = line.saturating_sub(lines_before);
+        (first, self.line_starts[first] as usize)
+    }
+
+    /// The end offset (after the newline) of the line `lines_after` lines below the one
+    /// holding `offset`: where a rendered excerpt ends.
+    pub fn line_end_after(&self, offset: usize, lines_after: usize) -> usize {
+        let offset32 = u32::try_from(offset).unwrap_or(u32::MAX);
+        let line = match self.line_starts.binary_search(&offset32) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        self.line_starts
+            .get(line + lines_after + 1)
+            .map_or(self.text.len(), |&s| s as usize)
+    }
+}
+
 /// All files loaded in one run.
 #[derive(Debug, Default)]
 pub struct SourceMap {
@@ -144,14 +171,30 @@ impl SourceMap {
     }
 }
 
+/// How a file is named in diagnostics: relative to the working directory (with `..` where
+/// needed, so names do not depend on where a checkout lives), absolute only across roots.
 fn display_name(path: &Path) -> String {
-    let relative = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
-    relative
-        .unwrap_or_else(|| path.to_path_buf())
-        .display()
-        .to_string()
+    let Ok(cwd) = std::env::current_dir() else {
+        return path.display().to_string();
+    };
+    if !path.is_absolute() {
+        return path.display().to_string();
+    }
+    let ours: Vec<_> = path.components().collect();
+    let theirs: Vec<_> = cwd.components().collect();
+    let common = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+    if common <= 1 {
+        // Only the root in common: a relative name would just be a long `../../..`.
+        return path.display().to_string();
+    }
+    let mut relative = PathBuf::new();
+    for _ in common..theirs.len() {
+        relative.push("..");
+    }
+    for part in &ours[common..] {
+        relative.push(part);
+    }
+    relative.display().to_string()
 }
 
 #[cfg(test)]

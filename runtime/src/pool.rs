@@ -49,11 +49,13 @@ impl Pool {
         }
     }
 
-    /// An idle connection that is still open and ready, newest first.
+    /// An idle connection that is still open, newest first. It may not be ready yet: a
+    /// connection is returned as soon as its response body has been read, and its driver task
+    /// marks it ready only when it next runs, so the caller waits for `ready()`.
     pub(crate) fn take(&self) -> Option<Sender> {
         let mut idle = self.idle.borrow_mut();
         while let Some(s) = idle.pop() {
-            if !s.is_closed() && s.is_ready() {
+            if !s.is_closed() {
                 return Some(s);
             }
         }

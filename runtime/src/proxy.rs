@@ -226,46 +226,73 @@ static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host"
 static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
 
-fn is_hop_by_hop(name: &HeaderName) -> bool {
-    name == header::CONNECTION
-        || name == header::TRANSFER_ENCODING
-        || name == header::TE
-        || name == header::TRAILER
-        || name == header::UPGRADE
-        || name == header::PROXY_AUTHORIZATION
-        || name == header::PROXY_AUTHENTICATE
-        || name == KEEP_ALIVE
-        || name == PROXY_CONNECTION
+/// The fixed hop-by-hop headers (RFC 9110 §7.6.1 plus the de-facto `Keep-Alive` and
+/// `Proxy-Connection`), as a bit per name so one scan finds which are present.
+fn hop_by_hop_bit(name: &HeaderName) -> u16 {
+    if name == header::CONNECTION {
+        1
+    } else if name == header::TRANSFER_ENCODING {
+        1 << 1
+    } else if name == header::TE {
+        1 << 2
+    } else if name == header::TRAILER {
+        1 << 3
+    } else if name == header::UPGRADE {
+        1 << 4
+    } else if name == header::PROXY_AUTHORIZATION {
+        1 << 5
+    } else if name == header::PROXY_AUTHENTICATE {
+        1 << 6
+    } else if name == KEEP_ALIVE {
+        1 << 7
+    } else if name == PROXY_CONNECTION {
+        1 << 8
+    } else {
+        0
+    }
 }
 
-/// Removes hop-by-hop headers (RFC 9110 §7.6.1), including every header named in
-/// `Connection`. One scan of the names first: most requests carry none of them.
+/// Removes hop-by-hop headers, including every header named in `Connection`. One scan of the
+/// names finds which are present; only those are removed, and the `Connection` value is parsed
+/// only when it names something beyond `close`/`keep-alive` (the common case allocates nothing).
 pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    if !headers.keys().any(is_hop_by_hop) {
+    let present = headers.keys().fold(0u16, |acc, k| acc | hop_by_hop_bit(k));
+    if present == 0 {
         return;
     }
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
+    if present & 1 != 0 {
+        let named: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|t| {
+                !t.is_empty()
+                    && !t.eq_ignore_ascii_case("close")
+                    && !t.eq_ignore_ascii_case("keep-alive")
+            })
+            .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
     }
-    for name in [
-        header::CONNECTION,
-        header::TRANSFER_ENCODING,
-        header::TE,
-        header::TRAILER,
-        header::UPGRADE,
-        header::PROXY_AUTHORIZATION,
-        header::PROXY_AUTHENTICATE,
-        KEEP_ALIVE.clone(),
-        PROXY_CONNECTION.clone(),
-    ] {
-        headers.remove(name);
+    let names: [&HeaderName; 9] = [
+        &header::CONNECTION,
+        &header::TRANSFER_ENCODING,
+        &header::TE,
+        &header::TRAILER,
+        &header::UPGRADE,
+        &header::PROXY_AUTHORIZATION,
+        &header::PROXY_AUTHENTICATE,
+        &KEEP_ALIVE,
+        &PROXY_CONNECTION,
+    ];
+    for (bit, name) in names.iter().enumerate() {
+        if present & (1 << bit) != 0 {
+            headers.remove(*name);
+        }
     }
 }
 
@@ -367,7 +394,11 @@ async fn send(
 ) -> Result<(Response<Incoming>, pool::Sender), Box<GatewayError>> {
     let mut retried = false;
     loop {
-        let (mut sender, reused) = match pool.take() {
+        let pooled = match pool.take() {
+            Some(mut s) => s.ready().await.ok().map(|()| s),
+            None => None,
+        };
+        let (mut sender, reused) = match pooled {
             Some(s) => (s, true),
             None => (
                 pool::connect(&upstream.address).await.map_err(|e| {
@@ -459,9 +490,21 @@ mod tests {
         h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
         h.insert(header::TE, HeaderValue::from_static("trailers"));
         h.insert("x-kept", HeaderValue::from_static("1"));
+        h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        h.insert(
+            header::TRANSFER_ENCODING,
+            HeaderValue::from_static("chunked"),
+        );
+        h.insert("proxy-connection", HeaderValue::from_static("keep-alive"));
         remove_hop_by_hop(&mut h);
         let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
         assert_eq!(names, ["x-kept"]);
+        let mut h = HeaderMap::new();
+        h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("12"));
+        remove_hop_by_hop(&mut h);
+        let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["content-length"]);
     }
 
     #[test]

@@ -697,6 +697,30 @@ async fn get_once_streaming(addr: SocketAddr, path: &str) -> u64 {
 }
 
 #[tokio::test]
+async fn idle_connections_are_closed() {
+    let backend = Backend::start();
+    let mut ir = petstore(ApiKind::Http);
+    ir.limits.idle_timeout = Millis(200);
+    let server = start(&ir, &args_for(&backend.url()));
+    let mut s = TcpStream::connect(server.local_addr()).await.unwrap();
+    s.write_all(b"GET /status HTTP/1.1\r\nhost: g\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 201"));
+    // Kept alive, then closed by the sweep within two idle periods (plus slack).
+    let t = Instant::now();
+    let eof = tokio::time::timeout(Duration::from_secs(3), s.read(&mut buf)).await;
+    assert!(matches!(eof, Ok(Ok(0))), "{eof:?}");
+    assert!(
+        t.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn base_path_from_args() {
     let backend = Backend::start();
     let mut args = args_for(&backend.url());

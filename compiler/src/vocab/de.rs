@@ -22,6 +22,7 @@
 //! read through this module only.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::value::{BorrowedStrDeserializer, U32Deserializer};
@@ -40,7 +41,9 @@ use crate::source::Span;
 #[derive(Debug, Default)]
 pub(crate) struct Ctx {
     diags: RefCell<Vec<Diagnostic>>,
-    skipped: RefCell<Vec<Span>>,
+    /// (code, span, message) of every finding, so retries do not repeat one.
+    seen: RefCell<HashSet<(&'static str, Option<Span>, String)>>,
+    skipped: RefCell<HashSet<Span>>,
     unknown: RefCell<Vec<Span>>,
 }
 
@@ -51,19 +54,26 @@ impl Ctx {
 
     /// Records a finding unless the same one was already recorded (retries see errors again).
     pub(crate) fn report(&self, d: Diagnostic) {
-        let mut diags = self.diags.borrow_mut();
-        let same = |o: &Diagnostic| {
-            o.code == d.code
-                && o.message == d.message
-                && o.primary.as_ref().map(|l| l.span) == d.primary.as_ref().map(|l| l.span)
-        };
-        if !diags.iter().any(same) {
-            diags.push(d);
+        let key = (
+            d.code,
+            d.primary.as_ref().map(|l| l.span),
+            d.message.clone(),
+        );
+        if self.seen.borrow_mut().insert(key) {
+            self.diags.borrow_mut().push(d);
         }
     }
 
     fn is_skipped(&self, span: Span) -> bool {
         self.skipped.borrow().contains(&span)
+    }
+
+    fn error_count(&self) -> usize {
+        self.diags
+            .borrow()
+            .iter()
+            .filter(|d| d.severity == crate::Severity::Error)
+            .count()
     }
 
     /// Key spans reported as unknown, so later walks do not report them again.
@@ -243,6 +253,10 @@ impl de::Error for Error {
     }
 }
 
+/// Enums written as a mapping whose `type` names the variant; every other enum is a plain
+/// string. (serde tells `deserialize_enum` the enum's name, not its shape.)
+const TAGGED_ENUMS: [&str; 3] = ["Integration", "Authorizer", "WafRule"];
+
 /// Deserializes one node. `Copy`: it is only references.
 #[derive(Clone, Copy)]
 pub(crate) struct NodeDe<'a> {
@@ -281,7 +295,12 @@ impl<'a> NodeDe<'a> {
                 ),
             )
             .with_span(self.node.span, format!("expected {expected}"))
-            .with_help_if(yaml11_boolean_hint(&expected, self.node)),
+            .with_help_if(
+                yaml11_boolean_hint(&expected, self.node)
+                    .or_else(|| quote_hint(&expected, self.node))
+                    .or_else(|| empty_hint(&expected, self.node))
+                    .or_else(|| unit_hint(&expected, self.node)),
+            ),
             Kind::Invalid {
                 code,
                 message,
@@ -348,6 +367,43 @@ fn yaml11_boolean_hint(expected: &str, node: &Node) -> Option<String> {
     };
     (expected == "a boolean")
         .then(|| format!("YAML 1.2 reads `{text}` as a string; write `{truthy}`"))
+}
+
+/// A number or boolean where a string is expected: YAML read it as such; quotes keep it text.
+fn quote_hint(expected: &str, node: &Node) -> Option<String> {
+    let text = match &node.value {
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    (expected == "a string").then(|| format!("write it in quotes to make it text: `\"{text}\"`"))
+}
+
+/// A bare number where a duration or size is expected: say which unit to add.
+fn unit_hint(expected: &str, node: &Node) -> Option<String> {
+    let Value::Int(n) = node.value else {
+        return None;
+    };
+    if expected.starts_with("a duration") {
+        Some(format!("add a unit: `{n}s` (or `{n}ms`, `{n}m`, …)"))
+    } else if expected.starts_with("a size") {
+        Some(format!("add a unit: `{n}B` (or `{n}KiB`, `{n}MiB`, …)"))
+    } else {
+        None
+    }
+}
+
+/// `key:` with nothing after it is null in YAML, not an empty mapping or list.
+fn empty_hint(expected: &str, node: &Node) -> Option<String> {
+    if !matches!(node.value, Value::Null) {
+        return None;
+    }
+    match expected {
+        "a mapping" => Some("write `{}` for an empty mapping".to_owned()),
+        "a sequence" => Some("write `[]` for an empty list".to_owned()),
+        _ => None,
+    }
 }
 
 /// Adds an optional help line.
@@ -454,7 +510,7 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
@@ -476,6 +532,9 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
                 visitor
                     .visit_enum(UnitEnum { de: self })
                     .map_err(|e| self.fail(e))
+            }
+            Value::Map(_) if !TAGGED_ENUMS.contains(&name) => {
+                Err(self.wrong_type(&one_of(variants)))
             }
             Value::Map(entries) => {
                 let Some(tag) = entries.iter().find(|e| e.key == "type") else {
@@ -547,17 +606,17 @@ impl<'de> MapAccess<'de> for MapDe<'_> {
             if self.de.ctx.is_skipped(entry.key_span) || (self.de.skip_tag && entry.key == "type") {
                 continue;
             }
-            if let Some(fields) = self.fields {
-                if !fields.contains(&entry.key.as_str()) {
-                    self.de.ctx.report(unknown_key(
-                        &entry.key,
-                        entry.key_span,
-                        self.de.path,
-                        fields,
-                    ));
-                    self.de.ctx.unknown.borrow_mut().push(entry.key_span);
-                    continue;
-                }
+            if let Some(fields) = self.fields
+                && !fields.contains(&entry.key.as_str())
+            {
+                self.de.ctx.report(unknown_key(
+                    &entry.key,
+                    entry.key_span,
+                    self.de.path,
+                    fields,
+                ));
+                self.de.ctx.unknown.borrow_mut().push(entry.key_span);
+                continue;
             }
             self.current = Some(entry);
             let key_node = Node {
@@ -781,6 +840,10 @@ fn count_nodes(node: &Node) -> usize {
     }
 }
 
+/// Each retry reads the whole value again, so a value with thousands of bad entries would cost
+/// thousands of rounds; after this many errors in one value the reader stops and says so.
+pub(crate) const MAX_ERRORS: usize = 100;
+
 /// Reads a `T` from `node`, reporting every problem into `ctx`. `None` if any error was found
 /// while reading this value (unknown keys alone do not make it `None`).
 pub(crate) fn read<T: DeserializeOwned>(
@@ -797,12 +860,54 @@ pub(crate) fn read<T: DeserializeOwned>(
             Err(e) => {
                 failed = true;
                 let e = de.fail(e);
+                if ctx.error_count() >= MAX_ERRORS {
+                    ctx.report(
+                        Diagnostic::note(
+                            codes::TOO_MANY_ERRORS,
+                            format!("stopped reading `{path}` after {MAX_ERRORS} errors"),
+                        )
+                        .with_span(key_span.unwrap_or(node.span), "in this value")
+                        .with_help("fix the errors above and run again"),
+                    );
+                    return None;
+                }
                 match e.target {
-                    Some(span) if !ctx.is_skipped(span) => ctx.skipped.borrow_mut().push(span),
+                    Some(span) if !ctx.is_skipped(span) => {
+                        ctx.skipped.borrow_mut().insert(span);
+                    }
                     _ => return None,
                 }
             }
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use schemars::{JsonSchema, SchemaGenerator};
+
+    use super::TAGGED_ENUMS;
+    use crate::vocab::{Authorizer, Integration, WafRule};
+
+    /// The list must name exactly the enums whose schema is tagged by `type`.
+    #[test]
+    fn tagged_enums_are_the_ones_with_a_type_tag() {
+        fn tagged<T: JsonSchema>() -> bool {
+            let schema = T::json_schema(&mut SchemaGenerator::default()).to_value();
+            schema["oneOf"].as_array().is_some_and(|v| {
+                v.iter()
+                    .all(|b| b.pointer("/properties/type/const").is_some())
+            })
+        }
+        assert!(tagged::<Integration>() && tagged::<Authorizer>() && tagged::<WafRule>());
+        assert_eq!(
+            TAGGED_ENUMS,
+            [
+                Integration::schema_name(),
+                Authorizer::schema_name(),
+                WafRule::schema_name()
+            ]
+        );
+    }
 }

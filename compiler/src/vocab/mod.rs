@@ -4,11 +4,12 @@
 //! The types are the single source of truth. The JSON Schema (`docs/x-gateway.schema.json`,
 //! [`schema::json_schema`]) and the reference page (`docs/extensions.md`,
 //! [`docs::reference`]) are generated from them, and a test fails when the committed files
-//! drift. Reading goes through a node deserializer ([`de`]) so that every unknown key, type
+//! drift. Reading goes through a node deserializer (`vocab::de`) so that every unknown key, type
 //! error and bad value is reported at its own line and column in one run, and values that are
 //! references (authorizer names, stage names) keep their span as [`Spanned`]. Keys the runtime
 //! does not implement yet are reported by [`support`], never silently ignored.
 
+mod convert;
 mod de;
 pub mod docs;
 mod operation;
@@ -18,6 +19,7 @@ mod spanned;
 pub mod support;
 mod units;
 
+pub use convert::header_pairs;
 pub use operation::*;
 pub use root::*;
 pub use spanned::Spanned;
@@ -39,9 +41,11 @@ pub mod codes {
     pub const INVALID_VALUE: &str = "gwc::lower::invalid_value";
     /// A required key is absent.
     pub const MISSING_KEY: &str = "gwc::lower::missing_key";
+    /// A note: reading one value stopped after many errors (each error costs a re-read).
+    pub const TOO_MANY_ERRORS: &str = "gwc::lower::too_many_errors";
 
     /// Every code, for the reference page.
-    pub const ALL: [(&str, &str); 5] = [
+    pub const ALL: [(&str, &str); 6] = [
         (
             UNKNOWN_KEY,
             "a key the vocabulary does not have; the help line suggests the closest one",
@@ -59,6 +63,10 @@ pub mod codes {
             "a value of the right type that is not acceptable, e.g. `29 seconds` or an unknown `type`",
         ),
         (MISSING_KEY, "a required key is absent"),
+        (
+            TOO_MANY_ERRORS,
+            "a note: reading one value stopped after 100 errors; fix those and run again",
+        ),
     ];
 }
 
@@ -84,8 +92,8 @@ pub fn read_root(node: &Node, diags: &mut Diagnostics) -> Option<Root> {
 /// One per-operation extension, as read by [`read_operation_ext`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum OperationExt {
-    /// `x-gateway-integration`.
-    Integration(Integration),
+    /// `x-gateway-integration` (boxed: by far the largest variant).
+    Integration(Box<Integration>),
     /// `x-gateway-auth`.
     Auth(OperationAuth),
     /// `x-gateway-api-key`.
@@ -126,7 +134,9 @@ pub fn read_operation_ext(
     let ctx = de::Ctx::new();
     let at = Some(key_span);
     let value = match key {
-        "x-gateway-integration" => de::read(node, key, at, &ctx).map(OperationExt::Integration),
+        "x-gateway-integration" => {
+            de::read(node, key, at, &ctx).map(|i| OperationExt::Integration(Box::new(i)))
+        }
         "x-gateway-auth" => de::read(node, key, at, &ctx).map(OperationExt::Auth),
         "x-gateway-api-key" => de::read(node, key, at, &ctx).map(OperationExt::ApiKey),
         "x-gateway-throttle" => de::read(node, key, at, &ctx).map(OperationExt::Throttle),
@@ -135,7 +145,7 @@ pub fn read_operation_ext(
         "x-gateway-validate" => de::read(node, key, at, &ctx).map(OperationExt::Validate),
         "x-gateway-cors" => de::read(node, key, at, &ctx).map(OperationExt::Cors),
         _ => {
-            diags.push(unknown_operation_key(key, key_span));
+            check_key_place(key, key_span, KeyPlace::Operation, diags);
             return None;
         }
     };
@@ -147,29 +157,107 @@ pub fn read_operation_ext(
     value
 }
 
-/// The unknown-key finding for an operation's `x-gateway-*` key. The shared `x-gateway-`
-/// prefix is left out of the comparison, so `x-gateway-auht` suggests `x-gateway-auth` while
-/// `x-gateway-foo` suggests nothing and lists the keys.
-fn unknown_operation_key(key: &str, span: Span) -> crate::Diagnostic {
-    let suffix = key.strip_prefix("x-gateway-").unwrap_or(key);
-    let suffixes = OPERATION_KEYS.map(|k| k.trim_start_matches("x-gateway-"));
+/// Where in an OpenAPI document an `x-gateway*` key was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPlace {
+    /// The document root (where `x-gateway` belongs).
+    Document,
+    /// A path item (where `x-gateway-any-method` belongs).
+    PathItem,
+    /// An operation object (where `x-gateway-<area>` keys belong).
+    Operation,
+}
+
+/// Checks that an `x-gateway*` key belongs where it was found, reporting an unknown or
+/// misplaced key (`gwc::lower::unknown_key`) with a hint ("did you mean", or where it goes).
+/// Returns true when the key belongs there; keys outside the vocabulary
+/// ([`is_vocabulary_key`] false) are not ours and give false without a finding.
+///
+/// The loader calls this for the document root and path items; [`read_operation_ext`] does
+/// the same for operation keys itself.
+pub fn check_key_place(
+    key: &str,
+    key_span: Span,
+    place: KeyPlace,
+    diags: &mut Diagnostics,
+) -> bool {
+    let any_method = PATH_ITEM_KEYS[0];
+    if !is_vocabulary_key(key) {
+        warn_near_miss(key, key_span, diags);
+        return false;
+    }
+    let belongs = match place {
+        KeyPlace::Document => key == ROOT_KEY,
+        KeyPlace::PathItem => key == any_method,
+        KeyPlace::Operation => OPERATION_KEYS.contains(&key),
+    };
+    if belongs {
+        return true;
+    }
+    let (within, known): (&str, &[&str]) = match place {
+        KeyPlace::Document => ("the document root", &[ROOT_KEY]),
+        KeyPlace::PathItem => ("a path item", &[any_method]),
+        KeyPlace::Operation => ("an operation", &OPERATION_KEYS),
+    };
     let d = crate::Diagnostic::error(
         codes::UNKNOWN_KEY,
-        format!("unknown key `{key}` in an operation"),
+        format!("unknown key `{key}` in {within}"),
     )
-    .with_span(span, "not a known key");
-    if key == ROOT_KEY {
-        return d.with_help(
-            "`x-gateway` belongs at the document root; operations take `x-gateway-<area>` keys",
+    .with_span(key_span, "not a known key");
+    let help = if OPERATION_KEYS.contains(&key) {
+        format!("`{key}` belongs on an operation (under `get`, `post`, … or `{any_method}`)")
+    } else if key == ROOT_KEY {
+        "`x-gateway` belongs at the document root".to_owned()
+    } else if key == any_method {
+        format!("`{any_method}` belongs in a path item, beside `get`, `post`, …")
+    } else {
+        let candidates: Vec<&str> = match place {
+            KeyPlace::Operation => OPERATION_KEYS.to_vec(),
+            _ => [ROOT_KEY, any_method]
+                .into_iter()
+                .chain(OPERATION_KEYS)
+                .collect(),
+        };
+        let stripped = |k: &'static str| k.strip_prefix("x-gateway-").unwrap_or(k);
+        let suffix = key.strip_prefix("x-gateway-").unwrap_or(key);
+        match de::did_you_mean(suffix, candidates.iter().map(|k| stripped(k))) {
+            Some(best) => {
+                let full = candidates
+                    .iter()
+                    .find(|k| stripped(k) == best)
+                    .copied()
+                    .unwrap_or(best);
+                format!("did you mean `{full}`?")
+            }
+            None => format!("expected {}", de::one_of(known)),
+        }
+    };
+    diags.push(d.with_help(help));
+    false
+}
+
+/// Another vendor's extension is none of our business, but one spelled almost like ours
+/// (`x-gatway`) is probably a typo that would otherwise be ignored silently: a warning.
+fn warn_near_miss(key: &str, key_span: Span, diags: &mut Diagnostics) {
+    if !key.starts_with("x-") || key.starts_with("x-amazon-") {
+        return;
+    }
+    let ours = [ROOT_KEY, PATH_ITEM_KEYS[0]]
+        .into_iter()
+        .chain(OPERATION_KEYS);
+    let best = ours
+        .map(|k| (strsim::jaro_winkler(key, k), k))
+        .filter(|(score, _)| *score >= 0.93)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, best)) = best {
+        diags.push(
+            crate::Diagnostic::warning(
+                codes::UNKNOWN_KEY,
+                format!("`{key}` is not a gwc key and is ignored"),
+            )
+            .with_span(key_span, "ignored")
+            .with_help(format!("did you mean `{best}`?")),
         );
-    }
-    if PATH_ITEM_KEYS.contains(&key) {
-        return d
-            .with_help("`x-gateway-any-method` belongs in a path item, beside `get`, `post`, …");
-    }
-    match de::did_you_mean(suffix, suffixes) {
-        Some(best) => d.with_help(format!("did you mean `x-gateway-{best}`?")),
-        None => d.with_help(format!("expected {}", de::one_of(&OPERATION_KEYS))),
     }
 }
 
@@ -195,8 +283,12 @@ pub struct OperationExtensions {
 }
 
 /// Reads every `x-gateway*` key among an operation object's entries (other keys are
-/// ignored), reporting as [`read_operation_ext`] does.
-pub fn read_operation(entries: &[Entry], diags: &mut Diagnostics) -> OperationExtensions {
+/// ignored), reporting as [`read_operation_ext`] does. Takes `&[Entry]`, `&Vec<Entry>` or an
+/// iterator of `&Entry` (e.g. only the extension entries of an operation view).
+pub fn read_operation<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    diags: &mut Diagnostics,
+) -> OperationExtensions {
     let mut out = OperationExtensions::default();
     for entry in entries {
         let Some(ext) = read_operation_ext(&entry.key, entry.key_span, &entry.value, diags) else {
@@ -204,7 +296,7 @@ pub fn read_operation(entries: &[Entry], diags: &mut Diagnostics) -> OperationEx
         };
         let span = entry.value.span;
         match ext {
-            OperationExt::Integration(v) => out.integration = Some(Spanned::new(v, span)),
+            OperationExt::Integration(v) => out.integration = Some(Spanned::new(*v, span)),
             OperationExt::Auth(v) => out.auth = Some(Spanned::new(v, span)),
             OperationExt::ApiKey(v) => out.api_key = Some(Spanned::new(v, span)),
             OperationExt::Throttle(v) => out.throttle = Some(Spanned::new(v, span)),

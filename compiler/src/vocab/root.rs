@@ -61,9 +61,10 @@ pub type NamedMap<T> = IndexMap<Spanned<String>, T>;
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Root {
     /// Name of the gateway: the generated crate's package and binary name, and the `api` label
-    /// of logs and metrics. Lower-case letters, digits and `-`.
+    /// of logs and metrics. Lower-case letters, digits and `-`, starting with a letter.
     /// Default: `info.title` in lower case with every run of other characters turned into `-`.
     #[serde(default)]
+    #[schemars(with = "Option<GatewayName>")]
     pub name: Option<Spanned<String>>,
     /// API flavour: `http` (native: unknown route → 404 JSON, known path with another method
     /// → 405 JSON), `rest` (AWS REST behaviour: unknown route → 403 `Missing Authentication
@@ -76,6 +77,7 @@ pub struct Root {
     /// Prefix every route is served under, e.g. `/prod`; `--base-path` overrides it.
     /// Default: none (routes are served at the root).
     #[serde(default)]
+    #[schemars(with = "Option<BasePath>")]
     pub base_path: Option<Spanned<String>>,
     /// Stage deployed when `--stage` is not given.
     /// Default: the first stage in `stages`, or `default` when `stages` is empty.
@@ -209,6 +211,43 @@ impl Default for Endpoint {
             compression: None,
             regions: Vec::new(),
         }
+    }
+}
+
+/// Schema of `name`: it becomes a Rust package and binary name, so `[a-z][a-z0-9-]*`. Only
+/// the schema uses it (editors flag a bad name as it is typed); lowering checks the same rule
+/// and suggests a fixed name.
+struct GatewayName;
+
+impl JsonSchema for GatewayName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GatewayName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[a-z]([a-z0-9-]{0,62}[a-z0-9])?$",
+            "description": "A gateway name: lower-case letters, digits and `-`, starting with a letter; it becomes the generated crate's package and binary name.",
+        })
+    }
+}
+
+/// Schema of `base_path`: `/` and literal segments, no trailing `/`. Only the schema uses it;
+/// lowering checks the same rule (`gwc_ir::valid_base_path`) and suggests a fixed path.
+struct BasePath;
+
+impl JsonSchema for BasePath {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BasePath".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^(/[^/{}?#]+)+$",
+            "description": "A base path: `/` followed by literal segments, without a trailing `/`, e.g. `/prod`.",
+        })
     }
 }
 
@@ -348,7 +387,7 @@ pub struct Limits {
     /// 504 (`INTEGRATION_TIMEOUT`). Default: `29s`.
     #[serde(default = "default_integration_timeout")]
     pub integration_timeout: Duration,
-    /// Idle keep-alive client connections are closed after this long. Default: `60s`.
+    /// Idle keep-alive client connections are closed after this long. Default: `1m`.
     #[serde(default = "default_idle_timeout")]
     pub idle_timeout: Duration,
 }
@@ -488,7 +527,7 @@ pub struct JwtAuthorizer {
     /// Accepted signing algorithms; `none` is never accepted. Default: `[RS256]`.
     #[serde(default = "default_algorithms")]
     pub algorithms: Vec<String>,
-    /// Clock skew allowed on `exp` and `nbf`. Default: `60s`.
+    /// Clock skew allowed on `exp` and `nbf`. Default: `1m`.
     #[serde(default = "default_leeway")]
     pub leeway: Duration,
     /// How long fetched signing keys are kept before they are fetched again. Default: `1h`.
@@ -601,7 +640,7 @@ pub struct CustomAuthorizer {
     #[serde(default = "default_identity_source")]
     pub identity_source: Vec<String>,
     /// How long an answer is cached per identity; `0s` disables caching (AWS's
-    /// `authorizerResultTtlInSeconds`). Default: `300s`.
+    /// `authorizerResultTtlInSeconds`). Default: `5m`.
     #[serde(default = "default_result_ttl")]
     pub result_ttl: Duration,
     /// Event and response format: `1.0` (IAM policy answers) or `2.0`. Default: `2.0`.
@@ -724,7 +763,7 @@ pub struct Cache {
     /// backend). Default: `64MiB`.
     #[serde(default = "default_cache_capacity")]
     pub capacity: Size,
-    /// How long a response stays cached (AWS: 0–3600 s). Default: `300s`.
+    /// How long a response stays cached (AWS: 0–3600 s). Default: `5m`.
     #[serde(default = "default_cache_ttl")]
     pub ttl: Duration,
     /// Request values added to the cache key besides method and path, e.g. `query.lang`,

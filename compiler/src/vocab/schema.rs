@@ -18,6 +18,42 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// What each per-operation key does and what an operation without it gets.
+pub const OPERATION_KEY_DOCS: [(&str, &str); 8] = [
+    (
+        "x-gateway-integration",
+        "Where the request goes. Default: `http_proxy` to `servers[0].url` followed by the operation's path template.",
+    ),
+    (
+        "x-gateway-auth",
+        "Which authorizer guards the operation. Default: the root `auth`, else none (public).",
+    ),
+    (
+        "x-gateway-api-key",
+        "Whether a usage-plan API key is required. Default: `not_required`.",
+    ),
+    (
+        "x-gateway-throttle",
+        "Token bucket for this operation. Default: the root `throttle`, else none (unlimited).",
+    ),
+    (
+        "x-gateway-cache",
+        "Response caching for this operation. Default: the root `cache` for its `methods`, else none.",
+    ),
+    (
+        "x-gateway-waf",
+        "Per-route firewall settings. Default: the API-wide `waf` rules only.",
+    ),
+    (
+        "x-gateway-validate",
+        "Request validation. Default: the root `default_request_validator`, else none.",
+    ),
+    (
+        "x-gateway-cors",
+        "CORS for this operation, replacing the root `cors`. Default: the root `cors`, else none.",
+    ),
+];
+
 /// The whole schema document.
 pub fn json_schema() -> Value {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
@@ -56,6 +92,19 @@ pub fn json_schema() -> Value {
             generator.subschema_for::<Cors>().to_value(),
         ),
     ];
+    let per_key: Vec<(&str, Value)> = per_key
+        .into_iter()
+        .map(|(key, mut schema)| {
+            let doc = OPERATION_KEY_DOCS
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or("", |(_, d)| *d);
+            if let Value::Object(map) = &mut schema {
+                map.insert("description".to_owned(), Value::String(doc.to_owned()));
+            }
+            (key, schema)
+        })
+        .collect();
     let mut defs: Map<String, Value> = generator.take_definitions(true);
 
     let operation_props: Map<String, Value> = per_key
@@ -74,8 +123,28 @@ pub fn json_schema() -> Value {
         }),
     );
     let mut path_item_props = Map::new();
-    for key in PATH_ITEM_KEYS.iter().chain(METHODS.iter()) {
-        path_item_props.insert((*key).to_owned(), json!({"$ref": "#/$defs/Operation"}));
+    path_item_props.insert(
+        PATH_ITEM_KEYS[0].to_owned(),
+        json!({
+            "$ref": "#/$defs/Operation",
+            "description": "An operation object served for every method this path item does not bind explicitly (IR `Method::Any`). Default: none (unbound methods → 405 for `http`, 403 for `rest`).",
+        }),
+    );
+    path_item_props.insert(
+        PATH_ITEM_KEYS[1].to_owned(),
+        json!({
+            "$ref": "#/$defs/Operation",
+            "description": "AWS's spelling of `x-gateway-any-method`, read the same way. Default: none.",
+        }),
+    );
+    for method in METHODS {
+        path_item_props.insert(
+            method.to_owned(),
+            json!({
+                "$ref": "#/$defs/Operation",
+                "description": "An OpenAPI operation; its `x-gateway-*` keys are the operation keys. Default: none.",
+            }),
+        );
     }
     defs.insert(
         "PathItem".to_owned(),

@@ -98,10 +98,11 @@ fn supported_variants(path: &Path<'_>, key: &str) -> Vec<String> {
         {
             continue;
         }
-        if let (pkey, Some(variant)) = split_segment(segs[path.len()]) {
-            if (pkey == "*" || pkey == key) && !out.iter().any(|o| o == variant) {
-                out.push(variant.to_owned());
-            }
+        if let (pkey, Some(variant)) = split_segment(segs[path.len()])
+            && (pkey == "*" || pkey == key)
+            && !out.iter().any(|o| o == variant)
+        {
+            out.push(variant.to_owned());
         }
     }
     out

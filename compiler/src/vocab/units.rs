@@ -65,7 +65,7 @@ impl fmt::Display for Duration {
             (1_000, "s"),
         ];
         for (factor, unit) in UNITS {
-            if ms != 0 && ms % factor == 0 {
+            if ms != 0 && ms.is_multiple_of(factor) {
                 return write!(f, "{}{unit}", ms / factor);
             }
         }
@@ -90,7 +90,7 @@ impl fmt::Display for Size {
             (1_000, "KB"),
         ];
         for (factor, unit) in UNITS {
-            if b != 0 && b % factor == 0 {
+            if b != 0 && b.is_multiple_of(factor) {
                 return write!(f, "{}{unit}", b / factor);
             }
         }
@@ -132,7 +132,7 @@ impl Visitor<'_> for SizeVisitor {
     type Value = Size;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a size such as `10MiB`, `16KiB` or `512`")
+        f.write_str("a size such as `10MiB`, `16KiB` or `512B`")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {

@@ -2,5 +2,6 @@
 //! reference page, and the example specs against the schema.
 
 mod files;
+mod fuzz;
 mod reader;
 mod yaml;

@@ -35,11 +35,14 @@ fn operation(text: &str) -> (vocab::OperationExtensions, String) {
     (value, diags.render(&sources, false))
 }
 
+// `expect![[…]]` is written inline at each call, so the snapshot helpers take it by value.
+#[allow(clippy::needless_pass_by_value)]
 fn check_root(text: &str, expect: Expect) {
     let (_, rendered) = root(text);
     expect.assert_eq(&rendered);
 }
 
+#[allow(clippy::needless_pass_by_value)]
 fn check_operation(text: &str, expect: Expect) {
     let (_, rendered) = operation(text);
     expect.assert_eq(&rendered);
@@ -204,6 +207,7 @@ fn type_errors_in_several_blocks_and_in_one_block() {
            ·          ╰── expected a string
          3 │   limits:
            ╰────
+          help: write it in quotes to make it text: `"42"`
 
         gwc::lower::invalid_value
 
@@ -381,7 +385,7 @@ fn unknown_operation_keys() {
                ·           ╰── not a known key
              7 │       x-other-vendor: fine
                ╰────
-              help: `x-gateway` belongs at the document root; operations take `x-gateway-<area>` keys
+              help: `x-gateway` belongs at the document root
 
             gwc::lower::unknown_key
 
@@ -629,5 +633,250 @@ fn not_a_mapping_at_all() {
            ·             ╰── expected a mapping
            ╰────
     "#]],
+    );
+}
+
+#[test]
+fn keys_in_the_wrong_place() {
+    let text = r#"x-gatway: {name: pets}
+x-gateway-integration: {type: mock}
+x-gateway: {}
+paths:
+  /p:
+    x-gateway-any-methods: {}
+    x-gateway-auth: {authorizer: a}
+    x-gateway-any-method: {}
+"#;
+    let mut sources = SourceMap::new();
+    let doc = yaml::parse(&mut sources, "spec.yaml", text);
+    let mut diags = Diagnostics::new();
+    let mut belongs = Vec::new();
+    for e in doc.as_map().unwrap_or_default() {
+        if vocab::check_key_place(&e.key, e.key_span, vocab::KeyPlace::Document, &mut diags) {
+            belongs.push(e.key.clone());
+        }
+    }
+    let item = doc.get("paths").and_then(|p| p.get("/p"));
+    for e in item.and_then(|i| i.as_map()).unwrap_or_default() {
+        if vocab::check_key_place(&e.key, e.key_span, vocab::KeyPlace::PathItem, &mut diags) {
+            belongs.push(e.key.clone());
+        }
+    }
+    assert_eq!(belongs, ["x-gateway", "x-gateway-any-method"]);
+    expect![[r#"
+        gwc::lower::unknown_key
+
+          ⚠ spec.yaml:1:1: `x-gatway` is not a gwc key and is ignored
+           ╭─[spec.yaml:1:1]
+         1 │ x-gatway: {name: pets}
+           · ────┬───
+           ·     ╰── ignored
+         2 │ x-gateway-integration: {type: mock}
+           ╰────
+          help: did you mean `x-gateway`?
+
+        gwc::lower::unknown_key
+
+          × spec.yaml:2:1: unknown key `x-gateway-integration` in the document root
+           ╭─[spec.yaml:2:1]
+         1 │ x-gatway: {name: pets}
+         2 │ x-gateway-integration: {type: mock}
+           · ──────────┬──────────
+           ·           ╰── not a known key
+         3 │ x-gateway: {}
+           ╰────
+          help: `x-gateway-integration` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
+                method`)
+
+        gwc::lower::unknown_key
+
+          × spec.yaml:6:5: unknown key `x-gateway-any-methods` in a path item
+           ╭─[spec.yaml:6:5]
+         5 │   /p:
+         6 │     x-gateway-any-methods: {}
+           ·     ──────────┬──────────
+           ·               ╰── not a known key
+         7 │     x-gateway-auth: {authorizer: a}
+           ╰────
+          help: did you mean `x-gateway-any-method`?
+
+        gwc::lower::unknown_key
+
+          × spec.yaml:7:5: unknown key `x-gateway-auth` in a path item
+           ╭─[spec.yaml:7:5]
+         6 │     x-gateway-any-methods: {}
+         7 │     x-gateway-auth: {authorizer: a}
+           ·     ───────┬──────
+           ·            ╰── not a known key
+         8 │     x-gateway-any-method: {}
+           ╰────
+          help: `x-gateway-auth` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
+                method`)
+    "#]].assert_eq(&diags.render(&sources, false));
+}
+
+#[test]
+fn empty_yaml_value_is_null() {
+    check_root(
+        "x-gateway:\n  stages:\n    prod:\n",
+        expect![[r#"
+        gwc::lower::invalid_type
+
+          × spec.yaml:3:9: `x-gateway.stages.prod` must be a mapping, not null
+           ╭─[spec.yaml:3:9]
+         2 │   stages:
+         3 │     prod:
+           ·         ▲
+           ·         ╰── expected a mapping
+           ╰────
+          help: write `{}` for an empty mapping
+    "#]],
+    );
+}
+
+#[test]
+fn mapping_where_a_word_is_expected() {
+    check_operation(
+        r#"paths:
+  /p:
+    get:
+      x-gateway-api-key: {required: true}
+"#,
+        expect![[r#"
+            gwc::lower::invalid_type
+
+              × spec.yaml:4:26: `x-gateway-api-key` must be one of `required`, `not_required`, not a mapping
+               ╭─[spec.yaml:4:26]
+             3 │     get:
+             4 │       x-gateway-api-key: {required: true}
+               ·                          ────────┬───────
+               ·                                  ╰── expected one of `required`, `not_required`
+               ╰────
+        "#]],
+    );
+}
+
+#[test]
+fn names_and_references_in_the_root_keep_their_spans() {
+    let text = "x-gateway:\n  default_stage: prod\n  stages:\n    prod: {variables: {backend: \"http://b\"}}\n  responses:\n    DEFAULT_5XX: {status: 503}\n";
+    let mut sources = SourceMap::new();
+    let doc = yaml::parse(&mut sources, "spec.yaml", text);
+    let mut diags = Diagnostics::new();
+    let root = doc
+        .get("x-gateway")
+        .and_then(|n| vocab::read_root(n, &mut diags))
+        .unwrap_or_else(|| panic!("not read: {}", diags.render(&sources, false)));
+    let stage = root
+        .stages
+        .keys()
+        .next()
+        .unwrap_or_else(|| panic!("no stage"));
+    assert_eq!(sources.location(stage.span), "spec.yaml:4:5");
+    assert_eq!(sources.snippet(stage.span), "prod");
+    let chosen = root
+        .default_stage
+        .as_ref()
+        .unwrap_or_else(|| panic!("no default"));
+    assert_eq!(sources.location(chosen.span), "spec.yaml:2:18");
+    let variable = root.stages["prod"]
+        .variables
+        .keys()
+        .next()
+        .unwrap_or_else(|| panic!("no var"));
+    assert_eq!(sources.snippet(variable.span), "backend");
+    let (error_type, response) = root
+        .responses
+        .iter()
+        .next()
+        .unwrap_or_else(|| panic!("none"));
+    assert_eq!(error_type.value.0, gwc_ir::ErrorType::Default5xx);
+    assert_eq!(sources.snippet(error_type.span), "DEFAULT_5XX");
+    assert_eq!(response.status.map(|s| s.0), Some(503));
+}
+
+/// Through the whole front end: `x-gateway*` keys at the document root and on path items are
+/// checked too (misplaced or misspelt keys are not ignored).
+#[test]
+fn misplaced_keys_through_the_front_end() {
+    let text = r#"openapi: 3.0.3
+info: {title: Misplaced, version: 1.0.0}
+servers: [{url: "http://127.0.0.1:9000"}]
+x-gateway: {name: misplaced}
+x-gateway-integration: {type: mock}
+x-gatway: {}
+paths:
+  /p:
+    x-gateway-auth: {authorizer: a}
+    get:
+      responses: {"200": {description: ok}}
+"#;
+    let dir = std::env::temp_dir().join(format!("gwc-vocab-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let spec = dir.join("misplaced.yaml");
+    std::fs::write(&spec, text).unwrap_or_else(|e| panic!("{e}"));
+    let front = gwc::frontend(&spec);
+    let _ = std::fs::remove_dir_all(&dir);
+    let found: Vec<(gwc::Severity, String, Option<String>)> = front
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == vocab::codes::UNKNOWN_KEY)
+        .map(|d| (d.severity, d.message.clone(), d.help.clone()))
+        .collect();
+    expect![[r#"
+        [
+            (
+                Error,
+                "unknown key `x-gateway-integration` in the document root",
+                Some(
+                    "`x-gateway-integration` belongs on an operation (under `get`, `post`, … or `x-gateway-any-method`)",
+                ),
+            ),
+            (
+                Warning,
+                "`x-gatway` is not a gwc key and is ignored",
+                Some(
+                    "did you mean `x-gateway`?",
+                ),
+            ),
+            (
+                Error,
+                "unknown key `x-gateway-auth` in a path item",
+                Some(
+                    "`x-gateway-auth` belongs on an operation (under `get`, `post`, … or `x-gateway-any-method`)",
+                ),
+            ),
+        ]
+    "#]].assert_debug_eq(&found);
+}
+
+#[test]
+fn bare_numbers_for_units() {
+    check_root(
+        "x-gateway:\n  limits: {integration_timeout: 10, max_body: 1048576}\n",
+        expect![[r#"
+            gwc::lower::invalid_type
+
+              × spec.yaml:2:33: `x-gateway.limits.integration_timeout` must be a duration such as `29s`,
+              │ `250ms` or `5m`, not a number
+               ╭─[spec.yaml:2:33]
+             1 │ x-gateway:
+             2 │   limits: {integration_timeout: 10, max_body: 1048576}
+               ·                                 ─┬
+               ·                                  ╰── expected a duration such as `29s`, `250ms` or `5m`
+               ╰────
+              help: add a unit: `10s` (or `10ms`, `10m`, …)
+
+            gwc::lower::invalid_type
+
+              × spec.yaml:2:47: `x-gateway.limits.max_body` must be a size such as `10MiB`, `16KiB` or `512B`,
+              │ not a number
+               ╭─[spec.yaml:2:47]
+             1 │ x-gateway:
+             2 │   limits: {integration_timeout: 10, max_body: 1048576}
+               ·                                               ───┬───
+               ·                                                  ╰── expected a size such as `10MiB`, `16KiB` or `512B`
+               ╰────
+              help: add a unit: `1048576B` (or `1048576KiB`, `1048576MiB`, …)
+        "#]],
     );
 }
