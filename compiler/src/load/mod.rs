@@ -123,7 +123,7 @@ pub fn load_str(
                 codes::TOO_LARGE,
                 format!(
                     "`{}` is {} bytes, more than the {}-byte limit",
-                    path.display(),
+                    crate::source::display_name(&path),
                     text.len(),
                     limits.max_file_size
                 ),
@@ -382,7 +382,7 @@ impl<'a> Loader<'a> {
             loader.diags.push(d.clone());
             Err(Some(Box::new(d)))
         };
-        let shown = path.display().to_string();
+        let shown = crate::source::display_name(path);
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => {
                 return fail(
