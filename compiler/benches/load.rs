@@ -1,7 +1,9 @@
 //! Load timing of the eight real APIs in the shared corpus: `cargo bench -p gwc --bench load`.
 //!
-//! Prints, per document, the best and median wall time of `load` (read + parse + `$ref`s) and of
-//! `Api::from_document`, over several runs in a release build. It also times the YAML reader on
+//! Prints, per document, the best and median wall time of `load` (read + parse + `$ref`s), of
+//! `load` + `Api::from_document` (the end-to-end figure), and of normalising every operation's
+//! parameter and body schemas on top (lazy, so only paid by whoever asks), over several runs in a
+//! release build. It also times the YAML reader on
 //! the JSON documents, which is why JSON files go through the hand-written JSON reader.
 //! The corpus path comes from `GWC_CORPUS` (default `<workspace>/../shared/corpus`).
 
@@ -44,32 +46,52 @@ fn main() {
         return;
     }
     println!(
-        "{:<58} {:>6} {:>12} {:>12} {:>12}",
-        "document", "files", "load best", "load median", "load+api med"
+        "{:<58} {:>6} {:>5} {:>11} {:>11} {:>11} {:>11}",
+        "document", "files", "ops", "load best", "load med", "+api med", "+schemas med"
     );
     for doc in DOCS {
         let path = root.join(doc);
         let mut load_times = Vec::new();
         let mut total_times = Vec::new();
+        let mut schema_times = Vec::new();
         let mut files = 0;
+        let mut ops = 0;
         for _ in 0..RUNS {
             let mut sources = SourceMap::new();
             let mut diags = Diagnostics::new();
             let t0 = Instant::now();
             let loaded = gwc::load::load(&path, &mut sources, &mut diags);
             let t1 = Instant::now();
+            let mut t2 = t1;
             if let Some(d) = &loaded {
                 files = d.file_count();
                 let api = gwc::openapi::Api::from_document(d, &sources, &mut diags);
-                std::hint::black_box(&api);
+                t2 = Instant::now();
+                if let Some(api) = &api {
+                    ops = api.operations.len();
+                    for op in &api.operations {
+                        let params = op.parameters.iter().filter_map(|p| p.schema.as_ref());
+                        let bodies = op
+                            .request_body
+                            .iter()
+                            .flat_map(|b| b.content.iter().filter_map(|m| m.schema.as_ref()));
+                        for s in params.chain(bodies) {
+                            std::hint::black_box(s.json());
+                        }
+                    }
+                }
             }
-            let t2 = Instant::now();
+            let t3 = Instant::now();
             load_times.push(t1 - t0);
             total_times.push(t2 - t0);
+            schema_times.push(t3 - t0);
         }
         let (best, median) = stats(load_times);
         let (_, total) = stats(total_times);
-        println!("{doc:<58} {files:>6} {best:>9.1} ms {median:>9.1} ms {total:>9.1} ms");
+        let (_, schemas) = stats(schema_times);
+        println!(
+            "{doc:<58} {files:>6} {ops:>5} {best:>8.1} ms {median:>8.1} ms {total:>8.1} ms {schemas:>8.1} ms"
+        );
     }
     println!();
     println!("JSON documents read by the YAML reader instead (parse only, median):");

@@ -173,7 +173,9 @@ impl SourceMap {
 
 /// How a file is named in diagnostics: relative to the working directory (with `..` where
 /// needed, so names do not depend on where a checkout lives), absolute only across roots.
-fn display_name(path: &Path) -> String {
+/// Public so that messages naming a file that was never loaded (a missing `$ref` target) name it
+/// the same way.
+pub fn display_name(path: &Path) -> String {
     let Ok(cwd) = std::env::current_dir() else {
         return path.display().to_string();
     };

@@ -1,6 +1,10 @@
 //! Fuzz-style robustness: mangled real specs (truncations, byte flips, spliced fragments) and
 //! proptest-generated YAML/JSON-ish text go through the loader and the OpenAPI view without a
 //! panic. Every outcome is fine except a panic (or a hang, which the test timeout catches).
+//!
+//! `GWC_FUZZ_ROUNDS=N` raises the number of mutations per seed (default 150) and adds the large
+//! real APIs as seeds, for a longer local run: `GWC_FUZZ_ROUNDS=2000 cargo test --release -p gwc
+//! --test main loader_fuzz`.
 
 use std::path::Path;
 
@@ -40,7 +44,13 @@ fn run(name: &str, text: &str) -> bool {
     doc.is_some()
 }
 
-/// Small real specs of both formats and all three dialects, as seeds.
+/// Mutations per seed: `GWC_FUZZ_ROUNDS`, default 150.
+fn rounds() -> Option<usize> {
+    std::env::var("GWC_FUZZ_ROUNDS").ok()?.parse().ok()
+}
+
+/// Small real specs of both formats and all three dialects, as seeds (plus the large real APIs
+/// when `GWC_FUZZ_ROUNDS` is set).
 fn seeds() -> Vec<(String, String)> {
     let mut out = vec![(
         "petstore.yaml".to_owned(),
@@ -53,7 +63,17 @@ fn seeds() -> Vec<(String, String)> {
             "aws-openapi/importer-swagger2-auth-aws-http.json",
             "aws-openapi/ss-powertools-cognito-validators.json",
             "aws-openapi/sp-validators-gateway-responses-dynamodb.yaml",
-        ] {
+        ]
+        .into_iter()
+        .chain(
+            [
+                "real-apis/twilio-api-v2010/twilio_api_v2010.yaml",
+                "real-apis/slack/slack_web_openapi_v2.json",
+                "real-apis/prefect/schema.json",
+            ]
+            .into_iter()
+            .filter(|_| rounds().is_some()),
+        ) {
             if let Ok(text) = std::fs::read_to_string(corpus.join(name)) {
                 let file = Path::new(name)
                     .file_name()
@@ -90,7 +110,7 @@ fn byte_flipped_real_specs_do_not_panic() {
     };
     const INTERESTING: &[u8] = b"{}[]:,\"'\n #&*!|>-?%@`\\~$\t";
     for (name, text) in seeds() {
-        for _ in 0..150 {
+        for _ in 0..rounds().unwrap_or(150) {
             let mut bytes = text.clone().into_bytes();
             for _ in 0..1 + next() % 4 {
                 let at = (next() as usize) % bytes.len().max(1);

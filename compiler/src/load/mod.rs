@@ -117,6 +117,21 @@ pub fn load_str(
 ) -> Option<Document> {
     let path = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
     let limits = Limits::default();
+    if text.len() as u64 > limits.max_file_size {
+        diags.push(
+            Diagnostic::error(
+                codes::TOO_LARGE,
+                format!(
+                    "`{}` is {} bytes, more than the {}-byte limit",
+                    crate::source::display_name(&path),
+                    text.len(),
+                    limits.max_file_size
+                ),
+            )
+            .with_help("this is a safety limit against runaway inputs; split the file"),
+        );
+        return None;
+    }
     let mut loader = Loader::new(&limits, sources, diags);
     let file = loader.sources.add(&path, text);
     let tree = parse_text(file, &path, text, &limits, loader.diags)?;
@@ -180,14 +195,14 @@ pub fn bench_parse(text: &str, yaml: bool, diags: &mut Diagnostics) -> Option<No
 /// Moves every span `by` bytes right (after a byte-order mark was stripped before parsing).
 fn shift_spans(node: &mut Node, by: usize) {
     let by = u32::try_from(by).unwrap_or(0);
-    node.span.start += by;
-    node.span.end += by;
+    node.span.start = node.span.start.saturating_add(by);
+    node.span.end = node.span.end.saturating_add(by);
     match &mut node.value {
         Value::Seq(items) => items.iter_mut().for_each(|n| shift_spans(n, by as usize)),
         Value::Map(entries) => {
             for e in entries {
-                e.key_span.start += by;
-                e.key_span.end += by;
+                e.key_span.start = e.key_span.start.saturating_add(by);
+                e.key_span.end = e.key_span.end.saturating_add(by);
                 shift_spans(&mut e.value, by as usize);
             }
         }
@@ -200,8 +215,8 @@ impl Diagnostic {
     fn shifted(mut self, by: usize) -> Diagnostic {
         let by = u32::try_from(by).unwrap_or(0);
         if let Some(p) = &mut self.primary {
-            p.span.start += by;
-            p.span.end += by;
+            p.span.start = p.span.start.saturating_add(by);
+            p.span.end = p.span.end.saturating_add(by);
         }
         self
     }
@@ -367,7 +382,7 @@ impl<'a> Loader<'a> {
             loader.diags.push(d.clone());
             Err(Some(Box::new(d)))
         };
-        let shown = path.display().to_string();
+        let shown = crate::source::display_name(path);
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => {
                 return fail(

@@ -199,6 +199,26 @@ fn aliases_expand_to_copies() {
 }
 
 #[test]
+fn merge_keys_add_the_entries_a_mapping_does_not_set() {
+    let text = "base: &b {type: http_proxy, timeout: 10s}\nlog: &l {level: info, timeout: 1s}\nop:\n  <<: [*b, *l]\n  timeout: 29s\nplain:\n  <<: *b\nodd:\n  <<: 3\n";
+    let (node, diags, _) = parse("a.yaml", text);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let node = node.unwrap();
+    assert_eq!(
+        node.get("op").unwrap().to_json(),
+        serde_json::json!({"timeout": "29s", "type": "http_proxy", "level": "info"})
+    );
+    assert_eq!(
+        node.get("plain").unwrap().to_json(),
+        node.get("base").unwrap().to_json()
+    );
+    assert_eq!(
+        node.get("odd").unwrap().to_json(),
+        serde_json::json!({"<<": 3})
+    );
+}
+
+#[test]
 fn alias_bomb_is_a_diagnostic() {
     let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..10 {

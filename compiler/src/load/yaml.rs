@@ -5,7 +5,8 @@
 //! a deep copy of the anchored node, charged to an expansion budget so that a "billion laughs"
 //! document is a diagnostic, not an out-of-memory kill. Nesting depth is bounded the same way.
 //! Scalars follow the YAML 1.2 core schema (`null`, `true`, `1`, `0x1f`, `1.5e3`, `.inf`), except
-//! that quoted and block scalars are always strings.
+//! that quoted and block scalars are always strings. YAML 1.1 merge keys (`<<: *base`) are
+//! applied, as most YAML tools do.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
@@ -163,7 +164,7 @@ pub(super) fn parse(
 }
 
 /// How many under-indented quoted strings one file may have before gwc stops re-reading it.
-const MAX_PADDED_SCALARS: usize = 64;
+const MAX_PADDED_SCALARS: usize = 16;
 
 const QUOTED_INDENT: &str = "invalid indentation in quoted scalar";
 
@@ -358,6 +359,7 @@ fn build(
                             });
                         }
                         check_duplicate_keys(&mut entries, diags);
+                        apply_merge_keys(&mut entries);
                         (
                             Node {
                                 value: Value::Map(entries),
@@ -461,6 +463,41 @@ fn build(
         value: Value::Null,
         span: Span::new(file, 0, 0),
     }))
+}
+
+/// YAML merge keys (`<<: *base` or `<<: [*a, *b]`), defined by YAML 1.1 and widely used in
+/// hand-written specs: the merged mappings' entries are added unless the mapping sets the key
+/// itself (with a list, earlier mappings win). A `<<` whose value is not a mapping or a list of
+/// mappings is left as an ordinary key.
+fn apply_merge_keys(entries: &mut Vec<Entry>) {
+    let Some(pos) = entries.iter().position(|e| e.key == "<<") else {
+        return;
+    };
+    let mergeable = match &entries[pos].value.value {
+        Value::Map(_) => true,
+        Value::Seq(items) => items.iter().all(|i| matches!(i.value, Value::Map(_))),
+        _ => false,
+    };
+    if !mergeable {
+        return;
+    }
+    let merge = entries.remove(pos);
+    let sources = match merge.value.value {
+        Value::Map(_) => vec![merge.value],
+        Value::Seq(items) => items,
+        _ => Vec::new(),
+    };
+    let mut present: std::collections::HashSet<String> =
+        entries.iter().map(|e| e.key.clone()).collect();
+    for source in sources {
+        if let Value::Map(source_entries) = source.value {
+            for e in source_entries {
+                if present.insert(e.key.clone()) {
+                    entries.push(e);
+                }
+            }
+        }
+    }
 }
 
 fn remember(anchors: &mut Vec<Option<Anchored>>, id: usize, node: &Node) {

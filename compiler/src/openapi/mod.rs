@@ -976,24 +976,38 @@ impl<'d> Reader<'d, '_> {
         out
     }
 
+    /// One warning per duplicated operationId (Kubernetes has 176), pointing at its second use,
+    /// with the first and up to four more uses as secondary labels.
     fn duplicate_operation_ids(&mut self, operations: &[Operation<'d>]) {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
-        for op in operations {
-            let Some(id) = &op.operation_id else { continue };
-            match seen.get(id.value.as_str()) {
-                Some(first) => self.diags.push(
-                    Diagnostic::warning(
-                        codes::DUPLICATE_OPERATION_ID,
-                        format!("operationId `{}` is used more than once", id.value),
-                    )
-                    .with_span(id.span, "used again here")
-                    .with_secondary(*first, "first used here")
-                    .with_help("OpenAPI requires unique operationIds; gwc names routes by method and path, so this is only a warning"),
-                ),
-                None => {
-                    seen.insert(&id.value, id.span);
-                }
+        const SHOWN: usize = 6;
+        let mut uses: HashMap<&str, Vec<Span>> = HashMap::new();
+        let mut order: Vec<&str> = Vec::new();
+        for id in operations.iter().filter_map(|op| op.operation_id.as_ref()) {
+            let spans = uses.entry(id.value.as_str()).or_default();
+            if spans.len() == 1 {
+                order.push(id.value.as_str());
             }
+            spans.push(id.span);
+        }
+        for id in order {
+            let spans = &uses[id];
+            let mut d = Diagnostic::warning(
+                codes::DUPLICATE_OPERATION_ID,
+                format!("operationId `{id}` is used by {} operations", spans.len()),
+            )
+            .with_span(spans[1], "used again here")
+            .with_secondary(spans[0], "first used here");
+            for &span in spans.iter().skip(2).take(SHOWN - 2) {
+                d = d.with_secondary(span, "and here");
+            }
+            let more = spans.len().saturating_sub(SHOWN);
+            let help = "OpenAPI requires unique operationIds; gwc names routes by method and path, so this is only a warning";
+            d = d.with_help(if more > 0 {
+                format!("{more} more uses are not shown; {help}")
+            } else {
+                help.to_owned()
+            });
+            self.diags.push(d);
         }
     }
 }

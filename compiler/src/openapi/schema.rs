@@ -27,6 +27,10 @@ use crate::source::{FileId, Span};
 /// otherwise grow exponentially on hostile input.
 const NODE_BUDGET: usize = 1_000_000;
 
+/// Deepest nesting of one normalised schema: a chain of inlined references can nest each
+/// file's (already bounded) depth inside the next, so the recursion needs its own bound.
+const MAX_DEPTH: usize = 512;
+
 /// A schema as written (a node of some file, or synthesised from a Swagger 2.0 parameter), to be
 /// normalised on demand.
 #[derive(Debug, Clone)]
@@ -96,6 +100,7 @@ impl<'d> Schema<'d> {
             dialect: self.dialect,
             inlining: Vec::new(),
             budget: NODE_BUDGET,
+            depth: 0,
         };
         n.schema(self.file(), self.node())
     }
@@ -107,6 +112,7 @@ struct Normalizer<'d> {
     /// Referenced nodes being inlined (by address), to stop recursion.
     inlining: Vec<*const Node>,
     budget: usize,
+    depth: usize,
 }
 
 /// Keywords whose value is one subschema.
@@ -143,6 +149,16 @@ impl Normalizer<'_> {
     }
 
     fn schema(&mut self, file: FileId, node: &Node) -> J {
+        if self.depth >= MAX_DEPTH {
+            return json!({"$comment": "schema nested too deeply to inline"});
+        }
+        self.depth += 1;
+        let out = self.schema_inner(file, node);
+        self.depth -= 1;
+        out
+    }
+
+    fn schema_inner(&mut self, file: FileId, node: &Node) -> J {
         if !self.spend() {
             return json!({"$comment": "schema too large to inline"});
         }

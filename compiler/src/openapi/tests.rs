@@ -340,7 +340,7 @@ fn bad_parameters_and_paths_are_reported_and_skipped() {
     check_diags(
         "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {operationId: x}}\n  /b: {get: {operationId: x}}\n",
         &expect![[r#"
-            Warning gwc::openapi::duplicate_operation_id at spec.yaml:5:27: operationId `x` is used more than once
+            Warning gwc::openapi::duplicate_operation_id at spec.yaml:5:27: operationId `x` is used by 2 operations
         "#]],
     );
 }
