@@ -394,11 +394,7 @@ async fn send(
 ) -> Result<(Response<Incoming>, pool::Sender), Box<GatewayError>> {
     let mut retried = false;
     loop {
-        let pooled = match pool.take() {
-            Some(mut s) => s.ready().await.ok().map(|()| s),
-            None => None,
-        };
-        let (mut sender, reused) = match pooled {
+        let (mut sender, reused) = match take_ready(pool).await {
             Some(s) => (s, true),
             None => (
                 pool::connect(&upstream.address).await.map_err(|e| {
@@ -433,6 +429,24 @@ async fn send(
             },
         }
     }
+}
+
+/// A pooled connection ready for a request. A connection goes back to the pool when its
+/// response body ends, and its driver task marks it ready the next time it runs, so a
+/// not-yet-ready one gets one scheduler turn. One still busy after that (its request body is
+/// still uploading because the backend answered early) is let go rather than waited on: it
+/// finishes that exchange and closes, and this request takes another connection.
+async fn take_ready(pool: &Pool) -> Option<pool::Sender> {
+    while let Some(sender) = pool.take() {
+        if sender.is_ready() {
+            return Some(sender);
+        }
+        tokio::task::yield_now().await;
+        if sender.is_ready() {
+            return Some(sender);
+        }
+    }
+    None
 }
 
 /// Appends the client address to `X-Forwarded-For`, joining earlier values into one line.

@@ -127,6 +127,17 @@ async fn backend_handle(req: Request<Incoming>) -> Result<Response<BackendBody>,
             len,
         ))));
     }
+    if req.uri().path() == "/early" {
+        // Answers before reading the body, as an auth check in front of an upload would, and
+        // keeps reading it afterwards so the connection stays usable (and busy) meanwhile.
+        let mut body = req.into_body();
+        tokio::spawn(async move { while let Some(Ok(_)) = body.frame().await {} });
+        let mut resp = Response::new(http_body_util::Either::Left(Full::new(Bytes::from_static(
+            b"early",
+        ))));
+        *resp.status_mut() = StatusCode::UNAUTHORIZED;
+        return Ok(resp);
+    }
     if req.uri().path() == "/sink" {
         let mut body = req.into_body();
         let mut received = 0u64;
@@ -694,6 +705,52 @@ async fn get_once_streaming(addr: SocketAddr, path: &str) -> u64 {
         n += frame.unwrap().data_ref().map_or(0, |d| d.len() as u64);
     }
     n
+}
+
+#[tokio::test]
+async fn early_backend_answer_does_not_stall_later_requests() {
+    let backend = Backend::start();
+    let mut ir = petstore(ApiKind::Http);
+    ir.routes.push(proxy_route(
+        Method::Post,
+        "/early",
+        "${stageVariables.backend}/early",
+        None,
+    ));
+    let mut args = args_for(&backend.url());
+    args.workers = Some(1);
+    let server = start(&ir, &args);
+    let addr = server.local_addr();
+
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let (mut upload, body) = http_body_util::channel::Channel::<Bytes, Infallible>::new(1);
+    upload
+        .send_data(Bytes::from_static(b"first chunk"))
+        .await
+        .unwrap();
+    let req = Request::builder()
+        .method("POST")
+        .uri("/early")
+        .header("host", "g")
+        .body(body)
+        .unwrap();
+    let resp = sender.send_request(req).await.unwrap();
+    assert_eq!(resp.status(), 401);
+    let early = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&early[..], b"early");
+
+    // The upload is still open; a new request on the same worker must not wait for it.
+    let t = Instant::now();
+    let (status, _, _) = tokio::time::timeout(Duration::from_secs(3), get_once(addr, "/pets"))
+        .await
+        .expect("request stalled behind an unfinished upload");
+    assert_eq!(status, 200);
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    drop(upload);
 }
 
 #[tokio::test]
