@@ -754,6 +754,35 @@ async fn early_backend_answer_does_not_stall_later_requests() {
 }
 
 #[tokio::test]
+async fn smuggling_attempts_are_reframed_or_refused() {
+    let backend = Backend::start();
+    let mut args = args_for(&backend.url());
+    args.stage_variables[0].1 = format!("http://localhost:{}", backend.addr.port());
+    let server = start(&petstore(ApiKind::Http), &args);
+    let addr = server.local_addr();
+    // CL and TE together: the chunked framing wins, Content-Length is dropped, the upstream
+    // request is re-framed, and the bytes after the chunked body never become a request.
+    let resp = raw(
+        addr,
+        b"POST /pets HTTP/1.1\r\nhost: g\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n\
+          b\r\nhello world\r\n0\r\n\r\nGET /pets/smuggled HTTP/1.1\r\nhost: g\r\n\r\n",
+    )
+    .await;
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(resp.contains("\"body_len\":11"), "{resp}");
+    assert!(!resp.contains("smuggled"), "{resp}");
+    assert_eq!(backend.requests.load(Ordering::SeqCst), 1);
+    // A transfer coding other than chunked is refused.
+    let resp = raw(
+        addr,
+        b"POST /pets HTTP/1.1\r\nhost: g\r\ntransfer-encoding: gzip\r\n\r\nxx",
+    )
+    .await;
+    assert!(resp.starts_with("HTTP/1.1 400"), "{resp}");
+    assert_eq!(backend.requests.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
 async fn idle_connections_are_closed() {
     let backend = Backend::start();
     let mut ir = petstore(ApiKind::Http);
