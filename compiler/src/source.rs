@@ -72,6 +72,33 @@ impl SourceFile {
     }
 }
 
+impl SourceFile {
+    /// The 0-based line `lines_before` lines above the one holding `offset`, and its start
+    /// offset: where a rendered excerpt begins.
+    pub fn line_start_before(&self, offset: usize, lines_before: usize) -> (usize, usize) {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let first = line.saturating_sub(lines_before);
+        (first, self.line_starts[first] as usize)
+    }
+
+    /// The end offset (after the newline) of the line `lines_after` lines below the one
+    /// holding `offset`: where a rendered excerpt ends.
+    pub fn line_end_after(&self, offset: usize, lines_after: usize) -> usize {
+        let offset32 = u32::try_from(offset).unwrap_or(u32::MAX);
+        let line = match self.line_starts.binary_search(&offset32) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        self.line_starts
+            .get(line + lines_after + 1)
+            .map_or(self.text.len(), |&s| s as usize)
+    }
+}
+
 /// All files loaded in one run.
 #[derive(Debug, Default)]
 pub struct SourceMap {

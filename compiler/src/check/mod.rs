@@ -25,6 +25,9 @@ pub struct RouteSite {
     pub uri: Option<Span>,
     /// Declared `in: path` parameters, with the span of each declaration.
     pub declared_path_params: Vec<(String, Span)>,
+    /// The route is described but cannot be served (its default upstream is missing or not
+    /// `http://`; lowering already said so once), so its URI is not checked.
+    pub describe_only: bool,
 }
 
 /// Runs every check over a lowered gateway.

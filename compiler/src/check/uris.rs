@@ -67,6 +67,9 @@ pub(super) fn check_uris(gateway: &Gateway, sites: &[RouteSite], diags: &mut Dia
         let Integration::HttpProxy(proxy) = &route.integration else {
             continue;
         };
+        if site.describe_only {
+            continue;
+        }
         let span = site.uri.unwrap_or(site.integration);
         let parts = match parse_uri_template(&proxy.uri) {
             Ok(parts) => parts,

@@ -89,6 +89,61 @@ impl Node {
         }
     }
 
+    /// The node a JSON pointer (RFC 6901, already percent-decoded) designates, e.g.
+    /// `/paths/~1pets~1{id}/get`: how a later stage turns a location it knows by path into a span.
+    ///
+    /// `""` is the node itself; a pointer not starting with `/`, a missing key, or an index that is
+    /// not a plain decimal (`-`, leading zeros) gives `None`.
+    pub fn pointer(&self, pointer: &str) -> Option<&Node> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        let rest = pointer.strip_prefix('/')?;
+        let mut node = self;
+        for token in rest.split('/') {
+            let token = unescape_pointer_token(token);
+            node = match &node.value {
+                Value::Map(_) => node.get(&token)?,
+                Value::Seq(items) => {
+                    let plain = !token.is_empty()
+                        && token.bytes().all(|b| b.is_ascii_digit())
+                        && (token == "0" || !token.starts_with('0'));
+                    if !plain {
+                        return None;
+                    }
+                    items.get(token.parse::<usize>().ok()?)?
+                }
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// The string value of `key` if this mapping has it and it is a string: the common
+    /// "`$ref: ...`", "`openapi: 3.1.0`" lookup.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key)?.as_str()
+    }
+
+    /// Number of nodes in this subtree (itself included): the unit of the alias-expansion budget.
+    pub fn count_nodes(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::count_nodes).sum(),
+            Value::Map(entries) => entries.iter().map(|e| e.value.count_nodes()).sum(),
+            _ => 0,
+        }
+    }
+
+    /// Nesting depth of this subtree (a scalar is 0, `[1]` is 1): checked against the depth limit
+    /// when an alias pastes a subtree somewhere deeper.
+    pub fn depth(&self) -> usize {
+        match &self.value {
+            Value::Seq(items) => 1 + items.iter().map(Node::depth).max().unwrap_or(0),
+            Value::Map(entries) => 1 + entries.iter().map(|e| e.value.depth()).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
     /// Converts to JSON (spans dropped), e.g. to hand a subtree to serde or a JSON Schema.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
@@ -106,5 +161,25 @@ impl Node {
                     .collect(),
             ),
         }
+    }
+}
+
+/// Decodes `~1` → `/` and `~0` → `~` in one JSON pointer reference token, in RFC 6901's order
+/// (`~1` first, then `~0`), so that `~01` decodes to `~1`.
+pub fn unescape_pointer_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        std::borrow::Cow::Borrowed(token)
+    }
+}
+
+/// Encodes one key as a JSON pointer reference token (`/` → `~1`, `~` → `~0`), for building
+/// pointers that [`Node::pointer`] reads back.
+pub fn escape_pointer_token(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        std::borrow::Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(key)
     }
 }

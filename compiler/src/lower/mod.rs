@@ -1,0 +1,466 @@
+//! Lowering: the OpenAPI view plus its `x-gateway*` extensions → `gwc_ir::Gateway`.
+//!
+//! Reading the vocabulary (and reporting unknown or unsupported keys) is [`crate::vocab`]'s job;
+//! this module turns what was read into IR values, fills the documented defaults (a spec with
+//! no `x-gateway` proxies every operation to `servers[0]`), and records a [`RouteSite`] per
+//! route so the checks can point at spec lines. Nothing after this module knows which dialect
+//! a spec was written in.
+
+mod names;
+
+use gwc_ir::{
+    ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method, Mock,
+    PathTemplate, Route, Stage, StageVariable, Str,
+};
+use indexmap::IndexMap;
+
+use crate::check::RouteSite;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::openapi::{Api, Operation, ParamLocation};
+use crate::source::Span;
+use crate::vocab;
+
+pub use names::crate_name_from_title;
+
+/// Diagnostic codes reported by lowering (stable; listed in `docs/extensions.md`).
+pub mod codes {
+    /// A path template the router cannot serve.
+    pub const BAD_PATH_TEMPLATE: &str = "gwc::lower::bad_path_template";
+    /// `default_stage` names no declared stage.
+    pub const UNKNOWN_STAGE: &str = "gwc::lower::unknown_stage";
+    /// `base_path` is not `/segment[/segment…]`.
+    pub const BAD_BASE_PATH: &str = "gwc::lower::bad_base_path";
+    /// No integration and no absolute `http://` server URL to proxy to by default.
+    pub const NO_UPSTREAM: &str = "gwc::lower::no_upstream";
+    /// A header name or value that HTTP does not allow.
+    pub const BAD_HEADER: &str = "gwc::lower::bad_header";
+    /// The gateway name cannot be a crate name.
+    pub const BAD_NAME: &str = "gwc::lower::bad_name";
+}
+
+/// Why the IR is being built: `gwc check`/`routes` describe a spec, `gwc build`/`serve` must be
+/// able to serve it. Findings that only stop serving (no upstream to proxy to) are warnings in
+/// the first case and errors in the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Describe the spec.
+    Check,
+    /// Serve the spec.
+    Serve,
+}
+
+/// The lowered gateway and, per route, where it is written.
+#[derive(Debug, Clone)]
+pub struct Lowered {
+    /// The IR.
+    pub gateway: Gateway,
+    /// `sites[i]` is where `gateway.routes[i]` comes from.
+    pub sites: Vec<RouteSite>,
+}
+
+/// Lowers an API. Returns `None` when a value needed to build the IR could not be read; every
+/// problem found on the way is in `diags` (so a `Some` may still come with errors).
+pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option<Lowered> {
+    let mut complete = true;
+    let root = match api
+        .gateway
+        .and_then(|entry| vocab::read_root(&entry.value, diags))
+    {
+        Some(root) => root,
+        None => {
+            complete &= api.gateway.is_none();
+            default_root(api, diags)?
+        }
+    };
+
+    let name = gateway_name(api, &root, diags);
+    let stages = lower_stages(&root);
+    let default_stage = default_stage(&root, &stages, diags);
+    let base_path = base_path(&root, diags);
+    let limits = lower_limits(&root.limits);
+    let responses = lower_responses(&root, diags);
+    let integration_timeout = limits.integration_timeout;
+
+    let mut routes = Vec::with_capacity(api.operations.len());
+    let mut sites = Vec::with_capacity(api.operations.len());
+    let mut seen_path_items: Vec<Span> = Vec::new();
+    for op in &api.operations {
+        if !seen_path_items.contains(&op.path_span) {
+            seen_path_items.push(op.path_span);
+            for entry in &op.path_extensions {
+                // Path items take no `x-gateway-*` keys of their own (the any-method keys are
+                // operations); report them once per path, not once per operation.
+                vocab::read_operation_ext(&entry.key, entry.key_span, &entry.value, diags);
+            }
+        }
+        match lower_operation(api, op, integration_timeout, purpose, diags) {
+            Some((route, site)) => {
+                routes.push(route);
+                sites.push(site);
+            }
+            None => complete = false,
+        }
+    }
+
+    let gateway = Gateway {
+        name: Str::Owned(name),
+        kind: match root.kind {
+            vocab::ApiKind::Http => ApiKind::Http,
+            vocab::ApiKind::Rest => ApiKind::Rest,
+            vocab::ApiKind::Websocket => ApiKind::Websocket,
+        },
+        listen: Str::Owned(root.endpoint.listen.0.clone()),
+        default_stage: Str::Owned(default_stage),
+        stages,
+        base_path: base_path.map(Str::Owned),
+        limits,
+        responses,
+        routes,
+    };
+    complete.then_some(Lowered { gateway, sites })
+}
+
+/// The vocabulary's defaults, read from an empty `x-gateway` mapping so that they come from
+/// the one place they are declared (the serde defaults of [`vocab::Root`]).
+fn default_root(api: &Api<'_>, diags: &mut Diagnostics) -> Option<vocab::Root> {
+    let span = api.spec_version.span;
+    let empty = crate::load::Node {
+        value: crate::load::Value::Map(Vec::new()),
+        span,
+    };
+    vocab::read_root(&empty, diags)
+}
+
+fn gateway_name(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) -> String {
+    if let Some(name) = &root.name {
+        if names::is_crate_name(&name.value) {
+            return name.value.clone();
+        }
+        diags.push(
+            Diagnostic::error(
+                codes::BAD_NAME,
+                format!("`{}` cannot name a gateway crate", name.value),
+            )
+            .with_span(name.span, "the generated crate and binary take this name")
+            .with_help(format!(
+                "use lower-case letters, digits and `-`, starting with a letter, e.g. `{}`",
+                crate_name_from_title(&name.value)
+            )),
+        );
+    }
+    let title = api.title.as_ref().map_or("", |t| t.value.as_str());
+    crate_name_from_title(title)
+}
+
+fn lower_stages(root: &vocab::Root) -> Vec<Stage> {
+    if root.stages.is_empty() {
+        return vec![Stage {
+            name: Str::Borrowed("default"),
+            variables: Vec::new(),
+        }];
+    }
+    root.stages
+        .iter()
+        .map(|(name, stage)| Stage {
+            name: Str::Owned(name.value.clone()),
+            variables: stage
+                .variables
+                .iter()
+                .map(|(k, v)| StageVariable {
+                    name: Str::Owned(k.value.clone()),
+                    value: Str::Owned(v.clone()),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn default_stage(root: &vocab::Root, stages: &[Stage], diags: &mut Diagnostics) -> String {
+    let first = stages
+        .first()
+        .map_or_else(|| "default".to_owned(), |s| s.name.to_string());
+    let Some(chosen) = &root.default_stage else {
+        return first;
+    };
+    if stages.iter().any(|s| s.name == chosen.value.as_str()) {
+        return chosen.value.clone();
+    }
+    let declared: Vec<&str> = stages.iter().map(|s| s.name.as_ref()).collect();
+    let help = match names::closest(&chosen.value, &declared) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None if root.stages.is_empty() => {
+            "declare it under `x-gateway.stages`, e.g. `stages: {prod: {variables: {}}}`".to_owned()
+        }
+        None => format!("declared stages: {}", names::quoted_list(&declared)),
+    };
+    diags.push(
+        Diagnostic::error(
+            codes::UNKNOWN_STAGE,
+            format!(
+                "`default_stage` names `{}`, which is not a declared stage",
+                chosen.value
+            ),
+        )
+        .with_span(chosen.span, "no such stage")
+        .with_help(help),
+    );
+    first
+}
+
+fn base_path(root: &vocab::Root, diags: &mut Diagnostics) -> Option<String> {
+    let base = root.base_path.as_ref()?;
+    if gwc_ir::valid_base_path(&base.value) {
+        return Some(base.value.clone());
+    }
+    let suggestion = format!("/{}", base.value.trim_matches('/'));
+    diags.push(
+        Diagnostic::error(codes::BAD_BASE_PATH, format!("base path `{}` is not valid", base.value))
+            .with_span(base.span, "expected `/name` or `/name/more`")
+            .with_help(format!(
+                "a base path starts with `/`, does not end with `/` and has no parameters; e.g. `{suggestion}`"
+            )),
+    );
+    None
+}
+
+fn lower_limits(limits: &vocab::Limits) -> Limits {
+    Limits {
+        max_body: ByteSize(limits.max_body.0.0),
+        max_header: ByteSize(limits.max_header.0.0),
+        header_read_timeout: limits.header_read_timeout.0,
+        integration_timeout: limits.integration_timeout.0,
+        idle_timeout: limits.idle_timeout.0,
+    }
+}
+
+fn lower_responses(root: &vocab::Root, diags: &mut Diagnostics) -> Vec<gwc_ir::GatewayResponse> {
+    root.responses
+        .iter()
+        .map(|(error_type, response)| gwc_ir::GatewayResponse {
+            error_type: error_type.value.0,
+            status: response.status.map(|s| s.0),
+            headers: lower_headers(&response.headers, error_type.span, diags),
+            body: response.body.clone().map(Str::Owned),
+        })
+        .collect()
+}
+
+/// Converts headers, reporting names and values HTTP does not allow (the runtime would refuse
+/// them at start-up; better to say so at the spec line).
+fn lower_headers(
+    headers: &IndexMap<String, String>,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> Vec<HeaderPair> {
+    let mut out = Vec::with_capacity(headers.len());
+    for (name, value) in headers {
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            diags.push(
+                Diagnostic::error(
+                    codes::BAD_HEADER,
+                    format!("`{name}` is not a valid header name"),
+                )
+                .with_span(span, "in these headers")
+                .with_help(
+                    "header names are letters, digits and `!#$%&'*+-.^_`|~`, e.g. `content-type`",
+                ),
+            );
+            continue;
+        }
+        if http::HeaderValue::from_str(value).is_err() {
+            diags.push(
+                Diagnostic::error(
+                    codes::BAD_HEADER,
+                    format!("the value of header `{name}` is not valid"),
+                )
+                .with_span(span, "in these headers")
+                .with_help("header values are visible ASCII, spaces and tabs; no line breaks"),
+            );
+            continue;
+        }
+        out.push(HeaderPair {
+            name: Str::Owned(name.clone()),
+            value: Str::Owned(value.clone()),
+        });
+    }
+    out
+}
+
+fn lower_operation(
+    api: &Api<'_>,
+    op: &Operation<'_>,
+    default_timeout: gwc_ir::Millis,
+    purpose: Purpose,
+    diags: &mut Diagnostics,
+) -> Option<(Route, RouteSite)> {
+    let extensions: Vec<crate::load::Entry> = op.extensions.iter().map(|e| (*e).clone()).collect();
+    let exts = vocab::read_operation(&extensions, diags);
+    let path = match PathTemplate::parse(&op.path) {
+        Ok(path) => path,
+        Err(error) => {
+            diags.push(path_error(&op.path, op.path_span, &error));
+            return None;
+        }
+    };
+    let declared_path_params = op
+        .parameters
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path)
+        .map(|p| (p.name.clone(), p.span))
+        .collect();
+    let mut site = RouteSite {
+        path: op.path_span,
+        method: op.method_span,
+        integration: op.method_span,
+        uri: None,
+        declared_path_params,
+        describe_only: false,
+    };
+    let integration = match &exts.integration {
+        Some(spanned) => {
+            site.integration = spanned.span;
+            match &spanned.value {
+                vocab::Integration::HttpProxy(p) => {
+                    site.uri = Some(p.uri.span);
+                    Integration::HttpProxy(HttpProxy {
+                        uri: Str::Owned(p.uri.value.clone()),
+                        timeout: p.timeout.map_or(default_timeout, |t| t.0),
+                    })
+                }
+                vocab::Integration::Mock(m) => Integration::Mock(Mock {
+                    status: m.status.0,
+                    headers: lower_headers(&m.headers, spanned.span, diags),
+                    body: Str::Owned(m.body.clone()),
+                }),
+                // Reported as "not supported yet" by the vocabulary's support table.
+                vocab::Integration::Http(_) | vocab::Integration::Rust(_) => return None,
+            }
+        }
+        None => default_integration(api, op, default_timeout, purpose, &mut site, diags)?,
+    };
+    let id = match &op.operation_id {
+        Some(id) => id.value.clone(),
+        None => format!("{} {}", op.method.as_str(), op.path),
+    };
+    let timeout = match &integration {
+        Integration::HttpProxy(p) if p.timeout != default_timeout => Some(p.timeout),
+        _ => None,
+    };
+    Some((
+        Route {
+            id: Str::Owned(id),
+            method: op.method,
+            path,
+            integration,
+            timeout,
+        },
+        site,
+    ))
+}
+
+/// The integration of an operation without `x-gateway-integration`: proxy to `servers[0]`
+/// followed by the operation's path template.
+fn default_integration(
+    api: &Api<'_>,
+    op: &Operation<'_>,
+    timeout: gwc_ir::Millis,
+    purpose: Purpose,
+    site: &mut RouteSite,
+    diags: &mut Diagnostics,
+) -> Option<Integration> {
+    let server = api.servers.first();
+    match server {
+        Some(s) if s.url.starts_with("http://") => {
+            site.uri = Some(s.span);
+            let base = s.url.trim_end_matches('/');
+            let uri = if op.path == "/" {
+                format!("{base}/")
+            } else {
+                format!("{base}{}", op.path)
+            };
+            Some(Integration::HttpProxy(HttpProxy {
+                uri: Str::Owned(uri),
+                timeout,
+            }))
+        }
+        _ => {
+            // Reported once per document, not once per operation.
+            let first = api.operations.first().map(|o| o.method_span) == Some(op.method_span);
+            if first || purpose == Purpose::Serve {
+                diags.push(no_upstream(
+                    server.map(|s| (s.url.as_str(), s.span)),
+                    op,
+                    purpose,
+                ));
+            }
+            match purpose {
+                Purpose::Serve => None,
+                // Described, not served: the route table shows where it would go.
+                Purpose::Check => {
+                    site.describe_only = true;
+                    let base = server.map_or("", |s| s.url.trim_end_matches('/'));
+                    Some(Integration::HttpProxy(HttpProxy {
+                        uri: Str::Owned(format!("{base}{}", op.path)),
+                        timeout,
+                    }))
+                }
+            }
+        }
+    }
+}
+
+fn no_upstream(server: Option<(&str, Span)>, op: &Operation<'_>, purpose: Purpose) -> Diagnostic {
+    let message = match server {
+        None => "operations without `x-gateway-integration` proxy to `servers[0]`, and the document has no servers".to_owned(),
+        Some((url, _)) if url.starts_with("https://") => format!(
+            "operations without `x-gateway-integration` proxy to `servers[0]`, `{url}`: https upstreams are not supported yet"
+        ),
+        Some((url, _)) => format!(
+            "operations without `x-gateway-integration` proxy to `servers[0]`, and `{url}` is not an absolute `http://` URL"
+        ),
+    };
+    let d = match purpose {
+        Purpose::Check => Diagnostic::warning(codes::NO_UPSTREAM, message),
+        Purpose::Serve => Diagnostic::error(codes::NO_UPSTREAM, message),
+    };
+    let d = match server {
+        Some((_, span)) => d.with_span(span, "the default upstream"),
+        None => d.with_span(op.method_span, "this operation has no integration"),
+    };
+    d.with_help(
+        "add `servers: [{url: \"http://HOST:PORT\"}]`, or give each operation an `x-gateway-integration` (see docs/extensions.md)",
+    )
+}
+
+fn path_error(raw: &str, span: Span, error: &gwc_ir::PathError) -> Diagnostic {
+    let help = match error {
+        gwc_ir::PathError::GreedyNotLast(name) => format!(
+            "segments after `{{{name}+}}` are shadowed by it and can never match; make the greedy parameter the last segment"
+        ),
+        gwc_ir::PathError::NotAbsolute => format!("write `/{raw}`"),
+        gwc_ir::PathError::MalformedParam(_) => {
+            "a segment holds at most one `{name}` (with literal text around it, e.g. `{id}.json`) or is exactly `{name+}`".to_owned()
+        }
+        gwc_ir::PathError::DuplicateParam(_) => "rename one of the parameters".to_owned(),
+        gwc_ir::PathError::EmptySegment => "remove the doubled `/`".to_owned(),
+    };
+    Diagnostic::error(
+        codes::BAD_PATH_TEMPLATE,
+        format!("path template `{raw}`: {error}"),
+    )
+    .with_span(span, "in this path")
+    .with_help(help)
+}
+
+/// Every method a route can be declared with, for docs and tests.
+pub const METHODS: [Method; 9] = [
+    Method::Get,
+    Method::Put,
+    Method::Post,
+    Method::Delete,
+    Method::Options,
+    Method::Head,
+    Method::Patch,
+    Method::Trace,
+    Method::Any,
+];

@@ -1,0 +1,585 @@
+//! The reference page `docs/extensions.md`, generated so that it cannot drift from the code.
+//!
+//! The key tables come from the JSON Schema ([`super::schema::json_schema`]), which schemars
+//! builds from the Rust types and their doc comments; the support table from
+//! [`super::support::SUPPORTED`]; the diagnostic codes from [`super::codes::ALL`]. The prose
+//! sections are templates written here, and the examples ([`EXAMPLES`]) are checked by a test
+//! to read without errors, so the page shows only specs that work.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+
+use super::ERROR_TYPE_NAMES;
+use super::codes;
+use super::support::SUPPORTED;
+
+/// One example per area: a title and a YAML fragment of an OpenAPI document.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "Endpoint, stages and limits",
+        r#"x-gateway:
+  name: pets
+  kind: http
+  endpoint: {type: regional, listen: 0.0.0.0:8080}
+  base_path: /prod
+  default_stage: prod
+  stages:
+    prod: {variables: {backend: "http://10.0.0.5:9000"}}
+    dev: {variables: {backend: "http://127.0.0.1:9000"}}
+  limits: {max_body: 10MiB, max_header: 16KiB, header_read_timeout: 10s, integration_timeout: 29s, idle_timeout: 60s}
+"#,
+    ),
+    (
+        "Gateway responses",
+        r#"x-gateway:
+  responses:
+    INTEGRATION_TIMEOUT:
+      status: 503
+      headers: {retry-after: "5"}
+      body: '{"error": "$context.error.message", "request": "$context.requestId"}'
+    DEFAULT_4XX:
+      headers: {access-control-allow-origin: "*"}
+"#,
+    ),
+    (
+        "Integrations",
+        r#"paths:
+  /pets/{id}:
+    get:
+      x-gateway-integration: {type: http_proxy, uri: "${stageVariables.backend}/pets/{id}", timeout: 10s}
+    put:
+      x-gateway-integration:
+        type: http
+        uri: "${stageVariables.backend}/v2/pets/{id}"
+        method: POST
+        request:
+          headers: {x-tenant: "method.request.header.x-tenant-id"}
+          templates: {application/json: '{"pet": $input.json(''$'')}'}
+        responses:
+          "2\\d{2}": {status: 200}
+          default: {status: 502}
+    delete:
+      x-gateway-integration: {type: rust, handler: "crate::handlers::delete_pet"}
+  /status:
+    get:
+      x-gateway-integration: {type: mock, status: 200, headers: {content-type: application/json}, body: '{"ok": true}'}
+  /files/{proxy+}:
+    x-gateway-any-method:
+      x-gateway-integration: {type: http_proxy, uri: "${stageVariables.backend}/files/{proxy}"}
+"#,
+    ),
+    (
+        "Authorizers",
+        r#"x-gateway:
+  authorizers:
+    staff: {type: jwt, issuer: "https://id.example.com", audience: [pets-api]}
+    pool: {type: cognito, user_pool_id: eu-west-1_AbCdEfGhI, client_ids: [3n4b5urk1ft4fl3mg5e62d9ado]}
+    signed: {type: iam, region: eu-west-1, credentials: {AKIDEXAMPLE: {secret_env: PETS_SECRET_KEY}}}
+    legacy: {type: custom, uri: "http://127.0.0.1:7000/authorize", result_ttl: 60s, payload_format: "1.0"}
+  auth: {authorizer: staff}
+paths:
+  /pets:
+    get:
+      x-gateway-auth: {authorizer: staff, scopes: ["pets:read"]}
+  /health:
+    get:
+      x-gateway-auth: {authorizer: none}
+"#,
+    ),
+    (
+        "API keys, usage plans and throttling",
+        r#"x-gateway:
+  api_key_source: header
+  throttle: {rate: 1000, burst: 2000}
+  plans:
+    basic:
+      throttle: {rate: 10, burst: 20}
+      quota: {limit: 1000, period: day}
+      route_throttles: {"POST /pets": {rate: 1, burst: 2}}
+      api_keys:
+        - {name: partner-a, value_env: PARTNER_A_KEY}
+paths:
+  /pets:
+    post:
+      x-gateway-api-key: required
+      x-gateway-throttle: {rate: 5, burst: 5, per: ip}
+"#,
+    ),
+    (
+        "Cache",
+        r#"x-gateway:
+  cache: {capacity: 256MiB, ttl: 5m, key: [header.Accept-Language]}
+paths:
+  /pets/{id}:
+    get:
+      x-gateway-cache: {ttl: 60s, key: [path.id, query.lang]}
+  /pets/{id}/live:
+    get:
+      x-gateway-cache: {enabled: false}
+"#,
+    ),
+    (
+        "WAF",
+        r#"x-gateway:
+  waf:
+    geo_database: GeoLite2-Country.mmdb
+    ip_sets: {blocked: [203.0.113.0/24, "2001:db8::/32"]}
+    rules:
+      - {type: ip_set, ip_set: blocked}
+      - {type: geo, countries: [DE, FR, NL], matching: not_in}
+      - {type: rate_based, limit: 2000, window: 5m}
+      - {type: sqli, scope: [query, body]}
+      - {type: xss, action: count}
+paths:
+  /search:
+    get:
+      x-gateway-waf: {rules: [{type: rate_based, limit: 100, window: 1m}]}
+"#,
+    ),
+    (
+        "CORS and request validation",
+        r#"x-gateway:
+  cors: {allow_origins: ["https://app.example.com"], allow_headers: [content-type, authorization], max_age: 10m}
+  request_validators:
+    all: {body: true, parameters: true}
+    params: {parameters: true}
+  default_request_validator: params
+paths:
+  /pets:
+    post:
+      x-gateway-validate: {validator: all}
+      x-gateway-cors: {allow_origins: ["*"]}
+"#,
+    ),
+    (
+        "WebSocket",
+        r#"x-gateway:
+  kind: websocket
+  websocket:
+    route_selection: $request.body.action
+    routes:
+      $connect:
+        integration: {type: http_proxy, uri: "http://127.0.0.1:9000/connect"}
+        auth: {authorizer: staff}
+      $default:
+        integration: {type: http_proxy, uri: "http://127.0.0.1:9000/message"}
+      sendmessage:
+        integration: {type: rust, handler: "crate::chat::send"}
+        respond: true
+    management: {listen: 127.0.0.1:9100, authorizer: signed}
+"#,
+    ),
+    (
+        "State and observability",
+        r#"x-gateway:
+  state: {backend: "redis://127.0.0.1:6379", on_failure: open}
+  observability:
+    access_log: {format: clf, destination: stderr}
+    metrics: {path: /metrics}
+    tracing: {enabled: true, otlp_endpoint: "http://127.0.0.1:4318", sample_ratio: 0.05}
+"#,
+    ),
+];
+
+const INTRO: &str = r#"# The `x-gateway` vocabulary
+
+<!-- Generated from compiler/src/vocab by `cargo test -p gwc` (tests/vocab/files.rs); do not edit by hand. -->
+
+gwc reads an OpenAPI document (3.0, 3.1 or Swagger 2.0) and the `x-gateway` extensions in it.
+This page lists every key: its type, its default and what it does.
+It is generated from the Rust types in `compiler/src/vocab`, as is the JSON Schema `docs/x-gateway.schema.json`, which editors can use to complete and check these keys.
+
+## Where the keys go
+
+- **`x-gateway`** at the document root holds API-wide settings: name, endpoint, stages and variables, limits, gateway responses, authorizers, API keys and usage plans, throttling, cache, WAF, CORS, request validators, WebSocket routes, state backend and observability.
+- **`x-gateway-<area>`** keys on an operation object (beside `operationId`, `parameters`, …) hold what varies by route: `x-gateway-integration`, `x-gateway-auth`, `x-gateway-api-key`, `x-gateway-throttle`, `x-gateway-cache`, `x-gateway-waf`, `x-gateway-validate`, `x-gateway-cors`.
+- **`x-gateway-any-method`** on a path item (beside `get`, `post`, …) is an operation object served for every method the path item does not bind explicitly. AWS's `x-amazon-apigateway-any-method` is read the same way.
+
+Keys are `snake_case`.
+An unknown key anywhere inside an `x-gateway*` value is an error (`gwc::lower::unknown_key`) with a "did you mean" hint, and every such key is reported in one run.
+A key the vocabulary has but the runtime does not implement yet is an error too (`gwc::lower::not_supported`, see "Support status"): gwc never ignores a setting silently.
+
+## A spec without `x-gateway`
+
+A document with no `x-gateway` key and no `x-gateway-*` keys at all is valid.
+It means:
+
+- `kind: http`, a regional endpoint listening on `0.0.0.0:8080`, the default `limits`, no base path;
+- a single stage named `default`, without variables;
+- the gateway's name is `info.title` in lower case, with every run of other characters than letters and digits turned into `-`;
+- every operation is an `http_proxy` integration to `servers[0].url` followed by the operation's path template, e.g. `http://api.example.com/v1/pets/{id}` for `GET /pets/{id}` with `servers: [{url: http://api.example.com/v1}]`; `x-gateway-any-method` and AWS's any-method likewise;
+- no authorization, API keys, throttling, cache, WAF, CORS or validation.
+
+With no `servers` either, there is no backend to proxy to: `gwc build` and `gwc serve` fail with an error and `gwc check` warns.
+An operation that has its own `x-gateway-integration` uses it; `servers[0]` is only the default.
+
+## Durations and sizes
+
+Durations and sizes are strings, written as people write them:
+
+| kind | syntax | examples |
+| --- | --- | --- |
+| duration | a whole number and one of `ms`, `s`, `m`, `h`, `d`; a bare number means seconds | `250ms`, `29s`, `5m`, `1h` |
+| size | a whole number and one of `B`, `KB`, `MB`, `GB` (powers of 1000) or `KiB`, `MiB`, `GiB` (powers of 1024); a bare number means bytes | `512`, `16KiB`, `10MiB`, `1GB` |
+
+Write them as strings in JSON (`"29s"`); YAML needs no quotes.
+Spaces between the number and the unit are allowed (`10 MiB`).
+
+## Editor support
+
+`docs/x-gateway.schema.json` describes the `x-gateway` keys of a whole OpenAPI document (and leaves OpenAPI's own keys alone), so an editor can complete and check them while you type.
+With the YAML language server, put this line at the top of a spec (the path is relative to the spec):
+
+```yaml
+# yaml-language-server: $schema=../../docs/x-gateway.schema.json
+```
+
+Each type is also a `$defs` entry (`#/$defs/Root`, `#/$defs/Integration`, …) for tools that check one block at a time.
+The schema checks shapes and spellings; `gwc check` checks the same and more (references between blocks, path templates, what the runtime supports).
+"#;
+
+/// The whole reference page.
+pub fn reference() -> String {
+    let schema = super::schema::json_schema();
+    let empty = Map::new();
+    let defs = schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let mut out = String::from(INTRO);
+    support_section(&mut out);
+    codes_section(&mut out);
+    examples_section(&mut out);
+    reference_section(&mut out, defs);
+    out
+}
+
+fn support_section(out: &mut String) {
+    out.push_str("\n## Support status\n\n");
+    out.push_str(
+        "The vocabulary is designed in full; the runtime implements it one area at a time.\n",
+    );
+    out.push_str("Today it implements exactly the keys below (`*` is any name, `key(variant)` one value of a `type`).\n");
+    out.push_str("Any other key present in a spec is an error `gwc::lower::not_supported` naming the key.\n\n");
+    for path in SUPPORTED {
+        let _ = writeln!(out, "- `{path}`");
+    }
+}
+
+fn codes_section(out: &mut String) {
+    out.push_str("\n## Diagnostics\n\n");
+    out.push_str("Reading the vocabulary reports these codes, each at the line and column of the offending key or value:\n\n");
+    out.push_str("| code | meaning |\n| --- | --- |\n");
+    for (code, meaning) in codes::ALL {
+        let _ = writeln!(out, "| `{code}` | {meaning} |");
+    }
+}
+
+fn examples_section(out: &mut String) {
+    out.push_str("\n## Examples\n\n");
+    out.push_str("One example per area; each is checked by the test suite to read without errors (parts that are not supported yet aside).\n");
+    for (title, yaml) in EXAMPLES {
+        let _ = write!(out, "\n### {title}\n\n```yaml\n{yaml}```\n");
+    }
+}
+
+/// Definitions in reading order: the root object, then the per-operation keys, each followed
+/// by what it refers to (depth-first, first mention wins).
+fn ordered_defs(defs: &Map<String, Value>) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    fn visit(
+        name: &str,
+        defs: &Map<String, Value>,
+        order: &mut Vec<String>,
+        seen: &mut BTreeSet<String>,
+    ) {
+        if !seen.insert(name.to_owned()) {
+            return;
+        }
+        let Some(def) = defs.get(name) else { return };
+        order.push(name.to_owned());
+        let mut refs = Vec::new();
+        collect_refs(def, &mut refs);
+        for r in refs {
+            visit(&r, defs, order, seen);
+        }
+    }
+    // The three entry points first, then what they use.
+    for start in ["Root", "Operation", "PathItem"] {
+        if defs.contains_key(start) {
+            order.push(start.to_owned());
+        }
+    }
+    for start in ["Root", "Operation", "PathItem"] {
+        seen.remove(start);
+        let before = order.len();
+        visit(start, defs, &mut order, &mut seen);
+        // `visit` pushed the start again; keep the first position only.
+        if order.len() > before {
+            order.remove(before);
+        }
+    }
+    for name in defs.keys() {
+        visit(name, defs, &mut order, &mut seen);
+    }
+    order
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(ref_name)
+                && !out.iter().any(|o| o == name)
+            {
+                out.push(name.to_owned());
+            }
+            for v in map.values() {
+                collect_refs(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+fn ref_name(r: &str) -> Option<&str> {
+    r.strip_prefix("#/$defs/")
+}
+
+fn anchor(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// Doc comments keep their line breaks; a table cell needs one line.
+fn one_line(text: &str) -> String {
+    text.split('\n')
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+fn description(schema: &Value) -> String {
+    schema
+        .get("description")
+        .and_then(Value::as_str)
+        .map(one_line)
+        .unwrap_or_default()
+}
+
+/// Where each definition is used, for the headings.
+fn heading(name: &str) -> String {
+    match name {
+        "Root" => "`x-gateway` (root object)".to_owned(),
+        "PathItem" => "Path item keys".to_owned(),
+        "Operation" => "Operation keys".to_owned(),
+        other => format!("`{other}`"),
+    }
+}
+
+fn reference_section(out: &mut String, defs: &Map<String, Value>) {
+    out.push_str("\n## Reference\n\n");
+    out.push_str(
+        "Every type of the vocabulary, starting from the root object and the operation keys.\n",
+    );
+    out.push_str("\"required\" marks keys without a default.\n");
+    for name in ordered_defs(defs) {
+        let Some(def) = defs.get(&name) else { continue };
+        let _ = write!(
+            out,
+            "\n<a id=\"{}\"></a>\n### {}\n\n",
+            anchor(&name),
+            heading(&name)
+        );
+        let desc = description(def);
+        if !desc.is_empty() {
+            let _ = writeln!(out, "{desc}\n");
+        }
+        render_def(out, &name, def);
+    }
+}
+
+fn render_def(out: &mut String, name: &str, def: &Value) {
+    if let Some(variants) = def.get("oneOf").and_then(Value::as_array) {
+        if variants.iter().all(|v| v.get("const").is_some()) {
+            out.push_str("| value | meaning |\n| --- | --- |\n");
+            for v in variants {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} |",
+                    scalar_text(v.get("const").unwrap_or(&Value::Null)),
+                    description(v)
+                );
+            }
+            return;
+        }
+        for v in variants {
+            let tag = v
+                .pointer("/properties/type/const")
+                .map(scalar_text)
+                .unwrap_or_default();
+            let _ = write!(out, "#### `{name}` with `type: {tag}`\n\n");
+            let desc = description(v);
+            if !desc.is_empty() {
+                let _ = writeln!(out, "{desc}\n");
+            }
+            properties_table(out, v, true);
+        }
+        return;
+    }
+    if let Some(values) = def.get("enum").and_then(Value::as_array) {
+        let list: Vec<String> = values
+            .iter()
+            .map(|v| format!("`{}`", scalar_text(v)))
+            .collect();
+        let _ = writeln!(out, "One of: {}.", list.join(", "));
+        return;
+    }
+    if def.get("properties").is_some() {
+        properties_table(out, def, false);
+        return;
+    }
+    let _ = writeln!(out, "Type: {}.", type_text(def));
+}
+
+fn properties_table(out: &mut String, def: &Value, skip_tag: bool) {
+    let empty = Map::new();
+    let props = def
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let required: Vec<&str> = def
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    out.push_str("| key | type | default | description |\n| --- | --- | --- | --- |\n");
+    for (key, prop) in props {
+        if skip_tag && key == "type" {
+            continue;
+        }
+        let default = match prop.get("default") {
+            Some(v) => default_text(v),
+            None if required.contains(&key.as_str()) => "required".to_owned(),
+            None => "—".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{key}` | {} | {default} | {} |",
+            type_text(prop),
+            description(prop)
+        );
+    }
+    out.push('\n');
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn default_text(v: &Value) -> String {
+    match v {
+        Value::Null => "none".to_owned(),
+        Value::String(s) => format!("`{s}`"),
+        Value::Array(items) if items.is_empty() => "`[]`".to_owned(),
+        Value::Object(map) if map.is_empty() => "`{}`".to_owned(),
+        Value::Array(items) => {
+            let list: Vec<String> = items.iter().map(scalar_text).collect();
+            format!("`[{}]`", list.join(", "))
+        }
+        Value::Object(_) => "see the type".to_owned(),
+        other => format!("`{other}`"),
+    }
+}
+
+/// A short, linked description of a property's type.
+fn type_text(schema: &Value) -> String {
+    if let Some(name) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(ref_name)
+    {
+        return format!("[{name}](#{})", anchor(name));
+    }
+    if let Some(options) = schema.get("anyOf").and_then(Value::as_array) {
+        let parts: Vec<String> = options
+            .iter()
+            .filter(|o| o.get("type").and_then(Value::as_str) != Some("null"))
+            .map(type_text)
+            .collect();
+        return parts.join(" or ");
+    }
+    if let Some(c) = schema.get("const") {
+        return format!("`{}`", scalar_text(c));
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        let list: Vec<String> = values
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(|v| format!("`{}`", scalar_text(v)))
+            .collect();
+        return list.join(" \\| ");
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect(),
+        _ => Vec::new(),
+    };
+    match types.as_slice() {
+        ["array"] => match schema.get("items") {
+            Some(items) => format!("list of {}", type_text(items)),
+            None => "list".to_owned(),
+        },
+        ["object"] => {
+            if let Some(props) = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .filter(|p| p.keys().all(|k| ERROR_TYPE_NAMES.contains(&k.as_str())))
+            {
+                let value = props
+                    .values()
+                    .next()
+                    .map(type_text)
+                    .unwrap_or_else(|| "value".to_owned());
+                return format!("map of [ErrorTypeName](#errortypename) → {value}");
+            }
+            match schema.get("additionalProperties") {
+                Some(Value::Object(_)) => {
+                    let value = schema
+                        .get("additionalProperties")
+                        .map(type_text)
+                        .unwrap_or_default();
+                    format!("map of name → {value}")
+                }
+                _ => "mapping".to_owned(),
+            }
+        }
+        ["integer"] => {
+            let min = schema.get("minimum").map(scalar_text);
+            let max = schema.get("maximum").map(scalar_text);
+            match (min, max) {
+                (Some(a), Some(b)) => format!("integer ({a}–{b})"),
+                (Some(a), None) => format!("integer (≥ {a})"),
+                _ => "integer".to_owned(),
+            }
+        }
+        ["number"] => "number".to_owned(),
+        ["boolean"] => "boolean".to_owned(),
+        ["string"] => match schema.get("pattern").and_then(Value::as_str) {
+            Some(p) => format!("string matching `{p}`"),
+            None => "string".to_owned(),
+        },
+        [] => "any".to_owned(),
+        more => more.join(" or "),
+    }
+}

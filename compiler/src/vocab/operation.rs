@@ -1,0 +1,461 @@
+//! Per-operation keys (`x-gateway-integration`, `x-gateway-auth`, …) and the pieces they
+//! share with the root object (throttles, CORS, WAF rules, integrations of WebSocket routes).
+//!
+//! An operation object may hold any of [`OPERATION_KEYS`]; a path item may hold
+//! `x-gateway-any-method` (an operation object served for every method the path item does not
+//! bind), which the loader turns into an operation with IR `Method::Any`.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::root::WafAction;
+use super::spanned::Spanned;
+use super::units::{Duration, StatusCode};
+
+/// Every per-operation key, in reference order.
+pub const OPERATION_KEYS: [&str; 8] = [
+    "x-gateway-integration",
+    "x-gateway-auth",
+    "x-gateway-api-key",
+    "x-gateway-throttle",
+    "x-gateway-cache",
+    "x-gateway-waf",
+    "x-gateway-validate",
+    "x-gateway-cors",
+];
+
+/// Path-item keys: an operation object for every method not bound explicitly. AWS's spelling
+/// is accepted too.
+pub const PATH_ITEM_KEYS: [&str; 2] = ["x-gateway-any-method", "x-amazon-apigateway-any-method"];
+
+/// `x-gateway-integration`: where a request goes. `type` picks the kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(tag = "type")]
+pub enum Integration {
+    /// Pass the request through to an HTTP backend untouched and stream the answer back.
+    HttpProxy(HttpProxyIntegration),
+    /// Call an HTTP backend with a request built by mapping, and map its answer (AWS's
+    /// non-proxy `http` integration).
+    Http(HttpIntegration),
+    /// Answer from the gateway itself.
+    Mock(MockIntegration),
+    /// Call a Rust function linked into the generated gateway (the in-process equivalent of a
+    /// Lambda integration).
+    Rust(RustIntegration),
+}
+
+/// `type: http_proxy`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct HttpProxyIntegration {
+    /// Backend URL. May use `${stageVariables.NAME}` and the operation's path parameters as
+    /// `{name}` (a greedy `{proxy+}` as `{proxy}`); the request's query string is appended.
+    pub uri: Spanned<String>,
+    /// Time the backend has to answer → 504 (`INTEGRATION_TIMEOUT`).
+    /// Default: `limits.integration_timeout` (`29s`).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Method sent to the backend. Default: the request's method.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Header changes on the way to the backend (AWS HTTP API parameter mapping).
+    /// Default: none.
+    #[serde(default)]
+    pub request_headers: HeaderChanges,
+    /// Header changes on the way back to the client. Default: none.
+    #[serde(default)]
+    pub response_headers: HeaderChanges,
+}
+
+/// Header changes: values may use `$request.header.X`, `$context.X`,
+/// `${stageVariables.X}` or literal text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct HeaderChanges {
+    /// Headers set, replacing any present. Default: none.
+    #[serde(default)]
+    pub set: IndexMap<String, String>,
+    /// Headers appended to any present. Default: none.
+    #[serde(default)]
+    pub append: IndexMap<String, String>,
+    /// Headers removed. Default: none.
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+/// `type: http`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct HttpIntegration {
+    /// Backend URL, as for `http_proxy`.
+    pub uri: Spanned<String>,
+    /// Method sent to the backend. Default: the request's method.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Time the backend has to answer. Default: `limits.integration_timeout` (`29s`).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// How the backend request is built. Default: the request passed through.
+    #[serde(default)]
+    pub request: RequestMapping,
+    /// Integration responses keyed by a regular expression matched against the backend's
+    /// status code (`2\d{2}`, `404`), or `default`. Default: none (the backend's answer is
+    /// passed through).
+    #[serde(default)]
+    pub responses: NamedResponses,
+}
+
+/// Integration responses by selection pattern.
+pub type NamedResponses = IndexMap<Spanned<String>, ResponseMapping>;
+
+/// How a backend request is built (AWS's `requestParameters` and `requestTemplates`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct RequestMapping {
+    /// Backend headers → source (`method.request.header.X`, `method.request.querystring.X`,
+    /// `method.request.path.X`, `context.X`, `stageVariables.X` or `'literal'`).
+    /// Default: none.
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    /// Backend query-string parameters → source. Default: none.
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    /// Backend path parameters (used in `uri`) → source. Default: none.
+    #[serde(default)]
+    pub path: IndexMap<String, String>,
+    /// Body templates (VTL) by request content type. Default: none.
+    #[serde(default)]
+    pub templates: IndexMap<String, String>,
+    /// What to do when the request's content type has no template: `when_no_match` (pass
+    /// the body through), `when_no_templates` (pass through only if there are no templates,
+    /// else 415) or `never` (415). Default: `when_no_match`.
+    #[serde(default)]
+    pub passthrough: Passthrough,
+}
+
+/// AWS's `passthroughBehavior`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Passthrough {
+    /// Pass the body through when no template matches.
+    #[default]
+    WhenNoMatch,
+    /// Pass through only when no templates are defined; else 415.
+    WhenNoTemplates,
+    /// Refuse unmapped content types with 415.
+    Never,
+}
+
+/// One integration response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct ResponseMapping {
+    /// Status sent to the client. Default: the backend's.
+    #[serde(default)]
+    pub status: Option<StatusCode>,
+    /// Response headers → source (`integration.response.header.X`,
+    /// `integration.response.body.<json path>`, `'literal'`, `context.X`). Default: none.
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    /// Body templates (VTL) by response content type. Default: none (body passed through).
+    #[serde(default)]
+    pub templates: IndexMap<String, String>,
+}
+
+/// `type: mock`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct MockIntegration {
+    /// Response status. Default: `200`.
+    #[serde(default = "default_mock_status")]
+    pub status: StatusCode,
+    /// Response headers. Default: none.
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    /// Response body, sent as written. Default: empty.
+    #[serde(default)]
+    pub body: String,
+}
+
+fn default_mock_status() -> StatusCode {
+    StatusCode(200)
+}
+
+/// `type: rust`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct RustIntegration {
+    /// Path of the handler function, e.g. `crate::handlers::get_pet` or
+    /// `pets_handlers::get_pet` (a dependency of the generated crate).
+    pub handler: Spanned<String>,
+    /// Time the handler has to answer. Default: `limits.integration_timeout` (`29s`).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+}
+
+/// `x-gateway-auth` (and the root `auth` default): which authorizer guards the operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct OperationAuth {
+    /// Name of an authorizer in `x-gateway.authorizers`, or `none` to make the operation
+    /// public when the root `auth` guards every other one.
+    pub authorizer: Spanned<String>,
+    /// OAuth scopes the token must carry (any one of them; AWS's rule). Default: empty (no
+    /// scope check).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// `x-gateway-api-key`: whether the operation needs an API key of a usage plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKeyRequirement {
+    /// Requests need a valid, enabled key of a plan → else 403 (`INVALID_API_KEY`); the plan's
+    /// throttle and quota apply.
+    Required,
+    /// No key needed (the default for operations without this key).
+    NotRequired,
+}
+
+/// A token bucket (`x-gateway-throttle`, plans, stages and the root `throttle`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Throttle {
+    /// Steady rate in requests per second (may be fractional); when the bucket is empty →
+    /// 429 (`THROTTLED`).
+    pub rate: f64,
+    /// Bucket size: requests served at once after a quiet period.
+    pub burst: u32,
+    /// Whom the bucket counts: `api` (one bucket), `ip` (per client address) or
+    /// `api_key` (per key). Default: `api`.
+    #[serde(default)]
+    pub per: ThrottleScope,
+}
+
+/// What one token bucket counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ThrottleScope {
+    /// One bucket for everyone.
+    #[default]
+    Api,
+    /// One bucket per client IP.
+    Ip,
+    /// One bucket per API key.
+    ApiKey,
+}
+
+/// `x-gateway-cache`: the operation's use of the root `cache`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct OperationCache {
+    /// Cache this operation's responses. Default: `true` (the key's presence opts in, also
+    /// for methods other than the root's `methods`).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Time to live. Default: the root `cache.ttl`.
+    #[serde(default)]
+    pub ttl: Option<Duration>,
+    /// Request values added to the cache key: `path.NAME`, `query.NAME`, `header.NAME`.
+    /// Default: the root `cache.key`.
+    #[serde(default)]
+    pub key: Option<Vec<Spanned<String>>>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// `x-gateway-waf`: per-route firewall settings, evaluated after the API-wide rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct OperationWaf {
+    /// Apply the API-wide rules to this route. Default: `true`.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Extra rules for this route. Default: none.
+    #[serde(default)]
+    pub rules: Vec<WafRule>,
+}
+
+/// One WAF rule. `type` picks what it matches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(tag = "type")]
+pub enum WafRule {
+    /// Client address in a named IP set.
+    IpSet(IpSetRule),
+    /// Client country (from `waf.geo_database`).
+    Geo(GeoRule),
+    /// More than `limit` requests per `window` from one key.
+    RateBased(RateBasedRule),
+    /// SQL injection in the inspected parts.
+    Sqli(DetectionRule),
+    /// Cross-site scripting in the inspected parts.
+    Xss(DetectionRule),
+}
+
+/// `type: ip_set`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct IpSetRule {
+    /// Name in metrics and logs. Default: `ip_set:<ip_set>`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Name of a set in `waf.ip_sets`.
+    pub ip_set: Spanned<String>,
+    /// Use `X-Forwarded-For`'s first address instead of the peer's (only behind a trusted
+    /// proxy). Default: `false`.
+    #[serde(default)]
+    pub forwarded: bool,
+    /// Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+}
+
+fn default_block() -> WafAction {
+    WafAction::Block
+}
+
+/// `type: geo`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct GeoRule {
+    /// Name in metrics and logs. Default: `geo`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// ISO 3166-1 alpha-2 country codes, e.g. `DE`.
+    pub countries: Vec<String>,
+    /// Match requests from these countries (`in`) or from everywhere else (`not_in`).
+    /// Default: `in`.
+    #[serde(default)]
+    pub matching: GeoMatch,
+    /// Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+}
+
+/// Which side of a country list a geo rule matches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GeoMatch {
+    /// Requests from a listed country.
+    #[default]
+    In,
+    /// Requests from any other country (and unknown addresses).
+    NotIn,
+}
+
+/// `type: rate_based`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct RateBasedRule {
+    /// Name in metrics and logs. Default: `rate_based`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Requests allowed per key per window; the rule matches above it.
+    pub limit: u64,
+    /// Window length (AWS WAF: 1, 2, 5 or 10 minutes). Default: `5m`.
+    #[serde(default = "default_rate_window")]
+    pub window: Duration,
+    /// What is counted: `ip`, `forwarded_ip`, `api_key` or `header:<name>`. Default: `ip`.
+    #[serde(default = "default_rate_key")]
+    pub key: String,
+    /// Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+}
+
+fn default_rate_window() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_rate_key() -> String {
+    "ip".to_owned()
+}
+
+/// `type: sqli` and `type: xss`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct DetectionRule {
+    /// Name in metrics and logs. Default: the type.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Request parts inspected (decoded): `path`, `query`, `headers`, `cookies`, `body`.
+    /// Default: all of them.
+    #[serde(default = "default_scope")]
+    pub scope: Vec<InspectedPart>,
+    /// Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+}
+
+fn default_scope() -> Vec<InspectedPart> {
+    vec![
+        InspectedPart::Path,
+        InspectedPart::Query,
+        InspectedPart::Headers,
+        InspectedPart::Cookies,
+        InspectedPart::Body,
+    ]
+}
+
+/// A request part a detection rule inspects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectedPart {
+    /// The URL path.
+    Path,
+    /// Query-string names and values.
+    Query,
+    /// Header values.
+    Headers,
+    /// Cookie values.
+    Cookies,
+    /// The body, up to `waf.body_inspection_limit`.
+    Body,
+}
+
+/// `x-gateway-validate`: request validation for the operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct OperationValidate {
+    /// Name of a validator in `x-gateway.request_validators`; `body` and `parameters` below
+    /// override its settings. Default: `x-gateway.default_request_validator`.
+    #[serde(default)]
+    pub validator: Option<Spanned<String>>,
+    /// Validate the body against the operation's request body schema. Default: the
+    /// validator's, else `false`.
+    #[serde(default)]
+    pub body: Option<bool>,
+    /// Validate required parameters. Default: the validator's, else `false`.
+    #[serde(default)]
+    pub parameters: Option<bool>,
+}
+
+/// CORS (`x-gateway-cors` and the root `cors`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Cors {
+    /// Allowed origins (`https://app.example.com`, or `*`). Default: empty (no origin is
+    /// allowed).
+    #[serde(default)]
+    pub allow_origins: Vec<String>,
+    /// Allowed methods. Default: empty (the methods the path serves).
+    #[serde(default)]
+    pub allow_methods: Vec<String>,
+    /// Allowed request headers. Default: empty.
+    #[serde(default)]
+    pub allow_headers: Vec<String>,
+    /// Response headers exposed to scripts. Default: empty.
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    /// How long browsers may cache a preflight answer. Default: none (no `Access-Control-Max-Age`).
+    #[serde(default)]
+    pub max_age: Option<Duration>,
+    /// Send `Access-Control-Allow-Credentials: true` (not allowed with origin `*`).
+    /// Default: `false`.
+    #[serde(default)]
+    pub allow_credentials: bool,
+}

@@ -1,0 +1,9 @@
+//! The compiler's integration tests: one test binary, one module per suite.
+
+mod diagnostics;
+mod examples_fresh;
+mod loader_fuzz;
+mod real_apis;
+mod serve;
+mod support;
+mod vocab;

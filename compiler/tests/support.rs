@@ -1,0 +1,41 @@
+//! Test support: whole-file snapshots that rewrite themselves (rust-analyzer's
+//! `ensure_file_contents`), and paths into the workspace.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// Compares `path` with `contents`; on a difference writes `contents` and returns a message for
+/// the failure (so a re-run, or `UPDATE_EXPECT=1`, makes the test pass and the diff shows in git).
+pub fn ensure_file_contents(path: &Path, contents: &str) -> Result<(), String> {
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    if normalize(&old) == normalize(contents) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, contents).map_err(|e| format!("write {}: {e}", path.display()))?;
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        return Ok(());
+    }
+    let hint = if std::env::var_os("CI").is_some() {
+        " (run `cargo test` locally and commit)"
+    } else {
+        ""
+    };
+    Err(format!(
+        "{} was not up to date and has been updated{hint}",
+        path.display()
+    ))
+}
+
+fn normalize(s: &str) -> String {
+    s.replace("\r\n", "\n")
+}

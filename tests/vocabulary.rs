@@ -1,0 +1,189 @@
+//! Spec features end to end, through `gwc serve` on specs written by the test: gateway-response
+//! overrides (status, headers, body template), the `rest` kind answering as AWS does, and a
+//! plain OpenAPI document with no `x-gateway` at all proxying to `servers[0]`.
+
+use std::path::PathBuf;
+
+use gwc_ir::ErrorType;
+use http::Method;
+
+use crate::harness::client::{self, Conn, TestBody};
+use crate::harness::{Backend, ClosedPort, GatewayProcess, Target, TestResult, annotate};
+
+/// Writes `text` as `spec.yaml` in a fresh temporary directory (kept alive by the caller).
+fn temp_spec(text: &str) -> TestResult<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("spec.yaml");
+    std::fs::write(&path, text)?;
+    Ok((dir, path))
+}
+
+const OVERRIDES: &str = r#"openapi: 3.0.3
+info: {title: Overrides, version: 1.0.0}
+x-gateway:
+  name: overrides
+  default_stage: test
+  stages:
+    test:
+      variables:
+        backend: http://127.0.0.1:9
+  responses:
+    RESOURCE_NOT_FOUND:
+      status: 410
+      headers:
+        x-why: gone
+      body: '{"error":"$context.error.message","id":"$context.requestId"}'
+    DEFAULT_5XX:
+      headers:
+        retry-after: "3"
+paths:
+  /items:
+    get:
+      x-gateway-integration:
+        type: http_proxy
+        uri: "${stageVariables.backend}/items"
+      responses:
+        "200": {description: Items.}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_responses_are_overridden_by_the_spec() -> TestResult {
+    let (_dir, spec) = temp_spec(OVERRIDES)?;
+    let down = ClosedPort::new()?;
+    let gw = Target::Serve(spec).start(&down.url(), &[])?;
+    overrides(&gw).await.map_err(|e| annotate(&gw, e))
+}
+
+async fn overrides(gw: &GatewayProcess) -> TestResult {
+    let addr = gw.addr();
+    let mut conn = Conn::open(addr).await?;
+
+    // RESOURCE_NOT_FOUND: status, header and body template all from the spec.
+    let reply = conn.send(client::get(addr, "/nowhere")?).await?;
+    ensure_eq!(reply.status, 410, "overridden status");
+    ensure_eq!(reply.header("x-why"), Some("gone"), "overridden header");
+    let body = reply.json()?;
+    ensure_eq!(
+        body["error"],
+        ErrorType::ResourceNotFound.message(),
+        "$context.error.message"
+    );
+    let id = reply.header("x-request-id").unwrap_or_default();
+    ensure!(!id.is_empty(), "no request id");
+    ensure_eq!(
+        body["id"],
+        id,
+        "$context.requestId is the response's request id"
+    );
+
+    // The backend is down: the 502 keeps its own status and body but gets DEFAULT_5XX's header.
+    let reply = conn.send(client::get(addr, "/items")?).await?;
+    ensure_eq!(reply.status, 502, "integration failure");
+    ensure_eq!(reply.header("retry-after"), Some("3"), "DEFAULT_5XX header");
+    ensure!(reply.json()?["message"].is_string(), "default JSON body");
+
+    // 405 is a 4xx with no override of its own and no DEFAULT_4XX: unchanged.
+    let req = client::request(Method::DELETE, addr, "/items").body(TestBody::empty())?;
+    let reply = conn.send(req).await?;
+    ensure_eq!(reply.status, 405, "not overridden");
+    ensure_eq!(
+        reply.header("x-why"),
+        None,
+        "no header from another type's override"
+    );
+    Ok(())
+}
+
+const REST: &str = r#"openapi: 3.0.3
+info: {title: Rest, version: 1.0.0}
+x-gateway:
+  name: rest-api
+  kind: rest
+  default_stage: test
+  stages:
+    test:
+      variables:
+        backend: http://127.0.0.1:9
+paths:
+  /items/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      x-gateway-integration:
+        type: http_proxy
+        uri: "${stageVariables.backend}/items/{id}"
+      responses:
+        "200": {description: An item.}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_kind_answers_unknown_routes_as_aws_does() -> TestResult {
+    let (_dir, spec) = temp_spec(REST)?;
+    let backend = Backend::start().await?;
+    let gw = Target::Serve(spec).start(&backend.url(), &[])?;
+    let check = async {
+        let addr = gw.addr();
+        let mut conn = Conn::open(addr).await?;
+        let reply = conn.send(client::get(addr, "/items/5")?).await?;
+        ensure_eq!(reply.status, 200, "a known route");
+        ensure_eq!(reply.json()?["path"], "/items/5", "backend path");
+        // AWS REST APIs answer both an unknown path and an unbound method with 403.
+        for (method, path) in [(Method::GET, "/nope"), (Method::POST, "/items/5")] {
+            let req = client::request(method.clone(), addr, path).body(TestBody::empty())?;
+            let reply = conn.send(req).await?;
+            ensure_eq!(reply.status, 403, "{method} {path}");
+            ensure_eq!(
+                reply.json()?["message"],
+                ErrorType::MissingAuthenticationToken.message(),
+                "{method} {path}: message"
+            );
+        }
+        TestResult::Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spec_without_x_gateway_proxies_to_its_first_server() -> TestResult {
+    let backend = Backend::start().await?;
+    let text = format!(
+        r#"openapi: 3.0.3
+info: {{title: Plain, version: 1.0.0}}
+servers:
+  - url: {}/v1
+paths:
+  /pets/{{petId}}:
+    get:
+      parameters:
+        - {{name: petId, in: path, required: true, schema: {{type: string}}}}
+      responses:
+        "200": {{description: A pet.}}
+"#,
+        backend.url()
+    );
+    let (_dir, spec) = temp_spec(&text)?;
+    let gw = GatewayProcess::spawn(
+        {
+            let mut cmd = std::process::Command::new(crate::harness::binaries::gwc()?);
+            cmd.arg("serve")
+                .arg(&spec)
+                .args(["--listen", "127.0.0.1:0"]);
+            cmd
+        },
+        format!("gwc serve {}", spec.display()),
+    )?;
+    let check = async {
+        let addr = gw.addr();
+        let reply = client::send(addr, client::get(addr, "/pets/7?x=1")?).await?;
+        ensure_eq!(reply.status, 200, "status");
+        let echo = reply.json()?;
+        ensure_eq!(
+            echo["path"],
+            "/v1/pets/7",
+            "servers[0] path + operation path"
+        );
+        ensure_eq!(echo["query"], "x=1", "query");
+        TestResult::Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))
+}
