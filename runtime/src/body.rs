@@ -131,11 +131,40 @@ pub(crate) enum RequestBodyError {
     Client(#[from] hyper::Error),
 }
 
+/// How long, and how many bytes, an unread request body is drained after the gateway answered
+/// without it (nginx's lingering close): long enough for a client that is still sending to
+/// finish and read the answer, short enough that a client cannot hold the worker busy.
+const LINGER_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+const LINGER_BYTES: u64 = 64 << 20;
+
+/// Drains a request body the gateway will not use, in the background, then drops it (which
+/// lets the connection close or carry on). Without this, closing a connection with unread
+/// bytes makes the kernel send a reset, and the client may never see the 413 or 404.
+pub(crate) fn linger(body: Incoming) {
+    if http_body::Body::is_end_stream(&body) {
+        return;
+    }
+    tokio::task::spawn_local(async move {
+        let mut body = body;
+        let mut drained = 0u64;
+        let drain = async {
+            while let Some(Ok(frame)) = http_body_util::BodyExt::frame(&mut body).await {
+                drained += frame.data_ref().map_or(0, |d| d.len() as u64);
+                if drained > LINGER_BYTES {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+    });
+}
+
 /// A client request body forwarded upstream, counted against the payload limit as it streams
-/// (chunked bodies have no `Content-Length` to check up front).
+/// (chunked bodies have no `Content-Length` to check up front). Past the limit the body is
+/// handed to [`linger`] and the upstream request fails, which the proxy answers with 413.
 #[derive(Debug)]
 pub(crate) struct LimitedBody {
-    inner: Incoming,
+    inner: Option<Incoming>,
     limit: u64,
     seen: u64,
 }
@@ -144,7 +173,7 @@ impl LimitedBody {
     /// Wraps a client body with a byte limit.
     pub(crate) fn new(inner: Incoming, limit: u64) -> LimitedBody {
         LimitedBody {
-            inner,
+            inner: Some(inner),
             limit,
             seen: 0,
         }
@@ -160,11 +189,17 @@ impl http_body::Body for LimitedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyError>>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_frame(cx) {
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(Some(Err(RequestBodyError::TooLarge(this.limit))));
+        };
+        match Pin::new(inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     this.seen = this.seen.saturating_add(data.len() as u64);
                     if this.seen > this.limit {
+                        if let Some(rest) = this.inner.take() {
+                            linger(rest);
+                        }
                         return Poll::Ready(Some(Err(RequestBodyError::TooLarge(this.limit))));
                     }
                 }
@@ -177,11 +212,15 @@ impl http_body::Body for LimitedBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.inner
+            .as_ref()
+            .is_none_or(http_body::Body::is_end_stream)
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .as_ref()
+            .map_or_else(SizeHint::default, http_body::Body::size_hint)
     }
 }
 
