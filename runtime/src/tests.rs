@@ -564,7 +564,10 @@ async fn refusals_are_readable_while_the_client_is_still_sending() {
 #[tokio::test]
 async fn mock_and_request_ids() {
     let backend = Backend::start();
-    let server = start(&petstore(ApiKind::Http), &args_for(&backend.url()));
+    // With the access log on, so its code path runs too.
+    let mut args = args_for(&backend.url());
+    args.access_log = true;
+    let server = start(&petstore(ApiKind::Http), &args);
     let mut c = Client::connect(server.local_addr()).await;
     let (status, headers, body) = c.get("/status").await;
     assert_eq!((status.as_u16(), &body[..]), (201, &b"mocked"[..]));
