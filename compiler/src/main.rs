@@ -32,6 +32,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Generate a standalone gateway crate (Cargo.toml, Cargo.lock, src/) from a spec.
+    Build {
+        /// The OpenAPI document (YAML or JSON).
+        spec: PathBuf,
+        /// Output folder; created if missing. Only files gwc wrote are ever replaced or removed.
+        #[arg(short, long, value_name = "DIR")]
+        out: PathBuf,
+        /// Depend on this crates.io version of gwc-runtime instead of a path.
+        #[arg(long, value_name = "VERSION", conflicts_with = "runtime_path")]
+        runtime_version: Option<String>,
+        /// Depend on the gwc-runtime sources in this folder (default: the runtime gwc was built
+        /// from, by a path relative to the output folder).
+        #[arg(long, value_name = "DIR")]
+        runtime_path: Option<PathBuf>,
+    },
+    /// Serve a spec directly, without codegen; reload when it (or a file it `$ref`s) changes.
+    Serve {
+        /// The OpenAPI document (YAML or JSON).
+        spec: PathBuf,
+        #[command(flatten)]
+        runtime: gwc_runtime::RuntimeArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +66,67 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { spec } => check(&spec, colour),
         Command::Routes { spec, json } => routes(&spec, json, colour),
+        Command::Build {
+            spec,
+            out,
+            runtime_version,
+            runtime_path,
+        } => {
+            let runtime = match (runtime_version, runtime_path) {
+                (Some(v), _) => Some(gwc::build::RuntimeChoice::Version(v)),
+                (None, Some(p)) => Some(gwc::build::RuntimeChoice::Path(p)),
+                (None, None) => None,
+            };
+            build(&spec, &out, &gwc::build::BuildOptions { runtime }, colour)
+        }
+        Command::Serve { spec, runtime } => serve(&spec, &runtime, colour),
+    }
+}
+
+fn build(
+    spec: &std::path::Path,
+    out: &std::path::Path,
+    options: &gwc::build::BuildOptions,
+    colour: bool,
+) -> ExitCode {
+    match gwc::build::build(spec, out, options) {
+        Ok(built) => {
+            report(&built.front, colour);
+            let r = &built.report;
+            println!(
+                "built {} into {}: {} written, {} unchanged, {} removed",
+                spec.display(),
+                out.display(),
+                r.written.len(),
+                r.unchanged.len(),
+                r.removed.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(gwc::build::BuildError::Spec(front)) => {
+            report(&front, colour);
+            eprintln!("error: {} has errors; nothing written", spec.display());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(spec: &std::path::Path, args: &gwc_runtime::RuntimeArgs, colour: bool) -> ExitCode {
+    match gwc::serve::serve_with(spec, args, colour) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(gwc::serve::ServeError::Spec(front)) => {
+            report(&front, colour);
+            eprintln!("error: {} has errors; not serving", spec.display());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
