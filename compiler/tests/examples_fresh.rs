@@ -301,7 +301,7 @@ fn every_variant() -> gwc_ir::Gateway {
         method,
         path: PathTemplate::parse(path).unwrap(),
         integration,
-        timeout: if i % 2 == 0 {
+        timeout: if i.is_multiple_of(2) {
             Some(Millis(1_500))
         } else {
             None
@@ -367,9 +367,11 @@ fn every_variant() -> gwc_ir::Gateway {
             .enumerate()
             .map(|(i, error_type)| GatewayResponse {
                 error_type,
-                status: (i % 2 == 0).then_some(400 + u16::try_from(i).unwrap()),
+                status: i
+                    .is_multiple_of(2)
+                    .then_some(400 + u16::try_from(i).unwrap()),
                 headers: vec![],
-                body: (i % 3 == 0).then(|| format!("{{\"n\":{i}}}").into()),
+                body: i.is_multiple_of(3).then(|| format!("{{\"n\":{i}}}").into()),
             })
             .collect(),
         routes,
