@@ -28,10 +28,14 @@ pub mod codes {
     pub const BAD_PATH_TEMPLATE: &str = "gwc::lower::bad_path_template";
     /// `default_stage` names no declared stage.
     pub const UNKNOWN_STAGE: &str = "gwc::lower::unknown_stage";
+    /// `base_path` is not `/segment[/segment…]`.
+    pub const BAD_BASE_PATH: &str = "gwc::lower::bad_base_path";
     /// No integration and no absolute `http://` server URL to proxy to by default.
     pub const NO_UPSTREAM: &str = "gwc::lower::no_upstream";
     /// A header name or value that HTTP does not allow.
     pub const BAD_HEADER: &str = "gwc::lower::bad_header";
+    /// The gateway name cannot be a crate name.
+    pub const BAD_NAME: &str = "gwc::lower::bad_name";
 }
 
 /// Why the IR is being built: `gwc check`/`routes` describe a spec, `gwc build`/`serve` must be
@@ -69,11 +73,16 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         }
     };
 
-    let name = gateway_name(api, &root);
+    // `x-gateway` is the only key of ours at the document root: a misplaced
+    // `x-gateway-integration` or a misspelt `x-gatway` is reported, not ignored.
+    for entry in &api.extensions {
+        vocab::check_key_place(&entry.key, entry.key_span, vocab::KeyPlace::Document, diags);
+    }
+
+    let name = gateway_name(api, &root, diags);
     let stages = lower_stages(&root);
     let default_stage = default_stage(&root, &stages, diags);
-    // Checked where written (`/name[/more]`) by the vocabulary.
-    let base_path = root.base_path.as_ref().map(|b| b.value.0.clone());
+    let base_path = base_path(&root, diags);
     let limits = lower_limits(&root.limits);
     let responses = lower_responses(&root, diags);
     let integration_timeout = limits.integration_timeout;
@@ -87,7 +96,14 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
             for entry in &op.path_extensions {
                 // Path items take no `x-gateway-*` keys of their own (the any-method keys are
                 // operations); report them once per path, not once per operation.
-                vocab::read_operation_ext(&entry.key, entry.key_span, &entry.value, diags);
+                if !vocab::PATH_ITEM_KEYS.contains(&entry.key.as_str()) {
+                    vocab::check_key_place(
+                        &entry.key,
+                        entry.key_span,
+                        vocab::KeyPlace::PathItem,
+                        diags,
+                    );
+                }
             }
         }
         match lower_operation(api, op, integration_timeout, purpose, diags) {
@@ -128,10 +144,22 @@ fn default_root(api: &Api<'_>, diags: &mut Diagnostics) -> Option<vocab::Root> {
     vocab::read_root(&empty, diags)
 }
 
-/// The gateway's name: `x-gateway.name` (checked where written), else `info.title` in kebab case.
-fn gateway_name(api: &Api<'_>, root: &vocab::Root) -> String {
+fn gateway_name(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) -> String {
     if let Some(name) = &root.name {
-        return name.value.0.clone();
+        if names::is_crate_name(&name.value) {
+            return name.value.clone();
+        }
+        diags.push(
+            Diagnostic::error(
+                codes::BAD_NAME,
+                format!("`{}` cannot name a gateway crate", name.value),
+            )
+            .with_span(name.span, "the generated crate and binary take this name")
+            .with_help(format!(
+                "use lower-case letters, digits and `-`, starting with a letter, e.g. `{}`",
+                crate_name_from_title(&name.value)
+            )),
+        );
     }
     let title = api.title.as_ref().map_or("", |t| t.value.as_str());
     crate_name_from_title(title)
@@ -190,6 +218,22 @@ fn default_stage(root: &vocab::Root, stages: &[Stage], diags: &mut Diagnostics) 
         .with_help(help),
     );
     first
+}
+
+fn base_path(root: &vocab::Root, diags: &mut Diagnostics) -> Option<String> {
+    let base = root.base_path.as_ref()?;
+    if gwc_ir::valid_base_path(&base.value) {
+        return Some(base.value.clone());
+    }
+    let suggestion = format!("/{}", base.value.trim_matches('/'));
+    diags.push(
+        Diagnostic::error(codes::BAD_BASE_PATH, format!("base path `{}` is not valid", base.value))
+            .with_span(base.span, "expected `/name` or `/name/more`")
+            .with_help(format!(
+                "a base path starts with `/`, does not end with `/` and has no parameters; e.g. `{suggestion}`"
+            )),
+    );
+    None
 }
 
 fn lower_limits(limits: &vocab::Limits) -> Limits {

@@ -1,5 +1,15 @@
 //! Names: the gateway's crate name, and "did you mean" among declared names.
 
+/// True for names cargo accepts as a package and binary name and that we keep simple:
+/// lower-case ASCII letters, digits and `-`, starting with a letter.
+pub(crate) fn is_crate_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b'a'..=b'z'))
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.ends_with('-')
+        && name.len() <= 64
+}
+
 /// The default gateway name: `info.title` in kebab case (`Pet Store API` → `pet-store-api`),
 /// or `gateway` when nothing usable is left.
 pub fn crate_name_from_title(title: &str) -> String {
@@ -56,6 +66,10 @@ mod tests {
         assert_eq!(crate_name_from_title("  Twilio - Api  "), "twilio-api");
         assert_eq!(crate_name_from_title("2010 API"), "api-2010-api");
         assert_eq!(crate_name_from_title("ÄÖÜ"), "gateway");
+        assert!(is_crate_name("petstore"));
+        assert!(!is_crate_name("Petstore"));
+        assert!(!is_crate_name("pet_store"));
+        assert!(!is_crate_name("9pets"));
     }
 
     #[test]
