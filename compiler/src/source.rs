@@ -171,14 +171,30 @@ impl SourceMap {
     }
 }
 
+/// How a file is named in diagnostics: relative to the working directory (with `..` where
+/// needed, so names do not depend on where a checkout lives), absolute only across roots.
 fn display_name(path: &Path) -> String {
-    let relative = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
-    relative
-        .unwrap_or_else(|| path.to_path_buf())
-        .display()
-        .to_string()
+    let Ok(cwd) = std::env::current_dir() else {
+        return path.display().to_string();
+    };
+    if !path.is_absolute() {
+        return path.display().to_string();
+    }
+    let ours: Vec<_> = path.components().collect();
+    let theirs: Vec<_> = cwd.components().collect();
+    let common = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+    if common <= 1 {
+        // Only the root in common: a relative name would just be a long `../../..`.
+        return path.display().to_string();
+    }
+    let mut relative = PathBuf::new();
+    for _ in common..theirs.len() {
+        relative.push("..");
+    }
+    for part in &ours[common..] {
+        relative.push(part);
+    }
+    relative.display().to_string()
 }
 
 #[cfg(test)]

@@ -73,6 +73,12 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         }
     };
 
+    // `x-gateway` is the only key of ours at the document root: a misplaced
+    // `x-gateway-integration` or a misspelt `x-gatway` is reported, not ignored.
+    for entry in &api.extensions {
+        vocab::check_key_place(&entry.key, entry.key_span, vocab::KeyPlace::Document, diags);
+    }
+
     let name = gateway_name(api, &root, diags);
     let stages = lower_stages(&root);
     let default_stage = default_stage(&root, &stages, diags);
@@ -90,7 +96,14 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
             for entry in &op.path_extensions {
                 // Path items take no `x-gateway-*` keys of their own (the any-method keys are
                 // operations); report them once per path, not once per operation.
-                vocab::read_operation_ext(&entry.key, entry.key_span, &entry.value, diags);
+                if !vocab::PATH_ITEM_KEYS.contains(&entry.key.as_str()) {
+                    vocab::check_key_place(
+                        &entry.key,
+                        entry.key_span,
+                        vocab::KeyPlace::PathItem,
+                        diags,
+                    );
+                }
             }
         }
         match lower_operation(api, op, integration_timeout, purpose, diags) {

@@ -21,9 +21,8 @@
 //! enums for serde and say `#[schemars(tag = "type")]` for the schema; they are meant to be
 //! read through this module only.
 
-use std::cell::Cell;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::value::{BorrowedStrDeserializer, U32Deserializer};
@@ -46,9 +45,6 @@ pub(crate) struct Ctx {
     seen: RefCell<HashSet<(&'static str, Option<Span>, String)>>,
     skipped: RefCell<HashSet<Span>>,
     unknown: RefCell<Vec<Span>>,
-    /// An error was reported that does not stop the derived code (a duplicate key), so the
-    /// value read is not the one written.
-    failed: Cell<bool>,
 }
 
 impl Ctx {
@@ -257,6 +253,10 @@ impl de::Error for Error {
     }
 }
 
+/// Enums written as a mapping whose `type` names the variant; every other enum is a plain
+/// string. (serde tells `deserialize_enum` the enum's name, not its shape.)
+const TAGGED_ENUMS: [&str; 3] = ["Integration", "Authorizer", "WafRule"];
+
 /// Deserializes one node. `Copy`: it is only references.
 #[derive(Clone, Copy)]
 pub(crate) struct NodeDe<'a> {
@@ -297,7 +297,9 @@ impl<'a> NodeDe<'a> {
             .with_span(self.node.span, format!("expected {expected}"))
             .with_help_if(
                 yaml11_boolean_hint(&expected, self.node)
-                    .or_else(|| quote_hint(&expected, self.node)),
+                    .or_else(|| quote_hint(&expected, self.node))
+                    .or_else(|| empty_hint(&expected, self.node))
+                    .or_else(|| unit_hint(&expected, self.node)),
             ),
             Kind::Invalid {
                 code,
@@ -351,7 +353,6 @@ impl<'a> NodeDe<'a> {
             fields,
             next: 0,
             current: None,
-            seen: HashMap::new(),
         }
     }
 }
@@ -377,6 +378,32 @@ fn quote_hint(expected: &str, node: &Node) -> Option<String> {
         _ => return None,
     };
     (expected == "a string").then(|| format!("write it in quotes to make it text: `\"{text}\"`"))
+}
+
+/// A bare number where a duration or size is expected: say which unit to add.
+fn unit_hint(expected: &str, node: &Node) -> Option<String> {
+    let Value::Int(n) = node.value else {
+        return None;
+    };
+    if expected.starts_with("a duration") {
+        Some(format!("add a unit: `{n}s` (or `{n}ms`, `{n}m`, …)"))
+    } else if expected.starts_with("a size") {
+        Some(format!("add a unit: `{n}B` (or `{n}KiB`, `{n}MiB`, …)"))
+    } else {
+        None
+    }
+}
+
+/// `key:` with nothing after it is null in YAML, not an empty mapping or list.
+fn empty_hint(expected: &str, node: &Node) -> Option<String> {
+    if !matches!(node.value, Value::Null) {
+        return None;
+    }
+    match expected {
+        "a mapping" => Some("write `{}` for an empty mapping".to_owned()),
+        "a sequence" => Some("write `[]` for an empty list".to_owned()),
+        _ => None,
+    }
 }
 
 /// Adds an optional help line.
@@ -483,7 +510,7 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
@@ -505,6 +532,9 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
                 visitor
                     .visit_enum(UnitEnum { de: self })
                     .map_err(|e| self.fail(e))
+            }
+            Value::Map(_) if !TAGGED_ENUMS.contains(&name) => {
+                Err(self.wrong_type(&one_of(variants)))
             }
             Value::Map(entries) => {
                 let Some(tag) = entries.iter().find(|e| e.key == "type") else {
@@ -562,8 +592,6 @@ struct MapDe<'a> {
     fields: Option<&'static [&'static str]>,
     next: usize,
     current: Option<&'a Entry>,
-    /// Keys read so far and where, to report a key written twice.
-    seen: HashMap<&'a str, Span>,
 }
 
 impl<'de> MapAccess<'de> for MapDe<'_> {
@@ -578,21 +606,6 @@ impl<'de> MapAccess<'de> for MapDe<'_> {
             if self.de.ctx.is_skipped(entry.key_span) || (self.de.skip_tag && entry.key == "type") {
                 continue;
             }
-            if let Some(first) = self.seen.get(entry.key.as_str()) {
-                self.de.ctx.report(
-                    Diagnostic::error(
-                        codes::DUPLICATE_KEY,
-                        format!("key `{}` is written twice in `{}`", entry.key, self.de.path),
-                    )
-                    .with_span(entry.key_span, "written again here")
-                    .with_secondary(*first, "first written here")
-                    .with_help("keep one of them; gwc does not pick one silently"),
-                );
-                self.de.ctx.unknown.borrow_mut().push(entry.key_span);
-                self.de.ctx.failed.set(true);
-                continue;
-            }
-            self.seen.insert(&entry.key, entry.key_span);
             if let Some(fields) = self.fields
                 && !fields.contains(&entry.key.as_str())
             {
@@ -843,7 +856,7 @@ pub(crate) fn read<T: DeserializeOwned>(
     for _ in 0..count_nodes(node) + 1 {
         let de = NodeDe::new(node, path, key_span, ctx);
         match T::deserialize(de) {
-            Ok(value) => return (!failed && !ctx.failed.get()).then_some(value),
+            Ok(value) => return (!failed).then_some(value),
             Err(e) => {
                 failed = true;
                 let e = de.fail(e);
@@ -868,4 +881,33 @@ pub(crate) fn read<T: DeserializeOwned>(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use schemars::{JsonSchema, SchemaGenerator};
+
+    use super::TAGGED_ENUMS;
+    use crate::vocab::{Authorizer, Integration, WafRule};
+
+    /// The list must name exactly the enums whose schema is tagged by `type`.
+    #[test]
+    fn tagged_enums_are_the_ones_with_a_type_tag() {
+        fn tagged<T: JsonSchema>() -> bool {
+            let schema = T::json_schema(&mut SchemaGenerator::default()).to_value();
+            schema["oneOf"].as_array().is_some_and(|v| {
+                v.iter()
+                    .all(|b| b.pointer("/properties/type/const").is_some())
+            })
+        }
+        assert!(tagged::<Integration>() && tagged::<Authorizer>() && tagged::<WafRule>());
+        assert_eq!(
+            TAGGED_ENUMS,
+            [
+                Integration::schema_name(),
+                Authorizer::schema_name(),
+                WafRule::schema_name()
+            ]
+        );
+    }
 }

@@ -208,11 +208,11 @@ It means:
 
 - `kind: http`, a regional endpoint listening on `0.0.0.0:8080`, the default `limits`, no base path;
 - a single stage named `default`, without variables;
-- the gateway's name is `info.title` in lower case, with every run of other characters than letters and digits turned into `-`;
+- the gateway's name is `info.title` in lower case, with every run of characters other than ASCII letters and digits turned into `-` (at most 48 characters; `api-` in front when it would not start with a letter; `gateway` when nothing is left);
 - every operation is an `http_proxy` integration to `servers[0].url` followed by the operation's path template, e.g. `http://api.example.com/v1/pets/{id}` for `GET /pets/{id}` with `servers: [{url: http://api.example.com/v1}]`; `x-gateway-any-method` and AWS's any-method likewise;
 - no authorization, API keys, throttling, cache, WAF, CORS or validation.
 
-With no `servers` either, there is no backend to proxy to: `gwc build` and `gwc serve` fail with an error and `gwc check` warns.
+With no `servers`, or when `servers[0].url` is not an absolute `http://` URL (a relative URL, or `https://`, which the runtime does not support yet), there is no backend to proxy to: `gwc check` warns (and `gwc routes` still shows where each route would go), while `gwc build` and `gwc serve` fail with an error.
 An operation that has its own `x-gateway-integration` uses it; `servers[0]` is only the default.
 
 ## Durations and sizes
@@ -226,6 +226,7 @@ Durations and sizes are strings, written as people write them:
 
 Write them as strings in JSON (`"29s"`); YAML needs no quotes.
 Spaces between the number and the unit are allowed (`10 MiB`).
+A number without a unit must still be a string (`"10"`): an unquoted YAML number is an error, whose help line suggests the unit to add.
 
 ## Editor support
 

@@ -41,13 +41,11 @@ pub mod codes {
     pub const INVALID_VALUE: &str = "gwc::lower::invalid_value";
     /// A required key is absent.
     pub const MISSING_KEY: &str = "gwc::lower::missing_key";
-    /// A key written twice in one mapping.
-    pub const DUPLICATE_KEY: &str = "gwc::lower::duplicate_key";
     /// A note: reading one value stopped after many errors (each error costs a re-read).
     pub const TOO_MANY_ERRORS: &str = "gwc::lower::too_many_errors";
 
     /// Every code, for the reference page.
-    pub const ALL: [(&str, &str); 7] = [
+    pub const ALL: [(&str, &str); 6] = [
         (
             UNKNOWN_KEY,
             "a key the vocabulary does not have; the help line suggests the closest one",
@@ -65,10 +63,6 @@ pub mod codes {
             "a value of the right type that is not acceptable, e.g. `29 seconds` or an unknown `type`",
         ),
         (MISSING_KEY, "a required key is absent"),
-        (
-            DUPLICATE_KEY,
-            "a key written twice in one mapping; the other place is labelled",
-        ),
         (
             TOO_MANY_ERRORS,
             "a note: reading one value stopped after 100 errors; fix those and run again",
@@ -209,7 +203,7 @@ pub fn check_key_place(
         codes::UNKNOWN_KEY,
         format!("unknown key `{key}` in {within}"),
     )
-    .with_span(key_span, "not a known key here");
+    .with_span(key_span, "not a known key");
     let help = if OPERATION_KEYS.contains(&key) {
         format!("`{key}` belongs on an operation (under `get`, `post`, … or `{any_method}`)")
     } else if key == ROOT_KEY {
@@ -289,8 +283,12 @@ pub struct OperationExtensions {
 }
 
 /// Reads every `x-gateway*` key among an operation object's entries (other keys are
-/// ignored), reporting as [`read_operation_ext`] does.
-pub fn read_operation(entries: &[Entry], diags: &mut Diagnostics) -> OperationExtensions {
+/// ignored), reporting as [`read_operation_ext`] does. Takes `&[Entry]`, `&Vec<Entry>` or an
+/// iterator of `&Entry` (e.g. only the extension entries of an operation view).
+pub fn read_operation<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    diags: &mut Diagnostics,
+) -> OperationExtensions {
     let mut out = OperationExtensions::default();
     for entry in entries {
         let Some(ext) = read_operation_ext(&entry.key, entry.key_span, &entry.value, diags) else {

@@ -61,10 +61,11 @@ pub type NamedMap<T> = IndexMap<Spanned<String>, T>;
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Root {
     /// Name of the gateway: the generated crate's package and binary name, and the `api` label
-    /// of logs and metrics. Lower-case letters, digits and `-`.
+    /// of logs and metrics. Lower-case letters, digits and `-`, starting with a letter.
     /// Default: `info.title` in lower case with every run of other characters turned into `-`.
     #[serde(default)]
-    pub name: Option<Spanned<GatewayName>>,
+    #[schemars(with = "Option<GatewayName>")]
+    pub name: Option<Spanned<String>>,
     /// API flavour: `http` (native: unknown route → 404 JSON, known path with another method
     /// → 405 JSON), `rest` (AWS REST behaviour: unknown route → 403 `Missing Authentication
     /// Token`) or `websocket`. Default: `http`.
@@ -76,7 +77,8 @@ pub struct Root {
     /// Prefix every route is served under, e.g. `/prod`; `--base-path` overrides it.
     /// Default: none (routes are served at the root).
     #[serde(default)]
-    pub base_path: Option<Spanned<BasePath>>,
+    #[schemars(with = "Option<BasePath>")]
+    pub base_path: Option<Spanned<String>>,
     /// Stage deployed when `--stage` is not given.
     /// Default: the first stage in `stages`, or `default` when `stages` is empty.
     #[serde(default)]
@@ -212,53 +214,42 @@ impl Default for Endpoint {
     }
 }
 
-/// The gateway's name: also a Rust package and binary name, so `[a-z][a-z0-9-]*`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct GatewayName(pub String);
+/// Schema of `name`: it becomes a Rust package and binary name, so `[a-z][a-z0-9-]*`. Only
+/// the schema uses it (editors flag a bad name as it is typed); lowering checks the same rule
+/// and suggests a fixed name.
+struct GatewayName;
 
-fn parse_name(text: &str) -> Result<GatewayName, String> {
-    let mut chars = text.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
-    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if first_ok && rest_ok && !text.ends_with('-') && text.len() <= 64 {
-        Ok(GatewayName(text.to_owned()))
-    } else {
-        Err(format!(
-            "`{text}` is not a gateway name: it becomes the crate and binary name, so use lower-case letters, digits and `-`, starting with a letter (at most 64 characters)"
-        ))
+impl JsonSchema for GatewayName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GatewayName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[a-z]([a-z0-9-]{0,62}[a-z0-9])?$",
+            "description": "A gateway name: lower-case letters, digits and `-`, starting with a letter; it becomes the generated crate's package and binary name.",
+        })
     }
 }
 
-string_newtype!(GatewayName, parse_name, "a gateway name such as `petstore`", {
-    "type": "string",
-    "pattern": "^[a-z]([a-z0-9-]{0,62}[a-z0-9])?$",
-    "description": "A gateway name: lower-case letters, digits and `-`, starting with a letter; it becomes the generated crate's package and binary name.",
-});
+/// Schema of `base_path`: `/` and literal segments, no trailing `/`. Only the schema uses it;
+/// lowering checks the same rule (`gwc_ir::valid_base_path`) and suggests a fixed path.
+struct BasePath;
 
-/// A base path: `/` followed by literal segments, no trailing `/` (e.g. `/prod`, `/v1/pets`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct BasePath(pub String);
+impl JsonSchema for BasePath {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BasePath".into()
+    }
 
-fn parse_base_path(text: &str) -> Result<BasePath, String> {
-    let ok = text.len() > 1
-        && text.starts_with('/')
-        && !text.ends_with('/')
-        && !text.contains("//")
-        && !text.contains(['{', '}', '?', '#']);
-    if ok {
-        Ok(BasePath(text.to_owned()))
-    } else {
-        Err(format!(
-            "`{text}` is not a base path: write `/` and literal segments without a trailing `/`, e.g. `/prod`"
-        ))
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^(/[^/{}?#]+)+$",
+            "description": "A base path: `/` followed by literal segments, without a trailing `/`, e.g. `/prod`.",
+        })
     }
 }
-
-string_newtype!(BasePath, parse_base_path, "a base path such as `/prod`", {
-    "type": "string",
-    "pattern": "^(/[^/{}?#]+)+$",
-    "description": "A base path: `/` followed by literal segments, without a trailing `/`, e.g. `/prod`.",
-});
 
 fn default_listen() -> ListenAddr {
     ListenAddr("0.0.0.0:8080".to_owned())

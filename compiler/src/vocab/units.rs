@@ -132,7 +132,7 @@ impl Visitor<'_> for SizeVisitor {
     type Value = Size;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a size such as `10MiB`, `16KiB` or `512`")
+        f.write_str("a size such as `10MiB`, `16KiB` or `512B`")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {

@@ -54,7 +54,7 @@ fn petstore_reads_cleanly() {
     let (value, rendered) = root(text);
     assert_eq!(rendered, "");
     let root = value.unwrap_or_else(|| panic!("petstore root not read"));
-    assert_eq!(root.name.as_ref().map(|n| n.0.as_str()), Some("petstore"));
+    assert_eq!(root.name.as_ref().map(|n| n.as_str()), Some("petstore"));
     assert_eq!(root.kind, vocab::ApiKind::Http);
     assert_eq!(root.endpoint.listen.0, "0.0.0.0:8080");
     let stages: Vec<&str> = root.stages.keys().map(|k| k.as_str()).collect();
@@ -199,14 +199,15 @@ fn type_errors_in_several_blocks_and_in_one_block() {
     expect![[r#"
         gwc::lower::invalid_type
 
-          × spec.yaml:2:9: `x-gateway.name` must be a gateway name such as `petstore`, not a number
+          × spec.yaml:2:9: `x-gateway.name` must be a string, not a number
            ╭─[spec.yaml:2:9]
          1 │ x-gateway:
          2 │   name: 42
            ·         ─┬
-           ·          ╰── expected a gateway name such as `petstore`
+           ·          ╰── expected a string
          3 │   limits:
            ╰────
+          help: write it in quotes to make it text: `"42"`
 
         gwc::lower::invalid_value
 
@@ -355,7 +356,7 @@ fn unknown_operation_keys() {
              3 │     get:
              4 │       x-gateway-auht: {authorizer: staff}
                ·       ───────┬──────
-               ·              ╰── not a known key here
+               ·              ╰── not a known key
              5 │       x-gateway-foo: 1
                ╰────
               help: did you mean `x-gateway-auth`?
@@ -367,7 +368,7 @@ fn unknown_operation_keys() {
              4 │       x-gateway-auht: {authorizer: staff}
              5 │       x-gateway-foo: 1
                ·       ──────┬──────
-               ·             ╰── not a known key here
+               ·             ╰── not a known key
              6 │       x-gateway: {}
                ╰────
               help: expected one of `x-gateway-integration`, `x-gateway-auth`, `x-gateway-api-key`, `x-
@@ -381,7 +382,7 @@ fn unknown_operation_keys() {
              5 │       x-gateway-foo: 1
              6 │       x-gateway: {}
                ·       ────┬────
-               ·           ╰── not a known key here
+               ·           ╰── not a known key
              7 │       x-other-vendor: fine
                ╰────
               help: `x-gateway` belongs at the document root
@@ -515,8 +516,6 @@ fn not_supported_yet() {
 fn bad_values() {
     check_root(
         r#"x-gateway:
-  name: Pet Store
-  base_path: /prod/
   kind: graphql
   responses:
     INTEGRATION_TIMOUT: {status: 503}
@@ -526,71 +525,46 @@ fn bad_values() {
         expect![[r#"
             gwc::lower::invalid_value
 
-              × spec.yaml:2:9: `x-gateway.name`: `Pet Store` is not a gateway name: it becomes the crate and
-              │ binary name, so use lower-case letters, digits and `-`, starting with a letter (at most 64
-              │ characters)
+              × spec.yaml:2:9: `x-gateway.kind`: unknown value `graphql`
                ╭─[spec.yaml:2:9]
              1 │ x-gateway:
-             2 │   name: Pet Store
-               ·         ────┬────
-               ·             ╰── invalid value
-             3 │   base_path: /prod/
-               ╰────
-
-            gwc::lower::invalid_value
-
-              × spec.yaml:3:14: `x-gateway.base_path`: `/prod/` is not a base path: write `/` and literal
-              │ segments without a trailing `/`, e.g. `/prod`
-               ╭─[spec.yaml:3:14]
-             2 │   name: Pet Store
-             3 │   base_path: /prod/
-               ·              ───┬──
-               ·                 ╰── invalid value
-             4 │   kind: graphql
-               ╰────
-
-            gwc::lower::invalid_value
-
-              × spec.yaml:4:9: `x-gateway.kind`: unknown value `graphql`
-               ╭─[spec.yaml:4:9]
-             3 │   base_path: /prod/
-             4 │   kind: graphql
+             2 │   kind: graphql
                ·         ───┬───
                ·            ╰── invalid value
-             5 │   responses:
+             3 │   responses:
                ╰────
               help: expected one of `http`, `rest`, `websocket`
 
             gwc::lower::invalid_value
 
-              × spec.yaml:6:5: `x-gateway.responses`: unknown value `INTEGRATION_TIMOUT`
-               ╭─[spec.yaml:6:5]
-             5 │   responses:
-             6 │     INTEGRATION_TIMOUT: {status: 503}
+              × spec.yaml:4:5: `x-gateway.responses`: unknown value `INTEGRATION_TIMOUT`
+               ╭─[spec.yaml:4:5]
+             3 │   responses:
+             4 │     INTEGRATION_TIMOUT: {status: 503}
                ·     ─────────┬────────
                ·              ╰── invalid value
-             7 │     DEFAULT_5XX: {status: 700}
+             5 │     DEFAULT_5XX: {status: 700}
                ╰────
               help: did you mean `INTEGRATION_TIMEOUT`?
 
             gwc::lower::invalid_value
 
-              × spec.yaml:7:27: `x-gateway.responses.DEFAULT_5XX.status`: 700 is not an HTTP status code (100–
+              × spec.yaml:5:27: `x-gateway.responses.DEFAULT_5XX.status`: 700 is not an HTTP status code (100–
               │ 599)
-               ╭─[spec.yaml:7:27]
-             6 │     INTEGRATION_TIMOUT: {status: 503}
-             7 │     DEFAULT_5XX: {status: 700}
+               ╭─[spec.yaml:5:27]
+             4 │     INTEGRATION_TIMOUT: {status: 503}
+             5 │     DEFAULT_5XX: {status: 700}
                ·                           ─┬─
                ·                            ╰── invalid value
-             8 │   state: {backend: "postgres://db"}
+             6 │   state: {backend: "postgres://db"}
                ╰────
 
             gwc::lower::not_supported
 
-              × spec.yaml:8:3: `x-gateway.state` is not supported yet
-               ╭─[spec.yaml:8:3]
-             7 │     DEFAULT_5XX: {status: 700}
-             8 │   state: {backend: "postgres://db"}
+              × spec.yaml:6:3: `x-gateway.state` is not supported yet
+               ╭─[spec.yaml:6:3]
+             5 │     DEFAULT_5XX: {status: 700}
+             6 │   state: {backend: "postgres://db"}
                ·   ──┬──
                ·     ╰── not implemented by the runtime yet
                ╰────
@@ -598,11 +572,11 @@ fn bad_values() {
 
             gwc::lower::invalid_value
 
-              × spec.yaml:8:20: `x-gateway.state.backend`: `postgres://db` is not a state backend: expected
+              × spec.yaml:6:20: `x-gateway.state.backend`: `postgres://db` is not a state backend: expected
               │ `memory` or a URL starting with `redis://`, `rediss://` or `redis+cluster://`
-               ╭─[spec.yaml:8:20]
-             7 │     DEFAULT_5XX: {status: 700}
-             8 │   state: {backend: "postgres://db"}
+               ╭─[spec.yaml:6:20]
+             5 │     DEFAULT_5XX: {status: 700}
+             6 │   state: {backend: "postgres://db"}
                ·                    ───────┬───────
                ·                           ╰── invalid value
                ╰────
@@ -708,7 +682,7 @@ paths:
          1 │ x-gatway: {name: pets}
          2 │ x-gateway-integration: {type: mock}
            · ──────────┬──────────
-           ·           ╰── not a known key here
+           ·           ╰── not a known key
          3 │ x-gateway: {}
            ╰────
           help: `x-gateway-integration` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
@@ -721,7 +695,7 @@ paths:
          5 │   /p:
          6 │     x-gateway-any-methods: {}
            ·     ──────────┬──────────
-           ·               ╰── not a known key here
+           ·               ╰── not a known key
          7 │     x-gateway-auth: {authorizer: a}
            ╰────
           help: did you mean `x-gateway-any-method`?
@@ -733,7 +707,7 @@ paths:
          6 │     x-gateway-any-methods: {}
          7 │     x-gateway-auth: {authorizer: a}
            ·     ───────┬──────
-           ·            ╰── not a known key here
+           ·            ╰── not a known key
          8 │     x-gateway-any-method: {}
            ╰────
           help: `x-gateway-auth` belongs on an operation (under `get`, `post`, … or `x-gateway-any-
@@ -742,43 +716,167 @@ paths:
 }
 
 #[test]
-fn duplicate_keys() {
-    let (value, rendered) = root(
-        r#"x-gateway:
-  stages:
-    prod: {variables: {a: "1"}}
-    prod: {variables: {a: "2"}}
-  limits: {max_body: 1MiB, max_body: 2MiB}
-"#,
-    );
-    assert!(value.is_none());
-    expect![[r#"
-        gwc::lower::duplicate_key
+fn empty_yaml_value_is_null() {
+    check_root(
+        "x-gateway:\n  stages:\n    prod:\n",
+        expect![[r#"
+        gwc::lower::invalid_type
 
-          × spec.yaml:4:5: key `prod` is written twice in `x-gateway.stages`
-           ╭─[spec.yaml:4:5]
+          × spec.yaml:3:9: `x-gateway.stages.prod` must be a mapping, not null
+           ╭─[spec.yaml:3:9]
          2 │   stages:
-         3 │     prod: {variables: {a: "1"}}
-           ·     ──┬─
-           ·       ╰── first written here
-         4 │     prod: {variables: {a: "2"}}
-           ·     ──┬─
-           ·       ╰── written again here
-         5 │   limits: {max_body: 1MiB, max_body: 2MiB}
+         3 │     prod:
+           ·         ▲
+           ·         ╰── expected a mapping
            ╰────
-          help: keep one of them; gwc does not pick one silently
+          help: write `{}` for an empty mapping
+    "#]],
+    );
+}
 
-        gwc::lower::duplicate_key
+#[test]
+fn mapping_where_a_word_is_expected() {
+    check_operation(
+        r#"paths:
+  /p:
+    get:
+      x-gateway-api-key: {required: true}
+"#,
+        expect![[r#"
+            gwc::lower::invalid_type
 
-          × spec.yaml:5:28: key `max_body` is written twice in `x-gateway.limits`
-           ╭─[spec.yaml:5:28]
-         4 │     prod: {variables: {a: "2"}}
-         5 │   limits: {max_body: 1MiB, max_body: 2MiB}
-           ·            ────┬───        ────┬───
-           ·                │               ╰── written again here
-           ·                ╰── first written here
-           ╰────
-          help: keep one of them; gwc does not pick one silently
-    "#]]
-    .assert_eq(&rendered);
+              × spec.yaml:4:26: `x-gateway-api-key` must be one of `required`, `not_required`, not a mapping
+               ╭─[spec.yaml:4:26]
+             3 │     get:
+             4 │       x-gateway-api-key: {required: true}
+               ·                          ────────┬───────
+               ·                                  ╰── expected one of `required`, `not_required`
+               ╰────
+        "#]],
+    );
+}
+
+#[test]
+fn names_and_references_in_the_root_keep_their_spans() {
+    let text = "x-gateway:\n  default_stage: prod\n  stages:\n    prod: {variables: {backend: \"http://b\"}}\n  responses:\n    DEFAULT_5XX: {status: 503}\n";
+    let mut sources = SourceMap::new();
+    let doc = yaml::parse(&mut sources, "spec.yaml", text);
+    let mut diags = Diagnostics::new();
+    let root = doc
+        .get("x-gateway")
+        .and_then(|n| vocab::read_root(n, &mut diags))
+        .unwrap_or_else(|| panic!("not read: {}", diags.render(&sources, false)));
+    let stage = root
+        .stages
+        .keys()
+        .next()
+        .unwrap_or_else(|| panic!("no stage"));
+    assert_eq!(sources.location(stage.span), "spec.yaml:4:5");
+    assert_eq!(sources.snippet(stage.span), "prod");
+    let chosen = root
+        .default_stage
+        .as_ref()
+        .unwrap_or_else(|| panic!("no default"));
+    assert_eq!(sources.location(chosen.span), "spec.yaml:2:18");
+    let variable = root.stages["prod"]
+        .variables
+        .keys()
+        .next()
+        .unwrap_or_else(|| panic!("no var"));
+    assert_eq!(sources.snippet(variable.span), "backend");
+    let (error_type, response) = root
+        .responses
+        .iter()
+        .next()
+        .unwrap_or_else(|| panic!("none"));
+    assert_eq!(error_type.value.0, gwc_ir::ErrorType::Default5xx);
+    assert_eq!(sources.snippet(error_type.span), "DEFAULT_5XX");
+    assert_eq!(response.status.map(|s| s.0), Some(503));
+}
+
+/// Through the whole front end: `x-gateway*` keys at the document root and on path items are
+/// checked too (misplaced or misspelt keys are not ignored).
+#[test]
+fn misplaced_keys_through_the_front_end() {
+    let text = r#"openapi: 3.0.3
+info: {title: Misplaced, version: 1.0.0}
+servers: [{url: "http://127.0.0.1:9000"}]
+x-gateway: {name: misplaced}
+x-gateway-integration: {type: mock}
+x-gatway: {}
+paths:
+  /p:
+    x-gateway-auth: {authorizer: a}
+    get:
+      responses: {"200": {description: ok}}
+"#;
+    let dir = std::env::temp_dir().join(format!("gwc-vocab-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let spec = dir.join("misplaced.yaml");
+    std::fs::write(&spec, text).unwrap_or_else(|e| panic!("{e}"));
+    let front = gwc::frontend(&spec);
+    let _ = std::fs::remove_dir_all(&dir);
+    let found: Vec<(gwc::Severity, String, Option<String>)> = front
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == vocab::codes::UNKNOWN_KEY)
+        .map(|d| (d.severity, d.message.clone(), d.help.clone()))
+        .collect();
+    expect![[r#"
+        [
+            (
+                Error,
+                "unknown key `x-gateway-integration` in the document root",
+                Some(
+                    "`x-gateway-integration` belongs on an operation (under `get`, `post`, … or `x-gateway-any-method`)",
+                ),
+            ),
+            (
+                Warning,
+                "`x-gatway` is not a gwc key and is ignored",
+                Some(
+                    "did you mean `x-gateway`?",
+                ),
+            ),
+            (
+                Error,
+                "unknown key `x-gateway-auth` in a path item",
+                Some(
+                    "`x-gateway-auth` belongs on an operation (under `get`, `post`, … or `x-gateway-any-method`)",
+                ),
+            ),
+        ]
+    "#]].assert_debug_eq(&found);
+}
+
+#[test]
+fn bare_numbers_for_units() {
+    check_root(
+        "x-gateway:\n  limits: {integration_timeout: 10, max_body: 1048576}\n",
+        expect![[r#"
+            gwc::lower::invalid_type
+
+              × spec.yaml:2:33: `x-gateway.limits.integration_timeout` must be a duration such as `29s`,
+              │ `250ms` or `5m`, not a number
+               ╭─[spec.yaml:2:33]
+             1 │ x-gateway:
+             2 │   limits: {integration_timeout: 10, max_body: 1048576}
+               ·                                 ─┬
+               ·                                  ╰── expected a duration such as `29s`, `250ms` or `5m`
+               ╰────
+              help: add a unit: `10s` (or `10ms`, `10m`, …)
+
+            gwc::lower::invalid_type
+
+              × spec.yaml:2:47: `x-gateway.limits.max_body` must be a size such as `10MiB`, `16KiB` or `512B`,
+              │ not a number
+               ╭─[spec.yaml:2:47]
+             1 │ x-gateway:
+             2 │   limits: {integration_timeout: 10, max_body: 1048576}
+               ·                                               ───┬───
+               ·                                                  ╰── expected a size such as `10MiB`, `16KiB` or `512B`
+               ╰────
+              help: add a unit: `1048576B` (or `1048576KiB`, `1048576MiB`, …)
+        "#]],
+    );
 }
