@@ -54,16 +54,21 @@ impl Body {
         Body::full(Bytes::from_static(bytes))
     }
 
-    /// An upstream body; `checkin` holds the connection, which this body drives while it is
-    /// read and returns to the pool at end of stream.
-    pub(crate) fn upstream(body: Incoming, mut checkin: Option<Checkin>) -> Body {
-        if http_body::Body::is_end_stream(&body)
+    /// An upstream body; `checkin` returns the connection to the pool at end of stream.
+    pub(crate) fn upstream(body: Incoming, checkin: Option<Checkin>) -> Body {
+        let mut b = Body {
+            kind: Kind::Upstream { body, checkin },
+        };
+        b.check_done();
+        b
+    }
+
+    fn check_done(&mut self) {
+        if let Kind::Upstream { body, checkin } = &mut self.kind
+            && http_body::Body::is_end_stream(body)
             && let Some(c) = checkin.take()
         {
-            c.release(None);
-        }
-        Body {
-            kind: Kind::Upstream { body, checkin },
+            c.release();
         }
     }
 }
@@ -80,24 +85,14 @@ impl http_body::Body for Body {
         match &mut this.kind {
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Upstream { body, checkin } => {
-                // The connection's I/O runs here, in the task that reads the body.
-                if let Some(c) = checkin.as_mut() {
-                    c.up.drive(cx);
-                }
-                let polled = Pin::new(&mut *body).poll_frame(cx);
+                let polled = Pin::new(body).poll_frame(cx);
                 match &polled {
                     Poll::Ready(None) => {
                         if let Some(c) = checkin.take() {
-                            c.release(Some(cx));
+                            c.release();
                         }
                     }
-                    Poll::Ready(Some(Ok(_))) => {
-                        if body.is_end_stream()
-                            && let Some(c) = checkin.take()
-                        {
-                            c.release(Some(cx));
-                        }
-                    }
+                    Poll::Ready(Some(Ok(_))) => this.check_done(),
                     Poll::Ready(Some(Err(_))) => {
                         // A broken upstream body: drop the connection, never reuse it.
                         *checkin = None;
