@@ -357,11 +357,18 @@ impl ProxyTarget {
         let headers = &mut parts.headers;
         remove_hop_by_hop(headers);
         forwarded_for(headers, &client.ip);
-        if let Some(host) = headers.get(header::HOST).cloned() {
+        // One lookup for Host: replace it and keep the client's value for X-Forwarded-Host.
+        let client_host = match headers.entry(header::HOST) {
+            http::header::Entry::Occupied(mut e) => Some(e.insert(local.host.clone())),
+            http::header::Entry::Vacant(e) => {
+                e.insert(local.host.clone());
+                None
+            }
+        };
+        if let Some(host) = client_host {
             headers.insert(X_FORWARDED_HOST.clone(), host);
         }
         headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static("http"));
-        headers.insert(header::HOST, local.host.clone());
         let req = Request::from_parts(parts, LimitedBody::new(body, self.max_body));
 
         let sent = tokio::time::timeout(self.timeout, send(upstream, pool, req)).await;
@@ -451,20 +458,22 @@ async fn take_ready(pool: &Pool) -> Option<pool::Sender> {
 
 /// Appends the client address to `X-Forwarded-For`, joining earlier values into one line.
 fn forwarded_for(headers: &mut HeaderMap, ip: &HeaderValue) {
-    let mut existing = headers.get_all(&X_FORWARDED_FOR).iter();
-    let Some(first) = existing.next() else {
-        headers.insert(X_FORWARDED_FOR.clone(), ip.clone());
-        return;
+    // One lookup in the common case (no X-Forwarded-For yet).
+    let mut entry = match headers.entry(&X_FORWARDED_FOR) {
+        http::header::Entry::Vacant(e) => {
+            e.insert(ip.clone());
+            return;
+        }
+        http::header::Entry::Occupied(e) => e,
     };
-    let mut joined = first.as_bytes().to_vec();
-    for more in existing {
+    let mut joined = Vec::new();
+    for v in entry.iter() {
+        joined.extend_from_slice(v.as_bytes());
         joined.extend_from_slice(b", ");
-        joined.extend_from_slice(more.as_bytes());
     }
-    joined.extend_from_slice(b", ");
     joined.extend_from_slice(ip.as_bytes());
     if let Ok(v) = HeaderValue::from_bytes(&joined) {
-        headers.insert(X_FORWARDED_FOR.clone(), v);
+        entry.insert(v);
     }
 }
 
