@@ -25,8 +25,8 @@ use crate::source::Span;
 use crate::vocab;
 
 pub use aws::AWS_DIALECT;
-pub use references::UNDEFINED_REFERENCE;
 pub use names::crate_name_from_title;
+pub use references::UNDEFINED_REFERENCE;
 
 /// Diagnostic codes reported by lowering (stable; listed in `docs/extensions.md`).
 pub mod codes {
