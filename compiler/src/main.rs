@@ -1,7 +1,7 @@
 //! The `gwc` command line: parse arguments, call the library, render diagnostics. Nothing else.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +32,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compile a spec into a standalone gateway crate (`cargo run` in it serves the API).
+    Build {
+        /// The OpenAPI document (YAML or JSON).
+        spec: PathBuf,
+        /// Output folder for the crate (created if missing; only files gwc wrote are replaced).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Depend on this gwc-runtime version from crates.io instead of a path.
+        #[arg(long, conflicts_with = "runtime_path")]
+        runtime_version: Option<String>,
+        /// Depend on the gwc-runtime in this folder (default: this checkout's `runtime/`).
+        #[arg(long)]
+        runtime_path: Option<PathBuf>,
+    },
+    /// Serve a spec without codegen; reload when it (or a file it `$ref`s) changes.
+    Serve {
+        /// The OpenAPI document (YAML or JSON).
+        spec: PathBuf,
+        #[command(flatten)]
+        runtime: gwc_runtime::RuntimeArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,7 +65,80 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { spec } => check(&spec, colour),
         Command::Routes { spec, json } => routes(&spec, json, colour),
+        Command::Build {
+            spec,
+            out,
+            runtime_version,
+            runtime_path,
+        } => {
+            let runtime = match (runtime_version, runtime_path) {
+                (Some(v), _) => Some(gwc::build::RuntimeChoice::Version(v)),
+                (None, Some(p)) => Some(gwc::build::RuntimeChoice::Path(p)),
+                (None, None) => None,
+            };
+            build(&spec, &out, &gwc::build::BuildOptions { runtime }, colour)
+        }
+        Command::Serve { spec, runtime } => serve(&spec, &runtime, colour),
     }
+}
+
+fn build(spec: &Path, out: &Path, options: &gwc::build::BuildOptions, colour: bool) -> ExitCode {
+    match gwc::build::build(spec, out, options) {
+        Ok(built) => {
+            report(&built.front, colour);
+            let routes = built
+                .front
+                .lowered
+                .as_ref()
+                .map_or(0, |l| l.gateway.routes.len());
+            let r = &built.report;
+            println!(
+                "built {} ({routes} route{}) → {}: {} written, {} unchanged, {} removed",
+                spec.display(),
+                plural(routes),
+                out.display(),
+                r.written.len(),
+                r.unchanged.len(),
+                r.removed.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(gwc::build::BuildError::Spec(front)) => {
+            report(&front, colour);
+            summary_of_errors(spec, &front);
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(spec: &Path, args: &gwc_runtime::RuntimeArgs, colour: bool) -> ExitCode {
+    match gwc::serve::serve(spec, args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(gwc::serve::ServeError::Spec(front)) => {
+            report(&front, colour);
+            summary_of_errors(spec, &front);
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn summary_of_errors(spec: &Path, front: &gwc::Frontend) {
+    let errors = front.diagnostics.count(gwc::Severity::Error);
+    let warnings = front.diagnostics.count(gwc::Severity::Warning);
+    eprintln!(
+        "error: {} has {errors} error{} and {warnings} warning{}",
+        spec.display(),
+        plural(errors),
+        plural(warnings)
+    );
 }
 
 /// Prints the diagnostics to stderr; returns true when there was no error.
@@ -56,12 +150,10 @@ fn report(front: &gwc::Frontend, colour: bool) -> bool {
     !front.diagnostics.has_errors()
 }
 
-fn check(spec: &std::path::Path, colour: bool) -> ExitCode {
+fn check(spec: &Path, colour: bool) -> ExitCode {
     let front = gwc::frontend(spec);
-    let ok = report(&front, colour);
-    let errors = front.diagnostics.count(gwc::Severity::Error);
-    let warnings = front.diagnostics.count(gwc::Severity::Warning);
-    if ok {
+    if report(&front, colour) {
+        let warnings = front.diagnostics.count(gwc::Severity::Warning);
         let routes = front.lowered.as_ref().map_or(0, |l| l.gateway.routes.len());
         println!(
             "ok: {} — {routes} route{}, {warnings} warning{}",
@@ -71,17 +163,12 @@ fn check(spec: &std::path::Path, colour: bool) -> ExitCode {
         );
         ExitCode::SUCCESS
     } else {
-        eprintln!(
-            "error: {} has {errors} error{} and {warnings} warning{}",
-            spec.display(),
-            plural(errors),
-            plural(warnings)
-        );
+        summary_of_errors(spec, &front);
         ExitCode::FAILURE
     }
 }
 
-fn routes(spec: &std::path::Path, json: bool, colour: bool) -> ExitCode {
+fn routes(spec: &Path, json: bool, colour: bool) -> ExitCode {
     let front = gwc::frontend(spec);
     if !report(&front, colour) {
         return ExitCode::FAILURE;

@@ -57,8 +57,17 @@ enum Message {
 }
 
 /// Serves `spec` until SIGTERM/SIGINT, reloading on changes. Returns after a graceful shutdown.
+/// Diagnostics are coloured when stderr is a terminal and `NO_COLOR` is unset.
 pub fn serve(spec: &Path, args: &RuntimeArgs) -> Result<(), ServeError> {
-    let serving = Serving::start(spec, args)?;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    serve_with(spec, args, colour)
+}
+
+/// [`serve`] with the colour choice made by the caller (`gwc --color`). Initialises logging
+/// as a generated gateway's `main` does (`--log-format`, `RUST_LOG`).
+pub fn serve_with(spec: &Path, args: &RuntimeArgs, colour: bool) -> Result<(), ServeError> {
+    gwc_runtime::init_logging(args.log_format);
+    let serving = Serving::start(spec, args, colour)?;
     spawn_signal_thread(serving.tx.clone()).map_err(ServeError::Signals)?;
     serving.run();
     Ok(())
@@ -102,9 +111,9 @@ impl std::fmt::Debug for Serving {
 
 impl Serving {
     /// Builds the IR, starts the server (which prints its `listening on` line) and starts
-    /// watching; errors here mean nothing is served.
-    pub fn start(spec: &Path, args: &RuntimeArgs) -> Result<Serving, ServeError> {
-        let colour = std::io::stderr().is_terminal();
+    /// watching; errors here mean nothing is served. `colour` applies to diagnostics printed
+    /// on later reloads.
+    pub fn start(spec: &Path, args: &RuntimeArgs, colour: bool) -> Result<Serving, ServeError> {
         let front = compile(spec);
         let Some(ir) = front.gateway().cloned() else {
             return Err(ServeError::Spec(Box::new(front)));

@@ -74,7 +74,7 @@ fn serves_reloads_keeps_the_last_good_spec_and_stops() {
         workers: Some(1),
         ..Default::default()
     };
-    let serving = match gwc::serve::Serving::start(&path, &args) {
+    let serving = match gwc::serve::Serving::start(&path, &args, false) {
         Ok(s) => s,
         Err(gwc::serve::ServeError::Spec(front)) => {
             panic!("{}", gwc::build::render(&front, false))

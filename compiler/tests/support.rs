@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// The workspace root.
-pub fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -13,7 +13,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// Compares `path` with `contents`; on a difference writes `contents` and returns a message for
 /// the failure (so a re-run, or `UPDATE_EXPECT=1`, makes the test pass and the diff shows in git).
-pub fn ensure_file_contents(path: &Path, contents: &str) -> Result<(), String> {
+pub(crate) fn ensure_file_contents(path: &Path, contents: &str) -> Result<(), String> {
     let old = std::fs::read_to_string(path).unwrap_or_default();
     if normalize(&old) == normalize(contents) {
         return Ok(());

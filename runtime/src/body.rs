@@ -54,21 +54,16 @@ impl Body {
         Body::full(Bytes::from_static(bytes))
     }
 
-    /// An upstream body; `checkin` returns the connection to the pool at end of stream.
-    pub(crate) fn upstream(body: Incoming, checkin: Option<Checkin>) -> Body {
-        let mut b = Body {
-            kind: Kind::Upstream { body, checkin },
-        };
-        b.check_done();
-        b
-    }
-
-    fn check_done(&mut self) {
-        if let Kind::Upstream { body, checkin } = &mut self.kind
-            && http_body::Body::is_end_stream(body)
+    /// An upstream body; `checkin` holds the connection, which this body drives while it is
+    /// read and returns to the pool at end of stream.
+    pub(crate) fn upstream(body: Incoming, mut checkin: Option<Checkin>) -> Body {
+        if http_body::Body::is_end_stream(&body)
             && let Some(c) = checkin.take()
         {
-            c.release();
+            c.release(None);
+        }
+        Body {
+            kind: Kind::Upstream { body, checkin },
         }
     }
 }
@@ -85,14 +80,24 @@ impl http_body::Body for Body {
         match &mut this.kind {
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Upstream { body, checkin } => {
-                let polled = Pin::new(body).poll_frame(cx);
+                // The connection's I/O runs here, in the task that reads the body.
+                if let Some(c) = checkin.as_mut() {
+                    c.up.drive(cx);
+                }
+                let polled = Pin::new(&mut *body).poll_frame(cx);
                 match &polled {
                     Poll::Ready(None) => {
                         if let Some(c) = checkin.take() {
-                            c.release();
+                            c.release(Some(cx));
                         }
                     }
-                    Poll::Ready(Some(Ok(_))) => this.check_done(),
+                    Poll::Ready(Some(Ok(_))) => {
+                        if body.is_end_stream()
+                            && let Some(c) = checkin.take()
+                        {
+                            c.release(Some(cx));
+                        }
+                    }
                     Poll::Ready(Some(Err(_))) => {
                         // A broken upstream body: drop the connection, never reuse it.
                         *checkin = None;
@@ -131,11 +136,40 @@ pub(crate) enum RequestBodyError {
     Client(#[from] hyper::Error),
 }
 
+/// How long, and how many bytes, an unread request body is drained after the gateway answered
+/// without it (nginx's lingering close): long enough for a client that is still sending to
+/// finish and read the answer, short enough that a client cannot hold the worker busy.
+const LINGER_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+const LINGER_BYTES: u64 = 64 << 20;
+
+/// Drains a request body the gateway will not use, in the background, then drops it (which
+/// lets the connection close or carry on). Without this, closing a connection with unread
+/// bytes makes the kernel send a reset, and the client may never see the 413 or 404.
+pub(crate) fn linger(body: Incoming) {
+    if http_body::Body::is_end_stream(&body) {
+        return;
+    }
+    tokio::task::spawn_local(async move {
+        let mut body = body;
+        let mut drained = 0u64;
+        let drain = async {
+            while let Some(Ok(frame)) = http_body_util::BodyExt::frame(&mut body).await {
+                drained += frame.data_ref().map_or(0, |d| d.len() as u64);
+                if drained > LINGER_BYTES {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+    });
+}
+
 /// A client request body forwarded upstream, counted against the payload limit as it streams
-/// (chunked bodies have no `Content-Length` to check up front).
+/// (chunked bodies have no `Content-Length` to check up front). Past the limit the body is
+/// handed to [`linger`] and the upstream request fails, which the proxy answers with 413.
 #[derive(Debug)]
 pub(crate) struct LimitedBody {
-    inner: Incoming,
+    inner: Option<Incoming>,
     limit: u64,
     seen: u64,
 }
@@ -144,7 +178,7 @@ impl LimitedBody {
     /// Wraps a client body with a byte limit.
     pub(crate) fn new(inner: Incoming, limit: u64) -> LimitedBody {
         LimitedBody {
-            inner,
+            inner: Some(inner),
             limit,
             seen: 0,
         }
@@ -160,11 +194,17 @@ impl http_body::Body for LimitedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyError>>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_frame(cx) {
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(Some(Err(RequestBodyError::TooLarge(this.limit))));
+        };
+        match Pin::new(inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     this.seen = this.seen.saturating_add(data.len() as u64);
                     if this.seen > this.limit {
+                        if let Some(rest) = this.inner.take() {
+                            linger(rest);
+                        }
                         return Poll::Ready(Some(Err(RequestBodyError::TooLarge(this.limit))));
                     }
                 }
@@ -177,11 +217,15 @@ impl http_body::Body for LimitedBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.inner
+            .as_ref()
+            .is_none_or(http_body::Body::is_end_stream)
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .as_ref()
+            .map_or_else(SizeHint::default, http_body::Body::size_hint)
     }
 }
 

@@ -104,8 +104,8 @@ async fn wait_for_signal() -> std::io::Result<()> {
 }
 
 /// Logs go to stderr (stdout carries only the "listening on" lines); the level comes from
-/// `RUST_LOG`, default `info`.
-fn init_logging(format: LogFormat) {
+/// `RUST_LOG`, default `info`. Public so `gwc serve` logs exactly as a generated gateway does.
+pub fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

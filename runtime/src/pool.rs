@@ -1,23 +1,34 @@
 //! Per-thread upstream connections: a small idle list per upstream authority, owned by one
-//! worker thread (no lock, no cross-thread traffic), driven by `hyper::client::conn::http1`.
+//! worker thread (no lock, no cross-thread traffic), speaking HTTP/1 through
+//! `hyper::client::conn::http1`.
 //!
-//! A connection is taken out of the list for one request and put back only once the response
-//! body has been read to the end ([`Checkin::release`]), which is when HTTP/1 lets it carry the
-//! next request; a connection whose response was abandoned mid-body is dropped, not reused.
+//! The connection's driver future is not spawned as a task of its own: the request that uses a
+//! connection polls it inline (first while waiting for the response head, then from the
+//! response body as the client reads it). That saves the two task hand-offs per request a
+//! spawned driver costs (request → driver task → request task). An idle connection in the list
+//! is polled by nobody; the next request polls it once before use, which is when a connection
+//! the backend closed is noticed and skipped.
+//!
+//! A connection goes back to the list only once its response body has been read to the end
+//! and it is ready for another request ([`Checkin::release`]); one still uploading a request
+//! body (the backend answered early) is handed to a spawned task that finishes the upload and
+//! closes it; one whose response was abandoned mid-body is dropped.
 
 use std::cell::RefCell;
 use std::fmt;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
-use hyper::client::conn::http1::{self, SendRequest};
+use hyper::client::conn::http1::{self, Connection, SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::body::LimitedBody;
 
-/// The sending half of one upstream connection.
-pub(crate) type Sender = SendRequest<LimitedBody>;
+type Driver = Pin<Box<Connection<TokioIo<TcpStream>, LimitedBody>>>;
 
 /// Where an upstream lives: an IP address known at start-up, or a host name resolved when a
 /// new connection is opened (so DNS changes are picked up without a restart).
@@ -27,9 +38,58 @@ pub(crate) enum Address {
     Host(Box<str>, u16),
 }
 
+/// One upstream connection: its sending half and its driver, polled by whoever uses it.
+pub(crate) struct UpConn {
+    pub(crate) sender: SendRequest<LimitedBody>,
+    driver: Driver,
+    /// The driver finished (the connection is closed); it must not be polled again.
+    done: bool,
+}
+
+impl fmt::Debug for UpConn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpConn").field("done", &self.done).finish()
+    }
+}
+
+impl UpConn {
+    /// Lets the connection do whatever I/O it can (write the request, read the response).
+    pub(crate) fn drive(&mut self, cx: &mut Context<'_>) {
+        if self.done {
+            return;
+        }
+        if let Poll::Ready(result) = self.driver.as_mut().poll(cx) {
+            self.done = true;
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "upstream connection closed with an error");
+            }
+        }
+    }
+
+    /// Ready for a new request (after being driven).
+    pub(crate) fn is_ready(&self) -> bool {
+        !self.done && self.sender.is_ready()
+    }
+
+    /// Lets a busy connection finish on its own (e.g. an upload the backend answered early),
+    /// then close: the sender is dropped, so the driver ends after the current exchange.
+    fn detach(self) {
+        if self.done {
+            return;
+        }
+        let UpConn { sender, driver, .. } = self;
+        drop(sender);
+        tokio::task::spawn_local(async move {
+            if let Err(e) = driver.await {
+                tracing::debug!(error = %e, "upstream connection closed with an error");
+            }
+        });
+    }
+}
+
 /// Idle connections to one upstream, for one worker thread.
 pub(crate) struct Pool {
-    idle: RefCell<Vec<Sender>>,
+    idle: RefCell<Vec<UpConn>>,
     max_idle: usize,
 }
 
@@ -49,26 +109,30 @@ impl Pool {
         }
     }
 
-    /// An idle connection that is still open, newest first. It may not be ready yet: a
-    /// connection is returned as soon as its response body has been read, and its driver task
-    /// marks it ready only when it next runs, so the caller waits for `ready()`.
-    pub(crate) fn take(&self) -> Option<Sender> {
-        let mut idle = self.idle.borrow_mut();
-        while let Some(s) = idle.pop() {
-            if !s.is_closed() {
-                return Some(s);
+    /// A connection ready for a request, newest first: each candidate is driven once (to
+    /// notice a close or finish its bookkeeping); closed ones are dropped, busy ones detached.
+    pub(crate) async fn take_ready(&self) -> Option<UpConn> {
+        loop {
+            let mut up = self.idle.borrow_mut().pop()?;
+            let ready = std::future::poll_fn(|cx| {
+                up.drive(cx);
+                Poll::Ready(up.is_ready())
+            })
+            .await;
+            if ready {
+                return Some(up);
             }
+            up.detach();
         }
-        None
     }
 
-    fn put(&self, sender: Sender) {
-        if sender.is_closed() {
+    fn put(&self, up: UpConn) {
+        if up.done {
             return;
         }
         let mut idle = self.idle.borrow_mut();
         if idle.len() < self.max_idle {
-            idle.push(sender);
+            idle.push(up);
         }
     }
 }
@@ -76,7 +140,7 @@ impl Pool {
 /// A connection on loan to one request, returned to its pool by the response body at its end.
 pub(crate) struct Checkin {
     pool: Rc<Pool>,
-    sender: Sender,
+    pub(crate) up: UpConn,
 }
 
 impl fmt::Debug for Checkin {
@@ -86,18 +150,27 @@ impl fmt::Debug for Checkin {
 }
 
 impl Checkin {
-    pub(crate) fn new(pool: Rc<Pool>, sender: Sender) -> Checkin {
-        Checkin { pool, sender }
+    pub(crate) fn new(pool: Rc<Pool>, up: UpConn) -> Checkin {
+        Checkin { pool, up }
     }
 
-    /// Puts the connection back for the next request.
-    pub(crate) fn release(self) {
-        self.pool.put(self.sender);
+    /// The response body ended: back to the pool if the connection is ready for another
+    /// request, else (request body still uploading) finish it in the background.
+    pub(crate) fn release(mut self, cx: Option<&mut Context<'_>>) {
+        if let Some(cx) = cx {
+            self.up.drive(cx);
+            if !self.up.is_ready() {
+                self.up.detach();
+                return;
+            }
+        }
+        // Without a context (a body empty from the start) the next user drives it first.
+        self.pool.put(self.up);
     }
 }
 
-/// Opens a new upstream connection and spawns its driver on the current worker.
-pub(crate) async fn connect(addr: &Address) -> std::io::Result<Sender> {
+/// Opens a new upstream connection; its driver is polled by the requests that use it.
+pub(crate) async fn connect(addr: &Address) -> std::io::Result<UpConn> {
     let stream = match addr {
         Address::Ip(a) => TcpStream::connect(*a).await?,
         Address::Host(host, port) => TcpStream::connect((&**host, *port)).await?,
@@ -107,10 +180,9 @@ pub(crate) async fn connect(addr: &Address) -> std::io::Result<Sender> {
         .handshake(TokioIo::new(stream))
         .await
         .map_err(std::io::Error::other)?;
-    tokio::task::spawn_local(async move {
-        if let Err(e) = conn.await {
-            tracing::debug!(error = %e, "upstream connection closed with an error");
-        }
-    });
-    Ok(sender)
+    Ok(UpConn {
+        sender,
+        driver: Box::pin(conn),
+        done: false,
+    })
 }

@@ -19,7 +19,7 @@ use hyper::body::Incoming;
 use crate::body::{Body, LimitedBody, is_too_large};
 use crate::error::{BuildError, GatewayError};
 use crate::ir::{self, ErrorType};
-use crate::pool::{self, Address, Checkin, Pool};
+use crate::pool::{self, Address, Checkin, Pool, UpConn};
 use crate::router::Params;
 
 /// One backend authority; routes to the same authority share its connections.
@@ -365,7 +365,7 @@ impl ProxyTarget {
         let req = Request::from_parts(parts, LimitedBody::new(body, self.max_body));
 
         let sent = tokio::time::timeout(self.timeout, send(upstream, pool, req)).await;
-        let (resp, sender) = match sent {
+        let (resp, up) = match sent {
             Ok(Ok(ok)) => ok,
             Ok(Err(e)) => return Err(e),
             Err(_) => {
@@ -377,7 +377,7 @@ impl ProxyTarget {
         };
         let (mut parts, body) = resp.into_parts();
         remove_hop_by_hop(&mut parts.headers);
-        let checkin = Checkin::new(Rc::clone(pool), sender);
+        let checkin = Checkin::new(Rc::clone(pool), up);
         Ok(Response::from_parts(
             parts,
             Body::upstream(body, Some(checkin)),
@@ -387,19 +387,17 @@ impl ProxyTarget {
 
 /// Sends on a pooled connection, or a new one; a request that a reused connection refused
 /// before writing anything (the backend closed it while idle) is retried once on a new one.
+/// The connection is driven inline, connection first so that a response it reads completes
+/// the send in the same poll.
 async fn send(
     upstream: &Upstream,
     pool: &Rc<Pool>,
     mut req: Request<LimitedBody>,
-) -> Result<(Response<Incoming>, pool::Sender), Box<GatewayError>> {
+) -> Result<(Response<Incoming>, UpConn), Box<GatewayError>> {
     let mut retried = false;
     loop {
-        let pooled = match pool.take() {
-            Some(mut s) => s.ready().await.ok().map(|()| s),
-            None => None,
-        };
-        let (mut sender, reused) = match pooled {
-            Some(s) => (s, true),
+        let (mut up, reused) = match pool.take_ready().await {
+            Some(up) => (up, true),
             None => (
                 pool::connect(&upstream.address).await.map_err(|e| {
                     GatewayError::new(
@@ -410,8 +408,14 @@ async fn send(
                 false,
             ),
         };
-        match sender.try_send_request(req).await {
-            Ok(resp) => return Ok((resp, sender)),
+        let mut sending = std::pin::pin!(up.sender.try_send_request(req));
+        let sent = std::future::poll_fn(|cx| {
+            up.drive(cx);
+            sending.as_mut().poll(cx)
+        })
+        .await;
+        match sent {
+            Ok(resp) => return Ok((resp, up)),
             Err(mut e) => match e.take_message() {
                 Some(back) if reused && !retried => {
                     retried = true;

@@ -6,6 +6,12 @@
 //! generated example crates are standalone (their own `[workspace]`), so they are built with
 //! `--manifest-path` and the workspace's `--target-dir`: the runtime then compiles once for
 //! all of them, and the test never depends on a crate's own `target/`.
+//!
+//! One caveat for several checkouts (git worktrees) sharing one `CARGO_TARGET_DIR`: cargo
+//! hashes path packages relative to their workspace, so the checkouts share artifact names, and
+//! an artifact built from another checkout counts as fresh when its sources are older. Touch the
+//! sources (`find compiler runtime tests -name '*.rs' -exec touch {} +`) before a run that must
+//! test this checkout's code; a single checkout, as in CI, is not affected.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -26,14 +26,17 @@ pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str) -> String {
         ir.name,
         if route_count == 1 { "" } else { "s" }
     );
+    let prelude = gwc_ir::tokens::prelude();
     let tokens = quote! {
         #![doc = #module_doc]
         #![doc = ""]
         //! Built once at start-up: no spec is read or parsed when the gateway starts.
 
+        #prelude
+
         /// The gateway IR, handed to `gwc_runtime::main` by `main.rs`. Strings are borrowed
         /// literals, so building it allocates only the vectors.
-        pub fn gateway() -> ::gwc_runtime::ir::Gateway {
+        pub fn gateway() -> ir::Gateway {
             #ir
         }
     };

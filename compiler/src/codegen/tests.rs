@@ -114,110 +114,98 @@ fn gateway_rs_snapshot() {
         //! The `tiny` gateway as Rust data: 3 routes.
         //!
         //! Built once at start-up: no spec is read or parsed when the gateway starts.
+        use ::gwc_runtime::ir;
+        use ::std::borrow::Cow;
         /// The gateway IR, handed to `gwc_runtime::main` by `main.rs`. Strings are borrowed
         /// literals, so building it allocates only the vectors.
-        pub fn gateway() -> ::gwc_runtime::ir::Gateway {
-            ::gwc_runtime::ir::Gateway {
-                name: ::std::borrow::Cow::Borrowed("tiny"),
-                kind: ::gwc_runtime::ir::ApiKind::Http,
-                listen: ::std::borrow::Cow::Borrowed("0.0.0.0:8080"),
-                default_stage: ::std::borrow::Cow::Borrowed("prod"),
-                stages: ::std::vec::Vec::from([
-                    ::gwc_runtime::ir::Stage {
-                        name: ::std::borrow::Cow::Borrowed("prod"),
-                        variables: ::std::vec::Vec::from([
-                            ::gwc_runtime::ir::StageVariable {
-                                name: ::std::borrow::Cow::Borrowed("backend"),
-                                value: ::std::borrow::Cow::Borrowed("http://127.0.0.1:9000"),
+        pub fn gateway() -> ir::Gateway {
+            ir::Gateway {
+                name: Cow::Borrowed("tiny"),
+                kind: ir::ApiKind::Http,
+                listen: Cow::Borrowed("0.0.0.0:8080"),
+                default_stage: Cow::Borrowed("prod"),
+                stages: Vec::from([
+                    ir::Stage {
+                        name: Cow::Borrowed("prod"),
+                        variables: Vec::from([
+                            ir::StageVariable {
+                                name: Cow::Borrowed("backend"),
+                                value: Cow::Borrowed("http://127.0.0.1:9000"),
                             },
                         ]),
                     },
                 ]),
-                base_path: ::std::option::Option::None,
-                limits: ::gwc_runtime::ir::Limits {
-                    max_body: ::gwc_runtime::ir::ByteSize(10485760),
-                    max_header: ::gwc_runtime::ir::ByteSize(16384),
-                    header_read_timeout: ::gwc_runtime::ir::Millis(10000),
-                    integration_timeout: ::gwc_runtime::ir::Millis(29000),
-                    idle_timeout: ::gwc_runtime::ir::Millis(60000),
+                base_path: None,
+                limits: ir::Limits {
+                    max_body: ir::ByteSize(10485760),
+                    max_header: ir::ByteSize(16384),
+                    header_read_timeout: ir::Millis(10000),
+                    integration_timeout: ir::Millis(29000),
+                    idle_timeout: ir::Millis(60000),
                 },
-                responses: ::std::vec::Vec::from([
-                    ::gwc_runtime::ir::GatewayResponse {
-                        error_type: ::gwc_runtime::ir::ErrorType::Default5xx,
-                        status: ::std::option::Option::Some(503),
-                        headers: ::std::vec::Vec::from([
-                            ::gwc_runtime::ir::HeaderPair {
-                                name: ::std::borrow::Cow::Borrowed("retry-after"),
-                                value: ::std::borrow::Cow::Borrowed("1"),
+                responses: Vec::from([
+                    ir::GatewayResponse {
+                        error_type: ir::ErrorType::Default5xx,
+                        status: Some(503),
+                        headers: Vec::from([
+                            ir::HeaderPair {
+                                name: Cow::Borrowed("retry-after"),
+                                value: Cow::Borrowed("1"),
                             },
                         ]),
-                        body: ::std::option::Option::None,
+                        body: None,
                     },
                 ]),
-                routes: ::std::vec::Vec::from([
-                    ::gwc_runtime::ir::Route {
-                        id: ::std::borrow::Cow::Borrowed("getItem"),
-                        method: ::gwc_runtime::ir::Method::Get,
-                        path: ::gwc_runtime::ir::PathTemplate {
-                            raw: ::std::borrow::Cow::Borrowed("/items/{id}.json"),
-                            segments: ::std::vec::Vec::from([
-                                ::gwc_runtime::ir::Segment::Literal(
-                                    ::std::borrow::Cow::Borrowed("items"),
-                                ),
-                                ::gwc_runtime::ir::Segment::Param(::gwc_runtime::ir::Param {
-                                    name: ::std::borrow::Cow::Borrowed("id"),
-                                    prefix: ::std::borrow::Cow::Borrowed(""),
-                                    suffix: ::std::borrow::Cow::Borrowed(".json"),
+                routes: Vec::from([
+                    ir::Route {
+                        id: Cow::Borrowed("getItem"),
+                        method: ir::Method::Get,
+                        path: ir::PathTemplate {
+                            raw: Cow::Borrowed("/items/{id}.json"),
+                            segments: Vec::from([
+                                ir::Segment::Literal(Cow::Borrowed("items")),
+                                ir::Segment::Param(ir::Param {
+                                    name: Cow::Borrowed("id"),
+                                    prefix: Cow::Borrowed(""),
+                                    suffix: Cow::Borrowed(".json"),
                                 }),
                             ]),
                         },
-                        integration: ::gwc_runtime::ir::Integration::HttpProxy(::gwc_runtime::ir::HttpProxy {
-                            uri: ::std::borrow::Cow::Borrowed(
-                                "${stageVariables.backend}/items/{id}",
-                            ),
-                            timeout: ::gwc_runtime::ir::Millis(29000),
+                        integration: ir::Integration::HttpProxy(ir::HttpProxy {
+                            uri: Cow::Borrowed("${stageVariables.backend}/items/{id}"),
+                            timeout: ir::Millis(29000),
                         }),
-                        timeout: ::std::option::Option::None,
+                        timeout: None,
                     },
-                    ::gwc_runtime::ir::Route {
-                        id: ::std::borrow::Cow::Borrowed("health"),
-                        method: ::gwc_runtime::ir::Method::Get,
-                        path: ::gwc_runtime::ir::PathTemplate {
-                            raw: ::std::borrow::Cow::Borrowed("/health"),
-                            segments: ::std::vec::Vec::from([
-                                ::gwc_runtime::ir::Segment::Literal(
-                                    ::std::borrow::Cow::Borrowed("health"),
-                                ),
-                            ]),
+                    ir::Route {
+                        id: Cow::Borrowed("health"),
+                        method: ir::Method::Get,
+                        path: ir::PathTemplate {
+                            raw: Cow::Borrowed("/health"),
+                            segments: Vec::from([ir::Segment::Literal(Cow::Borrowed("health"))]),
                         },
-                        integration: ::gwc_runtime::ir::Integration::Mock(::gwc_runtime::ir::Mock {
+                        integration: ir::Integration::Mock(ir::Mock {
                             status: 200,
-                            headers: ::std::vec::Vec::new(),
-                            body: ::std::borrow::Cow::Borrowed("{\"ok\":true}"),
+                            headers: Vec::new(),
+                            body: Cow::Borrowed("{\"ok\":true}"),
                         }),
-                        timeout: ::std::option::Option::None,
+                        timeout: None,
                     },
-                    ::gwc_runtime::ir::Route {
-                        id: ::std::borrow::Cow::Borrowed("files"),
-                        method: ::gwc_runtime::ir::Method::Any,
-                        path: ::gwc_runtime::ir::PathTemplate {
-                            raw: ::std::borrow::Cow::Borrowed("/files/{proxy+}"),
-                            segments: ::std::vec::Vec::from([
-                                ::gwc_runtime::ir::Segment::Literal(
-                                    ::std::borrow::Cow::Borrowed("files"),
-                                ),
-                                ::gwc_runtime::ir::Segment::Greedy(
-                                    ::std::borrow::Cow::Borrowed("proxy"),
-                                ),
+                    ir::Route {
+                        id: Cow::Borrowed("files"),
+                        method: ir::Method::Any,
+                        path: ir::PathTemplate {
+                            raw: Cow::Borrowed("/files/{proxy+}"),
+                            segments: Vec::from([
+                                ir::Segment::Literal(Cow::Borrowed("files")),
+                                ir::Segment::Greedy(Cow::Borrowed("proxy")),
                             ]),
                         },
-                        integration: ::gwc_runtime::ir::Integration::HttpProxy(::gwc_runtime::ir::HttpProxy {
-                            uri: ::std::borrow::Cow::Borrowed(
-                                "${stageVariables.backend}/files/{proxy}",
-                            ),
-                            timeout: ::gwc_runtime::ir::Millis(29000),
+                        integration: ir::Integration::HttpProxy(ir::HttpProxy {
+                            uri: Cow::Borrowed("${stageVariables.backend}/files/{proxy}"),
+                            timeout: ir::Millis(29000),
                         }),
-                        timeout: ::std::option::Option::Some(::gwc_runtime::ir::Millis(5000)),
+                        timeout: Some(ir::Millis(5000)),
                     },
                 ]),
             }
@@ -336,7 +324,7 @@ fn thousand_routes_generate_fast() {
     let out = generate(&ir, &settings);
     let elapsed = start.elapsed();
     let gateway = &out.files[Path::new("src/gateway.rs")];
-    assert_eq!(gateway.matches("::gwc_runtime::ir::Route {").count(), 1000);
+    assert_eq!(gateway.matches("ir::Route {").count(), 1000);
     eprintln!(
         "generate(1,000 routes): {elapsed:?}, gateway.rs {} KiB",
         gateway.len() / 1024

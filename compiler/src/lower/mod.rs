@@ -6,12 +6,15 @@
 //! route so the checks can point at spec lines. Nothing after this module knows which dialect
 //! a spec was written in.
 
+mod aws;
 mod names;
 
 use gwc_ir::{
     ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method, Mock,
     PathTemplate, Route, Stage, StageVariable, Str,
 };
+use std::collections::HashSet;
+
 use indexmap::IndexMap;
 
 use crate::check::RouteSite;
@@ -20,6 +23,7 @@ use crate::openapi::{Api, Operation, ParamLocation};
 use crate::source::Span;
 use crate::vocab;
 
+pub use aws::AWS_DIALECT;
 pub use names::crate_name_from_title;
 
 /// Diagnostic codes reported by lowering (stable; listed in `docs/extensions.md`).
@@ -79,6 +83,21 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         vocab::check_key_place(&entry.key, entry.key_span, vocab::KeyPlace::Document, diags);
     }
 
+    aws::report_aws_keys(api, purpose, diags);
+    if root.kind == vocab::ApiKind::Websocket {
+        // The vocabulary has WebSocket APIs; the runtime serves them in a later release.
+        let span = api
+            .gateway
+            .and_then(|e| e.value.get("kind"))
+            .map_or(api.spec_version.span, |n| n.span);
+        diags.push(
+            Diagnostic::error(vocab::codes::NOT_SUPPORTED, "`x-gateway.kind: websocket` is not supported yet")
+                .with_span(span, "not implemented by the runtime yet")
+                .with_help("use `kind: http` (the default) or `kind: rest` for now; docs/extensions.md (\"Support status\") lists what the runtime implements"),
+        );
+        complete = false;
+    }
+
     let name = gateway_name(api, &root, diags);
     let stages = lower_stages(&root);
     let default_stage = default_stage(&root, &stages, diags);
@@ -89,10 +108,9 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
 
     let mut routes = Vec::with_capacity(api.operations.len());
     let mut sites = Vec::with_capacity(api.operations.len());
-    let mut seen_path_items: Vec<Span> = Vec::new();
+    let mut seen_path_items: HashSet<Span> = HashSet::new();
     for op in &api.operations {
-        if !seen_path_items.contains(&op.path_span) {
-            seen_path_items.push(op.path_span);
+        if seen_path_items.insert(op.path_span) {
             for entry in &op.path_extensions {
                 // Path items take no `x-gateway-*` keys of their own (the any-method keys are
                 // operations); report them once per path, not once per operation.

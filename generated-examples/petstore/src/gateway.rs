@@ -3,170 +3,146 @@
 //! The `petstore` gateway as Rust data: 6 routes.
 //!
 //! Built once at start-up: no spec is read or parsed when the gateway starts.
+use ::gwc_runtime::ir;
+use ::std::borrow::Cow;
 /// The gateway IR, handed to `gwc_runtime::main` by `main.rs`. Strings are borrowed
 /// literals, so building it allocates only the vectors.
-pub fn gateway() -> ::gwc_runtime::ir::Gateway {
-    ::gwc_runtime::ir::Gateway {
-        name: ::std::borrow::Cow::Borrowed("petstore"),
-        kind: ::gwc_runtime::ir::ApiKind::Http,
-        listen: ::std::borrow::Cow::Borrowed("0.0.0.0:8080"),
-        default_stage: ::std::borrow::Cow::Borrowed("prod"),
-        stages: ::std::vec::Vec::from([
-            ::gwc_runtime::ir::Stage {
-                name: ::std::borrow::Cow::Borrowed("prod"),
-                variables: ::std::vec::Vec::from([
-                    ::gwc_runtime::ir::StageVariable {
-                        name: ::std::borrow::Cow::Borrowed("backend"),
-                        value: ::std::borrow::Cow::Borrowed("http://127.0.0.1:9000"),
+pub fn gateway() -> ir::Gateway {
+    ir::Gateway {
+        name: Cow::Borrowed("petstore"),
+        kind: ir::ApiKind::Http,
+        listen: Cow::Borrowed("0.0.0.0:8080"),
+        default_stage: Cow::Borrowed("prod"),
+        stages: Vec::from([
+            ir::Stage {
+                name: Cow::Borrowed("prod"),
+                variables: Vec::from([
+                    ir::StageVariable {
+                        name: Cow::Borrowed("backend"),
+                        value: Cow::Borrowed("http://127.0.0.1:9000"),
                     },
                 ]),
             },
-            ::gwc_runtime::ir::Stage {
-                name: ::std::borrow::Cow::Borrowed("dev"),
-                variables: ::std::vec::Vec::from([
-                    ::gwc_runtime::ir::StageVariable {
-                        name: ::std::borrow::Cow::Borrowed("backend"),
-                        value: ::std::borrow::Cow::Borrowed("http://127.0.0.1:9001"),
+            ir::Stage {
+                name: Cow::Borrowed("dev"),
+                variables: Vec::from([
+                    ir::StageVariable {
+                        name: Cow::Borrowed("backend"),
+                        value: Cow::Borrowed("http://127.0.0.1:9001"),
                     },
                 ]),
             },
         ]),
-        base_path: ::std::option::Option::None,
-        limits: ::gwc_runtime::ir::Limits {
-            max_body: ::gwc_runtime::ir::ByteSize(10485760),
-            max_header: ::gwc_runtime::ir::ByteSize(16384),
-            header_read_timeout: ::gwc_runtime::ir::Millis(10000),
-            integration_timeout: ::gwc_runtime::ir::Millis(29000),
-            idle_timeout: ::gwc_runtime::ir::Millis(60000),
+        base_path: None,
+        limits: ir::Limits {
+            max_body: ir::ByteSize(10485760),
+            max_header: ir::ByteSize(16384),
+            header_read_timeout: ir::Millis(10000),
+            integration_timeout: ir::Millis(29000),
+            idle_timeout: ir::Millis(60000),
         },
-        responses: ::std::vec::Vec::new(),
-        routes: ::std::vec::Vec::from([
-            ::gwc_runtime::ir::Route {
-                id: ::std::borrow::Cow::Borrowed("listPets"),
-                method: ::gwc_runtime::ir::Method::Get,
-                path: ::gwc_runtime::ir::PathTemplate {
-                    raw: ::std::borrow::Cow::Borrowed("/pets"),
-                    segments: ::std::vec::Vec::from([
-                        ::gwc_runtime::ir::Segment::Literal(
-                            ::std::borrow::Cow::Borrowed("pets"),
-                        ),
-                    ]),
+        responses: Vec::new(),
+        routes: Vec::from([
+            ir::Route {
+                id: Cow::Borrowed("listPets"),
+                method: ir::Method::Get,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/pets"),
+                    segments: Vec::from([ir::Segment::Literal(Cow::Borrowed("pets"))]),
                 },
-                integration: ::gwc_runtime::ir::Integration::HttpProxy(::gwc_runtime::ir::HttpProxy {
-                    uri: ::std::borrow::Cow::Borrowed("${stageVariables.backend}/pets"),
-                    timeout: ::gwc_runtime::ir::Millis(29000),
+                integration: ir::Integration::HttpProxy(ir::HttpProxy {
+                    uri: Cow::Borrowed("${stageVariables.backend}/pets"),
+                    timeout: ir::Millis(29000),
                 }),
-                timeout: ::std::option::Option::None,
+                timeout: None,
             },
-            ::gwc_runtime::ir::Route {
-                id: ::std::borrow::Cow::Borrowed("createPet"),
-                method: ::gwc_runtime::ir::Method::Post,
-                path: ::gwc_runtime::ir::PathTemplate {
-                    raw: ::std::borrow::Cow::Borrowed("/pets"),
-                    segments: ::std::vec::Vec::from([
-                        ::gwc_runtime::ir::Segment::Literal(
-                            ::std::borrow::Cow::Borrowed("pets"),
-                        ),
-                    ]),
+            ir::Route {
+                id: Cow::Borrowed("createPet"),
+                method: ir::Method::Post,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/pets"),
+                    segments: Vec::from([ir::Segment::Literal(Cow::Borrowed("pets"))]),
                 },
-                integration: ::gwc_runtime::ir::Integration::HttpProxy(::gwc_runtime::ir::HttpProxy {
-                    uri: ::std::borrow::Cow::Borrowed("${stageVariables.backend}/pets"),
-                    timeout: ::gwc_runtime::ir::Millis(29000),
+                integration: ir::Integration::HttpProxy(ir::HttpProxy {
+                    uri: Cow::Borrowed("${stageVariables.backend}/pets"),
+                    timeout: ir::Millis(29000),
                 }),
-                timeout: ::std::option::Option::None,
+                timeout: None,
             },
-            ::gwc_runtime::ir::Route {
-                id: ::std::borrow::Cow::Borrowed("getPet"),
-                method: ::gwc_runtime::ir::Method::Get,
-                path: ::gwc_runtime::ir::PathTemplate {
-                    raw: ::std::borrow::Cow::Borrowed("/pets/{petId}"),
-                    segments: ::std::vec::Vec::from([
-                        ::gwc_runtime::ir::Segment::Literal(
-                            ::std::borrow::Cow::Borrowed("pets"),
-                        ),
-                        ::gwc_runtime::ir::Segment::Param(::gwc_runtime::ir::Param {
-                            name: ::std::borrow::Cow::Borrowed("petId"),
-                            prefix: ::std::borrow::Cow::Borrowed(""),
-                            suffix: ::std::borrow::Cow::Borrowed(""),
+            ir::Route {
+                id: Cow::Borrowed("getPet"),
+                method: ir::Method::Get,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/pets/{petId}"),
+                    segments: Vec::from([
+                        ir::Segment::Literal(Cow::Borrowed("pets")),
+                        ir::Segment::Param(ir::Param {
+                            name: Cow::Borrowed("petId"),
+                            prefix: Cow::Borrowed(""),
+                            suffix: Cow::Borrowed(""),
                         }),
                     ]),
                 },
-                integration: ::gwc_runtime::ir::Integration::HttpProxy(::gwc_runtime::ir::HttpProxy {
-                    uri: ::std::borrow::Cow::Borrowed(
-                        "${stageVariables.backend}/pets/{petId}",
-                    ),
-                    timeout: ::gwc_runtime::ir::Millis(10000),
+                integration: ir::Integration::HttpProxy(ir::HttpProxy {
+                    uri: Cow::Borrowed("${stageVariables.backend}/pets/{petId}"),
+                    timeout: ir::Millis(10000),
                 }),
-                timeout: ::std::option::Option::Some(::gwc_runtime::ir::Millis(10000)),
+                timeout: Some(ir::Millis(10000)),
             },
-            ::gwc_runtime::ir::Route {
-                id: ::std::borrow::Cow::Borrowed("deletePet"),
-                method: ::gwc_runtime::ir::Method::Delete,
-                path: ::gwc_runtime::ir::PathTemplate {
-                    raw: ::std::borrow::Cow::Borrowed("/pets/{petId}"),
-                    segments: ::std::vec::Vec::from([
-                        ::gwc_runtime::ir::Segment::Literal(
-                            ::std::borrow::Cow::Borrowed("pets"),
-                        ),
-                        ::gwc_runtime::ir::Segment::Param(::gwc_runtime::ir::Param {
-                            name: ::std::borrow::Cow::Borrowed("petId"),
-                            prefix: ::std::borrow::Cow::Borrowed(""),
-                            suffix: ::std::borrow::Cow::Borrowed(""),
+            ir::Route {
+                id: Cow::Borrowed("deletePet"),
+                method: ir::Method::Delete,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/pets/{petId}"),
+                    segments: Vec::from([
+                        ir::Segment::Literal(Cow::Borrowed("pets")),
+                        ir::Segment::Param(ir::Param {
+                            name: Cow::Borrowed("petId"),
+                            prefix: Cow::Borrowed(""),
+                            suffix: Cow::Borrowed(""),
                         }),
                     ]),
                 },
-                integration: ::gwc_runtime::ir::Integration::HttpProxy(::gwc_runtime::ir::HttpProxy {
-                    uri: ::std::borrow::Cow::Borrowed(
-                        "${stageVariables.backend}/pets/{petId}",
-                    ),
-                    timeout: ::gwc_runtime::ir::Millis(29000),
+                integration: ir::Integration::HttpProxy(ir::HttpProxy {
+                    uri: Cow::Borrowed("${stageVariables.backend}/pets/{petId}"),
+                    timeout: ir::Millis(29000),
                 }),
-                timeout: ::std::option::Option::None,
+                timeout: None,
             },
-            ::gwc_runtime::ir::Route {
-                id: ::std::borrow::Cow::Borrowed("status"),
-                method: ::gwc_runtime::ir::Method::Get,
-                path: ::gwc_runtime::ir::PathTemplate {
-                    raw: ::std::borrow::Cow::Borrowed("/status"),
-                    segments: ::std::vec::Vec::from([
-                        ::gwc_runtime::ir::Segment::Literal(
-                            ::std::borrow::Cow::Borrowed("status"),
-                        ),
-                    ]),
+            ir::Route {
+                id: Cow::Borrowed("status"),
+                method: ir::Method::Get,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/status"),
+                    segments: Vec::from([ir::Segment::Literal(Cow::Borrowed("status"))]),
                 },
-                integration: ::gwc_runtime::ir::Integration::Mock(::gwc_runtime::ir::Mock {
+                integration: ir::Integration::Mock(ir::Mock {
                     status: 200,
-                    headers: ::std::vec::Vec::from([
-                        ::gwc_runtime::ir::HeaderPair {
-                            name: ::std::borrow::Cow::Borrowed("content-type"),
-                            value: ::std::borrow::Cow::Borrowed("application/json"),
+                    headers: Vec::from([
+                        ir::HeaderPair {
+                            name: Cow::Borrowed("content-type"),
+                            value: Cow::Borrowed("application/json"),
                         },
                     ]),
-                    body: ::std::borrow::Cow::Borrowed("{\"status\":\"ok\"}"),
+                    body: Cow::Borrowed("{\"status\":\"ok\"}"),
                 }),
-                timeout: ::std::option::Option::None,
+                timeout: None,
             },
-            ::gwc_runtime::ir::Route {
-                id: ::std::borrow::Cow::Borrowed("files"),
-                method: ::gwc_runtime::ir::Method::Any,
-                path: ::gwc_runtime::ir::PathTemplate {
-                    raw: ::std::borrow::Cow::Borrowed("/files/{proxy+}"),
-                    segments: ::std::vec::Vec::from([
-                        ::gwc_runtime::ir::Segment::Literal(
-                            ::std::borrow::Cow::Borrowed("files"),
-                        ),
-                        ::gwc_runtime::ir::Segment::Greedy(
-                            ::std::borrow::Cow::Borrowed("proxy"),
-                        ),
+            ir::Route {
+                id: Cow::Borrowed("files"),
+                method: ir::Method::Any,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/files/{proxy+}"),
+                    segments: Vec::from([
+                        ir::Segment::Literal(Cow::Borrowed("files")),
+                        ir::Segment::Greedy(Cow::Borrowed("proxy")),
                     ]),
                 },
-                integration: ::gwc_runtime::ir::Integration::HttpProxy(::gwc_runtime::ir::HttpProxy {
-                    uri: ::std::borrow::Cow::Borrowed(
-                        "${stageVariables.backend}/files/{proxy}",
-                    ),
-                    timeout: ::gwc_runtime::ir::Millis(29000),
+                integration: ir::Integration::HttpProxy(ir::HttpProxy {
+                    uri: Cow::Borrowed("${stageVariables.backend}/files/{proxy}"),
+                    timeout: ir::Millis(29000),
                 }),
-                timeout: ::std::option::Option::None,
+                timeout: None,
             },
         ]),
     }

@@ -3,78 +3,68 @@
 //! The `transfer` gateway as Rust data: 2 routes.
 //!
 //! Built once at start-up: no spec is read or parsed when the gateway starts.
+use ::gwc_runtime::ir;
+use ::std::borrow::Cow;
 /// The gateway IR, handed to `gwc_runtime::main` by `main.rs`. Strings are borrowed
 /// literals, so building it allocates only the vectors.
-pub fn gateway() -> ::gwc_runtime::ir::Gateway {
-    ::gwc_runtime::ir::Gateway {
-        name: ::std::borrow::Cow::Borrowed("transfer"),
-        kind: ::gwc_runtime::ir::ApiKind::Http,
-        listen: ::std::borrow::Cow::Borrowed("0.0.0.0:8080"),
-        default_stage: ::std::borrow::Cow::Borrowed("test"),
-        stages: ::std::vec::Vec::from([
-            ::gwc_runtime::ir::Stage {
-                name: ::std::borrow::Cow::Borrowed("test"),
-                variables: ::std::vec::Vec::from([
-                    ::gwc_runtime::ir::StageVariable {
-                        name: ::std::borrow::Cow::Borrowed("backend"),
-                        value: ::std::borrow::Cow::Borrowed("http://127.0.0.1:9000"),
+pub fn gateway() -> ir::Gateway {
+    ir::Gateway {
+        name: Cow::Borrowed("transfer"),
+        kind: ir::ApiKind::Http,
+        listen: Cow::Borrowed("0.0.0.0:8080"),
+        default_stage: Cow::Borrowed("test"),
+        stages: Vec::from([
+            ir::Stage {
+                name: Cow::Borrowed("test"),
+                variables: Vec::from([
+                    ir::StageVariable {
+                        name: Cow::Borrowed("backend"),
+                        value: Cow::Borrowed("http://127.0.0.1:9000"),
                     },
                 ]),
             },
         ]),
-        base_path: ::std::option::Option::None,
-        limits: ::gwc_runtime::ir::Limits {
-            max_body: ::gwc_runtime::ir::ByteSize(2147483648),
-            max_header: ::gwc_runtime::ir::ByteSize(16384),
-            header_read_timeout: ::gwc_runtime::ir::Millis(2000),
-            integration_timeout: ::gwc_runtime::ir::Millis(60000),
-            idle_timeout: ::gwc_runtime::ir::Millis(60000),
+        base_path: None,
+        limits: ir::Limits {
+            max_body: ir::ByteSize(2147483648),
+            max_header: ir::ByteSize(16384),
+            header_read_timeout: ir::Millis(2000),
+            integration_timeout: ir::Millis(60000),
+            idle_timeout: ir::Millis(60000),
         },
-        responses: ::std::vec::Vec::new(),
-        routes: ::std::vec::Vec::from([
-            ::gwc_runtime::ir::Route {
-                id: ::std::borrow::Cow::Borrowed("files"),
-                method: ::gwc_runtime::ir::Method::Any,
-                path: ::gwc_runtime::ir::PathTemplate {
-                    raw: ::std::borrow::Cow::Borrowed("/files/{proxy+}"),
-                    segments: ::std::vec::Vec::from([
-                        ::gwc_runtime::ir::Segment::Literal(
-                            ::std::borrow::Cow::Borrowed("files"),
-                        ),
-                        ::gwc_runtime::ir::Segment::Greedy(
-                            ::std::borrow::Cow::Borrowed("proxy"),
-                        ),
+        responses: Vec::new(),
+        routes: Vec::from([
+            ir::Route {
+                id: Cow::Borrowed("files"),
+                method: ir::Method::Any,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/files/{proxy+}"),
+                    segments: Vec::from([
+                        ir::Segment::Literal(Cow::Borrowed("files")),
+                        ir::Segment::Greedy(Cow::Borrowed("proxy")),
                     ]),
                 },
-                integration: ::gwc_runtime::ir::Integration::HttpProxy(::gwc_runtime::ir::HttpProxy {
-                    uri: ::std::borrow::Cow::Borrowed(
-                        "${stageVariables.backend}/files/{proxy}",
-                    ),
-                    timeout: ::gwc_runtime::ir::Millis(60000),
+                integration: ir::Integration::HttpProxy(ir::HttpProxy {
+                    uri: Cow::Borrowed("${stageVariables.backend}/files/{proxy}"),
+                    timeout: ir::Millis(60000),
                 }),
-                timeout: ::std::option::Option::None,
+                timeout: None,
             },
-            ::gwc_runtime::ir::Route {
-                id: ::std::borrow::Cow::Borrowed("quick"),
-                method: ::gwc_runtime::ir::Method::Any,
-                path: ::gwc_runtime::ir::PathTemplate {
-                    raw: ::std::borrow::Cow::Borrowed("/quick/{proxy+}"),
-                    segments: ::std::vec::Vec::from([
-                        ::gwc_runtime::ir::Segment::Literal(
-                            ::std::borrow::Cow::Borrowed("quick"),
-                        ),
-                        ::gwc_runtime::ir::Segment::Greedy(
-                            ::std::borrow::Cow::Borrowed("proxy"),
-                        ),
+            ir::Route {
+                id: Cow::Borrowed("quick"),
+                method: ir::Method::Any,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/quick/{proxy+}"),
+                    segments: Vec::from([
+                        ir::Segment::Literal(Cow::Borrowed("quick")),
+                        ir::Segment::Greedy(Cow::Borrowed("proxy")),
                     ]),
                 },
-                integration: ::gwc_runtime::ir::Integration::HttpProxy(::gwc_runtime::ir::HttpProxy {
-                    uri: ::std::borrow::Cow::Borrowed(
-                        "${stageVariables.backend}/quick/{proxy}",
-                    ),
-                    timeout: ::gwc_runtime::ir::Millis(500),
+                integration: ir::Integration::HttpProxy(ir::HttpProxy {
+                    uri: Cow::Borrowed("${stageVariables.backend}/quick/{proxy}"),
+                    timeout: ir::Millis(500),
                 }),
-                timeout: ::std::option::Option::Some(::gwc_runtime::ir::Millis(500)),
+                timeout: Some(ir::Millis(500)),
             },
         ]),
     }

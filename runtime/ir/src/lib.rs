@@ -12,8 +12,9 @@ mod api;
 mod error;
 mod integration;
 mod route;
+/// IR values as Rust expressions, for codegen and the `#[gateway]` macro.
 #[cfg(feature = "tokens")]
-mod tokens;
+pub mod tokens;
 mod units;
 
 pub use api::{ApiKind, Gateway, Limits, Stage, StageVariable, valid_base_path};
