@@ -6,4 +6,5 @@ mod loader_fuzz;
 mod real_apis;
 mod serve;
 mod support;
+mod tidy;
 mod vocab;

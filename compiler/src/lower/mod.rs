@@ -8,6 +8,7 @@
 
 mod aws;
 mod names;
+mod references;
 
 use gwc_ir::{
     ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method, Mock,
@@ -25,6 +26,7 @@ use crate::vocab;
 
 pub use aws::AWS_DIALECT;
 pub use names::crate_name_from_title;
+pub use references::UNDEFINED_REFERENCE;
 
 /// Diagnostic codes reported by lowering (stable; listed in `docs/extensions.md`).
 pub mod codes {
@@ -132,6 +134,9 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
             None => complete = false,
         }
     }
+
+    let route_ids: Vec<&str> = routes.iter().map(|r| r.id.as_ref()).collect();
+    references::check_references(api, &root, &route_ids, diags);
 
     let gateway = Gateway {
         name: Str::Owned(name),
