@@ -252,6 +252,19 @@ fn hop_by_hop_bit(name: &HeaderName) -> u16 {
     }
 }
 
+/// True when `Connection` is one plain `keep-alive` or `close` (the usual case), which names no
+/// other header, so it need not be parsed.
+fn connection_is_plain(headers: &HeaderMap) -> bool {
+    let mut values = headers.get_all(header::CONNECTION).iter();
+    match (values.next(), values.next()) {
+        (Some(v), None) => {
+            let b = v.as_bytes();
+            b.eq_ignore_ascii_case(b"keep-alive") || b.eq_ignore_ascii_case(b"close")
+        }
+        _ => false,
+    }
+}
+
 /// Removes hop-by-hop headers, including every header named in `Connection`. One scan of the
 /// names finds which are present; only those are removed, and the `Connection` value is parsed
 /// only when it names something beyond `close`/`keep-alive` (the common case allocates nothing).
@@ -260,7 +273,7 @@ pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
     if present == 0 {
         return;
     }
-    if present & 1 != 0 {
+    if present & 1 != 0 && !connection_is_plain(headers) {
         let named: Vec<HeaderName> = headers
             .get_all(header::CONNECTION)
             .iter()
