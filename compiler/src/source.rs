@@ -171,6 +171,9 @@ impl SourceMap {
     }
 }
 
+/// At most this many `..` in a relative display name.
+const MAX_UP_LEVELS: usize = 2;
+
 /// How a file is named in diagnostics: relative to the working directory (with `..` where
 /// needed, so names do not depend on where a checkout lives), absolute only across roots.
 /// Public so that messages naming a file that was never loaded (a missing `$ref` target) name it
@@ -185,8 +188,9 @@ pub fn display_name(path: &Path) -> String {
     let ours: Vec<_> = path.components().collect();
     let theirs: Vec<_> = cwd.components().collect();
     let common = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
-    if common <= 1 {
-        // Only the root in common: a relative name would just be a long `../../..`.
+    // Relative names only for nearby files (`specs/x.yaml`, `../shared/…`); a long `../../..`
+    // helps nobody, so anything further away keeps its absolute name.
+    if common <= 1 || theirs.len() - common > MAX_UP_LEVELS {
         return path.display().to_string();
     }
     let mut relative = PathBuf::new();

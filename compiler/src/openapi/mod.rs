@@ -42,6 +42,8 @@ pub mod codes {
     pub const DUPLICATE_OPERATION_ID: &str = "gwc::openapi::duplicate_operation_id";
     /// A path key that does not start with `/`.
     pub const BAD_PATH: &str = "gwc::openapi::bad_path";
+    /// A path-item key that is a method in the wrong case (`GET`): ignored, with a warning.
+    pub const METHOD_CASE: &str = "gwc::openapi::method_case";
     /// Webhooks are described but not served (a note).
     pub const WEBHOOKS_SKIPPED: &str = "gwc::openapi::webhooks_skipped";
 }
@@ -616,6 +618,19 @@ impl<'d> Reader<'d, '_> {
             let path_params = item.get("parameters");
             for e in item_entries {
                 let Some(&(_, method)) = METHODS.iter().find(|(k, _)| *k == e.key) else {
+                    if let Some((lower, _)) = METHODS[..8]
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(&e.key))
+                    {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                codes::METHOD_CASE,
+                                format!("`{}` is not an operation key; ignored", e.key),
+                            )
+                            .with_span(e.key_span, "method keys are lower case")
+                            .with_help(format!("write `{lower}`")),
+                        );
+                    }
                     continue;
                 };
                 let Some((op_file, op)) = self.resolve(file, &e.value) else {

@@ -329,13 +329,14 @@ fn operations_with_methods_spans_extensions_and_merged_parameters() {
 #[test]
 fn bad_parameters_and_paths_are_reported_and_skipped() {
     check_diags(
-        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  pets:\n    get: {}\n  /a:\n    get:\n      parameters:\n        - {in: query}\n        - {name: x, in: body}\n    post: [1]\n",
-        &expect![[r##"
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  pets:\n    get: {}\n  /a:\n    get:\n      parameters:\n        - {in: query}\n        - {name: x, in: body}\n    post: [1]\n    PUT: {}\n",
+        &expect![[r#"
             Error gwc::openapi::bad_path at spec.yaml:4:3: path `pets` does not start with `/`
             Error gwc::openapi::bad_parameter at spec.yaml:9:11: a parameter needs `name` and `in`
             Error gwc::openapi::bad_parameter at spec.yaml:10:25: unknown parameter location `body`
             Error gwc::openapi::wrong_type at spec.yaml:11:11: an operation must be a mapping, this is a sequence
-        "##]],
+            Warning gwc::openapi::method_case at spec.yaml:12:5: `PUT` is not an operation key; ignored
+        "#]],
     );
     check_diags(
         "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {operationId: x}}\n  /b: {get: {operationId: x}}\n",
