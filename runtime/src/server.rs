@@ -438,9 +438,12 @@ async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer: SocketAdd
         }),
         ctl: Rc::clone(&ctl),
     };
+    // hyper's read buffer caps the request head *and* each read of the body: sized to the
+    // header limit it made uploads 5–17× slower than downloads. It is a backstop now (hyper
+    // answers a bare 431 past it); `handle` enforces `max_header` with a JSON 431.
     let max_buf = usize::try_from(limits.max_header.0)
         .unwrap_or(usize::MAX)
-        .max(8192);
+        .max(READ_BUFFER);
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -509,6 +512,22 @@ enum Step<'g> {
     Done(Result<Response<Body>, Box<GatewayError>>),
 }
 
+/// Smallest read buffer per connection; see where it is used.
+const READ_BUFFER: usize = 256 << 10;
+
+/// Size of the request head as the client sent it, give or take the line endings: request line
+/// and every header. Compared with `limits.max_header`.
+fn head_len<B>(req: &Request<B>) -> u64 {
+    let target = req.uri().path_and_query().map_or(1, |p| p.as_str().len());
+    let line = req.method().as_str().len() + target + 11;
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    (line + headers) as u64
+}
+
 /// One request, from route match to response; the only place errors become responses.
 async fn handle(
     generation: Rc<Generation>,
@@ -524,66 +543,73 @@ async fn handle(
     let gw = &generation.gateway;
     let mut allow = None;
     let mut route_id = None;
-    let step = match gw.router.lookup(req.method(), req.uri().path()) {
-        Lookup::Found(id, params) => match gw.routes.get(id as usize) {
-            Some(route) => {
-                route_id = Some(&*route.id);
-                if http_body::Body::size_hint(req.body()).lower() > gw.limits.max_body.0 {
-                    Step::Done(Err(GatewayError::new(
-                        ErrorType::RequestTooLarge,
-                        "Content-Length over the payload limit",
-                    )))
-                } else {
-                    match (&route.action, generation.routes.get(id as usize)) {
-                        (_, Some(LocalRoute::Mock(m))) => Step::Done(Ok(m.respond())),
-                        (Action::Proxy(target), Some(LocalRoute::Proxy(fixed))) => match (
-                            gw.upstreams.get(target.upstream),
-                            generation.upstreams.get(target.upstream),
-                        ) {
-                            (Some(up), Some(local)) => {
-                                Step::Proxy(target, up, local, fixed.as_ref(), params)
-                            }
+    let step = if head_len(&req) > gw.limits.max_header.0 {
+        Step::Done(Err(GatewayError::new(
+            ErrorType::RequestHeaderFieldsTooLarge,
+            "request head over the header limit",
+        )))
+    } else {
+        match gw.router.lookup(req.method(), req.uri().path()) {
+            Lookup::Found(id, params) => match gw.routes.get(id as usize) {
+                Some(route) => {
+                    route_id = Some(&*route.id);
+                    if http_body::Body::size_hint(req.body()).lower() > gw.limits.max_body.0 {
+                        Step::Done(Err(GatewayError::new(
+                            ErrorType::RequestTooLarge,
+                            "Content-Length over the payload limit",
+                        )))
+                    } else {
+                        match (&route.action, generation.routes.get(id as usize)) {
+                            (_, Some(LocalRoute::Mock(m))) => Step::Done(Ok(m.respond())),
+                            (Action::Proxy(target), Some(LocalRoute::Proxy(fixed))) => match (
+                                gw.upstreams.get(target.upstream),
+                                generation.upstreams.get(target.upstream),
+                            ) {
+                                (Some(up), Some(local)) => {
+                                    Step::Proxy(target, up, local, fixed.as_ref(), params)
+                                }
+                                _ => Step::Done(Err(GatewayError::new(
+                                    ErrorType::Default5xx,
+                                    "route refers to an unknown upstream",
+                                ))),
+                            },
                             _ => Step::Done(Err(GatewayError::new(
                                 ErrorType::Default5xx,
-                                "route refers to an unknown upstream",
+                                "per-thread route table out of step",
                             ))),
-                        },
-                        _ => Step::Done(Err(GatewayError::new(
-                            ErrorType::Default5xx,
-                            "per-thread route table out of step",
-                        ))),
+                        }
                     }
                 }
-            }
-            None => Step::Done(Err(GatewayError::new(
-                ErrorType::Default5xx,
-                "router returned an unknown route",
-            ))),
-        },
-        Lookup::MethodNotAllowed(a) => Step::Done(match gw.kind {
-            ApiKind::Http => {
-                allow = Some(a.clone());
-                Err(GatewayError::new(
-                    ErrorType::MethodNotAllowed,
-                    "method not bound",
-                ))
-            }
-            _ => Err(GatewayError::new(
-                ErrorType::MissingAuthenticationToken,
-                "method not bound",
-            )),
-        }),
-        Lookup::NotFound => Step::Done(Err(GatewayError::new(
-            match gw.kind {
-                ApiKind::Http => ErrorType::ResourceNotFound,
-                _ => ErrorType::MissingAuthenticationToken,
+                None => Step::Done(Err(GatewayError::new(
+                    ErrorType::Default5xx,
+                    "router returned an unknown route",
+                ))),
             },
-            "no route",
-        ))),
-        Lookup::BadPath => Step::Done(Err(GatewayError::new(
-            ErrorType::Default4xx,
-            "dot segment in the request path",
-        ))),
+            Lookup::MethodNotAllowed(a) => Step::Done(match gw.kind {
+                ApiKind::Http => {
+                    allow = Some(a.clone());
+                    Err(GatewayError::new(
+                        ErrorType::MethodNotAllowed,
+                        "method not bound",
+                    ))
+                }
+                _ => Err(GatewayError::new(
+                    ErrorType::MissingAuthenticationToken,
+                    "method not bound",
+                )),
+            }),
+            Lookup::NotFound => Step::Done(Err(GatewayError::new(
+                match gw.kind {
+                    ApiKind::Http => ErrorType::ResourceNotFound,
+                    _ => ErrorType::MissingAuthenticationToken,
+                },
+                "no route",
+            ))),
+            Lookup::BadPath => Step::Done(Err(GatewayError::new(
+                ErrorType::Default4xx,
+                "dot segment in the request path",
+            ))),
+        }
     };
     let result = match step {
         Step::Proxy(target, up, local, fixed, params) => {

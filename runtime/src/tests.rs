@@ -681,6 +681,9 @@ async fn header_limit_and_admin() {
     );
     let resp = raw(server.local_addr(), huge.as_bytes()).await;
     assert!(resp.starts_with("HTTP/1.1 431"), "{resp}");
+    // Answered by the gateway (JSON body, request id), not hyper's bare 431.
+    assert!(resp.contains("x-request-id: "), "{resp}");
+    assert!(resp.ends_with("{\"message\":\"Request Header Fields Too Large\"}"), "{resp}");
     assert_eq!(backend.requests.load(Ordering::SeqCst), 0);
 
     let admin = server.admin_addr().unwrap();
