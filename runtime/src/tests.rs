@@ -683,7 +683,10 @@ async fn header_limit_and_admin() {
     assert!(resp.starts_with("HTTP/1.1 431"), "{resp}");
     // Answered by the gateway (JSON body, request id), not hyper's bare 431.
     assert!(resp.contains("x-request-id: "), "{resp}");
-    assert!(resp.ends_with("{\"message\":\"Request Header Fields Too Large\"}"), "{resp}");
+    assert!(
+        resp.ends_with("{\"message\":\"Request Header Fields Too Large\"}"),
+        "{resp}"
+    );
     assert_eq!(backend.requests.load(Ordering::SeqCst), 0);
 
     let admin = server.admin_addr().unwrap();
