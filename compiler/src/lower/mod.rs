@@ -329,8 +329,7 @@ fn lower_operation(
     purpose: Purpose,
     diags: &mut Diagnostics,
 ) -> Option<(Route, RouteSite)> {
-    let extensions: Vec<crate::load::Entry> = op.extensions.iter().map(|e| (*e).clone()).collect();
-    let exts = vocab::read_operation(&extensions, diags);
+    let exts = vocab::read_operation(op.extensions.iter().copied(), diags);
     let path = match PathTemplate::parse(&op.path) {
         Ok(path) => path,
         Err(error) => {
