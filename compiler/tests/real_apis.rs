@@ -3,7 +3,8 @@
 //! `aws-openapi/` loads without an error too.
 //!
 //! The corpus folder comes from `GWC_CORPUS` (default `<workspace>/../shared/corpus`). When it
-//! is absent the tests print why they skip, and fail under `CI`.
+//! is absent the tests record a skip (`support::skip`, listed in `scripts/test`'s summary), and
+//! fail under `CI`.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use gwc::openapi::{Api, Dialect};
 use gwc::source::SourceMap;
 use gwc::{Diagnostics, Severity};
 
-/// The corpus folder, or `None` after printing why the tests skip (a failure under `CI`).
+/// The corpus folder, or `None` after recording the skip (a failure under `CI`).
 pub(crate) fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("GWC_CORPUS").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
@@ -20,11 +21,11 @@ pub(crate) fn corpus() -> Option<PathBuf> {
     if dir.join("real-apis").is_dir() {
         return Some(dir);
     }
-    let message = format!("skipped: corpus not found at {}", dir.display());
+    let message = format!("corpus not found at {}", dir.display());
     if std::env::var_os("CI").is_some() {
         panic!("{message} (CI is set, so this is a failure; set GWC_CORPUS)");
     }
-    eprintln!("{message}");
+    crate::support::skip(&format!("{message} (set GWC_CORPUS)"));
     None
 }
 
