@@ -45,6 +45,10 @@ fn ensure_json_error(reply: &Reply, status: u16, message: Option<&str>, what: &s
         reply.header(REQUEST_ID).is_some(),
         "{what}: no {REQUEST_ID}"
     );
+    ensure!(
+        reply.header("x-amzn-errortype").is_some(),
+        "{what}: no x-amzn-ErrorType"
+    );
     Ok(())
 }
 
@@ -97,6 +101,11 @@ async fn not_found_and_not_allowed(gw: &GatewayProcess) -> TestResult {
         for m in allowed {
             ensure!(allow.contains(*m), "{what}: Allow {allow:?} lacks {m}");
         }
+    }
+    // Dot segments are refused before routing, so `..` cannot climb out of a greedy route.
+    for path in ["/files/../pets", "/files/./a", "/files/%2e%2e/pets"] {
+        let reply = conn.send(client::get(addr, path)?).await?;
+        ensure_json_error(&reply, 400, None, &format!("GET {path}"))?;
     }
     Ok(())
 }
@@ -244,7 +253,13 @@ async fn oversized_request_heads_are_431() -> TestResult {
                 .header("x-big", "b".repeat(20 << 10))
                 .body(TestBody::empty())?;
             let reply = client::send(addr, req).await?;
-            ensure_eq!(reply.status, 431, "a 20 KiB header");
+            // Answered by the gateway (JSON, request id), not by hyper's bare 431.
+            ensure_json_error(
+                &reply,
+                431,
+                Some(ErrorType::RequestHeaderFieldsTooLarge.message()),
+                "a 20 KiB header",
+            )?;
             let req = client::request(Method::GET, addr, "/pets")
                 .header("x-fits", "f".repeat(8 << 10))
                 .body(TestBody::empty())?;
@@ -335,6 +350,35 @@ async fn request_ids(gw: &GatewayProcess) -> TestResult {
             seen.insert(id.clone()),
             "{method} {path}: request id {id} repeated"
         );
+        ensure_eq!(
+            reply.header("x-amzn-requestid"),
+            Some(id.as_str()),
+            "{method} {path}: x-amzn-RequestId"
+        );
     }
+
+    // A well-formed id from the client is kept (tracing across hops), on errors too; one that
+    // could smuggle text into logs is replaced.
+    for path in ["/status", "/missing"] {
+        let req = client::request(Method::GET, addr, path)
+            .header(REQUEST_ID, "trace-abc.123")
+            .body(TestBody::empty())?;
+        let reply = conn.send(req).await?;
+        ensure_eq!(reply.header(REQUEST_ID), Some("trace-abc.123"), "{path}");
+        ensure_eq!(
+            reply.header("x-amzn-requestid"),
+            Some("trace-abc.123"),
+            "{path}"
+        );
+    }
+    let req = client::request(Method::GET, addr, "/status")
+        .header(REQUEST_ID, "bad id with spaces")
+        .body(TestBody::empty())?;
+    let reply = conn.send(req).await?;
+    let id = reply.header(REQUEST_ID).unwrap_or_default();
+    ensure!(
+        id != "bad id with spaces" && !id.is_empty(),
+        "an invalid client id was kept: {id:?}"
+    );
     Ok(())
 }

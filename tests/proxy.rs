@@ -140,24 +140,30 @@ async fn hop_by_hop_headers_are_dropped_and_forwarded_headers_added() -> TestRes
     let backend = Backend::start().await?;
     for target in Target::petstore() {
         let gw = target.start(&backend.url(), &[])?;
-        hop_by_hop_and_forwarded(&gw)
+        hop_by_hop_and_forwarded(&gw, &backend)
             .await
             .map_err(|e| annotate(&gw, e))?;
     }
     Ok(())
 }
 
-async fn hop_by_hop_and_forwarded(gw: &GatewayProcess) -> TestResult {
+async fn hop_by_hop_and_forwarded(gw: &GatewayProcess, backend: &Backend) -> TestResult {
     let addr = gw.addr();
     let req = client::request(Method::GET, addr, "/pets")
         .header("connection", "keep-alive, x-hop")
         .header("keep-alive", "timeout=5")
         .header("x-hop", "must not pass")
         .header("proxy-connection", "keep-alive")
+        .header("proxy-authorization", "Basic Zm9vOmJhcg==")
         .header("x-end-to-end", "passes")
         .body(TestBody::empty())?;
     let echo = client::send(addr, req).await?.json()?;
-    for dropped in ["keep-alive", "x-hop", "proxy-connection"] {
+    for dropped in [
+        "keep-alive",
+        "x-hop",
+        "proxy-connection",
+        "proxy-authorization",
+    ] {
         ensure_eq!(
             echoed_header(&echo, dropped),
             None,
@@ -183,6 +189,11 @@ async fn hop_by_hop_and_forwarded(gw: &GatewayProcess) -> TestResult {
         echoed_header(&echo, "x-forwarded-host"),
         Some(addr.to_string()),
         "X-Forwarded-Host is the client's Host"
+    );
+    ensure_eq!(
+        echoed_header(&echo, "host"),
+        Some(backend.addr().to_string()),
+        "Host is the backend's authority"
     );
 
     // An existing X-Forwarded-For is extended, not replaced.

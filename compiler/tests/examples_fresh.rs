@@ -92,12 +92,7 @@ fn runtime_closure_lock_is_fresh() {
     // already locked.
     std::fs::copy(root.join("Cargo.lock"), stub.join("Cargo.lock")).unwrap();
     run(cargo()
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--manifest-path",
-        ])
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
         .arg(stub.join("Cargo.toml")));
     let lock = std::fs::read_to_string(stub.join("Cargo.lock")).unwrap();
     let _ = std::fs::remove_dir_all(&stub);

@@ -27,7 +27,10 @@ pub(crate) fn skip(why: &str) {
             .open(&log)
             .and_then(|mut f| writeln!(f, "{line}"));
         if let Err(e) = appended {
-            eprintln!("cannot record the skip in {}: {e}", Path::new(&log).display());
+            eprintln!(
+                "cannot record the skip in {}: {e}",
+                Path::new(&log).display()
+            );
         }
     }
 }
