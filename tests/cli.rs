@@ -148,7 +148,7 @@ async fn gwc_names_files_as_they_were_typed() -> TestResult {
         .arg(&missing))
     .await?;
     ensure!(!status.success(), "gwc check of a missing file succeeded");
-    let want = format!("cannot read `{}`", missing.display());
+    let want = squash(&format!("cannot read `{}`", missing.display()));
     ensure!(err.contains(&want), "expected {want:?} in:\n{err}");
 
     // A missing root, named relatively.
@@ -156,9 +156,10 @@ async fn gwc_names_files_as_they_were_typed() -> TestResult {
         .current_dir(&cwd)
         .args(["check", "../does-not-exist.yaml"]))
     .await?;
+    let err = squash(&err);
     ensure!(!status.success(), "gwc check of a missing file succeeded");
     ensure!(
-        err.contains("cannot read `../does-not-exist.yaml`"),
+        err.contains("cannotread`../does-not-exist.yaml`"),
         "relative name expected in:\n{err}"
     );
 
@@ -171,18 +172,20 @@ async fn gwc_names_files_as_they_were_typed() -> TestResult {
         .current_dir(&cwd)
         .args(["check", "sub/spec.yaml"]))
     .await?;
+    let err = squash(&err);
     ensure!(
-        err.contains("cannot read `sub/ops/missing.yaml`") && err.contains("sub/spec.yaml:5:"),
+        err.contains("cannotread`sub/ops/missing.yaml`") && err.contains("sub/spec.yaml:5:"),
         "names relative to the typed root expected in:\n{err}"
     );
     let root = cwd.join("sub/spec.yaml");
     let (_, _, err) = run(Command::new(&gwc).current_dir(&cwd).arg("check").arg(&root)).await?;
+    let err = squash(&err);
     let want = format!(
         "cannot read `{}`",
         cwd.join("sub/ops/missing.yaml").display()
     );
     ensure!(
-        err.contains(&want) && err.contains(&format!("{}:5:", root.display())),
+        err.contains(&want) && err.contains(&squash(&format!("{}:5:", root.display()))),
         "absolute names expected ({want:?}) in:\n{err}"
     );
     Ok(())
@@ -223,4 +226,12 @@ async fn routes_without_an_upstream_warn_in_check_and_fail_build() -> TestResult
     );
     ensure!(!out_dir.exists(), "gwc build wrote {}", out_dir.display());
     Ok(())
+}
+
+/// Rendered diagnostics without white space and box-drawing margins, so that a check does not
+/// depend on where miette wraps a long line.
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
 }
