@@ -129,3 +129,109 @@ async fn gwc_check_accepts_the_served_examples() -> TestResult {
     }
     Ok(())
 }
+
+/// Files are named as the user typed them: an absolute path stays absolute, a relative one
+/// relative to where gwc runs, and files reached by `$ref` are named relative to the root spec
+/// as it was typed (`sub/spec.yaml` → `sub/ops/missing.yaml`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gwc_names_files_as_they_were_typed() -> TestResult {
+    let gwc = binaries::gwc()?;
+    let dir = tempfile::tempdir()?;
+    let cwd = dir.path().join("work");
+    std::fs::create_dir_all(cwd.join("sub"))?;
+
+    // A missing root, named absolutely from a working directory under the same folder.
+    let missing = dir.path().join("does-not-exist.yaml");
+    let (status, _, err) = run(Command::new(&gwc)
+        .current_dir(&cwd)
+        .arg("check")
+        .arg(&missing))
+    .await?;
+    ensure!(!status.success(), "gwc check of a missing file succeeded");
+    let want = squash(&format!("cannot read `{}`", missing.display()));
+    ensure!(squash(&err).contains(&want), "expected {want:?} in:\n{err}");
+
+    // A missing root, named relatively.
+    let (status, _, err) = run(Command::new(&gwc)
+        .current_dir(&cwd)
+        .args(["check", "../does-not-exist.yaml"]))
+    .await?;
+    let err = squash(&err);
+    ensure!(!status.success(), "gwc check of a missing file succeeded");
+    ensure!(
+        err.contains("cannotread`../does-not-exist.yaml`"),
+        "relative name expected in:\n{err}"
+    );
+
+    // A `$ref` to a missing file, from a root named relatively and absolutely.
+    std::fs::write(
+        cwd.join("sub/spec.yaml"),
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    $ref: 'ops/missing.yaml'\n",
+    )?;
+    let (_, _, err) = run(Command::new(&gwc)
+        .current_dir(&cwd)
+        .args(["check", "sub/spec.yaml"]))
+    .await?;
+    let err = squash(&err);
+    ensure!(
+        err.contains("cannotread`sub/ops/missing.yaml`") && err.contains("sub/spec.yaml:5:"),
+        "names relative to the typed root expected in:\n{err}"
+    );
+    let root = cwd.join("sub/spec.yaml");
+    let (_, _, err) = run(Command::new(&gwc).current_dir(&cwd).arg("check").arg(&root)).await?;
+    let err = squash(&err);
+    let want = squash(&format!(
+        "cannot read `{}`",
+        cwd.join("sub/ops/missing.yaml").display()
+    ));
+    ensure!(
+        err.contains(&want) && err.contains(&squash(&format!("{}:5:", root.display()))),
+        "absolute names expected ({want:?}) in:\n{err}"
+    );
+    Ok(())
+}
+
+/// A spec with neither `servers` nor an `x-gateway-integration` on an operation describes
+/// routes with nowhere to go: `gwc check` warns, `gwc build` refuses with a hint, and nothing
+/// is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_without_an_upstream_warn_in_check_and_fail_build() -> TestResult {
+    let gwc = binaries::gwc()?;
+    let dir = tempfile::tempdir()?;
+    let spec = dir.path().join("spec.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /pets:\n    get:\n      responses: {'200': {description: ok}}\n",
+    )?;
+    let (status, out, err) = run(Command::new(&gwc).arg("check").arg(&spec)).await?;
+    ensure!(status.success(), "gwc check: {status}\n{out}{err}");
+    ensure!(
+        err.contains("gwc::lower::no_upstream") && out.contains("1 warning"),
+        "a no_upstream warning expected:\n{out}{err}"
+    );
+    let out_dir = dir.path().join("out");
+    let (status, out, err) = run(Command::new(&gwc)
+        .arg("build")
+        .arg(&spec)
+        .arg("-o")
+        .arg(&out_dir))
+    .await?;
+    ensure!(!status.success(), "gwc build succeeded:\n{out}{err}");
+    ensure!(
+        err.contains("gwc::lower::no_upstream")
+            && err.contains("add `servers:")
+            && err.contains("x-gateway-integration")
+            && err.contains("1 error"),
+        "a no_upstream error with a hint expected:\n{err}"
+    );
+    ensure!(!out_dir.exists(), "gwc build wrote {}", out_dir.display());
+    Ok(())
+}
+
+/// Rendered diagnostics without white space and box-drawing margins, so that a check does not
+/// depend on where miette wraps a long line.
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}

@@ -1,7 +1,8 @@
 //! `gwc serve` reloads: the spec file is rewritten three times while client tasks keep sending
 //! requests (kept and fresh connections, proxied and mock routes), and not one request fails;
 //! a broken spec prints its diagnostics and leaves the previous routes serving; a good spec
-//! after the broken one is picked up again.
+//! after the broken one is picked up again, and each reload prints a `reloaded` line (also when
+//! the restored spec is the one still serving).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -319,8 +320,42 @@ async fn bad_spec(gw: &GatewayProcess, spec_path: &Path) -> TestResult {
         );
     }
 
+    // Restoring the good spec (the gateway being served) says so: the last line no longer
+    // reads "still serving the previous version".
+    write_spec(spec_path, &spec(1))?;
+    wait_for_last_serve_line(
+        gw,
+        "gwc serve: reloaded ",
+        "(3 routes, same gateway as before)",
+    )
+    .await?;
+
     // A good spec after the broken ones is picked up.
     write_spec(spec_path, &spec(3))?;
     wait_for_version(gw, 3).await?;
+    wait_for_last_serve_line(gw, "gwc serve: reloaded ", "spec.yaml (3 routes)").await?;
+    Ok(())
+}
+
+/// Waits until the last `gwc serve:` line on stderr starts with `start` and ends with `end`.
+async fn wait_for_last_serve_line(gw: &GatewayProcess, start: &str, end: &str) -> TestResult {
+    let last = || {
+        gw.stderr()
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("gwc serve: "))
+            .map(str::to_owned)
+    };
+    let seen = eventually(RELOAD_TIMEOUT, || async {
+        last()
+            .filter(|l| l.starts_with(start) && l.ends_with(end))
+            .map(|_| ())
+    })
+    .await;
+    ensure!(
+        seen.is_some(),
+        "the last `gwc serve:` line is {:?}, expected `{start}…{end}`",
+        last()
+    );
     Ok(())
 }

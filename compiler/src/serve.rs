@@ -5,8 +5,10 @@
 //! `notify` watcher follows the spec and every file it `$ref`s (the front end's source map lists
 //! them). Events are debounced, because editors save in several steps (write a temporary file,
 //! rename, touch). A change rebuilds the IR and hands the new gateway to `Server::reload`:
-//! requests already in flight finish on the old one. A spec with errors keeps the old gateway
-//! serving and prints the diagnostics to stderr. SIGTERM or SIGINT stops gracefully, finishing
+//! requests already in flight finish on the old one. Every rebuild ends with one stderr line:
+//! `gwc serve: reloaded SPEC (N routes)` (also when the gateway did not change, so fixing a
+//! broken edit is acknowledged), or why the previous version still serves. A spec with errors
+//! keeps the old gateway serving and prints the diagnostics to stderr. SIGTERM or SIGINT stops gracefully, finishing
 //! in-flight requests; a second signal exits at once.
 //!
 //! Folders are watched rather than files: editors that save by renaming a new file over the old
@@ -197,18 +199,22 @@ impl Serving {
             eprintln!("gwc serve: {spec} has errors; still serving the previous version");
             return;
         };
+        let routes = format!(
+            "{} route{}",
+            ir.routes.len(),
+            if ir.routes.len() == 1 { "" } else { "s" }
+        );
         if *ir == self.current {
+            // Nothing to swap, but say so: after a broken edit the last line would otherwise
+            // still read "still serving the previous version".
+            eprintln!("gwc serve: reloaded {spec} ({routes}, same gateway as before)");
             return;
         }
         match Gateway::from_ir(ir, &self.args) {
             Ok(gateway) => {
                 self.server.reload(gateway);
                 self.current = ir.clone();
-                eprintln!(
-                    "gwc serve: reloaded {spec} ({} route{})",
-                    ir.routes.len(),
-                    if ir.routes.len() == 1 { "" } else { "s" }
-                );
+                eprintln!("gwc serve: reloaded {spec} ({routes})");
             }
             Err(e) => eprintln!("gwc serve: {e}; still serving the previous version of {spec}"),
         }

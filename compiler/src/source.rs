@@ -3,7 +3,7 @@
 //! Line and column are computed only when rendering, from a line-start index built once per
 //! file, so spans stay two integers on the hot loading path.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// Index of a file in a [`SourceMap`].
@@ -48,7 +48,8 @@ impl Span {
 pub struct SourceFile {
     /// Path as given or resolved (used to resolve relative `$ref`s).
     pub path: PathBuf,
-    /// Name shown in diagnostics: relative to the working directory when possible.
+    /// Name shown in diagnostics: as the user typed the root spec, and relative to it for the
+    /// files it `$ref`s ([`SourceMap::name_files_after`]).
     pub name: String,
     /// Full text.
     pub text: Arc<str>,
@@ -103,6 +104,7 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    naming: Option<Naming>,
 }
 
 impl SourceMap {
@@ -121,7 +123,7 @@ impl SourceMap {
                 .filter(|&(_, b)| b == b'\n')
                 .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
         );
-        let name = display_name(path);
+        let name = self.display_name(path);
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
             path: path.to_path_buf(),
@@ -171,36 +173,97 @@ impl SourceMap {
     }
 }
 
-/// At most this many `..` in a relative display name.
+/// At most this many leading `..` in a relative display name; further away, the absolute name
+/// is clearer.
 const MAX_UP_LEVELS: usize = 2;
 
-/// How a file is named in diagnostics: relative to the working directory (with `..` where
-/// needed, so names do not depend on where a checkout lives), absolute only across roots.
-/// Public so that messages naming a file that was never loaded (a missing `$ref` target) name it
-/// the same way.
-pub fn display_name(path: &Path) -> String {
-    let Ok(cwd) = std::env::current_dir() else {
-        return path.display().to_string();
-    };
-    if !path.is_absolute() {
-        return path.display().to_string();
-    }
+/// How the user named the root spec: files are named after it.
+#[derive(Debug, Clone)]
+struct Naming {
+    /// The root spec's absolute, normalised path.
+    root: PathBuf,
+    /// The root spec's name as typed.
+    root_typed: String,
+    /// The folder of the root spec, absolute.
+    dir: PathBuf,
+    /// The folder of the root spec as typed (empty for `spec.yaml`).
+    dir_typed: PathBuf,
+}
+
+/// `path` relative to the folder `from` (both absolute and normalised), with `..` as needed.
+fn relative_to(from: &Path, path: &Path) -> PathBuf {
     let ours: Vec<_> = path.components().collect();
-    let theirs: Vec<_> = cwd.components().collect();
+    let theirs: Vec<_> = from.components().collect();
     let common = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
-    // Relative names only for nearby files (`specs/x.yaml`, `../shared/…`); a long `../../..`
-    // helps nobody, so anything further away keeps its absolute name.
-    if common <= 1 || theirs.len() - common > MAX_UP_LEVELS {
-        return path.display().to_string();
-    }
-    let mut relative = PathBuf::new();
+    let mut out = PathBuf::new();
     for _ in common..theirs.len() {
-        relative.push("..");
+        out.push("..");
     }
     for part in &ours[common..] {
-        relative.push(part);
+        out.push(part);
     }
-    relative.display().to_string()
+    out
+}
+
+/// `base` joined with `rel`, with `name/..` pairs folded (lexically: display only).
+fn join_lexically(base: &Path, rel: &Path) -> PathBuf {
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for c in base.components().chain(rel.components()) {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
+                }
+                // Nothing is above the root.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => parts.push(c),
+            },
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect()
+}
+
+impl SourceMap {
+    /// Names files after the root spec as the user typed it (`typed`; `absolute` is where it
+    /// is): the root keeps its typed name, and a file its `$ref`s reach is named relative to
+    /// it, so `specs/x/spec.yaml` leads to `specs/x/common.yaml` and `/tmp/spec.yaml` to
+    /// `/tmp/common.yaml`, whatever the working directory. Without it (or for files the
+    /// loader reaches some other way) names are the paths as given.
+    pub fn name_files_after(&mut self, typed: &Path, absolute: &Path) {
+        let dir = absolute.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir_typed = typed.parent().map(Path::to_path_buf).unwrap_or_default();
+        self.naming = Some(Naming {
+            root: absolute.to_path_buf(),
+            root_typed: typed.display().to_string(),
+            dir,
+            dir_typed,
+        });
+    }
+
+    /// How a file is named in diagnostics (see [`SourceMap::name_files_after`]). Also for
+    /// messages naming a file that was never loaded (a missing `$ref` target).
+    pub fn display_name(&self, path: &Path) -> String {
+        let Some(naming) = &self.naming else {
+            return path.display().to_string();
+        };
+        if path == naming.root {
+            return naming.root_typed.clone();
+        }
+        if !path.is_absolute() || !naming.dir.is_absolute() {
+            return path.display().to_string();
+        }
+        let joined = join_lexically(&naming.dir_typed, &relative_to(&naming.dir, path));
+        let up = joined
+            .components()
+            .take_while(|c| matches!(c, Component::ParentDir))
+            .count();
+        if up > MAX_UP_LEVELS {
+            return path.display().to_string();
+        }
+        joined.display().to_string()
+    }
 }
 
 #[cfg(test)]
@@ -216,5 +279,40 @@ mod tests {
         assert_eq!(f.line_col(3), (2, 1));
         assert_eq!(f.line_col(7), (2, 4)); // ç is two bytes
         assert_eq!(map.location(Span::new(id, 3, 4)), "/x/a.yaml:2:1");
+    }
+
+    #[test]
+    fn files_are_named_after_the_root_as_typed() {
+        let named = |typed: &str, absolute: &str, file: &str| {
+            let mut map = SourceMap::new();
+            map.name_files_after(Path::new(typed), Path::new(absolute));
+            map.display_name(Path::new(file))
+        };
+        let root = "/w/specs/x/spec.yaml";
+        assert_eq!(named("specs/x/spec.yaml", root, root), "specs/x/spec.yaml");
+        assert_eq!(
+            named("./specs/x/spec.yaml", root, root),
+            "./specs/x/spec.yaml"
+        );
+        assert_eq!(
+            named("specs/x/spec.yaml", root, "/w/specs/x/common.yaml"),
+            "specs/x/common.yaml"
+        );
+        assert_eq!(
+            named("specs/x/spec.yaml", root, "/w/specs/shared/a.yaml"),
+            "specs/shared/a.yaml"
+        );
+        assert_eq!(named("spec.yaml", root, "/w/specs/y/a.yaml"), "../y/a.yaml");
+        assert_eq!(
+            named("../x/spec.yaml", root, "/w/specs/x/ops/a.yaml"),
+            "../x/ops/a.yaml"
+        );
+        assert_eq!(
+            named(root, root, "/w/specs/shared/a.yaml"),
+            "/w/specs/shared/a.yaml"
+        );
+        assert_eq!(named(root, root, "/other/a.yaml"), "/other/a.yaml");
+        // Far above the typed folder: the absolute name.
+        assert_eq!(named("spec.yaml", root, "/a.yaml"), "/a.yaml");
     }
 }

@@ -58,9 +58,17 @@ pub enum BuildError {
     /// `--base-path` (or the spec's) is not of the form `/prod`.
     #[error("base path `{0}` must start with `/`, not end with `/`, and contain no parameters")]
     BadBasePath(String),
-    /// The spec's listen address cannot be parsed and no `--listen` was given.
-    #[error("listen address `{0}` is not `IP:PORT`; pass `--listen`")]
-    BadListen(String),
+    /// The spec's listen address cannot be used (not `HOST:PORT`, or a host name that does not
+    /// resolve) and no `--listen` was given.
+    #[error(
+        "listen address `{addr}`: {reason}; fix `x-gateway.endpoint.listen` or pass `--listen`"
+    )]
+    BadListen {
+        /// The address as written in the spec.
+        addr: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A feature the runtime does not serve yet; never silently ignored.
     #[error("{0} is not supported yet")]
     Unsupported(String),

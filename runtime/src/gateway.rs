@@ -6,7 +6,7 @@
 //! reads these structures.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use crate::args::RuntimeArgs;
@@ -90,9 +90,10 @@ impl Gateway {
             Some(addr) => Some(addr),
             None if ir.listen.is_empty() => None,
             None => Some(
-                ir.listen
-                    .parse()
-                    .map_err(|_| BuildError::BadListen(ir.listen.to_string()))?,
+                resolve_listen(&ir.listen).map_err(|reason| BuildError::BadListen {
+                    addr: ir.listen.to_string(),
+                    reason,
+                })?,
             ),
         };
         let router = Router::new(&ir.routes, base).map_err(|c| {
@@ -145,5 +146,92 @@ impl Gateway {
     /// The API's name, for logs and `--help`.
     pub fn name(&self) -> &str {
         &self.name
+    }
+}
+
+/// A listen address in the grammar of [`ir::ListenAddr`] (the compiler checks the same) as a
+/// socket address: an IP address as is, a host name resolved now (the first address the
+/// system resolver returns). Also the parser of `--listen` and `--admin-listen`.
+pub(crate) fn resolve_listen(text: &str) -> Result<SocketAddr, String> {
+    let addr = ir::ListenAddr::parse(text).map_err(|e| format!("{e}; {}", e.help()))?;
+    match addr.host {
+        ir::ListenHost::Ip(ip) => Ok(SocketAddr::new(ip, addr.port)),
+        ir::ListenHost::Name(name) => (name.as_str(), addr.port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve `{name}`: {e}"))?
+            .next()
+            .ok_or_else(|| format!("`{name}` resolves to no address")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Server;
+    use crate::ir::{Method, Mock, PathTemplate, Route, Stage};
+
+    fn ir_listening_on(listen: &str) -> ir::Gateway {
+        ir::Gateway {
+            name: "listen".into(),
+            kind: ApiKind::Http,
+            listen: listen.to_owned().into(),
+            default_stage: "default".into(),
+            stages: vec![Stage {
+                name: "default".into(),
+                variables: vec![],
+            }],
+            base_path: None,
+            limits: ir::Limits::default(),
+            responses: vec![],
+            routes: vec![Route {
+                id: "hello".into(),
+                method: Method::Get,
+                path: PathTemplate::parse("/hello").unwrap(),
+                integration: Integration::Mock(Mock {
+                    status: 200,
+                    headers: vec![],
+                    body: "hi".into(),
+                }),
+                timeout: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_spec_listening_on_a_host_name_starts() {
+        let args = RuntimeArgs {
+            workers: Some(1),
+            ..RuntimeArgs::default()
+        };
+        let gw = Gateway::from_ir(&ir_listening_on("localhost:0"), &args).unwrap();
+        let server = Server::start(gw, &args).unwrap();
+        assert!(
+            server.local_addr().ip().is_loopback(),
+            "{}",
+            server.local_addr()
+        );
+        assert_ne!(server.local_addr().port(), 0);
+        server.shutdown();
+        server.wait();
+    }
+
+    #[test]
+    fn listen_addresses_share_the_compilers_grammar() {
+        assert_eq!(
+            resolve_listen("[::1]:0"),
+            Ok("[::1]:0".parse::<SocketAddr>().unwrap())
+        );
+        assert!(resolve_listen("localhost:8080").unwrap().ip().is_loopback());
+        let args = RuntimeArgs::default();
+        let e = Gateway::from_ir(&ir_listening_on("localhost"), &args).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid gateway: listen address: `localhost` has no port; add the port, e.g. `localhost:8080`"
+        );
+        let e = resolve_listen("*:8080").unwrap_err();
+        assert!(
+            e.starts_with("`*` is not an IP address or host name"),
+            "{e}"
+        );
     }
 }

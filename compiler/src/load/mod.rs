@@ -100,7 +100,9 @@ pub fn load_with_limits(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Option<Document> {
+    let typed = path;
     let path = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+    sources.name_files_after(typed, &path);
     let mut loader = Loader::new(limits, sources, diags);
     let root = loader.load_file(&path, None)?;
     loader.drain();
@@ -115,7 +117,9 @@ pub fn load_str(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Option<Document> {
+    let typed = path;
     let path = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+    sources.name_files_after(typed, &path);
     let limits = Limits::default();
     if text.len() as u64 > limits.max_file_size {
         diags.push(
@@ -123,7 +127,7 @@ pub fn load_str(
                 codes::TOO_LARGE,
                 format!(
                     "`{}` is {} bytes, more than the {}-byte limit",
-                    crate::source::display_name(&path),
+                    sources.display_name(&path),
                     text.len(),
                     limits.max_file_size
                 ),
@@ -382,7 +386,7 @@ impl<'a> Loader<'a> {
             loader.diags.push(d.clone());
             Err(Some(Box::new(d)))
         };
-        let shown = crate::source::display_name(path);
+        let shown = self.sources.display_name(path);
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => {
                 return fail(

@@ -100,6 +100,8 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         complete = false;
     }
 
+    check_endpoint(api, &root, diags);
+
     let name = gateway_name(api, &root, diags);
     let stages = lower_stages(&root);
     let default_stage = default_stage(&root, &stages, diags);
@@ -135,8 +137,7 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         }
     }
 
-    let route_ids: Vec<&str> = routes.iter().map(|r| r.id.as_ref()).collect();
-    references::check_references(api, &root, &route_ids, diags);
+    references::check_references(api, &root, diags);
 
     let gateway = Gateway {
         name: Str::Owned(name),
@@ -154,6 +155,41 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         routes,
     };
     complete.then_some(Lowered { gateway, sites })
+}
+
+/// The value of `x-gateway.endpoint.<key>` as written, for its span.
+fn endpoint_node<'a>(api: &Api<'a>, key: &str) -> Option<&'a crate::load::Node> {
+    api.gateway?.value.get("endpoint")?.get(key)
+}
+
+/// Checks that `x-gateway.endpoint.type` is `regional`: `private` and `edge` are described by
+/// the vocabulary but not enforced yet, so they must not pass silently. (The listen address is
+/// checked where it is read, in the runtime's grammar.)
+fn check_endpoint(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) {
+    let endpoint_type = match root.endpoint.endpoint_type {
+        vocab::EndpointType::Regional => None,
+        vocab::EndpointType::Private => Some("private"),
+        vocab::EndpointType::Edge => Some("edge"),
+    };
+    if let Some(name) = endpoint_type {
+        let span = endpoint_node(api, "type").map_or(api.spec_version.span, |n| n.span);
+        let help = match name {
+            "private" => {
+                "remove it (the endpoint is `regional`: any client that reaches the address can connect); until private endpoints land, bind a private address with `listen` or filter in front of the gateway"
+            }
+            _ => "remove it (the endpoint is `regional`); run one gateway per region for now",
+        };
+        diags.push(
+            Diagnostic::error(
+                vocab::codes::NOT_SUPPORTED,
+                format!("`x-gateway.endpoint.type: {name}` is not supported yet"),
+            )
+            .with_span(span, "not implemented by the runtime yet")
+            .with_help(format!(
+                "{help}; docs/extensions.md (\"Support status\") lists what the runtime implements"
+            )),
+        );
+    }
 }
 
 /// The vocabulary's defaults, read from an empty `x-gateway` mapping so that they come from

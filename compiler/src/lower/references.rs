@@ -1,5 +1,8 @@
 //! References between parts of the vocabulary: an operation's authorizer must be declared under
-//! `x-gateway.authorizers`, and a plan's per-route throttles must name routes that exist.
+//! `x-gateway.authorizers`, and a plan's per-route throttles must name routes that exist, as
+//! `METHOD /path` exactly as `gwc routes` prints them (`GET /pets/{petId}`; `ANY` for
+//! `x-gateway-any-method`). AWS keys its method throttles by resource path and method too;
+//! operationIds are not accepted, so one key names one route whatever the operations are called.
 //! (Stage references are checked where stages are lowered, URI stage variables in `check`.)
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -11,13 +14,13 @@ use crate::vocab;
 /// Diagnostic code for a name that refers to nothing declared.
 pub const UNDEFINED_REFERENCE: &str = "gwc::check::undefined_reference";
 
-/// Checks authorizer and route references; `route_ids` are the lowered routes' ids.
-pub(super) fn check_references(
-    api: &Api<'_>,
-    root: &vocab::Root,
-    route_ids: &[&str],
-    diags: &mut Diagnostics,
-) {
+/// The key naming an operation's route in `route_throttles`: `METHOD /path`.
+pub(crate) fn route_key(method: gwc_ir::Method, path: &str) -> String {
+    format!("{} {path}", method.as_str())
+}
+
+/// Checks authorizer and route references.
+pub(super) fn check_references(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) {
     let authorizers: Vec<&str> = root.authorizers.keys().map(|k| k.value.as_str()).collect();
     let mut auth_nodes: Vec<&Node> = Vec::new();
     if let Some(auth) = api.gateway.and_then(|g| g.value.get("auth")) {
@@ -56,23 +59,38 @@ pub(super) fn check_references(
         );
     }
 
+    let keys: Vec<String> = api
+        .operations
+        .iter()
+        .map(|op| route_key(op.method, &op.path))
+        .collect();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     for (plan, body) in &root.plans {
         for route in body.route_throttles.keys() {
-            if route_ids.contains(&route.value.as_str()) {
+            let wanted = route.value.as_str();
+            if keys.contains(&wanted) {
                 continue;
             }
-            let help = match names::closest(&route.value, route_ids) {
-                Some(best) => format!("did you mean `{best}`?"),
-                None => {
-                    "name a route by its operationId, or `METHOD /path` when it has none".to_owned()
-                }
+            let by_operation_id = api.operations.iter().zip(&keys).find(|(op, _)| {
+                op.operation_id
+                    .as_ref()
+                    .is_some_and(|id| id.value == wanted)
+            });
+            let help = match by_operation_id {
+                Some((_, key)) => format!(
+                    "routes are keyed `METHOD /path`, as `gwc routes` prints them: write `{key}`"
+                ),
+                None => match names::closest(wanted, &keys) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "name a route as `METHOD /path`, as `gwc routes` prints it (e.g. `GET /pets/{petId}`)".to_owned(),
+                },
             };
             diags.push(
                 Diagnostic::error(
                     UNDEFINED_REFERENCE,
                     format!(
-                        "plan `{}` throttles route `{}`, which does not exist",
-                        plan.value, route.value
+                        "plan `{}` throttles route `{wanted}`, which does not exist",
+                        plan.value
                     ),
                 )
                 .with_span(route.span, "no such route")

@@ -138,6 +138,10 @@ pub(crate) fn unknown_key(key: &str, span: Span, within: &str, known: &[&str]) -
 
 /// The error type of the node deserializer: either a finding not yet tied to a span, or the
 /// marker that it has been reported, plus which entry to hide on the next round.
+/// Separates a value parser's message from its help line (`"bad\nhelp: write this"`), so
+/// that parsers of string values can say what to write instead.
+pub(crate) const HELP_SEPARATOR: &str = "\nhelp: ";
+
 #[derive(Debug)]
 pub(crate) struct Error {
     kind: Kind,
@@ -201,11 +205,17 @@ fn humanize_expected(exp: &str) -> String {
 }
 
 impl de::Error for Error {
+    /// A message may carry its help line after [`HELP_SEPARATOR`].
     fn custom<T: fmt::Display>(msg: T) -> Error {
+        let msg = msg.to_string();
+        let (message, help) = match msg.split_once(HELP_SEPARATOR) {
+            Some((message, help)) => (message.to_owned(), Some(help.to_owned())),
+            None => (msg, None),
+        };
         Error::new(Kind::Invalid {
             code: codes::INVALID_VALUE,
-            message: msg.to_string(),
-            help: None,
+            message,
+            help,
         })
     }
 

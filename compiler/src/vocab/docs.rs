@@ -267,6 +267,12 @@ fn support_section(out: &mut String) {
     for path in SUPPORTED {
         let _ = writeln!(out, "- `{path}`");
     }
+    out.push_str(
+        "\nThese values of listed keys are not implemented yet, and are the same error:\n\n",
+    );
+    for (path, value) in super::support::UNSUPPORTED_VALUES {
+        let _ = writeln!(out, "- `{path}: {value}`");
+    }
 }
 
 fn codes_section(out: &mut String) {

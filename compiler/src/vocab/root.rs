@@ -176,7 +176,10 @@ pub struct Endpoint {
     /// `edge` (served by replicas in several `regions`). Default: `regional`.
     #[serde(rename = "type", default)]
     pub endpoint_type: EndpointType,
-    /// Listen address; `--listen` / `GWC_LISTEN` override it. Default: `0.0.0.0:8080`.
+    /// Listen address, `HOST:PORT`: an IPv4 address (`0.0.0.0:8080` for every interface), an
+    /// IPv6 address in brackets (`[::]:8080`) or a host name (`localhost:8080`, resolved when
+    /// the gateway starts; the first address is bound); port 0 picks a free port.
+    /// `--listen` / `GWC_LISTEN` override it, in the same grammar. Default: `0.0.0.0:8080`.
     #[serde(default = "default_listen")]
     pub listen: ListenAddr,
     /// Serve HTTPS. Default: none (plain HTTP; terminate TLS in front of the gateway).
@@ -255,28 +258,23 @@ fn default_listen() -> ListenAddr {
     ListenAddr("0.0.0.0:8080".to_owned())
 }
 
-/// A listen address, `HOST:PORT` (`0.0.0.0:8080`, `[::]:443`, `localhost:8080`).
+/// A listen address, `HOST:PORT` (`0.0.0.0:8080`, `[::]:443`, `localhost:8080`), checked with
+/// `gwc_ir::ListenAddr::parse`, the grammar the runtime reads at start-up, so that a bad one is
+/// reported at its line with a hint instead of stopping the gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListenAddr(pub String);
 
-fn parse_listen(text: &str) -> Result<ListenAddr, String> {
-    let (host, port) = text
-        .rsplit_once(':')
-        .ok_or_else(|| format!("`{text}` is not `HOST:PORT`"))?;
-    if host.is_empty() {
-        return Err(format!(
-            "`{text}` has no host; write `0.0.0.0:{port}` for every interface"
-        ));
+fn read_listen(text: &str) -> Result<ListenAddr, String> {
+    match gwc_ir::ListenAddr::parse(text) {
+        Ok(_) => Ok(ListenAddr(text.to_owned())),
+        Err(e) => Err(format!("{e}{}{}", super::de::HELP_SEPARATOR, e.help())),
     }
-    port.parse::<u16>()
-        .map_err(|_| format!("`{port}` is not a port number (0–65535)"))?;
-    Ok(ListenAddr(text.to_owned()))
 }
 
-string_newtype!(ListenAddr, parse_listen, "a listen address `HOST:PORT`", {
+string_newtype!(ListenAddr, read_listen, "a listen address `HOST:PORT`", {
     "type": "string",
-    "pattern": r"^.+:[0-9]{1,5}$",
-    "description": "A listen address `HOST:PORT`, e.g. `0.0.0.0:8080`.",
+    "pattern": r"^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5}$",
+    "description": "A listen address `HOST:PORT`: an IPv4 address (`0.0.0.0:8080`), an IPv6 address in brackets (`[::]:8080`) or a host name resolved at start-up (`localhost:8080`).",
 });
 
 /// Endpoint type; see `endpoint.type`.
@@ -699,8 +697,9 @@ pub struct UsagePlan {
     /// Requests allowed per key per period. Default: none (no quota).
     #[serde(default)]
     pub quota: Option<Quota>,
-    /// Per-route throttles for this plan, keyed `METHOD /path/template` (e.g.
-    /// `GET /pets/{id}`). Default: none.
+    /// Per-route throttles for this plan, keyed `METHOD /path` exactly as `gwc routes` prints
+    /// the route: upper-case method (`ANY` for an any-method route) and the path template as
+    /// written in `paths`, e.g. `GET /pets/{petId}` (not an operationId). Default: none.
     #[serde(default)]
     pub route_throttles: NamedMap<Throttle>,
     /// API keys admitted by this plan. Default: none.

@@ -41,6 +41,14 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway-integration(mock).body",
 ];
 
+/// Values of supported keys that the runtime does not implement yet; lowering reports each as
+/// `gwc::lower::not_supported` at the value.
+pub const UNSUPPORTED_VALUES: &[(&str, &str)] = &[
+    ("x-gateway.kind", "websocket"),
+    ("x-gateway.endpoint.type", "private"),
+    ("x-gateway.endpoint.type", "edge"),
+];
+
 /// One parsed path segment: a key pattern and, for tagged objects, the variant.
 fn split_segment(seg: &str) -> (&str, Option<&str>) {
     match seg.split_once('(') {

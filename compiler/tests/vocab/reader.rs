@@ -235,7 +235,7 @@ fn type_errors_in_several_blocks_and_in_one_block() {
 
         gwc::lower::invalid_value
 
-          × spec.yaml:6:22: `x-gateway.endpoint.listen`: `8080` is not `HOST:PORT`
+          × spec.yaml:6:22: `x-gateway.endpoint.listen`: `8080` has no host
            ╭─[spec.yaml:6:22]
          5 │     idle_timeout: 5 weeks
          6 │   endpoint: {listen: "8080"}
@@ -243,6 +243,7 @@ fn type_errors_in_several_blocks_and_in_one_block() {
            ·                         ╰── invalid value
          7 │   stages:
            ╰────
+          help: write `0.0.0.0:8080` (every IPv4 interface), `[::]:8080` or `127.0.0.1:8080`
 
         gwc::lower::invalid_type
 

@@ -81,7 +81,8 @@ pub struct Gateway {
     pub name: Str,
     /// API flavour.
     pub kind: ApiKind,
-    /// Default listen address (`--listen` overrides it).
+    /// Default listen address, `HOST:PORT` as [`crate::ListenAddr`] parses it (a host name is
+    /// resolved at start-up); `--listen` overrides it. Empty: none (`--listen` is required).
     pub listen: Str,
     /// Stage deployed when none is chosen at start-up.
     pub default_stage: Str,
@@ -132,6 +133,11 @@ impl Gateway {
             && !valid_base_path(base)
         {
             errors.push(ValidationError::BadBasePath(base.to_string()));
+        }
+        if !self.listen.is_empty()
+            && let Err(e) = crate::ListenAddr::parse(&self.listen)
+        {
+            errors.push(ValidationError::BadListen(e));
         }
         for r in &self.responses {
             if let Some(status) = r.status

@@ -232,4 +232,7 @@ pub enum ValidationError {
     /// A status code outside 100..=599.
     #[error("status {0} is not a valid HTTP status")]
     BadStatus(u16),
+    /// The listen address is not `HOST:PORT`.
+    #[error("listen address: {0}; {help}", help = .0.help())]
+    BadListen(crate::ListenError),
 }

@@ -11,6 +11,7 @@
 mod api;
 mod error;
 mod integration;
+mod listen;
 mod route;
 /// IR values as Rust expressions, for codegen and the `#[gateway]` macro.
 #[cfg(feature = "tokens")]
@@ -20,6 +21,7 @@ mod units;
 pub use api::{ApiKind, Gateway, Limits, Stage, StageVariable, valid_base_path};
 pub use error::{ErrorType, GatewayResponse, ValidationError};
 pub use integration::{HeaderPair, HttpProxy, Integration, Mock};
+pub use listen::{ListenAddr, ListenError, ListenHost};
 pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
 pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
 
