@@ -379,8 +379,9 @@ pub struct Limits {
     /// Largest request head (request line plus headers); larger → 431. Default: `16KiB`.
     #[serde(default = "default_max_header")]
     pub max_header: Size,
-    /// Time a client has to send the request head, counted from its first byte, before the
-    /// connection is closed. Default: `10s`.
+    /// Time a client has to send a request head before the connection is closed: on a new
+    /// connection counted from the accept, on a kept-alive one from the head's first byte
+    /// (until that byte `idle_timeout` applies). Default: `10s`.
     #[serde(default = "default_header_read_timeout")]
     pub header_read_timeout: Duration,
     /// Time allowed between two reads of a request body (nginx's `client_body_timeout`); a
@@ -392,7 +393,8 @@ pub struct Limits {
     /// 504 (`INTEGRATION_TIMEOUT`). Default: `29s`.
     #[serde(default = "default_integration_timeout")]
     pub integration_timeout: Duration,
-    /// Idle keep-alive client connections are closed after this long. Default: `1m`.
+    /// Kept-alive client connections waiting for their next request are closed after this
+    /// long. Default: `1m`.
     #[serde(default = "default_idle_timeout")]
     pub idle_timeout: Duration,
     /// Forward request headers whose names contain `_`. By default they are dropped, as nginx
