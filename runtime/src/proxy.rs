@@ -615,6 +615,27 @@ mod tests {
     }
 
     #[test]
+    fn underscored_names_dropped_in_the_same_scan() {
+        let mut h = HeaderMap::new();
+        h.insert("x_forwarded_for", HeaderValue::from_static("6.6.6.6"));
+        h.insert("x-kept", HeaderValue::from_static("1"));
+        h.insert(header::CONNECTION, HeaderValue::from_static("x_named"));
+        h.insert("x_named", HeaderValue::from_static("1"));
+        let mut allowed = h.clone();
+        clean_request_headers(&mut h, false);
+        let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-kept"]);
+        clean_request_headers(&mut allowed, true);
+        let names: Vec<&str> = allowed.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x_forwarded_for", "x-kept"]);
+        // Responses keep underscored names.
+        let mut r = HeaderMap::new();
+        r.insert("x_backend", HeaderValue::from_static("1"));
+        remove_hop_by_hop(&mut r);
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
     fn forwarded_for_appends() {
         let ip = HeaderValue::from_static("10.1.1.1");
         let mut h = HeaderMap::new();

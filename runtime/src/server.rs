@@ -808,6 +808,42 @@ fn admin_response(req: &Request<Incoming>) -> Response<Body> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn host_values() {
+        for ok in [
+            "gw",
+            "gw.example:8080",
+            "a-b_c~d%20",
+            "127.0.0.1:80",
+            "[::1]",
+            "[::1]:443",
+            "gw:",
+        ] {
+            assert!(valid_host(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "", ":80", "a b", "u@gw", "gw:8x", "gw:80:80", "[::1", "[]", "[zz]", "[::1]x", "gw/x",
+        ] {
+            assert!(!valid_host(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_count_per_version() {
+        let req = |version, hosts: &[&'static str]| {
+            let mut b = Request::builder().version(version).uri("/");
+            for h in hosts {
+                b = b.header(header::HOST, *h);
+            }
+            b.body(()).unwrap()
+        };
+        assert!(host_is_valid(&req(Version::HTTP_11, &["gw"])));
+        assert!(!host_is_valid(&req(Version::HTTP_11, &[])));
+        assert!(!host_is_valid(&req(Version::HTTP_11, &["a", "b"])));
+        assert!(host_is_valid(&req(Version::HTTP_10, &[])));
+        assert!(!host_is_valid(&req(Version::HTTP_10, &["a", "b"])));
+    }
+
     /// The per-request reload check: `generation()` (one atomic version load, a `RefCell`
     /// borrow, an `Rc` clone) against a bare `Rc` clone. Prints ns per call; run with
     /// `cargo test -p gwc-runtime --release -- --ignored --nocapture reload_check_cost`.
