@@ -15,6 +15,7 @@ mod harness;
 
 mod backends;
 mod cli;
+mod edge;
 mod errors;
 mod lifecycle;
 mod proxy;

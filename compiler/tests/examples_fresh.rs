@@ -359,8 +359,10 @@ fn every_variant() -> gwc_ir::Gateway {
             max_body: ByteSize(1),
             max_header: ByteSize(2),
             header_read_timeout: Millis(3),
+            body_read_timeout: Millis(5),
             integration_timeout: Millis(4),
             idle_timeout: Millis(u64::MAX),
+            underscores_in_headers: true,
         },
         responses: ErrorType::ALL
             .into_iter()

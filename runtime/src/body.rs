@@ -7,13 +7,18 @@
 //! back to the per-thread pool once it has been read to the end, which is when HTTP/1 allows
 //! the connection to carry the next request.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 
+use crate::ir::ErrorType;
 use crate::pool::Checkin;
 
 /// A response body: empty, prebuilt bytes (mocks, errors) or an upstream body being streamed.
@@ -120,15 +125,30 @@ impl http_body::Body for Body {
     }
 }
 
-/// Why a request body could not be forwarded.
+/// Why a request body could not be forwarded. Every variant is the client's doing, so each
+/// answers with a 4xx ([`RequestBodyError::error_type`]), never a 5xx that blames the backend.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RequestBodyError {
     /// The body grew past the payload limit while streaming.
     #[error("request body larger than {0} bytes")]
     TooLarge(u64),
-    /// The client's connection failed mid-body.
+    /// The client sent nothing for `limits.body_read_timeout` while a read was pending.
+    #[error("client sent no request body bytes for {0:?}")]
+    Timeout(Duration),
+    /// The client's body was malformed (bad chunk framing) or its connection failed mid-body.
     #[error("client body: {0}")]
     Client(#[from] hyper::Error),
+}
+
+impl RequestBodyError {
+    /// The gateway response that answers it.
+    pub(crate) fn error_type(&self) -> ErrorType {
+        match self {
+            RequestBodyError::TooLarge(_) => ErrorType::RequestTooLarge,
+            RequestBodyError::Timeout(_) => ErrorType::RequestTimeout,
+            RequestBodyError::Client(_) => ErrorType::BadRequestBody,
+        }
+    }
 }
 
 /// How long, and how many bytes, an unread request body is drained after the gateway answered
@@ -160,23 +180,115 @@ pub(crate) fn linger(body: Incoming) {
 }
 
 /// A client request body forwarded upstream, counted against the payload limit as it streams
-/// (chunked bodies have no `Content-Length` to check up front). Past the limit the body is
-/// handed to [`linger`] and the upstream request fails, which the proxy answers with 413.
+/// (chunked bodies have no `Content-Length` to check up front), with an idle timer between
+/// reads. Past the limit the body is handed to [`linger`] and the upstream request fails,
+/// which the proxy answers with 413; when the client stalls longer than the idle timeout the
+/// body is dropped (so the client connection closes) and the upstream request fails with 408.
+///
+/// The idle timer costs nothing for a body that is already buffered when it is read (most small
+/// bodies arrive with the head): its `Sleep` is allocated on the first read that has to wait,
+/// and reset (not reallocated) on later ones.
 #[derive(Debug)]
 pub(crate) struct LimitedBody {
     inner: Option<Incoming>,
     limit: u64,
     seen: u64,
+    /// Longest wait for the next bytes; zero turns the timer off.
+    idle: Duration,
+    /// Allocated on the first pending read.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The timer's deadline belongs to the current pending read.
+    armed: bool,
+    /// Set while the body is being received; tells the proxy whose fault a timeout is.
+    receiving: Option<Rc<Cell<bool>>>,
+    /// Why `inner` is gone before its end.
+    cut: Option<Cut>,
+}
+
+/// Why the gateway stopped reading a client body.
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    TooLarge,
+    Stalled,
 }
 
 impl LimitedBody {
-    /// Wraps a client body with a byte limit.
-    pub(crate) fn new(inner: Incoming, limit: u64) -> LimitedBody {
+    /// Wraps a client body with a byte limit and an idle timeout between reads; `receiving`
+    /// is set until the body ends, fails or is dropped.
+    pub(crate) fn new(
+        inner: Incoming,
+        limit: u64,
+        idle: Duration,
+        receiving: &Rc<Cell<bool>>,
+    ) -> LimitedBody {
+        let receiving = (!http_body::Body::is_end_stream(&inner)).then(|| {
+            receiving.set(true);
+            Rc::clone(receiving)
+        });
         LimitedBody {
             inner: Some(inner),
             limit,
             seen: 0,
+            idle,
+            timer: None,
+            armed: false,
+            receiving,
+            cut: None,
         }
+    }
+
+    /// The body ended, failed or was dropped: no longer receiving.
+    fn finish(&mut self) {
+        if let Some(r) = self.receiving.take() {
+            r.set(false);
+        }
+    }
+
+    /// Stops reading the client body. Past the limit the rest is drained by [`linger`] so the
+    /// client can read the 413; a stalled client's body is dropped, which closes its connection.
+    fn cut(&mut self, cut: Cut) -> RequestBodyError {
+        self.cut = Some(cut);
+        if let Some(rest) = self.inner.take()
+            && matches!(cut, Cut::TooLarge)
+        {
+            linger(rest);
+        }
+        self.finish();
+        self.cut_error(cut)
+    }
+
+    fn cut_error(&self, cut: Cut) -> RequestBodyError {
+        match cut {
+            Cut::TooLarge => RequestBodyError::TooLarge(self.limit),
+            Cut::Stalled => RequestBodyError::Timeout(self.idle),
+        }
+    }
+
+    /// A read is pending: arms the idle timer (reset to now + idle when this read started
+    /// waiting) and reports whether it fired.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.idle.is_zero() {
+            return Poll::Pending;
+        }
+        let timer = match &mut self.timer {
+            Some(timer) => {
+                if !self.armed {
+                    timer
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + self.idle);
+                }
+                timer
+            }
+            None => self.timer.insert(Box::pin(tokio::time::sleep(self.idle))),
+        };
+        self.armed = true;
+        timer.as_mut().poll(cx)
+    }
+}
+
+impl Drop for LimitedBody {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -190,24 +302,35 @@ impl http_body::Body for LimitedBody {
     ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyError>>> {
         let this = self.get_mut();
         let Some(inner) = this.inner.as_mut() else {
-            return Poll::Ready(Some(Err(RequestBodyError::TooLarge(this.limit))));
+            let cut = this.cut.unwrap_or(Cut::TooLarge);
+            return Poll::Ready(Some(Err(this.cut_error(cut))));
         };
-        match Pin::new(inner).poll_frame(cx) {
+        match Pin::new(&mut *inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
+                this.armed = false;
                 if let Some(data) = frame.data_ref() {
                     this.seen = this.seen.saturating_add(data.len() as u64);
                     if this.seen > this.limit {
-                        if let Some(rest) = this.inner.take() {
-                            linger(rest);
-                        }
-                        return Poll::Ready(Some(Err(RequestBodyError::TooLarge(this.limit))));
+                        return Poll::Ready(Some(Err(this.cut(Cut::TooLarge))));
                     }
+                }
+                if inner.is_end_stream() {
+                    this.finish();
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(RequestBodyError::Client(e)))),
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Err(e))) => {
+                this.finish();
+                Poll::Ready(Some(Err(RequestBodyError::Client(e))))
+            }
+            Poll::Ready(None) => {
+                this.finish();
+                Poll::Ready(None)
+            }
+            Poll::Pending => match this.poll_idle(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(this.cut(Cut::Stalled)))),
+                Poll::Pending => Poll::Pending,
+            },
         }
     }
 
@@ -224,14 +347,17 @@ impl http_body::Body for LimitedBody {
     }
 }
 
-/// True when an upstream error was caused by the request body exceeding the payload limit.
-pub(crate) fn is_too_large(err: &(dyn std::error::Error + 'static)) -> bool {
+/// The client-side cause of an upstream request failure, if the request body was at fault
+/// (over the limit, stalled, malformed, cut off): those are the client's 4xx, not a 502.
+pub(crate) fn client_fault<'e>(
+    err: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e RequestBodyError> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
-        if let Some(RequestBodyError::TooLarge(_)) = e.downcast_ref::<RequestBodyError>() {
-            return true;
+        if let Some(fault) = e.downcast_ref::<RequestBodyError>() {
+            return Some(fault);
         }
         cur = e.source();
     }
-    false
+    None
 }

@@ -9,6 +9,7 @@ mod args;
 mod body;
 mod error;
 mod gateway;
+mod head_timer;
 mod mock;
 mod pool;
 mod proxy;

@@ -6,6 +6,7 @@
 //! deployed stage plus `--stage-variable` overrides. What remains is an authority (connected to
 //! by the per-thread pool) and a path made of literal text and raw captured parameters.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -16,7 +17,7 @@ use http::uri::PathAndQuery;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, Uri, Version, header};
 use hyper::body::Incoming;
 
-use crate::body::{Body, LimitedBody, is_too_large};
+use crate::body::{Body, LimitedBody, client_fault};
 use crate::error::{BuildError, GatewayError};
 use crate::ir::{self, ErrorType};
 use crate::pool::{self, Address, Checkin, Pool};
@@ -218,6 +219,10 @@ fn substitute_stage_variables(
 pub(crate) struct ClientInfo {
     /// The client's IP address, formatted once per connection.
     pub(crate) ip: HeaderValue,
+    /// True while a request body of this connection is still being received (HTTP/1 carries
+    /// one request at a time): an integration timeout then is the client's slowness, not the
+    /// backend's.
+    pub(crate) receiving_body: Rc<Cell<bool>>,
 }
 
 static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -265,11 +270,55 @@ fn connection_is_plain(headers: &HeaderMap) -> bool {
     }
 }
 
+/// Bit of [`header_bits`] for a name containing `_`.
+const UNDERSCORE: u16 = 1 << 9;
+
+/// True for a header name with an underscore, which CGI-style backends cannot tell from the
+/// same name with a hyphen (`X_Forwarded_For` is `HTTP_X_FORWARDED_FOR` like
+/// `X-Forwarded-For`).
+fn has_underscore(name: &HeaderName) -> bool {
+    name.as_str().as_bytes().contains(&b'_')
+}
+
+/// The hop-by-hop bits present in `headers`, plus [`UNDERSCORE`] when `underscores` asks for
+/// it and a name has one: one scan of the names.
+fn header_bits(headers: &HeaderMap, underscores: bool) -> u16 {
+    headers.keys().fold(0u16, |acc, k| {
+        let underscore = if underscores && has_underscore(k) {
+            UNDERSCORE
+        } else {
+            0
+        };
+        acc | hop_by_hop_bit(k) | underscore
+    })
+}
+
 /// Removes hop-by-hop headers, including every header named in `Connection`. One scan of the
 /// names finds which are present; only those are removed, and the `Connection` value is parsed
 /// only when it names something beyond `close`/`keep-alive` (the common case allocates nothing).
 pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    let present = headers.keys().fold(0u16, |acc, k| acc | hop_by_hop_bit(k));
+    let present = header_bits(headers, false);
+    remove_present(headers, present);
+}
+
+/// [`remove_hop_by_hop`] for a request going upstream, which also drops names with `_` unless
+/// `limits.underscores_in_headers` allows them (nginx's default): the same one scan.
+fn clean_request_headers(headers: &mut HeaderMap, allow_underscores: bool) {
+    let present = header_bits(headers, !allow_underscores);
+    if present & UNDERSCORE != 0 {
+        let underscored: Vec<HeaderName> = headers
+            .keys()
+            .filter(|k| has_underscore(k))
+            .cloned()
+            .collect();
+        for name in underscored {
+            headers.remove(name);
+        }
+    }
+    remove_present(headers, present & !UNDERSCORE);
+}
+
+fn remove_present(headers: &mut HeaderMap, present: u16) {
     if present == 0 {
         return;
     }
@@ -343,6 +392,9 @@ impl ProxyTarget {
     }
 
     /// Forwards one request and returns the upstream response with its body streaming.
+    // `limits` could live in the prepared target, as `max_body` does; it is passed here to
+    // leave `prepare` to the HTTPS-upstreams branch. Fold it in when `handle` is restructured.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn call(
         &self,
         upstream: &Upstream,
@@ -351,6 +403,7 @@ impl ProxyTarget {
         client: &ClientInfo,
         req: Request<Incoming>,
         params: &Params,
+        limits: &ir::Limits,
     ) -> Result<Response<Body>, Box<GatewayError>> {
         let pool = &local.pool;
         let (mut parts, body) = req.into_parts();
@@ -368,7 +421,7 @@ impl ProxyTarget {
         parts.uri = Uri::from(pq);
         parts.version = Version::HTTP_11;
         let headers = &mut parts.headers;
-        remove_hop_by_hop(headers);
+        clean_request_headers(headers, limits.underscores_in_headers);
         forwarded_for(headers, &client.ip);
         // One lookup for Host: replace it and keep the client's value for X-Forwarded-Host.
         let client_host = match headers.entry(header::HOST) {
@@ -382,12 +435,24 @@ impl ProxyTarget {
             headers.insert(X_FORWARDED_HOST.clone(), host);
         }
         headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static("http"));
-        let req = Request::from_parts(parts, LimitedBody::new(body, self.max_body));
+        let body = LimitedBody::new(
+            body,
+            self.max_body,
+            limits.body_read_timeout.as_duration(),
+            &client.receiving_body,
+        );
+        let req = Request::from_parts(parts, body);
 
         let sent = tokio::time::timeout(self.timeout, send(upstream, pool, req)).await;
         let (resp, sender) = match sent {
             Ok(Ok(ok)) => ok,
             Ok(Err(e)) => return Err(e),
+            Err(_) if client.receiving_body.get() => {
+                return Err(GatewayError::new(
+                    ErrorType::RequestTimeout,
+                    "client still sending the request body when the integration timeout elapsed",
+                ));
+            }
             Err(_) => {
                 return Err(GatewayError::new(
                     ErrorType::IntegrationTimeout,
@@ -396,7 +461,7 @@ impl ProxyTarget {
             }
         };
         let (mut parts, body) = resp.into_parts();
-        remove_hop_by_hop(&mut parts.headers);
+        as_own_response(&mut parts);
         let checkin = Checkin::new(Rc::clone(pool), sender);
         Ok(Response::from_parts(
             parts,
@@ -435,11 +500,8 @@ async fn send(
                 }
                 _ => {
                     let err = e.into_error();
-                    if is_too_large(&err) {
-                        return Err(GatewayError::new(
-                            ErrorType::RequestTooLarge,
-                            "request body over the payload limit",
-                        ));
+                    if let Some(fault) = client_fault(&err) {
+                        return Err(GatewayError::new(fault.error_type(), fault.to_string()));
                     }
                     return Err(GatewayError::new(
                         ErrorType::IntegrationFailure,
@@ -467,6 +529,17 @@ async fn take_ready(pool: &Pool) -> Option<pool::Sender> {
         }
     }
     None
+}
+
+/// Makes an upstream response head the gateway's own: hop-by-hop headers removed, the
+/// gateway's HTTP version (RFC 9110 §7.6.3: a proxy answers in its own version, so an HTTP/1.0
+/// backend does not turn a kept-alive HTTP/1.1 client connection into a closing one; a
+/// close-delimited body then goes out chunked) and the standard reason phrase (hyper keeps a
+/// backend's non-standard one in an extension, which it would write back).
+fn as_own_response(parts: &mut http::response::Parts) {
+    remove_hop_by_hop(&mut parts.headers);
+    parts.version = Version::HTTP_11;
+    parts.extensions.remove::<hyper::ext::ReasonPhrase>();
 }
 
 /// Appends the client address to `X-Forwarded-For`, joining earlier values into one line.
@@ -541,6 +614,27 @@ mod tests {
         remove_hop_by_hop(&mut h);
         let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
         assert_eq!(names, ["content-length"]);
+    }
+
+    #[test]
+    fn underscored_names_dropped_in_the_same_scan() {
+        let mut h = HeaderMap::new();
+        h.insert("x_forwarded_for", HeaderValue::from_static("6.6.6.6"));
+        h.insert("x-kept", HeaderValue::from_static("1"));
+        h.insert(header::CONNECTION, HeaderValue::from_static("x_named"));
+        h.insert("x_named", HeaderValue::from_static("1"));
+        let mut allowed = h.clone();
+        clean_request_headers(&mut h, false);
+        let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-kept"]);
+        clean_request_headers(&mut allowed, true);
+        let names: Vec<&str> = allowed.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x_forwarded_for", "x-kept"]);
+        // Responses keep underscored names.
+        let mut r = HeaderMap::new();
+        r.insert("x_backend", HeaderValue::from_static("1"));
+        remove_hop_by_hop(&mut r);
+        assert_eq!(r.len(), 1);
     }
 
     #[test]

@@ -108,17 +108,24 @@ impl Default for Endpoints {
     }
 }
 
+/// Indexes (into [`ir::Method::CONCRETE`]) of the methods an `ANY` route serves: AWS's seven.
+/// `TRACE` is served only by a route that names it; `CONNECT` and extension methods never.
+const ANY_COVERS: std::ops::Range<usize> = 0..7;
+
 impl Endpoints {
     fn get(&self, method: Option<usize>) -> Option<RouteId> {
-        method.and_then(|m| self.methods[m]).or(self.any)
+        let m = method?;
+        self.methods[m].or(self.any.filter(|_| ANY_COVERS.contains(&m)))
     }
 
     fn finish(&mut self) {
+        let any = self.any.is_some();
         let names: Vec<&str> = ir::Method::CONCRETE
             .iter()
             .zip(&self.methods)
-            .filter(|(_, r)| r.is_some())
-            .map(|(m, _)| m.as_str())
+            .enumerate()
+            .filter(|(i, (_, r))| r.is_some() || (any && ANY_COVERS.contains(i)))
+            .map(|(_, (m, _))| m.as_str())
             .collect();
         self.allow = HeaderValue::from_str(&names.join(", "))
             .unwrap_or_else(|_| HeaderValue::from_static(""));

@@ -27,10 +27,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use http::uri::PathAndQuery;
-use http::{HeaderValue, Request, Response, StatusCode, header};
+use http::{HeaderValue, Request, Response, StatusCode, Version, header};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
@@ -39,6 +39,7 @@ use crate::args::RuntimeArgs;
 use crate::body::{Body, linger};
 use crate::error::GatewayError;
 use crate::gateway::{Action, Gateway};
+use crate::head_timer::{HeadClock, HeadTimer, Watched};
 use crate::ir::{ApiKind, ErrorType};
 use crate::mock::MockResponse;
 use crate::proxy::{ClientInfo, LocalUpstream, ProxyTarget, Upstream};
@@ -435,6 +436,7 @@ async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer: SocketAdd
         worker,
         client: Rc::new(ClientInfo {
             ip: HeaderValue::from_str(&ip).unwrap_or_else(|_| HeaderValue::from_static("unknown")),
+            receiving_body: Rc::new(Cell::new(false)),
         }),
         ctl: Rc::clone(&ctl),
     };
@@ -444,15 +446,22 @@ async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer: SocketAdd
     let max_buf = usize::try_from(limits.max_header.0)
         .unwrap_or(usize::MAX)
         .max(READ_BUFFER);
+    // hyper's head timer, made to tell a started head (`header_read_timeout`) from an idle
+    // kept-alive connection (`idle_timeout`); see `head_timer`.
+    let clock = HeadClock::new();
     let mut builder = http1::Builder::new();
     builder
-        .timer(TokioTimer::new())
+        .timer(HeadTimer::new(
+            Arc::clone(&clock),
+            limits.header_read_timeout.as_duration(),
+            limits.idle_timeout.as_duration(),
+        ))
         .keep_alive(true)
         .max_buf_size(max_buf);
     if limits.header_read_timeout.0 > 0 {
         builder.header_read_timeout(limits.header_read_timeout.as_duration());
     }
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let conn = builder.serve_connection(TokioIo::new(Watched::new(stream, clock)), service);
     tokio::pin!(conn);
     let mut closing = false;
     let result = std::future::poll_fn(|cx| {
@@ -528,6 +537,75 @@ fn head_len<B>(req: &Request<B>) -> u64 {
     (line + headers) as u64
 }
 
+/// RFC 9112 §3.2: an HTTP/1.1 request has exactly one `Host`, any request at most one, and
+/// its value is `host[:port]`; otherwise 400, before anything keys on it.
+fn host_is_valid<B>(req: &Request<B>) -> bool {
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(host), None) => valid_host(host.as_bytes()),
+        (None, _) => req.version() < Version::HTTP_11,
+        (Some(_), Some(_)) => false,
+    }
+}
+
+/// `uri-host [":" port]` (RFC 3986 §3.2.2): a bracketed IP literal or a non-empty reg-name
+/// (unreserved, percent-encoded and sub-delimiter characters), then optional port digits.
+fn valid_host(value: &[u8]) -> bool {
+    let port_start = if value.first() == Some(&b'[') {
+        let Some(end) = value.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let literal = &value[1..end];
+        if literal.is_empty()
+            || !literal
+                .iter()
+                .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'))
+        {
+            return false;
+        }
+        end + 1
+    } else {
+        let colon = value.iter().position(|&b| b == b':').unwrap_or(value.len());
+        if colon == 0 || !value[..colon].iter().all(|&b| is_reg_name_byte(b)) {
+            return false;
+        }
+        colon
+    };
+    match value[port_start..].split_first() {
+        None => true,
+        Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
+        Some(_) => false,
+    }
+}
+
+fn is_reg_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'%'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+        )
+}
+
+/// Errors raised while the client's body was still coming (stalled, malformed): the gateway
+/// stopped reading it, so the connection cannot carry another request and closes.
+fn leaves_body_unread(kind: ErrorType) -> bool {
+    matches!(kind, ErrorType::RequestTimeout | ErrorType::BadRequestBody)
+}
+
 /// One request, from route match to response; the only place errors become responses.
 async fn handle(
     generation: Rc<Generation>,
@@ -547,6 +625,11 @@ async fn handle(
         Step::Done(Err(GatewayError::new(
             ErrorType::RequestHeaderFieldsTooLarge,
             "request head over the header limit",
+        )))
+    } else if !host_is_valid(&req) {
+        Step::Done(Err(GatewayError::new(
+            ErrorType::Default4xx,
+            "missing, repeated or invalid Host header",
         )))
     } else {
         match gw.router.lookup(req.method(), req.uri().path()) {
@@ -613,7 +696,9 @@ async fn handle(
     };
     let result = match step {
         Step::Proxy(target, up, local, fixed, params) => {
-            target.call(up, local, fixed, &client, req, &params).await
+            target
+                .call(up, local, fixed, &client, req, &params, &gw.limits)
+                .await
         }
         Step::Done(result) => {
             // Answered without reading the body: drain it for a while so the client can
@@ -645,6 +730,10 @@ async fn handle(
             let mut resp = gw.errors.respond(e.kind, &request_id);
             if let Some(allow) = allow {
                 resp.headers_mut().insert(header::ALLOW, allow);
+            }
+            if leaves_body_unread(e.kind) {
+                resp.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             resp
         }
@@ -718,6 +807,42 @@ fn admin_response(req: &Request<Incoming>) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_values() {
+        for ok in [
+            "gw",
+            "gw.example:8080",
+            "a-b_c~d%20",
+            "127.0.0.1:80",
+            "[::1]",
+            "[::1]:443",
+            "gw:",
+        ] {
+            assert!(valid_host(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "", ":80", "a b", "u@gw", "gw:8x", "gw:80:80", "[::1", "[]", "[zz]", "[::1]x", "gw/x",
+        ] {
+            assert!(!valid_host(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_count_per_version() {
+        let req = |version, hosts: &[&'static str]| {
+            let mut b = Request::builder().version(version).uri("/");
+            for h in hosts {
+                b = b.header(header::HOST, *h);
+            }
+            b.body(()).unwrap()
+        };
+        assert!(host_is_valid(&req(Version::HTTP_11, &["gw"])));
+        assert!(!host_is_valid(&req(Version::HTTP_11, &[])));
+        assert!(!host_is_valid(&req(Version::HTTP_11, &["a", "b"])));
+        assert!(host_is_valid(&req(Version::HTTP_10, &[])));
+        assert!(!host_is_valid(&req(Version::HTTP_10, &["a", "b"])));
+    }
 
     /// The per-request reload check: `generation()` (one atomic version load, a `RefCell`
     /// borrow, an `Rc` clone) against a bare `Rc` clone. Prints ns per call; run with

@@ -140,8 +140,10 @@ fn gateway_rs_snapshot() {
                     max_body: ir::ByteSize(10485760),
                     max_header: ir::ByteSize(16384),
                     header_read_timeout: ir::Millis(10000),
+                    body_read_timeout: ir::Millis(10000),
                     integration_timeout: ir::Millis(29000),
                     idle_timeout: ir::Millis(60000),
+                    underscores_in_headers: false,
                 },
                 responses: Vec::from([
                     ir::GatewayResponse {

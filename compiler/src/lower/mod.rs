@@ -300,8 +300,10 @@ fn lower_limits(limits: &vocab::Limits) -> Limits {
         max_body: ByteSize(limits.max_body.0.0),
         max_header: ByteSize(limits.max_header.0.0),
         header_read_timeout: limits.header_read_timeout.0,
+        body_read_timeout: limits.body_read_timeout.0,
         integration_timeout: limits.integration_timeout.0,
         idle_timeout: limits.idle_timeout.0,
+        underscores_in_headers: limits.underscores_in_headers,
     }
 }
 

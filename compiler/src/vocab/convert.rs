@@ -15,8 +15,10 @@ impl From<Limits> for gwc_ir::Limits {
             max_body: l.max_body.0,
             max_header: l.max_header.0,
             header_read_timeout: l.header_read_timeout.0,
+            body_read_timeout: l.body_read_timeout.0,
             integration_timeout: l.integration_timeout.0,
             idle_timeout: l.idle_timeout.0,
+            underscores_in_headers: l.underscores_in_headers,
         }
     }
 }

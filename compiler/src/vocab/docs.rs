@@ -195,7 +195,7 @@ It is generated from the Rust types in `compiler/src/vocab`, as is the JSON Sche
 
 - **`x-gateway`** at the document root holds API-wide settings: name, endpoint, stages and variables, limits, gateway responses, authorizers, API keys and usage plans, throttling, cache, WAF, CORS, request validators, WebSocket routes, state backend and observability.
 - **`x-gateway-<area>`** keys on an operation object (beside `operationId`, `parameters`, …) hold what varies by route: `x-gateway-integration`, `x-gateway-auth`, `x-gateway-api-key`, `x-gateway-throttle`, `x-gateway-cache`, `x-gateway-waf`, `x-gateway-validate`, `x-gateway-cors`.
-- **`x-gateway-any-method`** on a path item (beside `get`, `post`, …) is an operation object served for every method the path item does not bind explicitly. AWS's `x-amazon-apigateway-any-method` is read the same way.
+- **`x-gateway-any-method`** on a path item (beside `get`, `post`, …) is an operation object served for GET, PUT, POST, DELETE, OPTIONS, HEAD and PATCH where the path item does not bind them explicitly (AWS's `ANY`: TRACE only when bound explicitly, CONNECT and other methods never). AWS's `x-amazon-apigateway-any-method` is read the same way.
 
 Keys are `snake_case`.
 An unknown key anywhere inside an `x-gateway*` value is an error (`gwc::lower::unknown_key`) with a "did you mean" hint, and every such key is reported in one run.

@@ -377,17 +377,30 @@ pub struct Limits {
     /// Largest request head (request line plus headers); larger → 431. Default: `16KiB`.
     #[serde(default = "default_max_header")]
     pub max_header: Size,
-    /// Time a client has to send the request head before the connection is closed.
-    /// Default: `10s`.
+    /// Time a client has to send a request head before the connection is closed: on a new
+    /// connection counted from the accept, on a kept-alive one from the head's first byte
+    /// (until that byte `idle_timeout` applies). Default: `10s`.
     #[serde(default = "default_header_read_timeout")]
     pub header_read_timeout: Duration,
+    /// Time allowed between two reads of a request body (nginx's `client_body_timeout`); a
+    /// client that sends nothing for longer gets 408 (`REQUEST_TIMEOUT`), the backend request
+    /// is aborted and the connection closed. `0s` turns it off. Default: `10s`.
+    #[serde(default = "default_body_read_timeout")]
+    pub body_read_timeout: Duration,
     /// Time a backend has to answer, unless an integration sets its own `timeout`; longer →
     /// 504 (`INTEGRATION_TIMEOUT`). Default: `29s`.
     #[serde(default = "default_integration_timeout")]
     pub integration_timeout: Duration,
-    /// Idle keep-alive client connections are closed after this long. Default: `1m`.
+    /// Kept-alive client connections waiting for their next request are closed after this
+    /// long. Default: `1m`.
     #[serde(default = "default_idle_timeout")]
     pub idle_timeout: Duration,
+    /// Forward request headers whose names contain `_`. By default they are dropped, as nginx
+    /// does (`underscores_in_headers off`): CGI, WSGI and PHP backends read `X_Forwarded_For`
+    /// and `X-Forwarded-For` as one variable, so a client could override the gateway's
+    /// headers. Default: `false`.
+    #[serde(default)]
+    pub underscores_in_headers: bool,
 }
 
 impl Default for Limits {
@@ -396,8 +409,10 @@ impl Default for Limits {
             max_body: default_max_body(),
             max_header: default_max_header(),
             header_read_timeout: default_header_read_timeout(),
+            body_read_timeout: default_body_read_timeout(),
             integration_timeout: default_integration_timeout(),
             idle_timeout: default_idle_timeout(),
+            underscores_in_headers: false,
         }
     }
 }
@@ -409,6 +424,9 @@ fn default_max_header() -> Size {
     Size::from_bytes(16 << 10)
 }
 fn default_header_read_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_body_read_timeout() -> Duration {
     Duration::from_secs(10)
 }
 fn default_integration_timeout() -> Duration {

@@ -82,6 +82,11 @@ fn defaults_match_the_ir_and_the_docs() {
     assert_eq!(root.limits.header_read_timeout.0, ir.header_read_timeout);
     assert_eq!(root.limits.integration_timeout.0, ir.integration_timeout);
     assert_eq!(root.limits.idle_timeout.0, ir.idle_timeout);
+    assert_eq!(root.limits.body_read_timeout.0, ir.body_read_timeout);
+    assert_eq!(
+        root.limits.underscores_in_headers,
+        ir.underscores_in_headers
+    );
     assert_eq!(root.kind, vocab::ApiKind::Http);
     assert_eq!(root.endpoint.endpoint_type, vocab::EndpointType::Regional);
     assert_eq!(root.endpoint.listen.0, "0.0.0.0:8080");
@@ -175,8 +180,8 @@ fn unknown_keys_everywhere_in_one_run() {
                 ·     ───────┬──────
                 ·            ╰── not a known key
                 ╰────
-              help: expected one of `max_body`, `max_header`, `header_read_timeout`, `integration_timeout`,
-                    `idle_timeout`
+              help: expected one of `max_body`, `max_header`, `header_read_timeout`, `body_read_timeout`,
+                    `integration_timeout`, `idle_timeout`, `underscores_in_headers`
         "#]],
     );
 }

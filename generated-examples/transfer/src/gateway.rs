@@ -29,8 +29,10 @@ pub fn gateway() -> ir::Gateway {
             max_body: ir::ByteSize(2147483648),
             max_header: ir::ByteSize(16384),
             header_read_timeout: ir::Millis(2000),
+            body_read_timeout: ir::Millis(10000),
             integration_timeout: ir::Millis(60000),
             idle_timeout: ir::Millis(60000),
+            underscores_in_headers: false,
         },
         responses: Vec::new(),
         routes: Vec::from([

@@ -54,12 +54,21 @@ pub struct Limits {
     pub max_body: ByteSize,
     /// Largest request head (request line plus headers) → 431.
     pub max_header: ByteSize,
-    /// Time a client has to send the request head → connection closed.
+    /// Time a client has to send a request head (on a new connection from the accept, on a
+    /// kept-alive one from the head's first byte) → connection closed.
     pub header_read_timeout: Millis,
+    /// Time allowed between two reads of a request body while one is pending (nginx's
+    /// `client_body_timeout`) → 408, upstream exchange aborted, connection closed. `0` turns
+    /// it off.
+    pub body_read_timeout: Millis,
     /// Default time a backend has to answer (AWS: 29 s) → 504.
     pub integration_timeout: Millis,
-    /// Idle keep-alive connections are closed after this long.
+    /// Kept-alive connections waiting for their next request are closed after this long.
     pub idle_timeout: Millis,
+    /// Forward request headers whose names contain `_`. Off by default (nginx's
+    /// `underscores_in_headers off`): CGI-style backends read `X_Forwarded_For` and
+    /// `X-Forwarded-For` as the same variable, so a client could override gateway headers.
+    pub underscores_in_headers: bool,
 }
 
 impl Default for Limits {
@@ -68,8 +77,10 @@ impl Default for Limits {
             max_body: ByteSize(10 << 20),
             max_header: ByteSize(16 << 10),
             header_read_timeout: Millis(10_000),
+            body_read_timeout: Millis(10_000),
             integration_timeout: Millis(29_000),
             idle_timeout: Millis(60_000),
+            underscores_in_headers: false,
         }
     }
 }

@@ -35,11 +35,15 @@ pub enum ErrorType {
     MethodNotAllowed,
     /// Our own: request headers too large or the client too slow to send them.
     RequestHeaderFieldsTooLarge,
+    /// Our own: the client stopped sending its request body (`limits.body_read_timeout`) or
+    /// was still sending it when the integration timeout elapsed. 408 (RFC 9110 §15.5.9);
+    /// AWS has no gateway-response type for it.
+    RequestTimeout,
 }
 
 impl ErrorType {
     /// Every type, for docs, the JSON Schema and exhaustive tests.
-    pub const ALL: [ErrorType; 23] = [
+    pub const ALL: [ErrorType; 24] = [
         ErrorType::AccessDenied,
         ErrorType::ApiConfigurationError,
         ErrorType::AuthorizerConfigurationError,
@@ -63,6 +67,7 @@ impl ErrorType {
         ErrorType::WafFiltered,
         ErrorType::MethodNotAllowed,
         ErrorType::RequestHeaderFieldsTooLarge,
+        ErrorType::RequestTimeout,
     ];
 
     /// The spec spelling, e.g. `INTEGRATION_TIMEOUT`.
@@ -91,6 +96,7 @@ impl ErrorType {
             ErrorType::WafFiltered => "WAF_FILTERED",
             ErrorType::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorType::RequestHeaderFieldsTooLarge => "REQUEST_HEADER_FIELDS_TOO_LARGE",
+            ErrorType::RequestTimeout => "REQUEST_TIMEOUT",
         }
     }
 
@@ -124,6 +130,7 @@ impl ErrorType {
             ErrorType::UnsupportedMediaType => 415,
             ErrorType::MethodNotAllowed => 405,
             ErrorType::RequestHeaderFieldsTooLarge => 431,
+            ErrorType::RequestTimeout => 408,
         }
     }
 
@@ -155,6 +162,7 @@ impl ErrorType {
             ErrorType::WafFiltered => "Forbidden",
             ErrorType::MethodNotAllowed => "Method Not Allowed",
             ErrorType::RequestHeaderFieldsTooLarge => "Request Header Fields Too Large",
+            ErrorType::RequestTimeout => "Request Timeout",
         }
     }
 
@@ -170,7 +178,8 @@ impl ErrorType {
             | ErrorType::UnsupportedMediaType
             | ErrorType::Default4xx
             | ErrorType::MethodNotAllowed
-            | ErrorType::RequestHeaderFieldsTooLarge => "BadRequestException",
+            | ErrorType::RequestHeaderFieldsTooLarge
+            | ErrorType::RequestTimeout => "BadRequestException",
             ErrorType::ExpiredToken => "ExpiredTokenException",
             ErrorType::IntegrationFailure
             | ErrorType::IntegrationTimeout

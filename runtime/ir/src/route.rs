@@ -24,7 +24,8 @@ pub enum Method {
     Patch,
     /// TRACE
     Trace,
-    /// Matches every method not bound explicitly on the same path.
+    /// Matches GET, PUT, POST, DELETE, OPTIONS, HEAD and PATCH (AWS's `ANY`) when not bound
+    /// explicitly on the same path; never TRACE, CONNECT or extension methods.
     Any,
 }
 

@@ -167,15 +167,19 @@ impl ToTokens for Limits {
             max_body,
             max_header,
             header_read_timeout,
+            body_read_timeout,
             integration_timeout,
             idle_timeout,
+            underscores_in_headers,
         } = self;
         tokens.extend(quote!(#ir::Limits {
             max_body: #max_body,
             max_header: #max_header,
             header_read_timeout: #header_read_timeout,
+            body_read_timeout: #body_read_timeout,
             integration_timeout: #integration_timeout,
             idle_timeout: #idle_timeout,
+            underscores_in_headers: #underscores_in_headers,
         }));
     }
 }

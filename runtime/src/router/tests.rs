@@ -40,6 +40,7 @@ fn table() -> Vec<Route> {
         route(Get, "/a/b/d"),
         route(Any, "/any"),
         route(Put, "/any"),
+        route(Trace, "/any"),
     ]
 }
 
@@ -105,7 +106,13 @@ fn precedence_and_params() {
         GET /any
         PUT /any
         PROPFIND /any
+        TRACE /any
+        CONNECT /any
         PROPFIND /pets
+        CONNECT /files/a
+        TRACE /files/a
+        OPTIONS /files/a
+        PATCH /files/a
         GET /nothing
         GET /pets/42/photo/extra
         ",
@@ -137,8 +144,14 @@ fn precedence_and_params() {
             GET /a/b/d                       => GET /a/b/d []
             GET /any                         => ANY /any []
             PUT /any                         => PUT /any []
-            PROPFIND /any                    => ANY /any []
+            PROPFIND /any                    => 405 allow: GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE
+            TRACE /any                       => TRACE /any []
+            CONNECT /any                     => 405 allow: GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE
             PROPFIND /pets                   => 405 allow: GET, POST
+            CONNECT /files/a                 => 405 allow: GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH
+            TRACE /files/a                   => 405 allow: GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH
+            OPTIONS /files/a                 => ANY /files/{proxy+} [a=a]
+            PATCH /files/a                   => ANY /files/{proxy+} [a=a]
             GET /nothing                     => 404
             GET /pets/42/photo/extra         => 404
         "#]],
