@@ -15,6 +15,7 @@ use crate::ir::{self, ApiKind, Integration};
 use crate::mock::MockResponse;
 use crate::proxy::{self, ProxyTarget, Upstream};
 use crate::router::Router;
+use crate::tls::LazyClientConfig;
 
 /// What serves one route.
 #[derive(Debug)]
@@ -105,6 +106,8 @@ impl Gateway {
         })?;
         let mut upstreams = Vec::new();
         let mut by_authority = HashMap::new();
+        // Built on the first `https://` upstream, then shared by all of them.
+        let mut tls = LazyClientConfig::new(args.upstream_roots, args.upstream_ca_file.as_deref());
         let mut routes = Vec::with_capacity(ir.routes.len());
         let mut drain = ir.limits.integration_timeout.as_duration();
         for route in &ir.routes {
@@ -118,6 +121,7 @@ impl Gateway {
                         &ir.limits,
                         &mut upstreams,
                         &mut by_authority,
+                        &mut tls,
                     )?;
                     drain = drain.max(target.timeout);
                     Action::Proxy(target)
@@ -128,6 +132,9 @@ impl Gateway {
                 id: route.id.as_ref().into(),
                 action,
             });
+        }
+        if tls.has_ca_file() {
+            tls.get()?;
         }
         Ok(Gateway {
             name: ir.name.as_ref().into(),
