@@ -16,7 +16,6 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 /// A certificate authority that exists only for one test.
 pub struct TestCa {
     issuer: Issuer<'static, KeyPair>,
-    pem: String,
     /// Holds the CA's PEM file; removed on drop.
     dir: tempfile::TempDir,
 }
@@ -33,22 +32,15 @@ impl TestCa {
         params.distinguished_name = DistinguishedName::new();
         params.distinguished_name.push(DnType::CommonName, name);
         let cert = params.self_signed(&key)?;
-        let pem = cert.pem();
         let dir = tempfile::tempdir()?;
-        std::fs::write(dir.path().join("ca.pem"), &pem)?;
+        std::fs::write(dir.path().join("ca.pem"), cert.pem())?;
         Ok(TestCa {
             issuer: Issuer::new(params, key),
-            pem,
             dir,
         })
     }
 
-    /// The CA certificate as PEM.
-    pub fn pem(&self) -> &str {
-        &self.pem
-    }
-
-    /// A file holding [`TestCa::pem`], for `--upstream-ca-file`.
+    /// A file holding the CA certificate as PEM, for `--upstream-ca-file`.
     pub fn pem_file(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
     }
