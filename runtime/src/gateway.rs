@@ -13,7 +13,7 @@ use crate::args::RuntimeArgs;
 use crate::error::{BuildError, ErrorResponses};
 use crate::ir::{self, ApiKind, Integration};
 use crate::mock::MockResponse;
-use crate::proxy::{self, ProxyTarget, Upstream};
+use crate::proxy::{self, ProxyTarget, Upstream, Upstreams};
 use crate::router::Router;
 use crate::tls::LazyClientConfig;
 
@@ -104,10 +104,10 @@ impl Gateway {
                 shape: c.path,
             }])
         })?;
-        let mut upstreams = Vec::new();
-        let mut by_authority = HashMap::new();
-        // Built on the first `https://` upstream, then shared by all of them.
-        let mut tls = LazyClientConfig::new(args.upstream_roots, args.upstream_ca_file.as_deref());
+        let mut upstreams = Upstreams::new(LazyClientConfig::new(
+            args.upstream_roots,
+            args.upstream_ca_file.as_deref(),
+        ));
         let mut routes = Vec::with_capacity(ir.routes.len());
         let mut drain = ir.limits.integration_timeout.as_duration();
         for route in &ir.routes {
@@ -120,8 +120,6 @@ impl Gateway {
                         stage_name,
                         &ir.limits,
                         &mut upstreams,
-                        &mut by_authority,
-                        &mut tls,
                     )?;
                     drain = drain.max(target.timeout);
                     Action::Proxy(target)
@@ -133,9 +131,7 @@ impl Gateway {
                 action,
             });
         }
-        if tls.has_ca_file() {
-            tls.get()?;
-        }
+        let upstreams = upstreams.finish()?;
         Ok(Gateway {
             name: ir.name.as_ref().into(),
             kind: ir.kind,

@@ -34,6 +34,35 @@ pub(crate) struct Upstream {
     pub(crate) host: HeaderValue,
 }
 
+/// The upstreams of a gateway being built: one per scheme and authority, and the TLS client
+/// configuration they share, made on the first `https://` one.
+#[derive(Debug)]
+pub(crate) struct Upstreams<'a> {
+    list: Vec<Upstream>,
+    by_key: HashMap<String, usize>,
+    tls: LazyClientConfig<'a>,
+}
+
+impl<'a> Upstreams<'a> {
+    pub(crate) fn new(tls: LazyClientConfig<'a>) -> Upstreams<'a> {
+        Upstreams {
+            list: Vec::new(),
+            by_key: HashMap::new(),
+            tls,
+        }
+    }
+
+    /// The registered upstreams, indexed by [`ProxyTarget::upstream`]. A CA file given for a
+    /// gateway without `https://` upstreams is still checked, so a broken deployment setting
+    /// shows at start-up rather than when a spec change first needs it.
+    pub(crate) fn finish(mut self) -> Result<Vec<Upstream>, BuildError> {
+        if self.tls.has_ca_file() {
+            self.tls.get()?;
+        }
+        Ok(self.list)
+    }
+}
+
 #[derive(Debug)]
 enum Piece {
     Text(Box<str>),
@@ -83,9 +112,7 @@ pub(crate) fn prepare(
     variables: &HashMap<&str, &str>,
     stage: &str,
     limits: &ir::Limits,
-    upstreams: &mut Vec<Upstream>,
-    by_authority: &mut HashMap<String, usize>,
-    tls: &mut LazyClientConfig<'_>,
+    upstreams: &mut Upstreams<'_>,
 ) -> Result<ProxyTarget, BuildError> {
     let bad = |uri: &str, reason: String| BuildError::BadUri {
         route: route.id.to_string(),
@@ -134,23 +161,24 @@ pub(crate) fn prepare(
         if https { "https" } else { "http" },
         authority.as_str().to_ascii_lowercase()
     );
-    let upstream = match by_authority.get(&key) {
+    let upstream = match upstreams.by_key.get(&key) {
         Some(&i) => i,
         None => {
             let tls = if https {
-                let config = tls.get()?;
+                let config = upstreams.tls.get()?;
                 Some(TlsTarget::new(config, host).map_err(|reason| bad(&resolved, reason))?)
             } else {
                 None
             };
-            upstreams.push(Upstream {
+            let list = &mut upstreams.list;
+            list.push(Upstream {
                 address,
                 tls,
                 host: HeaderValue::from_str(authority.as_str())
                     .unwrap_or_else(|_| HeaderValue::from_static("localhost")),
             });
-            by_authority.insert(key, upstreams.len() - 1);
-            upstreams.len() - 1
+            upstreams.by_key.insert(key, list.len() - 1);
+            list.len() - 1
         }
     };
     let path = if path.starts_with('/') {
