@@ -21,4 +21,5 @@ mod lifecycle;
 mod proxy;
 mod serve;
 mod streaming;
+mod upstream_tls;
 mod vocabulary;

@@ -5,6 +5,7 @@
 //! one deployment of it runs, so the same generated binary serves `dev` and `prod`.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 /// Deployment settings (flags + env) shared by every generated gateway and `gwc serve`.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Parser)]
@@ -41,6 +42,15 @@ pub struct RuntimeArgs {
     /// hot path should not pay for formatting unless asked to.
     #[arg(long, env = "GWC_ACCESS_LOG")]
     pub access_log: bool,
+    /// Trust store for `https://` upstreams: `webpki` (Mozilla's roots, compiled in, so the
+    /// binary trusts the same CAs in a scratch image as anywhere), `system` (the OS store,
+    /// honouring `SSL_CERT_FILE`/`SSL_CERT_DIR`), or `none` (only `--upstream-ca-file`).
+    #[arg(long, env = "GWC_UPSTREAM_ROOTS", value_enum, default_value_t = UpstreamRoots::Webpki)]
+    pub upstream_roots: UpstreamRoots,
+    /// PEM bundle of extra CA certificates trusted for `https://` upstreams (private CAs),
+    /// added to `--upstream-roots`; a file that cannot be read or parsed stops start-up.
+    #[arg(long, env = "GWC_UPSTREAM_CA_FILE", value_name = "PATH")]
+    pub upstream_ca_file: Option<PathBuf>,
 }
 
 impl Default for RuntimeArgs {
@@ -57,6 +67,8 @@ impl Default for RuntimeArgs {
             log_format: LogFormat::Text,
             workers: None,
             access_log: false,
+            upstream_roots: UpstreamRoots::Webpki,
+            upstream_ca_file: None,
         }
     }
 }
@@ -69,6 +81,20 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// Which certificate authorities `https://` upstreams are checked against, before any
+/// `--upstream-ca-file` is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum UpstreamRoots {
+    /// Mozilla's root programme, compiled into the binary (`webpki-roots`): the same trust on
+    /// every host, including images without a system store.
+    #[default]
+    Webpki,
+    /// The operating system's store, read once at start-up (`rustls-native-certs`).
+    System,
+    /// No public roots: only the CAs of `--upstream-ca-file`.
+    None,
 }
 
 fn parse_stage_variable(text: &str) -> Result<(String, String), String> {
@@ -116,6 +142,21 @@ mod tests {
         assert_eq!(args.workers, Some(3));
         assert_eq!(args.state, "memory");
         assert!(!args.access_log);
+        assert_eq!(args.upstream_roots, UpstreamRoots::Webpki);
+        assert_eq!(args.upstream_ca_file, None);
+        let args = RuntimeArgs::try_parse_from([
+            "gw",
+            "--upstream-roots",
+            "system",
+            "--upstream-ca-file",
+            "/etc/gwc/ca.pem",
+        ])
+        .unwrap();
+        assert_eq!(args.upstream_roots, UpstreamRoots::System);
+        assert_eq!(
+            args.upstream_ca_file,
+            Some(PathBuf::from("/etc/gwc/ca.pem"))
+        );
     }
 
     #[test]

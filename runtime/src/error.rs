@@ -69,6 +69,17 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
+    /// `--upstream-ca-file` cannot be read, or is not a PEM bundle of CA certificates.
+    #[error("upstream CA file `{}`: {reason}", .path.display())]
+    UpstreamCaFile {
+        /// The file as given.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The trust settings for `https://` upstreams cannot give a working TLS configuration.
+    #[error("upstream TLS: {0}")]
+    UpstreamTls(String),
     /// A feature the runtime does not serve yet; never silently ignored.
     #[error("{0} is not supported yet")]
     Unsupported(String),

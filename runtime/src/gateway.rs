@@ -13,8 +13,9 @@ use crate::args::RuntimeArgs;
 use crate::error::{BuildError, ErrorResponses};
 use crate::ir::{self, ApiKind, Integration};
 use crate::mock::MockResponse;
-use crate::proxy::{self, ProxyTarget, Upstream};
+use crate::proxy::{self, ProxyTarget, Upstream, Upstreams};
 use crate::router::Router;
+use crate::tls::LazyClientConfig;
 
 /// What serves one route.
 #[derive(Debug)]
@@ -104,8 +105,10 @@ impl Gateway {
                 shape: c.path,
             }])
         })?;
-        let mut upstreams = Vec::new();
-        let mut by_authority = HashMap::new();
+        let mut upstreams = Upstreams::new(LazyClientConfig::new(
+            args.upstream_roots,
+            args.upstream_ca_file.as_deref(),
+        ));
         let mut routes = Vec::with_capacity(ir.routes.len());
         let mut drain = ir.limits.integration_timeout.as_duration();
         for route in &ir.routes {
@@ -118,7 +121,6 @@ impl Gateway {
                         stage_name,
                         &ir.limits,
                         &mut upstreams,
-                        &mut by_authority,
                     )?;
                     drain = drain.max(target.timeout);
                     Action::Proxy(target)
@@ -130,6 +132,7 @@ impl Gateway {
                 action,
             });
         }
+        let upstreams = upstreams.finish()?;
         Ok(Gateway {
             name: ir.name.as_ref().into(),
             kind: ir.kind,

@@ -16,6 +16,7 @@ mod proxy;
 mod request_id;
 mod router;
 mod server;
+mod tls;
 
 #[cfg(test)]
 mod tests;
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 
 pub use gwc_ir as ir;
 
-pub use args::{LogFormat, RuntimeArgs};
+pub use args::{LogFormat, RuntimeArgs, UpstreamRoots};
 pub use body::Body;
 pub use error::BuildError;
 pub use gateway::Gateway;

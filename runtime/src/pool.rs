@@ -1,5 +1,6 @@
 //! Per-thread upstream connections: a small idle list per upstream authority, owned by one
-//! worker thread (no lock, no cross-thread traffic), driven by `hyper::client::conn::http1`.
+//! worker thread (no lock, no cross-thread traffic), driven by `hyper::client::conn::http1`
+//! over plain TCP or, for `https://` upstreams, rustls.
 //!
 //! A connection is taken out of the list for one request and put back only once the response
 //! body has been read to the end ([`Checkin::release`]), which is when HTTP/1 lets it carry the
@@ -12,9 +13,11 @@ use std::rc::Rc;
 
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::body::LimitedBody;
+use crate::tls::TlsTarget;
 
 /// The sending half of one upstream connection.
 pub(crate) type Sender = SendRequest<LimitedBody>;
@@ -96,15 +99,36 @@ impl Checkin {
     }
 }
 
-/// Opens a new upstream connection and spawns its driver on the current worker.
-pub(crate) async fn connect(addr: &Address) -> std::io::Result<Sender> {
+/// Opens a new upstream connection (with a TLS handshake when `tls` is set) and spawns its
+/// driver on the current worker. The TLS stream's type stays inside the driver task, so the
+/// returned [`Sender`] is the same type for plain and TLS connections and the request path has
+/// no extra indirection for either.
+pub(crate) async fn connect(addr: &Address, tls: Option<&TlsTarget>) -> std::io::Result<Sender> {
     let stream = match addr {
         Address::Ip(a) => TcpStream::connect(*a).await?,
         Address::Host(host, port) => TcpStream::connect((&**host, *port)).await?,
     };
     stream.set_nodelay(true)?;
+    match tls {
+        None => handshake(stream).await,
+        Some(tls) => {
+            let stream = tls
+                .connector
+                .connect(tls.server_name.clone(), stream)
+                .await
+                .map_err(|e| std::io::Error::new(e.kind(), format!("TLS handshake: {e}")))?;
+            handshake(stream).await
+        }
+    }
+}
+
+/// The HTTP/1 handshake over an open stream, and its driver task.
+async fn handshake<T>(io: T) -> std::io::Result<Sender>
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let (sender, conn) = http1::Builder::new()
-        .handshake(TokioIo::new(stream))
+        .handshake(TokioIo::new(io))
         .await
         .map_err(std::io::Error::other)?;
     tokio::task::spawn_local(async move {

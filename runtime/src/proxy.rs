@@ -4,7 +4,8 @@
 //!
 //! Stage variables (`${stageVariables.NAME}`) are replaced when the gateway is built, from the
 //! deployed stage plus `--stage-variable` overrides. What remains is an authority (connected to
-//! by the per-thread pool) and a path made of literal text and raw captured parameters.
+//! by the per-thread pool, over TLS for `https://`) and a path made of literal text and raw
+//! captured parameters.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -22,12 +23,45 @@ use crate::error::{BuildError, GatewayError};
 use crate::ir::{self, ErrorType};
 use crate::pool::{self, Address, Checkin, Pool};
 use crate::router::Params;
+use crate::tls::{LazyClientConfig, TlsTarget};
 
 /// One backend authority; routes to the same authority share its connections.
 #[derive(Debug)]
 pub(crate) struct Upstream {
     pub(crate) address: Address,
+    /// Set for `https://` upstreams: new connections start with a TLS handshake; once pooled
+    /// they are used exactly like plain ones.
+    pub(crate) tls: Option<TlsTarget>,
     pub(crate) host: HeaderValue,
+}
+
+/// The upstreams of a gateway being built: one per scheme and authority, and the TLS client
+/// configuration they share, made on the first `https://` one.
+#[derive(Debug)]
+pub(crate) struct Upstreams<'a> {
+    list: Vec<Upstream>,
+    by_key: HashMap<String, usize>,
+    tls: LazyClientConfig<'a>,
+}
+
+impl<'a> Upstreams<'a> {
+    pub(crate) fn new(tls: LazyClientConfig<'a>) -> Upstreams<'a> {
+        Upstreams {
+            list: Vec::new(),
+            by_key: HashMap::new(),
+            tls,
+        }
+    }
+
+    /// The registered upstreams, indexed by [`ProxyTarget::upstream`]. A CA file given for a
+    /// gateway without `https://` upstreams is still checked, so a broken deployment setting
+    /// shows at start-up rather than when a spec change first needs it.
+    pub(crate) fn finish(mut self) -> Result<Vec<Upstream>, BuildError> {
+        if self.tls.has_ca_file() {
+            self.tls.get()?;
+        }
+        Ok(self.list)
+    }
 }
 
 #[derive(Debug)]
@@ -79,8 +113,7 @@ pub(crate) fn prepare(
     variables: &HashMap<&str, &str>,
     stage: &str,
     limits: &ir::Limits,
-    upstreams: &mut Vec<Upstream>,
-    by_authority: &mut HashMap<String, usize>,
+    upstreams: &mut Upstreams<'_>,
 ) -> Result<ProxyTarget, BuildError> {
     let bad = |uri: &str, reason: String| BuildError::BadUri {
         route: route.id.to_string(),
@@ -96,15 +129,15 @@ pub(crate) fn prepare(
             },
             Err(reason) => bad(&proxy.uri, reason),
         })?;
-    let rest = match resolved.strip_prefix("http://") {
-        Some(rest) => rest,
-        None if resolved.starts_with("https://") => {
-            return Err(BuildError::Unsupported(format!(
-                "route `{}`: https backend `{resolved}`",
-                route.id
-            )));
-        }
-        None => return Err(bad(&resolved, "must start with `http://`".to_owned())),
+    let (https, rest) = if let Some(rest) = resolved.strip_prefix("http://") {
+        (false, rest)
+    } else if let Some(rest) = resolved.strip_prefix("https://") {
+        (true, rest)
+    } else {
+        return Err(bad(
+            &resolved,
+            "must start with `http://` or `https://`".to_owned(),
+        ));
     };
     let split = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(split);
@@ -117,22 +150,38 @@ pub(crate) fn prepare(
             "user info in the URI is not supported".to_owned(),
         ));
     }
-    let port = authority.port_u16().unwrap_or(80);
+    let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
     let host = authority.host();
     let address = match host.trim_start_matches('[').trim_end_matches(']').parse() {
         Ok(ip) => Address::Ip(SocketAddr::new(ip, port)),
         Err(_) => Address::Host(host.into(), port),
     };
-    let upstream = *by_authority
-        .entry(authority.as_str().to_ascii_lowercase())
-        .or_insert_with(|| {
-            upstreams.push(Upstream {
+    // The scheme is part of the key: `http://h` and `https://h` are different connections.
+    let key = format!(
+        "{}://{}",
+        if https { "https" } else { "http" },
+        authority.as_str().to_ascii_lowercase()
+    );
+    let upstream = match upstreams.by_key.get(&key) {
+        Some(&i) => i,
+        None => {
+            let tls = if https {
+                let config = upstreams.tls.get()?;
+                Some(TlsTarget::new(config, host).map_err(|reason| bad(&resolved, reason))?)
+            } else {
+                None
+            };
+            let list = &mut upstreams.list;
+            list.push(Upstream {
                 address,
+                tls,
                 host: HeaderValue::from_str(authority.as_str())
                     .unwrap_or_else(|_| HeaderValue::from_static("localhost")),
             });
-            upstreams.len() - 1
-        });
+            upstreams.by_key.insert(key, list.len() - 1);
+            list.len() - 1
+        }
+    };
     let path = if path.starts_with('/') {
         path.to_owned()
     } else {
@@ -482,12 +531,14 @@ async fn send(
         let (mut sender, reused) = match take_ready(pool).await {
             Some(s) => (s, true),
             None => (
-                pool::connect(&upstream.address).await.map_err(|e| {
-                    GatewayError::new(
-                        ErrorType::IntegrationFailure,
-                        format!("connecting to the backend: {e}"),
-                    )
-                })?,
+                pool::connect(&upstream.address, upstream.tls.as_ref())
+                    .await
+                    .map_err(|e| {
+                        GatewayError::new(
+                            ErrorType::IntegrationFailure,
+                            format!("connecting to the backend: {e}"),
+                        )
+                    })?,
                 false,
             ),
         };

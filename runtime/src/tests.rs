@@ -545,12 +545,12 @@ fn build_errors() {
 
     let cases = [
         (
-            "https://example.com/x",
-            "route `GET /y`: https backend `https://example.com/x` is not supported yet",
+            "ftp://h/x",
+            "route `GET /y`: integration URI `ftp://h/x` is invalid: must start with `http://` or `https://`",
         ),
         (
-            "ftp://h/x",
-            "route `GET /y`: integration URI `ftp://h/x` is invalid: must start with `http://`",
+            "https://bad_host!/x",
+            "route `GET /y`: integration URI `https://bad_host!/x` is invalid: `bad_host!` is not a valid TLS server name: invalid dns name",
         ),
         (
             "http://h/{nope}",
@@ -583,4 +583,76 @@ fn build_errors() {
         Gateway::from_ir(&ir, &args),
         Err(crate::BuildError::BadBasePath(_))
     ));
+}
+
+#[test]
+fn https_upstreams() {
+    use crate::pool::Address;
+    let mut ir = petstore(ApiKind::Http);
+    ir.routes.clear();
+    for (path, uri) in [
+        ("/a", "https://api.example.com/a"),
+        ("/b", "https://API.example.com/b"),
+        ("/c", "http://api.example.com/c"),
+        ("/d", "https://127.0.0.1:8443/d"),
+        ("/e", "${stageVariables.backend}/e"),
+    ] {
+        ir.routes.push(proxy_route(Method::Get, path, uri, None));
+    }
+    let args = RuntimeArgs {
+        stage_variables: vec![("backend".to_owned(), "https://[::1]".to_owned())],
+        ..RuntimeArgs::default()
+    };
+    let gw = Gateway::from_ir(&ir, &args).unwrap();
+    // Same scheme and authority share an upstream; the scheme separates plain from TLS.
+    let seen: Vec<String> = gw
+        .upstreams
+        .iter()
+        .map(|u| {
+            let address = match &u.address {
+                Address::Ip(a) => a.to_string(),
+                Address::Host(h, p) => format!("{h}:{p}"),
+            };
+            let sni = u.tls.as_ref().map(|t| format!("{:?}", t.server_name));
+            format!("{address} host={:?} tls={sni:?}", u.host)
+        })
+        .collect();
+    expect_test::expect![[r#"
+        [
+            "api.example.com:443 host=\"api.example.com\" tls=Some(\"DnsName(\\\"api.example.com\\\")\")",
+            "api.example.com:80 host=\"api.example.com\" tls=None",
+            "127.0.0.1:8443 host=\"127.0.0.1:8443\" tls=Some(\"IpAddress(V4(Ipv4Addr([127, 0, 0, 1])))\")",
+            "[::1]:443 host=\"[::1]\" tls=Some(\"IpAddress(V6(Ipv6Addr([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])))\")",
+        ]
+    "#]]
+    .assert_debug_eq(&seen);
+    // All TLS upstreams share one client configuration.
+    let configs: Vec<_> = gw
+        .upstreams
+        .iter()
+        .filter_map(|u| u.tls.as_ref())
+        .map(|t| std::sync::Arc::as_ptr(t.connector.config()))
+        .collect();
+    assert_eq!(configs.len(), 3);
+    assert!(configs.iter().all(|c| *c == configs[0]));
+}
+
+#[test]
+fn bad_upstream_ca_file_stops_start_up() {
+    // Even a gateway with only plain upstreams checks a CA file it was given.
+    let ir = petstore(ApiKind::Http);
+    let args = RuntimeArgs {
+        upstream_ca_file: Some("/nonexistent/ca.pem".into()),
+        ..RuntimeArgs::default()
+    };
+    let err = Gateway::from_ir(&ir, &args).unwrap_err();
+    assert!(
+        matches!(err, crate::BuildError::UpstreamCaFile { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("upstream CA file `/nonexistent/ca.pem`: "),
+        "{err}"
+    );
 }

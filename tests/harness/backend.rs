@@ -12,13 +12,16 @@
 //! - `status=N`: answers with status N.
 //!
 //! Every backend counts accepted TCP connections and requests, which is how the tests see
-//! upstream connection reuse. [`ClosedPort`] is the opposite: a port that refuses connections.
+//! upstream connection reuse. [`Backend::start_tls`] serves the same behaviour over TLS with a
+//! certificate made in the test (see `certs`), and also records each handshake's SNI and
+//! counts completed and failed handshakes. [`ClosedPort`] is the opposite: a port that refuses
+//! connections.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -30,6 +33,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use super::client::TestBody;
 
@@ -46,6 +50,10 @@ struct Stats {
     requests: AtomicUsize,
     complete_bodies: AtomicUsize,
     bytes_received: AtomicU64,
+    tls_handshakes: AtomicUsize,
+    tls_failures: AtomicUsize,
+    /// The SNI of each completed handshake (`None`: the client sent none).
+    server_names: Mutex<Vec<Option<String>>>,
 }
 
 /// A running backend; stops accepting and drops its open connections on drop.
@@ -63,16 +71,52 @@ impl Backend {
 
     /// Starts a backend with options (e.g. a default delay).
     pub async fn start_with(options: BackendOptions) -> std::io::Result<Backend> {
+        Backend::start_inner(options, None).await
+    }
+
+    /// Starts an echo backend that speaks TLS with `config` (see `certs::TestCa`).
+    pub async fn start_tls(config: Arc<rustls::ServerConfig>) -> std::io::Result<Backend> {
+        Backend::start_inner(BackendOptions::default(), Some(TlsAcceptor::from(config))).await
+    }
+
+    async fn start_inner(
+        options: BackendOptions,
+        tls: Option<TlsAcceptor>,
+    ) -> std::io::Result<Backend> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let stats = Arc::new(Stats::default());
-        let task = tokio::spawn(accept_loop(listener, options, Arc::clone(&stats)));
+        let task = tokio::spawn(accept_loop(listener, options, tls, Arc::clone(&stats)));
         Ok(Backend { addr, stats, task })
     }
 
     /// `http://127.0.0.1:PORT`, the value for `--stage-variable backend=…`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The bound port (for `https://localhost:PORT` URLs).
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// TLS handshakes completed so far: the TLS connections the gateway opened and kept.
+    pub fn tls_handshakes(&self) -> usize {
+        self.stats.tls_handshakes.load(Ordering::SeqCst)
+    }
+
+    /// TLS handshakes that failed (for instance the client rejected the certificate).
+    pub fn tls_failures(&self) -> usize {
+        self.stats.tls_failures.load(Ordering::SeqCst)
+    }
+
+    /// The SNI of every completed handshake, in order.
+    pub fn server_names(&self) -> Vec<Option<String>> {
+        self.stats
+            .server_names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The bound address.
@@ -108,7 +152,12 @@ impl Drop for Backend {
     }
 }
 
-async fn accept_loop(listener: TcpListener, options: BackendOptions, stats: Arc<Stats>) {
+async fn accept_loop(
+    listener: TcpListener,
+    options: BackendOptions,
+    tls: Option<TlsAcceptor>,
+    stats: Arc<Stats>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -121,17 +170,49 @@ async fn accept_loop(listener: TcpListener, options: BackendOptions, stats: Arc<
                 stats.connections.fetch_add(1, Ordering::SeqCst);
                 let _ = stream.set_nodelay(true);
                 let stats = Arc::clone(&stats);
+                let tls = tls.clone();
                 connections.spawn(async move {
-                    let service = service_fn(move |req| handle(req, options, Arc::clone(&stats)));
-                    // A reset or aborted connection is the gateway's business, not a test failure.
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    match tls {
+                        None => serve(stream, options, stats).await,
+                        Some(tls) => {
+                            // Bounded, so a client that never finishes its handshake cannot
+                            // keep the task alive.
+                            let accepted = tokio::time::timeout(
+                                Duration::from_secs(10),
+                                tls.accept(stream),
+                            )
+                            .await;
+                            let Ok(Ok(stream)) = accepted else {
+                                stats.tls_failures.fetch_add(1, Ordering::SeqCst);
+                                return;
+                            };
+                            let sni = stream.get_ref().1.server_name().map(str::to_owned);
+                            stats
+                                .server_names
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(sni);
+                            stats.tls_handshakes.fetch_add(1, Ordering::SeqCst);
+                            serve(stream, options, stats).await;
+                        }
+                    }
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
+}
+
+/// Serves HTTP/1 on one accepted (plain or TLS) connection until it closes.
+async fn serve<S>(stream: S, options: BackendOptions, stats: Arc<Stats>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| handle(req, options, Arc::clone(&stats)));
+    // A reset or aborted connection is the gateway's business, not a test failure.
+    let _ = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 /// Query parameters, last value wins; the query is test-controlled, so this needs no decoding.

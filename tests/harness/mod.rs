@@ -6,7 +6,8 @@
 //! - [`process`] starts a gateway process on `--listen 127.0.0.1:0`, reads the bound address
 //!   from its `listening on http://ADDR` stdout line and kills it on drop;
 //! - [`backend`] runs in-process hyper backends (echo, slow, streaming download, upload sink)
-//!   that count the TCP connections they accept;
+//!   that count the TCP connections they accept, over plain TCP or TLS;
+//! - [`certs`] makes a CA and leaf certificates in the test (`rcgen`) for the TLS backends;
 //! - [`client`] holds the in-process hyper client helpers (one connection per call, or a kept
 //!   connection) and generated request bodies of any size.
 //!
@@ -43,6 +44,7 @@ macro_rules! ensure_eq {
 
 pub mod backend;
 pub mod binaries;
+pub mod certs;
 pub mod client;
 pub mod process;
 

@@ -137,15 +137,17 @@ pub(super) fn check_uris(gateway: &Gateway, sites: &[RouteSite], diags: &mut Dia
                 _ => {}
             }
         }
-        if !proxy.uri.starts_with("http://") && !proxy.uri.starts_with("${") {
-            let https = proxy.uri.starts_with("https://");
+        if !proxy.uri.starts_with("http://")
+            && !proxy.uri.starts_with("https://")
+            && !proxy.uri.starts_with("${")
+        {
             diags.push(
                 Diagnostic::error(
                     "gwc::check::unsupported_uri_scheme",
-                    format!("integration URI `{}` must start with `http://`", proxy.uri),
+                    format!("integration URI `{}` must start with `http://` or `https://`", proxy.uri),
                 )
-                .with_span(span, if https { "https backends are not supported yet" } else { "not an http URL" })
-                .with_help("write an absolute URL such as `http://127.0.0.1:9000/pets/{id}`, or start with `${stageVariables.NAME}`"),
+                .with_span(span, "not an http(s) URL")
+                .with_help("write an absolute URL such as `https://api.example.com/pets/{id}`, or start with `${stageVariables.NAME}`"),
             );
         }
     }

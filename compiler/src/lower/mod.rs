@@ -36,7 +36,7 @@ pub mod codes {
     pub const UNKNOWN_STAGE: &str = "gwc::lower::unknown_stage";
     /// `base_path` is not `/segment[/segment…]`.
     pub const BAD_BASE_PATH: &str = "gwc::lower::bad_base_path";
-    /// No integration and no absolute `http://` server URL to proxy to by default.
+    /// No integration and no absolute `http://` or `https://` server URL to proxy to by default.
     pub const NO_UPSTREAM: &str = "gwc::lower::no_upstream";
     /// A header name or value that HTTP does not allow.
     pub const BAD_HEADER: &str = "gwc::lower::bad_header";
@@ -443,7 +443,7 @@ fn default_integration(
 ) -> Option<Integration> {
     let server = api.servers.first();
     match server {
-        Some(s) if s.url.starts_with("http://") => {
+        Some(s) if s.url.starts_with("http://") || s.url.starts_with("https://") => {
             site.uri = Some(s.span);
             let base = s.url.trim_end_matches('/');
             let uri = if op.path == "/" {
@@ -485,11 +485,8 @@ fn default_integration(
 fn no_upstream(server: Option<(&str, Span)>, op: &Operation<'_>, purpose: Purpose) -> Diagnostic {
     let message = match server {
         None => "operations without `x-gateway-integration` proxy to `servers[0]`, and the document has no servers".to_owned(),
-        Some((url, _)) if url.starts_with("https://") => format!(
-            "operations without `x-gateway-integration` proxy to `servers[0]`, `{url}`: https upstreams are not supported yet"
-        ),
         Some((url, _)) => format!(
-            "operations without `x-gateway-integration` proxy to `servers[0]`, and `{url}` is not an absolute `http://` URL"
+            "operations without `x-gateway-integration` proxy to `servers[0]`, and `{url}` is not an absolute `http://` or `https://` URL"
         ),
     };
     let d = match purpose {

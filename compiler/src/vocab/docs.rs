@@ -212,7 +212,7 @@ It means:
 - every operation is an `http_proxy` integration to `servers[0].url` followed by the operation's path template, e.g. `http://api.example.com/v1/pets/{id}` for `GET /pets/{id}` with `servers: [{url: http://api.example.com/v1}]`; `x-gateway-any-method` and AWS's any-method likewise;
 - no authorization, API keys, throttling, cache, WAF, CORS or validation.
 
-With no `servers`, or when `servers[0].url` is not an absolute `http://` URL (a relative URL, or `https://`, which the runtime does not support yet), there is no backend to proxy to: `gwc check` warns (and `gwc routes` still shows where each route would go), while `gwc build` and `gwc serve` fail with an error.
+With no `servers`, or when `servers[0].url` is not an absolute `http://` or `https://` URL (a relative URL, say), there is no backend to proxy to: `gwc check` warns (and `gwc routes` still shows where each route would go), while `gwc build` and `gwc serve` fail with an error.
 An operation that has its own `x-gateway-integration` uses it; `servers[0]` is only the default.
 
 ## Durations and sizes

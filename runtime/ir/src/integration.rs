@@ -36,7 +36,7 @@ impl Integration {
 
 /// An HTTP proxy integration.
 ///
-/// `uri` is an absolute `http://` URL template: `${stageVariables.NAME}` is replaced once at
+/// `uri` is an absolute `http://` or `https://` URL template: `${stageVariables.NAME}` is replaced once at
 /// start-up from the deployed stage, `{param}` / `{param+}` per request from the matched path.
 /// The request's query string is appended unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
