@@ -15,6 +15,7 @@ mod proxy;
 mod request_id;
 mod router;
 mod server;
+pub mod state;
 
 #[cfg(test)]
 mod tests;
