@@ -190,12 +190,10 @@ impl Rate {
             return None;
         }
         let interval = 1e6 / per_second;
-        (1.0..=u64::MAX as f64)
-            .contains(&interval)
-            .then(|| Rate {
-                interval_us: interval.round() as u64,
-                burst,
-            })
+        (1.0..=u64::MAX as f64).contains(&interval).then(|| Rate {
+            interval_us: interval.round() as u64,
+            burst,
+        })
     }
 
     /// One token every `interval` (at least a microsecond), `burst` at most at once.

@@ -306,11 +306,7 @@ impl RedisState {
         let key = self.key("q:", key);
         let ttl_ms = millis(ttl);
         self.run("incr", move |mut c| async move {
-            INCR.key(key)
-                .arg(by)
-                .arg(ttl_ms)
-                .invoke_async(&mut c)
-                .await
+            INCR.key(key).arg(by).arg(ttl_ms).invoke_async(&mut c).await
         })
     }
 
@@ -423,18 +419,14 @@ fn deliver(hub: &MemoryState, prefix: &str, push: PushInfo) {
 async fn heartbeat(mut pubsub: ConnectionManager) {
     loop {
         tokio::time::sleep(HEARTBEAT).await;
-        let _ = tokio::time::timeout(
-            HEARTBEAT,
-            redis::cmd("PING").query_async::<()>(&mut pubsub),
-        )
-        .await;
+        let _ = tokio::time::timeout(HEARTBEAT, redis::cmd("PING").query_async::<()>(&mut pubsub))
+            .await;
     }
 }
 
 fn error(e: &RedisError) -> StateError {
     let text = e.to_string().into_boxed_str();
-    if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() || e.is_timeout()
-    {
+    if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() || e.is_timeout() {
         StateError::Unavailable(text)
     } else {
         StateError::Backend(text)
