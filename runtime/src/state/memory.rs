@@ -83,9 +83,9 @@ impl moka::Expiry<Box<str>, Entry> for EntryTtl {
 impl MemoryState {
     /// A state whose cache holds at most `cache_capacity` bytes of keys and values.
     pub fn new(cache_capacity: u64) -> MemoryState {
-        let cache = moka::sync::Cache::builder()
+        let cache = moka::sync::Cache::<Box<str>, Entry>::builder()
             .max_capacity(cache_capacity)
-            .weigher(|key: &Box<str>, entry: &Entry| {
+            .weigher(|key, entry| {
                 u32::try_from(key.len() + entry.value.len() + ENTRY_OVERHEAD).unwrap_or(u32::MAX)
             })
             .expire_after(EntryTtl)
