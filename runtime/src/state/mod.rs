@@ -453,11 +453,15 @@ impl Subscription {
 /// Messages a slow subscriber may fall behind by before it skips some.
 pub const CHANNEL_CAPACITY: usize = 1024;
 
-/// Failure counting and rate-limited logging, per backend: an outage at 10,000 requests a
-/// second writes one line a second, not 10,000.
+/// Failure counting, rate-limited logging and failing fast, per backend: an outage at 10,000
+/// requests a second writes one line a second, not 10,000, and costs those requests nothing
+/// but the first one's deadline.
 #[derive(Debug)]
 pub(crate) struct Failures {
     count: AtomicU64,
+    /// Until when (milliseconds since `epoch`, plus one) operations fail at once because the
+    /// backend was just found unreachable; 0 when it is not.
+    down_until: AtomicU64,
     /// Milliseconds since `epoch` of the last line written, plus one (0: none yet).
     last_log: AtomicU64,
     /// Failures not logged since the last line.
@@ -467,11 +471,16 @@ pub(crate) struct Failures {
 
 /// At most one failure line per this interval.
 const LOG_EVERY: Duration = Duration::from_secs(1);
+/// After an operation finds the backend unreachable (or silent past its deadline), the
+/// operations of the next this-long fail at once instead of each waiting out its deadline;
+/// the first one after it tries the backend again. Recovery is noticed at most this late.
+pub(crate) const FAIL_FAST: Duration = Duration::from_millis(250);
 
 impl Failures {
     pub(crate) fn new() -> Failures {
         Failures {
             count: AtomicU64::new(0),
+            down_until: AtomicU64::new(0),
             last_log: AtomicU64::new(0),
             quiet: AtomicU64::new(0),
             epoch: Instant::now(),
@@ -482,9 +491,39 @@ impl Failures {
         self.count.load(Ordering::Relaxed)
     }
 
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1
+    }
+
+    /// True while operations should fail without trying the backend.
+    pub(crate) fn is_down(&self) -> bool {
+        let until = self.down_until.load(Ordering::Relaxed);
+        until != 0 && self.now() < until
+    }
+
+    /// The backend answered: stop failing fast.
+    pub(crate) fn up(&self) {
+        if self.down_until.load(Ordering::Relaxed) != 0 {
+            self.down_until.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts and (rate-limited) logs a failure; one that says the backend is unreachable
+    /// starts a [`FAIL_FAST`] period.
     pub(crate) fn record(&self, op: &'static str, error: &StateError) {
+        if matches!(error, StateError::Timeout(_) | StateError::Unavailable(_)) {
+            self.down_until.store(
+                self.now().saturating_add(FAIL_FAST.as_millis() as u64),
+                Ordering::Relaxed,
+            );
+        }
+        self.count_and_log(op, error);
+    }
+
+    /// Counts and (rate-limited) logs a failure without extending a fail-fast period.
+    pub(crate) fn count_and_log(&self, op: &'static str, error: &StateError) {
         let total = self.count.fetch_add(1, Ordering::Relaxed) + 1;
-        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1;
+        let now = self.now();
         let last = self.last_log.load(Ordering::Relaxed);
         let due = last == 0 || now.saturating_sub(last) >= LOG_EVERY.as_millis() as u64;
         if due

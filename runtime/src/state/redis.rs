@@ -20,6 +20,9 @@
 //! **Bounded failure.** Every operation runs under the configured deadline (default 100 ms);
 //! the connection manager's own connect and response timeouts are bounded too, so a dead or
 //! silent Redis yields a [`StateError`] in time, counted and logged at most once a second.
+//! Once an operation found Redis unreachable, the operations of the next
+//! [`super::FAIL_FAST`] fail at once (as `Ready`, no round trip) rather than each waiting out
+//! its deadline while the connection manager reconnects; then one tries again.
 //!
 //! Keys are `{prefix}{kind}{key}`: `q:` counters, `t:` rate-limit buckets, `e:` entries; channels
 //! are `{prefix}{channel}`. Each script touches one key, so it works in a cluster.
@@ -280,6 +283,11 @@ impl RedisState {
         F: FnOnce(Connected) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, RedisError>> + Send,
     {
+        if self.0.failures.is_down() {
+            let e = StateError::Unavailable("failing fast: Redis was unreachable just now".into());
+            self.0.failures.count_and_log(name, &e);
+            return Pending::Ready(Err(e));
+        }
         let conn = self.0.conn.clone();
         let failures = self.0.failures.clone();
         let deadline = self.0.timeout;
@@ -294,8 +302,9 @@ impl RedisState {
                 Ok(Err(e)) => Err(error(&e)),
                 Err(_) => Err(StateError::Timeout(deadline)),
             };
-            if let Err(e) = &result {
-                failures.record(name, e);
+            match &result {
+                Ok(_) => failures.up(),
+                Err(e) => failures.record(name, e),
             }
             result
         });
