@@ -29,7 +29,8 @@ pub struct RuntimeArgs {
     /// Prefix every route is served under, e.g. `/prod` (overrides the spec's `base_path`).
     #[arg(long, env = "GWC_BASE_PATH")]
     pub base_path: Option<String>,
-    /// State backend: `memory` (the embedded default); shared backends come later.
+    /// State backend: `memory` (the embedded default: this process only) or a Redis URL
+    /// (`redis://host:6379`, `rediss://…`, `redis+cluster://…`) shared by every replica.
     #[arg(long, env = "GWC_STATE", default_value = "memory")]
     pub state: String,
     /// Log format on stderr.

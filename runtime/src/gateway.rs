@@ -64,9 +64,11 @@ impl Gateway {
                 "the `websocket` API kind".to_owned(),
             ));
         }
-        if args.state != "memory" {
+        // The state itself is created once per process (it outlives reloads), not here; a
+        // gateway only refuses a backend that could never work.
+        if crate::state::Backend::parse(&args.state).is_err() {
             return Err(BuildError::Unsupported(format!(
-                "state backend `{}` (only `memory`)",
+                "state backend `{}` (expected `memory` or a `redis://`, `rediss://` or `redis+cluster://` URL)",
                 args.state
             )));
         }

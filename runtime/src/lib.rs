@@ -16,6 +16,7 @@ mod proxy;
 mod request_id;
 mod router;
 mod server;
+pub mod state;
 mod tls;
 
 #[cfg(test)]
@@ -57,6 +58,26 @@ pub fn main(ir: ir::Gateway) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Shared state lives as long as the process, not a gateway: a reload swaps the gateway and
+    // keeps counters, buckets and cache entries. Connecting never waits for Redis.
+    let config = state::StateConfig {
+        backend: match state::Backend::parse(&args.state) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        ..state::StateConfig::default()
+    };
+    let state = match state::State::connect(&config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing::debug!(backend = state.backend_name(), "shared state ready");
     let server = match Server::start(gateway, &args) {
         Ok(s) => s,
         Err(e) => {
@@ -90,6 +111,8 @@ pub fn main(ir: ir::Gateway) -> ExitCode {
         eprintln!("warning: cannot watch for signals: {e}");
     }
     server.wait();
+    // Until the request pipeline takes it (through `Server::start`), the process holds it here.
+    drop(state);
     tracing::info!("stopped");
     ExitCode::SUCCESS
 }
