@@ -151,6 +151,69 @@ impl RequestBodyError {
     }
 }
 
+impl RequestBodyError {
+    /// The gateway stopped reading the body mid-stream and will not drain it: the connection
+    /// cannot carry another request (a body over the limit is drained by [`linger`] instead).
+    pub(crate) fn leaves_body_unread(&self) -> bool {
+        !matches!(self, RequestBodyError::TooLarge(_))
+    }
+}
+
+/// A request body as the pipeline hands it from step to step: the client's stream (the
+/// default, forwarded without buffering) or the bytes a step buffered because it had to look at
+/// them (WAF body rules, JSON Schema validation, mapping templates, in-process handlers). The
+/// proxy sends either kind upstream ([`LimitedBody::from_request`]).
+#[derive(Debug)]
+pub(crate) enum RequestBody {
+    /// Not read yet.
+    Streaming(Incoming),
+    /// Read whole, within the payload limit.
+    Buffered(Bytes),
+}
+
+impl RequestBody {
+    /// Reads the whole body (once; later calls return the same bytes), counted against
+    /// `limit` and cut off after `idle` without progress, as the proxy's stream is. Only a
+    /// step that must see the body calls this; every other request keeps streaming.
+    pub(crate) async fn buffer(
+        &mut self,
+        limit: u64,
+        idle: Duration,
+        receiving: &Rc<Cell<bool>>,
+    ) -> Result<&Bytes, RequestBodyError> {
+        if let RequestBody::Streaming(_) = self {
+            let RequestBody::Streaming(incoming) =
+                std::mem::replace(self, RequestBody::Buffered(Bytes::new()))
+            else {
+                unreachable!("matched just above")
+            };
+            let mut limited = LimitedBody::new(incoming, limit, idle, receiving);
+            let collected = http_body_util::BodyExt::collect(&mut limited).await?;
+            *self = RequestBody::Buffered(collected.to_bytes());
+        }
+        match self {
+            RequestBody::Buffered(bytes) => Ok(bytes),
+            RequestBody::Streaming(_) => unreachable!("buffered above"),
+        }
+    }
+
+    /// The gateway answers without this body: drains a stream in the background (see
+    /// [`linger`]); buffered bytes are simply dropped.
+    pub(crate) fn discard(self) {
+        if let RequestBody::Streaming(incoming) = self {
+            linger(incoming);
+        }
+    }
+
+    /// What the body announces about its length (`Content-Length`, or the buffered size).
+    pub(crate) fn size_hint(&self) -> SizeHint {
+        match self {
+            RequestBody::Streaming(incoming) => http_body::Body::size_hint(incoming),
+            RequestBody::Buffered(bytes) => SizeHint::with_exact(bytes.len() as u64),
+        }
+    }
+}
+
 /// How long, and how many bytes, an unread request body is drained after the gateway answered
 /// without it (nginx's lingering close): long enough for a client that is still sending to
 /// finish and read the answer, short enough that a client cannot hold the worker busy.
@@ -203,6 +266,8 @@ pub(crate) struct LimitedBody {
     receiving: Option<Rc<Cell<bool>>>,
     /// Why `inner` is gone before its end.
     cut: Option<Cut>,
+    /// Bytes a step buffered, sent as one frame instead of `inner`.
+    ready: Option<Bytes>,
 }
 
 /// Why the gateway stopped reading a client body.
@@ -234,6 +299,31 @@ impl LimitedBody {
             armed: false,
             receiving,
             cut: None,
+            ready: None,
+        }
+    }
+
+    /// The body of a request as the pipeline hands it on: a stream is wrapped as by
+    /// [`LimitedBody::new`], buffered bytes are sent as they are (already within the limit).
+    pub(crate) fn from_request(
+        body: RequestBody,
+        limit: u64,
+        idle: Duration,
+        receiving: &Rc<Cell<bool>>,
+    ) -> LimitedBody {
+        match body {
+            RequestBody::Streaming(incoming) => LimitedBody::new(incoming, limit, idle, receiving),
+            RequestBody::Buffered(bytes) => LimitedBody {
+                inner: None,
+                limit,
+                seen: bytes.len() as u64,
+                idle,
+                timer: None,
+                armed: false,
+                receiving: None,
+                cut: None,
+                ready: (!bytes.is_empty()).then_some(bytes),
+            },
         }
     }
 
@@ -301,9 +391,11 @@ impl http_body::Body for LimitedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyError>>> {
         let this = self.get_mut();
+        if let Some(bytes) = this.ready.take() {
+            return Poll::Ready(Some(Ok(Frame::data(bytes))));
+        }
         let Some(inner) = this.inner.as_mut() else {
-            let cut = this.cut.unwrap_or(Cut::TooLarge);
-            return Poll::Ready(Some(Err(this.cut_error(cut))));
+            return Poll::Ready(this.cut.map(|cut| Err(this.cut_error(cut))));
         };
         match Pin::new(&mut *inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
@@ -335,12 +427,17 @@ impl http_body::Body for LimitedBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner
-            .as_ref()
-            .is_none_or(http_body::Body::is_end_stream)
+        self.ready.is_none()
+            && self
+                .inner
+                .as_ref()
+                .is_none_or(http_body::Body::is_end_stream)
     }
 
     fn size_hint(&self) -> SizeHint {
+        if let Some(bytes) = &self.ready {
+            return SizeHint::with_exact(bytes.len() as u64);
+        }
         self.inner
             .as_ref()
             .map_or_else(SizeHint::default, http_body::Body::size_hint)

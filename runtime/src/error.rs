@@ -87,12 +87,21 @@ pub enum BuildError {
 
 /// A request-path failure: the AWS error type decides status and client message; `detail` is
 /// for the log only (it may hold upstream error text, which must never reach the client).
+///
+/// It also carries what its answer needs beyond the prepared gateway response: headers that
+/// only the failing step knows (`Allow` on a 405, and later `Retry-After` on a 429,
+/// `WWW-Authenticate` on a 401, CORS headers on any error), and whether the connection must
+/// close (the client's body was left half-read). No step needs a side channel for them.
 #[derive(Debug)]
 pub(crate) struct GatewayError {
     /// Which gateway response answers it.
     pub(crate) kind: ErrorType,
     /// Log-only explanation.
     pub(crate) detail: Cow<'static, str>,
+    /// Headers added to the gateway response (after the spec's, so a step's own win).
+    pub(crate) headers: HeaderMap,
+    /// The request body was abandoned mid-stream: answer with `Connection: close`.
+    pub(crate) close: bool,
 }
 
 impl GatewayError {
@@ -101,7 +110,25 @@ impl GatewayError {
         Box::new(GatewayError {
             kind,
             detail: detail.into(),
+            headers: HeaderMap::new(),
+            close: false,
         })
+    }
+
+    /// Adds a header to the answer (an empty `HeaderMap` does not allocate until this).
+    pub(crate) fn with_header(
+        mut self: Box<Self>,
+        name: HeaderName,
+        value: HeaderValue,
+    ) -> Box<Self> {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Marks the connection for closing after the answer.
+    pub(crate) fn closing(mut self: Box<Self>) -> Box<Self> {
+        self.close = true;
+        self
     }
 }
 
@@ -160,8 +187,23 @@ impl ErrorResponses {
             .map_or(StatusCode::INTERNAL_SERVER_ERROR, |p| p.status)
     }
 
-    /// Builds the response for an error; the request id headers are added by the caller, as on
-    /// every other response.
+    /// The answer to a request-path error: the prepared response of its type plus the
+    /// error's own headers, and `Connection: close` when the body was left half-read.
+    pub(crate) fn answer(&self, error: GatewayError, request_id: &HeaderValue) -> Response<Body> {
+        let mut resp = self.respond(error.kind, request_id);
+        if !error.headers.is_empty() {
+            // Replaces a prepared header of the same name, keeps every value of the error's.
+            resp.headers_mut().extend(error.headers);
+        }
+        if error.close {
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        resp
+    }
+
+    /// Builds the response for an error type; the request id headers are added by the caller,
+    /// as on every other response.
     pub(crate) fn respond(&self, kind: ErrorType, request_id: &HeaderValue) -> Response<Body> {
         let Some(p) = self.get(kind) else {
             let mut resp = Response::new(Body::from_static(

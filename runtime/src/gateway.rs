@@ -7,30 +7,17 @@
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::args::RuntimeArgs;
 use crate::error::{BuildError, ErrorResponses};
-use crate::ir::{self, ApiKind, Integration};
+use crate::ir::{self, ApiKind, ErrorType, Integration};
 use crate::mock::MockResponse;
-use crate::proxy::{self, ProxyTarget, Upstream, Upstreams};
+use crate::pipeline::{self, ApiSteps, RoutePipeline, Steps, Unmatched};
+use crate::proxy::{self, Upstream, Upstreams};
 use crate::router::Router;
 use crate::tls::LazyClientConfig;
-
-/// What serves one route.
-#[derive(Debug)]
-pub(crate) enum Action {
-    Proxy(ProxyTarget),
-    Mock(MockResponse),
-}
-
-/// One compiled route.
-#[derive(Debug)]
-pub(crate) struct CompiledRoute {
-    /// The route id, for logs.
-    pub(crate) id: Box<str>,
-    pub(crate) action: Action,
-}
 
 /// A compiled, immutable gateway: router plus per-route prepared integrations.
 ///
@@ -39,11 +26,16 @@ pub(crate) struct CompiledRoute {
 #[derive(Debug)]
 pub struct Gateway {
     pub(crate) name: Box<str>,
-    pub(crate) kind: ApiKind,
     pub(crate) listen: Option<SocketAddr>,
     pub(crate) router: Router,
-    pub(crate) routes: Vec<CompiledRoute>,
-    pub(crate) upstreams: Vec<Upstream>,
+    /// How requests no route serves are answered (by API kind).
+    pub(crate) unmatched: Unmatched,
+    /// Checks before routing, for every request.
+    pub(crate) api_steps: ApiSteps,
+    /// Every route's pipeline, indexed by the router's route ids.
+    pub(crate) routes: Vec<Arc<RoutePipeline>>,
+    /// Backend authorities, indexed by `ProxyTarget::upstream`.
+    pub(crate) upstreams: Vec<Arc<Upstream>>,
     pub(crate) errors: ErrorResponses,
     pub(crate) limits: ir::Limits,
     /// Longest integration timeout: how long a graceful shutdown waits for in-flight requests.
@@ -114,7 +106,7 @@ impl Gateway {
         let mut routes = Vec::with_capacity(ir.routes.len());
         let mut drain = ir.limits.integration_timeout.as_duration();
         for route in &ir.routes {
-            let action = match &route.integration {
+            let integration = match &route.integration {
                 Integration::HttpProxy(p) => {
                     let target = proxy::prepare(
                         route,
@@ -125,21 +117,35 @@ impl Gateway {
                         &mut upstreams,
                     )?;
                     drain = drain.max(target.timeout);
-                    Action::Proxy(target)
+                    pipeline::Integration::Proxy(target)
                 }
-                Integration::Mock(m) => Action::Mock(MockResponse::prepare(m)?),
+                Integration::Mock(m) => pipeline::Integration::Mock(MockResponse::prepare(m)?),
             };
-            routes.push(CompiledRoute {
-                id: route.id.as_ref().into(),
-                action,
-            });
+            routes.push(Arc::new(RoutePipeline::new(
+                route.id.as_ref().into(),
+                format!("{} {}", route.method.as_str(), route.path.raw).into(),
+                route.path.raw.as_ref().into(),
+                Steps::default(),
+                integration,
+            )));
         }
-        let upstreams = upstreams.finish()?;
+        let upstreams = upstreams.finish()?.into_iter().map(Arc::new).collect();
+        let unmatched = match ir.kind {
+            ApiKind::Http => Unmatched {
+                not_found: ErrorType::ResourceNotFound,
+                wrong_method: Some(ErrorType::MethodNotAllowed),
+            },
+            _ => Unmatched {
+                not_found: ErrorType::MissingAuthenticationToken,
+                wrong_method: None,
+            },
+        };
         Ok(Gateway {
             name: ir.name.as_ref().into(),
-            kind: ir.kind,
             listen,
             router,
+            unmatched,
+            api_steps: ApiSteps::default(),
             routes,
             upstreams,
             errors: ErrorResponses::new(ir)?,

@@ -11,12 +11,14 @@ mod error;
 mod gateway;
 mod head_timer;
 mod mock;
+mod pipeline;
 mod pool;
 mod proxy;
 mod request_id;
 mod router;
 mod server;
 pub mod state;
+mod step;
 mod tls;
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -18,9 +19,10 @@ use http::uri::PathAndQuery;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, Uri, Version, header};
 use hyper::body::Incoming;
 
-use crate::body::{Body, LimitedBody, client_fault};
+use crate::body::{Body, LimitedBody, RequestBody, client_fault};
 use crate::error::{BuildError, GatewayError};
 use crate::ir::{self, ErrorType};
+use crate::pipeline::RequestContext;
 use crate::pool::{self, Address, Checkin, Pool};
 use crate::router::Params;
 use crate::tls::{LazyClientConfig, TlsTarget};
@@ -72,18 +74,21 @@ enum Piece {
 }
 
 /// One worker's copy of what a request to an upstream clones: its connection pool and the
-/// `Host` value. Copies per thread keep reference counts off shared cache lines.
+/// `Host` value (copies per thread keep reference counts off shared cache lines), beside the
+/// shared upstream itself (read only when a connection is opened).
 #[derive(Debug)]
 pub(crate) struct LocalUpstream {
+    pub(crate) upstream: Arc<Upstream>,
     pub(crate) pool: Rc<Pool>,
     pub(crate) host: HeaderValue,
 }
 
 impl LocalUpstream {
-    pub(crate) fn new(upstream: &Upstream, max_idle: usize) -> LocalUpstream {
+    pub(crate) fn new(upstream: &Arc<Upstream>, max_idle: usize) -> LocalUpstream {
         LocalUpstream {
             pool: Rc::new(Pool::new(max_idle)),
             host: deep_copy(&upstream.host),
+            upstream: Arc::clone(upstream),
         }
     }
 }
@@ -441,22 +446,21 @@ impl ProxyTarget {
     }
 
     /// Forwards one request and returns the upstream response with its body streaming.
-    // `limits` could live in the prepared target, as `max_body` does; it is passed here to
-    // leave `prepare` to the HTTPS-upstreams branch. Fold it in when `handle` is restructured.
-    #[allow(clippy::too_many_arguments)]
+    /// The body is the client's stream or bytes a step buffered; either is counted against
+    /// the payload limit and the body read timeout.
     pub(crate) async fn call(
         &self,
-        upstream: &Upstream,
         local: &LocalUpstream,
         fixed: Option<&PathAndQuery>,
-        client: &ClientInfo,
-        req: Request<Incoming>,
-        params: &Params,
+        ctx: &RequestContext,
+        req: Request<RequestBody>,
         limits: &ir::Limits,
     ) -> Result<Response<Body>, Box<GatewayError>> {
+        let (client, params) = (&*ctx.client, &ctx.params);
         let pool = &local.pool;
         let (mut parts, body) = req.into_parts();
-        if http_body::Body::size_hint(&body).lower() > self.max_body {
+        if body.size_hint().lower() > self.max_body {
+            body.discard();
             return Err(GatewayError::new(
                 ErrorType::RequestTooLarge,
                 "Content-Length over the payload limit",
@@ -484,7 +488,7 @@ impl ProxyTarget {
             headers.insert(X_FORWARDED_HOST.clone(), host);
         }
         headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static("http"));
-        let body = LimitedBody::new(
+        let body = LimitedBody::from_request(
             body,
             self.max_body,
             limits.body_read_timeout.as_duration(),
@@ -492,7 +496,7 @@ impl ProxyTarget {
         );
         let req = Request::from_parts(parts, body);
 
-        let sent = tokio::time::timeout(self.timeout, send(upstream, pool, req)).await;
+        let sent = tokio::time::timeout(self.timeout, send(&local.upstream, pool, req)).await;
         let (resp, sender) = match sent {
             Ok(Ok(ok)) => ok,
             Ok(Err(e)) => return Err(e),
@@ -500,7 +504,8 @@ impl ProxyTarget {
                 return Err(GatewayError::new(
                     ErrorType::RequestTimeout,
                     "client still sending the request body when the integration timeout elapsed",
-                ));
+                )
+                .closing());
             }
             Err(_) => {
                 return Err(GatewayError::new(
@@ -552,7 +557,12 @@ async fn send(
                 _ => {
                     let err = e.into_error();
                     if let Some(fault) = client_fault(&err) {
-                        return Err(GatewayError::new(fault.error_type(), fault.to_string()));
+                        let e = GatewayError::new(fault.error_type(), fault.to_string());
+                        return Err(if fault.leaves_body_unread() {
+                            e.closing()
+                        } else {
+                            e
+                        });
                     }
                     return Err(GatewayError::new(
                         ErrorType::IntegrationFailure,

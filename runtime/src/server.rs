@@ -24,10 +24,9 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::Waker;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use http::uri::PathAndQuery;
-use http::{HeaderValue, Request, Response, StatusCode, Version, header};
+use http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -36,18 +35,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 
 use crate::args::RuntimeArgs;
-use crate::body::{Body, linger};
+use crate::body::{Body, RequestBody};
 use crate::error::GatewayError;
-use crate::gateway::{Action, Gateway};
+use crate::gateway::Gateway;
 use crate::head_timer::{HeadClock, HeadTimer, Watched};
-use crate::ir::{ApiKind, ErrorType};
-use crate::mock::MockResponse;
-use crate::proxy::{ClientInfo, LocalUpstream, ProxyTarget, Upstream};
+use crate::pipeline::{RequestContext, WorkerGateway};
+use crate::proxy::ClientInfo;
 use crate::request_id::{self, AMZN_REQUEST_ID, X_REQUEST_ID};
-use crate::router::{Lookup, Params};
-
-/// Largest idle connection list per upstream and worker.
-const MAX_IDLE_PER_UPSTREAM: usize = 512;
 
 /// Shared between the `Server` handle, the signal handler and the workers.
 #[derive(Debug)]
@@ -196,44 +190,8 @@ fn bind(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::TcpList
     Ok(socket.into())
 }
 
-/// One worker's view of one gateway generation: its upstream pools and per-thread copies of
-/// what requests clone (so that no reference count is shared between cores).
-struct Generation {
-    gateway: Arc<Gateway>,
-    upstreams: Vec<LocalUpstream>,
-    routes: Vec<LocalRoute>,
-}
-
-enum LocalRoute {
-    Proxy(Option<PathAndQuery>),
-    Mock(MockResponse),
-}
-
-impl Generation {
-    fn new(gateway: Arc<Gateway>) -> Generation {
-        let upstreams = gateway
-            .upstreams
-            .iter()
-            .map(|u| LocalUpstream::new(u, MAX_IDLE_PER_UPSTREAM))
-            .collect();
-        let routes = gateway
-            .routes
-            .iter()
-            .map(|r| match &r.action {
-                Action::Proxy(t) => LocalRoute::Proxy(t.local_fixed()),
-                Action::Mock(m) => LocalRoute::Mock(m.local_copy()),
-            })
-            .collect();
-        Generation {
-            gateway,
-            upstreams,
-            routes,
-        }
-    }
-}
-
 struct Worker {
-    current: RefCell<(watch::Receiver<Arc<Gateway>>, Rc<Generation>)>,
+    current: RefCell<(watch::Receiver<Arc<Gateway>>, Rc<WorkerGateway>)>,
     access_log: bool,
     active: Cell<usize>,
     drained: Notify,
@@ -245,11 +203,11 @@ struct Worker {
 
 impl Worker {
     /// The generation new requests use: one atomic load when nothing changed.
-    fn generation(&self) -> Rc<Generation> {
+    fn generation(&self) -> Rc<WorkerGateway> {
         let mut cur = self.current.borrow_mut();
         if cur.0.has_changed().unwrap_or(false) {
             let gateway = Arc::clone(&cur.0.borrow_and_update());
-            cur.1 = Rc::new(Generation::new(gateway));
+            cur.1 = Rc::new(WorkerGateway::new(gateway));
         }
         Rc::clone(&cur.1)
     }
@@ -354,7 +312,7 @@ async fn worker_main(
             return;
         }
     };
-    let first = Rc::new(Generation::new(Arc::clone(&gw_rx.borrow_and_update())));
+    let first = Rc::new(WorkerGateway::new(Arc::clone(&gw_rx.borrow_and_update())));
     let worker = Rc::new(Worker {
         current: RefCell::new((gw_rx, first)),
         access_log,
@@ -509,106 +467,13 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
     }
 }
 
-/// What a request needs after routing: a proxy call (which consumes it) or an answer.
-enum Step<'g> {
-    Proxy(
-        &'g ProxyTarget,
-        &'g Upstream,
-        &'g LocalUpstream,
-        Option<&'g PathAndQuery>,
-        Params,
-    ),
-    Done(Result<Response<Body>, Box<GatewayError>>),
-}
-
 /// Smallest read buffer per connection; see where it is used.
 const READ_BUFFER: usize = 256 << 10;
 
-/// Size of the request head as the client sent it, give or take the line endings: request line
-/// and every header. Compared with `limits.max_header`.
-fn head_len<B>(req: &Request<B>) -> u64 {
-    let target = req.uri().path_and_query().map_or(1, |p| p.as_str().len());
-    let line = req.method().as_str().len() + target + 11;
-    let headers: usize = req
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum();
-    (line + headers) as u64
-}
-
-/// RFC 9112 §3.2: an HTTP/1.1 request has exactly one `Host`, any request at most one, and
-/// its value is `host[:port]`; otherwise 400, before anything keys on it.
-fn host_is_valid<B>(req: &Request<B>) -> bool {
-    let mut hosts = req.headers().get_all(header::HOST).iter();
-    match (hosts.next(), hosts.next()) {
-        (Some(host), None) => valid_host(host.as_bytes()),
-        (None, _) => req.version() < Version::HTTP_11,
-        (Some(_), Some(_)) => false,
-    }
-}
-
-/// `uri-host [":" port]` (RFC 3986 §3.2.2): a bracketed IP literal or a non-empty reg-name
-/// (unreserved, percent-encoded and sub-delimiter characters), then optional port digits.
-fn valid_host(value: &[u8]) -> bool {
-    let port_start = if value.first() == Some(&b'[') {
-        let Some(end) = value.iter().position(|&b| b == b']') else {
-            return false;
-        };
-        let literal = &value[1..end];
-        if literal.is_empty()
-            || !literal
-                .iter()
-                .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'))
-        {
-            return false;
-        }
-        end + 1
-    } else {
-        let colon = value.iter().position(|&b| b == b':').unwrap_or(value.len());
-        if colon == 0 || !value[..colon].iter().all(|&b| is_reg_name_byte(b)) {
-            return false;
-        }
-        colon
-    };
-    match value[port_start..].split_first() {
-        None => true,
-        Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
-        Some(_) => false,
-    }
-}
-
-fn is_reg_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.'
-                | b'_'
-                | b'~'
-                | b'%'
-                | b'!'
-                | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-        )
-}
-
-/// Errors raised while the client's body was still coming (stalled, malformed): the gateway
-/// stopped reading it, so the connection cannot carry another request and closes.
-fn leaves_body_unread(kind: ErrorType) -> bool {
-    matches!(kind, ErrorType::RequestTimeout | ErrorType::BadRequestBody)
-}
-
-/// One request, from route match to response; the only place errors become responses.
+/// One request: the pipeline, then the one place where errors become gateway responses, and
+/// what every response carries (request ids) and leaves behind (the access log line).
 async fn handle(
-    generation: Rc<Generation>,
+    worker_gateway: Rc<WorkerGateway>,
     client: Rc<ClientInfo>,
     req: Request<Incoming>,
     access_log: bool,
@@ -617,143 +482,64 @@ async fn handle(
         Some(v) if request_id::is_valid(v) => v.clone(),
         _ => request_id::generate(),
     };
-    let log = access_log.then(|| (Instant::now(), req.method().clone(), req.uri().clone()));
-    let gw = &generation.gateway;
-    let mut allow = None;
-    let mut route_id = None;
-    let step = if head_len(&req) > gw.limits.max_header.0 {
-        Step::Done(Err(GatewayError::new(
-            ErrorType::RequestHeaderFieldsTooLarge,
-            "request head over the header limit",
-        )))
-    } else if !host_is_valid(&req) {
-        Step::Done(Err(GatewayError::new(
-            ErrorType::Default4xx,
-            "missing, repeated or invalid Host header",
-        )))
-    } else {
-        match gw.router.lookup(req.method(), req.uri().path()) {
-            Lookup::Found(id, params) => match gw.routes.get(id as usize) {
-                Some(route) => {
-                    route_id = Some(&*route.id);
-                    if http_body::Body::size_hint(req.body()).lower() > gw.limits.max_body.0 {
-                        Step::Done(Err(GatewayError::new(
-                            ErrorType::RequestTooLarge,
-                            "Content-Length over the payload limit",
-                        )))
-                    } else {
-                        match (&route.action, generation.routes.get(id as usize)) {
-                            (_, Some(LocalRoute::Mock(m))) => Step::Done(Ok(m.respond())),
-                            (Action::Proxy(target), Some(LocalRoute::Proxy(fixed))) => match (
-                                gw.upstreams.get(target.upstream),
-                                generation.upstreams.get(target.upstream),
-                            ) {
-                                (Some(up), Some(local)) => {
-                                    Step::Proxy(target, up, local, fixed.as_ref(), params)
-                                }
-                                _ => Step::Done(Err(GatewayError::new(
-                                    ErrorType::Default5xx,
-                                    "route refers to an unknown upstream",
-                                ))),
-                            },
-                            _ => Step::Done(Err(GatewayError::new(
-                                ErrorType::Default5xx,
-                                "per-thread route table out of step",
-                            ))),
-                        }
-                    }
-                }
-                None => Step::Done(Err(GatewayError::new(
-                    ErrorType::Default5xx,
-                    "router returned an unknown route",
-                ))),
-            },
-            Lookup::MethodNotAllowed(a) => Step::Done(match gw.kind {
-                ApiKind::Http => {
-                    allow = Some(a.clone());
-                    Err(GatewayError::new(
-                        ErrorType::MethodNotAllowed,
-                        "method not bound",
-                    ))
-                }
-                _ => Err(GatewayError::new(
-                    ErrorType::MissingAuthenticationToken,
-                    "method not bound",
-                )),
-            }),
-            Lookup::NotFound => Step::Done(Err(GatewayError::new(
-                match gw.kind {
-                    ApiKind::Http => ErrorType::ResourceNotFound,
-                    _ => ErrorType::MissingAuthenticationToken,
-                },
-                "no route",
-            ))),
-            Lookup::BadPath => Step::Done(Err(GatewayError::new(
-                ErrorType::Default4xx,
-                "dot segment in the request path",
-            ))),
-        }
-    };
-    let result = match step {
-        Step::Proxy(target, up, local, fixed, params) => {
-            target
-                .call(up, local, fixed, &client, req, &params, &gw.limits)
-                .await
-        }
-        Step::Done(result) => {
-            // Answered without reading the body: drain it for a while so the client can
-            // finish sending and read the answer (closing with unread data would reset).
-            linger(req.into_body());
-            result
-        }
-    };
+    let mut ctx = RequestContext::new(request_id, client, req.method().clone());
+    let uri = access_log.then(|| req.uri().clone());
+    let result = worker_gateway
+        .serve(&mut ctx, req.map(RequestBody::Streaming))
+        .await;
+    let gw = &*worker_gateway.gateway;
     let mut resp = match result {
         Ok(resp) => resp,
         Err(e) => {
-            let status = gw.errors.status(e.kind);
-            if status.is_server_error() {
-                tracing::warn!(
-                    request_id = ?request_id,
-                    route = route_id.unwrap_or("-"),
-                    error_type = e.kind.as_str(),
-                    detail = %e.detail,
-                    "request failed"
-                );
-            } else {
-                tracing::debug!(
-                    request_id = ?request_id,
-                    error_type = e.kind.as_str(),
-                    detail = %e.detail,
-                    "request refused"
-                );
-            }
-            let mut resp = gw.errors.respond(e.kind, &request_id);
-            if let Some(allow) = allow {
-                resp.headers_mut().insert(header::ALLOW, allow);
-            }
-            if leaves_body_unread(e.kind) {
-                resp.headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            }
-            resp
+            ctx.error = Some(e.kind);
+            log_failure(gw, &ctx, &e);
+            gw.errors.answer(*e, &ctx.request_id)
         }
     };
-    if let Some((start, method, uri)) = log {
+    if let Some(uri) = uri {
         tracing::info!(
             target: "gwc::access",
-            request_id = ?request_id,
-            client = ?client.ip,
-            method = %method,
+            request_id = ?ctx.request_id,
+            client = ?ctx.client.ip,
+            method = %ctx.method,
             uri = %uri,
-            route = route_id.unwrap_or("-"),
+            route = route_id(gw, &ctx),
             status = resp.status().as_u16(),
-            micros = start.elapsed().as_micros() as u64,
+            micros = ctx.timings.elapsed().as_micros() as u64,
         );
     }
     let headers = resp.headers_mut();
-    headers.insert(AMZN_REQUEST_ID.clone(), request_id.clone());
-    headers.insert(X_REQUEST_ID.clone(), request_id);
+    headers.insert(AMZN_REQUEST_ID.clone(), ctx.request_id.clone());
+    headers.insert(X_REQUEST_ID.clone(), ctx.request_id);
     resp
+}
+
+fn route_id<'g>(gw: &'g Gateway, ctx: &RequestContext) -> &'g str {
+    ctx.route
+        .and_then(|i| gw.routes.get(i as usize))
+        .map_or("-", |r| &r.id)
+}
+
+/// Server errors are warnings (someone should look); the client's own faults are debug lines,
+/// so clients cannot flood the log or inflate 5xx alerts.
+fn log_failure(gw: &Gateway, ctx: &RequestContext, e: &GatewayError) {
+    if gw.errors.status(e.kind).is_server_error() {
+        tracing::warn!(
+            request_id = ?ctx.request_id,
+            route = route_id(gw, ctx),
+            error_type = e.kind.as_str(),
+            detail = %e.detail,
+            "request failed"
+        );
+    } else {
+        tracing::debug!(
+            request_id = ?ctx.request_id,
+            route = route_id(gw, ctx),
+            error_type = e.kind.as_str(),
+            detail = %e.detail,
+            "request refused"
+        );
+    }
 }
 
 fn run_admin(listener: std::net::TcpListener, mut shutdown: watch::Receiver<bool>) {
@@ -806,43 +592,9 @@ fn admin_response(req: &Request<Incoming>) -> Response<Body> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use super::*;
-
-    #[test]
-    fn host_values() {
-        for ok in [
-            "gw",
-            "gw.example:8080",
-            "a-b_c~d%20",
-            "127.0.0.1:80",
-            "[::1]",
-            "[::1]:443",
-            "gw:",
-        ] {
-            assert!(valid_host(ok.as_bytes()), "{ok}");
-        }
-        for bad in [
-            "", ":80", "a b", "u@gw", "gw:8x", "gw:80:80", "[::1", "[]", "[zz]", "[::1]x", "gw/x",
-        ] {
-            assert!(!valid_host(bad.as_bytes()), "{bad}");
-        }
-    }
-
-    #[test]
-    fn host_count_per_version() {
-        let req = |version, hosts: &[&'static str]| {
-            let mut b = Request::builder().version(version).uri("/");
-            for h in hosts {
-                b = b.header(header::HOST, *h);
-            }
-            b.body(()).unwrap()
-        };
-        assert!(host_is_valid(&req(Version::HTTP_11, &["gw"])));
-        assert!(!host_is_valid(&req(Version::HTTP_11, &[])));
-        assert!(!host_is_valid(&req(Version::HTTP_11, &["a", "b"])));
-        assert!(host_is_valid(&req(Version::HTTP_10, &[])));
-        assert!(!host_is_valid(&req(Version::HTTP_10, &["a", "b"])));
-    }
 
     /// The per-request reload check: `generation()` (one atomic version load, a `RefCell`
     /// borrow, an `Rc` clone) against a bare `Rc` clone. Prints ns per call; run with
@@ -852,7 +604,7 @@ mod tests {
     fn reload_check_cost() {
         let ir = crate::ir::Gateway {
             name: "m".into(),
-            kind: ApiKind::Http,
+            kind: crate::ir::ApiKind::Http,
             listen: "127.0.0.1:0".into(),
             default_stage: "s".into(),
             stages: vec![crate::ir::Stage {
@@ -866,7 +618,7 @@ mod tests {
         };
         let gateway = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap();
         let (tx, mut rx) = watch::channel(Arc::new(gateway));
-        let first = Rc::new(Generation::new(Arc::clone(&rx.borrow_and_update())));
+        let first = Rc::new(WorkerGateway::new(Arc::clone(&rx.borrow_and_update())));
         let worker = Worker {
             current: RefCell::new((rx, Rc::clone(&first))),
             access_log: false,

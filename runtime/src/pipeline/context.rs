@@ -1,0 +1,114 @@
+//! The request context: what the steps of one request fill and read, and what the
+//! integration, the gateway responses and the access log see (AWS's `$context`).
+//!
+//! It is made once per request with nothing but the request id, the client and the start
+//! time; every other field stays empty (a `None`, no allocation) until a step fills it.
+
+use std::rc::Rc;
+use std::time::{Duration, Instant, SystemTime};
+
+use http::{HeaderValue, Method};
+
+use crate::ir::ErrorType;
+use crate::proxy::ClientInfo;
+use crate::router::Params;
+
+/// One request's context.
+#[derive(Debug)]
+pub(crate) struct RequestContext {
+    /// `$context.requestId`: the client's well-formed `x-request-id`, or a new one.
+    pub(crate) request_id: HeaderValue,
+    /// The client connection (`$context.identity.sourceIp`); the address as seen through
+    /// trusted proxies once the endpoint work configures them.
+    pub(crate) client: Rc<ClientInfo>,
+    /// `$context.httpMethod`.
+    pub(crate) method: Method,
+    /// The matched route's index in the gateway, once routed.
+    pub(crate) route: Option<u32>,
+    /// Path parameters captured by the router (`$context.path`/`$input.params()` later).
+    pub(crate) params: Params,
+    /// The authorizer's verdict (`$context.authorizer.*`); the authorizer step fills it.
+    pub(crate) identity: Option<Box<Identity>>,
+    /// The API key and usage plan that admitted the request (`$context.identity.apiKeyId`);
+    /// the usage-plan step fills it.
+    pub(crate) api_key: Option<Box<ApiKeyUse>>,
+    /// When things happened, for latency figures.
+    pub(crate) timings: Timings,
+    /// The gateway response type the request ended with, if it failed
+    /// (`$context.error.responseType`).
+    pub(crate) error: Option<ErrorType>,
+}
+
+/// What an authorizer established about the caller.
+#[derive(Debug, Default)]
+pub(crate) struct Identity {
+    /// `$context.authorizer.principalId`.
+    pub(crate) principal: Option<Box<str>>,
+    /// Verified token claims (`$context.authorizer.claims.*`).
+    pub(crate) claims: serde_json::Map<String, serde_json::Value>,
+    /// A custom authorizer's context map (`$context.authorizer.KEY`).
+    pub(crate) context: Vec<(Box<str>, Box<str>)>,
+}
+
+/// The API key a request presented and the plan it belongs to.
+#[derive(Debug)]
+pub(crate) struct ApiKeyUse {
+    /// `$context.identity.apiKeyId`: the key's id, never its value.
+    pub(crate) key_id: Box<str>,
+    /// The usage plan's name.
+    pub(crate) plan: Box<str>,
+}
+
+/// Monotonic instants of one request, plus the wall-clock start for logs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timings {
+    /// When the gateway started on the request (after its head was read).
+    pub(crate) start: Instant,
+    /// `$context.requestTimeEpoch`.
+    pub(crate) wall_start: SystemTime,
+    /// When the integration was called.
+    pub(crate) integration_start: Option<Instant>,
+    /// When the integration's response head arrived (or it failed).
+    pub(crate) integration_end: Option<Instant>,
+}
+
+impl Timings {
+    fn now() -> Timings {
+        Timings {
+            start: Instant::now(),
+            wall_start: SystemTime::now(),
+            integration_start: None,
+            integration_end: None,
+        }
+    }
+
+    /// `$context.integrationLatency`: from calling the integration to its response head.
+    pub(crate) fn integration_latency(&self) -> Option<Duration> {
+        Some(
+            self.integration_end?
+                .saturating_duration_since(self.integration_start?),
+        )
+    }
+
+    /// `$context.responseLatency` so far.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+impl RequestContext {
+    /// A context for a request that has just arrived.
+    pub(crate) fn new(request_id: HeaderValue, client: Rc<ClientInfo>, method: Method) -> Self {
+        RequestContext {
+            request_id,
+            client,
+            method,
+            route: None,
+            params: Params::default(),
+            identity: None,
+            api_key: None,
+            timings: Timings::now(),
+            error: None,
+        }
+    }
+}

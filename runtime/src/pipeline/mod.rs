@@ -1,0 +1,497 @@
+//! The request pipeline: DESIGN.md's fixed phases, with each route compiled once into exactly
+//! the steps its spec enables.
+//!
+//! ```text
+//! edge checks (head size, Host) → API-wide steps (source allow-list, API-wide WAF, CORS
+//! preflight) → route match → [body buffered if a step reads it] → request steps (WAF,
+//! authorizer, API key and plan, validation, cache lookup) → integration → response steps
+//! (response mapping, cache store) → (the server adds request ids, metrics, the access log)
+//! ```
+//!
+//! Dispatch is static: a step is a typed `Option` field of [`Steps`] (or [`ApiSteps`]), run
+//! through [`crate::step::run`], so a route without it pays one `None` branch and nothing else
+//! (Pingora's phases, linkerd's stacks built per target, rather than a chain of boxed layers).
+//! Every compiled part is immutable and shared by the workers ([`RoutePipeline`] in an `Arc`);
+//! each worker holds its own [`WorkerRoute`] beside it (connection pools, per-thread copies of
+//! what requests clone, the steps' per-worker parts), so a request does one index into one
+//! table and finds everything.
+//!
+//! Errors travel as `Box<GatewayError>` up to the server, the one place that turns them into
+//! gateway responses; a request body left unread on an early answer is drained
+//! ([`RequestBody::discard`]) so the client can read the answer.
+
+mod context;
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http::uri::PathAndQuery;
+use http::{Request, Response, header};
+
+#[cfg(test)]
+pub(crate) use self::context::Identity;
+pub(crate) use self::context::RequestContext;
+use crate::body::{Body, RequestBody};
+use crate::error::GatewayError;
+use crate::gateway::Gateway;
+use crate::ir::ErrorType;
+use crate::mock::MockResponse;
+use crate::proxy::{LocalUpstream, ProxyTarget};
+use crate::router::Lookup;
+use crate::step::{self, Verdict};
+
+/// Largest idle connection list per upstream and worker.
+const MAX_IDLE_PER_UPSTREAM: usize = 512;
+
+/// What answers a route once its request steps have passed.
+#[derive(Debug)]
+pub(crate) enum Integration {
+    /// Forward to an HTTP(S) backend.
+    Proxy(ProxyTarget),
+    /// A fixed response.
+    Mock(MockResponse),
+}
+
+/// The optional request- and response-phase steps of one route, in DESIGN.md's order. A
+/// feature issue adds its typed field here, its per-worker part to [`WorkerSteps`], and one
+/// line to [`run_request_steps`] (or the response phase) at its place in the order.
+#[derive(Debug, Default)]
+pub(crate) struct Steps {
+    /// The test step that proves the request-step interface.
+    #[cfg(test)]
+    pub(crate) probe: Option<crate::step::probe::Probe>,
+    /// The test step that proves the response-step interface.
+    #[cfg(test)]
+    pub(crate) probe_response: Option<crate::step::probe::Probe>,
+}
+
+impl Steps {
+    /// Whether any step reads the body, so the pipeline buffers it first.
+    fn need_body(&self) -> bool {
+        #[cfg(test)]
+        if self
+            .probe
+            .as_ref()
+            .is_some_and(step::RequestStep::needs_body)
+        {
+            return true;
+        }
+        false
+    }
+
+    fn local(&self) -> WorkerSteps {
+        WorkerSteps {
+            #[cfg(test)]
+            probe: self.probe.as_ref().map(step::RequestStep::local),
+            #[cfg(test)]
+            probe_response: self.probe_response.as_ref().map(step::ResponseStep::local),
+        }
+    }
+}
+
+/// The checks every request goes through before routing (source allow-list, API-wide WAF,
+/// CORS preflight), with the same step interface. None exists yet.
+#[derive(Debug, Default)]
+pub(crate) struct ApiSteps {
+    /// The test step that proves the interface.
+    #[cfg(test)]
+    pub(crate) probe: Option<crate::step::probe::Probe>,
+}
+
+impl ApiSteps {
+    fn local(&self) -> WorkerSteps {
+        WorkerSteps {
+            #[cfg(test)]
+            probe: self.probe.as_ref().map(step::RequestStep::local),
+            #[cfg(test)]
+            probe_response: None,
+        }
+    }
+}
+
+/// One worker's parts of a route's (or the API's) steps.
+#[derive(Debug, Default)]
+pub(crate) struct WorkerSteps {
+    #[cfg(test)]
+    pub(crate) probe: Option<<crate::step::probe::Probe as step::RequestStep>::Local>,
+    #[cfg(test)]
+    pub(crate) probe_response: Option<<crate::step::probe::Probe as step::ResponseStep>::Local>,
+}
+
+/// A route compiled for one deployment: everything about it that does not change per worker.
+#[derive(Debug)]
+pub(crate) struct RoutePipeline {
+    /// The route id, for logs.
+    pub(crate) id: Box<str>,
+    /// `METHOD /template` as written in the spec: the metrics label and `$context.routeKey`
+    /// (never the raw path, so cardinality stays bounded).
+    pub(crate) key: Box<str>,
+    /// `$context.resourcePath`: the template alone.
+    pub(crate) template: Box<str>,
+    /// The request steps it enables.
+    pub(crate) steps: Steps,
+    /// Buffer the body before the request steps (some step reads it).
+    pub(crate) buffer_body: bool,
+    /// What answers it.
+    pub(crate) integration: Integration,
+}
+
+impl RoutePipeline {
+    /// Compiles a route from its parts; `buffer_body` follows from the steps.
+    pub(crate) fn new(
+        id: Box<str>,
+        key: Box<str>,
+        template: Box<str>,
+        steps: Steps,
+        integration: Integration,
+    ) -> RoutePipeline {
+        RoutePipeline {
+            buffer_body: steps.need_body(),
+            id,
+            key,
+            template,
+            steps,
+            integration,
+        }
+    }
+}
+
+/// One worker's half of a route: the shared pipeline plus what this worker owns for it.
+#[derive(Debug)]
+pub(crate) struct WorkerRoute {
+    pub(crate) route: Arc<RoutePipeline>,
+    steps: WorkerSteps,
+    integration: WorkerIntegration,
+}
+
+#[derive(Debug)]
+enum WorkerIntegration {
+    Proxy {
+        upstream: Rc<LocalUpstream>,
+        /// A per-thread copy of the whole backend path, when the template has no parameters.
+        fixed: Option<PathAndQuery>,
+    },
+    Mock(MockResponse),
+}
+
+/// One worker's view of one gateway generation: the per-worker half of every route, and of the
+/// API-wide steps. Made when a worker first serves a new generation (at start and after each
+/// reload); in-flight requests keep their `Rc` to the old one.
+pub(crate) struct WorkerGateway {
+    pub(crate) gateway: Arc<Gateway>,
+    api: WorkerSteps,
+    routes: Vec<WorkerRoute>,
+}
+
+impl WorkerGateway {
+    pub(crate) fn new(gateway: Arc<Gateway>) -> WorkerGateway {
+        let upstreams: Vec<Rc<LocalUpstream>> = gateway
+            .upstreams
+            .iter()
+            .map(|u| Rc::new(LocalUpstream::new(u, MAX_IDLE_PER_UPSTREAM)))
+            .collect();
+        let routes = gateway
+            .routes
+            .iter()
+            .map(|route| WorkerRoute {
+                route: Arc::clone(route),
+                steps: route.steps.local(),
+                integration: match &route.integration {
+                    Integration::Proxy(target) => WorkerIntegration::Proxy {
+                        // `prepare` registered every target's upstream before the gateway
+                        // was built, so the index is in range.
+                        upstream: Rc::clone(&upstreams[target.upstream]),
+                        fixed: target.local_fixed(),
+                    },
+                    Integration::Mock(m) => WorkerIntegration::Mock(m.local_copy()),
+                },
+            })
+            .collect();
+        WorkerGateway {
+            api: gateway.api_steps.local(),
+            gateway,
+            routes,
+        }
+    }
+
+    /// Serves one request through the phases, up to (not including) the conversion of an
+    /// error into its gateway response, which the server does.
+    pub(crate) async fn serve(
+        &self,
+        ctx: &mut RequestContext,
+        #[cfg_attr(not(test), allow(unused_mut))] mut req: Request<RequestBody>,
+    ) -> Result<Response<Body>, Box<GatewayError>> {
+        let gw = &*self.gateway;
+        if let Err(e) = edge_checks(gw, &req) {
+            return refuse(req, e);
+        }
+        #[cfg(test)]
+        if let (Some(step), Some(local)) = (&gw.api_steps.probe, &self.api.probe) {
+            match step::run(step, local, ctx, &mut req).await {
+                Ok(Verdict::Continue) => {}
+                Ok(Verdict::Respond(resp)) => {
+                    req.into_body().discard();
+                    return Ok(resp);
+                }
+                Err(e) => return refuse(req, e),
+            }
+        }
+        let (route, params) = match gw.router.lookup(req.method(), req.uri().path()) {
+            Lookup::Found(id, params) => match self.routes.get(id as usize) {
+                Some(route) => {
+                    ctx.route = Some(id);
+                    (route, params)
+                }
+                None => {
+                    let e = GatewayError::new(ErrorType::Default5xx, "router out of step");
+                    return refuse(req, e);
+                }
+            },
+            other => return refuse(req, gw.unmatched.error(&other)),
+        };
+        ctx.params = params;
+        route.serve(gw, ctx, req).await
+    }
+}
+
+impl WorkerRoute {
+    async fn serve(
+        &self,
+        gw: &Gateway,
+        ctx: &mut RequestContext,
+        mut req: Request<RequestBody>,
+    ) -> Result<Response<Body>, Box<GatewayError>> {
+        let route = &*self.route;
+        if req.body().size_hint().lower() > gw.limits.max_body.0 {
+            let e = GatewayError::new(
+                ErrorType::RequestTooLarge,
+                "Content-Length over the payload limit",
+            );
+            return refuse(req, e);
+        }
+        if route.buffer_body {
+            let receiving = &ctx.client.receiving_body;
+            let buffered = req
+                .body_mut()
+                .buffer(
+                    gw.limits.max_body.0,
+                    gw.limits.body_read_timeout.as_duration(),
+                    receiving,
+                )
+                .await;
+            if let Err(fault) = buffered {
+                let e = GatewayError::new(fault.error_type(), fault.to_string());
+                return Err(if fault.leaves_body_unread() {
+                    e.closing()
+                } else {
+                    e
+                });
+            }
+        }
+        let mut resp = match self.run_request_steps(ctx, &mut req).await {
+            Ok(Verdict::Continue) => self.integrate(gw, ctx, req).await?,
+            Ok(Verdict::Respond(resp)) => {
+                req.into_body().discard();
+                resp
+            }
+            Err(e) => return refuse(req, e),
+        };
+        self.run_response_steps(ctx, &mut resp)?;
+        Ok(resp)
+    }
+
+    /// Calls the route's integration, timing it for `$context.integrationLatency`.
+    async fn integrate(
+        &self,
+        gw: &Gateway,
+        ctx: &mut RequestContext,
+        req: Request<RequestBody>,
+    ) -> Result<Response<Body>, Box<GatewayError>> {
+        let route = &*self.route;
+        ctx.timings.integration_start = Some(Instant::now());
+        let result = match &self.integration {
+            WorkerIntegration::Proxy { upstream, fixed } => {
+                let Integration::Proxy(target) = &route.integration else {
+                    unreachable!("a worker route mirrors its pipeline's integration")
+                };
+                target
+                    .call(upstream, fixed.as_ref(), ctx, req, &gw.limits)
+                    .await
+            }
+            WorkerIntegration::Mock(m) => {
+                req.into_body().discard();
+                Ok(m.respond())
+            }
+        };
+        ctx.timings.integration_end = Some(Instant::now());
+        result
+    }
+
+    /// The request phase, in DESIGN.md's order; each line is one optional step.
+    async fn run_request_steps(
+        &self,
+        ctx: &mut RequestContext,
+        req: &mut Request<RequestBody>,
+    ) -> step::StepResult {
+        let _ = (&ctx, &req);
+        #[cfg(test)]
+        if let (Some(step), Some(local)) = (&self.route.steps.probe, &self.steps.probe)
+            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        {
+            return Ok(verdict);
+        }
+        Ok(Verdict::Continue)
+    }
+
+    /// The response phase, in DESIGN.md's order (response mapping, cache store).
+    fn run_response_steps(
+        &self,
+        ctx: &RequestContext,
+        resp: &mut Response<Body>,
+    ) -> Result<(), Box<GatewayError>> {
+        let _ = (&ctx, &resp);
+        #[cfg(test)]
+        if let (Some(step), Some(local)) =
+            (&self.route.steps.probe_response, &self.steps.probe_response)
+        {
+            step::ResponseStep::on_response(step, local, ctx, resp)?;
+        }
+        Ok(())
+    }
+}
+
+/// Fails the request without reading its body, which is drained in the background so the
+/// client can finish sending and read the answer.
+fn refuse(
+    req: Request<RequestBody>,
+    error: Box<GatewayError>,
+) -> Result<Response<Body>, Box<GatewayError>> {
+    req.into_body().discard();
+    Err(error)
+}
+
+/// Checks on the request head before anything keys on it: its size against `max_header`, and
+/// `Host` (RFC 9112 §3.2).
+fn edge_checks(gw: &Gateway, req: &Request<RequestBody>) -> Result<(), Box<GatewayError>> {
+    if head_len(req) > gw.limits.max_header.0 {
+        return Err(GatewayError::new(
+            ErrorType::RequestHeaderFieldsTooLarge,
+            "request head over the header limit",
+        ));
+    }
+    if !host_is_valid(req) {
+        return Err(GatewayError::new(
+            ErrorType::Default4xx,
+            "missing, repeated or invalid Host header",
+        ));
+    }
+    Ok(())
+}
+
+/// How an API answers requests no route serves, decided when the gateway is built from its
+/// kind: the `http` kind says 404 and 405 with `Allow`, the `rest` kind 403
+/// `Missing Authentication Token` for both, as AWS's REST APIs do.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unmatched {
+    pub(crate) not_found: ErrorType,
+    /// `None`: answer a wrong method as `not_found`.
+    pub(crate) wrong_method: Option<ErrorType>,
+}
+
+impl Unmatched {
+    fn error(&self, lookup: &Lookup<'_>) -> Box<GatewayError> {
+        match (lookup, self.wrong_method) {
+            (Lookup::MethodNotAllowed(allow), Some(kind)) => {
+                GatewayError::new(kind, "method not bound")
+                    .with_header(header::ALLOW, (*allow).clone())
+            }
+            (Lookup::MethodNotAllowed(_), None) => {
+                GatewayError::new(self.not_found, "method not bound")
+            }
+            (Lookup::BadPath, _) => {
+                GatewayError::new(ErrorType::Default4xx, "dot segment in the request path")
+            }
+            _ => GatewayError::new(self.not_found, "no route"),
+        }
+    }
+}
+
+/// Size of the request head as the client sent it, give or take the line endings: request line
+/// and every header. Compared with `limits.max_header`.
+fn head_len<B>(req: &Request<B>) -> u64 {
+    let target = req.uri().path_and_query().map_or(1, |p| p.as_str().len());
+    let line = req.method().as_str().len() + target + 11;
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    (line + headers) as u64
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request has exactly one `Host`, any request at most one, and
+/// its value is `host[:port]`; otherwise 400, before anything keys on it.
+fn host_is_valid<B>(req: &Request<B>) -> bool {
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(host), None) => valid_host(host.as_bytes()),
+        (None, _) => req.version() < http::Version::HTTP_11,
+        (Some(_), Some(_)) => false,
+    }
+}
+
+/// `uri-host [":" port]` (RFC 3986 §3.2.2): a bracketed IP literal or a non-empty reg-name
+/// (unreserved, percent-encoded and sub-delimiter characters), then optional port digits.
+fn valid_host(value: &[u8]) -> bool {
+    let port_start = if value.first() == Some(&b'[') {
+        let Some(end) = value.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let literal = &value[1..end];
+        if literal.is_empty()
+            || !literal
+                .iter()
+                .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'))
+        {
+            return false;
+        }
+        end + 1
+    } else {
+        let colon = value.iter().position(|&b| b == b':').unwrap_or(value.len());
+        if colon == 0 || !value[..colon].iter().all(|&b| is_reg_name_byte(b)) {
+            return false;
+        }
+        colon
+    };
+    match value[port_start..].split_first() {
+        None => true,
+        Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
+        Some(_) => false,
+    }
+}
+
+fn is_reg_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'%'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+        )
+}
+
+#[cfg(test)]
+mod tests;

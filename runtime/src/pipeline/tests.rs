@@ -1,0 +1,230 @@
+use http::{Request, Version, header};
+
+use super::{host_is_valid, valid_host};
+
+#[test]
+fn host_values() {
+    for ok in [
+        "gw",
+        "gw.example:8080",
+        "a-b_c~d%20",
+        "127.0.0.1:80",
+        "[::1]",
+        "[::1]:443",
+        "gw:",
+    ] {
+        assert!(valid_host(ok.as_bytes()), "{ok}");
+    }
+    for bad in [
+        "", ":80", "a b", "u@gw", "gw:8x", "gw:80:80", "[::1", "[]", "[zz]", "[::1]x", "gw/x",
+    ] {
+        assert!(!valid_host(bad.as_bytes()), "{bad}");
+    }
+}
+
+#[test]
+fn host_count_per_version() {
+    let req = |version, hosts: &[&'static str]| {
+        let mut b = Request::builder().version(version).uri("/");
+        for h in hosts {
+            b = b.header(header::HOST, *h);
+        }
+        b.body(()).unwrap()
+    };
+    assert!(host_is_valid(&req(Version::HTTP_11, &["gw"])));
+    assert!(!host_is_valid(&req(Version::HTTP_11, &[])));
+    assert!(!host_is_valid(&req(Version::HTTP_11, &["a", "b"])));
+    assert!(host_is_valid(&req(Version::HTTP_10, &[])));
+    assert!(!host_is_valid(&req(Version::HTTP_10, &["a", "b"])));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The step interface, proved with the probe step on a gateway built from IR and driven
+// in-process (bodies as buffered bytes, so no socket is needed).
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode};
+use http_body_util::BodyExt;
+
+use super::{RequestContext, WorkerGateway};
+use crate::args::RuntimeArgs;
+use crate::body::{Body, RequestBody};
+use crate::gateway::Gateway;
+use crate::ir::{self, ApiKind, ErrorType, Method, Mock, PathTemplate, Route, Stage};
+use crate::proxy::ClientInfo;
+use crate::step::probe::Probe;
+
+fn mock_route(path: &str) -> Route {
+    Route {
+        id: format!("GET {path}").into(),
+        method: Method::Get,
+        path: PathTemplate::parse(path).unwrap(),
+        integration: ir::Integration::Mock(Mock {
+            status: 200,
+            headers: vec![],
+            body: "integration".into(),
+        }),
+        timeout: None,
+    }
+}
+
+fn ir_gateway(kind: ApiKind) -> ir::Gateway {
+    ir::Gateway {
+        name: "pipeline".into(),
+        kind,
+        listen: "127.0.0.1:0".into(),
+        default_stage: "s".into(),
+        stages: vec![Stage {
+            name: "s".into(),
+            variables: vec![],
+        }],
+        base_path: None,
+        limits: ir::Limits::default(),
+        responses: vec![],
+        routes: vec![mock_route("/plain"), mock_route("/probed/{id}")],
+    }
+}
+
+/// A gateway whose `/probed/{id}` route runs the probe in both phases (and, with
+/// `api_wide`, before routing too).
+fn probed(reads_body: bool, api_wide: bool) -> WorkerGateway {
+    let mut gw = Gateway::from_ir(&ir_gateway(ApiKind::Http), &RuntimeArgs::default()).unwrap();
+    let route = Arc::get_mut(&mut gw.routes[1]).unwrap();
+    route.steps.probe = Some(Probe { reads_body });
+    route.steps.probe_response = Some(Probe::default());
+    route.buffer_body = route.steps.need_body();
+    if api_wide {
+        gw.api_steps.probe = Some(Probe::default());
+    }
+    WorkerGateway::new(Arc::new(gw))
+}
+
+fn context() -> RequestContext {
+    let client = Rc::new(ClientInfo {
+        ip: HeaderValue::from_static("192.0.2.1"),
+        receiving_body: Rc::new(Cell::new(false)),
+    });
+    RequestContext::new(HeaderValue::from_static("req-1"), client, http::Method::GET)
+}
+
+async fn send(
+    worker: &WorkerGateway,
+    path: &str,
+    probe: &str,
+    body: &'static str,
+) -> (
+    RequestContext,
+    Result<Response<Body>, Box<crate::error::GatewayError>>,
+) {
+    let req = http::Request::get(path)
+        .header("host", "gw")
+        .header("x-probe", probe)
+        .body(RequestBody::Buffered(Bytes::from_static(body.as_bytes())))
+        .unwrap();
+    let mut ctx = context();
+    let result = worker.serve(&mut ctx, req).await;
+    (ctx, result)
+}
+
+async fn text(resp: Response<Body>) -> String {
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn a_step_passes_and_fills_the_context_for_later_phases() {
+    let worker = probed(false, false);
+    let (ctx, result) = send(&worker, "/probed/7", "pass", "").await;
+    let resp = result.unwrap();
+    assert_eq!(ctx.route, Some(1));
+    assert_eq!(ctx.params.len(), 1);
+    assert_eq!(resp.headers()["x-probe-principal"], "fast principal");
+    assert!(ctx.timings.integration_latency().is_some());
+    assert_eq!(text(resp).await, "integration");
+}
+
+#[tokio::test]
+async fn a_slow_path_resumes_the_step() {
+    let worker = probed(false, false);
+    let (_, result) = send(&worker, "/probed/7", "slow", "").await;
+    let resp = result.unwrap();
+    assert_eq!(resp.headers()["x-probe-principal"], "slow principal");
+}
+
+#[tokio::test]
+async fn a_refusal_carries_its_own_headers_and_skips_the_integration() {
+    let worker = probed(false, false);
+    let (ctx, result) = send(&worker, "/probed/7", "refuse", "").await;
+    let error = result.unwrap_err();
+    assert_eq!(error.kind, ErrorType::Throttled);
+    assert!(ctx.timings.integration_latency().is_none());
+    let answered = worker.gateway.errors.answer(*error, &ctx.request_id);
+    assert_eq!(answered.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(answered.headers()["retry-after"], "7");
+}
+
+#[tokio::test]
+async fn an_early_answer_skips_the_integration_but_not_the_response_phase() {
+    let worker = probed(false, false);
+    let (ctx, result) = send(&worker, "/probed/7", "answer", "").await;
+    let resp = result.unwrap();
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    assert!(resp.headers().contains_key("x-probe-principal"));
+    assert!(ctx.timings.integration_latency().is_none());
+    assert_eq!(text(resp).await, "probe answered");
+}
+
+#[tokio::test]
+async fn a_step_that_reads_the_body_gets_it_buffered() {
+    let worker = probed(true, false);
+    let (_, result) = send(&worker, "/probed/7", "echo-body", "hello body").await;
+    assert_eq!(text(result.unwrap()).await, "hello body");
+}
+
+#[tokio::test]
+async fn routes_without_the_step_do_not_run_it() {
+    let worker = probed(false, false);
+    let (_, result) = send(&worker, "/plain", "refuse", "").await;
+    let resp = result.unwrap();
+    assert!(!resp.headers().contains_key("x-probe-principal"));
+    assert_eq!(worker.routes[1].steps.probe.as_ref().unwrap().seen.get(), 0);
+}
+
+#[tokio::test]
+async fn api_wide_steps_run_before_routing_for_every_request() {
+    let worker = probed(false, true);
+    let (ctx, result) = send(&worker, "/nowhere", "refuse", "").await;
+    assert_eq!(result.unwrap_err().kind, ErrorType::Throttled);
+    assert_eq!(ctx.route, None, "refused before routing");
+    let (_, result) = send(&worker, "/nowhere", "pass", "").await;
+    assert_eq!(result.unwrap_err().kind, ErrorType::ResourceNotFound);
+    assert_eq!(worker.api.probe.as_ref().unwrap().seen.get(), 2);
+}
+
+#[tokio::test]
+async fn unmatched_requests_follow_the_api_kind() {
+    let http = WorkerGateway::new(Arc::new(
+        Gateway::from_ir(&ir_gateway(ApiKind::Http), &RuntimeArgs::default()).unwrap(),
+    ));
+    let req = |method: &str| {
+        http::Request::builder()
+            .method(method)
+            .uri("/plain")
+            .header("host", "gw")
+            .body(RequestBody::Buffered(Bytes::new()))
+            .unwrap()
+    };
+    let e = http.serve(&mut context(), req("DELETE")).await.unwrap_err();
+    assert_eq!(e.kind, ErrorType::MethodNotAllowed);
+    assert_eq!(e.headers["allow"], "GET");
+    let rest = WorkerGateway::new(Arc::new(
+        Gateway::from_ir(&ir_gateway(ApiKind::Rest), &RuntimeArgs::default()).unwrap(),
+    ));
+    let e = rest.serve(&mut context(), req("DELETE")).await.unwrap_err();
+    assert_eq!(e.kind, ErrorType::MissingAuthenticationToken);
+    assert!(e.headers.is_empty());
+}

@@ -1,0 +1,125 @@
+//! The interface every request step implements, and the driver that runs one.
+//!
+//! A step is compiled once per route from the IR (its configuration, captured by value) and
+//! gets a per-worker part when a worker adopts a gateway generation (pools, caches, counters
+//! that must not be shared between threads). Per request the pipeline calls
+//! [`RequestStep::check`], a plain synchronous call: the fast path (a token verified with a
+//! cached key, an in-memory counter) answers at once, and only a slow path (a JWKS fetch, a call
+//! to a remote authorizer, a Redis round trip) returns a boxed future, whose output
+//! [`RequestStep::resume`] then applies. A route that does not use a step holds `None` for it
+//! and pays one predictable branch.
+//!
+//! Each feature issue adds one module here (`waf/`, `auth/`, `plan/`, `validate/`, `cache/`,
+//! `cors/`, `map/`), with its compiled configuration, its per-worker part, its error cases and
+//! its tests, plus one typed field in [`crate::pipeline::Steps`] (or
+//! [`crate::pipeline::ApiSteps`] for the checks before routing) and one line in the fixed
+//! phase order of `pipeline::run_request_steps`. The test step in `probe.rs` proves the
+//! interface end to end.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use http::{Request, Response};
+
+use crate::body::{Body, RequestBody};
+use crate::error::GatewayError;
+use crate::pipeline::RequestContext;
+
+#[cfg(test)]
+pub(crate) mod probe;
+
+/// What a step decided about a request.
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    /// Go on with the next step.
+    Continue,
+    /// Answer with this response, skipping the rest of the request phase and the integration
+    /// (a CORS preflight, a cache hit). The response phase still runs.
+    Respond(Response<Body>),
+}
+
+/// The result of a step: go on, answer, or fail with a gateway response.
+pub(crate) type StepResult = Result<Verdict, Box<GatewayError>>;
+
+/// The slow path's future: boxed, and only built when the fast path cannot answer.
+pub(crate) type SlowPath<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// A step's first answer: decided now, or after a slow path.
+pub(crate) enum Check<T> {
+    /// Decided synchronously (the common case).
+    Done(StepResult),
+    /// Decided once this future is ready; its output goes to [`RequestStep::resume`].
+    Pending(SlowPath<T>),
+}
+
+/// One step of the request phase (DESIGN.md's order: WAF, authorizer, API key and plan,
+/// validation, cache lookup), statically dispatched.
+pub(crate) trait RequestStep {
+    /// The step's per-worker part, made once per worker and gateway generation.
+    type Local;
+    /// What the slow path hands back to [`RequestStep::resume`] (owned: the future outlives
+    /// the borrow of the request).
+    type Resumed;
+
+    /// Builds the per-worker part.
+    fn local(&self) -> Self::Local;
+
+    /// True when the step reads the body: the pipeline then buffers it (up to the payload
+    /// limit) before the request phase, and the integration sends the buffered bytes.
+    fn needs_body(&self) -> bool {
+        false
+    }
+
+    /// Decides on the request, or starts the slow path.
+    fn check(
+        &self,
+        local: &Self::Local,
+        ctx: &mut RequestContext,
+        req: &mut Request<RequestBody>,
+    ) -> Check<Self::Resumed>;
+
+    /// Applies the slow path's output. Steps without a slow path keep the default.
+    fn resume(
+        &self,
+        _local: &Self::Local,
+        _ctx: &mut RequestContext,
+        _req: &mut Request<RequestBody>,
+        _resumed: Self::Resumed,
+    ) -> StepResult {
+        Ok(Verdict::Continue)
+    }
+}
+
+/// One step of the response phase (response mapping, cache store), run on every response the
+/// route produced, including a step's early answer; never on gateway error responses.
+pub(crate) trait ResponseStep {
+    /// The step's per-worker part.
+    type Local;
+
+    /// Builds the per-worker part.
+    fn local(&self) -> Self::Local;
+
+    /// Rewrites or records the response.
+    fn on_response(
+        &self,
+        local: &Self::Local,
+        ctx: &RequestContext,
+        resp: &mut Response<Body>,
+    ) -> Result<(), Box<GatewayError>>;
+}
+
+/// Runs one request step: its fast path, and its slow path only when it asks for one.
+pub(crate) async fn run<S: RequestStep>(
+    step: &S,
+    local: &S::Local,
+    ctx: &mut RequestContext,
+    req: &mut Request<RequestBody>,
+) -> StepResult {
+    match step.check(local, ctx, req) {
+        Check::Done(result) => result,
+        Check::Pending(slow) => {
+            let resumed = slow.await;
+            step.resume(local, ctx, req, resumed)
+        }
+    }
+}
