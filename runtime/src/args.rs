@@ -34,10 +34,57 @@ pub struct RuntimeArgs {
     /// Worker threads, each with its own listener and upstream connections (default: cores).
     #[arg(long, env = "GWC_WORKERS")]
     pub workers: Option<usize>,
-    /// Writes one `info` line per request (target `gwc::access`); off by default because the
-    /// hot path should not pay for formatting unless asked to.
-    #[arg(long, env = "GWC_ACCESS_LOG")]
-    pub access_log: bool,
+    /// Access log: `off`, `on` (the spec's destination), `stdout`, `stderr` or a file path
+    /// (default: the spec's `observability.access_log`, which is on, JSON, stdout). A bare
+    /// `--access-log` means `on`; `true`/`false` are accepted for older scripts.
+    #[arg(
+        long,
+        env = "GWC_ACCESS_LOG",
+        value_name = "off|on|stdout|stderr|PATH",
+        num_args = 0..=1,
+        default_missing_value = "on",
+        value_parser = AccessLogOverride::parse
+    )]
+    pub access_log: Option<AccessLogOverride>,
+    /// Access log format: `json`, `clf` or a template of `$context.*` variables (default: the
+    /// spec's).
+    #[arg(long, env = "GWC_ACCESS_LOG_FORMAT", value_name = "json|clf|TEMPLATE")]
+    pub access_log_format: Option<String>,
+    /// Prometheus metrics on the admin listener (default: the spec's `observability.metrics`,
+    /// which is on); `off` also removes their per-request cost.
+    #[arg(long, env = "GWC_METRICS", value_enum, value_name = "on|off")]
+    pub metrics: Option<Toggle>,
+}
+
+/// `--access-log`: where the access log goes, overriding the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessLogOverride {
+    /// No access log.
+    Off,
+    /// The spec's destination, even if the spec turned the log off.
+    On,
+    /// This destination: `stdout`, `stderr` or a path.
+    To(String),
+}
+
+impl AccessLogOverride {
+    fn parse(text: &str) -> Result<AccessLogOverride, String> {
+        Ok(match text {
+            "" => return Err("expected off, on, stdout, stderr or a path".to_owned()),
+            "off" | "false" | "no" | "0" => AccessLogOverride::Off,
+            "on" | "true" | "yes" | "1" => AccessLogOverride::On,
+            other => AccessLogOverride::To(other.to_owned()),
+        })
+    }
+}
+
+/// A setting turned on or off at deploy time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Toggle {
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 impl Default for RuntimeArgs {
@@ -53,7 +100,9 @@ impl Default for RuntimeArgs {
             state: "memory".to_owned(),
             log_format: LogFormat::Text,
             workers: None,
-            access_log: false,
+            access_log: None,
+            access_log_format: None,
+            metrics: None,
         }
     }
 }
@@ -112,7 +161,26 @@ mod tests {
         assert_eq!(args.log_format, LogFormat::Json);
         assert_eq!(args.workers, Some(3));
         assert_eq!(args.state, "memory");
-        assert!(!args.access_log);
+        assert_eq!(args.access_log, None);
+        assert_eq!(args.metrics, None);
+    }
+
+    #[test]
+    fn access_log_flag_takes_a_destination_or_nothing() {
+        let parse = |a: &[&str]| {
+            RuntimeArgs::try_parse_from(std::iter::once("gw").chain(a.iter().copied()))
+                .unwrap()
+                .access_log
+        };
+        assert_eq!(parse(&["--access-log"]), Some(AccessLogOverride::On));
+        assert_eq!(parse(&["--access-log", "off"]), Some(AccessLogOverride::Off));
+        assert_eq!(parse(&["--access-log=false"]), Some(AccessLogOverride::Off));
+        assert_eq!(
+            parse(&["--access-log", "/tmp/a.log"]),
+            Some(AccessLogOverride::To("/tmp/a.log".into()))
+        );
+        let m = RuntimeArgs::try_parse_from(["gw", "--metrics", "off"]).unwrap();
+        assert_eq!(m.metrics, Some(Toggle::Off));
     }
 
     #[test]

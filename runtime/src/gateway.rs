@@ -15,6 +15,7 @@ use crate::ir::{self, ApiKind, Integration};
 use crate::mock::MockResponse;
 use crate::proxy::{self, ProxyTarget, Upstream};
 use crate::router::Router;
+use crate::telemetry::Telemetry;
 
 /// What serves one route.
 #[derive(Debug)]
@@ -47,6 +48,8 @@ pub struct Gateway {
     pub(crate) limits: ir::Limits,
     /// Longest integration timeout: how long a graceful shutdown waits for in-flight requests.
     pub(crate) drain: Duration,
+    /// Metrics layout and access log, prepared for this gateway's routes.
+    pub(crate) telemetry: Telemetry,
 }
 
 impl Gateway {
@@ -139,6 +142,7 @@ impl Gateway {
             errors: ErrorResponses::new(ir)?,
             limits: ir.limits,
             drain,
+            telemetry: Telemetry::build(ir, stage_name, args)?,
         })
     }
 

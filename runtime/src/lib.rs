@@ -15,6 +15,7 @@ mod proxy;
 mod request_id;
 mod router;
 mod server;
+mod telemetry;
 
 #[cfg(test)]
 mod tests;
@@ -23,7 +24,7 @@ use std::process::ExitCode;
 
 pub use gwc_ir as ir;
 
-pub use args::{LogFormat, RuntimeArgs};
+pub use args::{AccessLogOverride, LogFormat, RuntimeArgs, Toggle};
 pub use body::Body;
 pub use error::BuildError;
 pub use gateway::Gateway;

@@ -22,9 +22,10 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::uri::PathAndQuery;
 use http::{HeaderValue, Request, Response, StatusCode, header};
@@ -44,6 +45,7 @@ use crate::mock::MockResponse;
 use crate::proxy::{ClientInfo, LocalUpstream, ProxyTarget, Upstream};
 use crate::request_id::{self, AMZN_REQUEST_ID, X_REQUEST_ID};
 use crate::router::{Lookup, Params};
+use crate::telemetry::{self, LogRecord, MetricsHub, WorkerTelemetry};
 
 /// Largest idle connection list per upstream and worker.
 const MAX_IDLE_PER_UPSTREAM: usize = 512;
@@ -53,6 +55,14 @@ const MAX_IDLE_PER_UPSTREAM: usize = 512;
 pub(crate) struct Control {
     gateway: watch::Sender<Arc<Gateway>>,
     shutdown: watch::Sender<bool>,
+    /// Every live gateway generation's metrics, merged on scrape; survives reloads.
+    metrics: MetricsHub,
+    /// Workers started; workers whose listener is registered and accepting.
+    workers: usize,
+    accepting: AtomicUsize,
+    /// Set once every worker has stopped: the admin listener (which answers `/readyz` 503
+    /// while the workers drain) stops then.
+    stopped: watch::Sender<bool>,
 }
 
 impl Control {
@@ -68,6 +78,7 @@ pub struct Server {
     admin_addr: Option<SocketAddr>,
     control: Arc<Control>,
     threads: Vec<JoinHandle<()>>,
+    admin_thread: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -98,18 +109,27 @@ impl Server {
         let admin_addr = admin.as_ref().map(|l| l.local_addr()).transpose()?;
         let (gw_tx, gw_rx) = watch::channel(Arc::new(gateway));
         let (sd_tx, sd_rx) = watch::channel(false);
+        let metrics = MetricsHub::default();
+        if let Some(layout) = &gw_rx.borrow().telemetry.metrics {
+            metrics.register(layout);
+        }
+        telemetry::process_start();
         let control = Arc::new(Control {
             gateway: gw_tx,
             shutdown: sd_tx,
+            metrics,
+            workers,
+            accepting: AtomicUsize::new(0),
+            stopped: watch::channel(false).0,
         });
         let mut threads = Vec::with_capacity(workers + 1);
         for (i, listener) in listeners.into_iter().enumerate() {
             let gw_rx = gw_rx.clone();
             let sd_rx = sd_rx.clone();
-            let access_log = args.access_log;
+            let ctl = Arc::clone(&control);
             let spawned = std::thread::Builder::new()
                 .name(format!("gwc-worker-{i}"))
-                .spawn(move || run_worker(listener, gw_rx, sd_rx, access_log));
+                .spawn(move || run_worker(listener, gw_rx, sd_rx, &ctl));
             match spawned {
                 Ok(t) => threads.push(t),
                 Err(e) => {
@@ -118,13 +138,18 @@ impl Server {
                 }
             }
         }
-        if let Some(listener) = admin {
-            threads.push(
-                std::thread::Builder::new()
-                    .name("gwc-admin".to_owned())
-                    .spawn(move || run_admin(listener, sd_rx))?,
-            );
-        }
+        let admin_thread = match admin {
+            Some(listener) => {
+                let control = Arc::clone(&control);
+                Some(
+                    std::thread::Builder::new()
+                        .name("gwc-admin".to_owned())
+                        .spawn(move || run_admin(listener, &control))?,
+                )
+            }
+            None => None,
+        };
+        drop(sd_rx);
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{local}")?;
         if let Some(a) = admin_addr {
@@ -136,6 +161,7 @@ impl Server {
             admin_addr,
             control,
             threads,
+            admin_thread,
         })
     }
 
@@ -152,6 +178,9 @@ impl Server {
     /// Swaps in a new gateway: requests that start after this use it, in-flight ones finish on
     /// the old one. Connections are kept; upstream pools start afresh with the new gateway.
     pub fn reload(&self, gateway: Gateway) {
+        if let Some(layout) = &gateway.telemetry.metrics {
+            self.control.metrics.register(layout);
+        }
         self.control.gateway.send_replace(Arc::new(gateway));
     }
 
@@ -161,13 +190,22 @@ impl Server {
         self.control.shutdown();
     }
 
-    /// Blocks until every worker has stopped (after [`Server::shutdown`] or a signal).
+    /// Blocks until every worker has stopped (after [`Server::shutdown`] or a signal), then
+    /// stops the admin listener and lets the access log write what is queued (bounded).
     pub fn wait(mut self) {
         for t in std::mem::take(&mut self.threads) {
             if t.join().is_err() {
                 tracing::error!("a worker thread panicked");
             }
         }
+        self.control.stopped.send_replace(true);
+        if let Some(t) = self.admin_thread.take()
+            && t.join().is_err()
+        {
+            tracing::error!("the admin thread panicked");
+        }
+        let gateway = Arc::clone(&self.control.gateway.borrow());
+        gateway.telemetry.finish();
     }
 
     pub(crate) fn control(&self) -> Arc<Control> {
@@ -179,6 +217,7 @@ impl Drop for Server {
     /// A dropped server stops serving rather than leaving detached threads behind.
     fn drop(&mut self) {
         self.control.shutdown();
+        self.control.stopped.send_replace(true);
     }
 }
 
@@ -201,6 +240,8 @@ struct Generation {
     gateway: Arc<Gateway>,
     upstreams: Vec<LocalUpstream>,
     routes: Vec<LocalRoute>,
+    /// This worker's metrics block and access-log buffer for this gateway.
+    telemetry: WorkerTelemetry,
 }
 
 enum LocalRoute {
@@ -224,6 +265,7 @@ impl Generation {
             })
             .collect();
         Generation {
+            telemetry: gateway.telemetry.worker(),
             gateway,
             upstreams,
             routes,
@@ -233,7 +275,6 @@ impl Generation {
 
 struct Worker {
     current: RefCell<(watch::Receiver<Arc<Gateway>>, Rc<Generation>)>,
-    access_log: bool,
     active: Cell<usize>,
     drained: Notify,
     /// Every open connection's control block, for shutdown and the idle sweep.
@@ -328,7 +369,7 @@ fn run_worker(
     listener: std::net::TcpListener,
     gw_rx: watch::Receiver<Arc<Gateway>>,
     shutdown: watch::Receiver<bool>,
-    access_log: bool,
+    control: &Control,
 ) {
     let rt = match local_runtime() {
         Ok(rt) => rt,
@@ -337,14 +378,14 @@ fn run_worker(
             return;
         }
     };
-    rt.block_on(worker_main(listener, gw_rx, shutdown, access_log));
+    rt.block_on(worker_main(listener, gw_rx, shutdown, control));
 }
 
 async fn worker_main(
     listener: std::net::TcpListener,
     mut gw_rx: watch::Receiver<Arc<Gateway>>,
     mut shutdown: watch::Receiver<bool>,
-    access_log: bool,
+    control: &Control,
 ) {
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
@@ -353,16 +394,17 @@ async fn worker_main(
             return;
         }
     };
+    control.accepting.fetch_add(1, Ordering::Relaxed);
     let first = Rc::new(Generation::new(Arc::clone(&gw_rx.borrow_and_update())));
     let worker = Rc::new(Worker {
         current: RefCell::new((gw_rx, first)),
-        access_log,
         active: Cell::new(0),
         drained: Notify::new(),
         conns: RefCell::new(Vec::new()),
         pruned: Cell::new(0),
     });
     let sweeper = tokio::task::spawn_local(sweep_idle_connections(Rc::clone(&worker)));
+    let flusher = tokio::task::spawn_local(flush_access_log(Rc::clone(&worker)));
     while !*shutdown.borrow_and_update() {
         tokio::select! {
             biased;
@@ -382,7 +424,9 @@ async fn worker_main(
         }
     }
     drop(listener);
+    control.accepting.fetch_sub(1, Ordering::Relaxed);
     sweeper.abort();
+    flusher.abort();
     worker.close_all();
     let drain = worker.generation().gateway.drain + Duration::from_secs(1);
     let deadline = tokio::time::Instant::now() + drain;
@@ -414,6 +458,16 @@ async fn sweep_idle_connections(worker: Rc<Worker>) {
         }
         tokio::time::sleep(idle).await;
         worker.sweep_idle();
+    }
+}
+
+/// Hands the current generation's buffered access-log lines to the writer every 200 ms, so a
+/// quiet gateway's lines appear promptly (older generations flush when they are dropped).
+async fn flush_access_log(worker: Rc<Worker>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let generation = Rc::clone(&worker.current.borrow().1);
+        generation.telemetry.flush();
     }
 }
 
@@ -495,8 +549,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         requests.set(requests.get().wrapping_add(1));
         let generation = self.worker.generation();
         let client = Rc::clone(&self.client);
-        let access_log = self.worker.access_log;
-        Box::pin(async move { Ok(handle(generation, client, req, access_log).await) })
+        Box::pin(async move { Ok(handle(generation, client, req).await) })
     }
 }
 
@@ -533,16 +586,28 @@ async fn handle(
     generation: Rc<Generation>,
     client: Rc<ClientInfo>,
     req: Request<Incoming>,
-    access_log: bool,
 ) -> Response<Body> {
+    let started = Instant::now();
+    let received_at = SystemTime::now();
+    generation.telemetry.begin();
     let request_id = match req.headers().get(&X_REQUEST_ID) {
         Some(v) if request_id::is_valid(v) => v.clone(),
         _ => request_id::generate(),
     };
-    let log = access_log.then(|| (Instant::now(), req.method().clone(), req.uri().clone()));
+    // What the access log needs after `req` is consumed: cheap clones, only when it is on.
+    let log_info = generation.telemetry.log.as_ref().map(|_| {
+        (
+            req.method().clone(),
+            req.uri().clone(),
+            req.version(),
+            req.headers().get(header::USER_AGENT).cloned(),
+            req.headers().get(header::HOST).cloned(),
+        )
+    });
     let gw = &generation.gateway;
     let mut allow = None;
     let mut route_id = None;
+    let mut route_idx = None;
     let step = if head_len(&req) > gw.limits.max_header.0 {
         Step::Done(Err(GatewayError::new(
             ErrorType::RequestHeaderFieldsTooLarge,
@@ -553,6 +618,7 @@ async fn handle(
             Lookup::Found(id, params) => match gw.routes.get(id as usize) {
                 Some(route) => {
                     route_id = Some(&*route.id);
+                    route_idx = Some(id as usize);
                     if http_body::Body::size_hint(req.body()).lower() > gw.limits.max_body.0 {
                         Step::Done(Err(GatewayError::new(
                             ErrorType::RequestTooLarge,
@@ -611,9 +677,13 @@ async fn handle(
             ))),
         }
     };
+    let mut integration_latency = None;
     let result = match step {
         Step::Proxy(target, up, local, fixed, params) => {
-            target.call(up, local, fixed, &client, req, &params).await
+            let called = Instant::now();
+            let result = target.call(up, local, fixed, &client, req, &params).await;
+            integration_latency = Some(called.elapsed());
+            result
         }
         Step::Done(result) => {
             // Answered without reading the body: drain it for a while so the client can
@@ -622,9 +692,11 @@ async fn handle(
             result
         }
     };
+    let mut error_type = None;
     let mut resp = match result {
         Ok(resp) => resp,
         Err(e) => {
+            error_type = Some(e.kind);
             let status = gw.errors.status(e.kind);
             if status.is_server_error() {
                 tracing::warn!(
@@ -649,25 +721,81 @@ async fn handle(
             resp
         }
     };
-    if let Some((start, method, uri)) = log {
-        tracing::info!(
-            target: "gwc::access",
-            request_id = ?request_id,
-            client = ?client.ip,
-            method = %method,
-            uri = %uri,
-            route = route_id.unwrap_or("-"),
-            status = resp.status().as_u16(),
-            micros = start.elapsed().as_micros() as u64,
-        );
-    }
+    record_telemetry(
+        &generation.telemetry,
+        &client,
+        &request_id,
+        log_info.as_ref(),
+        route_idx,
+        &resp,
+        received_at,
+        started,
+        integration_latency,
+        error_type,
+    );
     let headers = resp.headers_mut();
     headers.insert(AMZN_REQUEST_ID.clone(), request_id.clone());
     headers.insert(X_REQUEST_ID.clone(), request_id);
     resp
 }
 
-fn run_admin(listener: std::net::TcpListener, mut shutdown: watch::Receiver<bool>) {
+/// The request's metrics and access-log line; the pipeline will fill [`LogRecord`] from its
+/// request context instead.
+#[allow(clippy::too_many_arguments)]
+fn record_telemetry(
+    telemetry: &WorkerTelemetry,
+    client: &ClientInfo,
+    request_id: &HeaderValue,
+    log_info: Option<&LogInfo>,
+    route: Option<usize>,
+    resp: &Response<Body>,
+    received_at: SystemTime,
+    started: Instant,
+    integration_latency: Option<Duration>,
+    error_type: Option<ErrorType>,
+) {
+    let status = resp.status().as_u16();
+    let latency = started.elapsed();
+    let Some((method, uri, version, user_agent, host)) = log_info else {
+        if let Some(m) = &telemetry.metrics {
+            m.record(route, status, latency, integration_latency);
+        }
+        return;
+    };
+    let record = LogRecord {
+        request_id,
+        source_ip: client.ip.to_str().unwrap_or("-"),
+        user_agent: user_agent.as_ref(),
+        host: host.as_ref(),
+        method,
+        path: uri.path(),
+        version: *version,
+        route,
+        status,
+        response_length: http_body::Body::size_hint(resp.body()).exact(),
+        received_at,
+        latency,
+        integration_latency,
+        integration_status: integration_latency.and(error_type.is_none().then_some(status)),
+        principal_id: None,
+        api_key_id: None,
+        error_message: error_type.map(|e| e.message()),
+        error_type: error_type.map(ErrorType::as_str),
+    };
+    telemetry.finish(&record);
+}
+
+/// Request facts the access log needs after the request was handed to the integration.
+type LogInfo = (
+    http::Method,
+    http::Uri,
+    http::Version,
+    Option<HeaderValue>,
+    Option<HeaderValue>,
+);
+
+fn run_admin(listener: std::net::TcpListener, control: &Arc<Control>) {
+    let mut stopped = control.stopped.subscribe();
     let rt = match local_runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -680,14 +808,16 @@ fn run_admin(listener: std::net::TcpListener, mut shutdown: watch::Receiver<bool
             tracing::error!("cannot register the admin listener");
             return;
         };
-        while !*shutdown.borrow_and_update() {
+        while !*stopped.borrow_and_update() {
             tokio::select! {
-                _ = shutdown.changed() => break,
+                _ = stopped.changed() => break,
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
+                    let control = Arc::clone(control);
                     tokio::task::spawn_local(async move {
-                        let svc = hyper::service::service_fn(|req: Request<Incoming>| async move {
-                            Ok::<_, Infallible>(admin_response(&req))
+                        let svc = hyper::service::service_fn(|req: Request<Incoming>| {
+                            let response = admin_response(&req, &control);
+                            async move { Ok::<_, Infallible>(response) }
                         });
                         let _ = http1::Builder::new()
                             .serve_connection(TokioIo::new(stream), svc)
@@ -699,11 +829,23 @@ fn run_admin(listener: std::net::TcpListener, mut shutdown: watch::Receiver<bool
     });
 }
 
-fn admin_response(req: &Request<Incoming>) -> Response<Body> {
-    let (status, body): (StatusCode, &'static [u8]) = match (req.method(), req.uri().path()) {
-        (&http::Method::GET | &http::Method::HEAD, "/healthz") => {
-            (StatusCode::OK, b"{\"status\":\"ok\"}")
-        }
+fn admin_response(req: &Request<Incoming>, control: &Control) -> Response<Body> {
+    let read = matches!(*req.method(), http::Method::GET | http::Method::HEAD);
+    if read && let Some(page) = metrics_page(req.uri().path(), control) {
+        let mut resp = Response::new(Body::full(bytes::Bytes::from(page)));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        return resp;
+    }
+    let (status, body): (StatusCode, &'static [u8]) = match (read, req.uri().path()) {
+        (true, "/healthz") => (StatusCode::OK, b"{\"status\":\"ok\"}"),
+        (true, "/readyz") if is_ready(control) => (StatusCode::OK, b"{\"status\":\"ready\"}"),
+        (true, "/readyz") => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            b"{\"status\":\"not ready\"}",
+        ),
         _ => (StatusCode::NOT_FOUND, b"{\"message\":\"Not Found\"}"),
     };
     let mut resp = Response::new(Body::from_static(body));
@@ -713,6 +855,20 @@ fn admin_response(req: &Request<Incoming>) -> Response<Body> {
         HeaderValue::from_static("application/json"),
     );
     resp
+}
+
+/// Ready: every worker accepts and no shutdown has begun (load balancers stop sending then,
+/// while in-flight requests drain).
+fn is_ready(control: &Control) -> bool {
+    !*control.shutdown.borrow() && control.accepting.load(Ordering::Relaxed) >= control.workers
+}
+
+/// The Prometheus page when `path` is the current gateway's metrics path and metrics are on.
+fn metrics_page(path: &str, control: &Control) -> Option<String> {
+    let gateway = Arc::clone(&control.gateway.borrow());
+    let t = &gateway.telemetry;
+    (t.metrics.is_some() && path == &*t.metrics_path)
+        .then(|| telemetry::render_metrics(&control.metrics))
 }
 
 #[cfg(test)]
@@ -738,13 +894,13 @@ mod tests {
             limits: crate::ir::Limits::default(),
             responses: vec![],
             routes: vec![],
+            observability: Default::default(),
         };
         let gateway = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap();
         let (tx, mut rx) = watch::channel(Arc::new(gateway));
         let first = Rc::new(Generation::new(Arc::clone(&rx.borrow_and_update())));
         let worker = Worker {
             current: RefCell::new((rx, Rc::clone(&first))),
-            access_log: false,
             active: Cell::new(0),
             drained: Notify::new(),
             conns: RefCell::new(Vec::new()),

@@ -232,4 +232,7 @@ pub enum ValidationError {
     /// A status code outside 100..=599.
     #[error("status {0} is not a valid HTTP status")]
     BadStatus(u16),
+    /// An access-log format the runtime cannot render.
+    #[error(transparent)]
+    BadLogFormat(crate::LogFormatError),
 }
