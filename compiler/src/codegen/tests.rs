@@ -81,6 +81,7 @@ pub(crate) fn small() -> Gateway {
                 )
             },
         ],
+        observability: gwc_ir::Observability::default(),
     }
 }
 

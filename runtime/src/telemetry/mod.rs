@@ -122,7 +122,7 @@ impl WorkerTelemetry {
 
     /// Adds one to a counter a step declared, in the route's series (`None`: unmatched).
     // Steps that declare counters (cache, throttling, WAF, authorizers) land next.
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[allow(dead_code)]
     #[inline]
     pub(crate) fn incr(&self, route: Option<usize>, counter: CounterId) {
         if let Some(m) = &self.metrics {
