@@ -592,3 +592,5 @@ fn build_errors() {
         Err(crate::BuildError::BadBasePath(_))
     ));
 }
+
+mod telemetry;

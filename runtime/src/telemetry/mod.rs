@@ -16,7 +16,7 @@ pub(crate) mod access_log;
 pub(crate) mod metrics;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
