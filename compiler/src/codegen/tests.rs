@@ -209,6 +209,7 @@ fn gateway_rs_snapshot() {
                         timeout: Some(ir::Millis(5000)),
                     },
                 ]),
+                observability: ir::Observability::default(),
             }
         }
     "#]]

@@ -145,5 +145,6 @@ pub fn gateway() -> ir::Gateway {
                 timeout: None,
             },
         ]),
+        observability: ir::Observability::default(),
     }
 }
