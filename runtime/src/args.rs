@@ -173,7 +173,10 @@ mod tests {
                 .access_log
         };
         assert_eq!(parse(&["--access-log"]), Some(AccessLogOverride::On));
-        assert_eq!(parse(&["--access-log", "off"]), Some(AccessLogOverride::Off));
+        assert_eq!(
+            parse(&["--access-log", "off"]),
+            Some(AccessLogOverride::Off)
+        );
         assert_eq!(parse(&["--access-log=false"]), Some(AccessLogOverride::Off));
         assert_eq!(
             parse(&["--access-log", "/tmp/a.log"]),

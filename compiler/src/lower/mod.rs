@@ -273,7 +273,11 @@ fn lower_limits(limits: &vocab::Limits) -> Limits {
 
 /// Access log and metrics settings; an access-log template naming an unknown `$context`
 /// variable is reported at its line (the runtime would refuse to start with it).
-fn lower_observability(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) -> Observability {
+fn lower_observability(
+    api: &Api<'_>,
+    root: &vocab::Root,
+    diags: &mut Diagnostics,
+) -> Observability {
     let vocab::Observability {
         access_log,
         metrics,

@@ -154,7 +154,10 @@ impl ContextVar {
 
     /// The variable a name (without `$context.`) spells.
     pub fn from_name(name: &str) -> Option<ContextVar> {
-        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -174,7 +177,9 @@ pub enum LogFormatError {
     #[error("unknown access log variable `$context.{0}`")]
     UnknownVariable(String),
     /// A template without a single variable is almost certainly a mistake.
-    #[error("access log format `{0}` names no `$context` variable (expected `json`, `clf` or a template)")]
+    #[error(
+        "access log format `{0}` names no `$context` variable (expected `json`, `clf` or a template)"
+    )]
     NoVariable(String),
 }
 

@@ -143,9 +143,8 @@ pub(crate) struct AccessLog {
     shared: Arc<Shared>,
     tx: SyncSender<Batch>,
     closing: Arc<AtomicBool>,
-    // Taken at shutdown only, never per request.
-    #[allow(clippy::disallowed_types)]
-    done: std::sync::Mutex<Option<Receiver<()>>>,
+    /// Taken at shutdown only.
+    done: super::ColdLock<Option<Receiver<()>>>,
 }
 
 struct Batch {
@@ -202,7 +201,7 @@ impl AccessLog {
             }),
             tx,
             closing,
-            done: std::sync::Mutex::new(Some(done_rx)),
+            done: super::ColdLock::new(Some(done_rx)),
         })
     }
 
@@ -221,11 +220,7 @@ impl AccessLog {
     /// the process).
     pub(crate) fn finish(&self, timeout: Duration) {
         self.closing.store(true, Relaxed);
-        let done = self
-            .done
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let done = self.done.lock().take();
         if let Some(done) = done {
             let _ = done.recv_timeout(timeout);
         }

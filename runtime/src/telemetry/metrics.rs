@@ -39,9 +39,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-// Taken when a worker starts a generation and when /metrics is scraped, never per request.
-#[allow(clippy::disallowed_types)]
-use std::sync::Mutex;
+use super::ColdLock;
 
 /// Upper bounds of the latency buckets, in microseconds (1 ms … 30 s: Prometheus' defaults
 /// scaled to gateway latencies, plus the 29 s integration timeout).
@@ -51,8 +49,8 @@ pub(crate) const BUCKETS_US: [u64; 14] = [
 ];
 /// `le` labels of [`BUCKETS_US`] in seconds, then `+Inf`.
 const BUCKET_LABELS: [&str; 15] = [
-    "0.001", "0.002", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
-    "30", "+Inf",
+    "0.001", "0.002", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5",
+    "10", "30", "+Inf",
 ];
 /// Cells of one histogram: one per bucket (not cumulative; the scraper sums), `+Inf`, sum (µs).
 const HIST: usize = BUCKETS_US.len() + 2;
@@ -162,7 +160,7 @@ impl MetricsBuilder {
             counters: self.counters,
             series: self.series,
             route_series: self.route_series.into_boxed_slice(),
-            blocks: Mutex::new(Vec::new()),
+            blocks: ColdLock::new(Vec::new()),
         })
     }
 }
@@ -199,7 +197,7 @@ pub(crate) struct MetricsLayout {
     route_series: Box<[u32]>,
     stride: usize,
     cells: usize,
-    blocks: Mutex<Vec<Arc<Cells>>>,
+    blocks: ColdLock<Vec<Arc<Cells>>>,
 }
 
 impl MetricsLayout {
@@ -208,7 +206,7 @@ impl MetricsLayout {
     pub(crate) fn worker(self: &Arc<Self>) -> WorkerMetrics {
         let lines = self.cells.div_ceil(LINE);
         let cells = Arc::new(Cells((0..lines).map(|_| Line::default()).collect()));
-        lock(&self.blocks).push(Arc::clone(&cells));
+        self.blocks.lock().push(Arc::clone(&cells));
         WorkerMetrics {
             layout: Arc::clone(self),
             cells,
@@ -219,7 +217,7 @@ impl MetricsLayout {
     /// Sums this layout's blocks into `totals` under each series' label set.
     fn collect(&self, totals: &mut Totals) {
         let mut sums = vec![0u64; self.cells];
-        for block in lock(&self.blocks).iter() {
+        for block in self.blocks.lock().iter() {
             for (i, sum) in sums.iter_mut().enumerate() {
                 *sum += block.get(i);
             }
@@ -238,7 +236,11 @@ impl MetricsLayout {
             }
             for (name, help, hist) in [
                 (LATENCY, LATENCY_HELP, &cells[n..n + HIST]),
-                (INTEGRATION, INTEGRATION_HELP, &cells[n + HIST..n + 2 * HIST]),
+                (
+                    INTEGRATION,
+                    INTEGRATION_HELP,
+                    &cells[n + HIST..n + 2 * HIST],
+                ),
             ] {
                 if hist.iter().all(|&c| c == 0) {
                     continue;
@@ -254,8 +256,7 @@ const LATENCY: &str = "gwc_request_duration_seconds";
 const LATENCY_HELP: &str =
     "Time from receiving a request to sending the response head (AWS Latency).";
 const INTEGRATION: &str = "gwc_integration_duration_seconds";
-const INTEGRATION_HELP: &str =
-    "Time from relaying a request to the integration to its response head (AWS IntegrationLatency).";
+const INTEGRATION_HELP: &str = "Time from relaying a request to the integration to its response head (AWS IntegrationLatency).";
 
 fn add(into: &mut Vec<u64>, values: &[u64]) {
     if into.len() < values.len() {
@@ -423,7 +424,7 @@ impl Totals {
 /// server, read by the admin listener.
 #[derive(Debug, Default)]
 pub(crate) struct MetricsHub {
-    inner: Mutex<HubInner>,
+    inner: ColdLock<HubInner>,
 }
 
 #[derive(Debug, Default)]
@@ -444,7 +445,7 @@ pub(crate) struct ProcessInfo {
 impl MetricsHub {
     /// Starts merging a gateway's layout (at start and on each reload).
     pub(crate) fn register(&self, layout: &Arc<MetricsLayout>) {
-        let mut inner = lock(&self.inner);
+        let mut inner = self.inner.lock();
         if !inner.live.iter().any(|l| Arc::ptr_eq(l, layout)) {
             inner.live.push(Arc::clone(layout));
         }
@@ -452,7 +453,7 @@ impl MetricsHub {
 
     /// The Prometheus text page: retired totals plus every live generation, merged by label set.
     pub(crate) fn render(&self, process: ProcessInfo) -> String {
-        let mut inner = lock(&self.inner);
+        let mut inner = self.inner.lock();
         let HubInner { live, retired } = &mut *inner;
         // A layout only the hub holds belongs to a gateway that is gone: nobody writes its
         // blocks any more, so its totals move to `retired` for good.
@@ -492,8 +493,7 @@ fn render(totals: &Totals, process: ProcessInfo) -> String {
                     let mut cumulative = 0;
                     for (le, n) in BUCKET_LABELS.iter().zip(values) {
                         cumulative += n;
-                        let _ =
-                            writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {cumulative}");
+                        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {cumulative}");
                     }
                     let sum = values.get(HIST - 1).copied().unwrap_or(0);
                     let _ = writeln!(
@@ -531,10 +531,4 @@ fn render(totals: &Totals, process: ProcessInfo) -> String {
 
 fn escape_help(help: &str) -> String {
     help.replace('\\', "\\\\").replace('\n', "\\n")
-}
-
-/// Locks even if a panicking scrape poisoned the mutex: the data are counters, still valid.
-#[allow(clippy::disallowed_types)]
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }

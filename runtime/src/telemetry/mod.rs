@@ -59,8 +59,7 @@ impl Telemetry {
             None => obs.metrics.enabled,
         };
         let metrics = metrics_on.then(|| {
-            metrics::MetricsBuilder::new(&ir.name, stage, routes(), obs.metrics.route_label)
-                .build()
+            metrics::MetricsBuilder::new(&ir.name, stage, routes(), obs.metrics.route_label).build()
         });
         let destination = match &args.access_log {
             Some(AccessLogOverride::Off) => None,
@@ -151,6 +150,26 @@ impl WorkerTelemetry {
         if let Some(log) = &self.log {
             log.flush();
         }
+    }
+}
+
+/// A mutex for telemetry's cold paths only (a worker starting a gateway generation, a scrape,
+/// shutdown), never taken per request: the one place the runtime's `std::sync::Mutex` ban is
+/// lifted, so a reviewer can check every use by looking for this type.
+#[allow(clippy::disallowed_types)]
+#[derive(Debug, Default)]
+pub(crate) struct ColdLock<T>(std::sync::Mutex<T>);
+
+impl<T> ColdLock<T> {
+    #[allow(clippy::disallowed_types)]
+    pub(crate) fn new(value: T) -> ColdLock<T> {
+        ColdLock(std::sync::Mutex::new(value))
+    }
+
+    /// Locks even if a panicking holder poisoned it: the data are counters and handles, still
+    /// valid.
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

@@ -308,10 +308,16 @@ fn log(format: &str) -> AccessLog {
 fn clf_time_is_utc_common_log_format() {
     let mut out = Vec::new();
     access_log::clf_time(UNIX_EPOCH + Duration::from_secs(1_773_146_096), &mut out);
-    assert_eq!(String::from_utf8(out).unwrap(), "10/Mar/2026:12:34:56 +0000");
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "10/Mar/2026:12:34:56 +0000"
+    );
     let mut out = Vec::new();
     access_log::clf_time(UNIX_EPOCH + Duration::from_secs(1_709_164_801), &mut out);
-    assert_eq!(String::from_utf8(out).unwrap(), "29/Feb/2024:00:00:01 +0000");
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "29/Feb/2024:00:00:01 +0000"
+    );
 }
 
 #[test]
@@ -445,7 +451,10 @@ fn unknown_variable_fails_the_build() {
         [],
     )
     .unwrap_err();
-    assert_eq!(err.to_string(), "unknown access log variable `$context.statuz`");
+    assert_eq!(
+        err.to_string(),
+        "unknown access log variable `$context.statuz`"
+    );
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {

@@ -8,10 +8,7 @@ use crate::args::AccessLogOverride;
 use crate::telemetry::access_log;
 
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "gwc-telemetry-e2e-{}-{name}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("gwc-telemetry-e2e-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -151,18 +148,60 @@ async fn metrics_and_access_log_count_known_traffic() {
     let l = |method: &str, route: &str| {
         format!("{{api=\"shop\",stage=\"prod\",method=\"{method}\",route=\"{route}\"}}")
     };
-    assert_eq!(value(&page, &format!("gwc_requests_total{}", l("GET", "/ok"))), 8);
-    assert_eq!(value(&page, &format!("gwc_requests_total{}", l("", "(unmatched)"))), 3);
-    assert_eq!(value(&page, &format!("gwc_requests_4xx_total{}", l("", "(unmatched)"))), 3);
-    assert_eq!(value(&page, &format!("gwc_requests_total{}", l("GET", "/down"))), 2);
-    assert_eq!(value(&page, &format!("gwc_requests_5xx_total{}", l("GET", "/down"))), 2);
-    assert_eq!(value(&page, &format!("gwc_requests_total{}", l("GET", "/items/{id}"))), 1000);
     assert_eq!(
-        value(&page, &format!("gwc_request_duration_seconds_count{}", l("GET", "/items/{id}"))),
+        value(&page, &format!("gwc_requests_total{}", l("GET", "/ok"))),
+        8
+    );
+    assert_eq!(
+        value(
+            &page,
+            &format!("gwc_requests_total{}", l("", "(unmatched)"))
+        ),
+        3
+    );
+    assert_eq!(
+        value(
+            &page,
+            &format!("gwc_requests_4xx_total{}", l("", "(unmatched)"))
+        ),
+        3
+    );
+    assert_eq!(
+        value(&page, &format!("gwc_requests_total{}", l("GET", "/down"))),
+        2
+    );
+    assert_eq!(
+        value(
+            &page,
+            &format!("gwc_requests_5xx_total{}", l("GET", "/down"))
+        ),
+        2
+    );
+    assert_eq!(
+        value(
+            &page,
+            &format!("gwc_requests_total{}", l("GET", "/items/{id}"))
+        ),
         1000
     );
     assert_eq!(
-        value(&page, &format!("gwc_integration_duration_seconds_count{}", l("GET", "/down"))),
+        value(
+            &page,
+            &format!(
+                "gwc_request_duration_seconds_count{}",
+                l("GET", "/items/{id}")
+            )
+        ),
+        1000
+    );
+    assert_eq!(
+        value(
+            &page,
+            &format!(
+                "gwc_integration_duration_seconds_count{}",
+                l("GET", "/down")
+            )
+        ),
         2
     );
     // Bounded cardinality: four series (three routes and the unmatched one), whatever the paths.
@@ -175,7 +214,10 @@ async fn metrics_and_access_log_count_known_traffic() {
     server.reload(Gateway::from_ir(&shop(), &args(AccessLogOverride::Off)).unwrap());
     assert_eq!(c.get("/ok").await.0, 200);
     let page = String::from_utf8(get_once(admin, "/metrics").await.2.to_vec()).unwrap();
-    assert_eq!(value(&page, &format!("gwc_requests_total{}", l("GET", "/ok"))), 9);
+    assert_eq!(
+        value(&page, &format!("gwc_requests_total{}", l("GET", "/ok"))),
+        9
+    );
 
     server.shutdown();
     server.wait();
@@ -235,7 +277,10 @@ async fn blocked_access_log_does_not_block_requests() {
     server.shutdown();
     let t = Instant::now();
     server.wait();
-    assert!(t.elapsed() < Duration::from_secs(10), "shutdown waited for the log");
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "shutdown waited for the log"
+    );
     let reader = crate::telemetry::tests::unblock_fifo(&fifo);
     drop(reader);
     let _ = access_log::dropped();
