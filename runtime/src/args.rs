@@ -13,7 +13,8 @@ pub struct RuntimeArgs {
     /// Address to serve the API on (default: the spec's `x-gateway.endpoint.listen`).
     #[arg(long, env = "GWC_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// Address of the admin listener (`GET /healthz`); off when not given.
+    /// Address of the admin listener (`/healthz`, `/readyz`, and the metrics page, `/metrics` by
+    /// default); off when not given.
     #[arg(long, env = "GWC_ADMIN_LISTEN", value_name = "ADDR")]
     pub admin_listen: Option<SocketAddr>,
     /// Stage to deploy (default: the spec's `default_stage`).
