@@ -45,7 +45,7 @@ use crate::mock::MockResponse;
 use crate::proxy::{ClientInfo, LocalUpstream, ProxyTarget, Upstream};
 use crate::request_id::{self, AMZN_REQUEST_ID, X_REQUEST_ID};
 use crate::router::{Lookup, Params};
-use crate::telemetry::{self, LogRecord, MetricsHub, WorkerTelemetry};
+use crate::telemetry::{self, InFlight, LogRecord, MetricsHub, WorkerTelemetry};
 
 /// Largest idle connection list per upstream and worker.
 const MAX_IDLE_PER_UPSTREAM: usize = 512;
@@ -589,7 +589,7 @@ async fn handle(
 ) -> Response<Body> {
     let started = Instant::now();
     let received_at = SystemTime::now();
-    generation.telemetry.begin();
+    let in_flight = generation.telemetry.begin();
     let request_id = match req.headers().get(&X_REQUEST_ID) {
         Some(v) if request_id::is_valid(v) => v.clone(),
         _ => request_id::generate(),
@@ -722,7 +722,7 @@ async fn handle(
         }
     };
     record_telemetry(
-        &generation.telemetry,
+        in_flight,
         &client,
         &request_id,
         log_info.as_ref(),
@@ -743,7 +743,7 @@ async fn handle(
 /// request context instead.
 #[allow(clippy::too_many_arguments)]
 fn record_telemetry(
-    telemetry: &WorkerTelemetry,
+    in_flight: InFlight<'_>,
     client: &ClientInfo,
     request_id: &HeaderValue,
     log_info: Option<&LogInfo>,
@@ -757,9 +757,7 @@ fn record_telemetry(
     let status = resp.status().as_u16();
     let latency = started.elapsed();
     let Some((method, uri, version, user_agent, host)) = log_info else {
-        if let Some(m) = &telemetry.metrics {
-            m.record(route, status, latency, integration_latency);
-        }
+        in_flight.finish_metrics(route, status, latency, integration_latency);
         return;
     };
     let record = LogRecord {
@@ -782,7 +780,7 @@ fn record_telemetry(
         error_message: error_type.map(|e| e.message()),
         error_type: error_type.map(ErrorType::as_str),
     };
-    telemetry.finish(&record);
+    in_flight.finish(&record);
 }
 
 /// Request facts the access log needs after the request was handed to the integration.

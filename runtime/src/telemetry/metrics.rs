@@ -326,6 +326,13 @@ impl WorkerMetrics {
         self.cells.add(STARTED, 1);
     }
 
+    /// A request left without an answer (the client went away): out of the in-flight gauge,
+    /// not counted as answered.
+    #[inline]
+    pub(crate) fn abandon(&self) {
+        self.cells.add(FINISHED, 1);
+    }
+
     /// Records an answered request: count, 4XX/5XX, latency and (when an integration ran)
     /// integration latency. Call once per request, at the end, after [`Self::begin`].
     #[inline]

@@ -4,10 +4,12 @@
 //! The request pipeline uses three calls, all on its worker's [`WorkerTelemetry`] (one per
 //! worker and gateway generation, from [`Telemetry::worker`]):
 //!
-//! 1. [`WorkerTelemetry::begin`] when a request arrives (the in-flight gauge);
+//! 1. [`WorkerTelemetry::begin`] when a request arrives (the in-flight gauge), which returns
+//!    an [`InFlight`] guard;
 //! 2. [`WorkerTelemetry::incr`] for a counter a step declared at build time, if any;
-//! 3. [`WorkerTelemetry::finish`] with the filled [`LogRecord`] once the response head is
-//!    known: it records the metrics and writes the access-log line.
+//! 3. [`InFlight::finish`] with the filled [`LogRecord`] once the response head is known: it
+//!    records the metrics and writes the access-log line (or [`InFlight::finish_metrics`]
+//!    when [`WorkerTelemetry::log`] is `None` and the record is not worth filling).
 //!
 //! Settings come from the IR (`x-gateway.observability`) with deploy-time overrides
 //! (`--access-log`, `--access-log-format`, `--metrics`).
@@ -111,11 +113,17 @@ pub(crate) struct WorkerTelemetry {
 }
 
 impl WorkerTelemetry {
-    /// A request arrived (counts it in flight).
+    /// A request arrived: counts it in flight until [`InFlight::finish`] (or until the guard
+    /// is dropped, when the client went away before an answer: then it leaves the gauge without
+    /// being counted as answered).
     #[inline]
-    pub(crate) fn begin(&self) {
+    pub(crate) fn begin(&self) -> InFlight<'_> {
         if let Some(m) = &self.metrics {
             m.begin();
+        }
+        InFlight {
+            telemetry: self,
+            done: false,
         }
     }
 
@@ -126,22 +134,6 @@ impl WorkerTelemetry {
     pub(crate) fn incr(&self, route: Option<usize>, counter: CounterId) {
         if let Some(m) = &self.metrics {
             m.incr(route, counter);
-        }
-    }
-
-    /// The request is answered: records its metrics and writes its access-log line.
-    #[inline]
-    pub(crate) fn finish(&self, record: &LogRecord<'_>) {
-        if let Some(m) = &self.metrics {
-            m.record(
-                record.route,
-                record.status,
-                record.latency,
-                record.integration_latency,
-            );
-        }
-        if let Some(log) = &self.log {
-            log.write(record);
         }
     }
 
@@ -170,6 +162,59 @@ impl<T> ColdLock<T> {
     /// valid.
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, T> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One request between [`WorkerTelemetry::begin`] and [`InFlight::finish`].
+#[derive(Debug)]
+#[must_use = "finish it with the request's LogRecord"]
+pub(crate) struct InFlight<'a> {
+    telemetry: &'a WorkerTelemetry,
+    done: bool,
+}
+
+impl InFlight<'_> {
+    /// The request is answered: records its metrics and writes its access-log line.
+    #[inline]
+    pub(crate) fn finish(mut self, record: &LogRecord<'_>) {
+        self.done = true;
+        let t = self.telemetry;
+        if let Some(m) = &t.metrics {
+            m.record(
+                record.route,
+                record.status,
+                record.latency,
+                record.integration_latency,
+            );
+        }
+        if let Some(log) = &t.log {
+            log.write(record);
+        }
+    }
+
+    /// Metrics only, for a pipeline that skips building the record when the log is off.
+    #[inline]
+    pub(crate) fn finish_metrics(
+        mut self,
+        route: Option<usize>,
+        status: u16,
+        latency: Duration,
+        integration_latency: Option<Duration>,
+    ) {
+        self.done = true;
+        if let Some(m) = &self.telemetry.metrics {
+            m.record(route, status, latency, integration_latency);
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if !self.done
+            && let Some(m) = &self.telemetry.metrics
+        {
+            m.abandon();
+        }
     }
 }
 

@@ -563,3 +563,24 @@ pub(crate) fn unblock_fifo(path: &std::path::Path) -> Option<std::fs::File> {
         .open(path)
         .ok()
 }
+
+/// A request whose client went away (its future dropped before `finish`) leaves the in-flight
+/// gauge without being counted as answered.
+#[test]
+fn abandoned_requests_leave_the_in_flight_gauge() {
+    let layout = MetricsBuilder::new("a", "s", [("GET", "/x")], true).build();
+    let hub = MetricsHub::default();
+    hub.register(&layout);
+    let t = super::WorkerTelemetry {
+        metrics: Some(layout.worker()),
+        log: None,
+    };
+    let answered = t.begin();
+    let abandoned = t.begin();
+    assert!(hub.render(process()).contains("gwc_in_flight_requests 2\n"));
+    drop(abandoned);
+    answered.finish_metrics(Some(0), 200, ms(1), None);
+    let page = hub.render(process());
+    assert!(page.contains("gwc_in_flight_requests 0\n"), "{page}");
+    assert!(page.contains("route=\"/x\"} 1\n"), "{page}");
+}
