@@ -293,13 +293,21 @@ fn lower_observability(
             .and_then(|n| n.get("format"))
             .map_or(api.spec_version.span, |n| n.span);
         let names: Vec<&str> = gwc_ir::ContextVar::NAMES.iter().map(|(n, _)| *n).collect();
+        let help = match &e {
+            gwc_ir::LogFormatError::UnknownVariable(name) => names::closest(name, &names)
+                .map(|best| format!("did you mean `$context.{best}`?")),
+            gwc_ir::LogFormatError::NoVariable(_) => None,
+        };
+        let help = help.unwrap_or_else(|| {
+            format!(
+                "use `json`, `clf` or a template of `$context.NAME` variables; NAME is one of {}",
+                names.join(", ")
+            )
+        });
         diags.push(
             Diagnostic::error(vocab::codes::INVALID_VALUE, e.to_string())
                 .with_span(span, "in this access log format")
-                .with_help(format!(
-                    "use `json`, `clf` or a template of `$context.NAME` variables; NAME is one of {}",
-                    names.join(", ")
-                )),
+                .with_help(help),
         );
     }
     Observability {
