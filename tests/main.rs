@@ -20,4 +20,5 @@ mod lifecycle;
 mod proxy;
 mod serve;
 mod streaming;
+mod telemetry;
 mod vocabulary;

@@ -104,7 +104,8 @@ async fn wait_for_signal() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Logs go to stderr (stdout carries only the "listening on" lines); the level comes from
+/// Logs go to stderr (stdout carries the "listening on" lines, then access-log lines when the
+/// access log goes there); the level comes from
 /// `RUST_LOG`, default `info`. Public so `gwc serve` logs exactly as a generated gateway does.
 pub fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;

@@ -294,8 +294,9 @@ fn lower_observability(
             .map_or(api.spec_version.span, |n| n.span);
         let names: Vec<&str> = gwc_ir::ContextVar::NAMES.iter().map(|(n, _)| *n).collect();
         let help = match &e {
-            gwc_ir::LogFormatError::UnknownVariable(name) => names::closest(name, &names)
-                .map(|best| format!("did you mean `$context.{best}`?")),
+            gwc_ir::LogFormatError::UnknownVariable(name) => {
+                names::closest(name, &names).map(|best| format!("did you mean `$context.{best}`?"))
+            }
             gwc_ir::LogFormatError::NoVariable(_) => None,
         };
         let help = help.unwrap_or_else(|| {
