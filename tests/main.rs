@@ -21,5 +21,6 @@ mod lifecycle;
 mod proxy;
 mod serve;
 mod streaming;
+mod telemetry;
 mod upstream_tls;
 mod vocabulary;

@@ -118,6 +118,7 @@ fn thousand_routes() -> Gateway {
         base_path: None,
         limits: Limits::default(),
         responses: vec![],
+        observability: Default::default(),
         routes: (0..1000)
             .filter_map(|i| {
                 let path =

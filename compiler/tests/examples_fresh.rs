@@ -118,6 +118,7 @@ fn generated_lock_is_exactly_what_cargo_would_write() {
         limits: gwc_ir::Limits::default(),
         responses: vec![],
         routes: vec![],
+        observability: gwc_ir::Observability::default(),
     };
     let settings =
         gwc::build::settings_for(Path::new("spec.yaml"), &out, &Default::default()).unwrap();
@@ -377,6 +378,18 @@ fn every_variant() -> gwc_ir::Gateway {
             })
             .collect(),
         routes,
+        observability: Observability {
+            access_log: AccessLog {
+                enabled: false,
+                format: "$context.requestId \"$context.path\"".into(),
+                destination: "/var/log/gw access.log".into(),
+            },
+            metrics: Metrics {
+                enabled: true,
+                path: "/internal/metrics".into(),
+                route_label: false,
+            },
+        },
     }
 }
 

@@ -16,8 +16,8 @@ pub struct RuntimeArgs {
     /// `x-gateway.endpoint.listen`).
     #[arg(long, env = "GWC_LISTEN", value_name = "ADDR", value_parser = crate::gateway::resolve_listen)]
     pub listen: Option<SocketAddr>,
-    /// Address of the admin listener (`GET /healthz`), `HOST:PORT` as for `--listen`; off when
-    /// not given.
+    /// Address of the admin listener (`/healthz`, `/readyz`, and the metrics page, `/metrics` by
+    /// default), `HOST:PORT` as for `--listen`; off when not given.
     #[arg(long, env = "GWC_ADMIN_LISTEN", value_name = "ADDR", value_parser = crate::gateway::resolve_listen)]
     pub admin_listen: Option<SocketAddr>,
     /// Stage to deploy (default: the spec's `default_stage`).
@@ -39,10 +39,26 @@ pub struct RuntimeArgs {
     /// Worker threads, each with its own listener and upstream connections (default: cores).
     #[arg(long, env = "GWC_WORKERS")]
     pub workers: Option<usize>,
-    /// Writes one `info` line per request (target `gwc::access`); off by default because the
-    /// hot path should not pay for formatting unless asked to.
-    #[arg(long, env = "GWC_ACCESS_LOG")]
-    pub access_log: bool,
+    /// Access log: `off`, `on` (the spec's destination), `stdout`, `stderr` or a file path
+    /// (default: the spec's `observability.access_log`, which is on, JSON, stdout). A bare
+    /// `--access-log` means `on`; `true`/`false` are accepted for older scripts.
+    #[arg(
+        long,
+        env = "GWC_ACCESS_LOG",
+        value_name = "off|on|stdout|stderr|PATH",
+        num_args = 0..=1,
+        default_missing_value = "on",
+        value_parser = AccessLogOverride::parse
+    )]
+    pub access_log: Option<AccessLogOverride>,
+    /// Access log format: `json`, `clf` or a template of `$context.*` variables (default: the
+    /// spec's).
+    #[arg(long, env = "GWC_ACCESS_LOG_FORMAT", value_name = "json|clf|TEMPLATE")]
+    pub access_log_format: Option<String>,
+    /// Prometheus metrics on the admin listener (default: the spec's `observability.metrics`,
+    /// which is on); `off` also removes their per-request cost.
+    #[arg(long, env = "GWC_METRICS", value_enum, value_name = "on|off")]
+    pub metrics: Option<Toggle>,
     /// Trust store for `https://` upstreams: `webpki` (Mozilla's roots, compiled in, so the
     /// binary trusts the same CAs in a scratch image as anywhere), `system` (the OS store,
     /// honouring `SSL_CERT_FILE`/`SSL_CERT_DIR`), or `none` (only `--upstream-ca-file`).
@@ -52,6 +68,37 @@ pub struct RuntimeArgs {
     /// added to `--upstream-roots`; a file that cannot be read or parsed stops start-up.
     #[arg(long, env = "GWC_UPSTREAM_CA_FILE", value_name = "PATH")]
     pub upstream_ca_file: Option<PathBuf>,
+}
+
+/// `--access-log`: where the access log goes, overriding the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessLogOverride {
+    /// No access log.
+    Off,
+    /// The spec's destination, even if the spec turned the log off.
+    On,
+    /// This destination: `stdout`, `stderr` or a path.
+    To(String),
+}
+
+impl AccessLogOverride {
+    fn parse(text: &str) -> Result<AccessLogOverride, String> {
+        Ok(match text {
+            "" => return Err("expected off, on, stdout, stderr or a path".to_owned()),
+            "off" | "false" | "no" | "0" => AccessLogOverride::Off,
+            "on" | "true" | "yes" | "1" => AccessLogOverride::On,
+            other => AccessLogOverride::To(other.to_owned()),
+        })
+    }
+}
+
+/// A setting turned on or off at deploy time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Toggle {
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 impl Default for RuntimeArgs {
@@ -67,9 +114,11 @@ impl Default for RuntimeArgs {
             state: "memory".to_owned(),
             log_format: LogFormat::Text,
             workers: None,
-            access_log: false,
             upstream_roots: UpstreamRoots::Webpki,
             upstream_ca_file: None,
+            access_log: None,
+            access_log_format: None,
+            metrics: None,
         }
     }
 }
@@ -142,7 +191,8 @@ mod tests {
         assert_eq!(args.log_format, LogFormat::Json);
         assert_eq!(args.workers, Some(3));
         assert_eq!(args.state, "memory");
-        assert!(!args.access_log);
+        assert_eq!(args.access_log, None);
+        assert_eq!(args.metrics, None);
         assert_eq!(args.upstream_roots, UpstreamRoots::Webpki);
         assert_eq!(args.upstream_ca_file, None);
         let args = RuntimeArgs::try_parse_from([
@@ -177,6 +227,27 @@ mod tests {
         assert_eq!(args.admin_listen, Some("[::1]:0".parse().unwrap()));
         let e = RuntimeArgs::try_parse_from(["gw", "--listen", "http://0.0.0.0:8080"]).unwrap_err();
         assert!(e.to_string().contains("e.g. `0.0.0.0:8080`"), "{e}");
+    }
+
+    #[test]
+    fn access_log_flag_takes_a_destination_or_nothing() {
+        let parse = |a: &[&str]| {
+            RuntimeArgs::try_parse_from(std::iter::once("gw").chain(a.iter().copied()))
+                .unwrap()
+                .access_log
+        };
+        assert_eq!(parse(&["--access-log"]), Some(AccessLogOverride::On));
+        assert_eq!(
+            parse(&["--access-log", "off"]),
+            Some(AccessLogOverride::Off)
+        );
+        assert_eq!(parse(&["--access-log=false"]), Some(AccessLogOverride::Off));
+        assert_eq!(
+            parse(&["--access-log", "/tmp/a.log"]),
+            Some(AccessLogOverride::To("/tmp/a.log".into()))
+        );
+        let m = RuntimeArgs::try_parse_from(["gw", "--metrics", "off"]).unwrap();
+        assert_eq!(m.metrics, Some(Toggle::Off));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::mock::MockResponse;
 use crate::pipeline::{self, ApiSteps, RoutePipeline, Steps, Unmatched};
 use crate::proxy::{self, Upstream, Upstreams};
 use crate::router::Router;
+use crate::telemetry::Telemetry;
 use crate::tls::LazyClientConfig;
 
 /// A compiled, immutable gateway: router plus per-route prepared integrations.
@@ -40,6 +41,8 @@ pub struct Gateway {
     pub(crate) limits: ir::Limits,
     /// Longest integration timeout: how long a graceful shutdown waits for in-flight requests.
     pub(crate) drain: Duration,
+    /// Metrics layout and access log, prepared for this gateway's routes.
+    pub(crate) telemetry: Telemetry,
 }
 
 impl Gateway {
@@ -123,8 +126,6 @@ impl Gateway {
             };
             routes.push(Arc::new(RoutePipeline::new(
                 route.id.as_ref().into(),
-                format!("{} {}", route.method.as_str(), route.path.raw).into(),
-                route.path.raw.as_ref().into(),
                 Steps::default(),
                 integration,
             )));
@@ -151,6 +152,7 @@ impl Gateway {
             errors: ErrorResponses::new(ir)?,
             limits: ir.limits,
             drain,
+            telemetry: Telemetry::build(ir, stage_name, args)?,
         })
     }
 
@@ -181,6 +183,17 @@ mod tests {
     use crate::Server;
     use crate::ir::{Method, Mock, PathTemplate, Route, Stage};
 
+    /// No access log on the test's stdout.
+    fn quiet() -> ir::Observability {
+        ir::Observability {
+            access_log: ir::AccessLog {
+                enabled: false,
+                ..ir::AccessLog::default()
+            },
+            ..ir::Observability::default()
+        }
+    }
+
     fn ir_listening_on(listen: &str) -> ir::Gateway {
         ir::Gateway {
             name: "listen".into(),
@@ -194,6 +207,7 @@ mod tests {
             base_path: None,
             limits: ir::Limits::default(),
             responses: vec![],
+            observability: quiet(),
             routes: vec![Route {
                 id: "hello".into(),
                 method: Method::Get,

@@ -19,6 +19,7 @@ mod router;
 mod server;
 pub mod state;
 mod step;
+mod telemetry;
 mod tls;
 
 #[cfg(test)]
@@ -28,7 +29,7 @@ use std::process::ExitCode;
 
 pub use gwc_ir as ir;
 
-pub use args::{LogFormat, RuntimeArgs, UpstreamRoots};
+pub use args::{AccessLogOverride, LogFormat, RuntimeArgs, Toggle, UpstreamRoots};
 pub use body::Body;
 pub use error::BuildError;
 pub use gateway::Gateway;
@@ -130,7 +131,8 @@ async fn wait_for_signal() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Logs go to stderr (stdout carries only the "listening on" lines); the level comes from
+/// Logs go to stderr (stdout carries the "listening on" lines, then access-log lines when the
+/// access log goes there); the level comes from
 /// `RUST_LOG`, default `info`. Public so `gwc serve` logs exactly as a generated gateway does.
 pub fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;

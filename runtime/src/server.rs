@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -39,15 +40,25 @@ use crate::body::{Body, RequestBody};
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::head_timer::{HeadClock, HeadTimer, Watched};
+use crate::ir::ErrorType;
 use crate::pipeline::{RequestContext, WorkerGateway};
 use crate::proxy::ClientInfo;
 use crate::request_id::{self, AMZN_REQUEST_ID, X_REQUEST_ID};
+use crate::telemetry::{self, InFlight, LogRecord, MetricsHub};
 
 /// Shared between the `Server` handle, the signal handler and the workers.
 #[derive(Debug)]
 pub(crate) struct Control {
     gateway: watch::Sender<Arc<Gateway>>,
     shutdown: watch::Sender<bool>,
+    /// Every live gateway generation's metrics, merged on scrape; survives reloads.
+    metrics: MetricsHub,
+    /// Workers started; workers whose listener is registered and accepting.
+    workers: usize,
+    accepting: AtomicUsize,
+    /// Set once every worker has stopped: the admin listener (which answers `/readyz` 503
+    /// while the workers drain) stops then.
+    stopped: watch::Sender<bool>,
 }
 
 impl Control {
@@ -63,6 +74,7 @@ pub struct Server {
     admin_addr: Option<SocketAddr>,
     control: Arc<Control>,
     threads: Vec<JoinHandle<()>>,
+    admin_thread: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -93,18 +105,27 @@ impl Server {
         let admin_addr = admin.as_ref().map(|l| l.local_addr()).transpose()?;
         let (gw_tx, gw_rx) = watch::channel(Arc::new(gateway));
         let (sd_tx, sd_rx) = watch::channel(false);
+        let metrics = MetricsHub::default();
+        if let Some(layout) = &gw_rx.borrow().telemetry.metrics {
+            metrics.register(layout);
+        }
+        telemetry::process_start();
         let control = Arc::new(Control {
             gateway: gw_tx,
             shutdown: sd_tx,
+            metrics,
+            workers,
+            accepting: AtomicUsize::new(0),
+            stopped: watch::channel(false).0,
         });
         let mut threads = Vec::with_capacity(workers + 1);
         for (i, listener) in listeners.into_iter().enumerate() {
             let gw_rx = gw_rx.clone();
             let sd_rx = sd_rx.clone();
-            let access_log = args.access_log;
+            let ctl = Arc::clone(&control);
             let spawned = std::thread::Builder::new()
                 .name(format!("gwc-worker-{i}"))
-                .spawn(move || run_worker(listener, gw_rx, sd_rx, access_log));
+                .spawn(move || run_worker(listener, gw_rx, sd_rx, &ctl));
             match spawned {
                 Ok(t) => threads.push(t),
                 Err(e) => {
@@ -113,13 +134,18 @@ impl Server {
                 }
             }
         }
-        if let Some(listener) = admin {
-            threads.push(
-                std::thread::Builder::new()
-                    .name("gwc-admin".to_owned())
-                    .spawn(move || run_admin(listener, sd_rx))?,
-            );
-        }
+        let admin_thread = match admin {
+            Some(listener) => {
+                let control = Arc::clone(&control);
+                Some(
+                    std::thread::Builder::new()
+                        .name("gwc-admin".to_owned())
+                        .spawn(move || run_admin(listener, &control))?,
+                )
+            }
+            None => None,
+        };
+        drop(sd_rx);
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{local}")?;
         if let Some(a) = admin_addr {
@@ -131,6 +157,7 @@ impl Server {
             admin_addr,
             control,
             threads,
+            admin_thread,
         })
     }
 
@@ -147,6 +174,9 @@ impl Server {
     /// Swaps in a new gateway: requests that start after this use it, in-flight ones finish on
     /// the old one. Connections are kept; upstream pools start afresh with the new gateway.
     pub fn reload(&self, gateway: Gateway) {
+        if let Some(layout) = &gateway.telemetry.metrics {
+            self.control.metrics.register(layout);
+        }
         self.control.gateway.send_replace(Arc::new(gateway));
     }
 
@@ -156,13 +186,22 @@ impl Server {
         self.control.shutdown();
     }
 
-    /// Blocks until every worker has stopped (after [`Server::shutdown`] or a signal).
+    /// Blocks until every worker has stopped (after [`Server::shutdown`] or a signal), then
+    /// stops the admin listener and lets the access log write what is queued (bounded).
     pub fn wait(mut self) {
         for t in std::mem::take(&mut self.threads) {
             if t.join().is_err() {
                 tracing::error!("a worker thread panicked");
             }
         }
+        self.control.stopped.send_replace(true);
+        if let Some(t) = self.admin_thread.take()
+            && t.join().is_err()
+        {
+            tracing::error!("the admin thread panicked");
+        }
+        let gateway = Arc::clone(&self.control.gateway.borrow());
+        gateway.telemetry.finish();
     }
 
     pub(crate) fn control(&self) -> Arc<Control> {
@@ -174,6 +213,7 @@ impl Drop for Server {
     /// A dropped server stops serving rather than leaving detached threads behind.
     fn drop(&mut self) {
         self.control.shutdown();
+        self.control.stopped.send_replace(true);
     }
 }
 
@@ -192,7 +232,6 @@ fn bind(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::TcpList
 
 struct Worker {
     current: RefCell<(watch::Receiver<Arc<Gateway>>, Rc<WorkerGateway>)>,
-    access_log: bool,
     active: Cell<usize>,
     drained: Notify,
     /// Every open connection's control block, for shutdown and the idle sweep.
@@ -287,7 +326,7 @@ fn run_worker(
     listener: std::net::TcpListener,
     gw_rx: watch::Receiver<Arc<Gateway>>,
     shutdown: watch::Receiver<bool>,
-    access_log: bool,
+    control: &Control,
 ) {
     let rt = match local_runtime() {
         Ok(rt) => rt,
@@ -296,14 +335,14 @@ fn run_worker(
             return;
         }
     };
-    rt.block_on(worker_main(listener, gw_rx, shutdown, access_log));
+    rt.block_on(worker_main(listener, gw_rx, shutdown, control));
 }
 
 async fn worker_main(
     listener: std::net::TcpListener,
     mut gw_rx: watch::Receiver<Arc<Gateway>>,
     mut shutdown: watch::Receiver<bool>,
-    access_log: bool,
+    control: &Control,
 ) {
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
@@ -312,16 +351,17 @@ async fn worker_main(
             return;
         }
     };
+    control.accepting.fetch_add(1, Ordering::Relaxed);
     let first = Rc::new(WorkerGateway::new(Arc::clone(&gw_rx.borrow_and_update())));
     let worker = Rc::new(Worker {
         current: RefCell::new((gw_rx, first)),
-        access_log,
         active: Cell::new(0),
         drained: Notify::new(),
         conns: RefCell::new(Vec::new()),
         pruned: Cell::new(0),
     });
     let sweeper = tokio::task::spawn_local(sweep_idle_connections(Rc::clone(&worker)));
+    let flusher = tokio::task::spawn_local(flush_access_log(Rc::clone(&worker)));
     while !*shutdown.borrow_and_update() {
         tokio::select! {
             biased;
@@ -341,7 +381,9 @@ async fn worker_main(
         }
     }
     drop(listener);
+    control.accepting.fetch_sub(1, Ordering::Relaxed);
     sweeper.abort();
+    flusher.abort();
     worker.close_all();
     let drain = worker.generation().gateway.drain + Duration::from_secs(1);
     let deadline = tokio::time::Instant::now() + drain;
@@ -373,6 +415,16 @@ async fn sweep_idle_connections(worker: Rc<Worker>) {
         }
         tokio::time::sleep(idle).await;
         worker.sweep_idle();
+    }
+}
+
+/// Hands the current generation's buffered access-log lines to the writer every 200 ms, so a
+/// quiet gateway's lines appear promptly (older generations flush when they are dropped).
+async fn flush_access_log(worker: Rc<Worker>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let generation = Rc::clone(&worker.current.borrow().1);
+        generation.telemetry.flush();
     }
 }
 
@@ -462,8 +514,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         requests.set(requests.get().wrapping_add(1));
         let generation = self.worker.generation();
         let client = Rc::clone(&self.client);
-        let access_log = self.worker.access_log;
-        Box::pin(async move { Ok(handle(generation, client, req, access_log).await) })
+        Box::pin(async move { Ok(handle(generation, client, req).await) })
     }
 }
 
@@ -476,14 +527,22 @@ async fn handle(
     worker_gateway: Rc<WorkerGateway>,
     client: Rc<ClientInfo>,
     req: Request<Incoming>,
-    access_log: bool,
 ) -> Response<Body> {
+    let in_flight = worker_gateway.telemetry.begin();
     let request_id = match req.headers().get(&X_REQUEST_ID) {
         Some(v) if request_id::is_valid(v) => v.clone(),
         _ => request_id::generate(),
     };
     let mut ctx = RequestContext::new(request_id, client, req.method().clone());
-    let uri = access_log.then(|| req.uri().clone());
+    // What the access log needs after `req` is consumed: cheap clones, only when it is on.
+    let log_info = worker_gateway.telemetry.log.as_ref().map(|_| {
+        (
+            req.uri().clone(),
+            req.version(),
+            req.headers().get(header::USER_AGENT).cloned(),
+            req.headers().get(header::HOST).cloned(),
+        )
+    });
     let result = worker_gateway
         .serve(&mut ctx, req.map(RequestBody::Streaming))
         .await;
@@ -496,18 +555,7 @@ async fn handle(
             gw.errors.answer(*e, &ctx.request_id)
         }
     };
-    if let Some(uri) = uri {
-        tracing::info!(
-            target: "gwc::access",
-            request_id = ?ctx.request_id,
-            client = ?ctx.client.ip,
-            method = %ctx.method,
-            uri = %uri,
-            route = route_id(gw, &ctx),
-            status = resp.status().as_u16(),
-            micros = ctx.timings.elapsed().as_micros() as u64,
-        );
-    }
+    record_telemetry(in_flight, &ctx, log_info.as_ref(), &resp);
     let headers = resp.headers_mut();
     headers.insert(AMZN_REQUEST_ID.clone(), ctx.request_id.clone());
     headers.insert(X_REQUEST_ID.clone(), ctx.request_id);
@@ -542,7 +590,54 @@ fn log_failure(gw: &Gateway, ctx: &RequestContext, e: &GatewayError) {
     }
 }
 
-fn run_admin(listener: std::net::TcpListener, mut shutdown: watch::Receiver<bool>) {
+/// The request's metrics and access-log line, from its context.
+fn record_telemetry(
+    in_flight: InFlight<'_>,
+    ctx: &RequestContext,
+    log_info: Option<&LogInfo>,
+    resp: &Response<Body>,
+) {
+    let status = resp.status().as_u16();
+    let latency = ctx.timings.elapsed();
+    let integration_latency = ctx.timings.integration_latency();
+    let route = ctx.route.map(|r| r as usize);
+    let Some((uri, version, user_agent, host)) = log_info else {
+        in_flight.finish_metrics(route, status, latency, integration_latency);
+        return;
+    };
+    let record = LogRecord {
+        request_id: &ctx.request_id,
+        source_ip: ctx.client.ip.to_str().unwrap_or("-"),
+        user_agent: user_agent.as_ref(),
+        host: host.as_ref(),
+        method: &ctx.method,
+        path: uri.path(),
+        version: *version,
+        route,
+        status,
+        response_length: http_body::Body::size_hint(resp.body()).exact(),
+        received_at: ctx.timings.wall_start,
+        latency,
+        integration_latency,
+        integration_status: integration_latency.and(ctx.error.is_none().then_some(status)),
+        principal_id: ctx.identity.as_ref().and_then(|i| i.principal.as_deref()),
+        api_key_id: ctx.api_key.as_ref().map(|k| &*k.key_id),
+        error_message: ctx.error.map(|e| e.message()),
+        error_type: ctx.error.map(ErrorType::as_str),
+    };
+    in_flight.finish(&record);
+}
+
+/// Request facts the access log needs after the request was handed to the pipeline.
+type LogInfo = (
+    http::Uri,
+    http::Version,
+    Option<HeaderValue>,
+    Option<HeaderValue>,
+);
+
+fn run_admin(listener: std::net::TcpListener, control: &Arc<Control>) {
+    let mut stopped = control.stopped.subscribe();
     let rt = match local_runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -555,14 +650,16 @@ fn run_admin(listener: std::net::TcpListener, mut shutdown: watch::Receiver<bool
             tracing::error!("cannot register the admin listener");
             return;
         };
-        while !*shutdown.borrow_and_update() {
+        while !*stopped.borrow_and_update() {
             tokio::select! {
-                _ = shutdown.changed() => break,
+                _ = stopped.changed() => break,
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
+                    let control = Arc::clone(control);
                     tokio::task::spawn_local(async move {
-                        let svc = hyper::service::service_fn(|req: Request<Incoming>| async move {
-                            Ok::<_, Infallible>(admin_response(&req))
+                        let svc = hyper::service::service_fn(|req: Request<Incoming>| {
+                            let response = admin_response(&req, &control);
+                            async move { Ok::<_, Infallible>(response) }
                         });
                         let _ = http1::Builder::new()
                             .serve_connection(TokioIo::new(stream), svc)
@@ -574,11 +671,23 @@ fn run_admin(listener: std::net::TcpListener, mut shutdown: watch::Receiver<bool
     });
 }
 
-fn admin_response(req: &Request<Incoming>) -> Response<Body> {
-    let (status, body): (StatusCode, &'static [u8]) = match (req.method(), req.uri().path()) {
-        (&http::Method::GET | &http::Method::HEAD, "/healthz") => {
-            (StatusCode::OK, b"{\"status\":\"ok\"}")
-        }
+fn admin_response(req: &Request<Incoming>, control: &Control) -> Response<Body> {
+    let read = matches!(*req.method(), http::Method::GET | http::Method::HEAD);
+    if read && let Some(page) = metrics_page(req.uri().path(), control) {
+        let mut resp = Response::new(Body::full(bytes::Bytes::from(page)));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        return resp;
+    }
+    let (status, body): (StatusCode, &'static [u8]) = match (read, req.uri().path()) {
+        (true, "/healthz") => (StatusCode::OK, b"{\"status\":\"ok\"}"),
+        (true, "/readyz") if is_ready(control) => (StatusCode::OK, b"{\"status\":\"ready\"}"),
+        (true, "/readyz") => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            b"{\"status\":\"not ready\"}",
+        ),
         _ => (StatusCode::NOT_FOUND, b"{\"message\":\"Not Found\"}"),
     };
     let mut resp = Response::new(Body::from_static(body));
@@ -588,6 +697,20 @@ fn admin_response(req: &Request<Incoming>) -> Response<Body> {
         HeaderValue::from_static("application/json"),
     );
     resp
+}
+
+/// Ready: every worker accepts and no shutdown has begun (load balancers stop sending then,
+/// while in-flight requests drain).
+fn is_ready(control: &Control) -> bool {
+    !*control.shutdown.borrow() && control.accepting.load(Ordering::Relaxed) >= control.workers
+}
+
+/// The Prometheus page when `path` is the current gateway's metrics path and metrics are on.
+fn metrics_page(path: &str, control: &Control) -> Option<String> {
+    let gateway = Arc::clone(&control.gateway.borrow());
+    let t = &gateway.telemetry;
+    (t.metrics.is_some() && path == &*t.metrics_path)
+        .then(|| telemetry::render_metrics(&control.metrics))
 }
 
 #[cfg(test)]
@@ -615,13 +738,13 @@ mod tests {
             limits: crate::ir::Limits::default(),
             responses: vec![],
             routes: vec![],
+            observability: Default::default(),
         };
         let gateway = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap();
         let (tx, mut rx) = watch::channel(Arc::new(gateway));
         let first = Rc::new(WorkerGateway::new(Arc::clone(&rx.borrow_and_update())));
         let worker = Worker {
             current: RefCell::new((rx, Rc::clone(&first))),
-            access_log: false,
             active: Cell::new(0),
             drained: Notify::new(),
             conns: RefCell::new(Vec::new()),

@@ -230,6 +230,14 @@ fn ir_gateway(kind: ApiKind, routes: Vec<Route>) -> ir::Gateway {
         },
         responses: vec![],
         routes,
+        // Keeps `cargo test` output readable: the access log has its own tests.
+        observability: ir::Observability {
+            access_log: ir::AccessLog {
+                enabled: false,
+                ..ir::AccessLog::default()
+            },
+            ..ir::Observability::default()
+        },
     }
 }
 
@@ -656,3 +664,5 @@ fn bad_upstream_ca_file_stops_start_up() {
         "{err}"
     );
 }
+
+mod telemetry;

@@ -81,6 +81,7 @@ pub(crate) fn small() -> Gateway {
                 )
             },
         ],
+        observability: gwc_ir::Observability::default(),
     }
 }
 
@@ -210,6 +211,7 @@ fn gateway_rs_snapshot() {
                         timeout: Some(ir::Millis(5000)),
                     },
                 ]),
+                observability: ir::Observability::default(),
             }
         }
     "#]]

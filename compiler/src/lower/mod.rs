@@ -11,8 +11,8 @@ mod names;
 mod references;
 
 use gwc_ir::{
-    ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method, Mock,
-    PathTemplate, Route, Stage, StageVariable, Str,
+    AccessLog, ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method,
+    Metrics, Mock, Observability, PathTemplate, Route, Stage, StageVariable, Str,
 };
 use std::collections::HashSet;
 
@@ -108,6 +108,7 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
     let base_path = base_path(&root, diags);
     let limits = lower_limits(&root.limits);
     let responses = lower_responses(&root, diags);
+    let observability = lower_observability(api, &root, diags);
     let integration_timeout = limits.integration_timeout;
 
     let mut routes = Vec::with_capacity(api.operations.len());
@@ -153,6 +154,7 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         limits,
         responses,
         routes,
+        observability,
     };
     complete.then_some(Lowered { gateway, sites })
 }
@@ -304,6 +306,60 @@ fn lower_limits(limits: &vocab::Limits) -> Limits {
         integration_timeout: limits.integration_timeout.0,
         idle_timeout: limits.idle_timeout.0,
         underscores_in_headers: limits.underscores_in_headers,
+    }
+}
+
+/// Access log and metrics settings; an access-log template naming an unknown `$context`
+/// variable is reported at its line (the runtime would refuse to start with it).
+fn lower_observability(
+    api: &Api<'_>,
+    root: &vocab::Root,
+    diags: &mut Diagnostics,
+) -> Observability {
+    let vocab::Observability {
+        access_log,
+        metrics,
+        ..
+    } = &root.observability;
+    if access_log.format != "json"
+        && let Err(e) = gwc_ir::parse_log_format(&access_log.format)
+    {
+        let span = api
+            .gateway
+            .and_then(|e| e.value.get("observability"))
+            .and_then(|n| n.get("access_log"))
+            .and_then(|n| n.get("format"))
+            .map_or(api.spec_version.span, |n| n.span);
+        let names: Vec<&str> = gwc_ir::ContextVar::NAMES.iter().map(|(n, _)| *n).collect();
+        let help = match &e {
+            gwc_ir::LogFormatError::UnknownVariable(name) => {
+                names::closest(name, &names).map(|best| format!("did you mean `$context.{best}`?"))
+            }
+            gwc_ir::LogFormatError::NoVariable(_) => None,
+        };
+        let help = help.unwrap_or_else(|| {
+            format!(
+                "use `json`, `clf` or a template of `$context.NAME` variables; NAME is one of {}",
+                names.join(", ")
+            )
+        });
+        diags.push(
+            Diagnostic::error(vocab::codes::INVALID_VALUE, e.to_string())
+                .with_span(span, "in this access log format")
+                .with_help(help),
+        );
+    }
+    Observability {
+        access_log: AccessLog {
+            enabled: access_log.enabled,
+            format: Str::Owned(access_log.format.clone()),
+            destination: Str::Owned(access_log.destination.clone()),
+        },
+        metrics: Metrics {
+            enabled: metrics.enabled,
+            path: Str::Owned(metrics.path.clone()),
+            route_label: metrics.route_label,
+        },
     }
 }
 

@@ -1077,12 +1077,16 @@ pub struct AccessLog {
     /// Write it. Default: `true`.
     #[serde(default = "default_true")]
     pub enabled: bool,
-    /// `json` (requestId, ip, requestTime, httpMethod, routeKey, status, responseLength,
-    /// integrationLatency), `clf` (Common Log Format), or a template of `$context.*`
-    /// variables as AWS writes them. Default: `json`.
+    /// `json` (one object per line: requestId, ip, requestTime, requestTimeEpoch, httpMethod,
+    /// routeKey, resourcePath, path, protocol, status, responseLength, responseLatency and
+    /// integrationLatency in milliseconds, integrationStatus, userAgent, principalId, apiKeyId,
+    /// errorMessage, errorType, stage), `clf` (AWS's Common Log Format preset), or a template
+    /// of `$context.*` variables as AWS writes them (an unknown variable is an error).
+    /// `--access-log-format` overrides it. Default: `json`.
     #[serde(default = "default_log_format")]
     pub format: String,
-    /// `stdout`, `stderr` or a file path. Default: `stdout`.
+    /// `stdout`, `stderr` or a file path (appended to). `--access-log off|on|stdout|stderr|PATH`
+    /// overrides it and `enabled`. Default: `stdout`.
     #[serde(default = "default_log_destination")]
     pub destination: String,
 }
@@ -1108,7 +1112,7 @@ fn default_log_destination() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Metrics {
-    /// Collect and serve them. Default: `true`.
+    /// Collect and serve them; `--metrics on|off` overrides it. Default: `true`.
     #[serde(default = "default_true")]
     pub enabled: bool,
     /// Path on the admin listener. Default: `/metrics`.

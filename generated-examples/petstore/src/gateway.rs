@@ -147,5 +147,6 @@ pub fn gateway() -> ir::Gateway {
                 timeout: None,
             },
         ]),
+        observability: ir::Observability::default(),
     }
 }

@@ -69,5 +69,6 @@ pub fn gateway() -> ir::Gateway {
                 timeout: Some(ir::Millis(500)),
             },
         ]),
+        observability: ir::Observability::default(),
     }
 }

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ByteSize, ErrorType, GatewayResponse, Integration, Millis, Route, Str, ValidationError,
+    ByteSize, ErrorType, GatewayResponse, Integration, Millis, Observability, Route, Str,
+    ValidationError,
 };
 
 /// How the API behaves where AWS's API flavours differ.
@@ -107,6 +108,9 @@ pub struct Gateway {
     pub responses: Vec<GatewayResponse>,
     /// Routes in spec order.
     pub routes: Vec<Route>,
+    /// Access log and metrics settings (absent in older serialised IR: the defaults).
+    #[serde(default)]
+    pub observability: Observability,
 }
 
 impl Gateway {
@@ -156,6 +160,12 @@ impl Gateway {
             {
                 errors.push(ValidationError::BadStatus(status));
             }
+        }
+        let format = &self.observability.access_log.format;
+        if format != "json"
+            && let Err(e) = crate::parse_log_format(format)
+        {
+            errors.push(ValidationError::BadLogFormat(e));
         }
         errors
     }

@@ -244,4 +244,7 @@ pub enum ValidationError {
     /// The listen address is not `HOST:PORT`.
     #[error("listen address: {0}; {help}", help = .0.help())]
     BadListen(crate::ListenError),
+    /// An access-log format the runtime cannot render.
+    #[error(transparent)]
+    BadLogFormat(crate::LogFormatError),
 }

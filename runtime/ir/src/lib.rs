@@ -12,6 +12,7 @@ mod api;
 mod error;
 mod integration;
 mod listen;
+mod observability;
 mod route;
 /// IR values as Rust expressions, for codegen and the `#[gateway]` macro.
 #[cfg(feature = "tokens")]
@@ -22,6 +23,10 @@ pub use api::{ApiKind, Gateway, Limits, Stage, StageVariable, valid_base_path};
 pub use error::{ErrorType, GatewayResponse, ValidationError};
 pub use integration::{HeaderPair, HttpProxy, Integration, Mock};
 pub use listen::{ListenAddr, ListenError, ListenHost};
+pub use observability::{
+    AccessLog, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics, Observability,
+    parse_log_format,
+};
 pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
 pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
 

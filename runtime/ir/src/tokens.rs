@@ -22,7 +22,8 @@ use quote::{ToTokens, quote};
 
 use crate::{
     ApiKind, ByteSize, ErrorType, Gateway, GatewayResponse, HeaderPair, HttpProxy, Integration,
-    Limits, Method, Millis, Mock, Param, PathTemplate, Route, Segment, Stage, StageVariable, Str,
+    Limits, Method, Millis, Mock, Observability, Param, PathTemplate, Route, Segment, Stage,
+    StageVariable, Str,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
@@ -311,6 +312,7 @@ impl ToTokens for Gateway {
             limits,
             responses,
             routes,
+            observability,
         } = self;
         let name = str_tokens(name);
         let listen = str_tokens(listen);
@@ -329,6 +331,45 @@ impl ToTokens for Gateway {
             limits: #limits,
             responses: #responses,
             routes: #routes,
+            observability: #observability,
+        }));
+    }
+}
+
+impl ToTokens for Observability {
+    /// The defaults as one call, so the crate of a spec that does not configure telemetry
+    /// (most of them) stays short; anything else as a full literal.
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ir = ir();
+        if *self == Observability::default() {
+            tokens.extend(quote!(#ir::Observability::default()));
+            return;
+        }
+        let Observability {
+            access_log,
+            metrics,
+        } = self;
+        let (enabled, format, destination) = (
+            access_log.enabled,
+            str_tokens(&access_log.format),
+            str_tokens(&access_log.destination),
+        );
+        let (m_enabled, path, route_label) = (
+            metrics.enabled,
+            str_tokens(&metrics.path),
+            metrics.route_label,
+        );
+        tokens.extend(quote!(#ir::Observability {
+            access_log: #ir::AccessLog {
+                enabled: #enabled,
+                format: #format,
+                destination: #destination,
+            },
+            metrics: #ir::Metrics {
+                enabled: #m_enabled,
+                path: #path,
+                route_label: #route_label,
+            },
         }));
     }
 }
@@ -368,6 +409,7 @@ mod tests {
                 }),
                 timeout: None,
             }],
+            observability: Observability::default(),
         }
     }
 

@@ -19,6 +19,7 @@ fn gateway(kind: ApiKind, responses: Vec<GatewayResponse>) -> Gateway {
         limits: Limits::default(),
         responses,
         routes: vec![],
+        observability: Default::default(),
     }
 }
 

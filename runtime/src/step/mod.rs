@@ -16,6 +16,10 @@
 //! phase order of `pipeline::run_request_steps`. The test step in `probe.rs` proves the
 //! interface end to end.
 
+// Until the feature issues add their steps, only the test probe builds early answers and slow
+// paths: the interface is proved in tests and unused in a release build.
+#![cfg_attr(not(test), allow(dead_code))]
+
 use std::future::Future;
 use std::pin::Pin;
 

@@ -38,6 +38,8 @@ fn gateway() -> Gateway {
         base_path: None,
         limits: Limits::default(),
         responses: vec![],
+        // Telemetry is chosen per run with flags (`GWC_FLAGS` in `run`).
+        observability: Default::default(),
         routes: vec![
             route(Method::Get, "/hello", "${stageVariables.backend}/hello"),
             route(Method::Any, "/{proxy+}", "${stageVariables.backend}/{proxy}"),

@@ -1,0 +1,264 @@
+//! Telemetry settings: the access log and the metrics endpoint, plus the table of `$context`
+//! variables an access-log format may name.
+//!
+//! The variable table lives here rather than in the runtime so that `gwc check` can reject an
+//! unknown variable at its spec line, and the runtime can trust a format that validated.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Str;
+
+/// Access log and metrics settings, API-wide.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observability {
+    /// One line per request.
+    #[serde(default)]
+    pub access_log: AccessLog,
+    /// Prometheus metrics on the admin listener.
+    #[serde(default)]
+    pub metrics: Metrics,
+}
+
+/// The access log: on by default, JSON, stdout (the vocabulary's documented defaults).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessLog {
+    /// Write it at all (`--access-log` overrides).
+    pub enabled: bool,
+    /// `json`, `clf`, or a template of `$context.*` variables (see [`parse_log_format`]).
+    pub format: Str,
+    /// `stdout`, `stderr` or a file path.
+    pub destination: Str,
+}
+
+impl Default for AccessLog {
+    fn default() -> Self {
+        AccessLog {
+            enabled: true,
+            format: Str::Borrowed("json"),
+            destination: Str::Borrowed("stdout"),
+        }
+    }
+}
+
+/// Prometheus metrics: on by default at `/metrics` of the admin listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Collect and serve them (`--metrics` overrides).
+    pub enabled: bool,
+    /// Path on the admin listener.
+    pub path: Str,
+    /// Label request series with method and route template; off folds every route into one
+    /// series per API and stage.
+    pub route_label: bool,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            enabled: true,
+            path: Str::Borrowed("/metrics"),
+            route_label: true,
+        }
+    }
+}
+
+/// The AWS Common Log Format preset, as AWS's console writes it.
+pub const CLF_FORMAT: &str = "$context.identity.sourceIp $context.identity.caller \
+$context.identity.user [$context.requestTime] \"$context.httpMethod $context.resourcePath \
+$context.protocol\" $context.status $context.responseLength $context.requestId";
+
+/// One `$context` variable an access-log line can carry: AWS's names, the subset a gateway on
+/// its own machine can fill. Variables for steps that do not exist yet render `-`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContextVar {
+    /// `requestId` (also `extendedRequestId`): the `x-request-id` of the response.
+    RequestId,
+    /// `requestTime`: CLF time, `10/Mar/2026:12:00:00 +0000`.
+    RequestTime,
+    /// `requestTimeEpoch`: milliseconds since the Unix epoch.
+    RequestTimeEpoch,
+    /// `httpMethod`.
+    HttpMethod,
+    /// `resourcePath`: the matched route's template (`-` when no route matched).
+    ResourcePath,
+    /// `routeKey`: `METHOD /template` of the matched route (`-` when none matched).
+    RouteKey,
+    /// `path`: the request path as the client sent it.
+    Path,
+    /// `protocol`: `HTTP/1.1`.
+    Protocol,
+    /// `status`: the response status.
+    Status,
+    /// `responseLength`: the response body length when known up front.
+    ResponseLength,
+    /// `responseLatency`: milliseconds from request to response head.
+    ResponseLatency,
+    /// `integrationLatency` (also `integration.latency`): milliseconds spent in the integration.
+    IntegrationLatency,
+    /// `integration.status`: the status the integration answered with.
+    IntegrationStatus,
+    /// `identity.sourceIp`: the client's address.
+    SourceIp,
+    /// `identity.userAgent`.
+    UserAgent,
+    /// `identity.caller` (IAM caller; `-` here).
+    Caller,
+    /// `identity.user` (IAM user; `-` here).
+    User,
+    /// `identity.apiKeyId`: the id of the API key used (never the key).
+    ApiKeyId,
+    /// `authorizer.principalId`: the principal the authorizer returned.
+    PrincipalId,
+    /// `error.message`: the gateway response's message.
+    ErrorMessage,
+    /// `error.responseType`: the gateway response type (`THROTTLED`…).
+    ErrorResponseType,
+    /// `stage`: the deployed stage.
+    Stage,
+    /// `apiId`: the gateway's name.
+    ApiId,
+    /// `domainName`: the `Host` the client asked for.
+    DomainName,
+}
+
+impl ContextVar {
+    /// Every accepted spelling (without `$context.`), with the variable it names.
+    pub const NAMES: &'static [(&'static str, ContextVar)] = &[
+        ("requestId", ContextVar::RequestId),
+        ("extendedRequestId", ContextVar::RequestId),
+        ("requestTime", ContextVar::RequestTime),
+        ("requestTimeEpoch", ContextVar::RequestTimeEpoch),
+        ("httpMethod", ContextVar::HttpMethod),
+        ("resourcePath", ContextVar::ResourcePath),
+        ("routeKey", ContextVar::RouteKey),
+        ("path", ContextVar::Path),
+        ("protocol", ContextVar::Protocol),
+        ("status", ContextVar::Status),
+        ("responseLength", ContextVar::ResponseLength),
+        ("responseLatency", ContextVar::ResponseLatency),
+        ("integrationLatency", ContextVar::IntegrationLatency),
+        ("integration.latency", ContextVar::IntegrationLatency),
+        ("integration.status", ContextVar::IntegrationStatus),
+        ("identity.sourceIp", ContextVar::SourceIp),
+        ("identity.userAgent", ContextVar::UserAgent),
+        ("identity.caller", ContextVar::Caller),
+        ("identity.user", ContextVar::User),
+        ("identity.apiKeyId", ContextVar::ApiKeyId),
+        ("authorizer.principalId", ContextVar::PrincipalId),
+        ("error.message", ContextVar::ErrorMessage),
+        ("error.responseType", ContextVar::ErrorResponseType),
+        ("stage", ContextVar::Stage),
+        ("apiId", ContextVar::ApiId),
+        ("domainName", ContextVar::DomainName),
+    ];
+
+    /// The variable a name (without `$context.`) spells.
+    pub fn from_name(name: &str) -> Option<ContextVar> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// A parsed access-log template: literal text and variables, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogPiece {
+    /// Text copied as is.
+    Literal(String),
+    /// A `$context.*` variable.
+    Var(ContextVar),
+}
+
+/// Why an access-log format was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogFormatError {
+    /// A `$context.NAME` the table does not have.
+    #[error("unknown access log variable `$context.{0}`")]
+    UnknownVariable(String),
+    /// A template without a single variable is almost certainly a mistake.
+    #[error(
+        "access log format `{0}` names no `$context` variable (expected `json`, `clf` or a template)"
+    )]
+    NoVariable(String),
+}
+
+/// Parses `clf` or a template of `$context.*` variables into pieces, once, at build time
+/// (`json` is not a template: callers check it first). A variable name is the longest run of
+/// letters, digits, `_` and inner `.` after `$context.`; a trailing `.` stays literal text.
+pub fn parse_log_format(format: &str) -> Result<Vec<LogPiece>, LogFormatError> {
+    let template = if format == "clf" { CLF_FORMAT } else { format };
+    const PREFIX: &str = "$context.";
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut rest = template;
+    let mut vars = 0;
+    while let Some(at) = rest.find(PREFIX) {
+        literal.push_str(&rest[..at]);
+        let after = &rest[at + PREFIX.len()..];
+        let mut len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(after.len());
+        while len > 0 && after.as_bytes()[len - 1] == b'.' {
+            len -= 1;
+        }
+        let name = &after[..len];
+        let var = ContextVar::from_name(name)
+            .ok_or_else(|| LogFormatError::UnknownVariable(name.to_owned()))?;
+        if !literal.is_empty() {
+            pieces.push(LogPiece::Literal(std::mem::take(&mut literal)));
+        }
+        pieces.push(LogPiece::Var(var));
+        vars += 1;
+        rest = &after[len..];
+    }
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        pieces.push(LogPiece::Literal(literal));
+    }
+    if vars == 0 {
+        return Err(LogFormatError::NoVariable(format.to_owned()));
+    }
+    Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_parses_to_its_variable() {
+        for (name, var) in ContextVar::NAMES {
+            let pieces = parse_log_format(&format!("<$context.{name}>")).unwrap();
+            assert_eq!(
+                pieces,
+                [
+                    LogPiece::Literal("<".into()),
+                    LogPiece::Var(*var),
+                    LogPiece::Literal(">".into())
+                ],
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn trailing_dot_is_text_and_unknown_names_fail() {
+        assert_eq!(
+            parse_log_format("$context.status.").unwrap(),
+            [
+                LogPiece::Var(ContextVar::Status),
+                LogPiece::Literal(".".into())
+            ]
+        );
+        assert_eq!(
+            parse_log_format("$context.status $context.nope"),
+            Err(LogFormatError::UnknownVariable("nope".into()))
+        );
+        assert!(matches!(
+            parse_log_format("plain"),
+            Err(LogFormatError::NoVariable(_))
+        ));
+        assert_eq!(parse_log_format("clf").unwrap().len(), 19);
+    }
+}
