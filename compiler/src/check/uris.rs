@@ -75,8 +75,7 @@ pub(super) fn check_uris(gateway: &Gateway, sites: &[RouteSite], diags: &mut Dia
             }
         }
         let raw = &proxy.uri.raw;
-        if !raw.starts_with("http://") && !raw.starts_with("https://") && !raw.starts_with("${")
-        {
+        if !raw.starts_with("http://") && !raw.starts_with("https://") && !raw.starts_with("${") {
             diags.push(
                 Diagnostic::error(
                     "gwc::check::unsupported_uri_scheme",

@@ -328,7 +328,12 @@ fn lower_state(state: &vocab::State) -> gwc_ir::StateConfig {
 
 /// Parses an integration URI once, here where its span is known; a malformed one is reported
 /// and kept as plain text (the error stops `gwc build`, and later checks skip it).
-fn uri_template(raw: &str, span: Span, site: &mut RouteSite, diags: &mut Diagnostics) -> UriTemplate {
+fn uri_template(
+    raw: &str,
+    span: Span,
+    site: &mut RouteSite,
+    diags: &mut Diagnostics,
+) -> UriTemplate {
     match UriTemplate::parse(raw) {
         Ok(t) => t,
         Err(e) => {

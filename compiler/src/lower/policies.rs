@@ -15,8 +15,7 @@ use gwc_ir::{
     CacheSettings, ClientInvalidation, CorsId, CorsPolicy, CustomAuthorizer, IamAuthorizer,
     IamCredential, InspectedPart, JwtAuthorizer, Millis, Quota, QuotaPeriod, Route, RouteAuth,
     RouteId, RoutePolicies, RouteThrottle, Secret, Str, Throttle, ThrottleScope, UriTemplate,
-    UsagePlan, Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet,
-    WafRuleSetId,
+    UsagePlan, Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 use super::codes;

@@ -257,7 +257,13 @@ impl Gateway {
             }
         }
         if let Some(id) = self.waf {
-            self.check_id("api", "waf_rule_sets", id.0, self.waf_rule_sets.len(), &mut errors);
+            self.check_id(
+                "api",
+                "waf_rule_sets",
+                id.0,
+                self.waf_rule_sets.len(),
+                &mut errors,
+            );
         }
         if self.state.backend.is_empty() {
             errors.push(ValidationError::EmptyStateBackend);
@@ -287,16 +293,34 @@ impl Gateway {
         let p = &route.policies;
         let owner = || format!("route {}", route.id);
         if let Some(auth) = &p.auth {
-            self.check_id(&owner(), "authorizers", auth.authorizer.0, self.authorizers.len(), errors);
+            self.check_id(
+                &owner(),
+                "authorizers",
+                auth.authorizer.0,
+                self.authorizers.len(),
+                errors,
+            );
         }
         if let Some(id) = p.waf {
-            self.check_id(&owner(), "waf_rule_sets", id.0, self.waf_rule_sets.len(), errors);
+            self.check_id(
+                &owner(),
+                "waf_rule_sets",
+                id.0,
+                self.waf_rule_sets.len(),
+                errors,
+            );
         }
         if let Some(id) = p.validation {
             self.check_id(&owner(), "validators", id.0, self.validators.len(), errors);
         }
         if let Some(id) = p.cors {
-            self.check_id(&owner(), "cors_policies", id.0, self.cors_policies.len(), errors);
+            self.check_id(
+                &owner(),
+                "cors_policies",
+                id.0,
+                self.cors_policies.len(),
+                errors,
+            );
         }
         if p.cache.is_some() && self.cache.is_none() {
             errors.push(ValidationError::NoCache(route.id.to_string()));

@@ -104,8 +104,7 @@ impl UriTemplate {
                 let name = inner
                     .strip_prefix("stageVariables.")
                     .ok_or_else(|| UriError::UnknownVariable(inner.to_owned()))?;
-                if name.is_empty()
-                    || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                 {
                     return Err(UriError::BadStageVariable(name.to_owned()));
                 }

@@ -33,17 +33,17 @@ pub use auth::{
 };
 pub use error::{ErrorType, GatewayResponse, ValidationError};
 pub use integration::{HeaderPair, HttpProxy, Integration, Mock, UriError, UriPart, UriTemplate};
+pub use listen::{ListenAddr, ListenError, ListenHost};
 pub use plan::{ApiKey, ApiKeySource, Quota, QuotaPeriod, RouteThrottle, UsagePlan};
 pub use policy::{
     AuthorizerId, CacheKeyPart, CachePolicy, CorsId, CorsPolicy, PlanId, RouteAuth, RouteId,
     RoutePolicies, Secret, Throttle, ThrottleScope, ValidatorId, WafRuleSetId,
 };
+pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
 pub use state::{FailMode, StateConfig};
+pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
 pub use validate::Validator;
 pub use waf::{InspectedPart, WafAction, WafCondition, WafRule, WafRuleSet};
-pub use listen::{ListenAddr, ListenError, ListenHost};
-pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
-pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
 
 /// Borrowed in generated code, owned in `gwc serve`.
 pub type Str = std::borrow::Cow<'static, str>;

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::{Integration, Millis, RoutePolicies, Str};
 
 /// HTTP methods a route can be bound to, or any of them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// GET

@@ -493,7 +493,15 @@ impl ToTokens for WafCondition {
     }
 }
 
-emit_via_tokens!(Segment, UriPart, CacheKeyPart, Secret, Integration, AuthorizerKind, WafCondition);
+emit_via_tokens!(
+    Segment,
+    UriPart,
+    CacheKeyPart,
+    Secret,
+    Integration,
+    AuthorizerKind,
+    WafCondition
+);
 
 #[cfg(test)]
 mod tests {
