@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use gwc::codegen::{RuntimeSource, Settings};
 use gwc_ir::{
-    ApiKind, Gateway, HttpProxy, Integration, Limits, Method, Millis, PathTemplate, Route, Stage,
+    ApiKind, Gateway, HttpProxy, Integration, Method, Millis, PathTemplate, Route, Stage,
+    UriTemplate,
 };
 
 const RUNS: usize = 7;
@@ -115,10 +116,6 @@ fn thousand_routes() -> Gateway {
             name: "prod".into(),
             variables: vec![],
         }],
-        base_path: None,
-        limits: Limits::default(),
-        responses: vec![],
-        observability: Default::default(),
         routes: (0..1000)
             .filter_map(|i| {
                 let path =
@@ -128,13 +125,15 @@ fn thousand_routes() -> Gateway {
                     method: Method::CONCRETE[i % Method::CONCRETE.len()],
                     path,
                     integration: Integration::HttpProxy(HttpProxy {
-                        uri: format!("http://backend.internal/r/{i}/{{id}}").into(),
-                        timeout: Millis(29_000),
+                        uri: UriTemplate::parse(&format!("http://backend.internal/r/{i}/{{id}}"))
+                            .ok()?,
                     }),
-                    timeout: None,
+                    timeout: Millis(29_000),
+                    ..Route::default()
                 })
             })
             .collect(),
+        ..Gateway::default()
     }
 }
 

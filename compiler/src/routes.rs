@@ -31,12 +31,17 @@ pub fn rows(lowered: &Lowered) -> Vec<RouteRow> {
             method: r.method.as_str(),
             path: r.path.raw.to_string(),
             integration: match &r.integration {
-                gwc_ir::Integration::HttpProxy(p) => format!("http_proxy {}", p.uri),
+                gwc_ir::Integration::HttpProxy(p) => format!("http_proxy {}", p.uri.raw),
                 gwc_ir::Integration::Mock(m) => format!("mock {}", m.status),
             },
-            // Authorizers, plans and the cache are not implemented yet: specs that use them are
-            // rejected by lowering ("not supported yet"), so every route served has none.
-            auth: "none".to_owned(),
+            // Plans and the cache are not implemented yet: specs that use them are rejected by
+            // lowering ("not supported yet"), so every route served has none.
+            auth: r
+                .policies
+                .auth
+                .as_ref()
+                .and_then(|a| lowered.gateway.authorizers.get(a.authorizer.index()))
+                .map_or_else(|| "none".to_owned(), |a| a.name.to_string()),
             plan: "none".to_owned(),
             cache: "off".to_owned(),
         })

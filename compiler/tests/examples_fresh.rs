@@ -114,11 +114,7 @@ fn generated_lock_is_exactly_what_cargo_would_write() {
             name: "default".into(),
             variables: vec![],
         }],
-        base_path: None,
-        limits: gwc_ir::Limits::default(),
-        responses: vec![],
-        routes: vec![],
-        observability: gwc_ir::Observability::default(),
+        ..gwc_ir::Gateway::default()
     };
     let settings =
         gwc::build::settings_for(Path::new("spec.yaml"), &out, &Default::default()).unwrap();
@@ -302,10 +298,33 @@ fn every_variant() -> gwc_ir::Gateway {
         method,
         path: PathTemplate::parse(path).unwrap(),
         integration,
-        timeout: if i.is_multiple_of(2) {
-            Some(Millis(1_500))
+        timeout: Millis(1_500 + u64::try_from(i).unwrap()),
+        policies: if i.is_multiple_of(2) {
+            RoutePolicies {
+                auth: Some(RouteAuth {
+                    authorizer: AuthorizerId(u32::try_from(i % 3).unwrap()),
+                    scopes: vec!["pets:read".into()],
+                }),
+                api_key_required: true,
+                throttle: Some(Throttle {
+                    rate: 0.5,
+                    burst: 3,
+                    per: ThrottleScope::Ip,
+                }),
+                cache: Some(CachePolicy {
+                    ttl: Millis(60_000),
+                    key: vec![
+                        CacheKeyPart::Path("id".into()),
+                        CacheKeyPart::Query("lang".into()),
+                        CacheKeyPart::Header("Accept".into()),
+                    ],
+                }),
+                waf: Some(WafRuleSetId(1)),
+                validation: Some(ValidatorId(0)),
+                cors: Some(CorsId(0)),
+            }
         } else {
-            None
+            RoutePolicies::default()
         },
     };
     let mut routes: Vec<Route> = Method::CONCRETE
@@ -318,8 +337,7 @@ fn every_variant() -> gwc_ir::Gateway {
                 m,
                 "/a/{id}.json/{rest+}",
                 Integration::HttpProxy(HttpProxy {
-                    uri: "${stageVariables.backend}/a/{id}/{rest}".into(),
-                    timeout: Millis(29_000),
+                    uri: UriTemplate::parse("${stageVariables.backend}/a/{id}/{rest}?$x").unwrap(),
                 }),
             )
         })
@@ -390,7 +408,164 @@ fn every_variant() -> gwc_ir::Gateway {
                 route_label: false,
             },
         },
+        authorizers: vec![
+            Authorizer {
+                name: "jwt".into(),
+                kind: AuthorizerKind::Jwt(JwtAuthorizer {
+                    issuer: "https://id.example.com".into(),
+                    audience: vec!["a".into()],
+                    jwks_uri: Some("https://id.example.com/jwks".into()),
+                    identity_sources: vec!["$request.header.Authorization".into()],
+                    algorithms: vec!["RS256".into()],
+                    leeway: Millis(60_000),
+                    jwks_ttl: Millis(3_600_000),
+                    token_use: Some("access".into()),
+                }),
+            },
+            Authorizer {
+                name: "iam".into(),
+                kind: AuthorizerKind::Iam(IamAuthorizer {
+                    region: "us-east-1".into(),
+                    service: "execute-api".into(),
+                    max_skew: Millis(900_000),
+                    credentials: vec![IamCredential {
+                        access_key_id: "AKID".into(),
+                        secret: Secret::Env("SECRET".into()),
+                        principal: None,
+                    }],
+                }),
+            },
+            Authorizer {
+                name: "custom".into(),
+                kind: AuthorizerKind::Custom(CustomAuthorizer {
+                    uri: UriTemplate::parse("${stageVariables.backend}/auth").unwrap(),
+                    identity_sources: vec![],
+                    result_ttl: Millis(0),
+                    timeout: Millis(10_000),
+                    payload_v2: true,
+                    simple_responses: false,
+                }),
+            },
+        ],
+        api_key_source: ApiKeySource::Authorizer,
+        plans: vec![UsagePlan {
+            name: "basic".into(),
+            throttle: Some(Throttle::default()),
+            quota: Some(Quota {
+                limit: 1000,
+                period: QuotaPeriod::Month,
+                offset: 2,
+            }),
+            route_throttles: vec![RouteThrottle {
+                route: RouteId(1),
+                throttle: Throttle {
+                    rate: 10.0,
+                    burst: 20,
+                    per: ThrottleScope::ApiKey,
+                },
+            }],
+            api_keys: vec![
+                ApiKey {
+                    name: "alice".into(),
+                    value: Secret::Env("ALICE_KEY".into()),
+                    enabled: true,
+                },
+                ApiKey {
+                    name: "bob".into(),
+                    value: Secret::File("/run/secrets/bob".into()),
+                    enabled: false,
+                },
+            ],
+        }],
+        cache: Some(CacheSettings {
+            capacity: ByteSize(1 << 20),
+            max_entry: ByteSize(1024),
+            encrypted: true,
+            client_invalidation: ClientInvalidation::Anyone,
+        }),
+        waf: Some(WafRuleSetId(0)),
+        waf_rule_sets: vec![
+            WafRuleSet {
+                name: "api".into(),
+                default_action: WafAction::Block,
+                rules: vec![
+                    WafRule {
+                        name: "office".into(),
+                        action: WafAction::Allow,
+                        condition: WafCondition::IpSet {
+                            cidrs: vec!["10.0.0.0/8".into()],
+                            forwarded: true,
+                        },
+                    },
+                    WafRule {
+                        name: "geo".into(),
+                        action: WafAction::Count,
+                        condition: WafCondition::Geo {
+                            countries: vec!["DE".into()],
+                            negate: true,
+                        },
+                    },
+                    WafRule {
+                        name: "rate".into(),
+                        action: WafAction::Block,
+                        condition: WafCondition::RateBased {
+                            limit: 100,
+                            window: Millis(300_000),
+                            key: "ip".into(),
+                        },
+                    },
+                ],
+            },
+            WafRuleSet {
+                name: "route0".into(),
+                default_action: WafAction::Allow,
+                rules: vec![
+                    WafRule {
+                        name: "sqli".into(),
+                        action: WafAction::Block,
+                        condition: WafCondition::Sqli {
+                            parts: vec![
+                                InspectedPart::Path,
+                                InspectedPart::Query,
+                                InspectedPart::Headers,
+                            ],
+                        },
+                    },
+                    WafRule {
+                        name: "xss".into(),
+                        action: WafAction::Block,
+                        condition: WafCondition::Xss {
+                            parts: vec![InspectedPart::Cookies, InspectedPart::Body],
+                        },
+                    },
+                ],
+            },
+        ],
+        validators: vec![Validator {
+            name: "all".into(),
+            body: true,
+            parameters: true,
+        }],
+        cors_policies: vec![CorsPolicy {
+            allow_origins: vec!["*".into()],
+            allow_methods: vec!["GET".into()],
+            allow_headers: vec!["x".into()],
+            expose_headers: vec!["y".into()],
+            max_age: Some(Millis(600_000)),
+            allow_credentials: false,
+        }],
+        state: StateConfig {
+            backend: "redis://127.0.0.1:6379".into(),
+            on_failure: FailMode::Open,
+            key_prefix: "t:".into(),
+            timeout: Millis(50),
+        },
     }
+}
+
+#[test]
+fn every_variant_is_valid() {
+    assert_eq!(every_variant().validate(), vec![]);
 }
 
 /// The emitted Rust, compiled and run, rebuilds exactly the IR it came from: a crate whose

@@ -30,9 +30,10 @@ pub struct RuntimeArgs {
     #[arg(long, env = "GWC_BASE_PATH")]
     pub base_path: Option<String>,
     /// State backend: `memory` (the embedded default: this process only) or a Redis URL
-    /// (`redis://host:6379`, `rediss://…`, `redis+cluster://…`) shared by every replica.
-    #[arg(long, env = "GWC_STATE", default_value = "memory")]
-    pub state: String,
+    /// (`redis://host:6379`, `rediss://…`, `redis+cluster://…`) shared by every replica
+    /// [default: the spec's `x-gateway.state.backend`, else `memory`].
+    #[arg(long, env = "GWC_STATE")]
+    pub state: Option<String>,
     /// Log format on stderr.
     #[arg(long, env = "GWC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -111,7 +112,7 @@ impl Default for RuntimeArgs {
             stage: None,
             stage_variables: Vec::new(),
             base_path: None,
-            state: "memory".to_owned(),
+            state: None,
             log_format: LogFormat::Text,
             workers: None,
             upstream_roots: UpstreamRoots::Webpki,
@@ -190,7 +191,7 @@ mod tests {
         );
         assert_eq!(args.log_format, LogFormat::Json);
         assert_eq!(args.workers, Some(3));
-        assert_eq!(args.state, "memory");
+        assert_eq!(args.state, None);
         assert_eq!(args.access_log, None);
         assert_eq!(args.metrics, None);
         assert_eq!(args.upstream_roots, UpstreamRoots::Webpki);

@@ -61,10 +61,10 @@ impl Gateway {
         }
         // The state itself is created once per process (it outlives reloads), not here; a
         // gateway only refuses a backend that could never work.
-        if crate::state::Backend::parse(&args.state).is_err() {
+        let backend = args.state.as_deref().unwrap_or(&ir.state.backend);
+        if crate::state::Backend::parse(backend).is_err() {
             return Err(BuildError::Unsupported(format!(
-                "state backend `{}` (expected `memory` or a `redis://`, `rediss://` or `redis+cluster://` URL)",
-                args.state
+                "state backend `{backend}` (expected `memory` or a `redis://`, `rediss://` or `redis+cluster://` URL)"
             )));
         }
         let stage_name = args.stage.as_deref().unwrap_or(&ir.default_stage);
@@ -107,7 +107,8 @@ impl Gateway {
             args.upstream_ca_file.as_deref(),
         ));
         let mut routes = Vec::with_capacity(ir.routes.len());
-        let mut drain = ir.limits.integration_timeout.as_duration();
+        // Graceful shutdown waits as long as the slowest route may take.
+        let mut drain = Duration::ZERO;
         for route in &ir.routes {
             let integration = match &route.integration {
                 Integration::HttpProxy(p) => {
@@ -119,11 +120,11 @@ impl Gateway {
                         &ir.limits,
                         &mut upstreams,
                     )?;
-                    drain = drain.max(target.timeout);
                     pipeline::Integration::Proxy(target)
                 }
                 Integration::Mock(m) => pipeline::Integration::Mock(MockResponse::prepare(m)?),
             };
+            drain = drain.max(route.timeout.as_duration());
             routes.push(Arc::new(RoutePipeline::new(
                 route.id.as_ref().into(),
                 Steps::default(),
@@ -204,9 +205,6 @@ mod tests {
                 name: "default".into(),
                 variables: vec![],
             }],
-            base_path: None,
-            limits: ir::Limits::default(),
-            responses: vec![],
             observability: quiet(),
             routes: vec![Route {
                 id: "hello".into(),
@@ -217,8 +215,9 @@ mod tests {
                     headers: vec![],
                     body: "hi".into(),
                 }),
-                timeout: None,
+                ..Route::default()
             }],
+            ..ir::Gateway::default()
         }
     }
 

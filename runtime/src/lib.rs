@@ -35,6 +35,25 @@ pub use error::BuildError;
 pub use gateway::Gateway;
 pub use server::Server;
 
+/// The process's state settings: the spec's `x-gateway.state`, with `--state` (when given)
+/// replacing its backend.
+fn state_config(
+    spec: &ir::StateConfig,
+    backend_flag: Option<&str>,
+) -> Result<state::StateConfig, state::StateError> {
+    let backend = state::Backend::parse(backend_flag.unwrap_or(&spec.backend))?;
+    Ok(state::StateConfig {
+        backend,
+        key_prefix: spec.key_prefix.to_string(),
+        timeout: spec.timeout.as_duration(),
+        on_failure: match spec.on_failure {
+            ir::FailMode::Open => state::FailurePolicy::Open,
+            ir::FailMode::Closed => state::FailurePolicy::Closed,
+        },
+        ..state::StateConfig::default()
+    })
+}
+
 /// Entry point of every generated `main.rs`: parse [`RuntimeArgs`], initialise logging, build
 /// the gateway, serve, and stop gracefully on SIGTERM/SIGINT (a second signal exits at once).
 ///
@@ -63,15 +82,12 @@ pub fn main(ir: ir::Gateway) -> ExitCode {
     };
     // Shared state lives as long as the process, not a gateway: a reload swaps the gateway and
     // keeps counters, buckets and cache entries. Connecting never waits for Redis.
-    let config = state::StateConfig {
-        backend: match state::Backend::parse(&args.state) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        ..state::StateConfig::default()
+    let config = match state_config(&ir.state, args.state.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     };
     let state = match state::State::connect(&config) {
         Ok(s) => s,

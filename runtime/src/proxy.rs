@@ -125,15 +125,39 @@ pub(crate) fn prepare(
         uri: uri.to_owned(),
         reason,
     };
-    let resolved =
-        substitute_stage_variables(&proxy.uri, variables).map_err(|name| match name {
-            Ok(name) => BuildError::UnknownStageVariable {
-                route: route.id.to_string(),
-                name,
-                stage: stage.to_owned(),
-            },
-            Err(reason) => bad(&proxy.uri, reason),
-        })?;
+    // Stage variables are substituted now; each path parameter becomes PARAM (a byte no URI
+    // may hold) with its index in `params`, placed in order after the authority is split off.
+    let route_params: Vec<&str> = route.path.params().collect();
+    let mut resolved = String::with_capacity(proxy.uri.raw.len());
+    let mut params: Vec<usize> = Vec::new();
+    for part in &proxy.uri.parts {
+        match part {
+            ir::UriPart::Text(t) => resolved.push_str(t),
+            ir::UriPart::StageVariable(name) => {
+                let value = variables.get(name.as_ref()).ok_or_else(|| {
+                    BuildError::UnknownStageVariable {
+                        route: route.id.to_string(),
+                        name: name.to_string(),
+                        stage: stage.to_owned(),
+                    }
+                })?;
+                resolved.push_str(value);
+            }
+            ir::UriPart::PathParam(name) => {
+                let index = route_params.iter().position(|p| p == name).ok_or_else(|| {
+                    bad(
+                        &proxy.uri.raw,
+                        format!("`{{{name}}}` is not a parameter of `{}`", route.path.raw),
+                    )
+                })?;
+                params.push(index);
+                resolved.push(PARAM);
+            }
+        }
+    }
+    if resolved.matches(PARAM).count() != params.len() {
+        return Err(bad(&proxy.uri.raw, "NUL byte in the URI".to_owned()));
+    }
     let (https, rest) = if let Some(rest) = resolved.strip_prefix("http://") {
         (false, rest)
     } else if let Some(rest) = resolved.strip_prefix("https://") {
@@ -187,34 +211,27 @@ pub(crate) fn prepare(
             list.len() - 1
         }
     };
+    if authority.as_str().contains(PARAM) {
+        return Err(bad(
+            &proxy.uri.raw,
+            "path parameters cannot be part of the authority".to_owned(),
+        ));
+    }
     let path = if path.starts_with('/') {
         path.to_owned()
     } else {
         format!("/{path}")
     };
-    let params: Vec<&str> = route.path.params().collect();
     let mut pieces = Vec::new();
-    let mut rest = path.as_str();
-    while let Some(open) = rest.find('{') {
-        if open > 0 {
-            pieces.push(Piece::Text(rest[..open].into()));
+    let mut params = params.into_iter();
+    for (i, text) in path.split(PARAM).enumerate() {
+        if i > 0 {
+            // One PARAM per recorded parameter, so `next` always has one.
+            pieces.push(Piece::Param(params.next().unwrap_or_default()));
         }
-        let close = rest[open..]
-            .find('}')
-            .map(|i| open + i)
-            .ok_or_else(|| bad(&resolved, "unterminated `{`".to_owned()))?;
-        let name = rest[open + 1..close].trim_end_matches('+');
-        let index = params.iter().position(|p| *p == name).ok_or_else(|| {
-            bad(
-                &resolved,
-                format!("`{{{name}}}` is not a parameter of `{}`", route.path.raw),
-            )
-        })?;
-        pieces.push(Piece::Param(index));
-        rest = &rest[close + 1..];
-    }
-    if !rest.is_empty() {
-        pieces.push(Piece::Text(rest.into()));
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text.into()));
+        }
     }
     let mut literal = String::new();
     for p in &pieces {
@@ -235,38 +252,14 @@ pub(crate) fn prepare(
         has_query: path.contains('?'),
         pieces,
         fixed,
-        timeout: route.timeout.unwrap_or(proxy.timeout).as_duration(),
+        timeout: route.timeout.as_duration(),
         max_body: limits.max_body.0,
     })
 }
 
-/// Replaces `${stageVariables.NAME}`; `Err(Ok(name))` names an undefined variable,
-/// `Err(Err(reason))` describes a malformed placeholder.
-fn substitute_stage_variables(
-    uri: &str,
-    variables: &HashMap<&str, &str>,
-) -> Result<String, Result<String, String>> {
-    let mut out = String::with_capacity(uri.len());
-    let mut rest = uri;
-    while let Some(pos) = rest.find("${") {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + 2..];
-        let end = after
-            .find('}')
-            .ok_or_else(|| Err("unterminated `${`".to_owned()))?;
-        let inner = &after[..end];
-        let name = inner.strip_prefix("stageVariables.").ok_or_else(|| {
-            Err(format!(
-                "unknown variable `${{{inner}}}`; only `${{stageVariables.NAME}}` is available"
-            ))
-        })?;
-        let value = variables.get(name).ok_or_else(|| Ok(name.to_owned()))?;
-        out.push_str(value);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
+/// Stands for a path parameter in a URI while its authority is split off (a NUL byte, which no
+/// URI may contain).
+const PARAM: char = '\0';
 
 /// Per-connection facts the proxy adds to every request on that connection.
 #[derive(Debug)]
@@ -627,27 +620,6 @@ fn forwarded_for(headers: &mut HeaderMap, ip: &HeaderValue) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stage_variables() {
-        let vars: HashMap<&str, &str> = [("backend", "http://10.0.0.1:9000")].into();
-        assert_eq!(
-            substitute_stage_variables("${stageVariables.backend}/pets/{id}", &vars),
-            Ok("http://10.0.0.1:9000/pets/{id}".to_owned())
-        );
-        assert_eq!(
-            substitute_stage_variables("${stageVariables.nope}/x", &vars),
-            Err(Ok("nope".to_owned()))
-        );
-        assert!(matches!(
-            substitute_stage_variables("${context.x}", &vars),
-            Err(Err(_))
-        ));
-        assert!(matches!(
-            substitute_stage_variables("${stageVariables.backend", &vars),
-            Err(Err(_))
-        ));
-    }
 
     #[test]
     fn hop_by_hop() {

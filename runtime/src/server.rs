@@ -734,11 +734,7 @@ mod tests {
                 name: "s".into(),
                 variables: vec![],
             }],
-            base_path: None,
-            limits: crate::ir::Limits::default(),
-            responses: vec![],
-            routes: vec![],
-            observability: Default::default(),
+            ..crate::ir::Gateway::default()
         };
         let gateway = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap();
         let (tx, mut rx) = watch::channel(Arc::new(gateway));

@@ -186,10 +186,10 @@ fn proxy_route(method: Method, path: &str, uri: &str, timeout: Option<u64>) -> R
         method,
         path: PathTemplate::parse(path).unwrap(),
         integration: Integration::HttpProxy(HttpProxy {
-            uri: uri.to_owned().into(),
-            timeout: Millis(29_000),
+            uri: ir::UriTemplate::parse(uri).unwrap(),
         }),
-        timeout: timeout.map(Millis),
+        timeout: timeout.map_or(Millis(29_000), Millis),
+        ..Route::default()
     }
 }
 
@@ -206,7 +206,7 @@ fn mock_route(method: Method, path: &str, status: u16, body: &str) -> Route {
             }],
             body: body.to_owned().into(),
         }),
-        timeout: None,
+        ..Route::default()
     }
 }
 
@@ -228,7 +228,6 @@ fn ir_gateway(kind: ApiKind, routes: Vec<Route>) -> ir::Gateway {
             max_body: ByteSize(1 << 20),
             ..Limits::default()
         },
-        responses: vec![],
         routes,
         // Keeps `cargo test` output readable: the access log has its own tests.
         observability: ir::Observability {
@@ -238,6 +237,7 @@ fn ir_gateway(kind: ApiKind, routes: Vec<Route>) -> ir::Gateway {
             },
             ..ir::Observability::default()
         },
+        ..ir::Gateway::default()
     }
 }
 
@@ -562,7 +562,7 @@ fn build_errors() {
         ),
         (
             "http://h/{nope}",
-            "route `GET /y`: integration URI `http://h/{nope}` is invalid: `{nope}` is not a parameter of `/y`",
+            "invalid gateway: GET /y: URI parameter `{nope}` is not a parameter of the path",
         ),
     ];
     for (uri, message) in cases {

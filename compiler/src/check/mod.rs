@@ -7,7 +7,6 @@ mod routes;
 mod uris;
 
 pub use routes::check_routes;
-pub use uris::{UriPart, parse_uri_template};
 
 use crate::diagnostics::Diagnostics;
 use crate::source::Span;
@@ -28,6 +27,8 @@ pub struct RouteSite {
     /// The route is described but cannot be served (its default upstream is missing or not
     /// `http://`; lowering already said so once), so its URI is not checked.
     pub describe_only: bool,
+    /// The URI template is malformed (lowering reported it), so its parts are not checked.
+    pub bad_uri: bool,
 }
 
 /// Runs every check over a lowered gateway.

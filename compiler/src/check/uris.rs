@@ -1,66 +1,11 @@
-//! Integration URI templates: `${stageVariables.NAME}` must be defined in every stage, and
-//! `{param}` must name a parameter of the route's path template.
+//! Integration URI templates (parsed by lowering, which reports malformed ones):
+//! `${stageVariables.NAME}` must be defined in every stage, and `{param}` must name a parameter
+//! of the route's path template.
 
-use gwc_ir::{Gateway, Integration, Stage};
+use gwc_ir::{Gateway, Integration, Stage, UriPart};
 
 use super::RouteSite;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-
-/// One piece of a URI template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UriPart<'a> {
-    /// Text copied as is.
-    Literal(&'a str),
-    /// `${stageVariables.NAME}`, resolved at start-up.
-    StageVariable(&'a str),
-    /// `{name}` or `{name+}`, resolved per request from the matched path.
-    PathParam(&'a str),
-}
-
-/// Splits a URI template into parts; `Err` carries a message for a malformed placeholder.
-pub fn parse_uri_template(uri: &str) -> Result<Vec<UriPart<'_>>, String> {
-    let mut parts = Vec::new();
-    let mut rest = uri;
-    while !rest.is_empty() {
-        let next = rest.find(['$', '{']).unwrap_or(rest.len());
-        if next > 0 {
-            parts.push(UriPart::Literal(&rest[..next]));
-            rest = &rest[next..];
-            continue;
-        }
-        if let Some(after) = rest.strip_prefix("${") {
-            let end = after
-                .find('}')
-                .ok_or_else(|| format!("unterminated `${{` in `{uri}`"))?;
-            let inner = &after[..end];
-            let name = inner.strip_prefix("stageVariables.").ok_or_else(|| {
-                format!("unknown variable `${{{inner}}}`; only `${{stageVariables.NAME}}` is available here")
-            })?;
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(format!(
-                    "stage variable name `{name}` must be letters, digits and `_`"
-                ));
-            }
-            parts.push(UriPart::StageVariable(name));
-            rest = &after[end + 1..];
-        } else if let Some(after) = rest.strip_prefix('{') {
-            let end = after
-                .find('}')
-                .ok_or_else(|| format!("unterminated `{{` in `{uri}`"))?;
-            let name = after[..end].trim_end_matches('+');
-            if name.is_empty() || name.contains(['{', '/']) {
-                return Err(format!("malformed path parameter `{{{}}}`", &after[..end]));
-            }
-            parts.push(UriPart::PathParam(name));
-            rest = &after[end + 1..];
-        } else {
-            // A lone `$` is literal text.
-            parts.push(UriPart::Literal(&rest[..1]));
-            rest = &rest[1..];
-        }
-    }
-    Ok(parts)
-}
 
 pub(super) fn check_uris(gateway: &Gateway, sites: &[RouteSite], diags: &mut Diagnostics) {
     for (route, site) in gateway.routes.iter().zip(sites) {
@@ -71,19 +16,11 @@ pub(super) fn check_uris(gateway: &Gateway, sites: &[RouteSite], diags: &mut Dia
             continue;
         }
         let span = site.uri.unwrap_or(site.integration);
-        let parts = match parse_uri_template(&proxy.uri) {
-            Ok(parts) => parts,
-            Err(message) => {
-                diags.push(
-                    Diagnostic::error("gwc::check::bad_uri_template", message)
-                        .with_span(span, "in this URI")
-                        .with_help("placeholders are `${stageVariables.NAME}` and `{pathParam}`"),
-                );
-                continue;
-            }
-        };
+        if site.bad_uri {
+            continue;
+        }
         let params: Vec<&str> = route.path.params().collect();
-        for part in &parts {
+        for part in &proxy.uri.parts {
             match part {
                 UriPart::StageVariable(name) => {
                     let missing: Vec<&str> = gateway
@@ -109,7 +46,7 @@ pub(super) fn check_uris(gateway: &Gateway, sites: &[RouteSite], diags: &mut Dia
                         );
                     }
                 }
-                UriPart::PathParam(name) if !params.contains(name) => {
+                UriPart::PathParam(name) if !params.contains(&name.as_ref()) => {
                     diags.push(
                         Diagnostic::error(
                             "gwc::check::unknown_uri_param",
@@ -137,14 +74,12 @@ pub(super) fn check_uris(gateway: &Gateway, sites: &[RouteSite], diags: &mut Dia
                 _ => {}
             }
         }
-        if !proxy.uri.starts_with("http://")
-            && !proxy.uri.starts_with("https://")
-            && !proxy.uri.starts_with("${")
-        {
+        let raw = &proxy.uri.raw;
+        if !raw.starts_with("http://") && !raw.starts_with("https://") && !raw.starts_with("${") {
             diags.push(
                 Diagnostic::error(
                     "gwc::check::unsupported_uri_scheme",
-                    format!("integration URI `{}` must start with `http://` or `https://`", proxy.uri),
+                    format!("integration URI `{raw}` must start with `http://` or `https://`"),
                 )
                 .with_span(span, "not an http(s) URL")
                 .with_help("write an absolute URL such as `https://api.example.com/pets/{id}`, or start with `${stageVariables.NAME}`"),
@@ -155,30 +90,4 @@ pub(super) fn check_uris(gateway: &Gateway, sites: &[RouteSite], diags: &mut Dia
 
 fn defines(stage: &Stage, name: &str) -> bool {
     stage.variables.iter().any(|v| v.name == name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_templates() {
-        assert_eq!(
-            parse_uri_template("${stageVariables.backend}/pets/{id}?x=$"),
-            Ok(vec![
-                UriPart::StageVariable("backend"),
-                UriPart::Literal("/pets/"),
-                UriPart::PathParam("id"),
-                UriPart::Literal("?x="),
-                UriPart::Literal("$"),
-            ])
-        );
-        assert_eq!(
-            parse_uri_template("http://h/{proxy+}").unwrap()[1],
-            UriPart::PathParam("proxy")
-        );
-        assert!(parse_uri_template("${stageVariables.a").is_err());
-        assert!(parse_uri_template("${context.x}").is_err());
-        assert!(parse_uri_template("http://h/{").is_err());
-    }
 }

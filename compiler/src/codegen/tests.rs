@@ -18,14 +18,14 @@ fn route(id: &str, method: Method, path: &str, integration: Integration) -> Rout
         method,
         path: PathTemplate::parse(path).unwrap(),
         integration,
-        timeout: None,
+        timeout: Millis(29_000),
+        ..Route::default()
     }
 }
 
 fn proxy(uri: &str) -> Integration {
     Integration::HttpProxy(HttpProxy {
-        uri: uri.to_owned().into(),
-        timeout: Millis(29_000),
+        uri: gwc_ir::UriTemplate::parse(uri).unwrap(),
     })
 }
 
@@ -72,7 +72,7 @@ pub(crate) fn small() -> Gateway {
                 }),
             ),
             Route {
-                timeout: Some(Millis(5_000)),
+                timeout: Millis(5_000),
                 ..route(
                     "files",
                     Method::Any,
@@ -81,7 +81,7 @@ pub(crate) fn small() -> Gateway {
                 )
             },
         ],
-        observability: gwc_ir::Observability::default(),
+        ..Gateway::default()
     }
 }
 
@@ -175,10 +175,17 @@ fn gateway_rs_snapshot() {
                             ]),
                         },
                         integration: ir::Integration::HttpProxy(ir::HttpProxy {
-                            uri: Cow::Borrowed("${stageVariables.backend}/items/{id}"),
-                            timeout: ir::Millis(29000),
+                            uri: ir::UriTemplate {
+                                raw: Cow::Borrowed("${stageVariables.backend}/items/{id}"),
+                                parts: Vec::from([
+                                    ir::UriPart::StageVariable(Cow::Borrowed("backend")),
+                                    ir::UriPart::Text(Cow::Borrowed("/items/")),
+                                    ir::UriPart::PathParam(Cow::Borrowed("id")),
+                                ]),
+                            },
                         }),
-                        timeout: None,
+                        timeout: ir::Millis(29000),
+                        ..Default::default()
                     },
                     ir::Route {
                         id: Cow::Borrowed("health"),
@@ -192,7 +199,8 @@ fn gateway_rs_snapshot() {
                             headers: Vec::new(),
                             body: Cow::Borrowed("{\"ok\":true}"),
                         }),
-                        timeout: None,
+                        timeout: ir::Millis(29000),
+                        ..Default::default()
                     },
                     ir::Route {
                         id: Cow::Borrowed("files"),
@@ -205,13 +213,26 @@ fn gateway_rs_snapshot() {
                             ]),
                         },
                         integration: ir::Integration::HttpProxy(ir::HttpProxy {
-                            uri: Cow::Borrowed("${stageVariables.backend}/files/{proxy}"),
-                            timeout: ir::Millis(29000),
+                            uri: ir::UriTemplate {
+                                raw: Cow::Borrowed("${stageVariables.backend}/files/{proxy}"),
+                                parts: Vec::from([
+                                    ir::UriPart::StageVariable(Cow::Borrowed("backend")),
+                                    ir::UriPart::Text(Cow::Borrowed("/files/")),
+                                    ir::UriPart::PathParam(Cow::Borrowed("proxy")),
+                                ]),
+                            },
                         }),
-                        timeout: Some(ir::Millis(5000)),
+                        timeout: ir::Millis(5000),
+                        ..Default::default()
                     },
                 ]),
-                observability: ir::Observability::default(),
+                state: ir::StateConfig {
+                    backend: Cow::Borrowed("memory"),
+                    on_failure: ir::FailMode::Closed,
+                    key_prefix: Cow::Borrowed("gwc:"),
+                    timeout: ir::Millis(100),
+                },
+                ..Default::default()
             }
         }
     "#]]

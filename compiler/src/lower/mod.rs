@@ -8,11 +8,13 @@
 
 mod aws;
 mod names;
+mod policies;
 mod references;
 
 use gwc_ir::{
     AccessLog, ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method,
-    Metrics, Mock, Observability, PathTemplate, Route, Stage, StageVariable, Str,
+    Metrics, Millis, Mock, Observability, PathTemplate, Route, Stage, StageVariable, Str,
+    UriTemplate,
 };
 use std::collections::HashSet;
 
@@ -42,6 +44,12 @@ pub mod codes {
     pub const BAD_HEADER: &str = "gwc::lower::bad_header";
     /// The gateway name cannot be a crate name.
     pub const BAD_NAME: &str = "gwc::lower::bad_name";
+    /// An integration URI with a malformed placeholder.
+    pub const BAD_URI_TEMPLATE: &str = "gwc::check::bad_uri_template";
+    /// A secret written into the spec instead of referenced.
+    pub const LITERAL_SECRET: &str = "gwc::lower::literal_secret";
+    /// A cache key part other than `path.NAME`, `query.NAME` or `header.NAME`.
+    pub const BAD_CACHE_KEY: &str = "gwc::lower::bad_cache_key";
 }
 
 /// Why the IR is being built: `gwc check`/`routes` describe a spec, `gwc build`/`serve` must be
@@ -111,6 +119,7 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
     let observability = lower_observability(api, &root, diags);
     let integration_timeout = limits.integration_timeout;
 
+    let mut tables = policies::Tables::new(&root, diags);
     let mut routes = Vec::with_capacity(api.operations.len());
     let mut sites = Vec::with_capacity(api.operations.len());
     let mut seen_path_items: HashSet<Span> = HashSet::new();
@@ -130,7 +139,8 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
             }
         }
         match lower_operation(api, op, integration_timeout, purpose, diags) {
-            Some((route, site)) => {
+            Some((mut route, site, exts)) => {
+                route.policies = tables.route_policies(&root, &route, &exts, diags);
                 routes.push(route);
                 sites.push(site);
             }
@@ -140,6 +150,7 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
 
     references::check_references(api, &root, diags);
 
+    let tables = tables.finish(&root, &routes, diags);
     let gateway = Gateway {
         name: Str::Owned(name),
         kind: match root.kind {
@@ -155,6 +166,15 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         responses,
         routes,
         observability,
+        authorizers: tables.authorizers,
+        api_key_source: tables.api_key_source,
+        plans: tables.plans,
+        cache: tables.cache,
+        waf: tables.waf,
+        waf_rule_sets: tables.waf_rule_sets,
+        validators: tables.validators,
+        cors_policies: tables.cors_policies,
+        state: lower_state(&root.state),
     };
     complete.then_some(Lowered { gateway, sites })
 }
@@ -297,6 +317,43 @@ fn base_path(root: &vocab::Root, diags: &mut Diagnostics) -> Option<String> {
     None
 }
 
+fn lower_state(state: &vocab::State) -> gwc_ir::StateConfig {
+    gwc_ir::StateConfig {
+        backend: Str::Owned(state.backend.0.clone()),
+        on_failure: match state.on_failure {
+            vocab::FailMode::Open => gwc_ir::FailMode::Open,
+            vocab::FailMode::Closed => gwc_ir::FailMode::Closed,
+        },
+        key_prefix: Str::Owned(state.key_prefix.clone()),
+        timeout: state.timeout.0,
+    }
+}
+
+/// Parses an integration URI once, here where its span is known; a malformed one is reported
+/// and kept as plain text (the error stops `gwc build`, and later checks skip it).
+fn uri_template(
+    raw: &str,
+    span: Span,
+    site: &mut RouteSite,
+    diags: &mut Diagnostics,
+) -> UriTemplate {
+    match UriTemplate::parse(raw) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(codes::BAD_URI_TEMPLATE, e.to_string())
+                    .with_span(span, "in this URI")
+                    .with_help("placeholders are `${stageVariables.NAME}` and `{pathParam}`"),
+            );
+            site.bad_uri = true;
+            UriTemplate {
+                raw: Str::Owned(raw.to_owned()),
+                parts: vec![gwc_ir::UriPart::Text(Str::Owned(raw.to_owned()))],
+            }
+        }
+    }
+}
+
 fn lower_limits(limits: &vocab::Limits) -> Limits {
     Limits {
         max_body: ByteSize(limits.max_body.0.0),
@@ -419,10 +476,10 @@ fn lower_headers(
 fn lower_operation(
     api: &Api<'_>,
     op: &Operation<'_>,
-    default_timeout: gwc_ir::Millis,
+    default_timeout: Millis,
     purpose: Purpose,
     diags: &mut Diagnostics,
-) -> Option<(Route, RouteSite)> {
+) -> Option<(Route, RouteSite, vocab::OperationExtensions)> {
     let exts = vocab::read_operation(op.extensions.iter().copied(), diags);
     let path = match PathTemplate::parse(&op.path) {
         Ok(path) => path,
@@ -444,16 +501,21 @@ fn lower_operation(
         uri: None,
         declared_path_params,
         describe_only: false,
+        bad_uri: false,
     };
+    // The route's one timeout: the integration's own, else the API-wide default.
+    let mut timeout = default_timeout;
     let integration = match &exts.integration {
         Some(spanned) => {
             site.integration = spanned.span;
             match &spanned.value {
                 vocab::Integration::HttpProxy(p) => {
                     site.uri = Some(p.uri.span);
+                    if let Some(t) = p.timeout {
+                        timeout = t.0;
+                    }
                     Integration::HttpProxy(HttpProxy {
-                        uri: Str::Owned(p.uri.value.clone()),
-                        timeout: p.timeout.map_or(default_timeout, |t| t.0),
+                        uri: uri_template(&p.uri.value, p.uri.span, &mut site, diags),
                     })
                 }
                 vocab::Integration::Mock(m) => Integration::Mock(Mock {
@@ -465,15 +527,11 @@ fn lower_operation(
                 vocab::Integration::Http(_) | vocab::Integration::Rust(_) => return None,
             }
         }
-        None => default_integration(api, op, default_timeout, purpose, &mut site, diags)?,
+        None => default_integration(api, op, purpose, &mut site, diags)?,
     };
     let id = match &op.operation_id {
         Some(id) => id.value.clone(),
         None => format!("{} {}", op.method.as_str(), op.path),
-    };
-    let timeout = match &integration {
-        Integration::HttpProxy(p) if p.timeout != default_timeout => Some(p.timeout),
-        _ => None,
     };
     Some((
         Route {
@@ -482,8 +540,10 @@ fn lower_operation(
             path,
             integration,
             timeout,
+            policies: gwc_ir::RoutePolicies::default(),
         },
         site,
+        exts,
     ))
 }
 
@@ -492,7 +552,6 @@ fn lower_operation(
 fn default_integration(
     api: &Api<'_>,
     op: &Operation<'_>,
-    timeout: gwc_ir::Millis,
     purpose: Purpose,
     site: &mut RouteSite,
     diags: &mut Diagnostics,
@@ -507,9 +566,9 @@ fn default_integration(
             } else {
                 format!("{base}{}", op.path)
             };
+            let span = s.span;
             Some(Integration::HttpProxy(HttpProxy {
-                uri: Str::Owned(uri),
-                timeout,
+                uri: uri_template(&uri, span, site, diags),
             }))
         }
         _ => {
@@ -528,9 +587,12 @@ fn default_integration(
                 Purpose::Check => {
                     site.describe_only = true;
                     let base = server.map_or("", |s| s.url.trim_end_matches('/'));
+                    let uri = format!("{base}{}", op.path);
                     Some(Integration::HttpProxy(HttpProxy {
-                        uri: Str::Owned(format!("{base}{}", op.path)),
-                        timeout,
+                        uri: UriTemplate::parse(&uri).unwrap_or_else(|_| UriTemplate {
+                            raw: Str::Owned(uri.clone()),
+                            parts: vec![gwc_ir::UriPart::Text(Str::Owned(uri.clone()))],
+                        }),
                     }))
                 }
             }

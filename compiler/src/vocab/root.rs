@@ -751,18 +751,25 @@ pub enum QuotaPeriod {
     Month,
 }
 
-/// An API key admitted by a plan. Exactly one of `value` and `value_env`.
+/// An API key admitted by a plan. Exactly one of `value_env` and `value_file`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct ApiKey {
     /// Name used in logs and metrics (never the key itself).
     pub name: String,
-    /// The key (20–128 characters). Prefer `value_env`: specs are not secret. Default: none.
+    /// Refused (`gwc::lower::literal_secret`): a key written here would be compiled into the
+    /// generated gateway, its binary and its history. Use `value_env` or `value_file`.
+    /// Default: none.
     #[serde(default)]
     pub value: Option<String>,
-    /// Environment variable holding the key. Default: none.
+    /// Environment variable holding the key (20–128 characters), read at start-up.
+    /// Default: none.
     #[serde(default)]
     pub value_env: Option<String>,
+    /// File holding the key (a trailing newline is ignored), read at start-up, e.g. a mounted
+    /// secret. Default: none.
+    #[serde(default)]
+    pub value_file: Option<String>,
     /// A disabled key is refused with 403 (`INVALID_API_KEY`). Default: `true`.
     #[serde(default = "default_true")]
     pub enabled: bool,

@@ -458,17 +458,6 @@ fn not_supported_yet() {
              11 │   state: {backend: "redis://127.0.0.1:6379"}
                 ╰────
               help: remove it for now; docs/extensions.md ("Support status") lists what the runtime implements
-
-            gwc::lower::not_supported
-
-              × spec.yaml:11:3: `x-gateway.state` is not supported yet
-                ╭─[spec.yaml:11:3]
-             10 │       throttle: {rate: 10, burst: 20}
-             11 │   state: {backend: "redis://127.0.0.1:6379"}
-                ·   ──┬──
-                ·     ╰── not implemented by the runtime yet
-                ╰────
-              help: remove it for now; docs/extensions.md ("Support status") lists what the runtime implements
         "#]],
     );
     check_operation(
@@ -564,17 +553,6 @@ fn bad_values() {
                ·                            ╰── invalid value
              6 │   state: {backend: "postgres://db"}
                ╰────
-
-            gwc::lower::not_supported
-
-              × spec.yaml:6:3: `x-gateway.state` is not supported yet
-               ╭─[spec.yaml:6:3]
-             5 │     DEFAULT_5XX: {status: 700}
-             6 │   state: {backend: "postgres://db"}
-               ·   ──┬──
-               ·     ╰── not implemented by the runtime yet
-               ╰────
-              help: remove it for now; docs/extensions.md ("Support status") lists what the runtime implements
 
             gwc::lower::invalid_value
 

@@ -53,10 +53,16 @@ pub fn gateway() -> ir::Gateway {
                     segments: Vec::from([ir::Segment::Literal(Cow::Borrowed("pets"))]),
                 },
                 integration: ir::Integration::HttpProxy(ir::HttpProxy {
-                    uri: Cow::Borrowed("${stageVariables.backend}/pets"),
-                    timeout: ir::Millis(29000),
+                    uri: ir::UriTemplate {
+                        raw: Cow::Borrowed("${stageVariables.backend}/pets"),
+                        parts: Vec::from([
+                            ir::UriPart::StageVariable(Cow::Borrowed("backend")),
+                            ir::UriPart::Text(Cow::Borrowed("/pets")),
+                        ]),
+                    },
                 }),
-                timeout: None,
+                timeout: ir::Millis(29000),
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("createPet"),
@@ -66,10 +72,16 @@ pub fn gateway() -> ir::Gateway {
                     segments: Vec::from([ir::Segment::Literal(Cow::Borrowed("pets"))]),
                 },
                 integration: ir::Integration::HttpProxy(ir::HttpProxy {
-                    uri: Cow::Borrowed("${stageVariables.backend}/pets"),
-                    timeout: ir::Millis(29000),
+                    uri: ir::UriTemplate {
+                        raw: Cow::Borrowed("${stageVariables.backend}/pets"),
+                        parts: Vec::from([
+                            ir::UriPart::StageVariable(Cow::Borrowed("backend")),
+                            ir::UriPart::Text(Cow::Borrowed("/pets")),
+                        ]),
+                    },
                 }),
-                timeout: None,
+                timeout: ir::Millis(29000),
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("getPet"),
@@ -86,10 +98,17 @@ pub fn gateway() -> ir::Gateway {
                     ]),
                 },
                 integration: ir::Integration::HttpProxy(ir::HttpProxy {
-                    uri: Cow::Borrowed("${stageVariables.backend}/pets/{petId}"),
-                    timeout: ir::Millis(10000),
+                    uri: ir::UriTemplate {
+                        raw: Cow::Borrowed("${stageVariables.backend}/pets/{petId}"),
+                        parts: Vec::from([
+                            ir::UriPart::StageVariable(Cow::Borrowed("backend")),
+                            ir::UriPart::Text(Cow::Borrowed("/pets/")),
+                            ir::UriPart::PathParam(Cow::Borrowed("petId")),
+                        ]),
+                    },
                 }),
-                timeout: Some(ir::Millis(10000)),
+                timeout: ir::Millis(10000),
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("deletePet"),
@@ -106,10 +125,17 @@ pub fn gateway() -> ir::Gateway {
                     ]),
                 },
                 integration: ir::Integration::HttpProxy(ir::HttpProxy {
-                    uri: Cow::Borrowed("${stageVariables.backend}/pets/{petId}"),
-                    timeout: ir::Millis(29000),
+                    uri: ir::UriTemplate {
+                        raw: Cow::Borrowed("${stageVariables.backend}/pets/{petId}"),
+                        parts: Vec::from([
+                            ir::UriPart::StageVariable(Cow::Borrowed("backend")),
+                            ir::UriPart::Text(Cow::Borrowed("/pets/")),
+                            ir::UriPart::PathParam(Cow::Borrowed("petId")),
+                        ]),
+                    },
                 }),
-                timeout: None,
+                timeout: ir::Millis(29000),
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("status"),
@@ -128,7 +154,8 @@ pub fn gateway() -> ir::Gateway {
                     ]),
                     body: Cow::Borrowed("{\"status\":\"ok\"}"),
                 }),
-                timeout: None,
+                timeout: ir::Millis(29000),
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("files"),
@@ -141,12 +168,25 @@ pub fn gateway() -> ir::Gateway {
                     ]),
                 },
                 integration: ir::Integration::HttpProxy(ir::HttpProxy {
-                    uri: Cow::Borrowed("${stageVariables.backend}/files/{proxy}"),
-                    timeout: ir::Millis(29000),
+                    uri: ir::UriTemplate {
+                        raw: Cow::Borrowed("${stageVariables.backend}/files/{proxy}"),
+                        parts: Vec::from([
+                            ir::UriPart::StageVariable(Cow::Borrowed("backend")),
+                            ir::UriPart::Text(Cow::Borrowed("/files/")),
+                            ir::UriPart::PathParam(Cow::Borrowed("proxy")),
+                        ]),
+                    },
                 }),
-                timeout: None,
+                timeout: ir::Millis(29000),
+                ..Default::default()
             },
         ]),
-        observability: ir::Observability::default(),
+        state: ir::StateConfig {
+            backend: Cow::Borrowed("memory"),
+            on_failure: ir::FailMode::Closed,
+            key_prefix: Cow::Borrowed("gwc:"),
+            timeout: ir::Millis(100),
+        },
+        ..Default::default()
     }
 }

@@ -47,10 +47,17 @@ pub fn gateway() -> ir::Gateway {
                     ]),
                 },
                 integration: ir::Integration::HttpProxy(ir::HttpProxy {
-                    uri: Cow::Borrowed("${stageVariables.backend}/files/{proxy}"),
-                    timeout: ir::Millis(60000),
+                    uri: ir::UriTemplate {
+                        raw: Cow::Borrowed("${stageVariables.backend}/files/{proxy}"),
+                        parts: Vec::from([
+                            ir::UriPart::StageVariable(Cow::Borrowed("backend")),
+                            ir::UriPart::Text(Cow::Borrowed("/files/")),
+                            ir::UriPart::PathParam(Cow::Borrowed("proxy")),
+                        ]),
+                    },
                 }),
-                timeout: None,
+                timeout: ir::Millis(60000),
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("quick"),
@@ -63,12 +70,25 @@ pub fn gateway() -> ir::Gateway {
                     ]),
                 },
                 integration: ir::Integration::HttpProxy(ir::HttpProxy {
-                    uri: Cow::Borrowed("${stageVariables.backend}/quick/{proxy}"),
-                    timeout: ir::Millis(500),
+                    uri: ir::UriTemplate {
+                        raw: Cow::Borrowed("${stageVariables.backend}/quick/{proxy}"),
+                        parts: Vec::from([
+                            ir::UriPart::StageVariable(Cow::Borrowed("backend")),
+                            ir::UriPart::Text(Cow::Borrowed("/quick/")),
+                            ir::UriPart::PathParam(Cow::Borrowed("proxy")),
+                        ]),
+                    },
                 }),
-                timeout: Some(ir::Millis(500)),
+                timeout: ir::Millis(500),
+                ..Default::default()
             },
         ]),
-        observability: ir::Observability::default(),
+        state: ir::StateConfig {
+            backend: Cow::Borrowed("memory"),
+            on_failure: ir::FailMode::Closed,
+            key_prefix: Cow::Borrowed("gwc:"),
+            timeout: ir::Millis(100),
+        },
+        ..Default::default()
     }
 }

@@ -3,15 +3,17 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ByteSize, ErrorType, GatewayResponse, Integration, Millis, Observability, Route, Str,
-    ValidationError,
+    ApiKeySource, Authorizer, AuthorizerKind, ByteSize, CorsPolicy, ErrorType, GatewayResponse,
+    Integration, Millis, Observability, Route, StateConfig, Str, UriPart, UsagePlan,
+    ValidationError, Validator, WafRuleSet, WafRuleSetId,
 };
 
 /// How the API behaves where AWS's API flavours differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApiKind {
     /// Our native behaviour: unknown route → 404 JSON, known path with another method → 405.
+    #[default]
     Http,
     /// AWS REST behaviour: unknown route or method → 403 `Missing Authentication Token`.
     Rest,
@@ -31,7 +33,7 @@ impl ApiKind {
 }
 
 /// One variable of a stage, substituted into integration URIs at start-up.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StageVariable {
     /// Name used as `${stageVariables.NAME}`.
     pub name: Str,
@@ -40,7 +42,7 @@ pub struct StageVariable {
 }
 
 /// A deployment target (`dev`, `prod`) with its variables; one is chosen per process.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stage {
     /// Stage name.
     pub name: Str,
@@ -62,7 +64,8 @@ pub struct Limits {
     /// `client_body_timeout`) → 408, upstream exchange aborted, connection closed. `0` turns
     /// it off.
     pub body_read_timeout: Millis,
-    /// Default time a backend has to answer (AWS: 29 s) → 504.
+    /// API-wide default of the time a backend has to answer (AWS: 29 s) → 504. The compiler
+    /// resolves each route's `Route::timeout` from it; the runtime reads only `Route::timeout`.
     pub integration_timeout: Millis,
     /// Kept-alive connections waiting for their next request are closed after this long.
     pub idle_timeout: Millis,
@@ -111,6 +114,80 @@ pub struct Gateway {
     /// Access log and metrics settings (absent in older serialised IR: the defaults).
     #[serde(default)]
     pub observability: Observability,
+    /// Authorizers routes name with [`crate::AuthorizerId`].
+    pub authorizers: Vec<Authorizer>,
+    /// Where API keys are read from.
+    pub api_key_source: ApiKeySource,
+    /// Usage plans ([`crate::PlanId`]).
+    pub plans: Vec<UsagePlan>,
+    /// The response cache's store; routes opt in with `RoutePolicies::cache`. `None`: no cache.
+    pub cache: Option<CacheSettings>,
+    /// The rule set run for every request, matched or not.
+    pub waf: Option<WafRuleSetId>,
+    /// WAF rule sets ([`crate::WafRuleSetId`]).
+    pub waf_rule_sets: Vec<WafRuleSet>,
+    /// Request validators ([`crate::ValidatorId`]).
+    pub validators: Vec<Validator>,
+    /// CORS policies ([`crate::CorsId`]).
+    pub cors_policies: Vec<CorsPolicy>,
+    /// Where shared state lives.
+    pub state: StateConfig,
+}
+
+impl Default for Gateway {
+    /// A gateway without routes, with one stage `default`: a valid base for hand-built IR.
+    fn default() -> Self {
+        Gateway {
+            name: Str::Borrowed("gateway"),
+            kind: ApiKind::Http,
+            listen: Str::Borrowed(""),
+            default_stage: Str::Borrowed("default"),
+            stages: vec![Stage {
+                name: Str::Borrowed("default"),
+                variables: Vec::new(),
+            }],
+            base_path: None,
+            limits: Limits::default(),
+            responses: Vec::new(),
+            routes: Vec::new(),
+            authorizers: Vec::new(),
+            api_key_source: ApiKeySource::Header,
+            plans: Vec::new(),
+            cache: None,
+            waf: None,
+            waf_rule_sets: Vec::new(),
+            validators: Vec::new(),
+            cors_policies: Vec::new(),
+            state: StateConfig::default(),
+            observability: Observability::default(),
+        }
+    }
+}
+
+/// The response cache's store (per process, or in Redis with a Redis state backend).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheSettings {
+    /// Memory for cached responses.
+    pub capacity: ByteSize,
+    /// Largest response body stored.
+    pub max_entry: ByteSize,
+    /// Encrypt entries at rest.
+    pub encrypted: bool,
+    /// Who may bypass the cache with `Cache-Control: max-age=0`.
+    pub client_invalidation: ClientInvalidation,
+}
+
+/// Who may bypass the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientInvalidation {
+    /// Nobody.
+    Nobody,
+    /// Callers an authorizer allowed.
+    #[default]
+    Authorized,
+    /// Everyone.
+    Anyone,
 }
 
 impl Gateway {
@@ -133,6 +210,7 @@ impl Gateway {
                 });
             }
             seen.push((route.method, shape, &route.id));
+            self.validate_route(route, &mut errors);
             if let Integration::Mock(m) = &route.integration
                 && !(100..=599).contains(&m.status)
             {
@@ -167,7 +245,108 @@ impl Gateway {
         {
             errors.push(ValidationError::BadLogFormat(e));
         }
+        for authorizer in &self.authorizers {
+            if let AuthorizerKind::Custom(c) = &authorizer.kind
+                && let Some(name) = c.uri.params().next()
+            {
+                errors.push(ValidationError::UnknownUriParam {
+                    route: format!("authorizer {}", authorizer.name),
+                    name: name.to_owned(),
+                });
+            }
+        }
+        for plan in &self.plans {
+            for t in &plan.route_throttles {
+                if t.route.index() >= self.routes.len() {
+                    errors.push(ValidationError::BadId {
+                        owner: format!("plan {}", plan.name),
+                        table: "routes",
+                        id: t.route.0,
+                    });
+                }
+            }
+        }
+        if let Some(id) = self.waf {
+            self.check_id(
+                "api",
+                "waf_rule_sets",
+                id.0,
+                self.waf_rule_sets.len(),
+                &mut errors,
+            );
+        }
+        if self.state.backend.is_empty() {
+            errors.push(ValidationError::EmptyStateBackend);
+        }
         errors
+    }
+
+    fn check_id(
+        &self,
+        owner: &str,
+        table: &'static str,
+        id: u32,
+        len: usize,
+        errors: &mut Vec<ValidationError>,
+    ) {
+        if id as usize >= len {
+            errors.push(ValidationError::BadId {
+                owner: owner.to_owned(),
+                table,
+                id,
+            });
+        }
+    }
+
+    /// Per-route checks: table ids in range, URI parameters the path declares.
+    fn validate_route(&self, route: &Route, errors: &mut Vec<ValidationError>) {
+        let p = &route.policies;
+        let owner = || format!("route {}", route.id);
+        if let Some(auth) = &p.auth {
+            self.check_id(
+                &owner(),
+                "authorizers",
+                auth.authorizer.0,
+                self.authorizers.len(),
+                errors,
+            );
+        }
+        if let Some(id) = p.waf {
+            self.check_id(
+                &owner(),
+                "waf_rule_sets",
+                id.0,
+                self.waf_rule_sets.len(),
+                errors,
+            );
+        }
+        if let Some(id) = p.validation {
+            self.check_id(&owner(), "validators", id.0, self.validators.len(), errors);
+        }
+        if let Some(id) = p.cors {
+            self.check_id(
+                &owner(),
+                "cors_policies",
+                id.0,
+                self.cors_policies.len(),
+                errors,
+            );
+        }
+        if p.cache.is_some() && self.cache.is_none() {
+            errors.push(ValidationError::NoCache(route.id.to_string()));
+        }
+        if let Integration::HttpProxy(proxy) = &route.integration {
+            for part in &proxy.uri.parts {
+                if let UriPart::PathParam(name) = part
+                    && !route.path.params().any(|p| p == name)
+                {
+                    errors.push(ValidationError::UnknownUriParam {
+                        route: route.id.to_string(),
+                        name: name.to_string(),
+                    });
+                }
+            }
+        }
     }
 
     /// The stage with this name.

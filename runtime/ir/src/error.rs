@@ -241,6 +241,31 @@ pub enum ValidationError {
     /// A status code outside 100..=599.
     #[error("status {0} is not a valid HTTP status")]
     BadStatus(u16),
+    /// A typed id past the end of its table.
+    #[error("{owner} refers to {table}[{id}], which does not exist")]
+    BadId {
+        /// Who holds the id (`route getPet`, `plan basic`).
+        owner: String,
+        /// The table's field name on `Gateway`.
+        table: &'static str,
+        /// The id.
+        id: u32,
+    },
+    /// A URI template names a path parameter the route does not have (a custom authorizer's
+    /// URI may name none).
+    #[error("{route}: URI parameter `{{{name}}}` is not a parameter of the path")]
+    UnknownUriParam {
+        /// Route id (or authorizer).
+        route: String,
+        /// Parameter name.
+        name: String,
+    },
+    /// A route is cached but the gateway has no cache store.
+    #[error("route {0} has a cache policy but `Gateway.cache` is `None`")]
+    NoCache(String),
+    /// The state backend is empty.
+    #[error("the state backend must be `memory` or a Redis URL")]
+    EmptyStateBackend,
     /// The listen address is not `HOST:PORT`.
     #[error("listen address: {0}; {help}", help = .0.help())]
     BadListen(crate::ListenError),

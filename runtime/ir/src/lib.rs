@@ -9,26 +9,46 @@
 #![deny(missing_docs)]
 
 mod api;
+mod auth;
 mod error;
 mod integration;
 mod listen;
 mod observability;
+mod plan;
+mod policy;
 mod route;
+mod state;
 /// IR values as Rust expressions, for codegen and the `#[gateway]` macro.
 #[cfg(feature = "tokens")]
 pub mod tokens;
 mod units;
+mod validate;
+mod waf;
 
-pub use api::{ApiKind, Gateway, Limits, Stage, StageVariable, valid_base_path};
+pub use api::{
+    ApiKind, CacheSettings, ClientInvalidation, Gateway, Limits, Stage, StageVariable,
+    valid_base_path,
+};
+pub use auth::{
+    Authorizer, AuthorizerKind, CustomAuthorizer, IamAuthorizer, IamCredential, JwtAuthorizer,
+};
 pub use error::{ErrorType, GatewayResponse, ValidationError};
-pub use integration::{HeaderPair, HttpProxy, Integration, Mock};
+pub use integration::{HeaderPair, HttpProxy, Integration, Mock, UriError, UriPart, UriTemplate};
 pub use listen::{ListenAddr, ListenError, ListenHost};
 pub use observability::{
     AccessLog, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics, Observability,
     parse_log_format,
 };
+pub use plan::{ApiKey, ApiKeySource, Quota, QuotaPeriod, RouteThrottle, UsagePlan};
+pub use policy::{
+    AuthorizerId, CacheKeyPart, CachePolicy, CorsId, CorsPolicy, PlanId, RouteAuth, RouteId,
+    RoutePolicies, Secret, Throttle, ThrottleScope, ValidatorId, WafRuleSetId,
+};
 pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
+pub use state::{FailMode, StateConfig};
 pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
+pub use validate::Validator;
+pub use waf::{InspectedPart, WafAction, WafCondition, WafRule, WafRuleSet};
 
 /// Borrowed in generated code, owned in `gwc serve`.
 pub type Str = std::borrow::Cow<'static, str>;

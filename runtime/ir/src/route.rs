@@ -2,13 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Integration, Millis, Str};
+use crate::{Integration, Millis, RoutePolicies, Str};
 
-/// HTTP methods a route can be bound to; `Any` is AWS's `ANY` / `x-amazon-apigateway-any-method`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// HTTP methods a route can be bound to, or any of them.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// GET
+    #[default]
     Get,
     /// PUT
     Put,
@@ -68,7 +71,7 @@ impl Method {
             "head" => Method::Head,
             "patch" => Method::Patch,
             "trace" => Method::Trace,
-            "any" | "x-amazon-apigateway-any-method" => Method::Any,
+            "any" => Method::Any,
             _ => return None,
         };
         Some(m)
@@ -99,8 +102,8 @@ pub struct Param {
     pub suffix: Str,
 }
 
-/// A parsed path template such as `/pets/{id}` or `/files/{proxy+}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A parsed path template such as `/pets/{id}` or `/files/{proxy+}`; the default is `/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PathTemplate {
     /// The template as written in the spec, for logs, metrics labels and `gwc routes`.
     pub raw: Str,
@@ -237,7 +240,7 @@ fn parse_segment(part: &str, is_last: bool) -> Result<Segment, PathError> {
 }
 
 /// One operation the gateway serves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Route {
     /// Stable identifier: the operationId when the spec has one, else `METHOD path`.
     pub id: Str,
@@ -247,8 +250,12 @@ pub struct Route {
     pub path: PathTemplate,
     /// What serves the request.
     pub integration: Integration,
-    /// Overrides the API-wide integration timeout for this route.
-    pub timeout: Option<Millis>,
+    /// Time the integration has to answer (→ 504), resolved by the compiler: the integration's
+    /// own `timeout`, else `limits.integration_timeout`. The one place the runtime reads it.
+    pub timeout: Millis,
+    /// Optional steps before the integration (auth, API key, throttle, cache, WAF, validation,
+    /// CORS); empty for a public route.
+    pub policies: RoutePolicies,
 }
 
 #[cfg(test)]

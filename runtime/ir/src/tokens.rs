@@ -21,9 +21,14 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{ToTokens, quote};
 
 use crate::{
-    ApiKind, ByteSize, ErrorType, Gateway, GatewayResponse, HeaderPair, HttpProxy, Integration,
-    Limits, Method, Millis, Mock, Observability, Param, PathTemplate, Route, Segment, Stage,
-    StageVariable, Str,
+    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind, ByteSize,
+    CacheKeyPart, CachePolicy, CacheSettings, ClientInvalidation, CorsId, CorsPolicy,
+    CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
+    IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
+    Metrics, Millis, Mock, Observability, Param, PathTemplate, PlanId, Quota, QuotaPeriod, Route,
+    RouteAuth, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageVariable,
+    StateConfig, Str, Throttle, ThrottleScope, UriPart, UriTemplate, UsagePlan, Validator,
+    ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
@@ -64,42 +69,136 @@ impl ToTokens for Borrowed<'_> {
     }
 }
 
-fn str_tokens(s: &Str) -> Borrowed<'_> {
-    Borrowed(s)
+/// A field value as a Rust expression. `ToTokens` cannot serve here: `Cow<str>`'s own
+/// `ToTokens` writes a bare literal, and `Vec`/`Option` have none.
+trait Emit {
+    fn emit(&self) -> TokenStream;
 }
 
-/// `Option<Str>`.
-fn opt_str(s: Option<&Str>) -> TokenStream {
-    match s {
-        Some(s) => {
-            let s = str_tokens(s);
-            quote!(Some(#s))
-        }
-        None => quote!(None),
+impl Emit for Str {
+    fn emit(&self) -> TokenStream {
+        Borrowed(self).to_token_stream()
     }
 }
 
+impl Emit for bool {
+    fn emit(&self) -> TokenStream {
+        self.to_token_stream()
+    }
+}
+
+macro_rules! emit_int {
+    ($($t:ty => $lit:ident),*) => {$(
+        impl Emit for $t {
+            fn emit(&self) -> TokenStream {
+                Literal::$lit(*self).to_token_stream()
+            }
+        }
+    )*};
+}
+emit_int!(u16 => u16_unsuffixed, u32 => u32_unsuffixed, u64 => u64_unsuffixed, f64 => f64_unsuffixed);
+
 /// `Option<T>` for any emitted `T`.
-fn opt<T: ToTokens>(v: Option<&T>) -> TokenStream {
-    match v {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
+impl<T: Emit> Emit for Option<T> {
+    fn emit(&self) -> TokenStream {
+        match self {
+            Some(v) => {
+                let v = v.emit();
+                quote!(Some(#v))
+            }
+            None => quote!(None),
+        }
     }
 }
 
 /// A `Vec` as `Vec::new()` or `Vec::from([..])`: an array literal is data that prettyplease
 /// formats one element per line, unlike the token soup inside a `vec![]` macro call.
-fn vec_of<I>(items: I) -> TokenStream
-where
-    I: IntoIterator,
-    I::Item: ToTokens,
-{
-    let items: Vec<I::Item> = items.into_iter().collect();
-    if items.is_empty() {
-        quote!(Vec::new())
-    } else {
-        quote!(Vec::from([#(#items),*]))
+impl<T: Emit> Emit for Vec<T> {
+    fn emit(&self) -> TokenStream {
+        if self.is_empty() {
+            quote!(Vec::new())
+        } else {
+            let items = self.iter().map(Emit::emit);
+            quote!(Vec::from([#(#items),*]))
+        }
     }
+}
+
+/// `Emit` through `ToTokens`, for the IR's own types.
+macro_rules! emit_via_tokens {
+    ($($t:ty),* $(,)?) => {$(
+        impl Emit for $t {
+            fn emit(&self) -> TokenStream {
+                self.to_token_stream()
+            }
+        }
+    )*};
+}
+
+/// `ToTokens` for a struct as a literal `ir::Name { field: value, .. }`. The struct is
+/// destructured in full, so a new IR field is a compile error here rather than a silent
+/// omission. Fields after `;` are left out when they equal their `Default` (with
+/// `..Default::default()` closing the literal), so a spec that uses no feature emits no noise
+/// for it; fields before `;` are always written, so what a generated gateway does never
+/// depends on a default that a later runtime might change.
+macro_rules! struct_tokens {
+    ($ty:ident { $($f:ident),* $(,)? $(; $($d:ident),* $(,)?)? }) => {
+        impl ToTokens for $ty {
+            fn to_tokens(&self, tokens: &mut TokenStream) {
+                let ir = ir();
+                let $ty { $($f,)* $($($d,)*)? } = self;
+                #[allow(unused_mut)]
+                let mut fields: Vec<TokenStream> = Vec::new();
+                $(
+                    let v = Emit::emit($f);
+                    fields.push(quote!($f: #v));
+                )*
+                #[allow(unused_mut)]
+                let mut rest = TokenStream::new();
+                $($(
+                    if !is_default($d) {
+                        let v = Emit::emit($d);
+                        fields.push(quote!($d: #v));
+                    } else {
+                        rest = quote!(..Default::default());
+                    }
+                )*)?
+                tokens.extend(quote!(#ir::$ty { #(#fields,)* #rest }));
+            }
+        }
+        emit_via_tokens!($ty);
+    };
+}
+
+/// True when `v` is its type's default.
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// `ToTokens` for a unit-variant enum, the variant named by its `Debug` output.
+macro_rules! unit_enum_tokens {
+    ($($ty:ident),* $(,)?) => {$(
+        impl ToTokens for $ty {
+            fn to_tokens(&self, tokens: &mut TokenStream) {
+                tokens.extend(unit_variant(stringify!($ty), self));
+            }
+        }
+        emit_via_tokens!($ty);
+    )*};
+}
+
+/// `ToTokens` for a tuple newtype over an integer (`Millis(29000)`, `RouteId(3)`).
+macro_rules! newtype_tokens {
+    ($($ty:ident),* $(,)?) => {$(
+        impl ToTokens for $ty {
+            fn to_tokens(&self, tokens: &mut TokenStream) {
+                let ir = ir();
+                let v = self.0.emit();
+                tokens.extend(quote!(#ir::$ty(#v)));
+            }
+        }
+        emit_via_tokens!($ty);
+    )*};
 }
 
 /// A unit variant `ir::Type::Variant`, the variant named by its `Debug` output.
@@ -110,159 +209,253 @@ fn unit_variant(ty: &str, variant: &impl std::fmt::Debug) -> TokenStream {
     quote!(#ir::#ty::#variant)
 }
 
-impl ToTokens for ApiKind {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        tokens.extend(unit_variant("ApiKind", self));
-    }
-}
+unit_enum_tokens!(
+    ApiKind,
+    Method,
+    ErrorType,
+    ThrottleScope,
+    ApiKeySource,
+    QuotaPeriod,
+    WafAction,
+    InspectedPart,
+    ClientInvalidation,
+    FailMode,
+);
 
-impl ToTokens for Method {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        tokens.extend(unit_variant("Method", self));
-    }
-}
+newtype_tokens!(
+    Millis,
+    ByteSize,
+    AuthorizerId,
+    PlanId,
+    WafRuleSetId,
+    ValidatorId,
+    CorsId,
+    RouteId,
+);
 
-impl ToTokens for ErrorType {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        tokens.extend(unit_variant("ErrorType", self));
-    }
-}
-
-impl ToTokens for Millis {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ir = ir();
-        let n = Literal::u64_unsuffixed(self.0);
-        tokens.extend(quote!(#ir::Millis(#n)));
-    }
-}
-
-impl ToTokens for ByteSize {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ir = ir();
-        let n = Literal::u64_unsuffixed(self.0);
-        tokens.extend(quote!(#ir::ByteSize(#n)));
-    }
-}
-
-impl ToTokens for StageVariable {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ir = ir();
-        let (name, value) = (str_tokens(&self.name), str_tokens(&self.value));
-        tokens.extend(quote!(#ir::StageVariable { name: #name, value: #value }));
-    }
-}
-
-impl ToTokens for Stage {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ir = ir();
-        let name = str_tokens(&self.name);
-        let variables = vec_of(&self.variables);
-        tokens.extend(quote!(#ir::Stage { name: #name, variables: #variables }));
-    }
-}
-
-impl ToTokens for Limits {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ir = ir();
-        let Limits {
-            max_body,
-            max_header,
-            header_read_timeout,
-            body_read_timeout,
-            integration_timeout,
-            idle_timeout,
-            underscores_in_headers,
-        } = self;
-        tokens.extend(quote!(#ir::Limits {
-            max_body: #max_body,
-            max_header: #max_header,
-            header_read_timeout: #header_read_timeout,
-            body_read_timeout: #body_read_timeout,
-            integration_timeout: #integration_timeout,
-            idle_timeout: #idle_timeout,
-            underscores_in_headers: #underscores_in_headers,
-        }));
-    }
-}
-
-impl ToTokens for HeaderPair {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ir = ir();
-        let (name, value) = (str_tokens(&self.name), str_tokens(&self.value));
-        tokens.extend(quote!(#ir::HeaderPair { name: #name, value: #value }));
-    }
-}
-
-impl ToTokens for GatewayResponse {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ir = ir();
-        let error_type = self.error_type;
-        let status = opt(self.status.map(Literal::u16_unsuffixed).as_ref());
-        let headers = vec_of(&self.headers);
-        let body = opt_str(self.body.as_ref());
-        tokens.extend(quote!(#ir::GatewayResponse {
-            error_type: #error_type,
-            status: #status,
-            headers: #headers,
-            body: #body,
-        }));
-    }
-}
-
-impl ToTokens for Param {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ir = ir();
-        let (name, prefix, suffix) = (
-            str_tokens(&self.name),
-            str_tokens(&self.prefix),
-            str_tokens(&self.suffix),
-        );
-        tokens.extend(quote!(#ir::Param { name: #name, prefix: #prefix, suffix: #suffix }));
-    }
-}
+struct_tokens!(StageVariable { name, value });
+struct_tokens!(Stage { name, variables });
+struct_tokens!(Limits {
+    max_body,
+    max_header,
+    header_read_timeout,
+    body_read_timeout,
+    integration_timeout,
+    idle_timeout,
+    underscores_in_headers,
+});
+struct_tokens!(HeaderPair { name, value });
+struct_tokens!(GatewayResponse {
+    error_type,
+    status,
+    headers,
+    body
+});
+struct_tokens!(Param {
+    name,
+    prefix,
+    suffix
+});
+struct_tokens!(PathTemplate { raw, segments });
+struct_tokens!(UriTemplate { raw, parts });
+struct_tokens!(HttpProxy { uri });
+struct_tokens!(Mock {
+    status,
+    headers,
+    body
+});
+struct_tokens!(Route {
+    id,
+    method,
+    path,
+    integration,
+    timeout;
+    policies
+});
+struct_tokens!(RoutePolicies {
+    ;
+    auth,
+    api_key_required,
+    throttle,
+    cache,
+    waf,
+    validation,
+    cors
+});
+struct_tokens!(RouteAuth { authorizer, scopes });
+struct_tokens!(Throttle { rate, burst, per });
+struct_tokens!(CachePolicy { ttl, key });
+struct_tokens!(CorsPolicy {
+    allow_origins,
+    allow_methods,
+    allow_headers,
+    expose_headers,
+    max_age,
+    allow_credentials,
+});
+struct_tokens!(CacheSettings {
+    capacity,
+    max_entry,
+    encrypted,
+    client_invalidation,
+});
+struct_tokens!(Authorizer { name, kind });
+struct_tokens!(JwtAuthorizer {
+    issuer,
+    audience,
+    jwks_uri,
+    identity_sources,
+    algorithms,
+    leeway,
+    jwks_ttl,
+    token_use,
+});
+struct_tokens!(IamAuthorizer {
+    region,
+    service,
+    max_skew,
+    credentials
+});
+struct_tokens!(IamCredential {
+    access_key_id,
+    secret,
+    principal
+});
+struct_tokens!(CustomAuthorizer {
+    uri,
+    identity_sources,
+    result_ttl,
+    timeout,
+    payload_v2,
+    simple_responses,
+});
+struct_tokens!(UsagePlan {
+    name,
+    throttle,
+    quota,
+    route_throttles,
+    api_keys
+});
+struct_tokens!(RouteThrottle { route, throttle });
+struct_tokens!(Quota {
+    limit,
+    period,
+    offset
+});
+struct_tokens!(ApiKey {
+    name,
+    value,
+    enabled
+});
+struct_tokens!(WafRuleSet {
+    name,
+    default_action,
+    rules
+});
+struct_tokens!(WafRule {
+    name,
+    action,
+    condition
+});
+struct_tokens!(Validator {
+    name,
+    body,
+    parameters
+});
+struct_tokens!(StateConfig {
+    backend,
+    on_failure,
+    key_prefix,
+    timeout
+});
+struct_tokens!(Gateway {
+    name,
+    kind,
+    listen,
+    default_stage,
+    stages,
+    base_path,
+    limits,
+    responses,
+    routes,
+    state;
+    authorizers,
+    api_key_source,
+    plans,
+    cache,
+    waf,
+    waf_rule_sets,
+    validators,
+    cors_policies,
+    observability,
+});
+struct_tokens!(Observability {
+    access_log,
+    metrics
+});
+struct_tokens!(AccessLog {
+    enabled,
+    format,
+    destination
+});
+struct_tokens!(Metrics {
+    enabled,
+    path,
+    route_label
+});
 
 impl ToTokens for Segment {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let ir = ir();
         tokens.extend(match self {
             Segment::Literal(s) => {
-                let s = str_tokens(s);
+                let s = s.emit();
                 quote!(#ir::Segment::Literal(#s))
             }
             Segment::Param(p) => quote!(#ir::Segment::Param(#p)),
             Segment::Greedy(s) => {
-                let s = str_tokens(s);
+                let s = s.emit();
                 quote!(#ir::Segment::Greedy(#s))
             }
         });
     }
 }
 
-impl ToTokens for PathTemplate {
+impl ToTokens for UriPart {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let ir = ir();
-        let raw = str_tokens(&self.raw);
-        let segments = vec_of(&self.segments);
-        tokens.extend(quote!(#ir::PathTemplate { raw: #raw, segments: #segments }));
+        let (variant, s) = match self {
+            UriPart::Text(s) => (quote!(Text), s),
+            UriPart::StageVariable(s) => (quote!(StageVariable), s),
+            UriPart::PathParam(s) => (quote!(PathParam), s),
+        };
+        let s = s.emit();
+        tokens.extend(quote!(#ir::UriPart::#variant(#s)));
     }
 }
 
-impl ToTokens for HttpProxy {
+impl ToTokens for CacheKeyPart {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let ir = ir();
-        let uri = str_tokens(&self.uri);
-        let timeout = self.timeout;
-        tokens.extend(quote!(#ir::HttpProxy { uri: #uri, timeout: #timeout }));
+        let (variant, s) = match self {
+            CacheKeyPart::Path(s) => (quote!(Path), s),
+            CacheKeyPart::Query(s) => (quote!(Query), s),
+            CacheKeyPart::Header(s) => (quote!(Header), s),
+        };
+        let s = s.emit();
+        tokens.extend(quote!(#ir::CacheKeyPart::#variant(#s)));
     }
 }
 
-impl ToTokens for Mock {
+impl ToTokens for Secret {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let ir = ir();
-        let status = Literal::u16_unsuffixed(self.status);
-        let headers = vec_of(&self.headers);
-        let body = str_tokens(&self.body);
-        tokens.extend(quote!(#ir::Mock { status: #status, headers: #headers, body: #body }));
+        let (variant, s) = match self {
+            Secret::Env(s) => (quote!(Env), s),
+            Secret::File(s) => (quote!(File), s),
+        };
+        let s = s.emit();
+        tokens.extend(quote!(#ir::Secret::#variant(#s)));
     }
 }
 
@@ -276,103 +469,54 @@ impl ToTokens for Integration {
     }
 }
 
-impl ToTokens for Route {
+impl ToTokens for AuthorizerKind {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let ir = ir();
-        // Destructured in full so a new IR field is a compile error here, not a silent omission.
-        let Route {
-            id,
-            method,
-            path,
-            integration,
-            timeout,
-        } = self;
-        let id = str_tokens(id);
-        let timeout = opt(timeout.as_ref());
-        tokens.extend(quote!(#ir::Route {
-            id: #id,
-            method: #method,
-            path: #path,
-            integration: #integration,
-            timeout: #timeout,
-        }));
+        tokens.extend(match self {
+            AuthorizerKind::Jwt(a) => quote!(#ir::AuthorizerKind::Jwt(#a)),
+            AuthorizerKind::Iam(a) => quote!(#ir::AuthorizerKind::Iam(#a)),
+            AuthorizerKind::Custom(a) => quote!(#ir::AuthorizerKind::Custom(#a)),
+        });
     }
 }
 
-impl ToTokens for Gateway {
+impl ToTokens for WafCondition {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let ir = ir();
-        let Gateway {
-            name,
-            kind,
-            listen,
-            default_stage,
-            stages,
-            base_path,
-            limits,
-            responses,
-            routes,
-            observability,
-        } = self;
-        let name = str_tokens(name);
-        let listen = str_tokens(listen);
-        let default_stage = str_tokens(default_stage);
-        let stages = vec_of(stages);
-        let base_path = opt_str(base_path.as_ref());
-        let responses = vec_of(responses);
-        let routes = vec_of(routes);
-        tokens.extend(quote!(#ir::Gateway {
-            name: #name,
-            kind: #kind,
-            listen: #listen,
-            default_stage: #default_stage,
-            stages: #stages,
-            base_path: #base_path,
-            limits: #limits,
-            responses: #responses,
-            routes: #routes,
-            observability: #observability,
-        }));
+        tokens.extend(match self {
+            WafCondition::IpSet { cidrs, forwarded } => {
+                let cidrs = cidrs.emit();
+                quote!(#ir::WafCondition::IpSet { cidrs: #cidrs, forwarded: #forwarded })
+            }
+            WafCondition::Geo { countries, negate } => {
+                let countries = countries.emit();
+                quote!(#ir::WafCondition::Geo { countries: #countries, negate: #negate })
+            }
+            WafCondition::RateBased { limit, window, key } => {
+                let (limit, key) = (limit.emit(), key.emit());
+                quote!(#ir::WafCondition::RateBased { limit: #limit, window: #window, key: #key })
+            }
+            WafCondition::Sqli { parts } => {
+                let parts = parts.emit();
+                quote!(#ir::WafCondition::Sqli { parts: #parts })
+            }
+            WafCondition::Xss { parts } => {
+                let parts = parts.emit();
+                quote!(#ir::WafCondition::Xss { parts: #parts })
+            }
+        });
     }
 }
 
-impl ToTokens for Observability {
-    /// The defaults as one call, so the crate of a spec that does not configure telemetry
-    /// (most of them) stays short; anything else as a full literal.
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let ir = ir();
-        if *self == Observability::default() {
-            tokens.extend(quote!(#ir::Observability::default()));
-            return;
-        }
-        let Observability {
-            access_log,
-            metrics,
-        } = self;
-        let (enabled, format, destination) = (
-            access_log.enabled,
-            str_tokens(&access_log.format),
-            str_tokens(&access_log.destination),
-        );
-        let (m_enabled, path, route_label) = (
-            metrics.enabled,
-            str_tokens(&metrics.path),
-            metrics.route_label,
-        );
-        tokens.extend(quote!(#ir::Observability {
-            access_log: #ir::AccessLog {
-                enabled: #enabled,
-                format: #format,
-                destination: #destination,
-            },
-            metrics: #ir::Metrics {
-                enabled: #m_enabled,
-                path: #path,
-                route_label: #route_label,
-            },
-        }));
-    }
-}
+emit_via_tokens!(
+    Segment,
+    UriPart,
+    CacheKeyPart,
+    Secret,
+    Integration,
+    AuthorizerKind,
+    WafCondition
+);
 
 #[cfg(test)]
 mod tests {
@@ -404,12 +548,12 @@ mod tests {
                 method: Method::Any,
                 path: PathTemplate::parse("/pets/{id}.json/{proxy+}").unwrap(),
                 integration: Integration::HttpProxy(HttpProxy {
-                    uri: "${stageVariables.backend}/pets/{id}".into(),
-                    timeout: Millis(10_000),
+                    uri: crate::UriTemplate::parse("${stageVariables.backend}/pets/{id}").unwrap(),
                 }),
-                timeout: None,
+                timeout: Millis(10_000),
+                ..Default::default()
             }],
-            observability: Observability::default(),
+            ..Default::default()
         }
     }
 
@@ -421,6 +565,10 @@ mod tests {
         assert!(tokens.contains("ir :: ErrorType :: IntegrationTimeout"));
         assert!(tokens.contains("ir :: ApiKind :: Rest"));
         assert!(tokens.contains("base_path : Some (Cow :: Borrowed (\"/prod\"))"));
+        // Empty tables and policies are left to `Default`.
+        assert!(!tokens.contains("authorizers"), "{tokens}");
+        assert!(!tokens.contains("policies"), "{tokens}");
+        assert!(tokens.contains(".. Default :: default ()"), "{tokens}");
     }
 
     #[test]

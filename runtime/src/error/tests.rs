@@ -3,7 +3,7 @@
 use expect_test::expect;
 
 use super::*;
-use crate::ir::{Gateway, GatewayResponse, HeaderPair, Limits, Stage};
+use crate::ir::{Gateway, GatewayResponse, HeaderPair, Stage};
 
 fn gateway(kind: ApiKind, responses: Vec<GatewayResponse>) -> Gateway {
     Gateway {
@@ -15,11 +15,8 @@ fn gateway(kind: ApiKind, responses: Vec<GatewayResponse>) -> Gateway {
             name: "default".into(),
             variables: vec![],
         }],
-        base_path: None,
-        limits: Limits::default(),
         responses,
-        routes: vec![],
-        observability: Default::default(),
+        ..Gateway::default()
     }
 }
 

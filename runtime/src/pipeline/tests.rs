@@ -54,7 +54,7 @@ use super::{RequestContext, WorkerGateway};
 use crate::args::RuntimeArgs;
 use crate::body::{Body, RequestBody};
 use crate::gateway::Gateway;
-use crate::ir::{self, ApiKind, ErrorType, Method, Mock, PathTemplate, Route, Stage};
+use crate::ir::{self, ApiKind, ErrorType, Method, Mock, PathTemplate, Route};
 use crate::proxy::ClientInfo;
 use crate::step::probe::Probe;
 
@@ -68,7 +68,7 @@ fn mock_route(path: &str) -> Route {
             headers: vec![],
             body: "integration".into(),
         }),
-        timeout: None,
+        ..Route::default()
     }
 }
 
@@ -76,15 +76,6 @@ fn ir_gateway(kind: ApiKind) -> ir::Gateway {
     ir::Gateway {
         name: "pipeline".into(),
         kind,
-        listen: "127.0.0.1:0".into(),
-        default_stage: "s".into(),
-        stages: vec![Stage {
-            name: "s".into(),
-            variables: vec![],
-        }],
-        base_path: None,
-        limits: ir::Limits::default(),
-        responses: vec![],
         routes: vec![mock_route("/plain"), mock_route("/probed/{id}")],
         observability: ir::Observability {
             access_log: ir::AccessLog {
@@ -93,6 +84,7 @@ fn ir_gateway(kind: ApiKind) -> ir::Gateway {
             },
             ..ir::Observability::default()
         },
+        ..ir::Gateway::default()
     }
 }
 

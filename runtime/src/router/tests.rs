@@ -6,7 +6,7 @@ use std::fmt::Write;
 use expect_test::{Expect, expect};
 
 use super::*;
-use crate::ir::{HttpProxy, Integration, Millis, PathTemplate, Route};
+use crate::ir::{HttpProxy, Integration, Millis, PathTemplate, Route, UriTemplate};
 
 fn route(method: Method, path: &str) -> Route {
     Route {
@@ -14,10 +14,10 @@ fn route(method: Method, path: &str) -> Route {
         method,
         path: PathTemplate::parse(path).unwrap(),
         integration: Integration::HttpProxy(HttpProxy {
-            uri: "http://127.0.0.1:1/".into(),
-            timeout: Millis(1000),
+            uri: UriTemplate::parse("http://127.0.0.1:1/").unwrap(),
         }),
-        timeout: None,
+        timeout: Millis(1000),
+        ..Route::default()
     }
 }
 

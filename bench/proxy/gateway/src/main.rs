@@ -5,8 +5,8 @@
 static GLOBAL: ::gwc_runtime::__private::MiMalloc = ::gwc_runtime::__private::MiMalloc;
 
 use gwc_runtime::ir::{
-    ApiKind, Gateway, HttpProxy, Integration, Limits, Method, Millis, PathTemplate, Route, Stage,
-    StageVariable,
+    ApiKind, Gateway, HttpProxy, Integration, Method, Millis, PathTemplate, Route, Stage,
+    StageVariable, UriTemplate,
 };
 
 fn route(method: Method, path: &str, uri: &str) -> Route {
@@ -15,10 +15,10 @@ fn route(method: Method, path: &str, uri: &str) -> Route {
         method,
         path: PathTemplate::parse(path).expect("static template"),
         integration: Integration::HttpProxy(HttpProxy {
-            uri: uri.to_owned().into(),
-            timeout: Millis(29_000),
+            uri: UriTemplate::parse(uri).expect("static template"),
         }),
-        timeout: None,
+        timeout: Millis(29_000),
+        ..Route::default()
     }
 }
 
@@ -35,15 +35,11 @@ fn gateway() -> Gateway {
                 value: "http://127.0.0.1:18081".into(),
             }],
         }],
-        base_path: None,
-        limits: Limits::default(),
-        responses: vec![],
-        // Telemetry is chosen per run with flags (`GWC_FLAGS` in `run`).
-        observability: Default::default(),
         routes: vec![
             route(Method::Get, "/hello", "${stageVariables.backend}/hello"),
             route(Method::Any, "/{proxy+}", "${stageVariables.backend}/{proxy}"),
         ],
+        ..Gateway::default()
     }
 }
 

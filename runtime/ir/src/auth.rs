@@ -1,0 +1,95 @@
+//! Authorizers: the API-wide table that routes name with [`crate::AuthorizerId`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Millis, Secret, Str, UriTemplate};
+
+/// A named authorizer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Authorizer {
+    /// Name from the spec, for logs and metrics.
+    pub name: Str,
+    /// How it decides.
+    pub kind: AuthorizerKind,
+}
+
+/// The kinds of authorizer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AuthorizerKind {
+    /// Bearer JWTs checked against an OpenID Connect issuer's keys.
+    Jwt(JwtAuthorizer),
+    /// AWS Signature Version 4 request signing, verified against configured credentials.
+    Iam(IamAuthorizer),
+    /// An HTTP endpoint that answers allow or deny.
+    Custom(CustomAuthorizer),
+}
+
+impl Default for AuthorizerKind {
+    fn default() -> Self {
+        AuthorizerKind::Jwt(JwtAuthorizer::default())
+    }
+}
+
+/// A JWT authorizer. A Cognito user pool lowers to this too: its issuer and JWKS are derived
+/// from the pool id, its client ids become the audience.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JwtAuthorizer {
+    /// Expected `iss`.
+    pub issuer: Str,
+    /// Accepted `aud` values (any one); empty: any audience.
+    pub audience: Vec<Str>,
+    /// Where the signing keys are; `None`: OpenID discovery from the issuer.
+    pub jwks_uri: Option<Str>,
+    /// Request values the token is read from, e.g. `$request.header.Authorization`.
+    pub identity_sources: Vec<Str>,
+    /// Accepted signing algorithms (`none` never is).
+    pub algorithms: Vec<Str>,
+    /// Clock skew allowed on `exp` and `nbf`.
+    pub leeway: Millis,
+    /// How long fetched keys are kept.
+    pub jwks_ttl: Millis,
+    /// Claim that must equal `token_use` (Cognito's `access`/`id`); `None`: not checked.
+    pub token_use: Option<Str>,
+}
+
+/// A SigV4 (IAM) authorizer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamAuthorizer {
+    /// Region of the credential scope.
+    pub region: Str,
+    /// Service of the credential scope.
+    pub service: Str,
+    /// Largest clock difference accepted.
+    pub max_skew: Millis,
+    /// Accepted access keys.
+    pub credentials: Vec<IamCredential>,
+}
+
+/// One accepted SigV4 access key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamCredential {
+    /// Access key id.
+    pub access_key_id: Str,
+    /// The secret access key, by reference.
+    pub secret: Secret,
+    /// Principal reported to integrations.
+    pub principal: Option<Str>,
+}
+
+/// A custom authorizer called over HTTP.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomAuthorizer {
+    /// Endpoint called with the authorizer event.
+    pub uri: UriTemplate,
+    /// Request values that identify the caller (event and cache key).
+    pub identity_sources: Vec<Str>,
+    /// How long an answer is cached per identity; zero: not cached.
+    pub result_ttl: Millis,
+    /// Time the authorizer has to answer.
+    pub timeout: Millis,
+    /// Event format `2.0` (else `1.0`).
+    pub payload_v2: bool,
+    /// With `2.0`, answers are `{isAuthorized, context}` rather than a policy.
+    pub simple_responses: bool,
+}

@@ -1,0 +1,174 @@
+//! Per-route policies and the typed ids they use to refer to API-wide tables.
+//!
+//! A route carries only small, optional settings; anything shared by many routes (an
+//! authorizer, a usage plan, a WAF rule set, a validator, a CORS policy) lives once in a table
+//! on [`crate::Gateway`] and is named by a typed index, so a 1,000-route gateway does not repeat
+//! it 1,000 times and the runtime compiles each entry once. [`crate::Gateway::validate`] checks
+//! every id is in range.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Millis, Str};
+
+macro_rules! table_id {
+    ($(#[$doc:meta])* $name:ident, $table:literal) => {
+        $(#[$doc])*
+        #[doc = concat!("An index into `Gateway.", $table, "`; ids are dense and stable for one IR value.")]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The index as a `usize`, for indexing the table.
+            pub const fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+table_id!(
+    /// Which authorizer guards a route.
+    AuthorizerId,
+    "authorizers"
+);
+table_id!(
+    /// A usage plan.
+    PlanId,
+    "plans"
+);
+table_id!(
+    /// A WAF rule set.
+    WafRuleSetId,
+    "waf_rule_sets"
+);
+table_id!(
+    /// A request validator.
+    ValidatorId,
+    "validators"
+);
+table_id!(
+    /// A CORS policy.
+    CorsId,
+    "cors_policies"
+);
+table_id!(
+    /// A route, in `Gateway.routes` order (usage plans' per-route throttles use it).
+    RouteId,
+    "routes"
+);
+
+/// What the gateway checks and applies on one route before its integration, each step optional
+/// so a route pays only for what its spec enables. The default is "nothing": a public route.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoutePolicies {
+    /// Authorization: an authorizer and the scopes the caller must have.
+    pub auth: Option<RouteAuth>,
+    /// A valid, enabled API key of some usage plan is required (its throttle and quota apply).
+    pub api_key_required: bool,
+    /// Token bucket for this route (the operation's override, else the API-wide one).
+    pub throttle: Option<Throttle>,
+    /// Response caching; `None` when the route is not cached.
+    pub cache: Option<CachePolicy>,
+    /// Firewall rules evaluated after matching, on top of the API-wide `Gateway.waf`.
+    pub waf: Option<WafRuleSetId>,
+    /// Request validation.
+    pub validation: Option<ValidatorId>,
+    /// CORS handling (preflight answers and response headers).
+    pub cors: Option<CorsId>,
+}
+
+impl RoutePolicies {
+    /// True when no policy is enabled (codegen then omits the field).
+    pub fn is_empty(&self) -> bool {
+        *self == RoutePolicies::default()
+    }
+}
+
+/// A route's authorization.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteAuth {
+    /// The authorizer that admits the request.
+    pub authorizer: AuthorizerId,
+    /// OAuth scopes; the caller needs at least one of them. Empty: no scope check.
+    pub scopes: Vec<Str>,
+}
+
+/// A token bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Throttle {
+    /// Steady rate in requests per second (may be fractional).
+    pub rate: f64,
+    /// Requests served at once after a quiet period.
+    pub burst: u32,
+    /// Whom one bucket counts.
+    pub per: ThrottleScope,
+}
+
+/// What one token bucket counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThrottleScope {
+    /// One bucket for everyone.
+    #[default]
+    Api,
+    /// One bucket per client IP.
+    Ip,
+    /// One bucket per API key.
+    ApiKey,
+}
+
+/// How one route's responses are cached (the store itself is `Gateway.cache`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachePolicy {
+    /// Time to live of an entry.
+    pub ttl: Millis,
+    /// Request values in the key besides method and path, in spec order.
+    pub key: Vec<CacheKeyPart>,
+}
+
+/// One request value in a cache key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "in", content = "name", rename_all = "snake_case")]
+pub enum CacheKeyPart {
+    /// A path parameter.
+    Path(Str),
+    /// A query-string parameter.
+    Query(Str),
+    /// A request header (case-insensitive).
+    Header(Str),
+}
+
+/// CORS settings shared by the routes that name them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorsPolicy {
+    /// Allowed origins, or `*`.
+    pub allow_origins: Vec<Str>,
+    /// Allowed methods; empty: the methods the path serves.
+    pub allow_methods: Vec<Str>,
+    /// Allowed request headers.
+    pub allow_headers: Vec<Str>,
+    /// Response headers exposed to scripts.
+    pub expose_headers: Vec<Str>,
+    /// `Access-Control-Max-Age`; `None`: not sent.
+    pub max_age: Option<Millis>,
+    /// Send `Access-Control-Allow-Credentials: true`.
+    pub allow_credentials: bool,
+}
+
+/// A secret, held as a reference and resolved by the runtime at start-up, so that no secret is
+/// ever written into a spec's generated `gateway.rs` (or its binary, or its git history).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "from", content = "name", rename_all = "snake_case")]
+pub enum Secret {
+    /// The value of an environment variable.
+    Env(Str),
+    /// The contents of a file (a trailing newline is ignored), e.g. a mounted Kubernetes secret.
+    File(Str),
+}
+
+impl Default for Secret {
+    fn default() -> Self {
+        Secret::Env(Str::Borrowed(""))
+    }
+}
