@@ -93,6 +93,8 @@ impl Stopper {
 pub struct Serving {
     spec: PathBuf,
     args: RuntimeArgs,
+    /// The session's shared state, handed to every reloaded gateway.
+    state: gwc_runtime::state::State,
     server: Server,
     watcher: RecommendedWatcher,
     watched: WatchSet,
@@ -121,8 +123,10 @@ impl Serving {
             return Err(ServeError::Spec(Box::new(front)));
         };
         print_diagnostics(&front, colour);
-        let server =
-            Server::start(Gateway::from_ir(&ir, args)?, args).map_err(ServeError::Listen)?;
+        // One shared state for the whole session: reloads keep counters and cache entries.
+        let state = gwc_runtime::connect_state(&ir, args)?;
+        let server = Server::start(Gateway::from_ir_with_state(&ir, args, &state)?, args)
+            .map_err(ServeError::Listen)?;
         let (tx, rx) = mpsc::channel();
         let fs_tx = tx.clone();
         let mut watcher = notify::recommended_watcher(move |event| {
@@ -134,6 +138,7 @@ impl Serving {
         Ok(Serving {
             spec: spec.to_path_buf(),
             args: args.clone(),
+            state,
             server,
             watcher,
             watched,
@@ -210,7 +215,7 @@ impl Serving {
             eprintln!("gwc serve: reloaded {spec} ({routes}, same gateway as before)");
             return;
         }
-        match Gateway::from_ir(ir, &self.args) {
+        match Gateway::from_ir_with_state(ir, &self.args, &self.state) {
             Ok(gateway) => {
                 self.server.reload(gateway);
                 self.current = ir.clone();

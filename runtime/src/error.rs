@@ -80,6 +80,9 @@ pub enum BuildError {
     /// The trust settings for `https://` upstreams cannot give a working TLS configuration.
     #[error("upstream TLS: {0}")]
     UpstreamTls(String),
+    /// The shared-state settings cannot work (a malformed Redis URL).
+    #[error("shared state: {0}")]
+    State(#[from] crate::state::StateError),
     /// A feature the runtime does not serve yet; never silently ignored.
     #[error("{0} is not supported yet")]
     Unsupported(String),

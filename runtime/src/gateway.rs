@@ -17,6 +17,7 @@ use crate::mock::MockResponse;
 use crate::pipeline::{self, ApiSteps, RoutePipeline, Steps, Unmatched};
 use crate::proxy::{self, Upstream, Upstreams};
 use crate::router::Router;
+use crate::state::State;
 use crate::telemetry::Telemetry;
 use crate::tls::LazyClientConfig;
 
@@ -43,13 +44,31 @@ pub struct Gateway {
     pub(crate) drain: Duration,
     /// Metrics layout and access log, prepared for this gateway's routes.
     pub(crate) telemetry: Telemetry,
+    /// The process's shared state; steps capture it when they are compiled.
+    pub(crate) state: State,
 }
 
 impl Gateway {
     /// Compiles an IR for one deployment: the stage (`--stage`, else the spec's default) and
     /// its variables plus `--stage-variable` overrides, the base path (`--base-path`, else the
     /// spec's). Fails on anything that could not be served, naming the route at fault.
+    ///
+    /// The gateway gets a shared state of its own, as the spec and `--state` describe it:
+    /// right for tests and one-off gateways. A process that reloads builds each generation
+    /// with [`Gateway::from_ir_with_state`] and one state, so counters survive the reload.
     pub fn from_ir(ir: &ir::Gateway, args: &RuntimeArgs) -> Result<Gateway, BuildError> {
+        // A backend that cannot work is reported by the build, with the forms it accepts.
+        let state = crate::connect_state(ir, args)
+            .unwrap_or_else(|_| State::memory(crate::state::StateConfig::default().cache_capacity));
+        Gateway::from_ir_with_state(ir, args, &state)
+    }
+
+    /// [`Gateway::from_ir`] with the process's shared state ([`crate::connect_state`]).
+    pub fn from_ir_with_state(
+        ir: &ir::Gateway,
+        args: &RuntimeArgs,
+        state: &State,
+    ) -> Result<Gateway, BuildError> {
         let problems = ir.validate();
         if !problems.is_empty() {
             return Err(BuildError::Invalid(problems));
@@ -154,7 +173,13 @@ impl Gateway {
             limits: ir.limits,
             drain,
             telemetry: Telemetry::build(ir, stage_name, args)?,
+            state: state.clone(),
         })
+    }
+
+    /// The shared state the gateway's steps use (counters, rate limits, cache entries).
+    pub fn state(&self) -> &State {
+        &self.state
     }
 
     /// The API's name, for logs and `--help`.

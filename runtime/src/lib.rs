@@ -35,14 +35,14 @@ pub use error::BuildError;
 pub use gateway::Gateway;
 pub use server::Server;
 
-/// The process's state settings: the spec's `x-gateway.state`, with `--state` (when given)
-/// replacing its backend.
-fn state_config(
-    spec: &ir::StateConfig,
-    backend_flag: Option<&str>,
-) -> Result<state::StateConfig, state::StateError> {
-    let backend = state::Backend::parse(backend_flag.unwrap_or(&spec.backend))?;
-    Ok(state::StateConfig {
+/// The process's shared state, as the spec's `x-gateway.state` and `--state` (which replaces
+/// its backend) describe it. Made once per process and handed to every gateway built after
+/// ([`Gateway::from_ir_with_state`]), so a reload keeps counters, buckets and cache entries.
+/// Never waits for Redis; fails only on settings that cannot work (a malformed URL).
+pub fn connect_state(ir: &ir::Gateway, args: &RuntimeArgs) -> Result<state::State, BuildError> {
+    let spec = &ir.state;
+    let backend = state::Backend::parse(args.state.as_deref().unwrap_or(&spec.backend))?;
+    let config = state::StateConfig {
         backend,
         key_prefix: spec.key_prefix.to_string(),
         timeout: spec.timeout.as_duration(),
@@ -51,7 +51,8 @@ fn state_config(
             ir::FailMode::Closed => state::FailurePolicy::Closed,
         },
         ..state::StateConfig::default()
-    })
+    };
+    Ok(state::State::connect(&config)?)
 }
 
 /// Entry point of every generated `main.rs`: parse [`RuntimeArgs`], initialise logging, build
@@ -73,24 +74,16 @@ pub fn main(ir: ir::Gateway) -> ExitCode {
         Err(e) => e.exit(),
     };
     init_logging(args.log_format);
-    let gateway = match Gateway::from_ir(&ir, &args) {
-        Ok(g) => g,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    // Shared state lives as long as the process, not a gateway: a reload swaps the gateway and
-    // keeps counters, buckets and cache entries. Connecting never waits for Redis.
-    let config = match state_config(&ir.state, args.state.as_deref()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let state = match state::State::connect(&config) {
+    // Shared state lives as long as the process, not a gateway.
+    let state = match connect_state(&ir, &args) {
         Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let gateway = match Gateway::from_ir_with_state(&ir, &args, &state) {
+        Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -130,7 +123,6 @@ pub fn main(ir: ir::Gateway) -> ExitCode {
         eprintln!("warning: cannot watch for signals: {e}");
     }
     server.wait();
-    // Until the request pipeline takes it (through `Server::start`), the process holds it here.
     drop(state);
     tracing::info!("stopped");
     ExitCode::SUCCESS
