@@ -616,7 +616,7 @@ fn record_telemetry(
         route,
         status,
         response_length: http_body::Body::size_hint(resp.body()).exact(),
-        received_at: ctx.timings.wall_start,
+        received_at: ctx.timings.wall_start(),
         latency,
         integration_latency,
         integration_status: integration_latency.and(ctx.error.is_none().then_some(status)),
