@@ -30,7 +30,7 @@ pub struct RuntimeArgs {
     #[arg(long, env = "GWC_BASE_PATH")]
     pub base_path: Option<String>,
     /// State backend: `memory` (the embedded default: this process only) or a Redis URL
-    /// (`redis://host:6379`, `rediss://…`, `redis+cluster://…`) shared by every replica
+    /// (`redis://host:6379`, `redis+cluster://…`) shared by every replica
     /// [default: the spec's `x-gateway.state.backend`, else `memory`].
     #[arg(long, env = "GWC_STATE")]
     pub state: Option<String>,

@@ -83,7 +83,7 @@ impl Gateway {
         let backend = args.state.as_deref().unwrap_or(&ir.state.backend);
         if crate::state::Backend::parse(backend).is_err() {
             return Err(BuildError::Unsupported(format!(
-                "state backend `{backend}` (expected `memory` or a `redis://`, `rediss://` or `redis+cluster://` URL)"
+                "state backend `{backend}` (expected `memory` or a `redis://` or `redis+cluster://` URL; Redis over TLS is not supported yet)"
             )));
         }
         let stage_name = args.stage.as_deref().unwrap_or(&ir.default_stage);

@@ -471,7 +471,11 @@ async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer: SocketAdd
     if limits.header_read_timeout.0 > 0 {
         builder.header_read_timeout(limits.header_read_timeout.as_duration());
     }
-    let conn = builder.serve_connection(TokioIo::new(Watched::new(stream, clock)), service);
+    // With upgrades, so a route can take the connection over (`101 Switching Protocols`, the
+    // WebSocket work); a connection that never upgrades is served exactly as before.
+    let conn = builder
+        .serve_connection(TokioIo::new(Watched::new(stream, clock)), service)
+        .with_upgrades();
     tokio::pin!(conn);
     let mut closing = false;
     let result = std::future::poll_fn(|cx| {

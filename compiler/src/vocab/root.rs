@@ -980,8 +980,8 @@ pub struct Management {
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct State {
     /// `memory` (one process, nothing to install) or a Redis URL (`redis://host:6379`,
-    /// `rediss://…` for TLS, `redis+cluster://…`) shared by every replica; `--state`
-    /// overrides it. Default: `memory`.
+    /// `redis+cluster://…`) shared by every replica; `--state` overrides it. Redis over TLS
+    /// (`rediss://`) is not supported yet. Default: `memory`.
     #[serde(default = "default_backend")]
     pub backend: StateBackend,
     /// When Redis cannot be reached: `open` (serve without the state-backed checks: no
@@ -1023,9 +1023,14 @@ impl StateBackend {
 }
 
 /// URL schemes accepted for Redis.
-pub const REDIS_SCHEMES: [&str; 3] = ["redis://", "rediss://", "redis+cluster://"];
+pub const REDIS_SCHEMES: [&str; 2] = ["redis://", "redis+cluster://"];
 
 fn parse_backend(text: &str) -> Result<StateBackend, String> {
+    if text.starts_with("rediss://") {
+        return Err(format!(
+            "`{text}`: Redis over TLS (`rediss://`) is not supported yet; use `redis://` on a trusted network"
+        ));
+    }
     if text == "memory"
         || REDIS_SCHEMES
             .iter()
@@ -1034,15 +1039,15 @@ fn parse_backend(text: &str) -> Result<StateBackend, String> {
         Ok(StateBackend(text.to_owned()))
     } else {
         Err(format!(
-            "`{text}` is not a state backend: expected `memory` or a URL starting with `redis://`, `rediss://` or `redis+cluster://`"
+            "`{text}` is not a state backend: expected `memory` or a URL starting with `redis://` or `redis+cluster://`"
         ))
     }
 }
 
 string_newtype!(StateBackend, parse_backend, "`memory` or a Redis URL", {
     "type": "string",
-    "pattern": r"^(memory|(redis|rediss|redis\+cluster)://.+)$",
-    "description": "`memory` or a Redis URL (`redis://`, `rediss://`, `redis+cluster://`).",
+    "pattern": r"^(memory|(redis|redis\+cluster)://.+)$",
+    "description": "`memory` or a Redis URL (`redis://`, `redis+cluster://`).",
 });
 fn default_key_prefix() -> String {
     "gwc:".to_owned()

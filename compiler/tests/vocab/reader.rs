@@ -557,7 +557,7 @@ fn bad_values() {
             gwc::lower::invalid_value
 
               × spec.yaml:6:20: `x-gateway.state.backend`: `postgres://db` is not a state backend: expected
-              │ `memory` or a URL starting with `redis://`, `rediss://` or `redis+cluster://`
+              │ `memory` or a URL starting with `redis://` or `redis+cluster://`
                ╭─[spec.yaml:6:20]
              5 │     DEFAULT_5XX: {status: 700}
              6 │   state: {backend: "postgres://db"}

@@ -99,7 +99,7 @@ impl Default for StateConfig {
 pub enum Backend {
     /// In this process only.
     Memory,
-    /// A Redis server (`redis://`, `rediss://`).
+    /// A Redis server (`redis://`).
     Redis(String),
     /// A Redis Cluster, reached through any of its nodes (`redis+cluster://host:port`).
     RedisCluster(String),
@@ -112,11 +112,16 @@ impl Backend {
             Ok(Backend::Memory)
         } else if let Some(rest) = text.strip_prefix("redis+cluster://") {
             Ok(Backend::RedisCluster(format!("redis://{rest}")))
-        } else if text.starts_with("redis://") || text.starts_with("rediss://") {
+        } else if text.starts_with("redis://") {
             Ok(Backend::Redis(text.to_owned()))
+        } else if text.starts_with("rediss://") {
+            // The redis crate is built without TLS: refuse now rather than fail on connect.
+            Err(StateError::Config(
+                format!("`{text}`: Redis over TLS (`rediss://`) is not supported yet; use `redis://` on a trusted network").into(),
+            ))
         } else {
             Err(StateError::Config(
-                format!("`{text}` is not a state backend: expected `memory` or a `redis://`, `rediss://` or `redis+cluster://` URL").into(),
+                format!("`{text}` is not a state backend: expected `memory` or a `redis://` or `redis+cluster://` URL").into(),
             ))
         }
     }

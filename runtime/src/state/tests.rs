@@ -460,6 +460,11 @@ fn backends_parse() {
         Backend::parse("postgres://x"),
         Err(StateError::Config(_))
     ));
+    // Accepted here would mean failing on connect: the crate is built without TLS.
+    assert!(matches!(
+        Backend::parse("rediss://h:6380"),
+        Err(StateError::Config(_))
+    ));
     assert!(Rate::per_second(0.0, 1).is_none());
     assert_eq!(
         Rate::per_second(4.0, 2).map(Rate::interval),
