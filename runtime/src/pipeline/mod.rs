@@ -56,7 +56,7 @@ pub(crate) enum Integration {
 
 /// The optional request- and response-phase steps of one route, in DESIGN.md's order. A
 /// feature issue adds its typed field here, its per-worker part to [`WorkerSteps`], and one
-/// line to [`run_request_steps`] (or the response phase) at its place in the order.
+/// line to `WorkerRoute::run_request_steps` (or the response phase) at its place in the order.
 #[derive(Debug, Default)]
 pub(crate) struct Steps {
     /// The test step that proves the request-step interface.

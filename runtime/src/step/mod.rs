@@ -13,7 +13,7 @@
 //! `cors/`, `map/`), with its compiled configuration, its per-worker part, its error cases and
 //! its tests, plus one typed field in [`crate::pipeline::Steps`] (or
 //! [`crate::pipeline::ApiSteps`] for the checks before routing) and one line in the fixed
-//! phase order of `pipeline::run_request_steps`. The test step in `probe.rs` proves the
+//! phase order of `WorkerRoute::run_request_steps`. The test step in `probe.rs` proves the
 //! interface end to end.
 
 // Until the feature issues add their steps, only the test probe builds early answers and slow
