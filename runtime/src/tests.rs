@@ -665,4 +665,24 @@ fn bad_upstream_ca_file_stops_start_up() {
     );
 }
 
+/// Records that the running test checked nothing, and why: a line on stderr and one in the
+/// file `GWC_SKIP_LOG` names, which `scripts/test` lists after the run (libtest has no runtime
+/// skip; the compiler's tests keep the same helper in `compiler/tests/support.rs`).
+pub(crate) fn skip(why: &str) {
+    use std::io::Write as _;
+    let thread = std::thread::current();
+    let line = format!("SKIPPED {}: {why}", thread.name().unwrap_or("unnamed test"));
+    eprintln!("{line}");
+    if let Some(log) = std::env::var_os("GWC_SKIP_LOG") {
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| writeln!(f, "{line}"));
+        if let Err(e) = appended {
+            eprintln!("cannot record the skip in {log:?}: {e}");
+        }
+    }
+}
+
 mod telemetry;

@@ -33,7 +33,7 @@ impl RedisServer {
             if std::env::var_os("CI").is_some() {
                 panic!("{why}");
             }
-            skip(&why);
+            crate::tests::skip(&why);
             return None;
         }
         // Port 0 would turn Redis's TCP listener off: take a free port and release it.
@@ -112,23 +112,6 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_file(&self.log);
-    }
-}
-
-/// Records that the running test checked nothing (compiler/tests/support.rs `skip`).
-fn skip(why: &str) {
-    let thread = std::thread::current();
-    let line = format!("SKIPPED {}: {why}", thread.name().unwrap_or("unnamed test"));
-    eprintln!("{line}");
-    if let Some(log) = std::env::var_os("GWC_SKIP_LOG") {
-        let appended = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .and_then(|mut f| writeln!(f, "{line}"));
-        if let Err(e) = appended {
-            eprintln!("cannot record the skip in {log:?}: {e}");
-        }
     }
 }
 

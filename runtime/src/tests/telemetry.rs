@@ -38,21 +38,6 @@ fn args(log: AccessLogOverride) -> RuntimeArgs {
     }
 }
 
-/// Records that the running test checked nothing, and why (as `compiler/tests/support.rs`).
-fn skip(why: &str) {
-    let thread = std::thread::current();
-    let line = format!("SKIPPED {}: {why}", thread.name().unwrap_or("unnamed test"));
-    eprintln!("{line}");
-    if let Some(log) = std::env::var_os("GWC_SKIP_LOG") {
-        use std::io::Write as _;
-        let _ = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .and_then(|mut f| writeln!(f, "{line}"));
-    }
-}
-
 /// `promtool check metrics` on the page: a hard failure under CI when promtool is missing.
 fn promtool_check(page: &str) {
     use std::io::Write as _;
@@ -69,7 +54,7 @@ fn promtool_check(page: &str) {
                 std::env::var_os("CI").is_none(),
                 "promtool is not installed (Debian package `prometheus`; scripts/test installs it)"
             );
-            return skip("promtool is not installed; the page was not linted");
+            return super::skip("promtool is not installed; the page was not linted");
         }
         Err(e) => panic!("cannot run promtool: {e}"),
     };
@@ -261,7 +246,7 @@ async fn blocked_access_log_does_not_block_requests() {
     let fifo = dir.join("fifo");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {
-        return skip("mkfifo is not available");
+        return super::skip("mkfifo is not available");
     }
     let server = start(
         &shop(),
