@@ -18,8 +18,8 @@ use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 
+use crate::integration::pool::Checkin;
 use crate::ir::ErrorType;
-use crate::pool::Checkin;
 
 /// A response body: empty, prebuilt bytes (mocks, errors) or an upstream body being streamed.
 #[derive(Debug)]

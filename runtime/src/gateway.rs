@@ -12,14 +12,15 @@ use std::time::Duration;
 
 use crate::args::RuntimeArgs;
 use crate::error::{BuildError, ErrorResponses};
+use crate::integration::mock::MockResponse;
+use crate::integration::proxy::{self, Upstream, Upstreams};
+use crate::integration::tls::LazyClientConfig;
 use crate::ir::{self, ApiKind, ErrorType, Integration};
-use crate::mock::MockResponse;
 use crate::pipeline::{self, ApiSteps, RoutePipeline, Steps, Unmatched};
-use crate::proxy::{self, Upstream, Upstreams};
 use crate::router::Router;
 use crate::state::State;
-use crate::telemetry::Telemetry;
-use crate::tls::LazyClientConfig;
+use crate::step::BuildContext;
+use crate::telemetry::{Telemetry, TelemetryBuilder};
 
 /// A compiled, immutable gateway: router plus per-route prepared integrations.
 ///
@@ -125,6 +126,16 @@ impl Gateway {
             args.upstream_roots,
             args.upstream_ca_file.as_deref(),
         ));
+        // What the steps compile against; they declare their counters before the layout.
+        let mut cx = BuildContext {
+            ir,
+            stage: stage_name,
+            stage_variables: &variables,
+            args,
+            state,
+            telemetry: TelemetryBuilder::new(ir, stage_name, args),
+        };
+        let api_steps = ApiSteps::compile(&mut cx)?;
         let mut routes = Vec::with_capacity(ir.routes.len());
         // Graceful shutdown waits as long as the slowest route may take.
         let mut drain = Duration::ZERO;
@@ -146,7 +157,7 @@ impl Gateway {
             drain = drain.max(route.timeout.as_duration());
             routes.push(Arc::new(RoutePipeline::new(
                 route.id.as_ref().into(),
-                Steps::default(),
+                Steps::compile(&mut cx, route)?,
                 integration,
             )));
         }
@@ -166,13 +177,13 @@ impl Gateway {
             listen,
             router,
             unmatched,
-            api_steps: ApiSteps::default(),
+            api_steps,
             routes,
             upstreams,
             errors: ErrorResponses::new(ir)?,
             limits: ir.limits,
             drain,
-            telemetry: Telemetry::build(ir, stage_name, args)?,
+            telemetry: cx.telemetry.finish()?,
             state: state.clone(),
         })
     }

@@ -9,18 +9,14 @@ mod args;
 mod body;
 mod error;
 mod gateway;
-mod head_timer;
-mod mock;
+mod integration;
 mod pipeline;
-mod pool;
-mod proxy;
 mod request_id;
 mod router;
 mod server;
 pub mod state;
 mod step;
 mod telemetry;
-mod tls;
 
 #[cfg(test)]
 mod tests;

@@ -595,7 +595,7 @@ fn build_errors() {
 
 #[test]
 fn https_upstreams() {
-    use crate::pool::Address;
+    use crate::integration::pool::Address;
     let mut ir = petstore(ApiKind::Http);
     ir.routes.clear();
     for (path, uri) in [

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderValue, Method};
 
+use crate::integration::proxy::ClientInfo;
 use crate::ir::ErrorType;
-use crate::proxy::ClientInfo;
 use crate::router::Params;
 
 /// One request's context.

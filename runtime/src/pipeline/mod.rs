@@ -33,13 +33,13 @@ use http::{Request, Response, header};
 pub(crate) use self::context::Identity;
 pub(crate) use self::context::RequestContext;
 use crate::body::{Body, RequestBody};
-use crate::error::GatewayError;
+use crate::error::{BuildError, GatewayError};
 use crate::gateway::Gateway;
-use crate::ir::ErrorType;
-use crate::mock::MockResponse;
-use crate::proxy::{LocalUpstream, ProxyTarget};
+use crate::integration::mock::MockResponse;
+use crate::integration::proxy::{LocalUpstream, ProxyTarget};
+use crate::ir::{self, ErrorType};
 use crate::router::Lookup;
-use crate::step::{self, Verdict};
+use crate::step::{self, BuildContext, Verdict};
 use crate::telemetry::WorkerTelemetry;
 
 /// Largest idle connection list per upstream and worker.
@@ -68,6 +68,16 @@ pub(crate) struct Steps {
 }
 
 impl Steps {
+    /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
+    /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
+    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_ref_mut)] // Steps land here.
+    pub(crate) fn compile(
+        _cx: &mut BuildContext<'_>,
+        _route: &ir::Route,
+    ) -> Result<Steps, BuildError> {
+        Ok(Steps::default())
+    }
+
     /// Whether any step reads the body, so the pipeline buffers it first.
     fn need_body(&self) -> bool {
         #[cfg(test)]
@@ -101,6 +111,13 @@ pub(crate) struct ApiSteps {
 }
 
 impl ApiSteps {
+    /// The API-wide checks before routing (source allow-list, API-wide WAF, CORS preflight),
+    /// compiled once per gateway; each feature adds its line as in [`Steps::compile`].
+    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_ref_mut)] // Steps land here.
+    pub(crate) fn compile(_cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
+        Ok(ApiSteps::default())
+    }
+
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
             #[cfg(test)]

@@ -47,8 +47,8 @@ use super::{RequestContext, WorkerGateway};
 use crate::args::RuntimeArgs;
 use crate::body::{Body, RequestBody};
 use crate::gateway::Gateway;
+use crate::integration::proxy::ClientInfo;
 use crate::ir::{self, ApiKind, ErrorType, Method, Mock, PathTemplate, Route};
-use crate::proxy::ClientInfo;
 use crate::step::probe::Probe;
 
 fn mock_route(path: &str) -> Route {

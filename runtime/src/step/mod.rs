@@ -23,14 +23,41 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use std::collections::HashMap;
+
 use http::{Request, Response};
 
+use crate::args::RuntimeArgs;
 use crate::body::{Body, RequestBody};
 use crate::error::GatewayError;
+use crate::ir;
 use crate::pipeline::RequestContext;
+use crate::state::State;
+use crate::telemetry::TelemetryBuilder;
 
 #[cfg(test)]
 pub(crate) mod probe;
+
+/// What a step's compiler sees while the gateway is built (`Steps::compile` and
+/// `ApiSteps::compile` hand it to each step): the whole IR (its API-wide tables: authorizers,
+/// plans, WAF rule sets, validators), the deployment (stage, its variables with the
+/// `--stage-variable` overrides, the runtime flags), the process's shared state, and the
+/// telemetry still open for counter declarations.
+#[allow(dead_code)] // Read by the feature steps' compilers as they land.
+pub(crate) struct BuildContext<'a> {
+    /// The gateway's IR.
+    pub(crate) ir: &'a ir::Gateway,
+    /// The stage this gateway serves.
+    pub(crate) stage: &'a str,
+    /// The stage's variables, flags applied.
+    pub(crate) stage_variables: &'a HashMap<&'a str, &'a str>,
+    /// The deployment flags.
+    pub(crate) args: &'a RuntimeArgs,
+    /// Shared state (counters, rate limits, entries with a TTL), kept across reloads.
+    pub(crate) state: &'a State,
+    /// Where steps declare their counters ([`TelemetryBuilder::declare_counter`]).
+    pub(crate) telemetry: TelemetryBuilder<'a>,
+}
 
 /// What a step decided about a request.
 #[derive(Debug)]

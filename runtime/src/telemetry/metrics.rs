@@ -73,6 +73,8 @@ impl CounterId {
     pub(crate) const CLIENT_ERRORS: CounterId = CounterId(1);
     /// `gwc_requests_5xx_total`.
     pub(crate) const SERVER_ERRORS: CounterId = CounterId(2);
+    /// What a step gets when metrics are off: past every series' counters, never recorded.
+    pub(crate) const UNUSED: CounterId = CounterId(u16::MAX);
 }
 
 #[derive(Debug, Clone)]

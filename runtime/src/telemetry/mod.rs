@@ -41,28 +41,62 @@ pub(crate) struct Telemetry {
     pub(crate) access_log: Option<AccessLog>,
 }
 
-impl Telemetry {
-    /// Applies the overrides in `args` to the IR's settings, renders every route's labels and
-    /// parses the access-log format (an unknown `$context` variable fails the build).
-    pub(crate) fn build(
-        ir: &ir::Gateway,
-        stage: &str,
-        args: &RuntimeArgs,
-    ) -> Result<Telemetry, BuildError> {
+/// A gateway's telemetry while the gateway is built: steps declare their counters
+/// ([`TelemetryBuilder::declare_counter`]) before [`TelemetryBuilder::finish`] lays the series
+/// out, so a counter costs one cell per series and nothing to look up per request.
+#[derive(Debug)]
+pub(crate) struct TelemetryBuilder<'a> {
+    ir: &'a ir::Gateway,
+    stage: &'a str,
+    args: &'a RuntimeArgs,
+    /// `None` when metrics are off.
+    metrics: Option<metrics::MetricsBuilder>,
+}
+
+impl<'a> TelemetryBuilder<'a> {
+    /// Applies the `--metrics` override to the IR's settings and renders every route's labels.
+    pub(crate) fn new(ir: &'a ir::Gateway, stage: &'a str, args: &'a RuntimeArgs) -> Self {
         let obs = &ir.observability;
-        let routes = || {
-            ir.routes
-                .iter()
-                .map(|r| (r.method.as_str(), r.path.raw.as_ref()))
-        };
         let metrics_on = match args.metrics {
             Some(Toggle::On) => true,
             Some(Toggle::Off) => false,
             None => obs.metrics.enabled,
         };
         let metrics = metrics_on.then(|| {
-            metrics::MetricsBuilder::new(&ir.name, stage, routes(), obs.metrics.route_label).build()
+            metrics::MetricsBuilder::new(&ir.name, stage, route_keys(ir), obs.metrics.route_label)
         });
+        TelemetryBuilder {
+            ir,
+            stage,
+            args,
+            metrics,
+        }
+    }
+
+    /// Declares a per-route counter (a step's hits, refusals, errors) once, at build time; the
+    /// step keeps the id and counts with [`WorkerTelemetry::incr`]. With metrics off the id is
+    /// valid and counting it does nothing. `name` is a Prometheus name ending in `_total`;
+    /// declaring a name twice returns the first id.
+    // The feature steps (cache, throttling, WAF, authorizers) call this.
+    #[allow(dead_code)]
+    pub(crate) fn declare_counter(&mut self, name: &'static str, help: &'static str) -> CounterId {
+        match &mut self.metrics {
+            Some(m) => m.declare_counter(name, help),
+            None => CounterId::UNUSED,
+        }
+    }
+
+    /// Lays out the series and starts the access log (an unknown `$context` variable in its
+    /// format fails the build).
+    pub(crate) fn finish(self) -> Result<Telemetry, BuildError> {
+        let TelemetryBuilder {
+            ir,
+            stage,
+            args,
+            metrics,
+        } = self;
+        let obs = &ir.observability;
+        let metrics = metrics.map(metrics::MetricsBuilder::build);
         let destination = match &args.access_log {
             Some(AccessLogOverride::Off) => None,
             Some(AccessLogOverride::On) => Some(obs.access_log.destination.as_ref()),
@@ -77,7 +111,15 @@ impl Telemetry {
             .as_deref()
             .unwrap_or(&obs.access_log.format);
         let access_log = destination
-            .map(|d| AccessLog::start(format, Destination::parse(d), &ir.name, stage, routes()))
+            .map(|d| {
+                AccessLog::start(
+                    format,
+                    Destination::parse(d),
+                    &ir.name,
+                    stage,
+                    route_keys(ir),
+                )
+            })
             .transpose()
             .map_err(|e| BuildError::Invalid(vec![ir::ValidationError::BadLogFormat(e)]))?;
         Ok(Telemetry {
@@ -86,7 +128,16 @@ impl Telemetry {
             access_log,
         })
     }
+}
 
+/// `(method, template)` of every route in index order: the metrics' and the log's labels.
+fn route_keys(ir: &ir::Gateway) -> impl Iterator<Item = (&str, &str)> {
+    ir.routes
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.raw.as_ref()))
+}
+
+impl Telemetry {
     /// A worker's recording handles for this gateway; once per worker and generation.
     pub(crate) fn worker(&self) -> WorkerTelemetry {
         WorkerTelemetry {

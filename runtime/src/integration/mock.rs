@@ -36,7 +36,7 @@ impl MockResponse {
     pub(crate) fn local_copy(&self) -> MockResponse {
         let mut headers = HeaderMap::with_capacity(self.headers.len() + 2);
         for (name, value) in &self.headers {
-            headers.append(name.clone(), crate::proxy::deep_copy(value));
+            headers.append(name.clone(), crate::integration::proxy::deep_copy(value));
         }
         MockResponse {
             status: self.status,

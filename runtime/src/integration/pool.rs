@@ -17,7 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::body::LimitedBody;
-use crate::tls::TlsTarget;
+use crate::integration::tls::TlsTarget;
 
 /// The sending half of one upstream connection.
 pub(crate) type Sender = SendRequest<LimitedBody>;

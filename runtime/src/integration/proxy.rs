@@ -21,11 +21,11 @@ use hyper::body::Incoming;
 
 use crate::body::{Body, LimitedBody, RequestBody, client_fault};
 use crate::error::{BuildError, GatewayError};
+use crate::integration::pool::{self, Address, Checkin, Pool};
+use crate::integration::tls::{LazyClientConfig, TlsTarget};
 use crate::ir::{self, ErrorType};
 use crate::pipeline::RequestContext;
-use crate::pool::{self, Address, Checkin, Pool};
 use crate::router::Params;
-use crate::tls::{LazyClientConfig, TlsTarget};
 
 /// One backend authority; routes to the same authority share its connections.
 #[derive(Debug)]

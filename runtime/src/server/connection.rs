@@ -1,0 +1,242 @@
+//! One connection's life: hyper's HTTP/1 connection with the head timer, its control block
+//! (graceful close), and one request's handling — the pipeline, the one place where errors
+//! become gateway responses, and what every response carries (request ids) and leaves behind
+//! (metrics and the access log line).
+
+use std::cell::{Cell, RefCell};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use http::{HeaderValue, Request, Response, header};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use super::head_timer::{HeadClock, HeadTimer, Watched};
+use crate::body::{Body, RequestBody};
+use crate::error::GatewayError;
+use crate::gateway::Gateway;
+use crate::integration::proxy::ClientInfo;
+use crate::ir::ErrorType;
+use crate::pipeline::{RequestContext, WorkerGateway};
+use crate::request_id::{self, AMZN_REQUEST_ID, X_REQUEST_ID};
+use crate::telemetry::{InFlight, LogRecord};
+
+use super::{ActiveGuard, ConnCtl, Worker};
+
+pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer: SocketAddr) {
+    let worker = Rc::clone(&guard.0);
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(error = %e, "set_nodelay failed");
+    }
+    let limits = worker.generation().gateway.limits;
+    let ctl = Rc::new(ConnCtl {
+        requests: Cell::new(0),
+        seen: Cell::new(u64::MAX),
+        close: Cell::new(false),
+        waker: RefCell::new(None),
+    });
+    worker.register(&ctl);
+    let ip = peer.ip().to_string();
+    let service = ConnService {
+        worker,
+        client: Rc::new(ClientInfo {
+            ip: HeaderValue::from_str(&ip).unwrap_or_else(|_| HeaderValue::from_static("unknown")),
+            receiving_body: Rc::new(Cell::new(false)),
+        }),
+        ctl: Rc::clone(&ctl),
+    };
+    // hyper's read buffer caps the request head *and* each read of the body: sized to the
+    // header limit it made uploads 5–17× slower than downloads. It is a backstop now (hyper
+    // answers a bare 431 past it); `handle` enforces `max_header` with a JSON 431.
+    let max_buf = usize::try_from(limits.max_header.0)
+        .unwrap_or(usize::MAX)
+        .max(READ_BUFFER);
+    // hyper's head timer, made to tell a started head (`header_read_timeout`) from an idle
+    // kept-alive connection (`idle_timeout`); see `head_timer`.
+    let clock = HeadClock::new();
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(HeadTimer::new(
+            Arc::clone(&clock),
+            limits.header_read_timeout.as_duration(),
+            limits.idle_timeout.as_duration(),
+        ))
+        .keep_alive(true)
+        .max_buf_size(max_buf);
+    if limits.header_read_timeout.0 > 0 {
+        builder.header_read_timeout(limits.header_read_timeout.as_duration());
+    }
+    // With upgrades, so a route can take the connection over (`101 Switching Protocols`, the
+    // WebSocket work); a connection that never upgrades is served exactly as before.
+    let conn = builder
+        .serve_connection(TokioIo::new(Watched::new(stream, clock)), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    let mut closing = false;
+    let result = std::future::poll_fn(|cx| {
+        if !closing && ctl.close.get() {
+            // Finishes the exchange in progress, if any, then closes; never cuts one short.
+            closing = true;
+            conn.as_mut().graceful_shutdown();
+        }
+        let polled = conn.as_mut().poll(cx);
+        if polled.is_pending() && !closing {
+            let mut waker = ctl.waker.borrow_mut();
+            if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *waker = Some(cx.waker().clone());
+            }
+        }
+        polled
+    })
+    .await;
+    if let Err(e) = result {
+        tracing::debug!(error = %e, %peer, "connection ended with an error");
+    }
+    drop(guard);
+}
+
+type BoxFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>>>>;
+
+struct ConnService {
+    worker: Rc<Worker>,
+    client: Rc<ClientInfo>,
+    ctl: Rc<ConnCtl>,
+}
+
+impl hyper::service::Service<Request<Incoming>> for ConnService {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture;
+
+    fn call(&self, req: Request<Incoming>) -> BoxFuture {
+        let requests = &self.ctl.requests;
+        requests.set(requests.get().wrapping_add(1));
+        let generation = self.worker.generation();
+        let client = Rc::clone(&self.client);
+        Box::pin(async move { Ok(handle(generation, client, req).await) })
+    }
+}
+
+/// Smallest read buffer per connection; see where it is used.
+const READ_BUFFER: usize = 256 << 10;
+
+/// One request: the pipeline, then the one place where errors become gateway responses, and
+/// what every response carries (request ids) and leaves behind (the access log line).
+async fn handle(
+    worker_gateway: Rc<WorkerGateway>,
+    client: Rc<ClientInfo>,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let in_flight = worker_gateway.telemetry.begin();
+    let request_id = match req.headers().get(&X_REQUEST_ID) {
+        Some(v) if request_id::is_valid(v) => v.clone(),
+        _ => request_id::generate(),
+    };
+    let mut ctx = RequestContext::new(request_id, client, req.method().clone());
+    // What the access log needs after `req` is consumed: cheap clones, only when it is on.
+    let log_info = worker_gateway.telemetry.log.as_ref().map(|_| {
+        (
+            req.uri().clone(),
+            req.version(),
+            req.headers().get(header::USER_AGENT).cloned(),
+            req.headers().get(header::HOST).cloned(),
+        )
+    });
+    let result = worker_gateway
+        .serve(&mut ctx, req.map(RequestBody::Streaming))
+        .await;
+    let gw = &*worker_gateway.gateway;
+    let mut resp = match result {
+        Ok(resp) => resp,
+        Err(e) => {
+            ctx.error = Some(e.kind);
+            log_failure(gw, &ctx, &e);
+            gw.errors.answer(*e, &ctx.request_id)
+        }
+    };
+    record_telemetry(in_flight, &ctx, log_info.as_ref(), &resp);
+    let headers = resp.headers_mut();
+    headers.insert(AMZN_REQUEST_ID.clone(), ctx.request_id.clone());
+    headers.insert(X_REQUEST_ID.clone(), ctx.request_id);
+    resp
+}
+
+fn route_id<'g>(gw: &'g Gateway, ctx: &RequestContext) -> &'g str {
+    ctx.route
+        .and_then(|i| gw.routes.get(i as usize))
+        .map_or("-", |r| &r.id)
+}
+
+/// Server errors are warnings (someone should look); the client's own faults are debug lines,
+/// so clients cannot flood the log or inflate 5xx alerts.
+fn log_failure(gw: &Gateway, ctx: &RequestContext, e: &GatewayError) {
+    if gw.errors.status(e.kind).is_server_error() {
+        tracing::warn!(
+            request_id = ?ctx.request_id,
+            route = route_id(gw, ctx),
+            error_type = e.kind.as_str(),
+            detail = %e.detail,
+            "request failed"
+        );
+    } else {
+        tracing::debug!(
+            request_id = ?ctx.request_id,
+            route = route_id(gw, ctx),
+            error_type = e.kind.as_str(),
+            detail = %e.detail,
+            "request refused"
+        );
+    }
+}
+
+/// The request's metrics and access-log line, from its context.
+fn record_telemetry(
+    in_flight: InFlight<'_>,
+    ctx: &RequestContext,
+    log_info: Option<&LogInfo>,
+    resp: &Response<Body>,
+) {
+    let status = resp.status().as_u16();
+    let latency = ctx.timings.elapsed();
+    let integration_latency = ctx.timings.integration_latency();
+    let route = ctx.route.map(|r| r as usize);
+    let Some((uri, version, user_agent, host)) = log_info else {
+        in_flight.finish_metrics(route, status, latency, integration_latency);
+        return;
+    };
+    let record = LogRecord {
+        request_id: &ctx.request_id,
+        source_ip: ctx.client.ip.to_str().unwrap_or("-"),
+        user_agent: user_agent.as_ref(),
+        host: host.as_ref(),
+        method: &ctx.method,
+        path: uri.path(),
+        version: *version,
+        route,
+        status,
+        response_length: http_body::Body::size_hint(resp.body()).exact(),
+        received_at: ctx.timings.wall_start(),
+        latency,
+        integration_latency,
+        integration_status: integration_latency.and(ctx.error.is_none().then_some(status)),
+        principal_id: ctx.identity.as_ref().and_then(|i| i.principal.as_deref()),
+        api_key_id: ctx.api_key.as_ref().map(|k| &*k.key_id),
+        error_message: ctx.error.map(|e| e.message()),
+        error_type: ctx.error.map(ErrorType::as_str),
+    };
+    in_flight.finish(&record);
+}
+
+/// Request facts the access log needs after the request was handed to the pipeline.
+type LogInfo = (
+    http::Uri,
+    http::Version,
+    Option<HeaderValue>,
+    Option<HeaderValue>,
+);
