@@ -33,7 +33,42 @@ enum Kind {
     Upstream {
         body: Incoming,
         checkin: Option<Checkin>,
+        /// Counts the bytes sent, for whoever must know the length once the body ends.
+        tail: Option<Tail>,
     },
+}
+
+/// Told the length of a streamed response body once it ended (or was dropped unfinished:
+/// the client went away), e.g. to write the access-log line with `responseLength`.
+pub(crate) trait OnBodyEnd {
+    /// The body ended after `bytes` bytes of data (`None`: it could not be counted).
+    fn ended(self: Box<Self>, bytes: Option<u64>);
+}
+
+/// A body's byte count and who to tell at its end; tells at most once.
+struct Tail {
+    bytes: u64,
+    end: Option<Box<dyn OnBodyEnd>>,
+}
+
+impl Tail {
+    fn finish(&mut self) {
+        if let Some(end) = self.end.take() {
+            end.ended(Some(self.bytes));
+        }
+    }
+}
+
+impl Drop for Tail {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl std::fmt::Debug for Tail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tail").field("bytes", &self.bytes).finish()
+    }
 }
 
 impl Body {
@@ -62,18 +97,45 @@ impl Body {
     /// An upstream body; `checkin` returns the connection to the pool at end of stream.
     pub(crate) fn upstream(body: Incoming, checkin: Option<Checkin>) -> Body {
         let mut b = Body {
-            kind: Kind::Upstream { body, checkin },
+            kind: Kind::Upstream {
+                body,
+                checkin,
+                tail: None,
+            },
         };
         b.check_done();
         b
     }
 
+    /// Asks to be told the body's length when it ends, when that length is not known now (a
+    /// streamed upstream body); otherwise hands `end` back (the length is the size hint's).
+    pub(crate) fn on_end(&mut self, end: Box<dyn OnBodyEnd>) -> Result<(), Box<dyn OnBodyEnd>> {
+        match &mut self.kind {
+            Kind::Upstream { tail, .. } if tail.is_none() => {
+                *tail = Some(Tail {
+                    bytes: 0,
+                    end: Some(end),
+                });
+                Ok(())
+            }
+            _ => Err(end),
+        }
+    }
+
     fn check_done(&mut self) {
-        if let Kind::Upstream { body, checkin } = &mut self.kind
+        if let Kind::Upstream {
+            body,
+            checkin,
+            tail,
+        } = &mut self.kind
             && http_body::Body::is_end_stream(body)
-            && let Some(c) = checkin.take()
         {
-            c.release();
+            if let Some(c) = checkin.take() {
+                c.release();
+            }
+            if let Some(t) = tail {
+                t.finish();
+            }
         }
     }
 }
@@ -89,15 +151,27 @@ impl http_body::Body for Body {
         let this = self.get_mut();
         match &mut this.kind {
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            Kind::Upstream { body, checkin } => {
+            Kind::Upstream {
+                body,
+                checkin,
+                tail,
+            } => {
                 let polled = Pin::new(body).poll_frame(cx);
                 match &polled {
                     Poll::Ready(None) => {
                         if let Some(c) = checkin.take() {
                             c.release();
                         }
+                        if let Some(t) = tail {
+                            t.finish();
+                        }
                     }
-                    Poll::Ready(Some(Ok(_))) => this.check_done(),
+                    Poll::Ready(Some(Ok(frame))) => {
+                        if let (Some(t), Some(data)) = (tail.as_mut(), frame.data_ref()) {
+                            t.bytes += data.len() as u64;
+                        }
+                        this.check_done();
+                    }
                     Poll::Ready(Some(Err(_))) => {
                         // A broken upstream body: drop the connection, never reuse it.
                         *checkin = None;

@@ -126,16 +126,25 @@ impl http_body::Body for Repeat {
     }
 }
 
-type BackendBody = Full<Bytes>;
+type BackendBody = http_body_util::Either<Full<Bytes>, Repeat>;
 
 async fn backend_handle(req: Request<Incoming>) -> Result<Response<BackendBody>, Infallible> {
     let query = req.uri().query().unwrap_or("").to_owned();
+    if let Some(n) = query.strip_prefix("chunked=") {
+        // A streamed answer without `Content-Length` (chunked), `n` bytes long.
+        let n = n.parse().unwrap_or(0);
+        return Ok(Response::new(http_body_util::Either::Right(
+            Repeat::chunked(n),
+        )));
+    }
     if req.uri().path() == "/early" {
         // Answers before reading the body, as an auth check in front of an upload would, and
         // keeps reading it afterwards so the connection stays usable (and busy) meanwhile.
         let mut body = req.into_body();
         tokio::spawn(async move { while let Some(Ok(_)) = body.frame().await {} });
-        let mut resp = Response::new(Full::new(Bytes::from_static(b"early")));
+        let mut resp = Response::new(http_body_util::Either::Left(Full::new(Bytes::from_static(
+            b"early",
+        ))));
         *resp.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(resp);
     }
@@ -165,7 +174,9 @@ async fn backend_handle(req: Request<Incoming>) -> Result<Response<BackendBody>,
         "body_len": body.len(),
         "body": String::from_utf8_lossy(&body[..body.len().min(64)]),
     });
-    let mut resp = Response::new(Full::new(Bytes::from(json.to_string())));
+    let mut resp = Response::new(http_body_util::Either::Left(Full::new(Bytes::from(
+        json.to_string(),
+    ))));
     resp.headers_mut()
         .insert("content-type", "application/json".parse().unwrap());
     resp.headers_mut()

@@ -89,7 +89,8 @@ pub enum ContextVar {
     Protocol,
     /// `status`: the response status.
     Status,
-    /// `responseLength`: the response body length when known up front.
+    /// `responseLength`: the response body's length (a streamed body's is counted as it is
+    /// sent; its line is written once the body ended).
     ResponseLength,
     /// `responseLatency`: milliseconds from request to response head.
     ResponseLatency,

@@ -18,7 +18,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::head_timer::{HeadClock, HeadTimer, Watched};
-use crate::body::{Body, RequestBody};
+use crate::body::{Body, OnBodyEnd, RequestBody};
 use crate::error::GatewayError;
 use crate::gateway::Gateway;
 use crate::integration::proxy::ClientInfo;
@@ -160,10 +160,10 @@ async fn handle(
             gw.errors.answer(*e, &ctx.request_id)
         }
     };
-    record_telemetry(in_flight, &ctx, log_info.as_ref(), &resp);
     let headers = resp.headers_mut();
     headers.insert(AMZN_REQUEST_ID.clone(), ctx.request_id.clone());
-    headers.insert(X_REQUEST_ID.clone(), ctx.request_id);
+    headers.insert(X_REQUEST_ID.clone(), ctx.request_id.clone());
+    record_telemetry(in_flight, ctx, log_info, &mut resp, &worker_gateway);
     resp
 }
 
@@ -195,22 +195,86 @@ fn log_failure(gw: &Gateway, ctx: &RequestContext, e: &GatewayError) {
     }
 }
 
-/// The request's metrics and access-log line, from its context.
+/// The request's metrics, now, and its access-log line: now when the response's length is
+/// known, else (a streamed upstream body) once the body has ended, with the bytes it carried
+/// (`responseLength`). Latencies are to the response head either way, as AWS measures them.
 fn record_telemetry(
     in_flight: InFlight<'_>,
-    ctx: &RequestContext,
-    log_info: Option<&LogInfo>,
-    resp: &Response<Body>,
+    ctx: RequestContext,
+    log_info: Option<LogInfo>,
+    resp: &mut Response<Body>,
+    worker_gateway: &Rc<WorkerGateway>,
 ) {
-    let status = resp.status().as_u16();
-    let latency = ctx.timings.elapsed();
-    let integration_latency = ctx.timings.integration_latency();
+    let facts = Answered {
+        status: resp.status().as_u16(),
+        latency: ctx.timings.elapsed(),
+        integration_latency: ctx.timings.integration_latency(),
+    };
     let route = ctx.route.map(|r| r as usize);
-    let Some((uri, version, user_agent, host)) = log_info else {
-        in_flight.finish_metrics(route, status, latency, integration_latency);
+    let Some(info) = log_info else {
+        in_flight.finish_metrics(
+            route,
+            facts.status,
+            facts.latency,
+            facts.integration_latency,
+        );
         return;
     };
-    let record = LogRecord {
+    let length = http_body::Body::size_hint(resp.body()).exact();
+    if length.is_some() {
+        in_flight.finish(&log_record(&ctx, &info, &facts, length));
+        return;
+    }
+    in_flight.finish_metrics(
+        route,
+        facts.status,
+        facts.latency,
+        facts.integration_latency,
+    );
+    let pending = Box::new(PendingLine {
+        worker_gateway: Rc::clone(worker_gateway),
+        ctx,
+        info,
+        facts,
+    });
+    if let Err(pending) = resp.body_mut().on_end(pending) {
+        pending.ended(None);
+    }
+}
+
+/// What the log line says about the answer, fixed when its head was ready.
+struct Answered {
+    status: u16,
+    latency: std::time::Duration,
+    integration_latency: Option<std::time::Duration>,
+}
+
+/// An access-log line waiting for its streamed body to end.
+struct PendingLine {
+    /// Keeps the generation whose log buffer the line goes to.
+    worker_gateway: Rc<WorkerGateway>,
+    ctx: RequestContext,
+    info: LogInfo,
+    facts: Answered,
+}
+
+impl OnBodyEnd for PendingLine {
+    fn ended(self: Box<Self>, bytes: Option<u64>) {
+        if let Some(log) = &self.worker_gateway.telemetry.log {
+            log.write(&log_record(&self.ctx, &self.info, &self.facts, bytes));
+        }
+    }
+}
+
+fn log_record<'a>(
+    ctx: &'a RequestContext,
+    info: &'a LogInfo,
+    facts: &Answered,
+    response_length: Option<u64>,
+) -> LogRecord<'a> {
+    let (uri, version, user_agent, host) = info;
+    let integration_latency = facts.integration_latency;
+    LogRecord {
         request_id: &ctx.request_id,
         source_ip: ctx.client.ip.to_str().unwrap_or("-"),
         user_agent: user_agent.as_ref(),
@@ -218,19 +282,18 @@ fn record_telemetry(
         method: &ctx.method,
         path: uri.path(),
         version: *version,
-        route,
-        status,
-        response_length: http_body::Body::size_hint(resp.body()).exact(),
+        route: ctx.route.map(|r| r as usize),
+        status: facts.status,
+        response_length,
         received_at: ctx.timings.wall_start(),
-        latency,
+        latency: facts.latency,
         integration_latency,
-        integration_status: integration_latency.and(ctx.error.is_none().then_some(status)),
+        integration_status: integration_latency.and(ctx.error.is_none().then_some(facts.status)),
         principal_id: ctx.identity.as_ref().and_then(|i| i.principal.as_deref()),
         api_key_id: ctx.api_key.as_ref().map(|k| &*k.key_id),
         error_message: ctx.error.map(|e| e.message()),
         error_type: ctx.error.map(ErrorType::as_str),
-    };
-    in_flight.finish(&record);
+    }
 }
 
 /// Request facts the access log needs after the request was handed to the pipeline.

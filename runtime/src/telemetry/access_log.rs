@@ -72,7 +72,7 @@ pub(crate) struct LogRecord<'a> {
     pub(crate) route: Option<usize>,
     /// The response status.
     pub(crate) status: u16,
-    /// The response body length, when known when the head is sent.
+    /// The response body's length: from the head, or counted once a streamed body ended.
     pub(crate) response_length: Option<u64>,
     /// Wall-clock time the request arrived (`$context.requestTime`).
     pub(crate) received_at: SystemTime,

@@ -240,6 +240,75 @@ async fn metrics_and_access_log_count_known_traffic() {
 
 /// The log's destination is a FIFO nobody reads: the writer blocks opening it, and requests
 /// are answered anyway.
+/// A streamed (chunked) answer's `responseLength` is counted as it is sent, and its line is
+/// written once the body ended; a client that leaves mid-body still gets its line, with the
+/// bytes it was sent.
+#[tokio::test]
+async fn access_log_counts_streamed_response_bodies() {
+    let backend = Backend::start();
+    let dir = scratch("streamed");
+    let log_path = dir.join("access.log");
+    let ir = ir_gateway(
+        ApiKind::Http,
+        vec![proxy_route(
+            Method::Get,
+            "/stream",
+            "${stageVariables.backend}/stream",
+            None,
+        )],
+    );
+    let server = start(
+        &ir,
+        &RuntimeArgs {
+            access_log: Some(AccessLogOverride::To(log_path.to_str().unwrap().to_owned())),
+            ..args_for(&backend.url())
+        },
+    );
+    let mut c = Client::connect(server.local_addr()).await;
+    let (status, headers, body) = c.get("/stream?chunked=200000").await;
+    assert_eq!(status, 200);
+    assert!(!headers.contains_key("content-length"), "{headers:?}");
+    assert_eq!(body.len(), 200_000);
+    // A second exchange on the same connection: the first line must not wait for it.
+    assert_eq!(c.get("/stream?chunked=10").await.0, 200);
+    // A client that reads 256 KiB of 1 GiB and hangs up.
+    {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let mut s = TcpStream::connect(server.local_addr()).await.unwrap();
+        s.write_all(b"GET /stream?chunked=1073741824 HTTP/1.1\r\nHost: g\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = vec![0; 256 << 10];
+        s.read_exact(&mut buf).await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let lines = loop {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if lines.len() == 3 || Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    server.shutdown();
+    server.wait();
+    let lengths: Vec<u64> = lines
+        .iter()
+        .map(|l| l["responseLength"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lengths.len(), 3, "{lines:?}");
+    assert_eq!(lengths[..2], [200_000, 10]);
+    assert!(
+        (256 << 10..1 << 30).contains(&lengths[2]),
+        "the abandoned body's line counts what was sent: {}",
+        lengths[2]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[tokio::test]
 async fn blocked_access_log_does_not_block_requests() {
     let dir = scratch("fifo");
