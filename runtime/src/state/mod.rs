@@ -310,6 +310,8 @@ impl State {
 
     /// Sends `message` to the current subscribers of `channel` (in Redis: of every replica)
     /// and returns how many received it. At most once: nobody listening means nobody gets it.
+    /// In a Redis Cluster every node's subscribers receive it, but the count is Redis's: only
+    /// the subscribers connected to the node that took the `PUBLISH`.
     pub fn publish(&self, channel: &str, message: Bytes) -> Pending<usize> {
         match self {
             State::Memory(m) => Pending::Ready(Ok(m.publish(channel, message))),

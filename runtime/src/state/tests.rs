@@ -1,5 +1,6 @@
-//! One contract, two backends: every test in `contract!` runs against [`MemoryState`] and
-//! against a real `redis-server` the test starts on a free port (no mocks). Redis-only tests
+//! One contract, two backends: every test in `contract!` runs against [`MemoryState`],
+//! against a real `redis-server` the test starts on a free port (no mocks), and against a
+//! three-node Redis Cluster the test makes of real servers. Redis-only tests
 //! kill that server mid-run and bring it back.
 //!
 //! Without `redis-server` the Redis half records a skip (stderr and `GWC_SKIP_LOG`, which
@@ -22,12 +23,19 @@ struct RedisServer {
     child: Option<Child>,
     port: u16,
     log: PathBuf,
+    /// A node of a cluster: its config file (the node's id and slots).
+    cluster_config: Option<PathBuf>,
 }
 
 impl RedisServer {
     /// Starts one, or records a skip and returns `None` when `redis-server` is missing
     /// (outside CI; under CI that is a failure).
     fn start() -> Option<RedisServer> {
+        Self::start_node(false)
+    }
+
+    /// Starts one, as a cluster node when `cluster` is set.
+    fn start_node(cluster: bool) -> Option<RedisServer> {
         if let Err(e) = Command::new("redis-server").arg("--version").output() {
             let why = format!("`redis-server` cannot run ({e}); scripts/test installs it");
             if std::env::var_os("CI").is_some() {
@@ -42,10 +50,17 @@ impl RedisServer {
             .expect("a free port")
             .port();
         let log = std::env::temp_dir().join(format!("gwc-redis-{}-{port}.log", std::process::id()));
+        let cluster_config = cluster.then(|| {
+            std::env::temp_dir().join(format!(
+                "gwc-redis-{}-{port}-nodes.conf",
+                std::process::id()
+            ))
+        });
         let mut server = RedisServer {
             child: None,
             port,
             log,
+            cluster_config,
         };
         server.spawn();
         Some(server)
@@ -55,9 +70,17 @@ impl RedisServer {
     #[allow(clippy::disallowed_methods)]
     fn spawn(&mut self) {
         let log = std::fs::File::create(&self.log).expect("redis log file");
-        let child = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        command
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", "", "--appendonly", "no"]);
+        if let Some(conf) = &self.cluster_config {
+            let _ = std::fs::remove_file(conf);
+            command
+                .args(["--cluster-enabled", "yes", "--cluster-config-file"])
+                .arg(conf);
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("redis log file"))
             .stderr(log)
@@ -112,6 +135,65 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_file(&self.log);
+        if let Some(conf) = &self.cluster_config {
+            let _ = std::fs::remove_file(conf);
+        }
+    }
+}
+
+/// Three `redis-server` cluster nodes (no replicas) holding every slot between them, made
+/// into one cluster with `redis-cli --cluster create`; killed on drop.
+struct RedisCluster {
+    nodes: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    // A fixture waits for its processes before the test's runtime has work to do.
+    #[allow(clippy::disallowed_methods)]
+    fn start() -> Option<RedisCluster> {
+        let nodes = (0..3)
+            .map(|_| RedisServer::start_node(true))
+            .collect::<Option<Vec<_>>>()?;
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("redis-cli (package redis-tools, installed with redis-server)");
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Every node agrees the cluster is up before the test uses it.
+        let started = Instant::now();
+        for address in &addresses {
+            let port = &address[address.rfind(':').unwrap() + 1..];
+            loop {
+                let info = Command::new("redis-cli")
+                    .args(["-p", port, "cluster", "info"])
+                    .output()
+                    .expect("redis-cli");
+                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "the cluster never came up"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        Some(RedisCluster { nodes })
+    }
+
+    fn url(&self) -> String {
+        format!("redis+cluster://127.0.0.1:{}", self.nodes[0].port)
     }
 }
 
@@ -121,6 +203,8 @@ struct Fixture {
     memory: Option<State>,
     /// Keeps the Redis of this test running.
     _server: Option<RedisServer>,
+    /// Keeps the Redis Cluster of this test running.
+    _cluster: Option<RedisCluster>,
     config: StateConfig,
 }
 
@@ -129,6 +213,7 @@ impl Fixture {
         Some(Fixture {
             memory: Some(State::memory(1 << 20)),
             _server: None,
+            _cluster: None,
             config: StateConfig::default(),
         })
     }
@@ -144,6 +229,22 @@ impl Fixture {
         Some(Fixture {
             memory: None,
             _server: Some(server),
+            _cluster: None,
+            config,
+        })
+    }
+
+    fn redis_cluster() -> Option<Fixture> {
+        let cluster = RedisCluster::start()?;
+        let config = StateConfig {
+            backend: Backend::parse(&cluster.url()).expect("a cluster URL"),
+            timeout: Duration::from_secs(2),
+            ..StateConfig::default()
+        };
+        Some(Fixture {
+            memory: None,
+            _server: None,
+            _cluster: Some(cluster),
             config,
         })
     }
@@ -173,6 +274,15 @@ macro_rules! contract {
                 #[tokio::test]
                 async fn $test() {
                     let Some(fixture) = super::Fixture::redis() else { return };
+                    super::$test(&fixture).await;
+                }
+            )*
+        }
+        mod redis_cluster {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let Some(fixture) = super::Fixture::redis_cluster() else { return };
                     super::$test(&fixture).await;
                 }
             )*
@@ -350,8 +460,14 @@ async fn published_messages_reach_every_replica(f: &Fixture) {
     let (a, b) = (f.replica(), f.replica());
     let mut sub_a = a.subscribe("news").await.unwrap();
     let mut sub_b = b.subscribe("news").await.unwrap();
-    // Memory counts local receivers; Redis counts subscribed connections, one per replica.
-    assert_eq!(b.publish("news", Bytes::from_static(b"one")).await, Ok(2));
+    // Memory counts local receivers; Redis counts subscribed connections, one per replica; a
+    // cluster counts only those on the node that took the PUBLISH, yet delivers to all.
+    let reached = b.publish("news", Bytes::from_static(b"one")).await.unwrap();
+    if matches!(f.config.backend, Backend::RedisCluster(_)) {
+        assert!(reached <= 2, "{reached}");
+    } else {
+        assert_eq!(reached, 2);
+    }
     for sub in [&mut sub_a, &mut sub_b] {
         let got = tokio::time::timeout(Duration::from_secs(5), sub.recv()).await;
         assert_eq!(got, Ok(Some(Bytes::from_static(b"one"))));
