@@ -50,6 +50,8 @@ pub mod codes {
     pub const LITERAL_SECRET: &str = "gwc::lower::literal_secret";
     /// A cache key part other than `path.NAME`, `query.NAME` or `header.NAME`.
     pub const BAD_CACHE_KEY: &str = "gwc::lower::bad_cache_key";
+    /// A plan's throttle that counts by something other than the API key.
+    pub const BAD_THROTTLE_SCOPE: &str = "gwc::lower::bad_throttle_scope";
 }
 
 /// Why the IR is being built: `gwc check`/`routes` describe a spec, `gwc build`/`serve` must be
@@ -168,6 +170,9 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         observability,
         authorizers: tables.authorizers,
         api_key_source: tables.api_key_source,
+        api_key_header: tables.api_key_header,
+        throttle: tables.throttle,
+        stage_throttles: tables.stage_throttles,
         plans: tables.plans,
         cache: tables.cache,
         waf: tables.waf,

@@ -26,9 +26,9 @@ use crate::{
     CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
     IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
     Metrics, Millis, Mock, Observability, Param, PathTemplate, PlanId, Quota, QuotaPeriod, Route,
-    RouteAuth, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageVariable,
-    StateConfig, Str, Throttle, ThrottleScope, UriPart, UriTemplate, UsagePlan, Validator,
-    ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
+    RouteAuth, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageThrottle,
+    StageVariable, StateConfig, Str, Throttle, ThrottleScope, UriPart, UriTemplate, UsagePlan,
+    Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
@@ -284,7 +284,8 @@ struct_tokens!(RoutePolicies {
 });
 struct_tokens!(RouteAuth { authorizer, scopes });
 struct_tokens!(Throttle { rate, burst, per });
-struct_tokens!(CachePolicy { ttl, key });
+struct_tokens!(CachePolicy { ttl, key; shared });
+struct_tokens!(StageThrottle { stage, throttle });
 struct_tokens!(CorsPolicy {
     allow_origins,
     allow_methods,
@@ -381,6 +382,9 @@ struct_tokens!(Gateway {
     state;
     authorizers,
     api_key_source,
+    api_key_header,
+    throttle,
+    stage_throttles,
     plans,
     cache,
     waf,
