@@ -193,6 +193,21 @@ fn endpoint_node<'a>(api: &Api<'a>, key: &str) -> Option<&'a crate::load::Node> 
 /// the vocabulary but not enforced yet, so they must not pass silently. (The listen address is
 /// checked where it is read, in the runtime's grammar.)
 fn check_endpoint(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) {
+    if root.api_key_source == vocab::ApiKeySource::Authorizer {
+        let span = api
+            .gateway
+            .and_then(|e| e.value.get("api_key_source"))
+            .map_or(api.spec_version.span, |n| n.span);
+        diags.push(
+            Diagnostic::error(
+                vocab::codes::NOT_SUPPORTED,
+                "`x-gateway.api_key_source: authorizer` is not supported yet",
+            )
+            .with_span(span, "not implemented by the runtime yet")
+            .with_help("use `header` (the default) for now; docs/extensions.md (\"Support status\") lists what the runtime implements"),
+        );
+    }
+
     let endpoint_type = match root.endpoint.endpoint_type {
         vocab::EndpointType::Regional => None,
         vocab::EndpointType::Private => Some("private"),

@@ -41,7 +41,7 @@ fn id(index: usize) -> u32 {
 pub(super) struct Tables {
     pub(super) authorizers: Vec<Authorizer>,
     pub(super) api_key_source: ApiKeySource,
-    pub(super) api_key_header: Str,
+    pub(super) api_key_header: Option<Str>,
     pub(super) throttle: Option<Throttle>,
     pub(super) stage_throttles: Vec<StageThrottle>,
     pub(super) plans: Vec<UsagePlan>,
@@ -403,10 +403,8 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
 
 /// The header an API key is read from, lower-cased; a name that is not a header token is
 /// reported and `x-api-key` used.
-fn api_key_header(root: &vocab::Root, diags: &mut Diagnostics) -> Str {
-    let Some(name) = &root.api_key_header else {
-        return Str::Borrowed("x-api-key");
-    };
+fn api_key_header(root: &vocab::Root, diags: &mut Diagnostics) -> Option<Str> {
+    let name = root.api_key_header.as_ref()?;
     let valid = !name.is_empty()
         && name
             .bytes()
@@ -419,9 +417,9 @@ fn api_key_header(root: &vocab::Root, diags: &mut Diagnostics) -> Str {
             )
             .with_help("write a header name such as `x-api-key`"),
         );
-        return Str::Borrowed("x-api-key");
+        return None;
     }
-    Str::Owned(name.to_ascii_lowercase())
+    Some(Str::Owned(name.to_ascii_lowercase()))
 }
 
 /// A plan's bucket, always per API key: `per` may be omitted or `api_key`; `ip` and

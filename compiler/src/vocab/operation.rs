@@ -265,9 +265,9 @@ pub struct OperationCache {
     /// Default: the root `cache.key`.
     #[serde(default)]
     pub key: Option<Vec<Spanned<String>>>,
-    /// On a route with an authorizer: serve one cached response to every caller. Default:
-    /// `false`, the principal is part of the cache key (AWS shares by default; a response
-    /// computed for one caller is then never served to another unless the spec says so).
+    /// On a route with an authorizer: serve one cached response to every caller. Otherwise the
+    /// principal is part of the cache key (AWS shares by default; here a response computed for
+    /// one caller is never served to another unless the spec says so). Default: `false`.
     #[serde(default)]
     pub shared: bool,
 }

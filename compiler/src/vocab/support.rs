@@ -46,6 +46,18 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway.state.on_failure",
     "x-gateway.state.key_prefix",
     "x-gateway.state.timeout",
+    "x-gateway.api_key_source",
+    "x-gateway.api_key_header",
+    "x-gateway.plans.*.description",
+    "x-gateway.plans.*.throttle.*",
+    "x-gateway.plans.*.quota.*",
+    "x-gateway.plans.*.route_throttles.*.*",
+    "x-gateway.plans.*.api_keys",
+    "x-gateway.throttle.*",
+    "x-gateway.stages.*.throttle.*",
+    "x-gateway.stages.*.description",
+    "x-gateway-api-key",
+    "x-gateway-throttle.*",
     "x-gateway-integration(http_proxy).uri",
     "x-gateway-integration(http_proxy).timeout",
     "x-gateway-integration(mock).status",
@@ -59,6 +71,7 @@ pub const UNSUPPORTED_VALUES: &[(&str, &str)] = &[
     ("x-gateway.kind", "websocket"),
     ("x-gateway.endpoint.type", "private"),
     ("x-gateway.endpoint.type", "edge"),
+    ("x-gateway.api_key_source", "authorizer"),
 ];
 
 /// One parsed path segment: a key pattern and, for tagged objects, the variant.

@@ -119,9 +119,9 @@ pub struct Gateway {
     /// Where API keys are read from.
     pub api_key_source: ApiKeySource,
     /// The request header an API key is read from (lower case), when `api_key_source` is
-    /// `header`. Default: `x-api-key`.
-    #[serde(default = "default_api_key_header")]
-    pub api_key_header: Str,
+    /// `header`; `None`: `x-api-key`.
+    #[serde(default)]
+    pub api_key_header: Option<Str>,
     /// One token bucket for every request of the API (all routes together), in addition to
     /// every other applicable limit. `None`: none.
     #[serde(default)]
@@ -164,7 +164,7 @@ impl Default for Gateway {
             routes: Vec::new(),
             authorizers: Vec::new(),
             api_key_source: ApiKeySource::Header,
-            api_key_header: default_api_key_header(),
+            api_key_header: None,
             throttle: None,
             stage_throttles: Vec::new(),
             plans: Vec::new(),
@@ -177,10 +177,6 @@ impl Default for Gateway {
             observability: Observability::default(),
         }
     }
-}
-
-fn default_api_key_header() -> Str {
-    Str::Borrowed("x-api-key")
 }
 
 /// A stage's default throttle for each of its routes.

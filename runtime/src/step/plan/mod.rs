@@ -158,12 +158,12 @@ impl Admission {
                 Some(t) => Arc::clone(t),
                 None => Arc::clone(cx.api_keys.insert(key_table(ir)?)),
             };
-            let header = HeaderName::from_bytes(ir.api_key_header.as_bytes()).map_err(|e| {
-                BuildError::BadHeader {
-                    name: ir.api_key_header.to_string(),
+            let name = ir.api_key_header.as_deref().unwrap_or("x-api-key");
+            let header =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|e| BuildError::BadHeader {
+                    name: name.to_owned(),
                     reason: e.to_string(),
-                }
-            })?;
+                })?;
             Some(KeyCheck { table, header })
         } else {
             None
