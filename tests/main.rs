@@ -18,6 +18,7 @@ mod cli;
 mod edge;
 mod errors;
 mod lifecycle;
+mod plans;
 mod proxy;
 mod serve;
 mod streaming;
