@@ -345,6 +345,7 @@ async fn three_replicas_on_one_redis_hold_one_quota_and_one_throttle() -> TestRe
             "quota: admitted only {} of {GOLD_QUOTA}",
             outcome.admitted()
         );
+        let before = redis.commands()?;
         let outcome = load(
             &addrs,
             "/pets",
@@ -354,6 +355,12 @@ async fn three_replicas_on_one_redis_hold_one_quota_and_one_throttle() -> TestRe
             None,
         )
         .await?;
+        let commands = redis.commands()? - before;
+        println!(
+            "Redis commands per request (3 buckets on /pets for silver): {:.3} ({commands} for {} requests)",
+            commands as f64 / outcome.sent() as f64,
+            outcome.sent()
+        );
         check_throttle(
             &outcome,
             SILVER_RATE,
@@ -361,6 +368,13 @@ async fn three_replicas_on_one_redis_hold_one_quota_and_one_throttle() -> TestRe
             0.02,
             "three replicas, Redis",
         )?;
+        // One script per request, whatever the number of limits (plus the pub/sub
+        // heartbeats and a script load or two).
+        ensure!(
+            commands as f64 <= outcome.sent() as f64 * 1.05 + 50.0,
+            "{commands} Redis commands for {} requests",
+            outcome.sent()
+        );
         Ok(())
     };
     check.await.map_err(|e| annotate_all(&gws, e))

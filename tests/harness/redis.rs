@@ -94,6 +94,59 @@ impl RedisServer {
         self.spawn()
     }
 
+    /// Commands clients sent Redis since it started (`INFO commandstats`, summed over what
+    /// the usage-plan check and the connections send at top level: scripts, pings, handshakes;
+    /// the commands a script runs inside are counted by Redis too, and left out here): what the
+    /// gateways cost it, in round trips.
+    pub fn commands(&self) -> Result<u64, HarnessError> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
+        s.set_read_timeout(Some(Duration::from_secs(2)))?;
+        s.write_all(b"INFO commandstats\r\n")?;
+        // A bulk string: `$LEN\r\n` then LEN bytes.
+        let mut text = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = s.read(&mut buf)?;
+            text.extend_from_slice(&buf[..n]);
+            let t = String::from_utf8_lossy(&text);
+            if let Some((head, body)) = t.split_once("\r\n")
+                && let Ok(len) = head.trim_start_matches('$').parse::<usize>()
+                && body.len() >= len
+            {
+                break;
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&text);
+        Ok(text
+            .lines()
+            // Commands a script runs inside are counted too; only these come from clients.
+            .filter(|l| {
+                [
+                    "evalsha",
+                    "eval",
+                    "script",
+                    "ping",
+                    "hello",
+                    "client",
+                    "subscribe",
+                ]
+                .iter()
+                .any(|c| l.starts_with(&format!("cmdstat_{c}:")))
+            })
+            .filter_map(|l| {
+                l.split("calls=")
+                    .nth(1)?
+                    .split(',')
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .sum())
+    }
+
     /// `redis://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)

@@ -258,7 +258,8 @@ const PLANS: &str = r#"
   2. the route's bucket: the operation's `x-gateway-throttle`, else the deployed stage's `stages.NAME.throttle`, which gives each route of the stage its own bucket (AWS's stage default method throttling); the operation's setting replaces the stage's for that route;
   3. with a key, the plan's `throttle` (one bucket per key, across the plan's routes);
   4. with a key, the plan's `route_throttles` entry for the route (one bucket per key and route), on top of the plan's own.
-  Tokens taken before a refusal stay taken: a refused request never lets more through, and may cost its caller a token elsewhere.
+  It is all or nothing: a refused request takes no token from any bucket and does not count against the quota (with a Redis Cluster, whose keys live on several nodes, tokens taken before the refusing bucket stay taken).
+  With Redis, the whole check (every bucket and the quota) is one script: one round trip per request, however many limits apply.
 - **`per`** splits a bucket: `api` (one bucket), `ip` (one per client address), `api_key` (one per key; requests without a key share one), `principal` (one per authorizer principal; requests without one share one).
   Inside a plan, buckets are always per key: omit `per` or write `api_key`; `ip` and `principal` there are errors (`gwc::lower::bad_throttle_scope`).
 - **Token bucket.** `rate` tokens a second (fractions allowed) refill a bucket of `burst` tokens (GCRA, exact to the microsecond): after a quiet period `burst` requests pass at once, and over any interval of `t` seconds at most `burst + rate × t` do.

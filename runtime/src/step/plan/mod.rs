@@ -22,8 +22,9 @@
 //! **Where the counts live.** In the process's [`State`]: in memory every operation is a
 //! synchronous call, so the whole check is one plain call (the future is polled once with a
 //! no-op waker and is always ready); with Redis the check becomes the step's one boxed slow
-//! path, whose operations are atomic scripts shared by every replica. Keys are
-//! `{api}:{kind}:…`, so gateways sharing a Redis keep apart.
+//! path: one script per request ([`State::admit`]), whatever the number of limits, atomic
+//! across replicas and on Redis's clock. Keys are `{api}:{kind}:…`, so gateways sharing a
+//! Redis keep apart.
 //!
 //! **When the state fails.** `x-gateway.state.on_failure`: `open` skips the limit that could
 //! not be checked (the request is admitted), `closed` answers 503 (`STATE_UNAVAILABLE`). The
@@ -47,7 +48,7 @@ use crate::body::RequestBody;
 use crate::error::{BuildError, GatewayError};
 use crate::ir::{self, ApiKeySource, ErrorType, FailMode, ThrottleScope};
 use crate::pipeline::{ApiKeyUse, RequestContext};
-use crate::state::{Admission as Taken, Decision, FailurePolicy, Rate, State};
+use crate::state::{Decision, FailurePolicy, QuotaCount, Rate, State, Verdict as StateVerdict};
 use crate::telemetry::{CounterId, WorkerTelemetry};
 
 static RETRY_AFTER: HeaderName = HeaderName::from_static("retry-after");
@@ -362,29 +363,29 @@ fn refuse(detail: &'static str) -> Check<StepResult> {
     Check::Done(Err(GatewayError::new(ErrorType::InvalidApiKey, detail)))
 }
 
-/// Takes a token from each bucket, then counts the request against the quota.
+/// Takes a token from each bucket and counts the request against the quota, in one state
+/// operation (one round trip with Redis), all or nothing.
 async fn admit(state: State, policy: FailurePolicy, ops: Ops) -> StepResult {
-    for (key, rate) in &ops.takes {
-        match policy.apply(state.take(key, *rate, 1).await) {
-            Decision::Value(Taken::Admit) | Decision::Open => {}
-            Decision::Value(Taken::RetryAfter(wait)) => {
-                return Err(GatewayError::new(ErrorType::Throttled, "throttled")
-                    .with_header(RETRY_AFTER.clone(), seconds(wait.as_secs_f64().ceil())));
-            }
-            Decision::Closed => return Err(unavailable()),
+    let buckets: Vec<(&str, Rate)> = ops.takes.iter().map(|(k, r)| (k.as_str(), *r)).collect();
+    let quota = ops.quota.as_ref().map(|q| QuotaCount {
+        key: &q.key,
+        limit: q.limit,
+        ttl: q.ttl,
+    });
+    let result = state.admit(&buckets, quota).await;
+    match policy.apply(result) {
+        Decision::Value(StateVerdict::Admit) | Decision::Open => Ok(Verdict::Continue),
+        Decision::Value(StateVerdict::Throttled(_, wait)) => {
+            Err(GatewayError::new(ErrorType::Throttled, "throttled")
+                .with_header(RETRY_AFTER.clone(), seconds(wait.as_secs_f64().ceil())))
         }
-    }
-    if let Some(q) = &ops.quota {
-        match policy.apply(state.incr(&q.key, 1, q.ttl).await) {
-            Decision::Value(n) if n > q.limit => {
-                return Err(GatewayError::new(ErrorType::QuotaExceeded, "quota spent")
-                    .with_header(RETRY_AFTER.clone(), seconds(q.retry_after as f64)));
-            }
-            Decision::Value(_) | Decision::Open => {}
-            Decision::Closed => return Err(unavailable()),
+        Decision::Value(StateVerdict::QuotaSpent) => {
+            let retry = ops.quota.as_ref().map_or(1, |q| q.retry_after);
+            Err(GatewayError::new(ErrorType::QuotaExceeded, "quota spent")
+                .with_header(RETRY_AFTER.clone(), seconds(retry as f64)))
         }
+        Decision::Closed => Err(unavailable()),
     }
-    Ok(Verdict::Continue)
 }
 
 fn unavailable() -> Box<GatewayError> {
