@@ -15,8 +15,8 @@ use gwc_ir::{
     CacheSettings, ClientInvalidation, CorsId, CorsPolicy, CustomAuthorizer, IamAuthorizer,
     IamCredential, InspectedPart, JwtAuthorizer, Millis, Quota, QuotaPeriod, Route, RouteAuth,
     RouteId, RoutePolicies, RouteThrottle, Secret, StageThrottle, Str, Throttle, ThrottleScope,
-    UriTemplate, UsagePlan, Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet,
-    WafRuleSetId,
+    UnauthorizedInvalidation, UriTemplate, UsagePlan, Validator, ValidatorId, WafAction,
+    WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 use super::codes;
@@ -120,6 +120,17 @@ impl Tables {
                     vocab::ClientInvalidation::Nobody => ClientInvalidation::Nobody,
                     vocab::ClientInvalidation::Authorized => ClientInvalidation::Authorized,
                     vocab::ClientInvalidation::Anyone => ClientInvalidation::Anyone,
+                },
+                unauthorized_invalidation: match c.unauthorized_invalidation {
+                    vocab::UnauthorizedInvalidation::FailWith403 => {
+                        UnauthorizedInvalidation::FailWith403
+                    }
+                    vocab::UnauthorizedInvalidation::SucceedWithResponseHeader => {
+                        UnauthorizedInvalidation::SucceedWithResponseHeader
+                    }
+                    vocab::UnauthorizedInvalidation::SucceedWithoutResponseHeader => {
+                        UnauthorizedInvalidation::SucceedWithoutResponseHeader
+                    }
                 },
             }),
             waf,

@@ -813,10 +813,30 @@ pub struct Cache {
     /// Encrypt entries at rest (matters with Redis). Default: `false`.
     #[serde(default)]
     pub encrypted: bool,
-    /// Who may bypass the cache with `Cache-Control: max-age=0`: `nobody`, `authorized`
-    /// (callers whose authorizer allowed it) or `anyone`. Default: `authorized`.
+    /// Who may bypass (and so refresh) the cache with `Cache-Control: max-age=0`: `nobody`,
+    /// `authorized` (callers an authorizer admitted; AWS's `requireAuthorizationForCacheControl`)
+    /// or `anyone`. Default: `authorized`.
     #[serde(default)]
     pub client_invalidation: ClientInvalidation,
+    /// What a client gets that sends `Cache-Control: max-age=0` without being allowed to
+    /// bypass the cache (AWS's `unauthorizedCacheControlHeaderStrategy`): `fail_with_403`,
+    /// `succeed_with_response_header` (served from the cache, with a `Warning` header) or
+    /// `succeed_without_response_header`. Default: `succeed_with_response_header`.
+    #[serde(default)]
+    pub unauthorized_invalidation: UnauthorizedInvalidation,
+}
+
+/// AWS's `unauthorizedCacheControlHeaderStrategy`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnauthorizedInvalidation {
+    /// Refuse with 403 `{"message":"Forbidden"}`.
+    FailWith403,
+    /// Ignore the header and add `Warning: 199 - "Cache-Control ignored"` to the response.
+    #[default]
+    SucceedWithResponseHeader,
+    /// Ignore the header.
+    SucceedWithoutResponseHeader,
 }
 
 fn default_cache_capacity() -> Size {

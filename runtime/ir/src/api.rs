@@ -199,6 +199,23 @@ pub struct CacheSettings {
     pub encrypted: bool,
     /// Who may bypass the cache with `Cache-Control: max-age=0`.
     pub client_invalidation: ClientInvalidation,
+    /// What a `Cache-Control: max-age=0` from a client who may not bypass gets.
+    #[serde(default)]
+    pub unauthorized_invalidation: UnauthorizedInvalidation,
+}
+
+/// AWS's `unauthorizedCacheControlHeaderStrategy`: the answer to a client that asks to bypass
+/// the cache without being allowed to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnauthorizedInvalidation {
+    /// Refuse the request with 403.
+    FailWith403,
+    /// Serve it as if the header were absent, with a `Warning` header saying it was ignored.
+    #[default]
+    SucceedWithResponseHeader,
+    /// Serve it as if the header were absent.
+    SucceedWithoutResponseHeader,
 }
 
 /// Who may bypass the cache.

@@ -27,7 +27,7 @@ mod waf;
 
 pub use api::{
     ApiKind, CacheSettings, ClientInvalidation, Gateway, Limits, Stage, StageThrottle,
-    StageVariable, valid_base_path,
+    StageVariable, UnauthorizedInvalidation, valid_base_path,
 };
 pub use auth::{
     Authorizer, AuthorizerKind, CustomAuthorizer, IamAuthorizer, IamCredential, JwtAuthorizer,

@@ -27,8 +27,9 @@ use crate::{
     IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
     Metrics, Millis, Mock, Observability, Param, PathTemplate, PlanId, Quota, QuotaPeriod, Route,
     RouteAuth, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageThrottle,
-    StageVariable, StateConfig, Str, Throttle, ThrottleScope, UriPart, UriTemplate, UsagePlan,
-    Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
+    StageVariable, StateConfig, Str, Throttle, ThrottleScope, UnauthorizedInvalidation, UriPart,
+    UriTemplate, UsagePlan, Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet,
+    WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
@@ -219,6 +220,7 @@ unit_enum_tokens!(
     WafAction,
     InspectedPart,
     ClientInvalidation,
+    UnauthorizedInvalidation,
     FailMode,
 );
 
@@ -298,7 +300,8 @@ struct_tokens!(CacheSettings {
     capacity,
     max_entry,
     encrypted,
-    client_invalidation,
+    client_invalidation;
+    unauthorized_invalidation,
 });
 struct_tokens!(Authorizer { name, kind });
 struct_tokens!(JwtAuthorizer {

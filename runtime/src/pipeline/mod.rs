@@ -61,6 +61,8 @@ pub(crate) enum Integration {
 pub(crate) struct Steps {
     /// API key, usage plan, throttles and quota.
     pub(crate) plan: Option<step::plan::Admission>,
+    /// Response cache: lookup before the integration, store in the response phase.
+    pub(crate) cache: Option<step::cache::Cache>,
     /// The test step that proves the request-step interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -78,6 +80,7 @@ impl Steps {
     ) -> Result<Steps, BuildError> {
         Ok(Steps {
             plan: step::plan::Admission::compile(cx, route)?,
+            cache: step::cache::Cache::compile(cx, route)?,
             ..Steps::default()
         })
     }
@@ -98,6 +101,7 @@ impl Steps {
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
             plan: self.plan.as_ref().map(step::RequestStep::local),
+            cache: self.cache.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -138,6 +142,7 @@ impl ApiSteps {
 #[derive(Debug, Default)]
 pub(crate) struct WorkerSteps {
     pub(crate) plan: Option<<step::plan::Admission as step::RequestStep>::Local>,
+    pub(crate) cache: Option<<step::cache::Cache as step::RequestStep>::Local>,
     #[cfg(test)]
     pub(crate) probe: Option<<crate::step::probe::Probe as step::RequestStep>::Local>,
     #[cfg(test)]
@@ -370,6 +375,11 @@ impl WorkerRoute {
         {
             return Ok(verdict);
         }
+        if let (Some(step), Some(local)) = (&self.route.steps.cache, &self.steps.cache) {
+            let verdict = step::run(step, local, ctx, req).await?;
+            step.count(telemetry, ctx);
+            return Ok(verdict);
+        }
         Ok(Verdict::Continue)
     }
 
@@ -384,6 +394,9 @@ impl WorkerRoute {
         if let (Some(step), Some(local)) =
             (&self.route.steps.probe_response, &self.steps.probe_response)
         {
+            step::ResponseStep::on_response(step, local, ctx, resp)?;
+        }
+        if let (Some(step), Some(local)) = (&self.route.steps.cache, &self.steps.cache) {
             step::ResponseStep::on_response(step, local, ctx, resp)?;
         }
         Ok(())

@@ -35,6 +35,7 @@ use crate::pipeline::RequestContext;
 use crate::state::State;
 use crate::telemetry::TelemetryBuilder;
 
+pub(crate) mod cache;
 pub(crate) mod plan;
 #[cfg(test)]
 pub(crate) mod probe;
