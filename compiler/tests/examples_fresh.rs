@@ -497,6 +497,7 @@ fn every_variant() -> gwc_ir::Gateway {
             max_entry: ByteSize(1024),
             encrypted: true,
             client_invalidation: ClientInvalidation::Anyone,
+            unauthorized_invalidation: gwc_ir::UnauthorizedInvalidation::FailWith403,
         }),
         waf: Some(WafRuleSetId(0)),
         waf_rule_sets: vec![

@@ -50,6 +50,8 @@ pub mod codes {
     pub const LITERAL_SECRET: &str = "gwc::lower::literal_secret";
     /// A cache key part other than `path.NAME`, `query.NAME` or `header.NAME`.
     pub const BAD_CACHE_KEY: &str = "gwc::lower::bad_cache_key";
+    /// `x-gateway-cache` on an operation when the root has no `cache`.
+    pub const CACHE_WITHOUT_STORE: &str = "gwc::lower::cache_without_store";
     /// A plan's throttle that counts by something other than the API key.
     pub const BAD_THROTTLE_SCOPE: &str = "gwc::lower::bad_throttle_scope";
 }

@@ -166,6 +166,21 @@ impl Tables {
                 })
             });
         let throttle = exts.throttle.as_ref().map(|t| throttle(&t.value));
+        if root.cache.is_none()
+            && let Some(op) = &exts.cache
+            && op.value.enabled
+        {
+            diags.push(
+                Diagnostic::error(
+                    codes::CACHE_WITHOUT_STORE,
+                    "`x-gateway-cache` on an API without a response cache",
+                )
+                .with_span(op.span, "this operation asks to be cached")
+                .with_help(
+                    "declare the store at the root: `x-gateway: {cache: {}}` takes the defaults (64MiB, 5m)",
+                ),
+            );
+        }
         let cache = root.cache.as_ref().and_then(|c| match &exts.cache {
             Some(op) if !op.value.enabled => None,
             Some(op) => Some(CachePolicy {

@@ -270,6 +270,24 @@ const PLANS: &str = r#"
   When Redis cannot be reached, `state.on_failure` decides: `open` admits without the limit that could not be checked, `closed` answers 503 `{"message":"Service Unavailable"}` (`STATE_UNAVAILABLE`); either way the failure is logged (at most once a second) and counted.
 "#;
 
+/// What the response cache stores and serves.
+const CACHE: &str = r#"
+## Response cache
+
+- **The store** is the root `cache`: in memory, at most `capacity` bytes per gateway process (least recently used entries go first); with a Redis state backend, in Redis, shared by every replica (a response cached by one is a hit on another).
+  An operation's `x-gateway-cache` on an API without a root `cache` is an error (`gwc::lower::cache_without_store`); `cache: {}` declares a store with the defaults.
+- **Which routes.** The root's `methods` (default `[GET]`) are cached on every route; an operation's `x-gateway-cache` turns caching on for it (any method), tunes `ttl` and `key`, or turns it off (`enabled: false`).
+- **The key** is the API, the stage, the route, and the values the key names: `path.NAME`, `query.NAME` (the first value, as sent), `header.NAME` (every value).
+  Nothing else a request carries changes what it is served from the cache: a header or query parameter left out of the key cannot poison an entry, nor select another.
+  On a route with an authorizer the principal is part of the key unless the operation says `shared: true`; AWS shares entries between callers by default, which serves one caller's response to another.
+- **What is stored:** a 200 response without `Set-Cookie`, whose `Cache-Control` does not say `no-store` or `private`, with at most `max_entry` bytes of body, for `ttl`.
+  The response streams to the client as usual and is copied on the way; the entry is written once the body ended cleanly.
+- **`X-Cache: Hit` or `X-Cache: Miss`** is on every response of a cached route; `gwc_cache_hits_total` and `gwc_cache_misses_total` count them per route in `/metrics`.
+- **`Cache-Control: max-age=0`** from a client skips the lookup and refreshes the entry when `client_invalidation` allows that client: `anyone`, `authorized` (an authorizer admitted the request; AWS's `requireAuthorizationForCacheControl`) or `nobody`.
+  Other clients get what `unauthorized_invalidation` says, as AWS's `unauthorizedCacheControlHeaderStrategy`: `fail_with_403`, `succeed_with_response_header` (served as usual, with `Warning: 199 - "Cache-Control ignored"`) or `succeed_without_response_header`.
+- A state failure is a miss (the request goes to the integration), whatever `state.on_failure` says.
+"#;
+
 /// The whole reference page.
 pub fn reference() -> String {
     let schema = super::schema::json_schema();
@@ -280,6 +298,7 @@ pub fn reference() -> String {
         .unwrap_or(&empty);
     let mut out = String::from(INTRO);
     out.push_str(PLANS);
+    out.push_str(CACHE);
     support_section(&mut out);
     codes_section(&mut out);
     examples_section(&mut out);
