@@ -14,6 +14,7 @@
 mod harness;
 
 mod backends;
+mod cache;
 mod cli;
 mod edge;
 mod errors;
