@@ -50,7 +50,6 @@ pub fn connect_state(ir: &ir::Gateway, args: &RuntimeArgs) -> Result<state::Stat
         cache_capacity: ir
             .cache
             .map_or(state::DEFAULT_CACHE_CAPACITY, |c| c.capacity.0),
-        ..state::StateConfig::default()
     };
     Ok(state::State::connect(&config)?)
 }

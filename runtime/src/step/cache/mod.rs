@@ -207,7 +207,7 @@ impl Cache {
         ctx: &mut RequestContext,
         found: Result<Option<Bytes>, StateError>,
     ) -> StepResult {
-        let note = ctx.cache.as_mut().map(|n| &mut **n);
+        let note = ctx.cache.as_deref_mut();
         match (found.ok().flatten().and_then(|e| decode(&e)), note) {
             (Some(mut resp), Some(note)) => {
                 note.hit = true;

@@ -398,7 +398,7 @@ fn unavailable() -> Box<GatewayError> {
 /// A `Retry-After` value: whole seconds, at least 1.
 fn seconds(secs: f64) -> HeaderValue {
     let secs = if secs.is_finite() {
-        secs.max(1.0).min(1e9) as u64
+        secs.clamp(1.0, 1e9) as u64
     } else {
         1_000_000_000
     };
