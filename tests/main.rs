@@ -14,10 +14,12 @@
 mod harness;
 
 mod backends;
+mod cache;
 mod cli;
 mod edge;
 mod errors;
 mod lifecycle;
+mod plans;
 mod proxy;
 mod serve;
 mod streaming;

@@ -318,6 +318,7 @@ fn every_variant() -> gwc_ir::Gateway {
                         CacheKeyPart::Query("lang".into()),
                         CacheKeyPart::Header("Accept".into()),
                     ],
+                    shared: true,
                 }),
                 waf: Some(WafRuleSetId(1)),
                 validation: Some(ValidatorId(0)),
@@ -448,6 +449,20 @@ fn every_variant() -> gwc_ir::Gateway {
             },
         ],
         api_key_source: ApiKeySource::Authorizer,
+        api_key_header: Some("x-tenant-key".into()),
+        throttle: Some(Throttle {
+            rate: 100.0,
+            burst: 200,
+            per: ThrottleScope::Principal,
+        }),
+        stage_throttles: vec![StageThrottle {
+            stage: "b".into(),
+            throttle: Throttle {
+                rate: 2.5,
+                burst: 5,
+                per: ThrottleScope::ApiKey,
+            },
+        }],
         plans: vec![UsagePlan {
             name: "basic".into(),
             throttle: Some(Throttle::default()),
@@ -482,6 +497,7 @@ fn every_variant() -> gwc_ir::Gateway {
             max_entry: ByteSize(1024),
             encrypted: true,
             client_invalidation: ClientInvalidation::Anyone,
+            unauthorized_invalidation: gwc_ir::UnauthorizedInvalidation::FailWith403,
         }),
         waf: Some(WafRuleSetId(0)),
         waf_rule_sets: vec![

@@ -36,6 +36,27 @@ enum Kind {
         /// Counts the bytes sent, for whoever must know the length once the body ends.
         tail: Option<Tail>,
     },
+    /// Another body, copied on its way to the client (the response cache's store).
+    Tee(Box<Tee>),
+}
+
+/// A body being copied: at most `limit` bytes; `done` gets the copy when the body ends
+/// cleanly, and is dropped unused when it fails or outgrows the limit.
+struct Tee {
+    inner: Body,
+    copy: bytes::BytesMut,
+    limit: usize,
+    done: Option<Box<dyn FnOnce(Bytes) + Send>>,
+}
+
+impl std::fmt::Debug for Tee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tee")
+            .field("inner", &self.inner)
+            .field("copied", &self.copy.len())
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Told the length of a streamed response body once it ended (or was dropped unfinished:
@@ -92,6 +113,28 @@ impl Body {
     /// A body of static bytes.
     pub fn from_static(bytes: &'static [u8]) -> Body {
         Body::full(Bytes::from_static(bytes))
+    }
+
+    /// This body, copied as it streams to the client: once it has ended cleanly and within
+    /// `limit` bytes, `done` gets the whole copy (the response cache stores it). A body that
+    /// fails or grows past `limit` streams on unchanged and is not copied further.
+    pub(crate) fn tee(self, limit: usize, done: Box<dyn FnOnce(Bytes) + Send>) -> Body {
+        if let Kind::Full(bytes) = &self.kind {
+            // Already whole: hand it over now.
+            let bytes = bytes.clone().unwrap_or_default();
+            if bytes.len() <= limit {
+                done(bytes);
+            }
+            return self;
+        }
+        Body {
+            kind: Kind::Tee(Box::new(Tee {
+                inner: self,
+                copy: bytes::BytesMut::new(),
+                limit,
+                done: Some(done),
+            })),
+        }
     }
 
     /// An upstream body; `checkin` returns the connection to the pool at end of stream.
@@ -180,6 +223,33 @@ impl http_body::Body for Body {
                 }
                 polled
             }
+            Kind::Tee(tee) => {
+                let polled = Pin::new(&mut tee.inner).poll_frame(cx);
+                match &polled {
+                    Poll::Ready(Some(Ok(frame))) => {
+                        if let Some(data) = frame.data_ref() {
+                            if tee.copy.len() + data.len() > tee.limit {
+                                tee.done = None;
+                            } else if tee.done.is_some() {
+                                tee.copy.extend_from_slice(data);
+                            }
+                        }
+                        if http_body::Body::is_end_stream(&tee.inner)
+                            && let Some(done) = tee.done.take()
+                        {
+                            done(std::mem::take(&mut tee.copy).freeze());
+                        }
+                    }
+                    Poll::Ready(None) => {
+                        if let Some(done) = tee.done.take() {
+                            done(std::mem::take(&mut tee.copy).freeze());
+                        }
+                    }
+                    Poll::Ready(Some(Err(_))) => tee.done = None,
+                    Poll::Pending => {}
+                }
+                polled
+            }
         }
     }
 
@@ -187,6 +257,7 @@ impl http_body::Body for Body {
         match &self.kind {
             Kind::Full(bytes) => bytes.is_none(),
             Kind::Upstream { body, .. } => body.is_end_stream(),
+            Kind::Tee(tee) => tee.inner.is_end_stream(),
         }
     }
 
@@ -195,6 +266,7 @@ impl http_body::Body for Body {
             Kind::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
             Kind::Full(None) => SizeHint::with_exact(0),
             Kind::Upstream { body, .. } => body.size_hint(),
+            Kind::Tee(tee) => tee.inner.size_hint(),
         }
     }
 }

@@ -83,6 +83,17 @@ pub enum BuildError {
     /// The shared-state settings cannot work (a malformed Redis URL).
     #[error("shared state: {0}")]
     State(#[from] crate::state::StateError),
+    /// An API key of a usage plan cannot be used (its secret is missing or malformed, or two
+    /// plans share it). The message never contains the key's value.
+    #[error("API key `{key}` of plan `{plan}`: {reason}")]
+    ApiKey {
+        /// The plan.
+        plan: String,
+        /// The key's name.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A feature the runtime does not serve yet; never silently ignored.
     #[error("{0} is not supported yet")]
     Unsupported(String),

@@ -46,7 +46,10 @@ pub fn connect_state(ir: &ir::Gateway, args: &RuntimeArgs) -> Result<state::Stat
             ir::FailMode::Open => state::FailurePolicy::Open,
             ir::FailMode::Closed => state::FailurePolicy::Closed,
         },
-        ..state::StateConfig::default()
+        // The in-memory store is the response cache's: bounded by its capacity.
+        cache_capacity: ir
+            .cache
+            .map_or(state::DEFAULT_CACHE_CAPACITY, |c| c.capacity.0),
     };
     Ok(state::State::connect(&config)?)
 }

@@ -9,7 +9,8 @@
 //!   ([`BackendOptions::delay`] sets a default for every request);
 //! - `body_delay_ms=N`: sends the response head and half the body, waits N ms, then the rest;
 //! - `download=N`: **download** — streams N bytes with `Content-Length` from one shared chunk;
-//! - `status=N`: answers with status N.
+//! - `status=N`: answers with status N;
+//! - `cookies=0`: no `Set-Cookie` headers (which a response cache never stores).
 //!
 //! Every backend counts accepted TCP connections and requests, which is how the tests see
 //! upstream connection reuse. [`Backend::start_tls`] serves the same behaviour over TLS with a
@@ -271,11 +272,15 @@ async fn handle(
         .and_then(|s| u16::try_from(s).ok())
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    let builder = Response::builder()
+    let mut builder = Response::builder()
         .status(status)
-        .header("x-backend", "gwc-e2e")
-        .header("set-cookie", "a=1")
-        .header("set-cookie", "b=2");
+        .header("x-backend", "gwc-e2e");
+    // `cookies=0`: no `Set-Cookie`, so a response cache may store the answer.
+    if number(&params, "cookies") != Some(0) {
+        builder = builder
+            .header("set-cookie", "a=1")
+            .header("set-cookie", "b=2");
+    }
 
     if let Some(len) = number(&params, "download") {
         let resp = builder

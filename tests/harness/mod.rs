@@ -47,6 +47,7 @@ pub mod binaries;
 pub mod certs;
 pub mod client;
 pub mod process;
+pub mod redis;
 
 use std::time::Duration;
 

@@ -50,6 +50,10 @@ pub mod codes {
     pub const LITERAL_SECRET: &str = "gwc::lower::literal_secret";
     /// A cache key part other than `path.NAME`, `query.NAME` or `header.NAME`.
     pub const BAD_CACHE_KEY: &str = "gwc::lower::bad_cache_key";
+    /// `x-gateway-cache` on an operation when the root has no `cache`.
+    pub const CACHE_WITHOUT_STORE: &str = "gwc::lower::cache_without_store";
+    /// A plan's throttle that counts by something other than the API key.
+    pub const BAD_THROTTLE_SCOPE: &str = "gwc::lower::bad_throttle_scope";
 }
 
 /// Why the IR is being built: `gwc check`/`routes` describe a spec, `gwc build`/`serve` must be
@@ -168,6 +172,9 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         observability,
         authorizers: tables.authorizers,
         api_key_source: tables.api_key_source,
+        api_key_header: tables.api_key_header,
+        throttle: tables.throttle,
+        stage_throttles: tables.stage_throttles,
         plans: tables.plans,
         cache: tables.cache,
         waf: tables.waf,
@@ -188,6 +195,21 @@ fn endpoint_node<'a>(api: &Api<'a>, key: &str) -> Option<&'a crate::load::Node> 
 /// the vocabulary but not enforced yet, so they must not pass silently. (The listen address is
 /// checked where it is read, in the runtime's grammar.)
 fn check_endpoint(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) {
+    if root.api_key_source == vocab::ApiKeySource::Authorizer {
+        let span = api
+            .gateway
+            .and_then(|e| e.value.get("api_key_source"))
+            .map_or(api.spec_version.span, |n| n.span);
+        diags.push(
+            Diagnostic::error(
+                vocab::codes::NOT_SUPPORTED,
+                "`x-gateway.api_key_source: authorizer` is not supported yet",
+            )
+            .with_span(span, "not implemented by the runtime yet")
+            .with_help("use `header` (the default) for now; docs/extensions.md (\"Support status\") lists what the runtime implements"),
+        );
+    }
+
     let endpoint_type = match root.endpoint.endpoint_type {
         vocab::EndpointType::Regional => None,
         vocab::EndpointType::Private => Some("private"),

@@ -14,8 +14,9 @@ use gwc_ir::{
     ApiKey, ApiKeySource, Authorizer, AuthorizerId, AuthorizerKind, CacheKeyPart, CachePolicy,
     CacheSettings, ClientInvalidation, CorsId, CorsPolicy, CustomAuthorizer, IamAuthorizer,
     IamCredential, InspectedPart, JwtAuthorizer, Millis, Quota, QuotaPeriod, Route, RouteAuth,
-    RouteId, RoutePolicies, RouteThrottle, Secret, Str, Throttle, ThrottleScope, UriTemplate,
-    UsagePlan, Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
+    RouteId, RoutePolicies, RouteThrottle, Secret, StageThrottle, Str, Throttle, ThrottleScope,
+    UnauthorizedInvalidation, UriTemplate, UsagePlan, Validator, ValidatorId, WafAction,
+    WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 use super::codes;
@@ -40,6 +41,9 @@ fn id(index: usize) -> u32 {
 pub(super) struct Tables {
     pub(super) authorizers: Vec<Authorizer>,
     pub(super) api_key_source: ApiKeySource,
+    pub(super) api_key_header: Option<Str>,
+    pub(super) throttle: Option<Throttle>,
+    pub(super) stage_throttles: Vec<StageThrottle>,
     pub(super) plans: Vec<UsagePlan>,
     pub(super) cache: Option<CacheSettings>,
     pub(super) waf: Option<WafRuleSetId>,
@@ -95,6 +99,18 @@ impl Tables {
                 vocab::ApiKeySource::Header => ApiKeySource::Header,
                 vocab::ApiKeySource::Authorizer => ApiKeySource::Authorizer,
             },
+            api_key_header: api_key_header(root, diags),
+            throttle: root.throttle.as_ref().map(throttle),
+            stage_throttles: root
+                .stages
+                .iter()
+                .filter_map(|(name, stage)| {
+                    Some(StageThrottle {
+                        stage: owned(&name.value),
+                        throttle: throttle(stage.throttle.as_ref()?),
+                    })
+                })
+                .collect(),
             plans: Vec::new(),
             cache: root.cache.as_ref().map(|c| CacheSettings {
                 capacity: c.capacity.0,
@@ -104,6 +120,17 @@ impl Tables {
                     vocab::ClientInvalidation::Nobody => ClientInvalidation::Nobody,
                     vocab::ClientInvalidation::Authorized => ClientInvalidation::Authorized,
                     vocab::ClientInvalidation::Anyone => ClientInvalidation::Anyone,
+                },
+                unauthorized_invalidation: match c.unauthorized_invalidation {
+                    vocab::UnauthorizedInvalidation::FailWith403 => {
+                        UnauthorizedInvalidation::FailWith403
+                    }
+                    vocab::UnauthorizedInvalidation::SucceedWithResponseHeader => {
+                        UnauthorizedInvalidation::SucceedWithResponseHeader
+                    }
+                    vocab::UnauthorizedInvalidation::SucceedWithoutResponseHeader => {
+                        UnauthorizedInvalidation::SucceedWithoutResponseHeader
+                    }
                 },
             }),
             waf,
@@ -138,12 +165,22 @@ impl Tables {
                     scopes: strs(&a.scopes),
                 })
             });
-        let throttle = exts
-            .throttle
-            .as_ref()
-            .map(|t| &t.value)
-            .or(root.throttle.as_ref())
-            .map(throttle);
+        let throttle = exts.throttle.as_ref().map(|t| throttle(&t.value));
+        if root.cache.is_none()
+            && let Some(op) = &exts.cache
+            && op.value.enabled
+        {
+            diags.push(
+                Diagnostic::error(
+                    codes::CACHE_WITHOUT_STORE,
+                    "`x-gateway-cache` on an API without a response cache",
+                )
+                .with_span(op.span, "this operation asks to be cached")
+                .with_help(
+                    "declare the store at the root: `x-gateway: {cache: {}}` takes the defaults (64MiB, 5m)",
+                ),
+            );
+        }
         let cache = root.cache.as_ref().and_then(|c| match &exts.cache {
             Some(op) if !op.value.enabled => None,
             Some(op) => Some(CachePolicy {
@@ -152,6 +189,7 @@ impl Tables {
                     Some(key) => cache_key(key, diags),
                     None => self.root_cache_key.clone(),
                 },
+                shared: op.value.shared,
             }),
             None => c
                 .methods
@@ -160,6 +198,7 @@ impl Tables {
                 .then(|| CachePolicy {
                     ttl: c.ttl.0,
                     key: self.root_cache_key.clone(),
+                    shared: false,
                 }),
         });
         let waf = exts.waf.as_ref().and_then(|w| {
@@ -253,7 +292,10 @@ impl Tables {
             .iter()
             .map(|(name, plan)| UsagePlan {
                 name: owned(&name.value),
-                throttle: plan.throttle.as_ref().map(throttle),
+                throttle: plan
+                    .throttle
+                    .as_ref()
+                    .map(|t| plan_throttle(t, &name.value, name.span, diags)),
                 quota: plan.quota.as_ref().map(|q| Quota {
                     limit: q.limit,
                     period: match q.period {
@@ -270,7 +312,7 @@ impl Tables {
                         let index = keys.iter().position(|k| *k == key.value)?;
                         Some(RouteThrottle {
                             route: RouteId(id(index)),
-                            throttle: throttle(t),
+                            throttle: plan_throttle(t, &name.value, key.span, diags),
                         })
                     })
                     .collect(),
@@ -385,6 +427,49 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
     }
 }
 
+/// The header an API key is read from, lower-cased; a name that is not a header token is
+/// reported and `x-api-key` used.
+fn api_key_header(root: &vocab::Root, diags: &mut Diagnostics) -> Option<Str> {
+    let name = root.api_key_header.as_ref()?;
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid {
+        diags.push(
+            Diagnostic::error(
+                codes::BAD_HEADER,
+                format!("`{name}` is not a header name (`x-gateway.api_key_header`)"),
+            )
+            .with_help("write a header name such as `x-api-key`"),
+        );
+        return None;
+    }
+    Some(Str::Owned(name.to_ascii_lowercase()))
+}
+
+/// A plan's bucket, always per API key: `per` may be omitted or `api_key`; `ip` and
+/// `principal` make no sense under one key's plan and are reported.
+fn plan_throttle(t: &vocab::Throttle, plan: &str, span: Span, diags: &mut Diagnostics) -> Throttle {
+    if matches!(
+        t.per,
+        vocab::ThrottleScope::Ip | vocab::ThrottleScope::Principal
+    ) {
+        diags.push(
+            Diagnostic::error(
+                codes::BAD_THROTTLE_SCOPE,
+                format!("a throttle of plan `{plan}` counts per API key"),
+            )
+            .with_span(span, "in this plan")
+            .with_help("omit `per` (or write `per: api_key`) inside a plan; put client-address or principal limits on the route or the API"),
+        );
+    }
+    Throttle {
+        per: ThrottleScope::ApiKey,
+        ..throttle(t)
+    }
+}
+
 fn throttle(t: &vocab::Throttle) -> Throttle {
     Throttle {
         rate: t.rate,
@@ -393,6 +478,7 @@ fn throttle(t: &vocab::Throttle) -> Throttle {
             vocab::ThrottleScope::Api => ThrottleScope::Api,
             vocab::ThrottleScope::Ip => ThrottleScope::Ip,
             vocab::ThrottleScope::ApiKey => ThrottleScope::ApiKey,
+            vocab::ThrottleScope::Principal => ThrottleScope::Principal,
         },
     }
 }

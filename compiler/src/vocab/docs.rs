@@ -93,6 +93,8 @@ paths:
         r#"x-gateway:
   api_key_source: header
   throttle: {rate: 1000, burst: 2000}
+  stages:
+    prod: {throttle: {rate: 100, burst: 200}}
   plans:
     basic:
       throttle: {rate: 10, burst: 20}
@@ -241,6 +243,51 @@ Each type is also a `$defs` entry (`#/$defs/Root`, `#/$defs/Integration`, …) f
 The schema checks shapes and spellings; `gwc check` checks the same and more (references between blocks, path templates, what the runtime supports).
 "#;
 
+/// How usage plans, keys and limits combine: what the key tables alone cannot say.
+const PLANS: &str = r#"
+## API keys, usage plans and throttling
+
+- **Which key.** With `api_key_source: header` (the default) the key is the value of the `x-api-key` request header; `api_key_header` names another header (AWS's is fixed).
+  Key values never appear in a spec or a generated crate: a plan lists keys by name with `value_env` or `value_file`, read when the gateway starts (and on reload), kept only as SHA-256 digests and compared in constant time.
+  A value is 20 to 128 visible ASCII characters, and belongs to one plan.
+- **Which routes.** Only operations with `x-gateway-api-key: required` check a key; there a missing, unknown or disabled key is answered 403 `{"message":"Forbidden"}` (`INVALID_API_KEY`), and the key's plan limits apply.
+  The key's name (never its value) is `$context.identity.apiKeyId` in the access log.
+- **Every applicable limit applies** (as in AWS).
+  A request takes one token from each bucket that applies to it, in this order, and the first empty bucket answers 429 `{"message":"Too Many Requests"}` (`THROTTLED`) with `Retry-After` (whole seconds until a token is there):
+  1. `x-gateway.throttle`: one bucket for the whole API, every route together (AWS's account-level limit);
+  2. the route's bucket: the operation's `x-gateway-throttle`, else the deployed stage's `stages.NAME.throttle`, which gives each route of the stage its own bucket (AWS's stage default method throttling); the operation's setting replaces the stage's for that route;
+  3. with a key, the plan's `throttle` (one bucket per key, across the plan's routes);
+  4. with a key, the plan's `route_throttles` entry for the route (one bucket per key and route), on top of the plan's own.
+  It is all or nothing: a refused request takes no token from any bucket and does not count against the quota (with a Redis Cluster, whose keys live on several nodes, tokens taken before the refusing bucket stay taken).
+  With Redis, the whole check (every bucket and the quota) is one script: one round trip per request, however many limits apply.
+- **`per`** splits a bucket: `api` (one bucket), `ip` (one per client address), `api_key` (one per key; requests without a key share one), `principal` (one per authorizer principal; requests without one share one).
+  Inside a plan, buckets are always per key: omit `per` or write `api_key`; `ip` and `principal` there are errors (`gwc::lower::bad_throttle_scope`).
+- **Token bucket.** `rate` tokens a second (fractions allowed) refill a bucket of `burst` tokens (GCRA, exact to the microsecond): after a quiet period `burst` requests pass at once, and over any interval of `t` seconds at most `burst + rate × t` do.
+- **Quotas** count a key's admitted-by-throttle requests per `day`, `week` or `month` on the UTC calendar; `offset` moves the start of a week (days after Monday) or a month (days after the 1st, or the month's last day when shorter); it must be 0 for `day`.
+  The request after the limit is answered 429 `{"message":"Limit Exceeded"}` (`QUOTA_EXCEEDED`) with `Retry-After` the seconds until the period ends.
+  Throttles are checked first, so a throttled request does not use quota.
+- **Where counts live.** In the process (`state.backend: memory`, kept across reloads) or in Redis, where every replica takes from the same buckets and quotas through atomic scripts on Redis's clock: a quota of N admits at most N across all replicas, and survives restarts.
+  When Redis cannot be reached, `state.on_failure` decides: `open` admits without the limit that could not be checked, `closed` answers 503 `{"message":"Service Unavailable"}` (`STATE_UNAVAILABLE`); either way the failure is logged (at most once a second) and counted.
+"#;
+
+/// What the response cache stores and serves.
+const CACHE: &str = r#"
+## Response cache
+
+- **The store** is the root `cache`: in memory, at most `capacity` bytes per gateway process (least recently used entries go first); with a Redis state backend, in Redis, shared by every replica (a response cached by one is a hit on another).
+  An operation's `x-gateway-cache` on an API without a root `cache` is an error (`gwc::lower::cache_without_store`); `cache: {}` declares a store with the defaults.
+- **Which routes.** The root's `methods` (default `[GET]`) are cached on every route; an operation's `x-gateway-cache` turns caching on for it (any method), tunes `ttl` and `key`, or turns it off (`enabled: false`).
+- **The key** is the API, the stage, the route, and the values the key names: `path.NAME`, `query.NAME` (the first value, as sent), `header.NAME` (every value).
+  Nothing else a request carries changes what it is served from the cache: a header or query parameter left out of the key cannot poison an entry, nor select another.
+  On a route with an authorizer the principal is part of the key unless the operation says `shared: true`; AWS shares entries between callers by default, which serves one caller's response to another.
+- **What is stored:** a 200 response without `Set-Cookie`, whose `Cache-Control` does not say `no-store` or `private`, with at most `max_entry` bytes of body, for `ttl`.
+  The response streams to the client as usual and is copied on the way; the entry is written once the body ended cleanly.
+- **`X-Cache: Hit` or `X-Cache: Miss`** is on every response of a cached route; `gwc_cache_hits_total` and `gwc_cache_misses_total` count them per route in `/metrics`.
+- **`Cache-Control: max-age=0`** from a client skips the lookup and refreshes the entry when `client_invalidation` allows that client: `anyone`, `authorized` (an authorizer admitted the request; AWS's `requireAuthorizationForCacheControl`) or `nobody`.
+  Other clients get what `unauthorized_invalidation` says, as AWS's `unauthorizedCacheControlHeaderStrategy`: `fail_with_403`, `succeed_with_response_header` (served as usual, with `Warning: 199 - "Cache-Control ignored"`) or `succeed_without_response_header`.
+- A state failure is a miss (the request goes to the integration), whatever `state.on_failure` says.
+"#;
+
 /// The whole reference page.
 pub fn reference() -> String {
     let schema = super::schema::json_schema();
@@ -250,6 +297,8 @@ pub fn reference() -> String {
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     let mut out = String::from(INTRO);
+    out.push_str(PLANS);
+    out.push_str(CACHE);
     support_section(&mut out);
     codes_section(&mut out);
     examples_section(&mut out);

@@ -228,8 +228,9 @@ pub struct Throttle {
     pub rate: f64,
     /// Bucket size: requests served at once after a quiet period.
     pub burst: u32,
-    /// Whom the bucket counts: `api` (one bucket), `ip` (per client address) or
-    /// `api_key` (per key). Default: `api`.
+    /// Whom the bucket counts: `api` (one bucket), `ip` (per client address), `api_key`
+    /// (per key) or `principal` (per authorizer principal). Default: `api`, except inside a
+    /// plan, where buckets are always per API key.
     #[serde(default)]
     pub per: ThrottleScope,
 }
@@ -243,8 +244,10 @@ pub enum ThrottleScope {
     Api,
     /// One bucket per client IP.
     Ip,
-    /// One bucket per API key.
+    /// One bucket per API key (requests without a key share one bucket).
     ApiKey,
+    /// One bucket per authorizer principal (requests without one share one bucket).
+    Principal,
 }
 
 /// `x-gateway-cache`: the operation's use of the root `cache`.
@@ -262,6 +265,11 @@ pub struct OperationCache {
     /// Default: the root `cache.key`.
     #[serde(default)]
     pub key: Option<Vec<Spanned<String>>>,
+    /// On a route with an authorizer: serve one cached response to every caller. Otherwise the
+    /// principal is part of the cache key (AWS shares by default; here a response computed for
+    /// one caller is never served to another unless the spec says so). Default: `false`.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 fn default_true() -> bool {

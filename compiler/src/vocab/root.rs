@@ -108,12 +108,17 @@ pub struct Root {
     /// Default: `header`.
     #[serde(default)]
     pub api_key_source: ApiKeySource,
+    /// The request header an API key is read from when `api_key_source` is `header`
+    /// (case-insensitive; AWS's is fixed to `x-api-key`). Default: `x-api-key`.
+    #[serde(default)]
+    pub api_key_header: Option<String>,
     /// Usage plans: per-API-key throttling and quotas, and the keys each plan admits.
     /// Default: none.
     #[serde(default)]
     pub plans: NamedMap<UsagePlan>,
-    /// API-wide default throttle for every route (AWS's stage default method throttling);
-    /// operations override it with `x-gateway-throttle`. Default: none (unlimited).
+    /// One token bucket for the whole API: every request of every route takes a token from
+    /// it (AWS's account-level limit), on top of every other applicable limit.
+    /// Default: none (unlimited).
     #[serde(default)]
     pub throttle: Option<Throttle>,
     /// Response cache for the whole API; operations opt out or tune it with
@@ -362,7 +367,10 @@ pub struct Stage {
     /// What the stage is for. Default: none.
     #[serde(default)]
     pub description: Option<String>,
-    /// Throttle for every route of this stage, under the API-wide one. Default: none.
+    /// Default throttle of each route of this stage (AWS's stage default method throttling):
+    /// every route gets its own bucket with these settings, unless its operation has an
+    /// `x-gateway-throttle`, which replaces it. The API-wide and plan limits apply as well.
+    /// Default: none.
     #[serde(default)]
     pub throttle: Option<Throttle>,
 }
@@ -709,13 +717,15 @@ pub struct UsagePlan {
     /// What the plan is for. Default: none.
     #[serde(default)]
     pub description: Option<String>,
-    /// Token bucket per API key. Default: none (only the API-wide throttle applies).
+    /// Token bucket of each API key of the plan, across all routes; `per` must be `api_key`
+    /// (the default inside a plan) or omitted. Default: none.
     #[serde(default)]
     pub throttle: Option<Throttle>,
     /// Requests allowed per key per period. Default: none (no quota).
     #[serde(default)]
     pub quota: Option<Quota>,
-    /// Per-route throttles for this plan, keyed `METHOD /path` exactly as `gwc routes` prints
+    /// Per-route throttles for this plan (each API key gets a bucket per route, on top of the
+    /// plan's own throttle), keyed `METHOD /path` exactly as `gwc routes` prints
     /// the route: upper-case method (`ANY` for an any-method route) and the path template as
     /// written in `paths`, e.g. `GET /pets/{petId}` (not an operationId). Default: none.
     #[serde(default)]
@@ -803,10 +813,30 @@ pub struct Cache {
     /// Encrypt entries at rest (matters with Redis). Default: `false`.
     #[serde(default)]
     pub encrypted: bool,
-    /// Who may bypass the cache with `Cache-Control: max-age=0`: `nobody`, `authorized`
-    /// (callers whose authorizer allowed it) or `anyone`. Default: `authorized`.
+    /// Who may bypass (and so refresh) the cache with `Cache-Control: max-age=0`: `nobody`,
+    /// `authorized` (callers an authorizer admitted; AWS's `requireAuthorizationForCacheControl`)
+    /// or `anyone`. Default: `authorized`.
     #[serde(default)]
     pub client_invalidation: ClientInvalidation,
+    /// What a client gets that sends `Cache-Control: max-age=0` without being allowed to
+    /// bypass the cache (AWS's `unauthorizedCacheControlHeaderStrategy`): `fail_with_403`,
+    /// `succeed_with_response_header` (served from the cache, with a `Warning` header) or
+    /// `succeed_without_response_header`. Default: `succeed_with_response_header`.
+    #[serde(default)]
+    pub unauthorized_invalidation: UnauthorizedInvalidation,
+}
+
+/// AWS's `unauthorizedCacheControlHeaderStrategy`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnauthorizedInvalidation {
+    /// Refuse with 403 `{"message":"Forbidden"}`.
+    FailWith403,
+    /// Ignore the header and add `Warning: 199 - "Cache-Control ignored"` to the response.
+    #[default]
+    SucceedWithResponseHeader,
+    /// Ignore the header.
+    SucceedWithoutResponseHeader,
 }
 
 fn default_cache_capacity() -> Size {

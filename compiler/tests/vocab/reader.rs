@@ -446,18 +446,6 @@ fn not_supported_yet() {
              8 │   stages:
                ╰────
               help: remove it for now; docs/extensions.md ("Support status") lists what the runtime implements
-
-            gwc::lower::not_supported
-
-              × spec.yaml:10:7: `x-gateway.stages.prod.throttle` is not supported yet
-                ╭─[spec.yaml:10:7]
-              9 │     prod:
-             10 │       throttle: {rate: 10, burst: 20}
-                ·       ────┬───
-                ·           ╰── not implemented by the runtime yet
-             11 │   state: {backend: "redis://127.0.0.1:6379"}
-                ╰────
-              help: remove it for now; docs/extensions.md ("Support status") lists what the runtime implements
         "#]],
     );
     check_operation(
@@ -490,17 +478,6 @@ fn not_supported_yet() {
                ·       ───────┬──────
                ·              ╰── not implemented by the runtime yet
              6 │       x-gateway-api-key: required
-               ╰────
-              help: remove it for now; docs/extensions.md ("Support status") lists what the runtime implements
-
-            gwc::lower::not_supported
-
-              × spec.yaml:6:7: `x-gateway-api-key` is not supported yet
-               ╭─[spec.yaml:6:7]
-             5 │       x-gateway-auth: {authorizer: staff}
-             6 │       x-gateway-api-key: required
-               ·       ────────┬────────
-               ·               ╰── not implemented by the runtime yet
                ╰────
               help: remove it for now; docs/extensions.md ("Support status") lists what the runtime implements
         "#]],

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     ApiKeySource, Authorizer, AuthorizerKind, ByteSize, CorsPolicy, ErrorType, GatewayResponse,
-    Integration, Millis, Observability, Route, StateConfig, Str, UriPart, UsagePlan,
+    Integration, Millis, Observability, Route, StateConfig, Str, Throttle, UriPart, UsagePlan,
     ValidationError, Validator, WafRuleSet, WafRuleSetId,
 };
 
@@ -118,6 +118,18 @@ pub struct Gateway {
     pub authorizers: Vec<Authorizer>,
     /// Where API keys are read from.
     pub api_key_source: ApiKeySource,
+    /// The request header an API key is read from (lower case), when `api_key_source` is
+    /// `header`; `None`: `x-api-key`.
+    #[serde(default)]
+    pub api_key_header: Option<Str>,
+    /// One token bucket for every request of the API (all routes together), in addition to
+    /// every other applicable limit. `None`: none.
+    #[serde(default)]
+    pub throttle: Option<Throttle>,
+    /// Per-stage default route throttles: each route of the stage gets its own bucket with
+    /// these settings, unless the route has its own (`RoutePolicies::throttle`).
+    #[serde(default)]
+    pub stage_throttles: Vec<StageThrottle>,
     /// Usage plans ([`crate::PlanId`]).
     pub plans: Vec<UsagePlan>,
     /// The response cache's store; routes opt in with `RoutePolicies::cache`. `None`: no cache.
@@ -152,6 +164,9 @@ impl Default for Gateway {
             routes: Vec::new(),
             authorizers: Vec::new(),
             api_key_source: ApiKeySource::Header,
+            api_key_header: None,
+            throttle: None,
+            stage_throttles: Vec::new(),
             plans: Vec::new(),
             cache: None,
             waf: None,
@@ -162,6 +177,15 @@ impl Default for Gateway {
             observability: Observability::default(),
         }
     }
+}
+
+/// A stage's default throttle for each of its routes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageThrottle {
+    /// The stage.
+    pub stage: Str,
+    /// Each route's bucket in that stage.
+    pub throttle: Throttle,
 }
 
 /// The response cache's store (per process, or in Redis with a Redis state backend).
@@ -175,6 +199,23 @@ pub struct CacheSettings {
     pub encrypted: bool,
     /// Who may bypass the cache with `Cache-Control: max-age=0`.
     pub client_invalidation: ClientInvalidation,
+    /// What a `Cache-Control: max-age=0` from a client who may not bypass gets.
+    #[serde(default)]
+    pub unauthorized_invalidation: UnauthorizedInvalidation,
+}
+
+/// AWS's `unauthorizedCacheControlHeaderStrategy`: the answer to a client that asks to bypass
+/// the cache without being allowed to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnauthorizedInvalidation {
+    /// Refuse the request with 403.
+    FailWith403,
+    /// Serve it as if the header were absent, with a `Warning` header saying it was ignored.
+    #[default]
+    SucceedWithResponseHeader,
+    /// Serve it as if the header were absent.
+    SucceedWithoutResponseHeader,
 }
 
 /// Who may bypass the cache.

@@ -39,11 +39,15 @@ pub enum ErrorType {
     /// was still sending it when the integration timeout elapsed. 408 (RFC 9110 §15.5.9);
     /// AWS has no gateway-response type for it.
     RequestTimeout,
+    /// Our own: a check that needs the shared state (throttling, quotas, API keys kept in
+    /// Redis) could not reach it, and the state fails closed (`x-gateway.state.on_failure`).
+    /// 503.
+    StateUnavailable,
 }
 
 impl ErrorType {
     /// Every type, for docs, the JSON Schema and exhaustive tests.
-    pub const ALL: [ErrorType; 24] = [
+    pub const ALL: [ErrorType; 25] = [
         ErrorType::AccessDenied,
         ErrorType::ApiConfigurationError,
         ErrorType::AuthorizerConfigurationError,
@@ -68,6 +72,7 @@ impl ErrorType {
         ErrorType::MethodNotAllowed,
         ErrorType::RequestHeaderFieldsTooLarge,
         ErrorType::RequestTimeout,
+        ErrorType::StateUnavailable,
     ];
 
     /// The spec spelling, e.g. `INTEGRATION_TIMEOUT`.
@@ -97,6 +102,7 @@ impl ErrorType {
             ErrorType::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorType::RequestHeaderFieldsTooLarge => "REQUEST_HEADER_FIELDS_TOO_LARGE",
             ErrorType::RequestTimeout => "REQUEST_TIMEOUT",
+            ErrorType::StateUnavailable => "STATE_UNAVAILABLE",
         }
     }
 
@@ -131,6 +137,7 @@ impl ErrorType {
             ErrorType::MethodNotAllowed => 405,
             ErrorType::RequestHeaderFieldsTooLarge => 431,
             ErrorType::RequestTimeout => 408,
+            ErrorType::StateUnavailable => 503,
         }
     }
 
@@ -163,6 +170,7 @@ impl ErrorType {
             ErrorType::MethodNotAllowed => "Method Not Allowed",
             ErrorType::RequestHeaderFieldsTooLarge => "Request Header Fields Too Large",
             ErrorType::RequestTimeout => "Request Timeout",
+            ErrorType::StateUnavailable => "Service Unavailable",
         }
     }
 
@@ -184,6 +192,7 @@ impl ErrorType {
             ErrorType::IntegrationFailure
             | ErrorType::IntegrationTimeout
             | ErrorType::Default5xx => "InternalServerErrorException",
+            ErrorType::StateUnavailable => "ServiceUnavailableException",
             ErrorType::InvalidApiKey => "ForbiddenException",
             ErrorType::InvalidSignature => "InvalidSignatureException",
             ErrorType::MissingAuthenticationToken => "MissingAuthenticationTokenException",

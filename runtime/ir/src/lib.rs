@@ -26,8 +26,8 @@ mod validate;
 mod waf;
 
 pub use api::{
-    ApiKind, CacheSettings, ClientInvalidation, Gateway, Limits, Stage, StageVariable,
-    valid_base_path,
+    ApiKind, CacheSettings, ClientInvalidation, Gateway, Limits, Stage, StageThrottle,
+    StageVariable, UnauthorizedInvalidation, valid_base_path,
 };
 pub use auth::{
     Authorizer, AuthorizerKind, CustomAuthorizer, IamAuthorizer, IamCredential, JwtAuthorizer,

@@ -66,7 +66,8 @@ pub struct RoutePolicies {
     pub auth: Option<RouteAuth>,
     /// A valid, enabled API key of some usage plan is required (its throttle and quota apply).
     pub api_key_required: bool,
-    /// Token bucket for this route (the operation's override, else the API-wide one).
+    /// Token bucket for this route (the operation's own); it replaces the stage's default
+    /// route throttle for this route. The API-wide and plan limits apply as well.
     pub throttle: Option<Throttle>,
     /// Response caching; `None` when the route is not cached.
     pub cache: Option<CachePolicy>,
@@ -114,8 +115,10 @@ pub enum ThrottleScope {
     Api,
     /// One bucket per client IP.
     Ip,
-    /// One bucket per API key.
+    /// One bucket per API key (requests without one share one bucket).
     ApiKey,
+    /// One bucket per authorizer principal (requests without one share one bucket).
+    Principal,
 }
 
 /// How one route's responses are cached (the store itself is `Gateway.cache`).
@@ -125,6 +128,10 @@ pub struct CachePolicy {
     pub ttl: Millis,
     /// Request values in the key besides method and path, in spec order.
     pub key: Vec<CacheKeyPart>,
+    /// On a route with an authorizer, whether callers share entries. `false` (the default)
+    /// puts the principal in the key, so one caller is never served another's response.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 /// One request value in a cache key.

@@ -26,9 +26,10 @@ use crate::{
     CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
     IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
     Metrics, Millis, Mock, Observability, Param, PathTemplate, PlanId, Quota, QuotaPeriod, Route,
-    RouteAuth, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageVariable,
-    StateConfig, Str, Throttle, ThrottleScope, UriPart, UriTemplate, UsagePlan, Validator,
-    ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
+    RouteAuth, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageThrottle,
+    StageVariable, StateConfig, Str, Throttle, ThrottleScope, UnauthorizedInvalidation, UriPart,
+    UriTemplate, UsagePlan, Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet,
+    WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
@@ -219,6 +220,7 @@ unit_enum_tokens!(
     WafAction,
     InspectedPart,
     ClientInvalidation,
+    UnauthorizedInvalidation,
     FailMode,
 );
 
@@ -284,7 +286,8 @@ struct_tokens!(RoutePolicies {
 });
 struct_tokens!(RouteAuth { authorizer, scopes });
 struct_tokens!(Throttle { rate, burst, per });
-struct_tokens!(CachePolicy { ttl, key });
+struct_tokens!(CachePolicy { ttl, key; shared });
+struct_tokens!(StageThrottle { stage, throttle });
 struct_tokens!(CorsPolicy {
     allow_origins,
     allow_methods,
@@ -297,7 +300,8 @@ struct_tokens!(CacheSettings {
     capacity,
     max_entry,
     encrypted,
-    client_invalidation,
+    client_invalidation;
+    unauthorized_invalidation,
 });
 struct_tokens!(Authorizer { name, kind });
 struct_tokens!(JwtAuthorizer {
@@ -381,6 +385,9 @@ struct_tokens!(Gateway {
     state;
     authorizers,
     api_key_source,
+    api_key_header,
+    throttle,
+    stage_throttles,
     plans,
     cache,
     waf,

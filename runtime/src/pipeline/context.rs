@@ -36,6 +36,9 @@ pub(crate) struct RequestContext {
     /// The API key and usage plan that admitted the request (`$context.identity.apiKeyId`);
     /// the usage-plan step fills it.
     pub(crate) api_key: Option<Box<ApiKeyUse>>,
+    /// The response cache's note on this request (its entry, hit or miss), when the route
+    /// is cached; the cache lookup fills it, the cache store and the access log read it.
+    pub(crate) cache: Option<Box<crate::step::cache::Note>>,
     /// When things happened, for latency figures.
     pub(crate) timings: Timings,
     /// The gateway response type the request ended with, if it failed
@@ -116,6 +119,7 @@ impl RequestContext {
             params: Params::default(),
             identity: None,
             api_key: None,
+            cache: None,
             timings: Timings::now(),
             error: None,
         }

@@ -31,7 +31,7 @@ use http::{Request, Response, header};
 
 #[cfg(test)]
 pub(crate) use self::context::Identity;
-pub(crate) use self::context::RequestContext;
+pub(crate) use self::context::{ApiKeyUse, RequestContext};
 use crate::body::{Body, RequestBody};
 use crate::error::{BuildError, GatewayError};
 use crate::gateway::Gateway;
@@ -59,6 +59,10 @@ pub(crate) enum Integration {
 /// line to `WorkerRoute::run_request_steps` (or the response phase) at its place in the order.
 #[derive(Debug, Default)]
 pub(crate) struct Steps {
+    /// API key, usage plan, throttles and quota.
+    pub(crate) plan: Option<step::plan::Admission>,
+    /// Response cache: lookup before the integration, store in the response phase.
+    pub(crate) cache: Option<step::cache::Cache>,
     /// The test step that proves the request-step interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -70,12 +74,17 @@ pub(crate) struct Steps {
 impl Steps {
     /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
     /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
-    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_ref_mut)] // Steps land here.
+    // The update fills the test probes' fields, which exist only in test builds.
+    #[allow(clippy::needless_update)]
     pub(crate) fn compile(
-        _cx: &mut BuildContext<'_>,
-        _route: &ir::Route,
+        cx: &mut BuildContext<'_>,
+        route: &ir::Route,
     ) -> Result<Steps, BuildError> {
-        Ok(Steps::default())
+        Ok(Steps {
+            plan: step::plan::Admission::compile(cx, route)?,
+            cache: step::cache::Cache::compile(cx, route)?,
+            ..Steps::default()
+        })
     }
 
     /// Whether any step reads the body, so the pipeline buffers it first.
@@ -93,6 +102,8 @@ impl Steps {
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            plan: self.plan.as_ref().map(step::RequestStep::local),
+            cache: self.cache.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -124,6 +135,7 @@ impl ApiSteps {
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
             probe_response: None,
+            ..WorkerSteps::default()
         }
     }
 }
@@ -131,6 +143,8 @@ impl ApiSteps {
 /// One worker's parts of a route's (or the API's) steps.
 #[derive(Debug, Default)]
 pub(crate) struct WorkerSteps {
+    pub(crate) plan: Option<<step::plan::Admission as step::RequestStep>::Local>,
+    pub(crate) cache: Option<<step::cache::Cache as step::RequestStep>::Local>,
     #[cfg(test)]
     pub(crate) probe: Option<<crate::step::probe::Probe as step::RequestStep>::Local>,
     #[cfg(test)]
@@ -284,7 +298,10 @@ impl WorkerGateway {
                 });
             }
         }
-        let verdict = match worker_route.run_request_steps(ctx, &mut req).await {
+        let verdict = match worker_route
+            .run_request_steps(ctx, &mut req, &self.telemetry)
+            .await
+        {
             Ok(verdict) => verdict,
             Err(e) => return refuse(req, e),
         };
@@ -346,12 +363,23 @@ impl WorkerRoute {
         &self,
         ctx: &mut RequestContext,
         req: &mut Request<RequestBody>,
+        telemetry: &WorkerTelemetry,
     ) -> step::StepResult {
-        let _ = (&ctx, &req);
+        let _ = (&ctx, &req, telemetry);
+        if let (Some(step), Some(local)) = (&self.route.steps.plan, &self.steps.plan) {
+            step::run(step, local, ctx, req).await.inspect_err(|e| {
+                step.count(telemetry, ctx.route.map(|r| r as usize), e.kind);
+            })?;
+        }
         #[cfg(test)]
         if let (Some(step), Some(local)) = (&self.route.steps.probe, &self.steps.probe)
             && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
         {
+            return Ok(verdict);
+        }
+        if let (Some(step), Some(local)) = (&self.route.steps.cache, &self.steps.cache) {
+            let verdict = step::run(step, local, ctx, req).await?;
+            step.count(telemetry, ctx);
             return Ok(verdict);
         }
         Ok(Verdict::Continue)
@@ -368,6 +396,9 @@ impl WorkerRoute {
         if let (Some(step), Some(local)) =
             (&self.route.steps.probe_response, &self.steps.probe_response)
         {
+            step::ResponseStep::on_response(step, local, ctx, resp)?;
+        }
+        if let (Some(step), Some(local)) = (&self.route.steps.cache, &self.steps.cache) {
             step::ResponseStep::on_response(step, local, ctx, resp)?;
         }
         Ok(())

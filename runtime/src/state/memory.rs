@@ -19,7 +19,7 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
-use super::{Admission, CHANNEL_CAPACITY, Rate, Subscription};
+use super::{Admission, CHANNEL_CAPACITY, QuotaCount, Rate, Subscription, Verdict};
 
 /// Lock shards per map: enough that two workers rarely contend, few enough to sweep cheaply.
 const SHARDS: usize = 64;
@@ -146,6 +146,42 @@ impl MemoryState {
                 }
             },
         )
+    }
+
+    /// [`super::State::admit`], answered at once: each bucket in turn, the tokens handed back
+    /// when a later bucket or the quota refuses.
+    pub fn admit(&self, buckets: &[(&str, Rate)], quota: Option<QuotaCount<'_>>) -> Verdict {
+        for (i, (key, rate)) in buckets.iter().enumerate() {
+            if let Admission::RetryAfter(wait) = self.take(key, *rate, 1) {
+                self.refund(&buckets[..i]);
+                return Verdict::Throttled(i, wait);
+            }
+        }
+        if let Some(q) = quota
+            && self.incr(q.key, 1, q.ttl) > q.limit
+        {
+            self.refund(buckets);
+            return Verdict::QuotaSpent;
+        }
+        Verdict::Admit
+    }
+
+    /// Hands one token back to each bucket (moves its arrival time back one interval, never
+    /// before now).
+    fn refund(&self, buckets: &[(&str, Rate)]) {
+        let now = u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
+        for (key, rate) in buckets {
+            self.buckets.with(
+                key,
+                |tat| *tat <= now,
+                |slot| {
+                    if let Some(tat) = slot {
+                        *tat = tat.saturating_sub(rate.interval_us).max(now);
+                    }
+                    ((), None)
+                },
+            );
+        }
     }
 
     /// [`super::State::get`], answered at once (a `Bytes` clone: a reference count).

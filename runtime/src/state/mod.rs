@@ -5,6 +5,8 @@
 //!
 //! - [`State::incr`]: a counter with expiry (quotas; the caller aligns windows through the key);
 //! - [`State::take`]: rate limiting with GCRA, taken atomically ([`Admission`]);
+//! - [`State::admit`]: several buckets and a quota counter in one operation (one Redis round
+//!   trip per request for a usage plan: [`Verdict`]);
 //! - [`State::get`], [`State::put`], [`State::delete`]: byte entries with a TTL (caches);
 //! - [`State::publish`], [`State::subscribe`]: fan-out messages ([`Subscription`]).
 //!
@@ -232,6 +234,29 @@ pub enum Admission {
     RetryAfter(Duration),
 }
 
+/// The answer of [`State::admit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// One token was taken from every bucket and the quota counted the request.
+    Admit,
+    /// The bucket at this index (of the list given) is empty until the duration has passed;
+    /// no token was taken and the quota was not counted.
+    Throttled(usize, Duration),
+    /// The quota is spent (its counter went past the limit); no token was taken.
+    QuotaSpent,
+}
+
+/// The quota part of [`State::admit`]: a counter like [`State::incr`]'s, and its limit.
+#[derive(Debug, Clone, Copy)]
+pub struct QuotaCount<'a> {
+    /// The counter's key (the caller puts the period in it).
+    pub key: &'a str,
+    /// Requests allowed.
+    pub limit: u64,
+    /// The counter's life from its first increment.
+    pub ttl: Duration,
+}
+
 /// The shared state of a gateway process: one of the two backends. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum State {
@@ -274,6 +299,23 @@ impl State {
         match self {
             State::Memory(m) => Pending::Ready(Ok(m.take(key, rate, n))),
             State::Redis(r) => r.take(key, rate, n),
+        }
+    }
+
+    /// One token from each bucket in `buckets` and, when they all have one, one more request
+    /// on `quota`'s counter; all or nothing: a refusal takes no token. In one Redis server this
+    /// is one script (one round trip, atomic); in a Redis Cluster, whose keys may live on
+    /// different nodes, the buckets and the counter are separate operations (tokens of earlier
+    /// buckets stay taken when a later one refuses). In memory a refusal hands back the tokens
+    /// taken before it, so a request never admits more than every bucket allows.
+    pub fn admit(
+        &self,
+        buckets: &[(&str, Rate)],
+        quota: Option<QuotaCount<'_>>,
+    ) -> Pending<Verdict> {
+        match self {
+            State::Memory(m) => Pending::Ready(Ok(m.admit(buckets, quota))),
+            State::Redis(r) => r.admit(buckets, quota),
         }
     }
 

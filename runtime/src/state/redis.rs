@@ -39,7 +39,10 @@ use tokio::runtime::Handle;
 use tokio::sync::OnceCell;
 
 use super::memory::MemoryState;
-use super::{Admission, Failures, Pending, Rate, Remote, StateConfig, StateError, Subscription};
+use super::{
+    Admission, Failures, Pending, QuotaCount, Rate, Remote, StateConfig, StateError, Subscription,
+    Verdict,
+};
 
 /// `INCRBY`, and the TTL only when the key has none (a new counter, or one set without
 /// expiry), so the window starts at the first increment and is never extended.
@@ -71,6 +74,41 @@ local over = new_tat - now - interval * burst
 if over > 0 then return {0, string.format('%.0f', over)} end
 redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
 return {1, '0'}
+",
+    )
+});
+
+/// Buckets and a quota in one script: every bucket checked (GCRA, as `TAKE`), then the
+/// quota counted (as `INCR`), then the buckets written, so a refusal takes no token. KEYS:
+/// the buckets, then the quota counter if any. ARGV: the bucket count, interval and burst per
+/// bucket, then the quota's limit and TTL (ms). Returns `{0, 0}` admitted, `{1, wait_us, i}`
+/// throttled by bucket `i` (from 0), `{2, 0}` quota spent.
+static ADMIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local n = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tats = {}
+for i = 1, n do
+  local interval = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or now) or now
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local over = new_tat - now - interval * burst
+  if over > 0 then return {1, string.format('%.0f', over), i - 1} end
+  tats[i] = new_tat
+end
+if #KEYS > n then
+  local v = redis.call('INCR', KEYS[n + 1])
+  if redis.call('PTTL', KEYS[n + 1]) < 0 then redis.call('PEXPIRE', KEYS[n + 1], ARGV[2 * n + 3]) end
+  if v > tonumber(ARGV[2 * n + 2]) then return {2, '0', 0} end
+end
+for i = 1, n do
+  redis.call('SET', KEYS[i], string.format('%.0f', tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1)
+end
+return {0, '0', 0}
 ",
     )
 });
@@ -336,6 +374,64 @@ impl RedisState {
                 Admission::Admit
             } else {
                 Admission::RetryAfter(Duration::from_micros(wait_us))
+            })
+        })
+    }
+
+    pub(super) fn admit(
+        &self,
+        buckets: &[(&str, Rate)],
+        quota: Option<QuotaCount<'_>>,
+    ) -> Pending<Verdict> {
+        let keys: Vec<String> = buckets.iter().map(|(k, _)| self.key("t:", k)).collect();
+        let rates: Vec<Rate> = buckets.iter().map(|(_, r)| *r).collect();
+        let quota = quota.map(|q| (self.key("q:", q.key), q.limit, millis(q.ttl)));
+        if matches!(self.0.conn, Conn::Cluster(_)) {
+            // Keys on different nodes: one operation each, in turn, on the state thread.
+            return self.run("admit", move |mut c| async move {
+                for (i, (key, rate)) in keys.into_iter().zip(rates).enumerate() {
+                    let (admitted, wait_us): (i64, u64) = TAKE
+                        .key(key)
+                        .arg(rate.interval_us)
+                        .arg(rate.burst)
+                        .arg(1)
+                        .invoke_async(&mut c)
+                        .await?;
+                    if admitted != 1 {
+                        return Ok(Verdict::Throttled(i, Duration::from_micros(wait_us)));
+                    }
+                }
+                if let Some((key, limit, ttl_ms)) = quota {
+                    let n: u64 = INCR
+                        .key(key)
+                        .arg(1)
+                        .arg(ttl_ms)
+                        .invoke_async(&mut c)
+                        .await?;
+                    if n > limit {
+                        return Ok(Verdict::QuotaSpent);
+                    }
+                }
+                Ok(Verdict::Admit)
+            });
+        }
+        self.run("admit", move |mut c| async move {
+            let mut call = ADMIT.prepare_invoke();
+            for key in keys {
+                call.key(key);
+            }
+            call.arg(rates.len());
+            for rate in &rates {
+                call.arg(rate.interval_us).arg(rate.burst);
+            }
+            if let Some((key, limit, ttl_ms)) = quota {
+                call.key(key).arg(limit).arg(ttl_ms);
+            }
+            let (code, wait_us, index): (i64, u64, usize) = call.invoke_async(&mut c).await?;
+            Ok(match code {
+                0 => Verdict::Admit,
+                1 => Verdict::Throttled(index, Duration::from_micros(wait_us)),
+                _ => Verdict::QuotaSpent,
             })
         })
     }

@@ -297,7 +297,49 @@ contract!(
     replicas_never_admit_more_than_the_quota,
     entries_live_for_their_ttl,
     published_messages_reach_every_replica,
+    admit_is_all_or_nothing,
 );
+
+async fn admit_is_all_or_nothing(f: &Fixture) {
+    let state = f.replica();
+    let wide = Rate::every(Duration::from_secs(60), 3);
+    let narrow = Rate::every(Duration::from_secs(60), 1);
+    let quota = |limit| {
+        Some(QuotaCount {
+            key: "quota",
+            limit,
+            ttl: Duration::from_secs(60),
+        })
+    };
+    assert_eq!(
+        state.admit(&[("w", wide), ("n", narrow)], quota(10)).await,
+        Ok(Verdict::Admit)
+    );
+    let Ok(Verdict::Throttled(1, wait)) =
+        state.admit(&[("w", wide), ("n", narrow)], quota(10)).await
+    else {
+        panic!("the narrow bucket did not refuse");
+    };
+    assert!(wait > Duration::from_secs(50), "{wait:?}");
+    // The refusal took nothing from `w` (2 left) and did not count against the quota.
+    assert_eq!(
+        state.admit(&[("w", wide)], quota(2)).await,
+        Ok(Verdict::Admit)
+    );
+    assert_eq!(state.admit(&[("w", wide)], None).await, Ok(Verdict::Admit));
+    assert!(matches!(
+        state.admit(&[("w", wide)], None).await,
+        Ok(Verdict::Throttled(0, _))
+    ));
+    // A spent quota takes no token either.
+    assert_eq!(
+        state.admit(&[("x", wide)], quota(2)).await,
+        Ok(Verdict::QuotaSpent)
+    );
+    for _ in 0..3 {
+        assert_eq!(state.admit(&[("x", wide)], None).await, Ok(Verdict::Admit));
+    }
+}
 
 async fn counters_expire(f: &Fixture) {
     let state = f.replica();

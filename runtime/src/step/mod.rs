@@ -35,6 +35,8 @@ use crate::pipeline::RequestContext;
 use crate::state::State;
 use crate::telemetry::TelemetryBuilder;
 
+pub(crate) mod cache;
+pub(crate) mod plan;
 #[cfg(test)]
 pub(crate) mod probe;
 
@@ -57,6 +59,8 @@ pub(crate) struct BuildContext<'a> {
     pub(crate) state: &'a State,
     /// Where steps declare their counters ([`TelemetryBuilder::declare_counter`]).
     pub(crate) telemetry: TelemetryBuilder<'a>,
+    /// The API keys, resolved when the first route that requires one is compiled.
+    pub(crate) api_keys: Option<plan::SharedKeys>,
 }
 
 /// What a step decided about a request.

@@ -1,0 +1,406 @@
+//! API keys, usage plans, throttling and quotas: the step after the authorizer that decides
+//! whether this caller may use this route now (`step::plan::Admission`).
+//!
+//! **What applies.** As in AWS, every applicable limit applies, and a request needs a token
+//! from each bucket:
+//!
+//! 1. the API-wide bucket (`x-gateway.throttle`), shared by every route;
+//! 2. the route's bucket: its `x-gateway-throttle`, else the deployed stage's default route
+//!    throttle (`stages.NAME.throttle`, one bucket per route, AWS's `*/*` method setting);
+//! 3. with an API key (routes with `x-gateway-api-key: required`), the key's plan throttle
+//!    (one bucket per key across routes) and the plan's throttle for this route (one bucket
+//!    per key and route);
+//! 4. then the plan's quota (one counter per key and period).
+//!
+//! A bucket's `per` splits it by client address, API key or authorizer principal. Buckets
+//! are taken in that order and the first refusal answers 429 `Too Many Requests` with
+//! `Retry-After`; tokens taken from the earlier buckets stay taken (a refused request costs
+//! its caller, never admits more). Throttles come before the quota, so a throttled request
+//! does not use up quota. A spent quota answers 429 `Limit Exceeded`, `Retry-After` the end of
+//! the period.
+//!
+//! **Where the counts live.** In the process's [`State`]: in memory every operation is a
+//! synchronous call, so the whole check is one plain call (the future is polled once with a
+//! no-op waker and is always ready); with Redis the check becomes the step's one boxed slow
+//! path: one script per request ([`State::admit`]), whatever the number of limits, atomic
+//! across replicas and on Redis's clock. Keys are `{api}:{kind}:…`, so gateways sharing a
+//! Redis keep apart.
+//!
+//! **When the state fails.** `x-gateway.state.on_failure`: `open` skips the limit that could
+//! not be checked (the request is admitted), `closed` answers 503 (`STATE_UNAVAILABLE`). The
+//! backend counts and logs the failure (at most one line a second).
+
+mod keys;
+mod period;
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::{HeaderName, HeaderValue, Request};
+
+use self::keys::{KeyTable, Lookup};
+use super::{BuildContext, Check, RequestStep, StepResult, Verdict};
+use crate::body::RequestBody;
+use crate::error::{BuildError, GatewayError};
+use crate::ir::{self, ApiKeySource, ErrorType, FailMode, ThrottleScope};
+use crate::pipeline::{ApiKeyUse, RequestContext};
+use crate::state::{Decision, FailurePolicy, QuotaCount, Rate, State, Verdict as StateVerdict};
+use crate::telemetry::{CounterId, WorkerTelemetry};
+
+static RETRY_AFTER: HeaderName = HeaderName::from_static("retry-after");
+
+/// The compiled step of one route.
+#[derive(Debug)]
+pub(crate) struct Admission {
+    /// Present when the route requires an API key.
+    keys: Option<KeyCheck>,
+    /// The API-wide and route buckets, in that order.
+    buckets: Box<[Bucket]>,
+    /// Per plan (by index): its limits on this route.
+    plans: Box<[PlanLimits]>,
+    state: State,
+    policy: FailurePolicy,
+    counters: Counters,
+}
+
+#[derive(Debug)]
+struct KeyCheck {
+    table: Arc<KeyTable>,
+    header: HeaderName,
+}
+
+/// Counters this step declares.
+#[derive(Debug, Clone, Copy)]
+struct Counters {
+    throttled: CounterId,
+    quota_exceeded: CounterId,
+    key_refused: CounterId,
+    state_unavailable: CounterId,
+}
+
+/// One token bucket: its state key (without the client part) and rate.
+#[derive(Debug)]
+struct Bucket {
+    key: Box<str>,
+    rate: Rate,
+    per: ThrottleScope,
+}
+
+/// A plan's limits as they apply to one route.
+#[derive(Debug)]
+struct PlanLimits {
+    name: Box<str>,
+    /// The plan's bucket (per key, across routes).
+    throttle: Option<Bucket>,
+    /// The plan's bucket for this route (per key).
+    route_throttle: Option<Bucket>,
+    quota: Option<(ir::Quota, Box<str>)>,
+}
+
+/// The API keys of a gateway, built once for all its routes (`BuildContext` keeps it).
+pub(crate) type SharedKeys = Arc<KeyTable>;
+
+/// Builds the key table when the first route needs it.
+pub(crate) fn key_table(ir: &ir::Gateway) -> Result<SharedKeys, BuildError> {
+    let table = KeyTable::build(&ir.plans)?;
+    tracing::debug!(keys = table.len(), "API keys loaded");
+    Ok(Arc::new(table))
+}
+
+impl Admission {
+    /// The step `route` needs, or `None` when no key, throttle or quota applies to it.
+    pub(crate) fn compile(
+        cx: &mut BuildContext<'_>,
+        route: &ir::Route,
+    ) -> Result<Option<Admission>, BuildError> {
+        let ir = cx.ir;
+        let api = &ir.name;
+        let index = ir
+            .routes
+            .iter()
+            .position(|r| std::ptr::eq(r, route))
+            .unwrap_or(usize::MAX);
+        let bucket = |key: String, t: &ir::Throttle| -> Result<Bucket, BuildError> {
+            Ok(Bucket {
+                rate: Rate::per_second(t.rate, t.burst.max(1)).ok_or_else(|| {
+                    BuildError::Unsupported(format!(
+                        "throttle rate {} (it must be positive and at most 1,000,000 a second)",
+                        t.rate
+                    ))
+                })?,
+                per: t.per,
+                key: key.into(),
+            })
+        };
+        let mut buckets = Vec::new();
+        if let Some(t) = &ir.throttle {
+            buckets.push(bucket(format!("{api}:thr:api"), t)?);
+        }
+        let route_throttle = route.policies.throttle.as_ref().or_else(|| {
+            ir.stage_throttles
+                .iter()
+                .find(|s| s.stage == cx.stage)
+                .map(|s| &s.throttle)
+        });
+        if let Some(t) = route_throttle {
+            buckets.push(bucket(format!("{api}:thr:{}:r:{}", cx.stage, route.id), t)?);
+        }
+        let key_check = if route.policies.api_key_required {
+            if ir.api_key_source == ApiKeySource::Authorizer {
+                return Err(BuildError::Unsupported(
+                    "`api_key_source: authorizer`".to_owned(),
+                ));
+            }
+            let table = match &cx.api_keys {
+                Some(t) => Arc::clone(t),
+                None => Arc::clone(cx.api_keys.insert(key_table(ir)?)),
+            };
+            let name = ir.api_key_header.as_deref().unwrap_or("x-api-key");
+            let header =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|e| BuildError::BadHeader {
+                    name: name.to_owned(),
+                    reason: e.to_string(),
+                })?;
+            Some(KeyCheck { table, header })
+        } else {
+            None
+        };
+        let mut plans = Vec::new();
+        if key_check.is_some() {
+            for plan in &ir.plans {
+                let name = &plan.name;
+                plans.push(PlanLimits {
+                    name: name.as_ref().into(),
+                    throttle: plan
+                        .throttle
+                        .as_ref()
+                        .map(|t| bucket(format!("{api}:thr:p:{name}"), t))
+                        .transpose()?,
+                    route_throttle: plan
+                        .route_throttles
+                        .iter()
+                        .find(|t| t.route.index() == index)
+                        .map(|t| bucket(format!("{api}:thr:p:{name}:r:{}", route.id), &t.throttle))
+                        .transpose()?,
+                    quota: plan
+                        .quota
+                        .map(|q| (q, format!("{api}:quota:{name}").into())),
+                });
+            }
+        }
+        if key_check.is_none() && buckets.is_empty() {
+            return Ok(None);
+        }
+        let t = &mut cx.telemetry;
+        let counters = Counters {
+            throttled: t.declare_counter(
+                "gwc_throttled_total",
+                "Requests refused by a throttle (429 Too Many Requests).",
+            ),
+            quota_exceeded: t.declare_counter(
+                "gwc_quota_exceeded_total",
+                "Requests refused because the API key's quota is spent (429 Limit Exceeded).",
+            ),
+            key_refused: t.declare_counter(
+                "gwc_api_key_refused_total",
+                "Requests refused for a missing, unknown or disabled API key (403).",
+            ),
+            state_unavailable: t.declare_counter(
+                "gwc_plan_state_unavailable_total",
+                "Requests refused because the shared state could not be reached (503).",
+            ),
+        };
+        Ok(Some(Admission {
+            keys: key_check,
+            buckets: buckets.into(),
+            plans: plans.into(),
+            state: cx.state.clone(),
+            policy: match ir.state.on_failure {
+                FailMode::Open => FailurePolicy::Open,
+                FailMode::Closed => FailurePolicy::Closed,
+            },
+            counters,
+        }))
+    }
+
+    /// Counts a refusal of this step in the route's series.
+    pub(crate) fn count(&self, telemetry: &WorkerTelemetry, route: Option<usize>, kind: ErrorType) {
+        let counter = match kind {
+            ErrorType::Throttled => self.counters.throttled,
+            ErrorType::QuotaExceeded => self.counters.quota_exceeded,
+            ErrorType::InvalidApiKey => self.counters.key_refused,
+            ErrorType::StateUnavailable => self.counters.state_unavailable,
+            _ => return,
+        };
+        telemetry.incr(route, counter);
+    }
+
+    /// The key of one bucket for this request: the bucket's own, plus the client part.
+    fn bucket_key(bucket: &Bucket, ctx: &RequestContext) -> String {
+        let client: &str = match bucket.per {
+            ThrottleScope::Api => return bucket.key.to_string(),
+            ThrottleScope::Ip => ctx.client.ip.to_str().unwrap_or("-"),
+            ThrottleScope::ApiKey => ctx.api_key.as_ref().map_or("-", |k| &k.key_id),
+            ThrottleScope::Principal => ctx
+                .identity
+                .as_ref()
+                .and_then(|i| i.principal.as_deref())
+                .unwrap_or("-"),
+        };
+        let mut key = String::with_capacity(bucket.key.len() + 1 + client.len());
+        key.push_str(&bucket.key);
+        key.push(':');
+        key.push_str(client);
+        key
+    }
+}
+
+/// What the state must be asked for one request.
+struct Ops {
+    takes: Vec<(String, Rate)>,
+    quota: Option<QuotaOp>,
+}
+
+struct QuotaOp {
+    key: String,
+    limit: u64,
+    ttl: Duration,
+    /// Seconds until the period ends.
+    retry_after: u64,
+}
+
+impl RequestStep for Admission {
+    type Local = ();
+    type Resumed = StepResult;
+
+    fn local(&self) {}
+
+    fn check(
+        &self,
+        _local: &(),
+        ctx: &mut RequestContext,
+        req: &mut Request<RequestBody>,
+    ) -> Check<StepResult> {
+        let mut plan = None;
+        if let Some(keys) = &self.keys {
+            let presented = req.headers().get(&keys.header).map(HeaderValue::as_bytes);
+            let entry = match presented.map(|v| keys.table.lookup(v)) {
+                Some(Lookup::Valid(entry)) => entry,
+                Some(Lookup::Disabled) => return refuse("disabled API key"),
+                Some(Lookup::Unknown) => return refuse("unknown API key"),
+                None => return refuse("no API key"),
+            };
+            let limits = &self.plans[entry.plan];
+            ctx.api_key = Some(Box::new(ApiKeyUse {
+                key_id: entry.id.clone(),
+                plan: limits.name.clone(),
+            }));
+            plan = Some(limits);
+        }
+        let mut ops = Ops {
+            takes: Vec::with_capacity(self.buckets.len() + 2),
+            quota: None,
+        };
+        for b in self.buckets.iter() {
+            ops.takes.push((Admission::bucket_key(b, ctx), b.rate));
+        }
+        if let Some(limits) = plan {
+            for b in limits.throttle.iter().chain(&limits.route_throttle) {
+                ops.takes.push((Admission::bucket_key(b, ctx), b.rate));
+            }
+            if let (Some((quota, prefix)), Some(key)) = (&limits.quota, &ctx.api_key) {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+                let (start, end) = period::window(quota, now);
+                let left = u64::try_from(end - now).unwrap_or(1).max(1);
+                ops.quota = Some(QuotaOp {
+                    key: format!("{prefix}:{}:{start}", key.key_id),
+                    limit: quota.limit,
+                    // A day past the period's end: the key names its period, so a late
+                    // expiry never mixes two periods.
+                    ttl: Duration::from_secs(left + 86_400),
+                    retry_after: left,
+                });
+            }
+        }
+        if ops.takes.is_empty() && ops.quota.is_none() {
+            return Check::Done(Ok(Verdict::Continue));
+        }
+        let fut = admit(self.state.clone(), self.policy, ops);
+        match &self.state {
+            // Every memory operation is `Ready`: the future finishes at its first poll.
+            State::Memory(_) => {
+                let mut fut = std::pin::pin!(fut);
+                match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                    Poll::Ready(result) => Check::Done(result),
+                    Poll::Pending => Check::Done(Err(GatewayError::new(
+                        ErrorType::Default5xx,
+                        "in-memory state answered asynchronously",
+                    ))),
+                }
+            }
+            State::Redis(_) => Check::Pending(Box::pin(fut)),
+        }
+    }
+
+    fn resume(
+        &self,
+        _local: &(),
+        _ctx: &mut RequestContext,
+        _req: &mut Request<RequestBody>,
+        resumed: StepResult,
+    ) -> StepResult {
+        resumed
+    }
+}
+
+fn refuse(detail: &'static str) -> Check<StepResult> {
+    Check::Done(Err(GatewayError::new(ErrorType::InvalidApiKey, detail)))
+}
+
+/// Takes a token from each bucket and counts the request against the quota, in one state
+/// operation (one round trip with Redis), all or nothing.
+async fn admit(state: State, policy: FailurePolicy, ops: Ops) -> StepResult {
+    let buckets: Vec<(&str, Rate)> = ops.takes.iter().map(|(k, r)| (k.as_str(), *r)).collect();
+    let quota = ops.quota.as_ref().map(|q| QuotaCount {
+        key: &q.key,
+        limit: q.limit,
+        ttl: q.ttl,
+    });
+    let result = state.admit(&buckets, quota).await;
+    match policy.apply(result) {
+        Decision::Value(StateVerdict::Admit) | Decision::Open => Ok(Verdict::Continue),
+        Decision::Value(StateVerdict::Throttled(_, wait)) => {
+            Err(GatewayError::new(ErrorType::Throttled, "throttled")
+                .with_header(RETRY_AFTER.clone(), seconds(wait.as_secs_f64().ceil())))
+        }
+        Decision::Value(StateVerdict::QuotaSpent) => {
+            let retry = ops.quota.as_ref().map_or(1, |q| q.retry_after);
+            Err(GatewayError::new(ErrorType::QuotaExceeded, "quota spent")
+                .with_header(RETRY_AFTER.clone(), seconds(retry as f64)))
+        }
+        Decision::Closed => Err(unavailable()),
+    }
+}
+
+fn unavailable() -> Box<GatewayError> {
+    GatewayError::new(
+        ErrorType::StateUnavailable,
+        "shared state unreachable; usage-plan checks fail closed",
+    )
+}
+
+/// A `Retry-After` value: whole seconds, at least 1.
+fn seconds(secs: f64) -> HeaderValue {
+    let secs = if secs.is_finite() {
+        secs.clamp(1.0, 1e9) as u64
+    } else {
+        1_000_000_000
+    };
+    HeaderValue::from(secs)
+}

@@ -1,0 +1,244 @@
+//! The usage-plan step on gateways built from IR and driven in-process with the memory state.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::HeaderValue;
+
+use crate::args::RuntimeArgs;
+use crate::body::RequestBody;
+use crate::gateway::Gateway;
+use crate::integration::proxy::ClientInfo;
+use crate::ir::{
+    self, ApiKey, ErrorType, Method, Mock, PathTemplate, Quota, QuotaPeriod, Route, RouteId,
+    RoutePolicies, RouteThrottle, Secret, Throttle, ThrottleScope, UsagePlan,
+};
+use crate::pipeline::{RequestContext, WorkerGateway};
+
+const GOLD: &str = "gold-key-0123456789abcdef";
+const SILVER: &str = "silver-key-0123456789abcdef";
+const OFF: &str = "disabled-key-0123456789abcdef";
+
+fn route(path: &str, policies: RoutePolicies) -> Route {
+    Route {
+        id: format!("GET {path}").into(),
+        method: Method::Get,
+        path: PathTemplate::parse(path).unwrap(),
+        integration: ir::Integration::Mock(Mock {
+            status: 200,
+            headers: vec![],
+            body: "ok".into(),
+        }),
+        policies,
+        ..Route::default()
+    }
+}
+
+fn key(dir: &std::path::Path, name: &'static str, value: &str, enabled: bool) -> ApiKey {
+    let path = dir.join(name);
+    std::fs::write(&path, value).unwrap();
+    ApiKey {
+        name: name.into(),
+        value: Secret::File(path.display().to_string().into()),
+        enabled,
+    }
+}
+
+fn throttle(rate: f64, burst: u32, per: ThrottleScope) -> Option<Throttle> {
+    Some(Throttle { rate, burst, per })
+}
+
+/// `/keyed` needs a key (gold: quota 5 a day; silver: 2 a second, burst 3, and burst 1 on
+/// `/keyed`), `/open` does not, `/limited` has its own bucket per client address.
+fn gateway(dir: &std::path::Path) -> WorkerGateway {
+    let keyed = RoutePolicies {
+        api_key_required: true,
+        ..RoutePolicies::default()
+    };
+    let ir = ir::Gateway {
+        name: "plans".into(),
+        routes: vec![
+            route("/keyed", keyed.clone()),
+            route("/open", RoutePolicies::default()),
+            route(
+                "/limited",
+                RoutePolicies {
+                    throttle: throttle(0.001, 2, ThrottleScope::Ip),
+                    ..RoutePolicies::default()
+                },
+            ),
+            route("/keyed2", keyed),
+        ],
+        plans: vec![
+            UsagePlan {
+                name: "gold".into(),
+                quota: Some(Quota {
+                    limit: 5,
+                    period: QuotaPeriod::Day,
+                    offset: 0,
+                }),
+                api_keys: vec![key(dir, "gold", GOLD, true), key(dir, "off", OFF, false)],
+                ..UsagePlan::default()
+            },
+            UsagePlan {
+                name: "silver".into(),
+                throttle: throttle(0.001, 3, ThrottleScope::ApiKey),
+                route_throttles: vec![RouteThrottle {
+                    route: RouteId(0),
+                    throttle: throttle(0.001, 1, ThrottleScope::ApiKey).unwrap(),
+                }],
+                api_keys: vec![key(dir, "silver", SILVER, true)],
+                ..UsagePlan::default()
+            },
+        ],
+        observability: ir::Observability {
+            access_log: ir::AccessLog {
+                enabled: false,
+                ..ir::AccessLog::default()
+            },
+            ..ir::Observability::default()
+        },
+        ..ir::Gateway::default()
+    };
+    let gw = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap();
+    WorkerGateway::new(Arc::new(gw))
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gwc-plan-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn send(
+    worker: &WorkerGateway,
+    path: &str,
+    api_key: Option<&str>,
+    ip: &'static str,
+) -> (RequestContext, Result<u16, (ErrorType, Option<String>)>) {
+    let mut req = http::Request::get(path).header("host", "gw");
+    if let Some(k) = api_key {
+        req = req.header("x-api-key", k);
+    }
+    let req = req.body(RequestBody::Buffered(Bytes::new())).unwrap();
+    let client = Rc::new(ClientInfo {
+        ip: HeaderValue::from_static(ip),
+        receiving_body: Rc::new(Cell::new(false)),
+    });
+    let mut ctx = RequestContext::new(HeaderValue::from_static("r"), client, http::Method::GET);
+    let result = worker.serve(&mut ctx, req).await;
+    let result = match result {
+        Ok(resp) => Ok(resp.status().as_u16()),
+        Err(e) => Err((
+            e.kind,
+            e.headers
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned()),
+        )),
+    };
+    (ctx, result)
+}
+
+#[tokio::test]
+async fn keys_are_required_where_the_route_says_so() {
+    let dir = tempdir("keys");
+    let worker = gateway(&dir);
+    let refused = Err((ErrorType::InvalidApiKey, None));
+    assert_eq!(send(&worker, "/keyed", None, "192.0.2.1").await.1, refused);
+    assert_eq!(
+        send(
+            &worker,
+            "/keyed",
+            Some("no-such-key-0123456789"),
+            "192.0.2.1"
+        )
+        .await
+        .1,
+        refused
+    );
+    assert_eq!(
+        send(&worker, "/keyed", Some(OFF), "192.0.2.1").await.1,
+        refused
+    );
+    let (ctx, result) = send(&worker, "/keyed", Some(GOLD), "192.0.2.1").await;
+    assert_eq!(result, Ok(200));
+    let used = ctx.api_key.unwrap();
+    assert_eq!((&*used.key_id, &*used.plan), ("gold", "gold"));
+    // A route without the requirement ignores the header (and fills nothing).
+    let (ctx, result) = send(&worker, "/open", None, "192.0.2.1").await;
+    assert_eq!(result, Ok(200));
+    assert!(ctx.api_key.is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_quota_admits_its_limit_then_answers_limit_exceeded() {
+    let dir = tempdir("quota");
+    let worker = gateway(&dir);
+    for _ in 0..5 {
+        assert_eq!(
+            send(&worker, "/keyed", Some(GOLD), "192.0.2.1").await.1,
+            Ok(200)
+        );
+    }
+    let (_, result) = send(&worker, "/keyed2", Some(GOLD), "192.0.2.1").await;
+    let (kind, retry) = result.unwrap_err();
+    assert_eq!(kind, ErrorType::QuotaExceeded);
+    let retry: u64 = retry.unwrap().parse().unwrap();
+    assert!((1..=86_400).contains(&retry), "{retry}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn every_applicable_throttle_applies() {
+    let dir = tempdir("throttle");
+    let worker = gateway(&dir);
+    // Silver's route bucket on /keyed holds 1; its plan bucket 3 across routes.
+    assert_eq!(
+        send(&worker, "/keyed", Some(SILVER), "192.0.2.1").await.1,
+        Ok(200)
+    );
+    let (kind, retry) = send(&worker, "/keyed", Some(SILVER), "192.0.2.1")
+        .await
+        .1
+        .unwrap_err();
+    assert_eq!(kind, ErrorType::Throttled);
+    assert!(retry.unwrap().parse::<u64>().unwrap() >= 1);
+    // The refused request took no plan token: two left of three.
+    for _ in 0..2 {
+        assert_eq!(
+            send(&worker, "/keyed2", Some(SILVER), "192.0.2.1").await.1,
+            Ok(200)
+        );
+    }
+    assert_eq!(
+        send(&worker, "/keyed2", Some(SILVER), "192.0.2.1")
+            .await
+            .1
+            .unwrap_err()
+            .0,
+        ErrorType::Throttled
+    );
+    // Per-address buckets: each client its own burst.
+    for _ in 0..2 {
+        assert_eq!(
+            send(&worker, "/limited", None, "192.0.2.1").await.1,
+            Ok(200)
+        );
+    }
+    assert_eq!(
+        send(&worker, "/limited", None, "192.0.2.1")
+            .await
+            .1
+            .unwrap_err()
+            .0,
+        ErrorType::Throttled
+    );
+    assert_eq!(
+        send(&worker, "/limited", None, "192.0.2.2").await.1,
+        Ok(200)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,480 @@
+//! API keys, usage plans, throttling and quotas end to end, on the `plans` example (generated
+//! and served): keys from the environment, 403/429 bodies and `Retry-After`, throttle accuracy
+//! from measured elapsed time, quotas, and three replicas sharing one real Redis, including a
+//! Redis outage under each failure policy and the recovery.
+//!
+//! Figures (admitted vs allowed) are printed with `--nocapture`; the assertions are the
+//! issue's: a throttle admits at most `burst + rate × elapsed` (+1 % on one gateway, +2 %
+//! across replicas), a quota of N at most N and, while load lasts, at least N − 1 %.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::harness::client::{self, Conn};
+use crate::harness::process::GatewayProcess;
+use crate::harness::redis::RedisServer;
+use crate::harness::{Backend, Failure, HarnessError, Target, TestResult, annotate, binaries};
+
+const GOLD: &str = "gold-0123456789abcdefghij";
+const SILVER: &str = "silver-0123456789abcdefghij";
+const RETIRED: &str = "retired-0123456789abcdefghij";
+
+/// The plan example's limits, as `specs/plans/spec.yaml` writes them.
+const SILVER_RATE: f64 = 50.0;
+const SILVER_BURST: f64 = 10.0;
+const GOLD_QUOTA: usize = 300;
+
+/// Starts `target` with the example's key variables set and `extra` flags.
+fn start(target: &Target, backend: &str, extra: &[&str]) -> Result<GatewayProcess, HarnessError> {
+    let mut cmd = match target {
+        Target::Example(name) => Command::new(binaries::example_gateway(name)?),
+        Target::Serve(spec) => {
+            let mut cmd = Command::new(binaries::gwc()?);
+            cmd.arg("serve").arg(spec);
+            cmd
+        }
+    };
+    cmd.arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--stage-variable")
+        .arg(format!("backend={backend}"))
+        .args(["--access-log", "off"])
+        .args(extra)
+        .env("GWC_GOLD_KEY", GOLD)
+        .env("GWC_SILVER_KEY", SILVER)
+        .env("GWC_RETIRED_KEY", RETIRED);
+    GatewayProcess::spawn(cmd, target.label())
+}
+
+fn targets() -> [Target; 2] {
+    [Target::Example("plans"), Target::serve_example("plans")]
+}
+
+fn keyed(
+    addr: SocketAddr,
+    path: &str,
+    key: Option<&str>,
+) -> Result<http::Request<client::TestBody>, Failure> {
+    let mut req = client::request(http::Method::GET, addr, path);
+    if let Some(k) = key {
+        req = req.header("x-api-key", k);
+    }
+    Ok(req.body(client::TestBody::empty())?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_and_aws_error_bodies() -> TestResult {
+    let backend = Backend::start().await?;
+    for target in targets() {
+        let gw = start(&target, &backend.url(), &[])?;
+        let check = async {
+            let addr = gw.addr();
+            let mut conn = Conn::open(addr).await?;
+            for (key, what) in [
+                (None, "no key"),
+                (Some("not-a-key-0123456789abcdef"), "unknown key"),
+                (Some(RETIRED), "disabled key"),
+            ] {
+                let reply = conn.send(keyed(addr, "/pets", key)?).await?;
+                ensure_eq!(reply.status, 403, "{what}");
+                ensure_eq!(reply.text(), r#"{"message":"Forbidden"}"#, "{what}: body");
+                ensure_eq!(
+                    reply.header("x-amzn-errortype"),
+                    Some("ForbiddenException"),
+                    "{what}: error type"
+                );
+            }
+            let reply = conn.send(keyed(addr, "/pets", Some(GOLD))?).await?;
+            ensure_eq!(reply.status, 200, "gold key");
+            let reply = conn.send(keyed(addr, "/pets/7", Some(SILVER))?).await?;
+            ensure_eq!(reply.status, 200, "silver key");
+            // The header name is case-insensitive, and a route without the requirement
+            // needs no key.
+            let req = client::request(http::Method::GET, addr, "/pets")
+                .header("X-API-Key", GOLD)
+                .body(client::TestBody::empty())?;
+            ensure_eq!(conn.send(req).await?.status, 200, "X-API-Key");
+            let reply = conn.send(keyed(addr, "/status", None)?).await?;
+            ensure_eq!(reply.status, 200, "/status without a key");
+            Ok(())
+        };
+        check.await.map_err(|e| annotate(&gw, e))?;
+    }
+    Ok(())
+}
+
+/// What a load run saw.
+#[derive(Debug, Default)]
+struct Outcome {
+    statuses: BTreeMap<u16, usize>,
+    elapsed: Duration,
+    retry_after_missing: usize,
+}
+
+impl Outcome {
+    fn admitted(&self) -> usize {
+        self.statuses.get(&200).copied().unwrap_or(0)
+    }
+    fn sent(&self) -> usize {
+        self.statuses.values().sum()
+    }
+}
+
+/// `conns` kept connections spread over `addrs`, each sending `GET path` with `key` back to back
+/// until `until` says stop (given requests sent and time since the start); elapsed is measured
+/// from before the first request to after the last response.
+async fn load(
+    addrs: &[SocketAddr],
+    path: &'static str,
+    key: &'static str,
+    conns: usize,
+    duration: Option<Duration>,
+    max_requests: Option<usize>,
+) -> Result<Outcome, Failure> {
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..conns {
+        let addr = addrs[i % addrs.len()];
+        let sent = sent.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
+            let mut missing = 0;
+            let mut conn = Conn::open(addr).await.map_err(|e| e.to_string())?;
+            loop {
+                if duration.is_some_and(|d| start.elapsed() >= d) {
+                    break;
+                }
+                let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if max_requests.is_some_and(|m| n >= m) {
+                    break;
+                }
+                let req = client::request(http::Method::GET, addr, path)
+                    .header("x-api-key", key)
+                    .body(client::TestBody::empty())
+                    .map_err(|e| e.to_string())?;
+                let reply = conn.send(req).await.map_err(|e| e.to_string())?;
+                if reply.status == 429 && reply.header("retry-after").is_none() {
+                    missing += 1;
+                }
+                *statuses.entry(reply.status.as_u16()).or_default() += 1;
+            }
+            Ok::<_, String>((statuses, missing))
+        }));
+    }
+    let mut outcome = Outcome::default();
+    for t in tasks {
+        let (statuses, missing) = t.await?.map_err(Failure)?;
+        for (s, n) in statuses {
+            *outcome.statuses.entry(s).or_default() += n;
+        }
+        outcome.retry_after_missing += missing;
+    }
+    outcome.elapsed = start.elapsed();
+    Ok(outcome)
+}
+
+/// Checks a throttle run against `burst + rate × elapsed` with `tolerance` (0.01 = +1 %).
+fn check_throttle(
+    outcome: &Outcome,
+    rate: f64,
+    burst: f64,
+    tolerance: f64,
+    what: &str,
+) -> TestResult {
+    let allowed = burst + rate * outcome.elapsed.as_secs_f64();
+    let admitted = outcome.admitted() as f64;
+    println!(
+        "{what}: admitted {admitted} of {} sent in {:.3}s; allowed burst + rate × elapsed = {allowed:.1} ({:.1} %); statuses {:?}",
+        outcome.sent(),
+        outcome.elapsed.as_secs_f64(),
+        100.0 * admitted / allowed,
+        outcome.statuses
+    );
+    let within = admitted <= allowed * (1.0 + tolerance);
+    ensure!(
+        within,
+        "{what}: admitted {admitted} > {allowed:.1} × {}",
+        1.0 + tolerance
+    );
+    ensure!(
+        outcome.statuses.keys().all(|s| *s == 200 || *s == 429),
+        "{what}: unexpected statuses {:?}",
+        outcome.statuses
+    );
+    ensure_eq!(
+        outcome.retry_after_missing,
+        0,
+        "{what}: 429s without Retry-After"
+    );
+    // Under overload (at least twice the allowance sent) the bucket is never left idle for
+    // long, so nearly the whole allowance is used.
+    if outcome.sent() as f64 >= 2.0 * allowed {
+        let used = admitted >= 0.9 * allowed;
+        ensure!(
+            used,
+            "{what}: admitted only {admitted} of {allowed:.1} under overload"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttle_accuracy_from_measured_time() -> TestResult {
+    let backend = Backend::start().await?;
+    let gw = start(&Target::Example("plans"), &backend.url(), &[])?;
+    let check = async {
+        let outcome = load(
+            &[gw.addr()],
+            "/pets",
+            SILVER,
+            8,
+            Some(Duration::from_secs(5)),
+            None,
+        )
+        .await?;
+        check_throttle(
+            &outcome,
+            SILVER_RATE,
+            SILVER_BURST,
+            0.01,
+            "one gateway, memory",
+        )?;
+        // A quick burst right after the run meets an empty bucket: AWS's body and error type.
+        let mut conn = Conn::open(gw.addr()).await?;
+        let mut refused = None;
+        for _ in 0..(2 * SILVER_BURST as usize) {
+            let reply = conn.send(keyed(gw.addr(), "/pets", Some(SILVER))?).await?;
+            if reply.status == 429 {
+                refused = Some(reply);
+                break;
+            }
+        }
+        let reply = refused.ok_or("no 429 in a burst of twice the bucket")?;
+        ensure_eq!(
+            reply.text(),
+            r#"{"message":"Too Many Requests"}"#,
+            "throttled body"
+        );
+        ensure_eq!(
+            reply.header("x-amzn-errortype"),
+            Some("TooManyRequestsException"),
+            "error type"
+        );
+        Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_admits_its_limit_then_limit_exceeded() -> TestResult {
+    let backend = Backend::start().await?;
+    let gw = start(&Target::serve_example("plans"), &backend.url(), &[])?;
+    let check = async {
+        let outcome = load(&[gw.addr()], "/pets", GOLD, 4, None, Some(GOLD_QUOTA + 50)).await?;
+        println!("quota, memory: {:?}", outcome.statuses);
+        ensure_eq!(outcome.admitted(), GOLD_QUOTA, "admitted");
+        let reply = client::send(gw.addr(), keyed(gw.addr(), "/pets/1", Some(GOLD))?).await?;
+        ensure_eq!(reply.status, 429, "after the quota");
+        ensure_eq!(
+            reply.text(),
+            r#"{"message":"Limit Exceeded"}"#,
+            "quota body"
+        );
+        ensure_eq!(
+            reply.header("x-amzn-errortype"),
+            Some("LimitExceededException"),
+            "error type"
+        );
+        let retry: u64 = reply.header("retry-after").unwrap_or("").parse()?;
+        ensure!((1..=86_400).contains(&retry), "Retry-After {retry}");
+        Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))
+}
+
+/// Three replicas of the generated gateway on one Redis.
+fn replicas(
+    redis: &RedisServer,
+    backend: &str,
+    spec: Option<&Path>,
+) -> Result<Vec<GatewayProcess>, HarnessError> {
+    let target = match spec {
+        Some(spec) => Target::Serve(spec.to_path_buf()),
+        None => Target::Example("plans"),
+    };
+    (0..3)
+        .map(|_| {
+            start(
+                &target,
+                backend,
+                &["--state", &redis.url(), "--workers", "1"],
+            )
+        })
+        .collect()
+}
+
+fn annotate_all(gws: &[GatewayProcess], e: Failure) -> Failure {
+    gws.iter().fold(e, |e, gw| annotate(gw, e))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_on_one_redis_hold_one_quota_and_one_throttle() -> TestResult {
+    let Some(redis) = RedisServer::start()? else {
+        return Ok(());
+    };
+    let backend = Backend::start().await?;
+    let gws = replicas(&redis, &backend.url(), None)?;
+    let addrs: Vec<SocketAddr> = gws.iter().map(GatewayProcess::addr).collect();
+    let check = async {
+        let outcome = load(&addrs, "/pets", GOLD, 12, None, Some(GOLD_QUOTA * 2)).await?;
+        println!(
+            "quota across 3 replicas: admitted {} of limit {GOLD_QUOTA} ({} sent, {:?})",
+            outcome.admitted(),
+            outcome.sent(),
+            outcome.statuses
+        );
+        ensure!(
+            outcome.admitted() <= GOLD_QUOTA,
+            "quota: admitted {} > {GOLD_QUOTA}",
+            outcome.admitted()
+        );
+        let enough = outcome.admitted() as f64 >= GOLD_QUOTA as f64 * 0.99;
+        ensure!(
+            enough,
+            "quota: admitted only {} of {GOLD_QUOTA}",
+            outcome.admitted()
+        );
+        let before = redis.commands()?;
+        let outcome = load(
+            &addrs,
+            "/pets",
+            SILVER,
+            12,
+            Some(Duration::from_secs(5)),
+            None,
+        )
+        .await?;
+        let commands = redis.commands()? - before;
+        println!(
+            "Redis commands per request (3 buckets on /pets for silver): {:.3} ({commands} for {} requests)",
+            commands as f64 / outcome.sent() as f64,
+            outcome.sent()
+        );
+        check_throttle(
+            &outcome,
+            SILVER_RATE,
+            SILVER_BURST,
+            0.02,
+            "three replicas, Redis",
+        )?;
+        // One script per request, whatever the number of limits (plus the pub/sub
+        // heartbeats and a script load or two).
+        let few = commands as f64 <= outcome.sent() as f64 * 1.05 + 50.0;
+        ensure!(
+            few,
+            "{commands} Redis commands for {} requests",
+            outcome.sent()
+        );
+        Ok(())
+    };
+    check.await.map_err(|e| annotate_all(&gws, e))
+}
+
+/// The example spec with `on_failure` set, written next to a copy for `gwc serve`.
+fn spec_failing(mode: &str, dir: &Path) -> Result<PathBuf, HarnessError> {
+    let text = std::fs::read_to_string(binaries::workspace_root().join("specs/plans/spec.yaml"))?;
+    let path = dir.join(format!("plans-{mode}.yaml"));
+    std::fs::write(
+        &path,
+        text.replace("on_failure: closed", &format!("on_failure: {mode}")),
+    )?;
+    Ok(path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_fails_as_configured_and_recovers() -> TestResult {
+    let Some(mut redis) = RedisServer::start()? else {
+        return Ok(());
+    };
+    let backend = Backend::start().await?;
+    let dir = tempfile::tempdir()?;
+    let closed = start(
+        &Target::Example("plans"),
+        &backend.url(),
+        &["--state", &redis.url(), "--admin-listen", "127.0.0.1:0"],
+    )?;
+    let open = start(
+        &Target::Serve(spec_failing("open", dir.path())?),
+        &backend.url(),
+        &["--state", &redis.url()],
+    )?;
+    let gws = [closed, open];
+    let check = async {
+        let status = |gw: &GatewayProcess| {
+            let addr = gw.addr();
+            async move {
+                Ok::<u16, Failure>(
+                    client::send(addr, keyed(addr, "/pets", Some(GOLD))?)
+                        .await?
+                        .status
+                        .as_u16(),
+                )
+            }
+        };
+        ensure_eq!(status(&gws[0]).await?, 200, "closed, Redis up");
+        ensure_eq!(status(&gws[1]).await?, 200, "open, Redis up");
+        redis.kill();
+        let outage = Instant::now();
+        let reply = client::send(gws[0].addr(), keyed(gws[0].addr(), "/pets", Some(GOLD))?).await?;
+        ensure_eq!(reply.status, 503, "closed, Redis down");
+        ensure_eq!(
+            reply.text(),
+            r#"{"message":"Service Unavailable"}"#,
+            "503 body"
+        );
+        ensure_eq!(status(&gws[1]).await?, 200, "open, Redis down");
+        // Every request keeps failing as configured, each within the operation deadline.
+        for _ in 0..20 {
+            let t = Instant::now();
+            ensure_eq!(status(&gws[0]).await?, 503, "closed, Redis down");
+            ensure_eq!(status(&gws[1]).await?, 200, "open, Redis down");
+            ensure!(
+                t.elapsed() < Duration::from_secs(1),
+                "a request took {:?}",
+                t.elapsed()
+            );
+        }
+        println!("outage answered as configured for {:?}", outage.elapsed());
+        let admin = gws[0].admin_addr().ok_or("no admin line")?;
+        let page = client::send(admin, client::get(admin, "/metrics")?)
+            .await?
+            .text();
+        ensure!(
+            page.lines()
+                .any(|l| l.starts_with("gwc_plan_state_unavailable_total{") && !l.ends_with(" 0")),
+            "no state-unavailable count in\n{page}"
+        );
+        ensure!(
+            gws[0].stderr().contains("state backend operation failed"),
+            "no log line about the outage"
+        );
+        redis.restart()?;
+        let back = Instant::now();
+        let recovered = crate::harness::eventually(Duration::from_secs(10), || async {
+            (status(&gws[0]).await.ok() == Some(200)).then_some(())
+        })
+        .await;
+        ensure!(
+            recovered.is_some(),
+            "closed gateway did not recover within 10 s of Redis's return"
+        );
+        println!("recovered {:?} after Redis came back", back.elapsed());
+        ensure_eq!(status(&gws[1]).await?, 200, "open, Redis back");
+        Ok(())
+    };
+    check.await.map_err(|e| annotate_all(&gws, e))
+}
