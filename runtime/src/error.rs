@@ -83,6 +83,14 @@ pub enum BuildError {
     /// The shared-state settings cannot work (a malformed Redis URL).
     #[error("shared state: {0}")]
     State(#[from] crate::state::StateError),
+    /// An authorizer cannot work as configured (a missing secret, a bad address).
+    #[error("authorizer `{name}`: {reason}")]
+    Authorizer {
+        /// The authorizer's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A feature the runtime does not serve yet; never silently ignored.
     #[error("{0} is not supported yet")]
     Unsupported(String),

@@ -134,6 +134,7 @@ impl Gateway {
             args,
             state,
             telemetry: TelemetryBuilder::new(ir, stage_name, args),
+            authorizers: Default::default(),
         };
         let api_steps = ApiSteps::compile(&mut cx)?;
         let mut routes = Vec::with_capacity(ir.routes.len());

@@ -326,6 +326,11 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
             leeway: j.leeway.0,
             jwks_ttl: j.jwks_ttl.0,
             token_use: None,
+            secret: match (&j.secret_env, &j.secret_file) {
+                (Some(env), _) => Some(Secret::Env(owned(env))),
+                (None, Some(file)) => Some(Secret::File(owned(file))),
+                (None, None) => None,
+            },
         }),
         // A Cognito user pool is an OpenID issuer with a known address; the IR knows only JWTs.
         vocab::Authorizer::Cognito(c) => {
@@ -334,13 +339,20 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
                     .split_once('_')
                     .map_or_else(String::new, |(r, _)| r.to_owned())
             });
-            AuthorizerKind::Jwt(JwtAuthorizer {
-                issuer: Str::Owned(format!(
+            let issuer = c.issuer.clone().unwrap_or_else(|| {
+                format!(
                     "https://cognito-idp.{region}.amazonaws.com/{}",
                     c.user_pool_id
-                )),
+                )
+            });
+            // Cognito serves its keys at a fixed address (no discovery round trip).
+            let jwks_uri = c.jwks_uri.clone().unwrap_or_else(|| {
+                format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))
+            });
+            AuthorizerKind::Jwt(JwtAuthorizer {
+                issuer: Str::Owned(issuer),
                 audience: strs(&c.client_ids),
-                jwks_uri: None,
+                jwks_uri: Some(Str::Owned(jwks_uri)),
                 identity_sources: strs(&c.identity_source),
                 algorithms: vec![Str::Borrowed("RS256")],
                 leeway: Millis(60_000),
@@ -349,6 +361,7 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
                     vocab::TokenUse::Access => "access",
                     vocab::TokenUse::Id => "id",
                 })),
+                secret: None,
             })
         }
         vocab::Authorizer::Iam(i) => AuthorizerKind::Iam(IamAuthorizer {

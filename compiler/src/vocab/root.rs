@@ -527,20 +527,23 @@ pub enum Authorizer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct JwtAuthorizer {
-    /// Expected `iss` claim, e.g. `https://id.example.com`.
+    /// Expected `iss` claim, e.g. `https://id.example.com`. May use
+    /// `${stageVariables.NAME}`.
     pub issuer: String,
     /// Accepted `aud` values; a token must carry at least one. Default: empty (any audience).
     #[serde(default)]
     pub audience: Vec<String>,
-    /// Where the signing keys are. Default: from the issuer's OpenID discovery document
-    /// (`{issuer}/.well-known/openid-configuration`).
+    /// Where the signing keys are (may use `${stageVariables.NAME}`). Default: from the
+    /// issuer's OpenID discovery document (`{issuer}/.well-known/openid-configuration`).
     #[serde(default)]
     pub jwks_uri: Option<String>,
     /// Where the token is read from. Default: `[$request.header.Authorization]` (with or
     /// without a `Bearer ` prefix).
     #[serde(default = "default_identity_source")]
     pub identity_source: Vec<String>,
-    /// Accepted signing algorithms; `none` is never accepted. Default: `[RS256]`.
+    /// Accepted signing algorithms, of `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, `PS512`,
+    /// `ES256`, `ES384`, `EdDSA`, and `HS256`, `HS384`, `HS512` with `secret_env` or
+    /// `secret_file`; `none` is never accepted. Default: `[RS256]`.
     #[serde(default = "default_algorithms")]
     pub algorithms: Vec<String>,
     /// Clock skew allowed on `exp` and `nbf`. Default: `1m`.
@@ -549,6 +552,13 @@ pub struct JwtAuthorizer {
     /// How long fetched signing keys are kept before they are fetched again. Default: `1h`.
     #[serde(default = "default_jwks_ttl")]
     pub jwks_ttl: Duration,
+    /// Environment variable holding the shared secret of HS256/384/512 tokens (needed when
+    /// `algorithms` names one; secrets never appear in the spec). Default: none.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// File holding that secret instead (a trailing newline is ignored). Default: none.
+    #[serde(default)]
+    pub secret_file: Option<String>,
 }
 
 fn default_identity_source() -> Vec<String> {
@@ -583,6 +593,15 @@ pub struct CognitoAuthorizer {
     /// Where the token is read from. Default: `[$request.header.Authorization]`.
     #[serde(default = "default_identity_source")]
     pub identity_source: Vec<String>,
+    /// Expected `iss` instead of the pool's
+    /// `https://cognito-idp.{region}.amazonaws.com/{user_pool_id}` (tests, private
+    /// deployments that cannot reach AWS). May use `${stageVariables.NAME}`. Default: none.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Where the pool's signing keys are instead of `{issuer}/.well-known/jwks.json`.
+    /// May use `${stageVariables.NAME}`. Default: none.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
 }
 
 /// Cognito token kind.

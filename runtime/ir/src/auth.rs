@@ -50,7 +50,11 @@ pub struct JwtAuthorizer {
     /// How long fetched keys are kept.
     pub jwks_ttl: Millis,
     /// Claim that must equal `token_use` (Cognito's `access`/`id`); `None`: not checked.
+    /// When set, `cognito:groups` also count as scopes.
     pub token_use: Option<Str>,
+    /// The shared secret of HS256/384/512, by reference; required when `algorithms` names
+    /// one of them, never inline.
+    pub secret: Option<Secret>,
 }
 
 /// A SigV4 (IAM) authorizer.

@@ -309,6 +309,7 @@ struct_tokens!(JwtAuthorizer {
     leeway,
     jwks_ttl,
     token_use,
+    secret,
 });
 struct_tokens!(IamAuthorizer {
     region,

@@ -29,7 +29,6 @@ use std::time::Instant;
 use http::uri::PathAndQuery;
 use http::{Request, Response, header};
 
-#[cfg(test)]
 pub(crate) use self::context::Identity;
 pub(crate) use self::context::RequestContext;
 use crate::body::{Body, RequestBody};
@@ -59,6 +58,8 @@ pub(crate) enum Integration {
 /// line to `WorkerRoute::run_request_steps` (or the response phase) at its place in the order.
 #[derive(Debug, Default)]
 pub(crate) struct Steps {
+    /// The authorizer (JWT, Cognito, custom).
+    pub(crate) auth: Option<crate::step::auth::Auth>,
     /// The test step that proves the request-step interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -70,12 +71,11 @@ pub(crate) struct Steps {
 impl Steps {
     /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
     /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
-    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_ref_mut)] // Steps land here.
-    pub(crate) fn compile(
-        _cx: &mut BuildContext<'_>,
-        _route: &ir::Route,
-    ) -> Result<Steps, BuildError> {
-        Ok(Steps::default())
+    pub(crate) fn compile(cx: &mut BuildContext<'_>, route: &ir::Route) -> Result<Steps, BuildError> {
+        Ok(Steps {
+            auth: crate::step::auth::compile(cx, route)?,
+            ..Steps::default()
+        })
     }
 
     /// Whether any step reads the body, so the pipeline buffers it first.
@@ -93,6 +93,7 @@ impl Steps {
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            auth: self.auth.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -120,6 +121,7 @@ impl ApiSteps {
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            auth: None,
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -131,6 +133,7 @@ impl ApiSteps {
 /// One worker's parts of a route's (or the API's) steps.
 #[derive(Debug, Default)]
 pub(crate) struct WorkerSteps {
+    pub(crate) auth: Option<<crate::step::auth::Auth as step::RequestStep>::Local>,
     #[cfg(test)]
     pub(crate) probe: Option<<crate::step::probe::Probe as step::RequestStep>::Local>,
     #[cfg(test)]
@@ -347,7 +350,10 @@ impl WorkerRoute {
         ctx: &mut RequestContext,
         req: &mut Request<RequestBody>,
     ) -> step::StepResult {
-        let _ = (&ctx, &req);
+        // (WAF goes here, before the authorizer.)
+        if let (Some(step), Some(local)) = (&self.route.steps.auth, &self.steps.auth) {
+            step::run(step, local, ctx, req).await?;
+        }
         #[cfg(test)]
         if let (Some(step), Some(local)) = (&self.route.steps.probe, &self.steps.probe)
             && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?

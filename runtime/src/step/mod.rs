@@ -35,6 +35,7 @@ use crate::pipeline::RequestContext;
 use crate::state::State;
 use crate::telemetry::TelemetryBuilder;
 
+pub(crate) mod auth;
 #[cfg(test)]
 pub(crate) mod probe;
 
@@ -57,6 +58,8 @@ pub(crate) struct BuildContext<'a> {
     pub(crate) state: &'a State,
     /// Where steps declare their counters ([`TelemetryBuilder::declare_counter`]).
     pub(crate) telemetry: TelemetryBuilder<'a>,
+    /// The authorizers compiled so far (each once, shared by the routes naming it).
+    pub(crate) authorizers: auth::Table,
 }
 
 /// What a step decided about a request.
