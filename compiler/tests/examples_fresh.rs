@@ -420,6 +420,7 @@ fn every_variant() -> gwc_ir::Gateway {
                     leeway: Millis(60_000),
                     jwks_ttl: Millis(3_600_000),
                     token_use: Some("access".into()),
+                    secret: Some(Secret::File("/run/secrets/jwt".into())),
                 }),
             },
             Authorizer {
@@ -444,6 +445,8 @@ fn every_variant() -> gwc_ir::Gateway {
                     timeout: Millis(10_000),
                     payload_v2: true,
                     simple_responses: false,
+                    token_event: true,
+                    identity_validation: Some("^Bearer .+$".into()),
                 }),
             },
         ],

@@ -394,6 +394,8 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
             timeout: c.timeout.0,
             payload_v2: c.payload_format == vocab::PayloadFormat::V2,
             simple_responses: c.simple_responses,
+            token_event: c.event == vocab::CustomEvent::Token,
+            identity_validation: c.identity_validation.as_deref().map(owned),
         }),
     }
 }

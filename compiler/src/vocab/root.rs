@@ -689,6 +689,26 @@ pub struct CustomAuthorizer {
     /// Default: `10s`.
     #[serde(default = "default_authorizer_timeout")]
     pub timeout: Duration,
+    /// The event posted: `request` (AWS's REQUEST event of the payload format) or `token`
+    /// (AWS REST's TOKEN event: `{type, authorizationToken, methodArn}`, the first identity
+    /// source as the token). Default: `request`.
+    #[serde(default)]
+    pub event: CustomEvent,
+    /// A regular expression the token (the first identity value) must match whole, else 401
+    /// without calling the authorizer (AWS's `identityValidationExpression`). Default: none.
+    #[serde(default)]
+    pub identity_validation: Option<String>,
+}
+
+/// The event a custom authorizer receives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomEvent {
+    /// AWS's REQUEST event (headers, query string, path, method).
+    #[default]
+    Request,
+    /// AWS REST's TOKEN event.
+    Token,
 }
 
 fn default_result_ttl() -> Duration {

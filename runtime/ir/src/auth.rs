@@ -96,4 +96,8 @@ pub struct CustomAuthorizer {
     pub payload_v2: bool,
     /// With `2.0`, answers are `{isAuthorized, context}` rather than a policy.
     pub simple_responses: bool,
+    /// AWS's TOKEN event (`authorizationToken`, `methodArn`) rather than a REQUEST event.
+    pub token_event: bool,
+    /// A regex the first identity value must match whole, else 401 without calling.
+    pub identity_validation: Option<Str>,
 }

@@ -329,6 +329,8 @@ struct_tokens!(CustomAuthorizer {
     timeout,
     payload_v2,
     simple_responses,
+    token_event,
+    identity_validation,
 });
 struct_tokens!(UsagePlan {
     name,

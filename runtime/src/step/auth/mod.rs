@@ -12,6 +12,7 @@
 //! an authorizer that fails → 500 `AUTHORIZER_FAILURE` / `AUTHORIZER_CONFIGURATION_ERROR`.
 //! Neither a token nor a secret is ever logged.
 
+mod custom;
 mod fetch;
 mod jwks;
 mod jwt;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use http::header::WWW_AUTHENTICATE;
 use http::{HeaderValue, Request, Uri};
 
+use self::custom::{CustomAuth, CustomResumed};
 use self::jwks::{KeyCache, KeySource};
 use self::jwt::{Alg, Refusal, Rules};
 use self::source::Source;
@@ -43,6 +45,7 @@ pub(crate) struct Table {
 #[derive(Debug)]
 pub(crate) enum Authorizer {
     Jwt(JwtAuth),
+    Custom(CustomAuth),
 }
 
 /// A JWT authorizer: where the token is, the checks, the keys.
@@ -61,14 +64,26 @@ pub(crate) struct Auth {
     authorizer: Arc<Authorizer>,
     /// Any one of them is needed (empty: no scope check).
     scopes: Box<[Box<str>]>,
-    /// `{region}:{account}:{api}/{stage}`, the start of this route's method ARNs.
-    arn_prefix: Arc<str>,
+    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}`, the start of this route's
+    /// method ARNs.
+    arn_prefix: Box<str>,
+    /// The route's path template (`resource` and `routeKey` of authorizer events).
+    resource: Box<str>,
+}
+
+impl Auth {
+    /// `{arn_prefix}/{METHOD}{path}`: the request's method ARN, which policies match.
+    fn method_arn(&self, req: &Request<RequestBody>) -> String {
+        format!("{}/{}{}", self.arn_prefix, req.method(), req.uri().path())
+    }
 }
 
 /// What a slow path hands back.
 pub(crate) enum Resumed {
     /// Keys were (or could not be) fetched; decide again with what is there now.
     Keys,
+    /// A custom authorizer's answer.
+    Custom(CustomResumed),
 }
 
 /// Compiles the step for `route`, or `None` when the route is public.
@@ -114,6 +129,7 @@ pub(crate) fn compile(
             cx.stage
         )
         .into(),
+        resource: route.path.raw.as_ref().into(),
     }))
 }
 
@@ -189,9 +205,12 @@ fn compile_authorizer(
                 keys,
             }))
         }
-        ir::AuthorizerKind::Custom(_) => Err(BuildError::Unsupported(format!(
-            "the custom authorizer `{name}`"
-        ))),
+        ir::AuthorizerKind::Custom(c) => {
+            let client = client(cx)?;
+            CustomAuth::compile(cx, name, c, client)
+                .map(Authorizer::Custom)
+                .map_err(fail)
+        }
         ir::AuthorizerKind::Iam(_) => Err(BuildError::Unsupported(format!(
             "the IAM (SigV4) authorizer `{name}`"
         ))),
@@ -311,6 +330,7 @@ impl RequestStep for Auth {
     ) -> Check<Resumed> {
         match &*self.authorizer {
             Authorizer::Jwt(j) => j.decide(self, ctx, req, true),
+            Authorizer::Custom(c) => c.check(self, ctx, req),
         }
     }
 
@@ -326,6 +346,11 @@ impl RequestStep for Auth {
                 Check::Done(r) => r,
                 Check::Pending(_) => Err(unauthorized("signing keys unavailable", true, true)),
             },
+            (Authorizer::Custom(c), Resumed::Custom(r)) => c.resume(self, ctx, req, r),
+            _ => Err(GatewayError::new(
+                ErrorType::AuthorizerFailure,
+                "authorizer slow path out of step",
+            )),
         }
     }
 }
@@ -398,6 +423,7 @@ impl JwtAuth {
                 .map(Into::into),
             claims,
             context: Vec::new(),
+            usage_identifier_key: None,
         }));
         Check::Done(Ok(Verdict::Continue))
     }

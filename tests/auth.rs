@@ -1,0 +1,403 @@
+//! Authorizers end to end: the `jwt` and `cognito` examples (generated and `gwc serve`) in
+//! front of an echo backend, with an identity provider the test serves (OpenID discovery, a
+//! JWKS it can rotate, Cognito's `/.well-known/jwks.json`) and tokens minted by PyJWT
+//! (`tests/fixtures/jwt_mint.py`) with keys made per run.
+//!
+//! Every refusal is checked for AWS's status and body: 401 `{"message":"Unauthorized"}` with a
+//! bearer challenge, 403 on a missing scope.
+
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use crate::harness::client::{self, TestBody};
+use crate::harness::{
+    Backend, Failure, GatewayProcess, HarnessError, Target, TestResult, annotate, binaries,
+};
+
+/// A local identity provider: discovery, a replaceable JWKS, and how often each was fetched.
+struct Idp {
+    addr: SocketAddr,
+    jwks: Arc<Mutex<String>>,
+    key_fetches: Arc<AtomicUsize>,
+    discovery_fetches: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Idp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Idp {
+    async fn start(jwks: &Value) -> std::io::Result<Idp> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let body = Arc::new(Mutex::new(jwks.to_string()));
+        let key_fetches = Arc::new(AtomicUsize::new(0));
+        let discovery_fetches = Arc::new(AtomicUsize::new(0));
+        let (b, k, d) = (
+            Arc::clone(&body),
+            Arc::clone(&key_fetches),
+            Arc::clone(&discovery_fetches),
+        );
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (b, k, d) = (Arc::clone(&b), Arc::clone(&k), Arc::clone(&d));
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<Incoming>| {
+                        let (b, k, d) = (Arc::clone(&b), Arc::clone(&k), Arc::clone(&d));
+                        async move {
+                            let url = format!("http://{addr}");
+                            let (status, text) = match req.uri().path() {
+                                "/.well-known/openid-configuration" => {
+                                    d.fetch_add(1, Ordering::SeqCst);
+                                    let doc = json!({"issuer": url, "jwks_uri": format!("{url}/keys")});
+                                    (StatusCode::OK, doc.to_string())
+                                }
+                                "/keys" | "/.well-known/jwks.json" => {
+                                    k.fetch_add(1, Ordering::SeqCst);
+                                    (StatusCode::OK, b.lock().unwrap().clone())
+                                }
+                                _ => (StatusCode::NOT_FOUND, String::new()),
+                            };
+                            let mut resp = Response::new(Full::new(Bytes::from(text)));
+                            *resp.status_mut() = status;
+                            Ok::<_, std::convert::Infallible>(resp)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(Idp {
+            addr,
+            jwks: body,
+            key_fetches,
+            discovery_fetches,
+            task,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn set_jwks(&self, jwks: &Value) {
+        *self.jwks.lock().unwrap() = jwks.to_string();
+    }
+
+    fn key_fetches(&self) -> usize {
+        self.key_fetches.load(Ordering::SeqCst)
+    }
+}
+
+/// A Python with PyJWT (Debian's `python3-jwt` lives in the system Python).
+fn python_with(module: &str) -> Result<String, Failure> {
+    for candidate in ["python3", "/usr/bin/python3", "/bin/python3"] {
+        let ok = Command::new(candidate)
+            .arg("-c")
+            .arg(format!("import {module}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Ok(candidate.to_owned());
+        }
+    }
+    Err(Failure(format!(
+        "no python3 with the `{module}` module (install python3-jwt / botocore)"
+    )))
+}
+
+/// Keys and tokens from `jwt_mint.py`: the JWKS of the published keys, the JWKS of every key,
+/// and one token per spec.
+fn mint(keys: &Value, tokens: &[Value]) -> Result<(Value, Value, Vec<String>), Failure> {
+    use std::io::Write;
+    let python = python_with("jwt")?;
+    let script = binaries::workspace_root().join("tests/fixtures/jwt_mint.py");
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure(format!("jwt_mint.py: {e}")))?;
+    let input = json!({"keys": keys, "tokens": tokens}).to_string();
+    child
+        .stdin
+        .take()
+        .ok_or_else(|| Failure("no stdin".into()))?
+        .write_all(input.as_bytes())
+        .map_err(|e| Failure(e.to_string()))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Failure(e.to_string()))?;
+    if !out.status.success() {
+        return Err(Failure(format!(
+            "jwt_mint.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| Failure(e.to_string()))?;
+    let tokens = v["tokens"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    Ok((v["jwks"].clone(), v["all"].clone(), tokens))
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Starts `target` with the stage variables and environment the auth examples need.
+fn start(
+    target: &Target,
+    backend: &str,
+    issuer: &str,
+    env: &[(&str, &str)],
+) -> Result<GatewayProcess, HarnessError> {
+    let mut cmd = match target {
+        Target::Example(name) => Command::new(binaries::example_gateway(name)?),
+        Target::Serve(spec) => {
+            let mut cmd = Command::new(binaries::gwc()?);
+            cmd.arg("serve").arg(spec);
+            cmd
+        }
+    };
+    cmd.arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--stage-variable")
+        .arg(format!("backend={backend}"))
+        .arg("--stage-variable")
+        .arg(format!("issuer={issuer}"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    GatewayProcess::spawn(cmd, target.label())
+}
+
+/// One request with an optional `Authorization` header.
+async fn call(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    authorization: Option<&str>,
+) -> Result<client::Reply, Failure> {
+    let mut req = client::request(method, addr, path);
+    if let Some(a) = authorization {
+        req = req.header("authorization", a);
+    }
+    let req = req
+        .body(TestBody::empty())
+        .map_err(|e| Failure(e.to_string()))?;
+    Ok(client::send(addr, req).await?)
+}
+
+/// Checks an answer: the status, and for refusals AWS's body.
+fn expect(reply: &client::Reply, status: u16, what: &str) -> TestResult {
+    ensure_eq!(
+        reply.status.as_u16(),
+        status,
+        "{what} (body {})",
+        reply.text()
+    );
+    match status {
+        401 => {
+            ensure_eq!(reply.text(), r#"{"message":"Unauthorized"}"#, "{what}: body");
+            ensure!(
+                reply
+                    .header("www-authenticate")
+                    .is_some_and(|v| v.starts_with("Bearer")),
+                "{what}: WWW-Authenticate missing"
+            );
+        }
+        403 => ensure_eq!(
+            reply.text(),
+            r#"{"message":"User is not authorized to access this resource"}"#,
+            "{what}: body"
+        ),
+        _ => {}
+    }
+    Ok(())
+}
+
+const SECRET: &str = "an HS256 secret only the test and the gateway know";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwt_authorizer_accepts_and_refuses_as_aws() -> TestResult {
+    let backend = Backend::start().await?;
+    for target in [Target::Example("jwt"), Target::serve_example("jwt")] {
+        // Keys are per gateway run, so each run starts with an empty key cache and a fresh
+        // rate limit.
+        let keys = json!([
+            {"kid": "rsa1", "kty": "RSA"},
+            {"kid": "ec1", "kty": "EC"},
+            {"kid": "ed1", "kty": "OKP"},
+            {"kid": "rsa2", "kty": "RSA", "publish": false},
+        ]);
+        let idp = Idp::start(&json!({})).await?;
+        let iss = idp.url();
+        let t = now();
+        let base = json!({"iss": iss, "sub": "alice", "aud": "pets-api", "exp": t + 600, "iat": t});
+        let with = |extra: Value| {
+            let mut c = base.clone();
+            if let (Some(c), Some(e)) = (c.as_object_mut(), extra.as_object()) {
+                for (k, v) in e {
+                    if v.is_null() {
+                        c.remove(k);
+                    } else {
+                        c.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            c
+        };
+        let specs = vec![
+            json!({"kid": "rsa1", "alg": "RS256", "claims": base}), // 0
+            json!({"kid": "ec1", "alg": "ES256", "claims": base}),  // 1
+            json!({"kid": "rsa1", "alg": "PS256", "claims": base}), // 2
+            json!({"kid": "ed1", "alg": "EdDSA", "claims": base}),  // 3
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"exp": t - 120}))}), // 4 expired
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"exp": t - 10}))}), // 5 within leeway
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"nbf": t + 300}))}), // 6
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"iat": t + 300}))}), // 7
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"iss": "https://evil.example"}))}), // 8
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"aud": "other"}))}), // 9
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"aud": ["x", "pets-admin"]}))}), // 10
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"aud": null, "client_id": "pets-api"}))}), // 11
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"scope": "openid pets:write"}))}), // 12
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"scp": ["pets:admin"]}))}), // 13
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"scope": "pets:read"}))}), // 14
+            json!({"kid": "rsa1", "mangle": "none", "claims": base}), // 15
+            json!({"kid": "rsa1", "mangle": "confusion", "claims": base}), // 16
+            json!({"kid": "rsa1", "alg": "RS384", "claims": base}), // 17 not allowed
+            json!({"mangle": "hs_secret", "secret": SECRET, "alg": "HS256", "claims": base}), // 18
+            json!({"mangle": "hs_secret", "secret": "wrong", "alg": "HS256", "claims": base}), // 19
+            json!({"kid": "rsa1", "alg": "RS256", "claims": with(json!({"exp": null}))}), // 20 no exp
+            json!({"kid": "rsa2", "alg": "RS256", "claims": base}), // 21 rotated-in key
+        ];
+        // Mint with the same keys the JWKS publishes: one call makes both.
+        let (jwks, every, tokens) = mint(&keys, &specs)?;
+        idp.set_jwks(&jwks);
+        let gw = start(&target, &backend.url(), &iss, &[("GWC_JWT_SECRET", SECRET)])?;
+        run_jwt_cases(&gw, &idp, &tokens, &every)
+            .await
+            .map_err(|e| annotate(&gw, e))?;
+        ensure!(
+            !gw.stderr().contains(&tokens[0]),
+            "a token reached the log"
+        );
+    }
+    Ok(())
+}
+
+async fn run_jwt_cases(
+    gw: &GatewayProcess,
+    idp: &Idp,
+    tokens: &[String],
+    every: &Value,
+) -> TestResult {
+    let addr = gw.addr();
+    let bearer = |i: usize| format!("Bearer {}", tokens[i]);
+    let get = |auth: Option<String>| async move { call(addr, Method::GET, "/pets", auth.as_deref()).await };
+
+    expect(&call(addr, Method::GET, "/health", None).await?, 200, "public route")?;
+    expect(&get(None).await?, 401, "no token")?;
+    let r = get(Some(bearer(0))).await?;
+    expect(&r, 200, "RS256")?;
+    ensure_eq!(r.json()?["path"], "/pets", "backend reached");
+    ensure_eq!(idp.discovery_fetches.load(Ordering::SeqCst), 1, "discovery fetched once");
+    expect(&get(Some(bearer(1))).await?, 200, "ES256")?;
+    expect(&get(Some(bearer(2))).await?, 200, "PS256")?;
+    expect(&get(Some(bearer(3))).await?, 200, "EdDSA")?;
+    expect(&get(Some(tokens[0].clone())).await?, 200, "token without `Bearer `")?;
+    expect(&get(Some(bearer(4))).await?, 401, "expired")?;
+    expect(&get(Some(bearer(5))).await?, 200, "expired within the leeway")?;
+    expect(&get(Some(bearer(6))).await?, 401, "not yet valid (nbf)")?;
+    expect(&get(Some(bearer(7))).await?, 401, "issued in the future (iat)")?;
+    expect(&get(Some(bearer(8))).await?, 401, "wrong issuer")?;
+    expect(&get(Some(bearer(9))).await?, 401, "wrong audience")?;
+    expect(&get(Some(bearer(10))).await?, 200, "second audience in an array")?;
+    expect(&get(Some(bearer(11))).await?, 200, "client_id as audience")?;
+    expect(&get(Some(bearer(20))).await?, 401, "no exp")?;
+    // Scopes: POST /pets needs pets:write or pets:admin.
+    let post = |auth: String| async move { call(addr, Method::POST, "/pets", Some(&auth)).await };
+    expect(&post(bearer(0)).await?, 403, "no scope")?;
+    let r = post(bearer(0)).await?;
+    ensure!(
+        r.header("www-authenticate").is_some_and(|v| v.contains("insufficient_scope")),
+        "scope challenge"
+    );
+    expect(&post(bearer(14)).await?, 403, "another scope")?;
+    expect(&post(bearer(12)).await?, 200, "scope (space separated)")?;
+    expect(&post(bearer(13)).await?, 200, "scp (array)")?;
+    // Attacks.
+    expect(&get(Some(bearer(15))).await?, 401, "alg none")?;
+    expect(&get(Some(bearer(16))).await?, 401, "HS256 signed with the RSA public key")?;
+    expect(&get(Some(bearer(17))).await?, 401, "algorithm not on the allow-list")?;
+    let huge = format!("Bearer {}", "A".repeat(100 * 1024));
+    expect(&get(Some(huge)).await?, 401, "100 KiB token")?;
+    for junk in ["a.b.c", "!!!.???.###", "eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln", "onlyonepart", "a.b.c.d"] {
+        expect(&get(Some(format!("Bearer {junk}"))).await?, 401, "malformed `{junk}`")?;
+    }
+    // The token in the query string.
+    let q = call(addr, Method::GET, &format!("/stream?token={}", tokens[0]), None).await?;
+    expect(&q, 200, "token in ?token=")?;
+    expect(&call(addr, Method::GET, "/stream", Some(&bearer(0))).await?, 401, "query source, header ignored")?;
+    // HS256 with the secret from the environment; the RSA-signed token does not pass there.
+    expect(&call(addr, Method::GET, "/internal", Some(&bearer(18))).await?, 200, "HS256")?;
+    expect(&call(addr, Method::GET, "/internal", Some(&bearer(19))).await?, 401, "HS256, wrong secret")?;
+    expect(&call(addr, Method::GET, "/internal", Some(&bearer(0))).await?, 401, "RS256 on an HS256 route")?;
+
+    // A flood of made-up kids: refused, and the issuer is asked a bounded number of times.
+    let before = idp.key_fetches();
+    let forged: Vec<Value> = (0..40)
+        .map(|i| json!({"kid": "rsa1", "alg": "RS256", "header": {"kid": format!("made-up-{i}")}, "claims": {"iss": idp.url(), "aud": "pets-api", "exp": now() + 600}}))
+        .collect();
+    let (_, _, forged) = mint(&json!([{"kid": "rsa1", "kty": "RSA"}]), &forged)?;
+    for f in &forged {
+        expect(&get(Some(format!("Bearer {f}"))).await?, 401, "made-up kid")?;
+    }
+    let fetched = idp.key_fetches() - before;
+    ensure!(fetched <= 2, "{fetched} JWKS fetches for 40 made-up kids");
+
+    // Rotation: the issuer drops rsa1 and publishes rsa2. Once the refetch interval has passed,
+    // a token of the new key makes the gateway fetch the new set; the old key's tokens then fail.
+    expect(&get(Some(bearer(21))).await?, 401, "not yet published key")?;
+    tokio::time::sleep(Duration::from_millis(5_200)).await;
+    let rotated: Vec<Value> = every["keys"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| k["kid"] != "rsa1")
+        .collect();
+    idp.set_jwks(&json!({ "keys": rotated }));
+    expect(&get(Some(bearer(21))).await?, 200, "new key after rotation")?;
+    expect(&get(Some(bearer(0))).await?, 401, "removed key after rotation")?;
+    expect(&get(Some(bearer(1))).await?, 200, "key kept across rotation")?;
+    Ok(())
+}
+
