@@ -259,6 +259,9 @@ async fn jwt_authorizer_accepts_and_refuses_as_aws() -> TestResult {
         ]);
         let idp = Idp::start(&json!({})).await?;
         let iss = idp.url();
+        // Started (and, the first time, built) before the tokens are minted, so that their
+        // times are fresh when they are sent.
+        let gw = start(&target, &backend.url(), &iss, &[("GWC_JWT_SECRET", SECRET)])?;
         let t = now();
         let base = json!({"iss": iss, "sub": "alice", "aud": "pets-api", "exp": t + 600, "iat": t});
         let with = |extra: Value| {
@@ -301,7 +304,6 @@ async fn jwt_authorizer_accepts_and_refuses_as_aws() -> TestResult {
         // Mint with the same keys the JWKS publishes: one call makes both.
         let (jwks, every, tokens) = mint(&keys, &specs)?;
         idp.set_jwks(&jwks);
-        let gw = start(&target, &backend.url(), &iss, &[("GWC_JWT_SECRET", SECRET)])?;
         run_jwt_cases(&gw, &idp, &tokens, &every)
             .await
             .map_err(|e| annotate(&gw, e))?;
