@@ -403,3 +403,205 @@ async fn run_jwt_cases(
     Ok(())
 }
 
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cognito_user_pool_tokens_as_aws() -> TestResult {
+    let backend = Backend::start().await?;
+    for target in [Target::Example("cognito"), Target::serve_example("cognito")] {
+        let idp = Idp::start(&json!({})).await?;
+        let iss = idp.url();
+        let gw = start(&target, &backend.url(), &iss, &[])?;
+        let t = now();
+        let access = json!({"iss": iss, "sub": "u1", "token_use": "access", "client_id": "app-client-1", "scope": "orders/read", "exp": t + 600, "iat": t});
+        let with = |extra: Value| {
+            let mut c = access.clone();
+            if let (Some(c), Some(e)) = (c.as_object_mut(), extra.as_object()) {
+                for (k, v) in e {
+                    c.insert(k.clone(), v.clone());
+                }
+            }
+            c
+        };
+        let (jwks, _, tokens) = mint(
+            &json!([{"kid": "pool1", "kty": "RSA"}]),
+            &[
+                json!({"kid": "pool1", "alg": "RS256", "claims": access}),
+                json!({"kid": "pool1", "alg": "RS256", "claims": with(json!({"scope": "orders/write"}))}),
+                json!({"kid": "pool1", "alg": "RS256", "claims": {"iss": iss, "sub": "u1", "token_use": "id", "aud": "app-client-1", "exp": t + 600}}),
+                json!({"kid": "pool1", "alg": "RS256", "claims": with(json!({"scope": "openid", "cognito:groups": ["admins"]}))}),
+                json!({"kid": "pool1", "alg": "RS256", "claims": with(json!({"client_id": "someone-else"}))}),
+            ],
+        )?;
+        idp.set_jwks(&jwks);
+        let addr = gw.addr();
+        let run = async {
+            // REST style: the raw token in `Authorization`, no `Bearer`.
+            let r = call(addr, Method::GET, "/orders", Some(&tokens[0])).await?;
+            expect(&r, 200, "access token with the scope")?;
+            ensure_eq!(idp.discovery_fetches.load(Ordering::SeqCst), 0, "Cognito keys need no discovery");
+            expect(&call(addr, Method::GET, "/orders", Some(&tokens[1])).await?, 403, "access token without the scope")?;
+            expect(&call(addr, Method::GET, "/orders", Some(&tokens[2])).await?, 401, "id token where access tokens are expected")?;
+            expect(&call(addr, Method::GET, "/profile", Some(&tokens[2])).await?, 200, "id token")?;
+            expect(&call(addr, Method::GET, "/profile", Some(&tokens[0])).await?, 401, "access token where id tokens are expected")?;
+            expect(&call(addr, Method::GET, "/admin", Some(&tokens[3])).await?, 200, "cognito:groups as scope")?;
+            expect(&call(addr, Method::GET, "/admin", Some(&tokens[0])).await?, 403, "not in the group")?;
+            expect(&call(addr, Method::GET, "/orders", Some(&tokens[4])).await?, 401, "another app client")?;
+            expect(&call(addr, Method::GET, "/orders", None).await?, 401, "no token")?;
+            Ok(())
+        };
+        run.await.map_err(|e| annotate(&gw, e))?;
+    }
+    Ok(())
+}
+
+/// A custom authorizer service: `/token` answers TOKEN events with IAM policies chosen by the
+/// token, `/request` answers 2.0 REQUEST events with simple responses; it counts its calls and
+/// keeps the last event.
+struct AuthService {
+    addr: SocketAddr,
+    calls: Arc<AtomicUsize>,
+    last: Arc<Mutex<Value>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for AuthService {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn authorize(body: &[u8]) -> (StatusCode, String) {
+    let event: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    if event["type"] == "TOKEN" {
+        let arn = event["methodArn"].as_str().unwrap_or("");
+        // `…:api/stage/METHOD/path` → every path of GET in this stage.
+        let stage_prefix = arn.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
+        let policy = |effect: &str, resource: String| {
+            json!({
+                "principalId": "user-7",
+                "policyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}
+                ]},
+                "context": {"tier": "gold", "n": 3},
+                "usageIdentifierKey": "key-7",
+            })
+            .to_string()
+        };
+        return match event["authorizationToken"].as_str().unwrap_or("") {
+            "Bearer allow-get" => (StatusCode::OK, policy("Allow", format!("{stage_prefix}/GET/*"))),
+            "Bearer deny" => (StatusCode::OK, policy("Deny", format!("{stage_prefix}/*"))),
+            "Bearer unauthorized" => (StatusCode::UNAUTHORIZED, r#"{"message":"Unauthorized"}"#.into()),
+            "Bearer broken" => (StatusCode::OK, "this is not a policy".into()),
+            "Bearer slow" => {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                (StatusCode::OK, policy("Allow", "*".into()))
+            }
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, String::new()),
+        };
+    }
+    let ok = event["identitySource"][0] == "alice";
+    (StatusCode::OK, json!({"isAuthorized": ok, "context": {"user": event["identitySource"][0]}}).to_string())
+}
+
+impl AuthService {
+    async fn start() -> std::io::Result<AuthService> {
+        use http_body_util::BodyExt;
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let calls = Arc::new(AtomicUsize::new(0));
+        let last = Arc::new(Mutex::new(Value::Null));
+        let (c, l) = (Arc::clone(&calls), Arc::clone(&last));
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (c, l) = (Arc::clone(&c), Arc::clone(&l));
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<Incoming>| {
+                        let (c, l) = (Arc::clone(&c), Arc::clone(&l));
+                        async move {
+                            c.fetch_add(1, Ordering::SeqCst);
+                            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                            *l.lock().unwrap() = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                            let (status, text) = authorize(&body).await;
+                            let mut resp = Response::new(Full::new(Bytes::from(text)));
+                            *resp.status_mut() = status;
+                            Ok::<_, std::convert::Infallible>(resp)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(AuthService { addr, calls, last, task })
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
+    let backend = Backend::start().await?;
+    for target in [Target::Example("custom"), Target::serve_example("custom")] {
+        let service = AuthService::start().await?;
+        let gw = start_custom(&target, &backend.url(), &format!("http://{}", service.addr))?;
+        let addr = gw.addr();
+        let run = async {
+            let docs = |m: Method, auth: Option<&'static str>| async move { call(addr, m, "/docs", auth).await };
+            // Refused without calling the authorizer.
+            expect(&docs(Method::GET, None).await?, 401, "no token")?;
+            expect(&docs(Method::GET, Some("Bearer NOT VALID!")).await?, 401, "token failing identity_validation")?;
+            ensure_eq!(service.calls(), 0, "authorizer calls for refused requests");
+            // Allowed, then cached: the same token on GET is not sent again, and the cached
+            // policy does not admit DELETE.
+            expect(&docs(Method::GET, Some("Bearer allow-get")).await?, 200, "allowed GET")?;
+            ensure_eq!(service.last.lock().unwrap()["type"], "TOKEN", "event type");
+            ensure!(
+                service.last.lock().unwrap()["methodArn"].as_str().is_some_and(|a| a.starts_with("arn:aws:execute-api:") && a.ends_with("/prod/GET/docs")),
+                "methodArn {}",
+                service.last.lock().unwrap()["methodArn"]
+            );
+            expect(&docs(Method::GET, Some("Bearer allow-get")).await?, 200, "cached GET")?;
+            ensure_eq!(service.calls(), 1, "calls after a cached allow");
+            expect(&docs(Method::DELETE, Some("Bearer allow-get")).await?, 403, "cached allow replayed on DELETE")?;
+            ensure_eq!(service.calls(), 1, "calls after the replay");
+            expect(&docs(Method::GET, Some("Bearer deny")).await?, 403, "explicit deny")?;
+            expect(&docs(Method::GET, Some("Bearer unauthorized")).await?, 401, "authorizer says Unauthorized")?;
+            let r = docs(Method::GET, Some("Bearer broken")).await?;
+            ensure_eq!(r.status.as_u16(), 500, "malformed answer");
+            let r = docs(Method::GET, Some("Bearer slow")).await?;
+            ensure_eq!(r.status.as_u16(), 500, "authorizer timeout");
+            let r = docs(Method::GET, Some("Bearer error")).await?;
+            ensure_eq!(r.status.as_u16(), 500, "authorizer error");
+            // REQUEST, 2.0, simple responses, two identity sources, not cached.
+            let before = service.calls();
+            let tenants = |user: &'static str, q: &'static str| async move {
+                let req = client::request(Method::GET, addr, q)
+                    .header("x-user", user)
+                    .body(TestBody::empty())
+                    .map_err(|e| Failure(e.to_string()))?;
+                Ok::<_, Failure>(client::send(addr, req).await?)
+            };
+            expect(&tenants("alice", "/tenants?tenant=t1").await?, 200, "simple allow")?;
+            ensure_eq!(service.last.lock().unwrap()["version"], "2.0", "event version");
+            ensure_eq!(service.last.lock().unwrap()["identitySource"], json!(["alice", "t1"]), "identity sources");
+            expect(&tenants("alice", "/tenants?tenant=t1").await?, 200, "simple allow again")?;
+            expect(&tenants("bob", "/tenants?tenant=t1").await?, 403, "simple deny")?;
+            ensure_eq!(service.calls() - before, 3, "uncached calls");
+            expect(&tenants("alice", "/tenants").await?, 401, "missing query identity source")?;
+            ensure_eq!(service.calls() - before, 3, "no call without every identity source");
+            Ok(())
+        };
+        run.await.map_err(|e| annotate(&gw, e))?;
+    }
+    Ok(())
+}
+
+fn start_custom(target: &Target, backend: &str, authorizer: &str) -> Result<GatewayProcess, HarnessError> {
+    target.start(backend, &["--stage-variable", &format!("authorizer={authorizer}")])
+}
