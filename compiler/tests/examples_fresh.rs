@@ -433,6 +433,8 @@ fn every_variant() -> gwc_ir::Gateway {
                         access_key_id: "AKID".into(),
                         secret: Secret::Env("SECRET".into()),
                         principal: None,
+                        allow: vec!["*".into()],
+                        deny: vec!["arn:aws:execute-api:*:*:*/*/DELETE/*".into()],
                     }],
                 }),
             },

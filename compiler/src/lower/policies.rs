@@ -373,8 +373,13 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
                 .iter()
                 .map(|(key_id, c)| IamCredential {
                     access_key_id: owned(&key_id.value),
-                    secret: Secret::Env(owned(&c.secret_env)),
+                    secret: match (&c.secret_env, &c.secret_file) {
+                        (_, Some(file)) => Secret::File(owned(file)),
+                        (env, None) => Secret::Env(owned(env.as_deref().unwrap_or(""))),
+                    },
                     principal: c.principal.as_deref().map(owned),
+                    allow: strs(&c.allow),
+                    deny: strs(&c.deny),
                 })
                 .collect(),
         }),

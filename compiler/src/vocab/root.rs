@@ -625,8 +625,8 @@ pub struct IamAuthorizer {
     /// Service in the credential scope. Default: `execute-api`.
     #[serde(default = "default_service")]
     pub service: String,
-    /// Largest difference allowed between `X-Amz-Date` and the gateway's clock.
-    /// Default: `15m`.
+    /// Largest difference allowed between `X-Amz-Date` and the gateway's clock (AWS: 5
+    /// minutes). Default: `5m`.
     #[serde(default = "default_max_skew")]
     pub max_skew: Duration,
     /// Accepted access keys: access key id → where its secret is. Secrets never appear in the
@@ -642,19 +642,36 @@ fn default_service() -> String {
     "execute-api".to_owned()
 }
 fn default_max_skew() -> Duration {
-    Duration::from_secs(900)
+    Duration::from_secs(300)
 }
 
 /// One accepted access key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct IamCredential {
-    /// Environment variable holding the secret access key.
-    pub secret_env: String,
+    /// Environment variable holding the secret access key. Exactly one of `secret_env` and
+    /// `secret_file`. Default: none.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// File holding the secret access key (a trailing newline is ignored). Default: none.
+    #[serde(default)]
+    pub secret_file: Option<String>,
     /// Principal reported to integrations as `$context.identity.userArn`.
-    /// Default: none.
+    /// Default: none (the access key id).
     #[serde(default)]
     pub principal: Option<String>,
+    /// Method ARNs this key may call
+    /// (`arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`, `*` and `?`
+    /// wildcards). Default: `["*"]` (every route).
+    #[serde(default = "default_allow")]
+    pub allow: Vec<String>,
+    /// Method ARNs this key may not call; an explicit deny beats any allow. Default: none.
+    #[serde(default)]
+    pub deny: Vec<String>,
+}
+
+fn default_allow() -> Vec<String> {
+    vec!["*".to_owned()]
 }
 
 /// `type: custom`: exactly one of `uri` and `handler`.

@@ -79,6 +79,11 @@ pub struct IamCredential {
     pub secret: Secret,
     /// Principal reported to integrations.
     pub principal: Option<Str>,
+    /// Method ARN patterns (`arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`,
+    /// `*` and `?` wildcards) this key may call.
+    pub allow: Vec<Str>,
+    /// Method ARN patterns this key may not call; an explicit deny beats any allow.
+    pub deny: Vec<Str>,
 }
 
 /// A custom authorizer called over HTTP.

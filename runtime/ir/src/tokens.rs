@@ -320,7 +320,9 @@ struct_tokens!(IamAuthorizer {
 struct_tokens!(IamCredential {
     access_key_id,
     secret,
-    principal
+    principal,
+    allow,
+    deny,
 });
 struct_tokens!(CustomAuthorizer {
     uri,

@@ -71,7 +71,10 @@ pub(crate) struct Steps {
 impl Steps {
     /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
     /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
-    pub(crate) fn compile(cx: &mut BuildContext<'_>, route: &ir::Route) -> Result<Steps, BuildError> {
+    pub(crate) fn compile(
+        cx: &mut BuildContext<'_>,
+        route: &ir::Route,
+    ) -> Result<Steps, BuildError> {
         Ok(Steps {
             auth: crate::step::auth::compile(cx, route)?,
             ..Steps::default()
@@ -80,6 +83,9 @@ impl Steps {
 
     /// Whether any step reads the body, so the pipeline buffers it first.
     fn need_body(&self) -> bool {
+        if self.auth.as_ref().is_some_and(step::RequestStep::needs_body) {
+            return true;
+        }
         #[cfg(test)]
         if self
             .probe

@@ -73,9 +73,12 @@ impl CustomAuth {
             .iter()
             .map(|p| match p {
                 ir::UriPart::Text(s) => s.to_string(),
-                ir::UriPart::StageVariable(v) => {
-                    cx.stage_variables.get(v.as_ref()).copied().unwrap_or("").to_owned()
-                }
+                ir::UriPart::StageVariable(v) => cx
+                    .stage_variables
+                    .get(v.as_ref())
+                    .copied()
+                    .unwrap_or("")
+                    .to_owned(),
                 ir::UriPart::PathParam(p) => format!("{{{p}}}"),
             })
             .collect();
@@ -241,7 +244,10 @@ impl CustomAuth {
             Decision::Simple(_) => {
                 return Err(GatewayError::new(
                     ErrorType::AuthorizerConfigurationError,
-                    format!("authorizer {}: a simple answer without simple_responses", self.name),
+                    format!(
+                        "authorizer {}: a simple answer without simple_responses",
+                        self.name
+                    ),
                 ));
             }
             Decision::Policy(statements) => match evaluate(statements, arn) {
@@ -414,7 +420,11 @@ pub(crate) fn parse(body: &[u8]) -> Result<Answer, String> {
                 Value::Number(n) => n.to_string(),
                 Value::Bool(b) => b.to_string(),
                 // AWS refuses nested values in the context.
-                _ => return Err(format!("context value `{k}` is not a string, number or boolean")),
+                _ => {
+                    return Err(format!(
+                        "context value `{k}` is not a string, number or boolean"
+                    ));
+                }
             };
             context.push((k.as_str().into(), text.into()));
         }
@@ -444,7 +454,10 @@ pub(crate) fn parse(body: &[u8]) -> Result<Answer, String> {
     };
     let mut out = Vec::new();
     for s in statements {
-        let effect = s.get("Effect").and_then(Value::as_str).ok_or("statement without Effect")?;
+        let effect = s
+            .get("Effect")
+            .and_then(Value::as_str)
+            .ok_or("statement without Effect")?;
         let allow = match effect {
             "Allow" => true,
             "Deny" => false,
@@ -453,14 +466,15 @@ pub(crate) fn parse(body: &[u8]) -> Result<Answer, String> {
         let strings = |v: Option<&Value>| -> Vec<String> {
             match v {
                 Some(Value::String(s)) => vec![s.clone()],
-                Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect(),
                 _ => Vec::new(),
             }
         };
         let actions = strings(s.get("Action"));
-        if !actions.iter().any(|a| {
-            glob(a, "execute-api:Invoke")
-        }) {
+        if !actions.iter().any(|a| glob(a, "execute-api:Invoke")) {
             continue;
         }
         out.push(Statement {

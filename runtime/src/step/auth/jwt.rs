@@ -198,9 +198,11 @@ impl Parsed<'_> {
                 .ok_or(Refusal::Algorithm)?;
             return hmac::verify(key, self.signed, &self.signature).map_err(|_| Refusal::Signature);
         }
-        let mut candidates = keys.keys.iter().filter(|k| k.fits(self.alg)).filter(|k| {
-            self.kid.is_none() || k.kid.as_deref() == self.kid.as_deref()
-        });
+        let mut candidates = keys
+            .keys
+            .iter()
+            .filter(|k| k.fits(self.alg))
+            .filter(|k| self.kid.is_none() || k.kid.as_deref() == self.kid.as_deref());
         let mut any = false;
         for key in &mut candidates {
             any = true;
@@ -242,7 +244,10 @@ impl Parsed<'_> {
                 Some(Value::String(a)) => accepted(a),
                 Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(accepted),
                 // Access tokens (Cognito's among them) name their client instead.
-                None => c.get("client_id").and_then(Value::as_str).is_some_and(accepted),
+                None => c
+                    .get("client_id")
+                    .and_then(Value::as_str)
+                    .is_some_and(accepted),
                 Some(_) => false,
             };
             if !ok {
@@ -282,9 +287,11 @@ impl Parsed<'_> {
 /// A NumericDate: a non-negative JSON number, fractions truncated.
 fn numeric(v: &Value) -> Option<u64> {
     match v {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64)),
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f >= 0.0 && f.is_finite())
+                .map(|f| f as u64)
+        }),
         _ => None,
     }
 }

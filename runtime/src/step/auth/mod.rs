@@ -3,7 +3,7 @@
 //! Each authorizer of the gateway's table is compiled once ([`Table`], shared by the routes
 //! that name it and by every worker): a JWT authorizer (OpenID Connect issuers and Cognito user
 //! pools) with its issuer's key cache, or a custom (Lambda-style) authorizer called over HTTP
-//! with its result cache in the shared state. A route's step ([`Auth`]) adds the route's
+//! with its result cache in the shared state, or an IAM (SigV4) authorizer. A route's step ([`Auth`]) adds the route's
 //! scopes. The fast path is synchronous (a token verified with cached keys, a cached policy);
 //! only a key fetch or an authorizer call is a slow path.
 //!
@@ -16,6 +16,7 @@ mod custom;
 mod fetch;
 mod jwks;
 mod jwt;
+mod sigv4;
 mod source;
 
 use std::sync::Arc;
@@ -46,6 +47,7 @@ pub(crate) struct Table {
 pub(crate) enum Authorizer {
     Jwt(JwtAuth),
     Custom(CustomAuth),
+    Iam(sigv4::Iam),
 }
 
 /// A JWT authorizer: where the token is, the checks, the keys.
@@ -148,20 +150,21 @@ fn compile_authorizer(
     };
     match &def.kind {
         ir::AuthorizerKind::Jwt(j) => {
-            let sources = source::compile_all(&j.identity_sources, cx.stage_variables)
-                .map_err(fail)?;
+            let sources =
+                source::compile_all(&j.identity_sources, cx.stage_variables).map_err(fail)?;
             let mut algorithms = Vec::new();
             for a in &j.algorithms {
-                algorithms.push(
-                    Alg::parse(a).ok_or_else(|| fail(format!("unknown algorithm `{a}`")))?,
-                );
+                algorithms
+                    .push(Alg::parse(a).ok_or_else(|| fail(format!("unknown algorithm `{a}`")))?);
             }
             if algorithms.is_empty() {
                 algorithms.push(Alg::RS256);
             }
             let hmac = if algorithms.iter().any(|a| a.is_hmac()) {
                 let secret = j.secret.as_ref().ok_or_else(|| {
-                    fail("HS256/384/512 need a shared secret (`secret_env` or `secret_file`)".into())
+                    fail(
+                        "HS256/384/512 need a shared secret (`secret_env` or `secret_file`)".into(),
+                    )
                 })?;
                 let secret = resolve_secret(secret).map_err(fail)?;
                 jwt::hmac_keys(&algorithms, secret.as_bytes())
@@ -173,7 +176,9 @@ fn compile_authorizer(
                 None
             } else {
                 let source = match &j.jwks_uri {
-                    Some(uri) => KeySource::Jwks(parse_uri(&substitute(uri, cx.stage_variables)).map_err(fail)?),
+                    Some(uri) => KeySource::Jwks(
+                        parse_uri(&substitute(uri, cx.stage_variables)).map_err(fail)?,
+                    ),
                     None => KeySource::Discovery {
                         document: parse_uri(&format!(
                             "{}/.well-known/openid-configuration",
@@ -211,9 +216,7 @@ fn compile_authorizer(
                 .map(Authorizer::Custom)
                 .map_err(fail)
         }
-        ir::AuthorizerKind::Iam(_) => Err(BuildError::Unsupported(format!(
-            "the IAM (SigV4) authorizer `{name}`"
-        ))),
+        ir::AuthorizerKind::Iam(i) => sigv4::Iam::compile(name, i).map(Authorizer::Iam).map_err(fail),
     }
 }
 
@@ -301,7 +304,11 @@ pub(crate) fn b64url_decode(input: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// 401 `Unauthorized`, with the bearer challenge (RFC 6750 §3).
-fn unauthorized(detail: impl Into<std::borrow::Cow<'static, str>>, bearer: bool, invalid: bool) -> Box<GatewayError> {
+fn unauthorized(
+    detail: impl Into<std::borrow::Cow<'static, str>>,
+    bearer: bool,
+    invalid: bool,
+) -> Box<GatewayError> {
     let e = GatewayError::new(ErrorType::Unauthorized, detail);
     if !bearer {
         return e;
@@ -322,6 +329,11 @@ impl RequestStep for Auth {
 
     fn local(&self) {}
 
+    /// SigV4 signs the body's hash, so the IAM authorizer reads the body.
+    fn needs_body(&self) -> bool {
+        matches!(*self.authorizer, Authorizer::Iam(_))
+    }
+
     fn check(
         &self,
         _local: &(),
@@ -331,6 +343,7 @@ impl RequestStep for Auth {
         match &*self.authorizer {
             Authorizer::Jwt(j) => j.decide(self, ctx, req, true),
             Authorizer::Custom(c) => c.check(self, ctx, req),
+            Authorizer::Iam(i) => Check::Done(i.check(ctx, req, &self.method_arn(req))),
         }
     }
 
@@ -417,10 +430,7 @@ impl JwtAuth {
         }
         let claims = parsed.claims;
         ctx.identity = Some(Box::new(Identity {
-            principal: claims
-                .get("sub")
-                .and_then(|s| s.as_str())
-                .map(Into::into),
+            principal: claims.get("sub").and_then(|s| s.as_str()).map(Into::into),
             claims,
             context: Vec::new(),
             usage_identifier_key: None,
@@ -436,7 +446,6 @@ fn strip_bearer(value: &str) -> &str {
         _ => value,
     }
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -34,8 +34,8 @@ struct Signer {
 impl Signer {
     fn new() -> Signer {
         let rng = SystemRandom::new();
-        let pkcs8 =
-            EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .unwrap();
         let es = EcdsaKeyPair::from_pkcs8(
             &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
             pkcs8.as_ref(),
@@ -58,9 +58,18 @@ impl Signer {
     }
 
     fn token(&self, header: &Value, claims: &Value) -> String {
-        let signing = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+        let signing = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
         let sig = match header["alg"].as_str() {
-            Some("ES256") => self.es.sign(&self.rng, signing.as_bytes()).unwrap().as_ref().to_vec(),
+            Some("ES256") => self
+                .es
+                .sign(&self.rng, signing.as_bytes())
+                .unwrap()
+                .as_ref()
+                .to_vec(),
             Some("EdDSA") => self.ed.sign(signing.as_bytes()).as_ref().to_vec(),
             Some("HS256") => {
                 let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"shared secret");
@@ -116,7 +125,10 @@ fn base64url_decodes_and_refuses_other_alphabets() {
     assert!(b64url_decode(b"a+b/").is_none(), "standard alphabet");
     assert!(b64url_decode(b"a").is_none(), "impossible length");
     for s in ["", "f", "fo", "foo", "foob", "fooba", "foobar"] {
-        assert_eq!(b64url_decode(b64(s.as_bytes()).as_bytes()).unwrap(), s.as_bytes());
+        assert_eq!(
+            b64url_decode(b64(s.as_bytes()).as_bytes()).unwrap(),
+            s.as_bytes()
+        );
     }
 }
 
@@ -125,7 +137,11 @@ fn jwks_keeps_usable_signing_keys_only() {
     let signer = Signer::new();
     let keys = parse_jwks(signer.jwks().to_string().as_bytes()).unwrap();
     let kids: Vec<_> = keys.iter().map(|k| k.kid.as_deref().unwrap()).collect();
-    assert_eq!(kids, ["ec", "ed"], "encryption and symmetric keys are skipped");
+    assert_eq!(
+        kids,
+        ["ec", "ed"],
+        "encryption and symmetric keys are skipped"
+    );
     assert!(parse_jwks(b"{}").is_err());
     assert!(parse_jwks(b"not json").is_err());
 }
@@ -154,27 +170,62 @@ fn bad_tokens_are_refused_for_the_right_reason() {
         c
     };
     let cases = [
-        (s.token(&json!({"alg": "none"}), &claims()), Refusal::Algorithm),
-        (s.token(&json!({"alg": "RS256", "kid": "ec"}), &claims()), Refusal::Algorithm),
-        (s.token(&json!({"alg": "ES256", "kid": "nope"}), &claims()), Refusal::UnknownKey),
-        (s.token(&json!({"alg": "ES256", "kid": "ec", "crit": ["x"]}), &claims()), Refusal::Malformed),
+        (
+            s.token(&json!({"alg": "none"}), &claims()),
+            Refusal::Algorithm,
+        ),
+        (
+            s.token(&json!({"alg": "RS256", "kid": "ec"}), &claims()),
+            Refusal::Algorithm,
+        ),
+        (
+            s.token(&json!({"alg": "ES256", "kid": "nope"}), &claims()),
+            Refusal::UnknownKey,
+        ),
+        (
+            s.token(
+                &json!({"alg": "ES256", "kid": "ec", "crit": ["x"]}),
+                &claims(),
+            ),
+            Refusal::Malformed,
+        ),
         (s.token(&h, &with("exp", json!(NOW - 31))), Refusal::Expired),
         (s.token(&h, &with("exp", json!("soon"))), Refusal::Expired),
-        (s.token(&h, &with("nbf", json!(NOW + 31))), Refusal::NotYetValid),
-        (s.token(&h, &with("iat", json!(NOW + 31))), Refusal::NotYetValid),
-        (s.token(&h, &with("iss", json!("https://evil"))), Refusal::Issuer),
-        (s.token(&h, &with("aud", json!(["x", "y"]))), Refusal::Audience),
+        (
+            s.token(&h, &with("nbf", json!(NOW + 31))),
+            Refusal::NotYetValid,
+        ),
+        (
+            s.token(&h, &with("iat", json!(NOW + 31))),
+            Refusal::NotYetValid,
+        ),
+        (
+            s.token(&h, &with("iss", json!("https://evil"))),
+            Refusal::Issuer,
+        ),
+        (
+            s.token(&h, &with("aud", json!(["x", "y"]))),
+            Refusal::Audience,
+        ),
         (s.token(&h, &with("aud", json!(7))), Refusal::Audience),
     ];
     for (i, (token, want)) in cases.iter().enumerate() {
         assert_eq!(check(token, &s), Err(*want), "case {i}");
     }
     // Within the leeway.
-    assert_eq!(check(&s.token(&h, &with("exp", json!(NOW - 29))), &s), Ok(()));
+    assert_eq!(
+        check(&s.token(&h, &with("exp", json!(NOW - 29))), &s),
+        Ok(())
+    );
     // A tampered payload.
     let good = s.token(&h, &claims());
     let parts: Vec<&str> = good.split('.').collect();
-    let forged = format!("{}.{}.{}", parts[0], b64(with("sub", json!("root")).to_string().as_bytes()), parts[2]);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(with("sub", json!("root")).to_string().as_bytes()),
+        parts[2]
+    );
     assert_eq!(check(&forged, &s), Err(Refusal::Signature));
     // The EC key's x coordinate as an HMAC secret is still not the configured secret.
     let mut r = rules();
@@ -183,7 +234,10 @@ fn bad_tokens_are_refused_for_the_right_reason() {
     let p = jwt::parse(&hs, &r).unwrap();
     assert_eq!(p.verify(&r, &keyset(&s)), Err(Refusal::Algorithm));
     // Too long.
-    assert_eq!(check(&"a".repeat(jwt::MAX_TOKEN + 1), &s), Err(Refusal::Malformed));
+    assert_eq!(
+        check(&"a".repeat(jwt::MAX_TOKEN + 1), &s),
+        Err(Refusal::Malformed)
+    );
 }
 
 #[test]
@@ -207,9 +261,11 @@ fn scopes_are_read_from_scope_scp_and_cognito_groups() {
     assert!(!has(json!({"cognito:groups": ["admin"]}), &r));
     r.groups_as_scopes = true;
     assert!(has(json!({"cognito:groups": ["admin"]}), &r));
-    assert!(jwt::parse(&s.token(&json!({"alg": "ES256"}), &json!({})), &r)
-        .unwrap()
-        .has_scope(&r, &[]));
+    assert!(
+        jwt::parse(&s.token(&json!({"alg": "ES256"}), &json!({})), &r)
+            .unwrap()
+            .has_scope(&r, &[])
+    );
 }
 
 #[test]
@@ -243,7 +299,16 @@ fn mangled_tokens_never_panic() {
         let text = String::from_utf8_lossy(&t);
         let _ = check(&text, &s);
     }
-    for junk in ["", ".", "..", "...", "e30.e30.", "e30.e30.e30", "W10.W10.", "bnVsbA.bnVsbA."] {
+    for junk in [
+        "",
+        ".",
+        "..",
+        "...",
+        "e30.e30.",
+        "e30.e30.e30",
+        "W10.W10.",
+        "bnVsbA.bnVsbA.",
+    ] {
         assert!(check(junk, &s).is_err(), "{junk:?}");
     }
 }
@@ -255,9 +320,15 @@ fn bearer_prefix_and_stage_variables() {
     assert_eq!(strip_bearer("abc"), "abc");
     assert_eq!(strip_bearer("Bearer"), "Bearer");
     let vars = [("issuer", "http://127.0.0.1:9")].into_iter().collect();
-    assert_eq!(substitute("${stageVariables.issuer}/keys", &vars), "http://127.0.0.1:9/keys");
+    assert_eq!(
+        substitute("${stageVariables.issuer}/keys", &vars),
+        "http://127.0.0.1:9/keys"
+    );
     assert_eq!(substitute("${stageVariables.nope}x", &vars), "x");
-    assert_eq!(substitute("${stageVariables.open", &vars), "${stageVariables.open");
+    assert_eq!(
+        substitute("${stageVariables.open", &vars),
+        "${stageVariables.open"
+    );
 }
 
 #[test]
@@ -272,13 +343,18 @@ fn policies_deny_beats_allow_and_wildcards_match() {
         json!({"principalId": "u", "policyDocument": {"Version": "2012-10-17", "Statement": statements}})
             .to_string()
     };
-    let allow_get = policy(json!([{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:*:*:api/prod/GET/*"}]));
+    let allow_get = policy(
+        json!([{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:*:*:api/prod/GET/*"}]),
+    );
     let eval = |body: &str, arn: &str| match parse_answer(body.as_bytes()).unwrap().decision {
         super::custom::Decision::Policy(s) => evaluate(&s, arn),
         super::custom::Decision::Simple(_) => panic!("policy expected"),
     };
     assert_eq!(eval(&allow_get, arn), Effect::Allow);
-    assert_eq!(eval(&allow_get, &arn.replace("GET", "DELETE")), Effect::None);
+    assert_eq!(
+        eval(&allow_get, &arn.replace("GET", "DELETE")),
+        Effect::None
+    );
     let both = policy(json!([
         {"Effect": "Allow", "Action": ["execute-api:Invoke"], "Resource": ["*"]},
         {"Effect": "Deny", "Action": "execute-api:*", "Resource": "arn:aws:execute-api:*:*:api/prod/*/pets/1"},
@@ -300,6 +376,11 @@ fn policies_deny_beats_allow_and_wildcards_match() {
     ] {
         assert!(parse_answer(bad.as_bytes()).is_err(), "{bad}");
     }
-    let simple = parse_answer(br#"{"isAuthorized": true, "context": {"tier": "gold", "n": 3, "b": true}}"#).unwrap();
-    assert!(matches!(simple.decision, super::custom::Decision::Simple(true)));
+    let simple =
+        parse_answer(br#"{"isAuthorized": true, "context": {"tier": "gold", "n": 3, "b": true}}"#)
+            .unwrap();
+    assert!(matches!(
+        simple.decision,
+        super::custom::Decision::Simple(true)
+    ));
 }
