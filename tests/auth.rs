@@ -693,7 +693,7 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
             };
             // Refused without calling the authorizer.
             expect_custom(&docs(Method::GET, None).await?, 401, "no token")?;
-            expect(
+            expect_custom(
                 &docs(Method::GET, Some("Bearer NOT VALID!")).await?,
                 401,
                 "token failing identity_validation",
@@ -701,7 +701,7 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
             ensure_eq!(service.calls(), 0, "authorizer calls for refused requests");
             // Allowed, then cached: the same token on GET is not sent again, and the cached
             // policy does not admit DELETE.
-            expect(
+            expect_custom(
                 &docs(Method::GET, Some("Bearer allow-get")).await?,
                 200,
                 "allowed GET",
@@ -716,24 +716,24 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                 "methodArn {}",
                 service.last.lock().unwrap()["methodArn"]
             );
-            expect(
+            expect_custom(
                 &docs(Method::GET, Some("Bearer allow-get")).await?,
                 200,
                 "cached GET",
             )?;
             ensure_eq!(service.calls(), 1, "calls after a cached allow");
-            expect(
+            expect_custom(
                 &docs(Method::DELETE, Some("Bearer allow-get")).await?,
                 403,
                 "cached allow replayed on DELETE",
             )?;
             ensure_eq!(service.calls(), 1, "calls after the replay");
-            expect(
+            expect_custom(
                 &docs(Method::GET, Some("Bearer deny")).await?,
                 403,
                 "explicit deny",
             )?;
-            expect(
+            expect_custom(
                 &docs(Method::GET, Some("Bearer unauthorized")).await?,
                 401,
                 "authorizer says Unauthorized",
@@ -753,7 +753,7 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                     .map_err(|e| Failure(e.to_string()))?;
                 Ok::<_, Failure>(client::send(addr, req).await?)
             };
-            expect(
+            expect_custom(
                 &tenants("alice", "/tenants?tenant=t1").await?,
                 200,
                 "simple allow",
@@ -768,18 +768,18 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                 json!(["alice", "t1"]),
                 "identity sources"
             );
-            expect(
+            expect_custom(
                 &tenants("alice", "/tenants?tenant=t1").await?,
                 200,
                 "simple allow again",
             )?;
-            expect(
+            expect_custom(
                 &tenants("bob", "/tenants?tenant=t1").await?,
                 403,
                 "simple deny",
             )?;
             ensure_eq!(service.calls() - before, 3, "uncached calls");
-            expect(
+            expect_custom(
                 &tenants("alice", "/tenants").await?,
                 401,
                 "missing query identity source",
@@ -789,6 +789,19 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                 3,
                 "no call without every identity source"
             );
+            // Per-authorizer counters, in each route's series.
+            let admin = gw.admin_addr().ok_or_else(|| Failure("no admin line".into()))?;
+            let page = client::send(admin, client::get(admin, "/metrics").map_err(|e| Failure(e.to_string()))?)
+                .await?
+                .text();
+            for series in [
+                "gwc_authorizer_cache_hits_total{api=\"custom\",stage=\"prod\",method=\"GET\",route=\"/docs\"} 1",
+                "gwc_authorizer_cache_hits_total{api=\"custom\",stage=\"prod\",method=\"DELETE\",route=\"/docs\"} 1",
+                "gwc_authorizer_allowed_total{api=\"custom\",stage=\"prod\",method=\"GET\",route=\"/tenants\"} 2",
+                "gwc_authorizer_errors_total{api=\"custom\",stage=\"prod\",method=\"GET\",route=\"/docs\"} 3",
+            ] {
+                ensure!(page.contains(series), "no `{series}` in\n{page}");
+            }
             Ok(())
         };
         run.await.map_err(|e| annotate(&gw, e))?;
@@ -818,7 +831,12 @@ fn start_custom(
 ) -> Result<GatewayProcess, HarnessError> {
     target.start(
         backend,
-        &["--stage-variable", &format!("authorizer={authorizer}")],
+        &[
+            "--stage-variable",
+            &format!("authorizer={authorizer}"),
+            "--admin-listen",
+            "127.0.0.1:0",
+        ],
     )
 }
 

@@ -293,7 +293,10 @@ impl WorkerGateway {
                 });
             }
         }
-        let verdict = match worker_route.run_request_steps(ctx, &mut req).await {
+        let verdict = match worker_route
+            .run_request_steps(ctx, &mut req, &self.telemetry)
+            .await
+        {
             Ok(verdict) => verdict,
             Err(e) => return refuse(req, e),
         };
@@ -355,10 +358,13 @@ impl WorkerRoute {
         &self,
         ctx: &mut RequestContext,
         req: &mut Request<RequestBody>,
+        telemetry: &WorkerTelemetry,
     ) -> step::StepResult {
         // (WAF goes here, before the authorizer.)
         if let (Some(step), Some(local)) = (&self.route.steps.auth, &self.steps.auth) {
-            step::run(step, local, ctx, req).await?;
+            let result = step::run(step, local, ctx, req).await;
+            step.count(local, telemetry, ctx.route, &result);
+            result?;
         }
         #[cfg(test)]
         if let (Some(step), Some(local)) = (&self.route.steps.probe, &self.steps.probe)

@@ -129,6 +129,7 @@ impl CustomAuth {
     pub(crate) fn check(
         &self,
         step: &Auth,
+        cache_hit: &std::cell::Cell<bool>,
         ctx: &mut RequestContext,
         req: &Request<RequestBody>,
     ) -> Check<Resumed> {
@@ -156,6 +157,7 @@ impl CustomAuth {
             None => None,
             Some(key) => match self.state.get(key) {
                 Pending::Ready(Ok(Some(cached))) => {
+                    cache_hit.set(true);
                     return Check::Done(self.decide(ctx, &arn, &cached));
                 }
                 Pending::Ready(Ok(None) | Err(_)) => None,

@@ -19,6 +19,7 @@ mod jwt;
 mod sigv4;
 mod source;
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use http::header::WWW_AUTHENTICATE;
@@ -34,6 +35,7 @@ use crate::error::{BuildError, GatewayError};
 use crate::integration::tls;
 use crate::ir::{self, ErrorType};
 use crate::pipeline::{Identity, RequestContext};
+use crate::telemetry::{CounterId, WorkerTelemetry};
 
 /// The gateway's compiled authorizers, filled as routes name them.
 #[derive(Debug, Default)]
@@ -71,9 +73,45 @@ pub(crate) struct Auth {
     arn_prefix: Box<str>,
     /// The route's path template (`resource` and `routeKey` of authorizer events).
     resource: Box<str>,
+    counters: Counters,
+}
+
+/// The authorizer's counters, in each route's series.
+#[derive(Debug, Clone, Copy)]
+struct Counters {
+    allowed: CounterId,
+    denied: CounterId,
+    errors: CounterId,
+    cache_hits: CounterId,
+}
+
+/// A worker's part of the step: whether the request just decided was a cache hit.
+#[derive(Debug, Default)]
+pub(crate) struct AuthLocal {
+    cache_hit: Cell<bool>,
 }
 
 impl Auth {
+    /// Counts the outcome: allowed, denied (401/403), errors (5xx), and cache hits.
+    pub(crate) fn count(
+        &self,
+        local: &AuthLocal,
+        telemetry: &WorkerTelemetry,
+        route: Option<u32>,
+        result: &StepResult,
+    ) {
+        let route = route.map(|r| r as usize);
+        let counter = match result {
+            Ok(_) => self.counters.allowed,
+            Err(e) if e.kind.default_status() >= 500 => self.counters.errors,
+            Err(_) => self.counters.denied,
+        };
+        telemetry.incr(route, counter);
+        if local.cache_hit.replace(false) {
+            telemetry.incr(route, self.counters.cache_hits);
+        }
+    }
+
     /// `{arn_prefix}/{METHOD}{path}`: the request's method ARN, which policies match.
     fn method_arn(&self, req: &Request<RequestBody>) -> String {
         format!("{}/{}{}", self.arn_prefix, req.method(), req.uri().path())
@@ -132,6 +170,24 @@ pub(crate) fn compile(
         )
         .into(),
         resource: route.path.raw.as_ref().into(),
+        counters: Counters {
+            allowed: cx.telemetry.declare_counter(
+                "gwc_authorizer_allowed_total",
+                "Requests an authorizer admitted.",
+            ),
+            denied: cx.telemetry.declare_counter(
+                "gwc_authorizer_denied_total",
+                "Requests an authorizer refused (401 or 403).",
+            ),
+            errors: cx.telemetry.declare_counter(
+                "gwc_authorizer_errors_total",
+                "Requests failed by an authorizer error (500).",
+            ),
+            cache_hits: cx.telemetry.declare_counter(
+                "gwc_authorizer_cache_hits_total",
+                "Custom authorizer answers served from the result cache.",
+            ),
+        },
     }))
 }
 
@@ -324,10 +380,12 @@ fn unauthorized(
 }
 
 impl RequestStep for Auth {
-    type Local = ();
+    type Local = AuthLocal;
     type Resumed = Resumed;
 
-    fn local(&self) {}
+    fn local(&self) -> AuthLocal {
+        AuthLocal::default()
+    }
 
     /// SigV4 signs the body's hash, so the IAM authorizer reads the body.
     fn needs_body(&self) -> bool {
@@ -336,20 +394,20 @@ impl RequestStep for Auth {
 
     fn check(
         &self,
-        _local: &(),
+        local: &AuthLocal,
         ctx: &mut RequestContext,
         req: &mut Request<RequestBody>,
     ) -> Check<Resumed> {
         match &*self.authorizer {
             Authorizer::Jwt(j) => j.decide(self, ctx, req, true),
-            Authorizer::Custom(c) => c.check(self, ctx, req),
+            Authorizer::Custom(c) => c.check(self, &local.cache_hit, ctx, req),
             Authorizer::Iam(i) => Check::Done(i.check(ctx, req, &self.method_arn(req))),
         }
     }
 
     fn resume(
         &self,
-        _local: &(),
+        _local: &AuthLocal,
         ctx: &mut RequestContext,
         req: &mut Request<RequestBody>,
         resumed: Resumed,

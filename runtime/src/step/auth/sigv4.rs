@@ -7,8 +7,8 @@
 //!   other than S3), the query decoded, re-encoded and sorted by name then value (without
 //!   `X-Amz-Signature` when presigned), the signed headers' values trimmed with inner runs of
 //!   spaces collapsed, and the payload hash: `x-amz-content-sha256` when sent (which must
-//!   then match the body unless it is `UNSIGNED-PAYLOAD`), `UNSIGNED-PAYLOAD` for presigned
-//!   URLs, else the SHA-256 of the body (the step buffers it);
+//!   then match the body unless it is `UNSIGNED-PAYLOAD`), else the SHA-256 of the body (the
+//!   step buffers it), and for presigned URLs also `UNSIGNED-PAYLOAD`;
 //! - the credential scope `DATE/REGION/SERVICE/aws4_request` against the configured region and
 //!   service and the request's own date;
 //! - the date within `max_skew` of the gateway's clock (AWS: 5 minutes), and for presigned
@@ -263,23 +263,22 @@ pub(crate) fn verify<'i>(
     canonical.push_str(signed.signed_headers);
     canonical.push('\n');
     let body_hash = hex(digest(&SHA256, body).as_ref());
-    let payload = match (signed.presigned_expires, headers.get("x-amz-content-sha256")) {
-        (Some(_), _) => "UNSIGNED-PAYLOAD".to_owned(),
-        (None, Some(v)) if v == "UNSIGNED-PAYLOAD" => "UNSIGNED-PAYLOAD".to_owned(),
+    // Presigned URLs: botocore signs the body's hash for `execute-api` (S3's signers write
+    // `UNSIGNED-PAYLOAD`); both are accepted.
+    let payloads: &[&str] = match (signed.presigned_expires, headers.get("x-amz-content-sha256")) {
+        (Some(_), _) => &[&body_hash, "UNSIGNED-PAYLOAD"],
+        (None, Some(v)) if v == "UNSIGNED-PAYLOAD" => &["UNSIGNED-PAYLOAD"],
         (None, Some(v)) => {
             if !v.as_bytes().eq_ignore_ascii_case(body_hash.as_bytes()) {
-                return Err(refuse(ErrorType::InvalidSignature, "x-amz-content-sha256 differs from the body"));
+                return Err(refuse(
+                    ErrorType::InvalidSignature,
+                    "x-amz-content-sha256 differs from the body",
+                ));
             }
-            body_hash
+            &[&body_hash]
         }
-        (None, None) => body_hash,
+        (None, None) => &[&body_hash],
     };
-    canonical.push_str(&payload);
-    let string_to_sign = format!(
-        "AWS4-HMAC-SHA256\n{}\n{date}/{region}/{service}/aws4_request\n{}",
-        signed.amz_date,
-        hex(digest(&SHA256, canonical.as_bytes()).as_ref())
-    );
     let mut key = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &cred.secret), date.as_bytes());
     for part in [region, service, "aws4_request"] {
         key = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key.as_ref()), part.as_bytes());
@@ -287,9 +286,20 @@ pub(crate) fn verify<'i>(
     let signing_key = hmac::Key::new(hmac::HMAC_SHA256, key.as_ref());
     let provided = unhex(signed.signature)
         .ok_or_else(|| refuse(ErrorType::InvalidSignature, "malformed signature"))?;
-    hmac::verify(&signing_key, string_to_sign.as_bytes(), &provided)
-        .map_err(|_| refuse(ErrorType::InvalidSignature, "signature mismatch"))?;
-    Ok(cred)
+    let prefix = canonical.len();
+    for payload in payloads {
+        canonical.truncate(prefix);
+        canonical.push_str(payload);
+        let string_to_sign = format!(
+            "AWS4-HMAC-SHA256\n{}\n{date}/{region}/{service}/aws4_request\n{}",
+            signed.amz_date,
+            hex(digest(&SHA256, canonical.as_bytes()).as_ref())
+        );
+        if hmac::verify(&signing_key, string_to_sign.as_bytes(), &provided).is_ok() {
+            return Ok(cred);
+        }
+    }
+    Err(refuse(ErrorType::InvalidSignature, "signature mismatch"))
 }
 
 /// `YYYYMMDDTHHMMSSZ` as seconds since the epoch.
