@@ -790,10 +790,15 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                 "no call without every identity source"
             );
             // Per-authorizer counters, in each route's series.
-            let admin = gw.admin_addr().ok_or_else(|| Failure("no admin line".into()))?;
-            let page = client::send(admin, client::get(admin, "/metrics").map_err(|e| Failure(e.to_string()))?)
-                .await?
-                .text();
+            let admin = gw
+                .admin_addr()
+                .ok_or_else(|| Failure("no admin line".into()))?;
+            let page = client::send(
+                admin,
+                client::get(admin, "/metrics").map_err(|e| Failure(e.to_string()))?,
+            )
+            .await?
+            .text();
             for series in [
                 "gwc_authorizer_cache_hits_total{api=\"custom\",stage=\"prod\",method=\"GET\",route=\"/docs\"} 1",
                 "gwc_authorizer_cache_hits_total{api=\"custom\",stage=\"prod\",method=\"DELETE\",route=\"/docs\"} 1",
@@ -811,9 +816,18 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
 
 /// As [`expect`], without the bearer challenge (AWS sends none for custom authorizers).
 fn expect_custom(reply: &client::Reply, status: u16, what: &str) -> TestResult {
-    ensure_eq!(reply.status.as_u16(), status, "{what} (body {})", reply.text());
+    ensure_eq!(
+        reply.status.as_u16(),
+        status,
+        "{what} (body {})",
+        reply.text()
+    );
     match status {
-        401 => ensure_eq!(reply.text(), r#"{"message":"Unauthorized"}"#, "{what}: body"),
+        401 => ensure_eq!(
+            reply.text(),
+            r#"{"message":"Unauthorized"}"#,
+            "{what}: body"
+        ),
         403 => ensure_eq!(
             reply.text(),
             r#"{"message":"User is not authorized to access this resource"}"#,
@@ -844,7 +858,13 @@ const IAM_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYGWCEXAMPLEKEY";
 const IAM_SECRET_RO: &str = "readonlyreadonlyreadonlyreadonly";
 
 /// Requests signed by botocore (`tests/fixtures/sigv4_sign.py`): what to send for each.
-fn sign(requests: &[Value]) -> Result<Vec<(String, Vec<(String, String)>)>, Failure> {
+/// A request as botocore signed it: the URL and the headers to send.
+type SignedRequest = (String, Vec<(String, String)>);
+
+/// A change made to a signed request before it is sent.
+type Tamper = Box<dyn Fn(&mut String, &mut Vec<(String, String)>, &mut String)>;
+
+fn sign(requests: &[Value]) -> Result<Vec<SignedRequest>, Failure> {
     use std::io::Write;
     let python = python_with("botocore")?;
     let script = binaries::workspace_root().join("tests/fixtures/sigv4_sign.py");
@@ -861,9 +881,14 @@ fn sign(requests: &[Value]) -> Result<Vec<(String, Vec<(String, String)>)>, Fail
         .ok_or_else(|| Failure("no stdin".into()))?
         .write_all(Value::Array(requests.to_vec()).to_string().as_bytes())
         .map_err(|e| Failure(e.to_string()))?;
-    let out = child.wait_with_output().map_err(|e| Failure(e.to_string()))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Failure(e.to_string()))?;
     if !out.status.success() {
-        return Err(Failure(format!("sigv4_sign.py failed: {}", String::from_utf8_lossy(&out.stderr))));
+        return Err(Failure(format!(
+            "sigv4_sign.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
     let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| Failure(e.to_string()))?;
     Ok(v.as_array()
@@ -889,7 +914,7 @@ fn sign(requests: &[Value]) -> Result<Vec<(String, Vec<(String, String)>)>, Fail
 async fn send_signed(
     addr: SocketAddr,
     method: Method,
-    signed: &(String, Vec<(String, String)>),
+    signed: &SignedRequest,
     body: &str,
     tamper: impl FnOnce(&mut String, &mut Vec<(String, String)>, &mut String),
 ) -> Result<client::Reply, Failure> {
@@ -911,7 +936,12 @@ async fn send_signed(
 }
 
 fn expect_iam(reply: &client::Reply, status: u16, message: &str, what: &str) -> TestResult {
-    ensure_eq!(reply.status.as_u16(), status, "{what} (body {})", reply.text());
+    ensure_eq!(
+        reply.status.as_u16(),
+        status,
+        "{what} (body {})",
+        reply.text()
+    );
     if status != 200 {
         ensure_eq!(reply.json()?["message"], message, "{what}: message");
     }
@@ -928,7 +958,10 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
             &target,
             &backend.url(),
             "unused",
-            &[("GWC_IAM_SECRET", IAM_SECRET), ("GWC_IAM_SECRET_RO", IAM_SECRET_RO)],
+            &[
+                ("GWC_IAM_SECRET", IAM_SECRET),
+                ("GWC_IAM_SECRET_RO", IAM_SECRET_RO),
+            ],
         )?;
         let addr = gw.addr();
         let base = format!("http://{addr}");
@@ -947,19 +980,34 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
         };
         let signed = sign(&[
             req("GET", "/items?b=2&a=1&a=0&sp=x%20y", "", json!({})), // 0
-            req("POST", "/items", r#"{"name":"pen"}"#, json!({"headers": {"content-type": "application/json"}})), // 1
-            req("GET", "/items?x=1", "", json!({"presign": 60})), // 2
+            req(
+                "POST",
+                "/items",
+                r#"{"name":"pen"}"#,
+                json!({"headers": {"content-type": "application/json"}}),
+            ), // 1
+            req("GET", "/items?x=1", "", json!({"presign": 60})),     // 2
             req("GET", "/items", "", json!({"region": "us-east-1"})), // 3
-            req("GET", "/items", "", json!({"service": "s3"})), // 4
-            req("GET", "/items", "", json!({"skew": -600})), // 5 outside the window
+            req("GET", "/items", "", json!({"service": "s3"})),       // 4
+            req("GET", "/items", "", json!({"skew": -600})),          // 5 outside the window
             req("GET", "/items", "", json!({"secret": "not the secret"})), // 6
-            req("GET", "/items", "", json!({"key": "AKIDUNKNOWN"})), // 7
+            req("GET", "/items", "", json!({"key": "AKIDUNKNOWN"})),  // 7
             req("GET", "/items", "", json!({"presign": 1, "skew": -30})), // 8 expired presigned
-            req("DELETE", "/items/locked", "", json!({})), // 9 explicit deny
-            req("DELETE", "/items/7", "", json!({})), // 10 allowed
-            req("GET", "/items", "", json!({"key": "AKIDGWCREADONLY", "secret": IAM_SECRET_RO})), // 11
-            req("POST", "/items", "x", json!({"key": "AKIDGWCREADONLY", "secret": IAM_SECRET_RO})), // 12
-            req("GET", "/items", "", json!({"skew": -120})), // 13 inside the window
+            req("DELETE", "/items/locked", "", json!({})),            // 9 explicit deny
+            req("DELETE", "/items/7", "", json!({})),                 // 10 allowed
+            req(
+                "GET",
+                "/items",
+                "",
+                json!({"key": "AKIDGWCREADONLY", "secret": IAM_SECRET_RO}),
+            ), // 11
+            req(
+                "POST",
+                "/items",
+                "x",
+                json!({"key": "AKIDGWCREADONLY", "secret": IAM_SECRET_RO}),
+            ), // 12
+            req("GET", "/items", "", json!({"skew": -120})),          // 13 inside the window
             req("GET", "/items", "", json!({"headers": {"x-custom": "a"}})), // 14
         ])?;
         let run = async {
@@ -974,32 +1022,130 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
             // Replay inside the window: accepted, as AWS does.
             let r = send_signed(addr, Method::GET, &signed[0], "", none).await?;
             expect_iam(&r, 200, "", "replay inside the window")?;
-            expect_iam(&send_signed(addr, Method::GET, &signed[13], "", none).await?, 200, "", "2 minutes of clock skew")?;
+            expect_iam(
+                &send_signed(addr, Method::GET, &signed[13], "", none).await?,
+                200,
+                "",
+                "2 minutes of clock skew",
+            )?;
             // Tampering.
-            let cases: Vec<(&str, usize, Method, &str, Box<dyn Fn(&mut String, &mut Vec<(String, String)>, &mut String)>)> = vec![
-                ("path", 0, Method::GET, "", Box::new(|u: &mut String, _: &mut Vec<(String, String)>, _: &mut String| *u = u.replace("/items?", "/items/?"))),
-                ("query", 0, Method::GET, "", Box::new(|u: &mut String, _: &mut Vec<(String, String)>, _: &mut String| *u = u.replace("b=2", "b=3"))),
-                ("signed header", 14, Method::GET, "", Box::new(|_: &mut String, h: &mut Vec<(String, String)>, _: &mut String| {
-                    h.push(("x-custom".into(), "b".into()));
-                    h.retain(|(k, v)| !(k == "x-custom" && v == "a"));
-                })),
-                ("body", 1, Method::POST, r#"{"name":"pen"}"#, Box::new(|_: &mut String, _: &mut Vec<(String, String)>, b: &mut String| *b = r#"{"name":"gun"}"#.into())),
-                ("presigned query", 2, Method::GET, "", Box::new(|u: &mut String, _: &mut Vec<(String, String)>, _: &mut String| *u = u.replace("x=1", "x=2"))),
-                ("method", 0, Method::DELETE, "", Box::new(|_: &mut String, _: &mut Vec<(String, String)>, _: &mut String| {})),
+            let cases: Vec<(&str, usize, Method, &str, Tamper)> = vec![
+                (
+                    "path",
+                    0,
+                    Method::GET,
+                    "",
+                    Box::new(
+                        |u: &mut String, _: &mut Vec<(String, String)>, _: &mut String| {
+                            *u = u.replace("/items?", "/items/?")
+                        },
+                    ),
+                ),
+                (
+                    "query",
+                    0,
+                    Method::GET,
+                    "",
+                    Box::new(
+                        |u: &mut String, _: &mut Vec<(String, String)>, _: &mut String| {
+                            *u = u.replace("b=2", "b=3")
+                        },
+                    ),
+                ),
+                (
+                    "signed header",
+                    14,
+                    Method::GET,
+                    "",
+                    Box::new(
+                        |_: &mut String, h: &mut Vec<(String, String)>, _: &mut String| {
+                            h.push(("x-custom".into(), "b".into()));
+                            h.retain(|(k, v)| !(k == "x-custom" && v == "a"));
+                        },
+                    ),
+                ),
+                (
+                    "body",
+                    1,
+                    Method::POST,
+                    r#"{"name":"pen"}"#,
+                    Box::new(
+                        |_: &mut String, _: &mut Vec<(String, String)>, b: &mut String| {
+                            *b = r#"{"name":"gun"}"#.into()
+                        },
+                    ),
+                ),
+                (
+                    "presigned query",
+                    2,
+                    Method::GET,
+                    "",
+                    Box::new(
+                        |u: &mut String, _: &mut Vec<(String, String)>, _: &mut String| {
+                            *u = u.replace("x=1", "x=2")
+                        },
+                    ),
+                ),
+                (
+                    "method",
+                    0,
+                    Method::DELETE,
+                    "",
+                    Box::new(|_: &mut String, _: &mut Vec<(String, String)>, _: &mut String| {}),
+                ),
             ];
             for (what, i, method, body, tamper) in cases {
-                let r = send_signed(addr, method, &signed[i], body, |u, h, b| tamper(u, h, b)).await?;
+                let r =
+                    send_signed(addr, method, &signed[i], body, |u, h, b| tamper(u, h, b)).await?;
                 // A tampered path or method may leave the routes; the REST kind then says 403 too.
-                ensure_eq!(r.status.as_u16(), 403, "tampered {what} (body {})", r.text());
+                ensure_eq!(
+                    r.status.as_u16(),
+                    403,
+                    "tampered {what} (body {})",
+                    r.text()
+                );
                 let m = r.json()?["message"].as_str().unwrap_or("").to_owned();
-                ensure!(m == MISMATCH || m == "Missing Authentication Token", "tampered {what}: {m}");
+                ensure!(
+                    m == MISMATCH || m == "Missing Authentication Token",
+                    "tampered {what}: {m}"
+                );
             }
-            expect_iam(&send_signed(addr, Method::GET, &signed[3], "", none).await?, 403, MISMATCH, "other region")?;
-            expect_iam(&send_signed(addr, Method::GET, &signed[4], "", none).await?, 403, MISMATCH, "other service")?;
-            expect_iam(&send_signed(addr, Method::GET, &signed[5], "", none).await?, 403, MISMATCH, "date 10 minutes old")?;
-            expect_iam(&send_signed(addr, Method::GET, &signed[6], "", none).await?, 403, MISMATCH, "wrong secret")?;
-            expect_iam(&send_signed(addr, Method::GET, &signed[7], "", none).await?, 403, MISMATCH, "unknown access key")?;
-            expect_iam(&send_signed(addr, Method::GET, &signed[8], "", none).await?, 403, MISMATCH, "expired presigned URL")?;
+            expect_iam(
+                &send_signed(addr, Method::GET, &signed[3], "", none).await?,
+                403,
+                MISMATCH,
+                "other region",
+            )?;
+            expect_iam(
+                &send_signed(addr, Method::GET, &signed[4], "", none).await?,
+                403,
+                MISMATCH,
+                "other service",
+            )?;
+            expect_iam(
+                &send_signed(addr, Method::GET, &signed[5], "", none).await?,
+                403,
+                MISMATCH,
+                "date 10 minutes old",
+            )?;
+            expect_iam(
+                &send_signed(addr, Method::GET, &signed[6], "", none).await?,
+                403,
+                MISMATCH,
+                "wrong secret",
+            )?;
+            expect_iam(
+                &send_signed(addr, Method::GET, &signed[7], "", none).await?,
+                403,
+                MISMATCH,
+                "unknown access key",
+            )?;
+            expect_iam(
+                &send_signed(addr, Method::GET, &signed[8], "", none).await?,
+                403,
+                MISMATCH,
+                "expired presigned URL",
+            )?;
             let date_moved = |_: &mut String, h: &mut Vec<(String, String)>, _: &mut String| {
                 for (k, v) in h.iter_mut() {
                     if k.eq_ignore_ascii_case("x-amz-date") {
@@ -1007,17 +1153,50 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
                     }
                 }
             };
-            expect_iam(&send_signed(addr, Method::GET, &signed[0], "", date_moved).await?, 403, MISMATCH, "tampered date")?;
-            expect_iam(&call(addr, Method::GET, "/items", None).await?, 403, "Missing Authentication Token", "unsigned")?;
+            expect_iam(
+                &send_signed(addr, Method::GET, &signed[0], "", date_moved).await?,
+                403,
+                MISMATCH,
+                "tampered date",
+            )?;
+            expect_iam(
+                &call(addr, Method::GET, "/items", None).await?,
+                403,
+                "Missing Authentication Token",
+                "unsigned",
+            )?;
             // Policies.
-            expect_iam(&send_signed(addr, Method::DELETE, &signed[9], "", none).await?, 403, "User is not authorized to access this resource", "explicit deny")?;
-            expect_iam(&send_signed(addr, Method::DELETE, &signed[10], "", none).await?, 200, "", "allowed DELETE")?;
-            expect_iam(&send_signed(addr, Method::GET, &signed[11], "", none).await?, 200, "", "read-only GET")?;
-            expect_iam(&send_signed(addr, Method::POST, &signed[12], "x", none).await?, 403, "User is not authorized to access this resource", "read-only POST")?;
+            expect_iam(
+                &send_signed(addr, Method::DELETE, &signed[9], "", none).await?,
+                403,
+                "User is not authorized to access this resource",
+                "explicit deny",
+            )?;
+            expect_iam(
+                &send_signed(addr, Method::DELETE, &signed[10], "", none).await?,
+                200,
+                "",
+                "allowed DELETE",
+            )?;
+            expect_iam(
+                &send_signed(addr, Method::GET, &signed[11], "", none).await?,
+                200,
+                "",
+                "read-only GET",
+            )?;
+            expect_iam(
+                &send_signed(addr, Method::POST, &signed[12], "x", none).await?,
+                403,
+                "User is not authorized to access this resource",
+                "read-only POST",
+            )?;
             Ok(())
         };
         run.await.map_err(|e| annotate(&gw, e))?;
-        ensure!(!gw.stderr().contains(IAM_SECRET), "a secret reached the log");
+        ensure!(
+            !gw.stderr().contains(IAM_SECRET),
+            "a secret reached the log"
+        );
     }
     Ok(())
 }

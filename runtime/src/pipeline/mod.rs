@@ -75,6 +75,7 @@ impl Steps {
         cx: &mut BuildContext<'_>,
         route: &ir::Route,
     ) -> Result<Steps, BuildError> {
+        #[allow(clippy::needless_update)] // The test probes are the rest.
         Ok(Steps {
             auth: crate::step::auth::compile(cx, route)?,
             ..Steps::default()
@@ -83,7 +84,11 @@ impl Steps {
 
     /// Whether any step reads the body, so the pipeline buffers it first.
     fn need_body(&self) -> bool {
-        if self.auth.as_ref().is_some_and(step::RequestStep::needs_body) {
+        if self
+            .auth
+            .as_ref()
+            .is_some_and(step::RequestStep::needs_body)
+        {
             return true;
         }
         #[cfg(test)]

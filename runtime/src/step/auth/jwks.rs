@@ -9,7 +9,7 @@
 //! it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -129,8 +129,11 @@ pub(crate) struct KeyCache {
     client: Client,
     ttl: Duration,
     set: RwLock<Arc<KeySet>>,
-    /// Serialises fetches; holds when the last one was attempted.
-    fetching: tokio::sync::Mutex<Option<Instant>>,
+    /// A fetch is running (one at a time per issuer).
+    fetching: AtomicBool,
+    /// When the last fetch was attempted, in milliseconds after `created` (0: never).
+    last_attempt: AtomicU64,
+    created: Instant,
     /// A background refresh is running.
     refreshing: AtomicBool,
 }
@@ -142,7 +145,9 @@ impl KeyCache {
             client,
             ttl,
             set: RwLock::new(Arc::new(KeySet::default())),
-            fetching: tokio::sync::Mutex::new(None),
+            fetching: AtomicBool::new(false),
+            last_attempt: AtomicU64::new(0),
+            created: Instant::now(),
             refreshing: AtomicBool::new(false),
         }
     }
@@ -173,14 +178,32 @@ impl KeyCache {
     /// Fetches the keys unless a fetch after generation `seen` already happened, or (unless
     /// `expiry`) one was attempted less than [`MIN_REFETCH`] ago. Returns whether a fetch ran.
     pub(crate) async fn refetch(&self, seen: u64, expiry: bool) -> bool {
-        let mut last = self.fetching.lock().await;
+        // One fetch at a time: a request arriving during one waits for it (bounded) and then
+        // decides with whatever keys it brought.
+        let deadline = Instant::now() + 2 * FETCH_TIMEOUT;
+        while self.fetching.swap(true, Ordering::AcqRel) {
+            if self.current().generation != seen || Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let ran = self.refetch_locked(seen, expiry).await;
+        self.fetching.store(false, Ordering::Release);
+        ran
+    }
+
+    async fn refetch_locked(&self, seen: u64, expiry: bool) -> bool {
         if self.current().generation != seen {
             return false;
         }
-        if !expiry && last.is_some_and(|t| t.elapsed() < MIN_REFETCH) {
+        let now = u64::try_from(self.created.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let last = self.last_attempt.load(Ordering::Acquire);
+        if !expiry && last != 0 && now.saturating_sub(last) < MIN_REFETCH.as_millis() as u64 {
             return false;
         }
-        *last = Some(Instant::now());
+        self.last_attempt.store(now, Ordering::Release);
         match self.fetch().await {
             Ok(keys) => {
                 let mut set = self.set.write();

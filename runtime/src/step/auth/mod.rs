@@ -272,7 +272,9 @@ fn compile_authorizer(
                 .map(Authorizer::Custom)
                 .map_err(fail)
         }
-        ir::AuthorizerKind::Iam(i) => sigv4::Iam::compile(name, i).map(Authorizer::Iam).map_err(fail),
+        ir::AuthorizerKind::Iam(i) => sigv4::Iam::compile(name, i)
+            .map(Authorizer::Iam)
+            .map_err(fail),
     }
 }
 

@@ -98,11 +98,21 @@ impl Iam {
             RequestBody::Buffered(b) => b,
             RequestBody::Streaming(_) => &[],
         };
-        let cred = verify(self, req.method().as_str(), req.uri(), req.headers(), body, now)?;
+        let cred = verify(
+            self,
+            req.method().as_str(),
+            req.uri(),
+            req.headers(),
+            body,
+            now,
+        )?;
         if cred.deny.iter().any(|p| glob(p, arn)) || !cred.allow.iter().any(|p| glob(p, arn)) {
             return Err(GatewayError::new(
                 ErrorType::AccessDenied,
-                format!("authorizer {}: {} may not call {arn}", self.name, cred.principal),
+                format!(
+                    "authorizer {}: {} may not call {arn}",
+                    self.name, cred.principal
+                ),
             ));
         }
         ctx.identity = Some(Box::new(Identity {
@@ -144,8 +154,15 @@ pub(crate) fn verify<'i>(
             (decode(k), decode(v))
         })
         .collect();
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let authorization = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let authorization = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let signed = if let Some(alg) = param("X-Amz-Algorithm") {
         if alg != "AWS4-HMAC-SHA256" {
             return Err(refuse(ErrorType::InvalidSignature, "unsupported algorithm"));
@@ -162,9 +179,12 @@ pub(crate) fn verify<'i>(
             presigned_expires: Some(expires),
         }
     } else if let Some(auth) = authorization {
-        let rest = auth
-            .strip_prefix("AWS4-HMAC-SHA256 ")
-            .ok_or_else(|| refuse(ErrorType::InvalidSignature, "not an AWS4-HMAC-SHA256 Authorization"))?;
+        let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
+            refuse(
+                ErrorType::InvalidSignature,
+                "not an AWS4-HMAC-SHA256 Authorization",
+            )
+        })?;
         let (mut credential, mut signed_headers, mut signature) = (None, None, None);
         for part in rest.split(',') {
             let (k, v) = part.trim().split_once('=').unwrap_or(("", ""));
@@ -188,10 +208,16 @@ pub(crate) fn verify<'i>(
             presigned_expires: None,
         }
     } else {
-        return Err(refuse(ErrorType::MissingAuthenticationToken, "no signature"));
+        return Err(refuse(
+            ErrorType::MissingAuthenticationToken,
+            "no signature",
+        ));
     };
     if headers.contains_key("x-amz-security-token") || param("X-Amz-Security-Token").is_some() {
-        return Err(refuse(ErrorType::InvalidSignature, "session tokens are not supported"));
+        return Err(refuse(
+            ErrorType::InvalidSignature,
+            "session tokens are not supported",
+        ));
     }
     // Credential=AKID/DATE/REGION/SERVICE/aws4_request
     let scope: Vec<&str> = signed.credential.split('/').collect();
@@ -202,12 +228,22 @@ pub(crate) fn verify<'i>(
         return Err(refuse(ErrorType::InvalidSignature, "unknown access key"));
     };
     if region != &*iam.region || service != &*iam.service || terminator != "aws4_request" {
-        return Err(refuse(ErrorType::InvalidSignature, "credential scope of another region or service"));
+        return Err(refuse(
+            ErrorType::InvalidSignature,
+            "credential scope of another region or service",
+        ));
     }
-    let t = parse_amz_date(&signed.amz_date)
-        .ok_or_else(|| refuse(ErrorType::InvalidSignature, "missing or malformed X-Amz-Date"))?;
+    let t = parse_amz_date(&signed.amz_date).ok_or_else(|| {
+        refuse(
+            ErrorType::InvalidSignature,
+            "missing or malformed X-Amz-Date",
+        )
+    })?;
     if !signed.amz_date.starts_with(date) {
-        return Err(refuse(ErrorType::InvalidSignature, "credential date differs from X-Amz-Date"));
+        return Err(refuse(
+            ErrorType::InvalidSignature,
+            "credential date differs from X-Amz-Date",
+        ));
     }
     match signed.presigned_expires {
         None if t.abs_diff(now) > iam.max_skew => {
@@ -221,7 +257,9 @@ pub(crate) fn verify<'i>(
     let names: Vec<&str> = signed.signed_headers.split(';').collect();
     if !names.contains(&"host")
         || names.windows(2).any(|w| w[0] >= w[1])
-        || names.iter().any(|n| n.is_empty() || n.bytes().any(|b| b.is_ascii_uppercase()))
+        || names
+            .iter()
+            .any(|n| n.is_empty() || n.bytes().any(|b| b.is_ascii_uppercase()))
     {
         return Err(refuse(ErrorType::InvalidSignature, "bad SignedHeaders"));
     }
@@ -252,7 +290,10 @@ pub(crate) fn verify<'i>(
             .map(|v| collapse(&String::from_utf8_lossy(v.as_bytes())))
             .collect();
         if values.is_empty() {
-            return Err(refuse(ErrorType::InvalidSignature, "a signed header is missing"));
+            return Err(refuse(
+                ErrorType::InvalidSignature,
+                "a signed header is missing",
+            ));
         }
         canonical.push_str(name);
         canonical.push(':');
@@ -265,7 +306,10 @@ pub(crate) fn verify<'i>(
     let body_hash = hex(digest(&SHA256, body).as_ref());
     // Presigned URLs: botocore signs the body's hash for `execute-api` (S3's signers write
     // `UNSIGNED-PAYLOAD`); both are accepted.
-    let payloads: &[&str] = match (signed.presigned_expires, headers.get("x-amz-content-sha256")) {
+    let payloads: &[&str] = match (
+        signed.presigned_expires,
+        headers.get("x-amz-content-sha256"),
+    ) {
         (Some(_), _) => &[&body_hash, "UNSIGNED-PAYLOAD"],
         (None, Some(v)) if v == "UNSIGNED-PAYLOAD" => &["UNSIGNED-PAYLOAD"],
         (None, Some(v)) => {
@@ -279,9 +323,15 @@ pub(crate) fn verify<'i>(
         }
         (None, None) => &[&body_hash],
     };
-    let mut key = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &cred.secret), date.as_bytes());
+    let mut key = hmac::sign(
+        &hmac::Key::new(hmac::HMAC_SHA256, &cred.secret),
+        date.as_bytes(),
+    );
     for part in [region, service, "aws4_request"] {
-        key = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key.as_ref()), part.as_bytes());
+        key = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, key.as_ref()),
+            part.as_bytes(),
+        );
     }
     let signing_key = hmac::Key::new(hmac::HMAC_SHA256, key.as_ref());
     let provided = unhex(signed.signature)
@@ -310,7 +360,9 @@ fn parse_amz_date(s: &str) -> Option<u64> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<u64> {
         let t = s.get(r)?;
-        t.bytes().all(|c| c.is_ascii_digit()).then(|| t.parse().ok())?
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
     };
     let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
     let (h, mi, se) = (num(9..11)?, num(11..13)?, num(13..15)?);
@@ -318,7 +370,11 @@ fn parse_amz_date(s: &str) -> Option<u64> {
         return None;
     }
     // Days from the civil date (Howard Hinnant's algorithm).
-    let (y, m) = if mo <= 2 { (y - 1, mo + 9) } else { (y, mo - 3) };
+    let (y, m) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
     let era = y / 400;
     let yoe = y - era * 400;
     let doy = (153 * m + 2) / 5 + d - 1;
@@ -416,7 +472,9 @@ mod tests {
             max_skew: 300,
             credentials: vec![Credential {
                 access_key_id: "AKIDEXAMPLE".into(),
-                secret: b"AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_vec().into(),
+                secret: b"AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+                    .to_vec()
+                    .into(),
                 principal: "p".into(),
                 allow: vec!["*".into()].into(),
                 deny: Vec::new().into(),
@@ -428,7 +486,9 @@ mod tests {
         headers.insert("host", "iam.amazonaws.com".parse().unwrap());
         headers.insert(
             "content-type",
-            "application/x-www-form-urlencoded; charset=utf-8".parse().unwrap(),
+            "application/x-www-form-urlencoded; charset=utf-8"
+                .parse()
+                .unwrap(),
         );
         headers.insert("x-amz-date", "20150830T123600Z".parse().unwrap());
         headers.insert("authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7".parse().unwrap());
@@ -436,7 +496,10 @@ mod tests {
         assert!(verify(&iam, "GET", &uri, &headers, b"", now).is_ok());
         assert!(verify(&iam, "POST", &uri, &headers, b"", now).is_err());
         assert!(verify(&iam, "GET", &uri, &headers, b"x", now).is_err());
-        assert!(verify(&iam, "GET", &uri, &headers, b"", now + 301).is_err(), "expired");
+        assert!(
+            verify(&iam, "GET", &uri, &headers, b"", now + 301).is_err(),
+            "expired"
+        );
         let other: http::Uri = "/?Action=ListUsers&Version=2010-05-09".parse().unwrap();
         assert!(verify(&iam, "GET", &other, &headers, b"", now).is_err());
         headers.remove("authorization");
