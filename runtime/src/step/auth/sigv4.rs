@@ -369,6 +369,9 @@ fn parse_amz_date(s: &str) -> Option<u64> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }
+    if y < 1970 {
+        return None;
+    }
     // Days from the civil date (Howard Hinnant's algorithm).
     let (y, m) = if mo <= 2 {
         (y - 1, mo + 9)
@@ -505,6 +508,69 @@ mod tests {
         headers.remove("authorization");
         let e = verify(&iam, "GET", &uri, &headers, b"", now).err().unwrap();
         assert_eq!(e.kind, ErrorType::MissingAuthenticationToken);
+    }
+
+    /// Mangled signatures, dates, credentials and URIs: refused, never a panic.
+    #[test]
+    fn mangled_requests_never_panic() {
+        let iam = Iam {
+            name: "t".into(),
+            region: "us-east-1".into(),
+            service: "iam".into(),
+            max_skew: 300,
+            credentials: vec![Credential {
+                access_key_id: "AKIDEXAMPLE".into(),
+                secret: b"AWS4secret".to_vec().into(),
+                principal: "p".into(),
+                allow: vec!["*".into()].into(),
+                deny: Vec::new().into(),
+            }]
+            .into(),
+        };
+        let auth = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+        let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fiam%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00";
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"/=,;& %0TZ9-aA";
+        let mut mangle = |text: &str| -> String {
+            let mut t = text.as_bytes().to_vec();
+            for _ in 0..(next() % 4 + 1) {
+                if t.is_empty() {
+                    break;
+                }
+                let i = (next() as usize) % t.len();
+                match next() % 3 {
+                    0 => t[i] = alphabet[(next() as usize) % alphabet.len()],
+                    1 => {
+                        t.remove(i);
+                    }
+                    _ => t.truncate(i),
+                }
+            }
+            String::from_utf8_lossy(&t).into_owned()
+        };
+        for _ in 0..3_000 {
+            let mut headers = HeaderMap::new();
+            headers.insert("host", "iam.amazonaws.com".parse().unwrap());
+            if let Ok(v) = mangle(auth).parse() {
+                headers.insert("authorization", v);
+            }
+            if let Ok(v) = mangle("20150830T123600Z").parse() {
+                headers.insert("x-amz-date", v);
+            }
+            let uri: http::Uri = format!("/?{}", mangle(query).replace(' ', "%20"))
+                .parse()
+                .unwrap_or_else(|_| http::Uri::from_static("/"));
+            let _ = verify(&iam, "GET", &uri, &headers, b"", 1_440_938_160);
+            let root: http::Uri = "/".parse().unwrap();
+            let _ = verify(&iam, "GET", &root, &headers, b"", 1_440_938_160);
+        }
+        assert_eq!(parse_amz_date("00000101T000000Z"), None);
     }
 
     #[test]
