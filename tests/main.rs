@@ -13,6 +13,7 @@
 #[macro_use]
 mod harness;
 
+mod auth;
 mod backends;
 mod cache;
 mod cli;

@@ -83,6 +83,14 @@ pub enum BuildError {
     /// The shared-state settings cannot work (a malformed Redis URL).
     #[error("shared state: {0}")]
     State(#[from] crate::state::StateError),
+    /// An authorizer cannot work as configured (a missing secret, a bad address).
+    #[error("authorizer `{name}`: {reason}")]
+    Authorizer {
+        /// The authorizer's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An API key of a usage plan cannot be used (its secret is missing or malformed, or two
     /// plans share it). The message never contains the key's value.
     #[error("API key `{key}` of plan `{plan}`: {reason}")]

@@ -135,6 +135,7 @@ impl Gateway {
             state,
             telemetry: TelemetryBuilder::new(ir, stage_name, args),
             api_keys: None,
+            authorizers: Default::default(),
         };
         let api_steps = ApiSteps::compile(&mut cx)?;
         let mut routes = Vec::with_capacity(ir.routes.len());

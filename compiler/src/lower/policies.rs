@@ -368,6 +368,11 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
             leeway: j.leeway.0,
             jwks_ttl: j.jwks_ttl.0,
             token_use: None,
+            secret: match (&j.secret_env, &j.secret_file) {
+                (Some(env), _) => Some(Secret::Env(owned(env))),
+                (None, Some(file)) => Some(Secret::File(owned(file))),
+                (None, None) => None,
+            },
         }),
         // A Cognito user pool is an OpenID issuer with a known address; the IR knows only JWTs.
         vocab::Authorizer::Cognito(c) => {
@@ -376,13 +381,20 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
                     .split_once('_')
                     .map_or_else(String::new, |(r, _)| r.to_owned())
             });
-            AuthorizerKind::Jwt(JwtAuthorizer {
-                issuer: Str::Owned(format!(
+            let issuer = c.issuer.clone().unwrap_or_else(|| {
+                format!(
                     "https://cognito-idp.{region}.amazonaws.com/{}",
                     c.user_pool_id
-                )),
+                )
+            });
+            // Cognito serves its keys at a fixed address (no discovery round trip).
+            let jwks_uri = c.jwks_uri.clone().unwrap_or_else(|| {
+                format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))
+            });
+            AuthorizerKind::Jwt(JwtAuthorizer {
+                issuer: Str::Owned(issuer),
                 audience: strs(&c.client_ids),
-                jwks_uri: None,
+                jwks_uri: Some(Str::Owned(jwks_uri)),
                 identity_sources: strs(&c.identity_source),
                 algorithms: vec![Str::Borrowed("RS256")],
                 leeway: Millis(60_000),
@@ -391,6 +403,7 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
                     vocab::TokenUse::Access => "access",
                     vocab::TokenUse::Id => "id",
                 })),
+                secret: None,
             })
         }
         vocab::Authorizer::Iam(i) => AuthorizerKind::Iam(IamAuthorizer {
@@ -402,8 +415,13 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
                 .iter()
                 .map(|(key_id, c)| IamCredential {
                     access_key_id: owned(&key_id.value),
-                    secret: Secret::Env(owned(&c.secret_env)),
+                    secret: match (&c.secret_env, &c.secret_file) {
+                        (_, Some(file)) => Secret::File(owned(file)),
+                        (env, None) => Secret::Env(owned(env.as_deref().unwrap_or(""))),
+                    },
                     principal: c.principal.as_deref().map(owned),
+                    allow: strs(&c.allow),
+                    deny: strs(&c.deny),
                 })
                 .collect(),
         }),
@@ -423,6 +441,8 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
             timeout: c.timeout.0,
             payload_v2: c.payload_format == vocab::PayloadFormat::V2,
             simple_responses: c.simple_responses,
+            token_event: c.event == vocab::CustomEvent::Token,
+            identity_validation: c.identity_validation.as_deref().map(owned),
         }),
     }
 }

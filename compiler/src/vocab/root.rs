@@ -535,20 +535,23 @@ pub enum Authorizer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct JwtAuthorizer {
-    /// Expected `iss` claim, e.g. `https://id.example.com`.
+    /// Expected `iss` claim, e.g. `https://id.example.com`. May use
+    /// `${stageVariables.NAME}`.
     pub issuer: String,
     /// Accepted `aud` values; a token must carry at least one. Default: empty (any audience).
     #[serde(default)]
     pub audience: Vec<String>,
-    /// Where the signing keys are. Default: from the issuer's OpenID discovery document
-    /// (`{issuer}/.well-known/openid-configuration`).
+    /// Where the signing keys are (may use `${stageVariables.NAME}`). Default: from the
+    /// issuer's OpenID discovery document (`{issuer}/.well-known/openid-configuration`).
     #[serde(default)]
     pub jwks_uri: Option<String>,
     /// Where the token is read from. Default: `[$request.header.Authorization]` (with or
     /// without a `Bearer ` prefix).
     #[serde(default = "default_identity_source")]
     pub identity_source: Vec<String>,
-    /// Accepted signing algorithms; `none` is never accepted. Default: `[RS256]`.
+    /// Accepted signing algorithms, of `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, `PS512`,
+    /// `ES256`, `ES384`, `EdDSA`, and `HS256`, `HS384`, `HS512` with `secret_env` or
+    /// `secret_file`; `none` is never accepted. Default: `[RS256]`.
     #[serde(default = "default_algorithms")]
     pub algorithms: Vec<String>,
     /// Clock skew allowed on `exp` and `nbf`. Default: `1m`.
@@ -557,6 +560,13 @@ pub struct JwtAuthorizer {
     /// How long fetched signing keys are kept before they are fetched again. Default: `1h`.
     #[serde(default = "default_jwks_ttl")]
     pub jwks_ttl: Duration,
+    /// Environment variable holding the shared secret of HS256/384/512 tokens (needed when
+    /// `algorithms` names one; secrets never appear in the spec). Default: none.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// File holding that secret instead (a trailing newline is ignored). Default: none.
+    #[serde(default)]
+    pub secret_file: Option<String>,
 }
 
 fn default_identity_source() -> Vec<String> {
@@ -591,6 +601,15 @@ pub struct CognitoAuthorizer {
     /// Where the token is read from. Default: `[$request.header.Authorization]`.
     #[serde(default = "default_identity_source")]
     pub identity_source: Vec<String>,
+    /// Expected `iss` instead of the pool's
+    /// `https://cognito-idp.{region}.amazonaws.com/{user_pool_id}` (tests, private
+    /// deployments that cannot reach AWS). May use `${stageVariables.NAME}`. Default: none.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Where the pool's signing keys are instead of `{issuer}/.well-known/jwks.json`.
+    /// May use `${stageVariables.NAME}`. Default: none.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
 }
 
 /// Cognito token kind.
@@ -614,8 +633,8 @@ pub struct IamAuthorizer {
     /// Service in the credential scope. Default: `execute-api`.
     #[serde(default = "default_service")]
     pub service: String,
-    /// Largest difference allowed between `X-Amz-Date` and the gateway's clock.
-    /// Default: `15m`.
+    /// Largest difference allowed between `X-Amz-Date` and the gateway's clock (AWS: 5
+    /// minutes). Default: `5m`.
     #[serde(default = "default_max_skew")]
     pub max_skew: Duration,
     /// Accepted access keys: access key id → where its secret is. Secrets never appear in the
@@ -631,19 +650,36 @@ fn default_service() -> String {
     "execute-api".to_owned()
 }
 fn default_max_skew() -> Duration {
-    Duration::from_secs(900)
+    Duration::from_secs(300)
 }
 
 /// One accepted access key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct IamCredential {
-    /// Environment variable holding the secret access key.
-    pub secret_env: String,
+    /// Environment variable holding the secret access key. Exactly one of `secret_env` and
+    /// `secret_file`. Default: none.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// File holding the secret access key (a trailing newline is ignored). Default: none.
+    #[serde(default)]
+    pub secret_file: Option<String>,
     /// Principal reported to integrations as `$context.identity.userArn`.
-    /// Default: none.
+    /// Default: none (the access key id).
     #[serde(default)]
     pub principal: Option<String>,
+    /// Method ARNs this key may call
+    /// (`arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`, `*` and `?`
+    /// wildcards). Default: `["*"]` (every route).
+    #[serde(default = "default_allow")]
+    pub allow: Vec<String>,
+    /// Method ARNs this key may not call; an explicit deny beats any allow. Default: none.
+    #[serde(default)]
+    pub deny: Vec<String>,
+}
+
+fn default_allow() -> Vec<String> {
+    vec!["*".to_owned()]
 }
 
 /// `type: custom`: exactly one of `uri` and `handler`.
@@ -678,6 +714,26 @@ pub struct CustomAuthorizer {
     /// Default: `10s`.
     #[serde(default = "default_authorizer_timeout")]
     pub timeout: Duration,
+    /// The event posted: `request` (AWS's REQUEST event of the payload format) or `token`
+    /// (AWS REST's TOKEN event: `{type, authorizationToken, methodArn}`, the first identity
+    /// source as the token). Default: `request`.
+    #[serde(default)]
+    pub event: CustomEvent,
+    /// A regular expression the token (the first identity value) must match whole, else 401
+    /// without calling the authorizer (AWS's `identityValidationExpression`). Default: none.
+    #[serde(default)]
+    pub identity_validation: Option<String>,
+}
+
+/// The event a custom authorizer receives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomEvent {
+    /// AWS's REQUEST event (headers, query string, path, method).
+    #[default]
+    Request,
+    /// AWS REST's TOKEN event.
+    Token,
 }
 
 fn default_result_ttl() -> Duration {

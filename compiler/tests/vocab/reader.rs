@@ -425,18 +425,6 @@ fn not_supported_yet() {
         expect![[r#"
             gwc::lower::not_supported
 
-              × spec.yaml:3:3: `x-gateway.authorizers` is not supported yet
-               ╭─[spec.yaml:3:3]
-             2 │   name: pets
-             3 │   authorizers:
-               ·   ─────┬─────
-               ·        ╰── not implemented by the runtime yet
-             4 │     staff: {type: jwt, issuer: "https://id.example.com"}
-               ╰────
-              help: remove it for now; docs/extensions.md ("Support status") lists what the runtime implements
-
-            gwc::lower::not_supported
-
               × spec.yaml:7:5: `x-gateway.endpoint.tls` is not supported yet
                ╭─[spec.yaml:7:5]
              6 │     listen: 0.0.0.0:8080
@@ -468,18 +456,6 @@ fn not_supported_yet() {
              5 │       x-gateway-auth: {authorizer: staff}
                ╰────
               help: supported types today: `http_proxy`, `mock`
-
-            gwc::lower::not_supported
-
-              × spec.yaml:5:7: `x-gateway-auth` is not supported yet
-               ╭─[spec.yaml:5:7]
-             4 │       x-gateway-integration: {type: http, uri: "http://b/p"}
-             5 │       x-gateway-auth: {authorizer: staff}
-               ·       ───────┬──────
-               ·              ╰── not implemented by the runtime yet
-             6 │       x-gateway-api-key: required
-               ╰────
-              help: remove it for now; docs/extensions.md ("Support status") lists what the runtime implements
         "#]],
     );
 }

@@ -50,7 +50,11 @@ pub struct JwtAuthorizer {
     /// How long fetched keys are kept.
     pub jwks_ttl: Millis,
     /// Claim that must equal `token_use` (Cognito's `access`/`id`); `None`: not checked.
+    /// When set, `cognito:groups` also count as scopes.
     pub token_use: Option<Str>,
+    /// The shared secret of HS256/384/512, by reference; required when `algorithms` names
+    /// one of them, never inline.
+    pub secret: Option<Secret>,
 }
 
 /// A SigV4 (IAM) authorizer.
@@ -75,6 +79,11 @@ pub struct IamCredential {
     pub secret: Secret,
     /// Principal reported to integrations.
     pub principal: Option<Str>,
+    /// Method ARN patterns (`arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`,
+    /// `*` and `?` wildcards) this key may call.
+    pub allow: Vec<Str>,
+    /// Method ARN patterns this key may not call; an explicit deny beats any allow.
+    pub deny: Vec<Str>,
 }
 
 /// A custom authorizer called over HTTP.
@@ -92,4 +101,8 @@ pub struct CustomAuthorizer {
     pub payload_v2: bool,
     /// With `2.0`, answers are `{isAuthorized, context}` rather than a policy.
     pub simple_responses: bool,
+    /// AWS's TOKEN event (`authorizationToken`, `methodArn`) rather than a REQUEST event.
+    pub token_event: bool,
+    /// A regex the first identity value must match whole, else 401 without calling.
+    pub identity_validation: Option<Str>,
 }

@@ -313,6 +313,7 @@ struct_tokens!(JwtAuthorizer {
     leeway,
     jwks_ttl,
     token_use,
+    secret,
 });
 struct_tokens!(IamAuthorizer {
     region,
@@ -323,7 +324,9 @@ struct_tokens!(IamAuthorizer {
 struct_tokens!(IamCredential {
     access_key_id,
     secret,
-    principal
+    principal,
+    allow,
+    deny,
 });
 struct_tokens!(CustomAuthorizer {
     uri,
@@ -332,6 +335,8 @@ struct_tokens!(CustomAuthorizer {
     timeout,
     payload_v2,
     simple_responses,
+    token_event,
+    identity_validation,
 });
 struct_tokens!(UsagePlan {
     name,

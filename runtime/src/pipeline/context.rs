@@ -55,6 +55,9 @@ pub(crate) struct Identity {
     pub(crate) claims: serde_json::Map<String, serde_json::Value>,
     /// A custom authorizer's context map (`$context.authorizer.KEY`).
     pub(crate) context: Vec<(Box<str>, Box<str>)>,
+    /// A custom authorizer's `usageIdentifierKey`: the API key when the API's key source
+    /// is `authorizer`.
+    pub(crate) usage_identifier_key: Option<Box<str>>,
 }
 
 /// The API key a request presented and the plan it belongs to.

@@ -29,7 +29,6 @@ use std::time::Instant;
 use http::uri::PathAndQuery;
 use http::{Request, Response, header};
 
-#[cfg(test)]
 pub(crate) use self::context::Identity;
 pub(crate) use self::context::{ApiKeyUse, RequestContext};
 use crate::body::{Body, RequestBody};
@@ -59,6 +58,8 @@ pub(crate) enum Integration {
 /// line to `WorkerRoute::run_request_steps` (or the response phase) at its place in the order.
 #[derive(Debug, Default)]
 pub(crate) struct Steps {
+    /// The authorizer (JWT, Cognito, custom).
+    pub(crate) auth: Option<crate::step::auth::Auth>,
     /// API key, usage plan, throttles and quota.
     pub(crate) plan: Option<step::plan::Admission>,
     /// Response cache: lookup before the integration, store in the response phase.
@@ -81,6 +82,7 @@ impl Steps {
         route: &ir::Route,
     ) -> Result<Steps, BuildError> {
         Ok(Steps {
+            auth: crate::step::auth::compile(cx, route)?,
             plan: step::plan::Admission::compile(cx, route)?,
             cache: step::cache::Cache::compile(cx, route)?,
             ..Steps::default()
@@ -89,6 +91,13 @@ impl Steps {
 
     /// Whether any step reads the body, so the pipeline buffers it first.
     fn need_body(&self) -> bool {
+        if self
+            .auth
+            .as_ref()
+            .is_some_and(step::RequestStep::needs_body)
+        {
+            return true;
+        }
         #[cfg(test)]
         if self
             .probe
@@ -102,6 +111,7 @@ impl Steps {
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            auth: self.auth.as_ref().map(step::RequestStep::local),
             plan: self.plan.as_ref().map(step::RequestStep::local),
             cache: self.cache.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -131,6 +141,7 @@ impl ApiSteps {
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            auth: None,
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -143,6 +154,7 @@ impl ApiSteps {
 /// One worker's parts of a route's (or the API's) steps.
 #[derive(Debug, Default)]
 pub(crate) struct WorkerSteps {
+    pub(crate) auth: Option<<crate::step::auth::Auth as step::RequestStep>::Local>,
     pub(crate) plan: Option<<step::plan::Admission as step::RequestStep>::Local>,
     pub(crate) cache: Option<<step::cache::Cache as step::RequestStep>::Local>,
     #[cfg(test)]
@@ -366,6 +378,12 @@ impl WorkerRoute {
         telemetry: &WorkerTelemetry,
     ) -> step::StepResult {
         let _ = (&ctx, &req, telemetry);
+        // (WAF goes here, before the authorizer.)
+        if let (Some(step), Some(local)) = (&self.route.steps.auth, &self.steps.auth) {
+            let result = step::run(step, local, ctx, req).await;
+            step.count(local, telemetry, ctx.route, &result);
+            result?;
+        }
         if let (Some(step), Some(local)) = (&self.route.steps.plan, &self.steps.plan) {
             step::run(step, local, ctx, req).await.inspect_err(|e| {
                 step.count(telemetry, ctx.route.map(|r| r as usize), e.kind);

@@ -35,6 +35,7 @@ use crate::pipeline::RequestContext;
 use crate::state::State;
 use crate::telemetry::TelemetryBuilder;
 
+pub(crate) mod auth;
 pub(crate) mod cache;
 pub(crate) mod plan;
 #[cfg(test)]
@@ -61,6 +62,8 @@ pub(crate) struct BuildContext<'a> {
     pub(crate) telemetry: TelemetryBuilder<'a>,
     /// The API keys, resolved when the first route that requires one is compiled.
     pub(crate) api_keys: Option<plan::SharedKeys>,
+    /// The authorizers compiled so far (each once, shared by the routes naming it).
+    pub(crate) authorizers: auth::Table,
 }
 
 /// What a step decided about a request.

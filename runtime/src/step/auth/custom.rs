@@ -1,0 +1,537 @@
+//! Custom (Lambda-style) authorizers called over HTTP: the request's identity sources are
+//! posted as AWS's authorizer event (TOKEN, REQUEST 1.0 or 2.0) to the endpoint the spec names,
+//! and its answer (an IAM policy `{principalId, policyDocument, context, usageIdentifierKey}`
+//! or the 2.0 simple `{isAuthorized, context}`) decides.
+//!
+//! Answers are cached in the shared state (so replicas share them through Redis) under a hash
+//! of the identity values, for `result_ttl`. What is cached is the answer itself, evaluated
+//! again against each request's method ARN: a cached Allow for `GET /a` does not admit
+//! `DELETE /a`.
+//!
+//! AWS's outcomes: a missing identity source or a token failing `identity_validation` → 401
+//! without calling; the authorizer answering 401 (AWS: the function's `Unauthorized` error) →
+//! 401; an explicit Deny or no matching Allow → 403; a timeout, connection failure or other
+//! status → 500 `AUTHORIZER_FAILURE`; an answer that is not a policy → 500
+//! `AUTHORIZER_CONFIGURATION_ERROR`.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Uri};
+use regex::Regex;
+use serde_json::{Map, Value, json};
+
+use super::fetch::Client;
+use super::source::Source;
+use super::{Auth, Resumed, unauthorized};
+use crate::body::RequestBody;
+use crate::error::GatewayError;
+use crate::ir::{self, ErrorType};
+use crate::pipeline::{Identity, RequestContext};
+use crate::state::{Pending, State};
+use crate::step::{BuildContext, Check, StepResult, Verdict};
+
+/// Largest authorizer answer read (AWS limits a Lambda authorizer's answer to 8 KB).
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// A compiled custom authorizer.
+#[derive(Debug)]
+pub(crate) struct CustomAuth {
+    name: Box<str>,
+    uri: Uri,
+    sources: Box<[Source]>,
+    ttl: Duration,
+    timeout: Duration,
+    token_event: bool,
+    v2: bool,
+    simple: bool,
+    validation: Option<Regex>,
+    client: Client,
+    state: State,
+    stage: Box<str>,
+}
+
+/// What the slow path brings back.
+#[derive(Debug)]
+pub(crate) enum CustomResumed {
+    /// The authorizer's answer (fresh, or from a remote cache).
+    Answer(Bytes),
+    /// The authorizer could not be asked, or answered in a way that decides on its own.
+    Failed(ErrorType, String),
+}
+
+impl CustomAuth {
+    pub(crate) fn compile(
+        cx: &BuildContext<'_>,
+        name: &str,
+        c: &ir::CustomAuthorizer,
+        client: Client,
+    ) -> Result<CustomAuth, String> {
+        let uri_text: String = c
+            .uri
+            .parts
+            .iter()
+            .map(|p| match p {
+                ir::UriPart::Text(s) => s.to_string(),
+                ir::UriPart::StageVariable(v) => cx
+                    .stage_variables
+                    .get(v.as_ref())
+                    .copied()
+                    .unwrap_or("")
+                    .to_owned(),
+                ir::UriPart::PathParam(p) => format!("{{{p}}}"),
+            })
+            .collect();
+        let uri = super::parse_uri(&uri_text)?;
+        let sources = super::source::compile_all(&c.identity_sources, cx.stage_variables)?;
+        if sources.is_empty() {
+            return Err("a custom authorizer needs at least one identity source".into());
+        }
+        let validation = match &c.identity_validation {
+            Some(re) => Some(
+                Regex::new(&format!("^(?:{re})$"))
+                    .map_err(|e| format!("identity_validation: {e}"))?,
+            ),
+            None => None,
+        };
+        Ok(CustomAuth {
+            name: name.into(),
+            uri,
+            sources,
+            ttl: c.result_ttl.as_duration(),
+            timeout: c.timeout.as_duration(),
+            token_event: c.token_event,
+            v2: c.payload_v2,
+            simple: c.payload_v2 && c.simple_responses,
+            validation,
+            client,
+            state: cx.state.clone(),
+            stage: cx.stage.into(),
+        })
+    }
+
+    /// The cache key: the authorizer's name and a digest of the identity values (never the
+    /// values themselves, which may be tokens).
+    fn cache_key(&self, values: &[String]) -> String {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        for v in values {
+            ctx.update(&(v.len() as u64).to_be_bytes());
+            ctx.update(v.as_bytes());
+        }
+        let digest = ctx.finish();
+        let mut key = format!("authz:{}:", self.name);
+        for b in digest.as_ref() {
+            key.push_str(&format!("{b:02x}"));
+        }
+        key
+    }
+
+    pub(crate) fn check(
+        &self,
+        step: &Auth,
+        cache_hit: &std::cell::Cell<bool>,
+        ctx: &mut RequestContext,
+        req: &Request<RequestBody>,
+    ) -> Check<Resumed> {
+        let mut values = Vec::with_capacity(self.sources.len());
+        for s in &self.sources {
+            match s.read(req, ctx) {
+                Some(v) => values.push(v),
+                None => {
+                    return Check::Done(Err(unauthorized("identity source missing", false, false)));
+                }
+            }
+        }
+        if let Some(re) = &self.validation
+            && !re.is_match(&values[0])
+        {
+            return Check::Done(Err(unauthorized(
+                "token fails identity_validation",
+                false,
+                false,
+            )));
+        }
+        let arn = step.method_arn(req);
+        let key = (!self.ttl.is_zero()).then(|| self.cache_key(&values));
+        let remote_cache = match &key {
+            None => None,
+            Some(key) => match self.state.get(key) {
+                Pending::Ready(Ok(Some(cached))) => {
+                    cache_hit.set(true);
+                    return Check::Done(self.decide(ctx, &arn, &cached));
+                }
+                Pending::Ready(Ok(None) | Err(_)) => None,
+                Pending::Remote(f) => Some(f),
+            },
+        };
+        let event = self.event(step, ctx, req, &values, &arn);
+        let call = self.call(event);
+        let state = self.state.clone();
+        let ttl = self.ttl;
+        Check::Pending(Box::pin(async move {
+            if let Some(f) = remote_cache
+                && let Ok(Some(cached)) = f.await
+            {
+                return Resumed::Custom(CustomResumed::Answer(cached));
+            }
+            let answer = call.await;
+            if let (CustomResumed::Answer(body), Some(key)) = (&answer, key)
+                && parse(body).is_ok()
+            {
+                let _ = state.put(&key, body.clone(), ttl).await;
+            }
+            Resumed::Custom(answer)
+        }))
+    }
+
+    pub(crate) fn resume(
+        &self,
+        step: &Auth,
+        ctx: &mut RequestContext,
+        req: &Request<RequestBody>,
+        resumed: CustomResumed,
+    ) -> StepResult {
+        match resumed {
+            CustomResumed::Answer(body) => self.decide(ctx, &step.method_arn(req), &body),
+            CustomResumed::Failed(kind, detail) => Err(if kind == ErrorType::Unauthorized {
+                unauthorized(detail, false, false)
+            } else {
+                GatewayError::new(kind, detail)
+            }),
+        }
+    }
+
+    /// The call to the authorizer, as a future that owns what it needs.
+    fn call(&self, event: Value) -> impl std::future::Future<Output = CustomResumed> + 'static {
+        let client = self.client.clone();
+        let uri = self.uri.clone();
+        let timeout = self.timeout;
+        let name = self.name.clone();
+        async move {
+            let body = Bytes::from(event.to_string());
+            match client
+                .send(Method::POST, &uri, Some(body), timeout, MAX_ANSWER)
+                .await
+            {
+                Ok(f) if f.status == http::StatusCode::OK => CustomResumed::Answer(f.body),
+                Ok(f) if f.status == http::StatusCode::UNAUTHORIZED => CustomResumed::Failed(
+                    ErrorType::Unauthorized,
+                    format!("authorizer {name} answered Unauthorized"),
+                ),
+                Ok(f) => CustomResumed::Failed(
+                    ErrorType::AuthorizerFailure,
+                    format!("authorizer {name} answered {}", f.status),
+                ),
+                Err(e) => CustomResumed::Failed(
+                    ErrorType::AuthorizerFailure,
+                    format!("authorizer {name}: {e}"),
+                ),
+            }
+        }
+    }
+
+    /// Decides on an answer for this request's method ARN and fills the identity.
+    fn decide(&self, ctx: &mut RequestContext, arn: &str, body: &[u8]) -> StepResult {
+        let answer = match parse(body) {
+            Ok(a) => a,
+            Err(e) => {
+                return Err(GatewayError::new(
+                    ErrorType::AuthorizerConfigurationError,
+                    format!("authorizer {}: {e}", self.name),
+                ));
+            }
+        };
+        let allowed = match &answer.decision {
+            Decision::Simple(ok) if self.simple => *ok,
+            Decision::Simple(_) => {
+                return Err(GatewayError::new(
+                    ErrorType::AuthorizerConfigurationError,
+                    format!(
+                        "authorizer {}: a simple answer without simple_responses",
+                        self.name
+                    ),
+                ));
+            }
+            Decision::Policy(statements) => match evaluate(statements, arn) {
+                Effect::Deny => {
+                    return Err(GatewayError::new(
+                        ErrorType::AccessDenied,
+                        format!("authorizer {}: explicit deny", self.name),
+                    ));
+                }
+                Effect::Allow => true,
+                Effect::None => false,
+            },
+        };
+        if !allowed {
+            return Err(GatewayError::new(
+                ErrorType::AccessDenied,
+                format!("authorizer {}: not allowed", self.name),
+            ));
+        }
+        ctx.identity = Some(Box::new(Identity {
+            principal: answer.principal.map(Into::into),
+            claims: Map::new(),
+            context: answer.context,
+            usage_identifier_key: answer.usage_key.map(Into::into),
+        }));
+        Ok(Verdict::Continue)
+    }
+
+    /// AWS's authorizer event for this request.
+    fn event(
+        &self,
+        step: &Auth,
+        ctx: &RequestContext,
+        req: &Request<RequestBody>,
+        values: &[String],
+        arn: &str,
+    ) -> Value {
+        if self.token_event {
+            return json!({"type": "TOKEN", "authorizationToken": values[0], "methodArn": arn});
+        }
+        let method = req.method().as_str();
+        let path = req.uri().path();
+        let query = req.uri().query().unwrap_or("");
+        let mut query_map = Map::new();
+        let mut multi_query = Map::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let k = decode(k);
+            let v = decode(v);
+            query_map.insert(k.clone(), Value::String(v.clone()));
+            if let Some(Value::Array(list)) = multi_query.get_mut(&k) {
+                list.push(Value::String(v));
+            } else {
+                multi_query.insert(k, json!([v]));
+            }
+        }
+        let mut headers = Map::new();
+        let mut multi_headers = Map::new();
+        for (name, value) in req.headers() {
+            let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            let key = name.as_str().to_owned();
+            match headers.get_mut(&key) {
+                Some(Value::String(existing)) if self.v2 => {
+                    existing.push(',');
+                    existing.push_str(&v);
+                }
+                _ => {
+                    headers.insert(key.clone(), Value::String(v.clone()));
+                }
+            }
+            if let Some(Value::Array(list)) = multi_headers.get_mut(&key) {
+                list.push(Value::String(v));
+            } else {
+                multi_headers.insert(key, json!([v]));
+            }
+        }
+        let source_ip = ctx.client.ip.to_str().unwrap_or("");
+        let request_id = ctx.request_id.to_str().unwrap_or("");
+        let route_key = format!("{method} {}", step.resource);
+        if self.v2 {
+            json!({
+                "version": "2.0",
+                "type": "REQUEST",
+                "routeArn": arn,
+                "identitySource": values,
+                "routeKey": route_key,
+                "rawPath": path,
+                "rawQueryString": query,
+                "headers": headers,
+                "queryStringParameters": query_map,
+                "requestContext": {
+                    "http": {"method": method, "path": path, "sourceIp": source_ip},
+                    "requestId": request_id,
+                    "routeKey": route_key,
+                    "stage": &*self.stage,
+                },
+            })
+        } else {
+            json!({
+                "version": "1.0",
+                "type": "REQUEST",
+                "methodArn": arn,
+                "identitySource": values.join(","),
+                "authorizationToken": values[0],
+                "resource": &*step.resource,
+                "path": path,
+                "httpMethod": method,
+                "headers": headers,
+                "multiValueHeaders": multi_headers,
+                "queryStringParameters": query_map,
+                "multiValueQueryStringParameters": multi_query,
+                "requestContext": {
+                    "path": path,
+                    "stage": &*self.stage,
+                    "requestId": request_id,
+                    "httpMethod": method,
+                    "resourcePath": &*step.resource,
+                    "identity": {"sourceIp": source_ip},
+                },
+            })
+        }
+    }
+}
+
+fn decode(s: &str) -> String {
+    let s = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// A parsed answer.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    principal: Option<String>,
+    pub(crate) decision: Decision,
+    context: Vec<(Box<str>, Box<str>)>,
+    usage_key: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Decision {
+    Simple(bool),
+    Policy(Vec<Statement>),
+}
+
+/// One policy statement that applies to `execute-api:Invoke`.
+#[derive(Debug)]
+pub(crate) struct Statement {
+    allow: bool,
+    resources: Vec<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Effect {
+    Allow,
+    Deny,
+    None,
+}
+
+/// Reads an authorizer's answer: a policy or a simple response.
+pub(crate) fn parse(body: &[u8]) -> Result<Answer, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("answer is not JSON: {e}"))?;
+    let obj = v.as_object().ok_or("answer is not a JSON object")?;
+    let mut context = Vec::new();
+    if let Some(Value::Object(c)) = obj.get("context") {
+        for (k, v) in c {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                // AWS refuses nested values in the context.
+                _ => {
+                    return Err(format!(
+                        "context value `{k}` is not a string, number or boolean"
+                    ));
+                }
+            };
+            context.push((k.as_str().into(), text.into()));
+        }
+    }
+    if let Some(ok) = obj.get("isAuthorized") {
+        let ok = ok.as_bool().ok_or("isAuthorized is not a boolean")?;
+        return Ok(Answer {
+            principal: None,
+            decision: Decision::Simple(ok),
+            context,
+            usage_key: None,
+        });
+    }
+    let principal = obj
+        .get("principalId")
+        .and_then(Value::as_str)
+        .ok_or("answer has no principalId")?
+        .to_owned();
+    let doc = obj
+        .get("policyDocument")
+        .and_then(Value::as_object)
+        .ok_or("answer has no policyDocument")?;
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect::<Vec<_>>(),
+        Some(s @ Value::Object(_)) => vec![s],
+        _ => return Err("policyDocument has no Statement".into()),
+    };
+    let mut out = Vec::new();
+    for s in statements {
+        let effect = s
+            .get("Effect")
+            .and_then(Value::as_str)
+            .ok_or("statement without Effect")?;
+        let allow = match effect {
+            "Allow" => true,
+            "Deny" => false,
+            other => return Err(format!("statement Effect `{other}`")),
+        };
+        let strings = |v: Option<&Value>| -> Vec<String> {
+            match v {
+                Some(Value::String(s)) => vec![s.clone()],
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let actions = strings(s.get("Action"));
+        if !actions.iter().any(|a| glob(a, "execute-api:Invoke")) {
+            continue;
+        }
+        out.push(Statement {
+            allow,
+            resources: strings(s.get("Resource")),
+        });
+    }
+    Ok(Answer {
+        principal: Some(principal),
+        decision: Decision::Policy(out),
+        context,
+        usage_key: obj
+            .get("usageIdentifierKey")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
+/// IAM's rule: an explicit Deny beats any Allow; no matching statement denies.
+pub(crate) fn evaluate(statements: &[Statement], arn: &str) -> Effect {
+    let mut allowed = false;
+    for s in statements {
+        if s.resources.iter().any(|r| glob(r, arn)) {
+            if !s.allow {
+                return Effect::Deny;
+            }
+            allowed = true;
+        }
+    }
+    if allowed { Effect::Allow } else { Effect::None }
+}
+
+/// IAM's wildcards: `*` any run of characters, `?` any one character; otherwise exact.
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
