@@ -303,11 +303,10 @@ impl State {
     }
 
     /// One token from each bucket in `buckets` and, when they all have one, one more request
-    /// on `quota`'s counter; all or nothing: a refusal takes no token. In one Redis server this
-    /// is one script (one round trip, atomic); in a Redis Cluster, whose keys may live on
-    /// different nodes, the buckets and the counter are separate operations (tokens of earlier
-    /// buckets stay taken when a later one refuses). In memory a refusal hands back the tokens
-    /// taken before it, so a request never admits more than every bucket allows.
+    /// on `quota`'s counter; all or nothing: a refusal takes no token. In Redis this is one
+    /// script (one round trip, atomic), also in a Redis Cluster, where buckets and counters
+    /// share one hash slot for that reason. In memory a refusal hands back the tokens taken
+    /// before it, so a request never admits more than every bucket allows.
     pub fn admit(
         &self,
         buckets: &[(&str, Rate)],

@@ -25,7 +25,8 @@
 //! its deadline while the connection manager reconnects; then one tries again.
 //!
 //! Keys are `{prefix}{kind}{key}`: `q:` counters, `t:` rate-limit buckets, `e:` entries; channels
-//! are `{prefix}{channel}`. Each script touches one key, so it works in a cluster.
+//! are `{prefix}{channel}`. In a cluster, counters and buckets start with the hash tag `{t}`, so
+//! the one script that touches several of them (`admit`) finds them in one slot.
 
 use std::future::Future;
 use std::sync::{Arc, LazyLock};
@@ -306,8 +307,16 @@ impl RedisState {
         self.0.failures.count()
     }
 
+    /// The Redis key of `key` of a kind (`t:` buckets, `q:` counters, `e:` entries). In a
+    /// cluster, buckets and counters carry the hash tag `{t}`, so every key one `admit` names
+    /// lives in one slot and the script stays one atomic operation there too (those keys are
+    /// small and hot; entries, the large ones, still spread over the nodes).
     fn key(&self, kind: &str, key: &str) -> String {
-        let mut k = String::with_capacity(self.0.prefix.len() + kind.len() + key.len());
+        let tag = matches!(self.0.conn, Conn::Cluster(_)) && matches!(kind, "t:" | "q:");
+        let mut k = String::with_capacity(self.0.prefix.len() + kind.len() + key.len() + 3);
+        if tag {
+            k.push_str("{t}");
+        }
         k.push_str(&self.0.prefix);
         k.push_str(kind);
         k.push_str(key);
@@ -386,35 +395,6 @@ impl RedisState {
         let keys: Vec<String> = buckets.iter().map(|(k, _)| self.key("t:", k)).collect();
         let rates: Vec<Rate> = buckets.iter().map(|(_, r)| *r).collect();
         let quota = quota.map(|q| (self.key("q:", q.key), q.limit, millis(q.ttl)));
-        if matches!(self.0.conn, Conn::Cluster(_)) {
-            // Keys on different nodes: one operation each, in turn, on the state thread.
-            return self.run("admit", move |mut c| async move {
-                for (i, (key, rate)) in keys.into_iter().zip(rates).enumerate() {
-                    let (admitted, wait_us): (i64, u64) = TAKE
-                        .key(key)
-                        .arg(rate.interval_us)
-                        .arg(rate.burst)
-                        .arg(1)
-                        .invoke_async(&mut c)
-                        .await?;
-                    if admitted != 1 {
-                        return Ok(Verdict::Throttled(i, Duration::from_micros(wait_us)));
-                    }
-                }
-                if let Some((key, limit, ttl_ms)) = quota {
-                    let n: u64 = INCR
-                        .key(key)
-                        .arg(1)
-                        .arg(ttl_ms)
-                        .invoke_async(&mut c)
-                        .await?;
-                    if n > limit {
-                        return Ok(Verdict::QuotaSpent);
-                    }
-                }
-                Ok(Verdict::Admit)
-            });
-        }
         self.run("admit", move |mut c| async move {
             let mut call = ADMIT.prepare_invoke();
             for key in keys {
