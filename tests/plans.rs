@@ -256,7 +256,7 @@ async fn throttle_accuracy_from_measured_time() -> TestResult {
             "one gateway, memory",
         )?;
         // What a refused request got: AWS's body and error type.
-        let (body, error_type) = outcome.refused.clone().ok_or("no 429 under overload")?;
+        let (body, error_type) = outcome.refused.ok_or("no 429 under overload")?;
         ensure_eq!(body, r#"{"message":"Too Many Requests"}"#, "throttled body");
         ensure_eq!(
             error_type.as_deref(),
