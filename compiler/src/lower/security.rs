@@ -44,7 +44,7 @@ pub(super) fn route_auth(
         alternatives.iter().filter_map(Node::as_map).collect();
     match required.as_slice() {
         [] => None,
-        [one] if one.is_empty() => None,
+        [[]] => None,
         [one] if one.len() == 1 => {
             let scheme = &one[0];
             let scopes: Vec<Str> = scheme
@@ -66,7 +66,8 @@ pub(super) fn route_auth(
                         format!(
                             "the security scheme `{}`{} has no authorizer to enforce it",
                             scheme.key,
-                            kind.as_ref().map_or_else(String::new, |k| format!(" (`{k}`)"))
+                            kind.as_ref()
+                                .map_or_else(String::new, |k| format!(" (`{k}`)"))
                         ),
                         format!(
                             "add `x-gateway.authorizers.{}` ({}), or `x-gateway-auth: {{authorizer: none}}` to serve the operation without authorization",
