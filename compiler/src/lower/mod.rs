@@ -10,6 +10,7 @@ mod aws;
 mod names;
 mod policies;
 mod references;
+mod security;
 
 use gwc_ir::{
     AccessLog, ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method,
@@ -145,6 +146,9 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         match lower_operation(api, op, integration_timeout, purpose, diags) {
             Some((mut route, site, exts)) => {
                 route.policies = tables.route_policies(&root, &route, &exts, diags);
+                if exts.auth.is_none() && root.auth.is_none() {
+                    route.policies.auth = security::route_auth(api, op, &root, purpose, diags);
+                }
                 routes.push(route);
                 sites.push(site);
             }

@@ -283,8 +283,15 @@ mod tests {
     fn prefixes_and_wildcards() {
         let p: Path<'_> = vec![("x-gateway", None), ("stages", None), ("prod", None)];
         assert!(is_supported(&p));
-        let p: Path<'_> = vec![("x-gateway", None), ("authorizers", None)];
+        let p: Path<'_> = vec![("x-gateway", None), ("plans", None)];
         assert!(!is_supported(&p));
+        let p: Path<'_> = vec![
+            ("x-gateway", None),
+            ("authorizers", None),
+            ("staff", Some("jwt")),
+            ("issuer", None),
+        ];
+        assert!(is_supported(&p));
         let p: Path<'_> = vec![("x-gateway-integration", Some("mock"))];
         assert!(is_supported(&p));
         let p: Path<'_> = vec![("x-gateway-integration", Some("http"))];
