@@ -59,6 +59,8 @@ pub(crate) enum Integration {
 /// line to `WorkerRoute::run_request_steps` (or the response phase) at its place in the order.
 #[derive(Debug, Default)]
 pub(crate) struct Steps {
+    /// The route's own WAF rules.
+    pub(crate) waf: Option<crate::step::waf::Rules>,
     /// The test step that proves the request-step interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -70,16 +72,18 @@ pub(crate) struct Steps {
 impl Steps {
     /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
     /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
-    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_ref_mut)] // Steps land here.
-    pub(crate) fn compile(
-        _cx: &mut BuildContext<'_>,
-        _route: &ir::Route,
-    ) -> Result<Steps, BuildError> {
-        Ok(Steps::default())
+    pub(crate) fn compile(cx: &mut BuildContext<'_>, route: &ir::Route) -> Result<Steps, BuildError> {
+        Ok(Steps {
+            waf: step::waf::Rules::for_route(cx, route)?,
+            ..Steps::default()
+        })
     }
 
     /// Whether any step reads the body, so the pipeline buffers it first.
     fn need_body(&self) -> bool {
+        if self.waf.as_ref().is_some_and(step::RequestStep::needs_body) {
+            return true;
+        }
         #[cfg(test)]
         if self
             .probe
@@ -93,6 +97,7 @@ impl Steps {
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            waf: self.waf.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -105,6 +110,8 @@ impl Steps {
 /// CORS preflight), with the same step interface. None exists yet.
 #[derive(Debug, Default)]
 pub(crate) struct ApiSteps {
+    /// The API-wide WAF rules, for every request.
+    pub(crate) waf: Option<crate::step::waf::Rules>,
     /// The test step that proves the interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -113,13 +120,16 @@ pub(crate) struct ApiSteps {
 impl ApiSteps {
     /// The API-wide checks before routing (source allow-list, API-wide WAF, CORS preflight),
     /// compiled once per gateway; each feature adds its line as in [`Steps::compile`].
-    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_ref_mut)] // Steps land here.
-    pub(crate) fn compile(_cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
-        Ok(ApiSteps::default())
+    pub(crate) fn compile(cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
+        Ok(ApiSteps {
+            waf: step::waf::Rules::for_api(cx)?,
+            ..ApiSteps::default()
+        })
     }
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            waf: self.waf.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -131,6 +141,7 @@ impl ApiSteps {
 /// One worker's parts of a route's (or the API's) steps.
 #[derive(Debug, Default)]
 pub(crate) struct WorkerSteps {
+    pub(crate) waf: Option<<crate::step::waf::Rules as step::RequestStep>::Local>,
     #[cfg(test)]
     pub(crate) probe: Option<<crate::step::probe::Probe as step::RequestStep>::Local>,
     #[cfg(test)]
@@ -242,6 +253,21 @@ impl WorkerGateway {
         if let Err(e) = edge_checks(gw, &req) {
             return refuse(req, e);
         }
+        if let (Some(waf), Some(local)) = (&gw.api_steps.waf, &self.api.waf) {
+            if step::RequestStep::needs_body(waf)
+                && let Err(e) = buffer_body(gw, ctx, &mut req).await
+            {
+                return Err(e);
+            }
+            match step::run(waf, local, ctx, &mut req).await {
+                Ok(Verdict::Continue) => {}
+                Ok(Verdict::Respond(resp)) => {
+                    req.into_body().discard();
+                    return Ok(resp);
+                }
+                Err(e) => return refuse(req, e),
+            }
+        }
         #[cfg(test)]
         if let (Some(step), Some(local)) = (&gw.api_steps.probe, &self.api.probe) {
             match step::run(step, local, ctx, &mut req).await {
@@ -266,23 +292,7 @@ impl WorkerGateway {
         }
         let route = &*worker_route.route;
         if route.buffer_body {
-            let receiving = &ctx.client.receiving_body;
-            let buffered = req
-                .body_mut()
-                .buffer(
-                    gw.limits.max_body.0,
-                    gw.limits.body_read_timeout.as_duration(),
-                    receiving,
-                )
-                .await;
-            if let Err(fault) = buffered {
-                let e = GatewayError::new(fault.error_type(), fault.to_string());
-                return Err(if fault.leaves_body_unread() {
-                    e.closing()
-                } else {
-                    e
-                });
-            }
+            buffer_body(gw, ctx, &mut req).await?;
         }
         let verdict = match worker_route.run_request_steps(ctx, &mut req).await {
             Ok(verdict) => verdict,
@@ -348,6 +358,11 @@ impl WorkerRoute {
         req: &mut Request<RequestBody>,
     ) -> step::StepResult {
         let _ = (&ctx, &req);
+        if let (Some(step), Some(local)) = (&self.route.steps.waf, &self.steps.waf)
+            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        {
+            return Ok(verdict);
+        }
         #[cfg(test)]
         if let (Some(step), Some(local)) = (&self.route.steps.probe, &self.steps.probe)
             && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
@@ -371,6 +386,35 @@ impl WorkerRoute {
             step::ResponseStep::on_response(step, local, ctx, resp)?;
         }
         Ok(())
+    }
+}
+
+/// Reads the body into memory (a step inspects it), within the payload limit and the body
+/// read timeout; a second call returns at once.
+async fn buffer_body(
+    gw: &Gateway,
+    ctx: &RequestContext,
+    req: &mut Request<RequestBody>,
+) -> Result<(), Box<GatewayError>> {
+    let receiving = &ctx.client.receiving_body;
+    let buffered = req
+        .body_mut()
+        .buffer(
+            gw.limits.max_body.0,
+            gw.limits.body_read_timeout.as_duration(),
+            receiving,
+        )
+        .await;
+    match buffered {
+        Ok(_) => Ok(()),
+        Err(fault) => {
+            let e = GatewayError::new(fault.error_type(), fault.to_string());
+            Err(if fault.leaves_body_unread() {
+                e.closing()
+            } else {
+                e
+            })
+        }
     }
 }
 

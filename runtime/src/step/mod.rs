@@ -37,6 +37,7 @@ use crate::telemetry::TelemetryBuilder;
 
 #[cfg(test)]
 pub(crate) mod probe;
+pub(crate) mod waf;
 
 /// What a step's compiler sees while the gateway is built (`Steps::compile` and
 /// `ApiSteps::compile` hand it to each step): the whole IR (its API-wide tables: authorizers,
