@@ -50,6 +50,9 @@ pub mod codes {
     pub const LITERAL_SECRET: &str = "gwc::lower::literal_secret";
     /// A cache key part other than `path.NAME`, `query.NAME` or `header.NAME`.
     pub const BAD_CACHE_KEY: &str = "gwc::lower::bad_cache_key";
+    /// A WAF rule naming an unknown field, IP set, managed group or group rule, or a CIDR
+    /// that does not parse.
+    pub const BAD_WAF_RULE: &str = "gwc::lower::bad_waf_rule";
 }
 
 /// Why the IR is being built: `gwc check`/`routes` describe a spec, `gwc build`/`serve` must be
