@@ -48,38 +48,61 @@ pub(crate) fn xss(v: &[u8]) -> bool {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
-    /// A string literal; `true` when it was closed by a quote in the value.
+    /// A string literal.
     Str,
-    /// A string the value closed first (the breakout), from a quoted starting context.
+    /// The end of the string the value started in (the breakout).
     Breakout,
     Num,
-    /// A plain identifier.
+    /// A plain identifier (or an English word).
     Ident,
-    /// `AND`, `OR`, `XOR`, `&&`, `||`, `NOT`
+    /// `AND`, `OR`, `XOR`, `&&`, `||`, `NOT`, `!`
     Logic,
-    /// `=`, `<>`, `!=`, `<`, `>`, `LIKE`, `IN`, `IS`, `BETWEEN`, `REGEXP`, `RLIKE`, `SOUNDS`
+    /// `=`, `<>`, `!=`, `<`, `>`, `<=>`
     Cmp,
-    /// `+ - * / % & | ^ ~ <<`
+    /// `LIKE`, `IN`, `IS`, `BETWEEN`, `REGEXP`, `RLIKE`, `SOUNDS`, `DIV`, `MOD`
+    WordCmp,
+    /// `+ - * / % & | ^ ~ << >>`
     Arith,
     LParen,
     RParen,
     Comma,
     Semi,
-    /// `--`, `#`, `/*`
+    /// `--`, `#`, `/*` (what follows is cut off)
     Comment,
-    /// `@x`, `@@x`
+    /// `@x`
     Var,
-    /// Keywords that start or shape a statement.
+    /// `@@version`: a server variable.
+    SysVar,
     Select,
+    /// `UNION`, `INTERSECT`, `EXCEPT`
     Union,
     From,
+    /// `WHERE`, `HAVING`
     Where,
+    /// Statements that change data or run code: `DROP`, `INSERT`, `DELETE`, `UPDATE`,
+    /// `EXEC`, `DECLARE`, `SHUTDOWN`, `TRUNCATE`, `ALTER`, `CREATE`, `GRANT`
     Stmt,
+    /// `WAITFOR`
+    Waitfor,
+    /// `ORDER`, `GROUP`
+    OrderGroup,
+    By,
+    Limit,
+    /// `INTO`
+    Into,
+    /// `OUTFILE`, `DUMPFILE`
+    Outfile,
+    /// Other keywords (`AS`, `CASE`, `WHEN`, `TABLE`, `DELAY`, `ALL`, `DISTINCT`, …).
     Clause,
-    /// A function known for injection (time, file, error-based, string building).
+    /// Functions whose only common use in a request is an injection (time delays, file
+    /// reads, error-based extraction, OS commands).
+    Danger,
+    /// Ordinary SQL functions (`CHAR`, `CONCAT`, `VERSION`, `COUNT`, …).
     Func,
     /// `NULL`, `TRUE`, `FALSE`
     Const,
+    /// `information_schema`, `sysobjects`, `pg_catalog`, …: system catalogues.
+    Catalog,
     Dot,
     Other,
 }
@@ -93,49 +116,57 @@ fn keyword(word: &[u8]) -> Tok {
     lower.copy_from_slice(word);
     lower.make_ascii_lowercase();
     match &*lower {
-        b"and" | b"or" | b"xor" | b"not" | b"div" => Tok::Logic,
-        b"like" | b"rlike" | b"regexp" | b"in" | b"is" | b"between" | b"sounds" | b"glob" => {
-            Tok::Cmp
-        }
+        b"and" | b"or" | b"xor" | b"not" => Tok::Logic,
+        b"like" | b"rlike" | b"regexp" | b"in" | b"is" | b"between" | b"sounds" | b"glob"
+        | b"div" | b"mod" => Tok::WordCmp,
         b"select" => Tok::Select,
         b"union" | b"intersect" | b"except" => Tok::Union,
         b"from" => Tok::From,
         b"where" | b"having" => Tok::Where,
         b"insert" | b"update" | b"delete" | b"drop" | b"create" | b"alter" | b"truncate"
-        | b"exec" | b"execute" | b"declare" | b"shutdown" | b"grant" | b"revoke" | b"replace"
-        | b"merge" | b"call" | b"waitfor" | b"load" | b"handler" | b"rename" | b"set" => {
-            Tok::Stmt
-        }
-        b"order" | b"group" | b"limit" | b"offset" | b"procedure" | b"into" | b"join"
-        | b"case" | b"when" | b"then" | b"else" | b"end" | b"values" | b"top" | b"distinct"
-        | b"all" | b"by" | b"asc" | b"desc" | b"table" | b"database" | b"delay"
-        | b"outfile" | b"dumpfile" | b"collate" | b"escape" | b"if" | b"cast" | b"convert"
-        | b"as" => Tok::Clause,
+        | b"exec" | b"execute" | b"declare" | b"shutdown" | b"grant" | b"revoke" => Tok::Stmt,
+        b"waitfor" => Tok::Waitfor,
+        b"order" | b"group" => Tok::OrderGroup,
+        b"by" => Tok::By,
+        b"limit" => Tok::Limit,
+        b"into" => Tok::Into,
+        b"outfile" | b"dumpfile" => Tok::Outfile,
+        b"case" | b"when" | b"then" | b"else" | b"end" | b"values" | b"top" | b"distinct"
+        | b"all" | b"asc" | b"desc" | b"table" | b"database" | b"delay" | b"collate"
+        | b"escape" | b"if" | b"as" | b"set" | b"procedure" | b"offset" | b"join" | b"on"
+        | b"binary" | b"like_escape" => Tok::Clause,
         b"sleep" | b"benchmark" | b"pg_sleep" | b"load_file" | b"extractvalue"
-        | b"updatexml" | b"char" | b"chr" | b"concat" | b"concat_ws" | b"group_concat"
-        | b"substring" | b"substr" | b"mid" | b"ascii" | b"ord" | b"hex" | b"unhex"
-        | b"version" | b"user" | b"current_user" | b"system_user" | b"database_name"
-        | b"db_name" | b"schema" | b"count" | b"length" | b"len" | b"xp_cmdshell"
-        | b"dbms_pipe" | b"utl_inaddr" | b"randomblob" | b"name_const" | b"exp"
-        | b"floor" | b"rand" | b"md5" | b"sha1" | b"lower" | b"upper" | b"ifnull"
-        | b"isnull" | b"nullif" | b"coalesce" | b"iif" | b"elt" | b"make_set"
-        | b"json_keys" | b"polygon" | b"geometrycollection" | b"multipoint" | b"linestring"
-        | b"sqlite_version" | b"information_schema" | b"sysobjects" | b"syscolumns"
-        | b"mysql" | b"pg_catalog" | b"all_tables" | b"dual" | b"openrowset"
-        | b"opendatasource" => Tok::Func,
+        | b"updatexml" | b"xp_cmdshell" | b"xp_dirtree" | b"xp_regread" | b"sp_executesql"
+        | b"sp_oacreate" | b"dbms_pipe" | b"dbms_lock" | b"utl_inaddr" | b"utl_http"
+        | b"randomblob" | b"name_const" | b"group_concat" | b"make_set" | b"lo_get"
+        | b"lo_import" | b"pg_read_file" | b"openrowset" | b"opendatasource" | b"exp"
+        | b"geometrycollection" | b"multipoint" | b"polygon" | b"linestring"
+        | b"multilinestring" | b"multipolygon" | b"json_keys" | b"sqlite_version"
+        | b"xmltype" | b"dbms_xmlgen" | b"ctxsys" | b"sys_context" => Tok::Danger,
+        b"char" | b"chr" | b"concat" | b"concat_ws" | b"substring" | b"substr" | b"mid"
+        | b"ascii" | b"ord" | b"hex" | b"unhex" | b"version" | b"user" | b"current_user"
+        | b"system_user" | b"session_user" | b"db_name" | b"schema" | b"count" | b"length"
+        | b"len" | b"floor" | b"rand" | b"md5" | b"sha1" | b"lower" | b"upper" | b"ifnull"
+        | b"isnull" | b"nullif" | b"coalesce" | b"iif" | b"elt" | b"cast" | b"convert"
+        | b"left" | b"right" | b"now" | b"sysdate" | b"encode" | b"decode" | b"unicode"
+        | b"nchar" | b"char_length" | b"instr" | b"locate" | b"replace" | b"reverse"
+        | b"trim" | b"format" | b"round" | b"abs" | b"pi" | b"row" | b"password" => Tok::Func,
         b"null" | b"true" | b"false" => Tok::Const,
+        b"information_schema" | b"sysobjects" | b"syscolumns" | b"sysusers" | b"pg_catalog"
+        | b"pg_shadow" | b"pg_user" | b"all_tables" | b"user_tables" | b"dual"
+        | b"sqlite_master" | b"msysobjects" | b"master" | b"mysql" => Tok::Catalog,
         _ => Tok::Ident,
     }
 }
 
 /// Tokens of `v` read as SQL, starting inside a string quoted by `quote` (or bare, `0`).
-/// Whitespace is dropped; at most `limit` tokens.
+/// Whitespace and inline comments are dropped; a comment that runs to the end is one
+/// [`Tok::Comment`] and stops the scan; at most 64 tokens.
 fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
     out.clear();
     let mut i = 0;
     let n = v.len();
     if quote != 0 {
-        // Inside a string: up to the first unescaped closing quote.
         let mut j = 0;
         let mut closed = false;
         while j < n {
@@ -162,9 +193,7 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
     while i < n && out.len() < 64 {
         let c = v[i];
         match c {
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' | 0xa0 | 0 => {
-                i += 1;
-            }
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' | 0xa0 | 0 | b'\\' => i += 1,
             b'\'' | b'"' | b'`' => {
                 let mut j = i + 1;
                 while j < n {
@@ -186,43 +215,58 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
             }
             b'0'..=b'9' => {
                 let mut j = i + 1;
-                if c == b'0' && matches!(v.get(j), Some(b'x' | b'X' | b'b' | b'B')) {
-                    j += 1;
-                }
                 while j < n && (v[j].is_ascii_alphanumeric() || v[j] == b'.') {
                     j += 1;
+                }
+                // `4oR2`: digits glued to a keyword are a number then the keyword.
+                let word = &v[i..j];
+                let digits = word.iter().take_while(|b| b.is_ascii_digit()).count();
+                if digits < word.len()
+                    && !(word.len() > 2 && matches!(word[1], b'x' | b'X' | b'b' | b'B'))
+                    && matches!(keyword(&word[digits..]), Tok::Logic | Tok::Union | Tok::Select)
+                {
+                    out.push(Tok::Num);
+                    i += digits;
+                    continue;
                 }
                 out.push(Tok::Num);
                 i = j;
             }
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' | 0x80..=0xff => {
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => {
                 let mut j = i + 1;
                 while j < n && (v[j].is_ascii_alphanumeric() || v[j] == b'_' || v[j] == b'$') {
                     j += 1;
                 }
-                if c >= 0x80 {
-                    while j < n && v[j] >= 0x80 {
-                        j += 1;
-                    }
-                    out.push(Tok::Other);
-                } else {
-                    out.push(keyword(&v[i..j]));
+                out.push(keyword(&v[i..j]));
+                i = j;
+            }
+            0x80..=0xff => {
+                let mut j = i + 1;
+                while j < n && (v[j] >= 0x80 || v[j].is_ascii_alphanumeric()) {
+                    j += 1;
                 }
+                out.push(Tok::Ident);
                 i = j;
             }
             b'@' => {
-                let mut j = i + 1;
-                while j < n && (v[j] == b'@' || v[j].is_ascii_alphanumeric() || v[j] == b'_') {
+                let sys = v.get(i + 1) == Some(&b'@');
+                let mut j = i + 1 + usize::from(sys);
+                let start = j;
+                while j < n && (v[j].is_ascii_alphanumeric() || v[j] == b'_' || v[j] == b'.') {
                     j += 1;
                 }
-                out.push(if j > i + 1 { Tok::Var } else { Tok::Other });
+                out.push(match (j > start, sys) {
+                    (true, true) => Tok::SysVar,
+                    (true, false) => Tok::Var,
+                    _ => Tok::Other,
+                });
                 i = j;
             }
-            b'(' | b'{' => {
+            b'(' => {
                 out.push(Tok::LParen);
                 i += 1;
             }
-            b')' | b'}' => {
+            b')' => {
                 out.push(Tok::RParen);
                 i += 1;
             }
@@ -256,36 +300,24 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                     continue;
                 }
                 match v[i + 2..].windows(2).position(|w| w == b"*/") {
-                    Some(end) => {
-                        // An inline comment between tokens is whitespace to SQL.
-                        i += 2 + end + 4;
-                        if out.is_empty() {
-                            out.push(Tok::Comment);
-                        } else if v[i - 4..].starts_with(b"*/") {
-                            // keep going
-                        }
-                    }
+                    Some(end) => i += 2 + end + 2,
                     None => {
                         out.push(Tok::Comment);
                         return;
                     }
                 }
             }
-            b'*' if v.get(i + 1) == Some(&b'/') => {
-                i += 2;
-            }
+            b'*' if v.get(i + 1) == Some(&b'/') => i += 2,
             b'=' | b'<' | b'>' | b'!' => {
                 let mut j = i + 1;
                 while j < n && matches!(v[j], b'=' | b'<' | b'>' | b'!') {
                     j += 1;
                 }
                 let op = &v[i..j];
-                out.push(if op == b"<<" || op == b">>" {
-                    Tok::Arith
-                } else if op == b"!" {
-                    Tok::Logic
-                } else {
-                    Tok::Cmp
+                out.push(match op {
+                    b"<<" | b">>" => Tok::Arith,
+                    b"!" | b"!!" => Tok::Logic,
+                    _ => Tok::Cmp,
                 });
                 i = j;
             }
@@ -302,7 +334,8 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                 out.push(Tok::Arith);
                 i += 1;
             }
-            b'\\' => {
+            b'{' | b'}' | b'[' | b']' => {
+                out.push(Tok::Other);
                 i += 1;
             }
             _ => {
@@ -313,87 +346,102 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
     }
 }
 
-fn is_operand(t: Tok) -> bool {
-    matches!(
-        t,
-        Tok::Str | Tok::Num | Tok::Ident | Tok::Var | Tok::Func | Tok::Const | Tok::LParen
-    )
+fn at(t: &[Tok], i: usize) -> Tok {
+    t.get(i).copied().unwrap_or(Tok::Other)
 }
 
 fn is_value(t: Tok) -> bool {
     matches!(
         t,
-        Tok::Str | Tok::Num | Tok::Var | Tok::Func | Tok::Const | Tok::RParen | Tok::Ident
+        Tok::Str | Tok::Num | Tok::Var | Tok::SysVar | Tok::Const | Tok::Ident
     )
 }
 
-/// Structures that are SQL wherever they appear.
-fn sql_shape(t: &[Tok], breakout: bool) -> bool {
-    let at = |i: usize| t.get(i).copied().unwrap_or(Tok::Other);
+/// A function call at `i`: a function name then `(`.
+fn call_at(t: &[Tok], i: usize) -> bool {
+    matches!(at(t, i), Tok::Func | Tok::Danger) && at(t, i + 1) == Tok::LParen
+}
+
+/// Structures that are SQL wherever they appear in a value.
+fn sql_anywhere(t: &[Tok]) -> bool {
     for i in 0..t.len() {
+        let prev = if i == 0 { Tok::Semi } else { t[i - 1] };
         match t[i] {
-            // UNION [ALL|DISTINCT] (SELECT
             Tok::Union => {
                 let mut j = i + 1;
-                while matches!(at(j), Tok::Clause | Tok::LParen) {
+                while matches!(at(t, j), Tok::Clause | Tok::LParen) {
                     j += 1;
                 }
-                if at(j) == Tok::Select {
+                if at(t, j) == Tok::Select {
                     return true;
                 }
             }
-            // SELECT <expr> FROM, SELECT <function>(, SELECT <value> at a statement start
             Tok::Select => {
-                let prev = if i == 0 { Tok::Semi } else { at(i - 1) };
-                let next = at(i + 1);
-                if matches!(next, Tok::Func | Tok::Var) && (i + 2 >= t.len() || at(i + 2) != Tok::Ident) {
+                let next = at(t, i + 1);
+                if matches!(next, Tok::SysVar) || call_at(t, i + 1) && at(t, i + 2) == Tok::LParen {
                     return true;
                 }
-                if matches!(prev, Tok::LParen | Tok::Semi | Tok::Breakout | Tok::Union)
-                    && (matches!(next, Tok::Num | Tok::Var | Tok::Func | Tok::Const | Tok::Str)
-                        || (next == Tok::Arith && i > 0)
-                        || (next == Tok::Clause && i > 0))
-                {
-                    return true;
-                }
-                // select a,b from / select * from / select x from y where
+                // SELECT <list> FROM <name>, with a list that is SQL (a star, commas, calls)
                 let mut j = i + 1;
-                let mut commas = 0;
-                let mut star = false;
-                while j < t.len() && j < i + 12 && t[j] != Tok::From {
-                    commas += usize::from(t[j] == Tok::Comma);
-                    star |= t[j] == Tok::Arith;
+                let mut sql_list = false;
+                while j < t.len() && j < i + 16 && t[j] != Tok::From {
+                    sql_list |= matches!(t[j], Tok::Comma | Tok::Arith | Tok::LParen | Tok::Num | Tok::Const | Tok::Var | Tok::Str);
                     j += 1;
                 }
-                if at(j) == Tok::From
-                    && (commas > 0 || star || matches!(at(j + 2), Tok::Where | Tok::Clause | Tok::Comment | Tok::Semi | Tok::Dot))
+                if at(t, j) == Tok::From
+                    && j > i + 1
+                    && (sql_list || matches!(at(t, j + 2), Tok::Where | Tok::Comment | Tok::Semi | Tok::Dot | Tok::Limit | Tok::OrderGroup) || j + 2 >= t.len() && at(t, j + 1) == Tok::Catalog)
+                {
+                    return true;
+                }
+                if matches!(prev, Tok::LParen | Tok::Semi | Tok::Breakout)
+                    && i > 0
+                    && matches!(next, Tok::Num | Tok::Var | Tok::Const | Tok::Func | Tok::Danger)
                 {
                     return true;
                 }
             }
-            // ; followed by a statement
             Tok::Semi => {
-                if matches!(at(i + 1), Tok::Stmt | Tok::Select)
-                    && (breakout || i == 0 || matches!(at(i - 1), Tok::Num | Tok::Str | Tok::RParen | Tok::Ident))
-                    && matches!(at(i + 2), Tok::Ident | Tok::Clause | Tok::Num | Tok::Str | Tok::Var | Tok::Select | Tok::Arith | Tok::Func | Tok::Comment | Tok::Other)
+                if matches!(prev, Tok::Num | Tok::Str | Tok::RParen | Tok::Ident | Tok::Breakout | Tok::Semi) && statement_at(t, i + 1) {
+                    return true;
+                }
+            }
+            Tok::Danger => {
+                if at(t, i + 1) == Tok::LParen
+                    && matches!(at(t, i + 2), Tok::Num | Tok::Select | Tok::Var | Tok::SysVar | Tok::Func | Tok::Danger | Tok::Str | Tok::LParen | Tok::Const | Tok::Ident | Tok::RParen)
                 {
                     return true;
                 }
             }
-            // Time, file and error functions called
             Tok::Func => {
-                if at(i + 1) == Tok::LParen
-                    && (breakout
-                        || matches!(at(i + 2), Tok::Num | Tok::Select | Tok::Var | Tok::Func | Tok::Str)
-                            && i > 0
-                            && matches!(at(i - 1), Tok::Logic | Tok::Cmp | Tok::Semi | Tok::Select | Tok::Arith | Tok::LParen | Tok::Comma))
+                // char(97,100,…), concat(0x71,…): several literal arguments
+                if at(t, i + 1) == Tok::LParen
+                    && matches!(at(t, i + 2), Tok::Num | Tok::Str | Tok::SysVar | Tok::Func | Tok::Select)
+                    && at(t, i + 3) == Tok::Comma
+                    && matches!(at(t, i + 4), Tok::Num | Tok::Str | Tok::SysVar | Tok::Func | Tok::Select)
+                    && !matches!(prev, Tok::Ident | Tok::Other)
                 {
                     return true;
                 }
             }
-            // waitfor delay / exec master..xp_
+            Tok::SysVar => return true,
+            Tok::Catalog => {
+                if at(t, i + 1) == Tok::Dot && matches!(at(t, i + 2), Tok::Ident | Tok::Dot | Tok::Danger | Tok::Catalog) || prev == Tok::From {
+                    return true;
+                }
+            }
+            Tok::Into => {
+                if at(t, i + 1) == Tok::Outfile {
+                    return true;
+                }
+            }
+            Tok::Waitfor => {
+                if at(t, i + 1) == Tok::Clause && matches!(at(t, i + 2), Tok::Str | Tok::Num) {
+                    return true;
+                }
+            }
             Tok::Stmt => {
-                if matches!(at(i + 1), Tok::Clause | Tok::Func) && (i == 0 || breakout || at(i - 1) == Tok::Semi) && matches!(at(i + 2), Tok::Str | Tok::Num | Tok::Ident | Tok::Dot) {
+                if i == 0 && statement_at(t, i) && t.len() >= 3 && !matches!(at(t, i + 2), Tok::Ident) {
                     return true;
                 }
             }
@@ -403,106 +451,229 @@ fn sql_shape(t: &[Tok], breakout: bool) -> bool {
     false
 }
 
-/// After a breakout (or a numeric operand): does SQL syntax follow?
-fn continues_sql(t: &[Tok], from: usize) -> bool {
-    let at = |i: usize| t.get(i).copied().unwrap_or(Tok::Other);
-    let mut i = from;
-    // closing parentheses of the surrounding query
-    while at(i) == Tok::RParen {
-        i += 1;
-    }
-    let next = at(i);
-    let end = i >= t.len();
-    match next {
-        // `'--`, `')#`, `1/*`
-        Tok::Comment => true,
-        // `'; DROP`, `'; --`
-        Tok::Semi => matches!(at(i + 1), Tok::Stmt | Tok::Select | Tok::Comment | Tok::Func) || i + 1 >= t.len(),
-        // `' OR 1=1`, `' AND sleep(5)`, `' || 'x`
-        Tok::Logic => {
-            let mut j = i + 1;
-            while matches!(at(j), Tok::Logic | Tok::LParen | Tok::Arith) {
-                j += 1;
-            }
-            let operand = at(j);
-            if !is_operand(operand) {
-                return false;
-            }
-            // An English word after `and`/`or` is not enough: SQL follows with a comparison, a
-            // comment, another value or the end of the value.
-            match operand {
-                Tok::Ident => {
-                    matches!(at(j + 1), Tok::Cmp | Tok::Comment | Tok::Semi | Tok::Logic | Tok::LParen | Tok::Arith | Tok::Dot)
-                        || (j + 1 >= t.len() && at(j - 1) != Tok::Logic && false)
-                }
-                _ => true,
-            }
-        }
-        // `'='`, `' = '1`, `1=1`, `' LIKE '%`
-        Tok::Cmp => {
-            let mut j = i + 1;
-            while matches!(at(j), Tok::Arith | Tok::Cmp | Tok::LParen) {
-                j += 1;
-            }
-            is_value(at(j)) || j >= t.len()
-        }
-        Tok::Union | Tok::Select | Tok::Stmt => true,
-        Tok::Clause => matches!(at(i + 1), Tok::Clause | Tok::Num | Tok::Ident | Tok::Func | Tok::Str | Tok::LParen | Tok::Var),
-        Tok::Where => true,
-        Tok::Arith => {
-            // `'+(select ...)`, `'||version()`, `' * 1`
-            matches!(at(i + 1), Tok::Func | Tok::Select | Tok::LParen | Tok::Num | Tok::Str | Tok::Var)
-                && (i + 2 >= t.len() || !matches!(at(i + 2), Tok::Other))
-        }
-        Tok::Comma => matches!(at(i + 1), Tok::Func | Tok::Select | Tok::Num | Tok::Const | Tok::Var) && t[i..].contains(&Tok::Comment),
-        _ => end && false,
+/// A statement an injection stacks after `;`: `DROP TABLE x`, `EXEC xp_cmdshell`, `DECLARE @x`,
+/// `SHUTDOWN`, `SELECT …`, `WAITFOR DELAY`, `INSERT INTO`, `UPDATE x SET`, `DELETE FROM`.
+fn statement_at(t: &[Tok], i: usize) -> bool {
+    let next = at(t, i + 1);
+    match at(t, i) {
+        Tok::Select => matches!(next, Tok::Num | Tok::Var | Tok::SysVar | Tok::Func | Tok::Danger | Tok::Arith | Tok::Str | Tok::Const | Tok::Ident | Tok::LParen),
+        Tok::Waitfor => next == Tok::Clause,
+        Tok::Stmt => match next {
+            Tok::Clause | Tok::Into | Tok::From | Tok::Danger | Tok::Var | Tok::LParen | Tok::Comment | Tok::Catalog => true,
+            Tok::Ident => matches!(at(t, i + 2), Tok::Dot | Tok::LParen | Tok::Str | Tok::Comment | Tok::Semi | Tok::Clause | Tok::Var | Tok::Other) || i + 2 >= t.len(),
+            _ => i + 1 >= t.len(),
+        },
+        _ => false,
     }
 }
 
+/// After a breakout (`numeric` false) or a leading numeric operand: does SQL follow?
+fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bool {
+    let mut i = from;
+    let mut closers = 0;
+    while at(t, i) == Tok::RParen {
+        i += 1;
+        closers += 1;
+    }
+    let end = i >= t.len();
+    if end {
+        return false;
+    }
+    match t[i] {
+        // `admin'--`, `1')#`
+        Tok::Comment => (!numeric && quote_glued) || closers > 0,
+        Tok::Semi => statement_at(t, i + 1) || (!numeric && at(t, i + 1) == Tok::Comment),
+        Tok::Union | Tok::Select => sql_anywhere(t) || at(t, i + 1) == Tok::Clause || i + 1 >= t.len(),
+        Tok::Logic => {
+            let mut j = i + 1;
+            while matches!(at(t, j), Tok::Logic | Tok::LParen | Tok::Arith | Tok::Clause) {
+                j += 1;
+            }
+            let operand = at(t, j);
+            let after = at(t, j + 1);
+            let last = j + 1 >= t.len();
+            match operand {
+                Tok::Select | Tok::Danger | Tok::SysVar => true,
+                Tok::Func => after == Tok::LParen,
+                Tok::Str | Tok::Num | Tok::Const | Tok::Var | Tok::Ident => {
+                    matches!(after, Tok::Cmp | Tok::WordCmp | Tok::Comment | Tok::Semi)
+                        || (after == Tok::RParen && matches!(at(t, j + 2), Tok::Comment | Tok::Logic | Tok::Semi | Tok::RParen))
+                        || (!numeric && last && matches!(operand, Tok::Num | Tok::Const | Tok::Str))
+                        || (after == Tok::Logic && is_value(at(t, j + 2)) && matches!(at(t, j + 3), Tok::Cmp | Tok::WordCmp | Tok::Comment))
+                }
+                _ => false,
+            }
+        }
+        Tok::Cmp | Tok::WordCmp => {
+            if numeric {
+                // `1=1 --`, `1>0)`: a comparison then SQL punctuation
+                is_value(at(t, i + 1)) && matches!(at(t, i + 2), Tok::Comment | Tok::Logic | Tok::RParen | Tok::Semi)
+            } else {
+                let mut j = i + 1;
+                while matches!(at(t, j), Tok::Arith | Tok::Cmp | Tok::WordCmp | Tok::LParen) {
+                    j += 1;
+                }
+                let word = t[i] == Tok::WordCmp;
+                match at(t, j) {
+                    // `'=x--`, `' = col or`: a bare name must be followed by SQL
+                    Tok::Ident => {
+                        !word
+                            && (j + 1 >= t.len()
+                                || matches!(at(t, j + 1), Tok::Comment | Tok::Logic | Tok::Semi | Tok::RParen))
+                    }
+                    Tok::Str | Tok::Num | Tok::Const | Tok::Var | Tok::SysVar => true,
+                    Tok::Select | Tok::Danger => true,
+                    _ => call_at(t, j) || (!word && j >= t.len()),
+                }
+            }
+        }
+        Tok::OrderGroup => at(t, i + 1) == Tok::By && matches!(at(t, i + 2), Tok::Num | Tok::Ident | Tok::Func | Tok::LParen | Tok::Danger | Tok::Str),
+        Tok::Limit => at(t, i + 1) == Tok::Num && (at(t, i + 2) != Tok::Ident),
+        Tok::Where => is_value(at(t, i + 1)) && matches!(at(t, i + 2), Tok::Cmp | Tok::WordCmp | Tok::Logic),
+        Tok::Into => at(t, i + 1) == Tok::Outfile,
+        Tok::Stmt | Tok::Waitfor => statement_at(t, i),
+        Tok::Arith => {
+            let next = at(t, i + 1);
+            call_at(t, i + 1)
+                || matches!(next, Tok::Select | Tok::SysVar | Tok::Danger)
+                || (next == Tok::LParen && matches!(at(t, i + 2), Tok::Select | Tok::Danger | Tok::Func))
+                || (!numeric
+                    && matches!(next, Tok::Num | Tok::Str | Tok::Ident)
+                    && matches!(at(t, i + 2), Tok::Comment | Tok::Cmp | Tok::WordCmp))
+        }
+        Tok::From => matches!(at(t, i + 1), Tok::Ident | Tok::Catalog) && matches!(at(t, i + 2), Tok::Where | Tok::Comment | Tok::Semi | Tok::Dot | Tok::Limit | Tok::OrderGroup),
+        Tok::Clause => {
+            // `' AS x FROM`, `' CASE WHEN`, `'COLLATE …--`
+            t[i..].contains(&Tok::Comment) && t[i..].iter().filter(|x| matches!(x, Tok::Clause | Tok::From | Tok::Cmp | Tok::WordCmp | Tok::Select)).count() >= 2
+        }
+        _ => false,
+    }
+}
+
+/// `or'1`, `DECLARE @x`: a keyword right after a quote, then a non-letter: the quote ended a
+/// string rather than standing in a word.
+fn keyword_glued(rest: &[u8]) -> bool {
+    let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    n > 0
+        && rest.get(n).is_none_or(|b| !b.is_ascii_alphanumeric())
+        && matches!(
+            keyword(&rest[..n]),
+            Tok::Logic | Tok::Union | Tok::Select | Tok::Stmt | Tok::Waitfor
+        )
+}
+
+/// A value that is nothing but an SQL expression with the marks of one: every token is SQL
+/// (no stray punctuation, no two plain words in a row as in prose), and it compares inside a
+/// boolean or parenthesised expression, calls a function, or ends in a comment after an
+/// operator.
+fn pure_sql(t: &[Tok]) -> bool {
+    if t.len() < 3 {
+        return false;
+    }
+    let mut cmp = false;
+    let mut logic = false;
+    let mut parens = false;
+    let mut ops = false;
+    let mut calls = false;
+    let mut select = false;
+    for (i, &tok) in t.iter().enumerate() {
+        match tok {
+            Tok::Other => return false,
+            // prose: two plain words in a row, a number with a unit (`300 DPI`)
+            Tok::Ident if i > 0 && matches!(t[i - 1], Tok::Ident | Tok::Num) => return false,
+            // `ORDER` is always `ORDER BY` in SQL
+            Tok::OrderGroup if at(t, i + 1) != Tok::By => return false,
+            // `&name=`: a query string, not an expression
+            Tok::Arith
+                if matches!(at(t, i + 1), Tok::Ident | Tok::Clause | Tok::Limit)
+                    && at(t, i + 2) == Tok::Cmp =>
+            {
+                return false;
+            }
+            Tok::Cmp => {
+                cmp |= i > 0 && (is_value(t[i - 1]) || t[i - 1] == Tok::RParen);
+                ops = true;
+            }
+            Tok::Logic => {
+                logic = true;
+                ops = true;
+            }
+            Tok::Arith => ops = true,
+            Tok::LParen | Tok::RParen => parens = true,
+            Tok::Func | Tok::Danger if at(t, i + 1) == Tok::LParen => calls = true,
+            Tok::Select => select = true,
+            _ => {}
+        }
+    }
+    let comment = t.last() == Some(&Tok::Comment);
+    // `-1--`, `-1#`: a negative number, then the rest of the query cut off
+    if comment && t[0] == Tok::Arith && t[1] == Tok::Num {
+        return true;
+    }
+    if select && (parens || comment) {
+        return true;
+    }
+    (cmp && (logic || parens || comment))
+        || (calls && (logic || cmp || comment))
+        || (comment && (logic || (parens && ops)))
+}
+
+/// The candidate values in `v`: itself, and for `name=value` the value.
 fn sqli_one(v: &[u8]) -> bool {
-    if v.len() < 2 || !v.iter().any(|b| !b.is_ascii_alphanumeric() && *b != b'_' && *b != b'.') {
+    let name_len = v
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'-'))
+        .count();
+    if name_len > 0 && name_len < v.len() && v[name_len] == b'=' {
+        // `name=value`: the value is what the application reads.
+        let mut toks = Vec::new();
+        sql_tokens(v, 0, &mut toks);
+        return sql_anywhere(&toks) || sqli_value(&v[name_len + 1..]);
+    }
+    sqli_value(v)
+}
+
+fn sqli_value(v: &[u8]) -> bool {
+    if v.len() < 2 || v.iter().all(|b| b.is_ascii_alphanumeric() || *b == b' ') {
         return false;
     }
     let mut toks = Vec::with_capacity(32);
-    // Bare context: the value is an operand (a number or a column) or free text.
     sql_tokens(v, 0, &mut toks);
-    if sql_shape(&toks, false) {
+    if sql_anywhere(&toks) {
         return true;
     }
-    if matches!(toks.first(), Some(Tok::Num | Tok::Var | Tok::RParen | Tok::Const))
-        && continues_sql(&toks, 1)
-        && !(toks.len() == 3 && toks[1] == Tok::Arith)
-    {
+    if pure_sql(&toks) {
         return true;
     }
-    if toks.first() == Some(&Tok::Ident)
-        && toks.len() >= 2
-        && toks[1] == Tok::RParen
-        && continues_sql(&toks, 1)
-    {
+    // A bare operand (`1 OR 1=1`, `1) UNION SELECT`, `-1; DROP`)
+    let mut first = usize::from(at(&toks, 0) == Tok::Arith);
+    while at(&toks, first) == Tok::LParen {
+        first += 1;
+    }
+    if matches!(at(&toks, first), Tok::Num | Tok::Var | Tok::RParen | Tok::Const) && continues_sql(&toks, first + 1, true, false) {
         return true;
     }
     for quote in [b'\'', b'"'] {
-        let Some(at) = v.iter().position(|&b| b == quote) else {
+        let Some(pos) = v.iter().position(|&b| b == quote) else {
             continue;
         };
-        // `O'Reilly`, `don't`: a quote between letters is an apostrophe, not a breakout.
-        if quote == b'\''
-            && at > 0
-            && v[at - 1].is_ascii_alphabetic()
-            && v.get(at + 1).is_some_and(u8::is_ascii_alphabetic)
-        {
-            // look for a later quote that could break out
-            let later = v[at + 1..].iter().position(|&b| b == quote);
-            if later.is_none() {
-                continue;
-            }
+        // `O'Reilly`, `don't`: a quote between letters is an apostrophe.
+        let apostrophe = quote == b'\''
+            && pos > 0
+            && v[pos - 1].is_ascii_alphabetic()
+            && v.get(pos + 1).is_some_and(u8::is_ascii_alphabetic)
+            && !keyword_glued(&v[pos + 1..]);
+        if apostrophe && !v[pos + 1..].contains(&quote) {
+            continue;
         }
         sql_tokens(v, quote, &mut toks);
         if toks.first() != Some(&Tok::Breakout) {
             continue;
         }
-        if continues_sql(&toks, 1) || sql_shape(&toks, true) {
+        let glued = pos == 0 || !matches!(v[pos - 1], b' ' | b'\t');
+        if (!apostrophe && (continues_sql(&toks, 1, false, glued) || pure_sql(&toks)))
+            || sql_anywhere(&toks)
+        {
             return true;
         }
     }
