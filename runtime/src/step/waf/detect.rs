@@ -717,10 +717,68 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
             break;
         }
     }
-    cur.iter()
-        .filter(|&&b| b != 0)
-        .map(u8::to_ascii_lowercase)
-        .collect()
+    // Fullwidth `＜` `＞` (U+FF1C, U+FF1E) fold to ASCII, as some back ends normalise them.
+    let mut out = Vec::with_capacity(cur.len());
+    let mut i = 0;
+    while i < cur.len() {
+        match &cur[i..] {
+            [0xef, 0xbc, 0x9c, ..] => {
+                out.push(b'<');
+                i += 3;
+            }
+            [0xef, 0xbc, 0x9e, ..] => {
+                out.push(b'>');
+                i += 3;
+            }
+            [0, ..] => i += 1,
+            [b, ..] => {
+                out.push(b.to_ascii_lowercase());
+                i += 1;
+            }
+            [] => break,
+        }
+    }
+    out
+}
+
+/// Script sinks called without markup (`alert(1)`, `(alert)(1)`, `alert.call(…)`,
+/// ``alert`1` ``), and the DOM objects a payload reaches for (`document.cookie`,
+/// `window.location`).
+fn script_call(s: &[u8], i: usize) -> bool {
+    // A word start, and not glued to text of another script (bytes of a non-ASCII letter).
+    if !starts_word(s, i) || (i > 0 && s[i - 1] >= 0x80) {
+        return false;
+    }
+    for sink in [&b"alert"[..], b"prompt", b"confirm", b"eval", b"settimeout", b"setinterval", b"fromcharcode"] {
+        if s[i..].starts_with(sink) && s.get(i + sink.len()).is_none_or(|b| !b.is_ascii_alphanumeric()) {
+            let mut j = i + sink.len();
+            while j < s.len() && matches!(s[j], b' ' | b'\t' | b')') {
+                j += 1;
+            }
+            let rest = &s[j.min(s.len())..];
+            if rest.starts_with(b"(") || rest.starts_with(b"`") || rest.starts_with(b".call") || rest.starts_with(b".apply") || rest.starts_with(b".bind") {
+                return true;
+            }
+        }
+    }
+    for object in [&b"document"[..], b"window"] {
+        if s[i..].starts_with(object) {
+            let mut j = i + object.len();
+            while j < s.len() && s[j] == b' ' {
+                j += 1;
+            }
+            if matches!(s.get(j), Some(b'.' | b'[')) {
+                let rest = &s[j + 1..];
+                let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
+                for prop in [&b"cookie"[..], b"domain", b"location", b"write", b"body", b"createelement", b"open", b"name", b"documentelement"] {
+                    if rest.starts_with(prop) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
 }
 
 fn is_name_byte(b: u8) -> bool {
@@ -767,11 +825,22 @@ fn xss_one(v: &[u8]) -> bool {
                 if s.get(j) == Some(&b'/') {
                     j += 1;
                 }
+                if s[j..].starts_with(b"?xml-stylesheet") || s[j..].starts_with(b"!entity") || s[j..].starts_with(b"!doctype") && s[j..].windows(6).any(|w| w == b"system") {
+                    return true;
+                }
+                while j < n && matches!(s[j], b' ' | b'\t') && s[j..].trim_ascii_start().starts_with(b"script") {
+                    j += 1;
+                }
                 let start = j;
                 while j < n && is_name_byte(s[j]) {
                     j += 1;
                 }
-                let name = &s[start..j];
+                let full = &s[start..j];
+                // A namespaced name (`svg:script`) is judged by its local part.
+                let name = match full.iter().rposition(|&b| b == b':') {
+                    Some(c) if DANGEROUS_TAGS.contains(&&full[..c]) => &full[..c],
+                    _ => full,
+                };
                 if name.is_empty() {
                     if s[i + 1..].starts_with(b"!--") && s[i..].windows(3).any(|w| w == b"-->") && has_script_text(&s[i..]) {
                         return true;
@@ -802,7 +871,7 @@ fn xss_one(v: &[u8]) -> bool {
                 // An attribute breakout: `" onmouseover=alert(1)`, `' autofocus onfocus=`
                 if matches!(s[i - 1], b' ' | b'"' | b'\'' | b'/' | b'\t' | b'\n' | b'\x0c')
                     && event_handler_at(&s, i)
-                    && s[..i].iter().any(|&b| b == b'"' || b == b'\'' || b == b'>' || b == b'<' || b == b'/')
+                    && s[..i].iter().any(|&b| b == b'"' || b == b'\'' || b == b'>' || b == b'<')
                 {
                     return true;
                 }
@@ -830,6 +899,13 @@ fn xss_one(v: &[u8]) -> bool {
             b'{' if s[i..].starts_with(b"{{") && s[i..].windows(11).any(|w| w == b"constructor") => {
                 return true;
             }
+            b'a' | b'p' | b'c' | b'e' | b's' | b'f' | b'd' | b'w' if script_call(&s, i) => {
+                return true;
+            }
+            b'b' if s[i..].starts_with(b"behavior:") || s[i..].starts_with(b"behaviour:") => {
+                return true;
+            }
+            b'-' if s[i..].starts_with(b"-moz-binding") => return true,
             _ => {}
         }
     }
@@ -870,7 +946,8 @@ fn has_script_url(rest: &[u8]) -> bool {
         matches!(rest[i], b'=' | b'(')
             && {
                 let mut j = i + 1;
-                while j < rest.len() && matches!(rest[j], b' ' | b'"' | b'\'' | b'`' | b'\t' | b'\n') {
+                // Browsers skip leading controls and spaces (and the no-break kinds) in a URL.
+                while j < rest.len() && (rest[j] <= b' ' || rest[j] >= 0x80 || matches!(rest[j], b'"' | b'\'' | b'`')) {
                     j += 1;
                 }
                 script_scheme_at(rest, j)
