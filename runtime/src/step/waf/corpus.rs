@@ -143,6 +143,48 @@ fn report(half: &str, tune: bool) {
     }
 }
 
+/// CRS's regression cases for rules 941 (XSS) and 942 (SQLi) as rule-level cases: paranoia
+/// level 1 attacks should be detected by the detector of their class, benign cases by neither.
+fn crs_regression() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("crs-941-942-regression.jsonl")).unwrap_or_default();
+    let (mut hit, mut attacks, mut clean, mut benign) = (0, 0, 0, 0);
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let raw = v["payload"].as_str().unwrap_or("").as_bytes().to_vec();
+        let payload = if v["encoding"] == "urlencoded" {
+            transform::url_decode(&raw, true).unwrap_or(raw)
+        } else {
+            raw
+        };
+        let pl1 = v["crs"]["paranoia_level"].as_u64() == Some(1);
+        match v["class"].as_str() {
+            Some("sqli") if pl1 => {
+                attacks += 1;
+                hit += usize::from(detect::sqli(&payload));
+            }
+            Some("xss") if pl1 => {
+                attacks += 1;
+                hit += usize::from(detect::xss(&payload));
+            }
+            Some("benign") => {
+                benign += 1;
+                clean += usize::from(!detect::sqli(&payload) && !detect::xss(&payload));
+            }
+            _ => {}
+        }
+    }
+    println!(
+        "CRS 941/942 regression cases: {} | {}",
+        show("paranoia-1 attacks detected", (hit, attacks)),
+        show("benign cases passed", (clean, benign))
+    );
+}
+
 /// The figures, both halves, against libinjection (run on demand; prints).
 #[test]
 #[ignore = "prints the corpus figures; run with --ignored --nocapture"]
@@ -152,6 +194,7 @@ fn waf_corpus_report() {
     }
     report("tuning", true);
     report("held-out", false);
+    crs_regression();
     if std::env::var_os("GWC_WAF_MISSES").is_some() {
         for (class, f) in [("sqli", detect::sqli as fn(&[u8]) -> bool), ("xss", detect::xss)] {
             for r in load(&format!("{class}-attacks.jsonl"))

@@ -210,7 +210,10 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                     }
                     j += 1;
                 }
-                out.push(if c == b'`' { Tok::Ident } else { Tok::Str });
+                // A string the value leaves open is closed by the query's own quote: an
+                // injection leaves a token there (`' OR '1`), prose leaves words.
+                let open_prose = j >= n && j - i > 5;
+                out.push(if c == b'`' || open_prose { Tok::Ident } else { Tok::Str });
                 i = j + 1;
             }
             b'0'..=b'9' => {
@@ -634,7 +637,7 @@ fn sqli_one(v: &[u8]) -> bool {
 }
 
 fn sqli_value(v: &[u8]) -> bool {
-    if v.len() < 2 || v.iter().all(|b| b.is_ascii_alphanumeric() || *b == b' ') {
+    if v.len() < 2 || v.iter().all(u8::is_ascii_alphanumeric) {
         return false;
     }
     let mut toks = Vec::with_capacity(32);
@@ -855,12 +858,12 @@ fn xss_one(v: &[u8]) -> bool {
                 let rest = &s[j..];
                 let strong = matches!(
                     name,
-                    b"script" | b"iframe" | b"frame" | b"frameset" | b"object" | b"embed" | b"applet" | b"svg" | b"math" | b"xss" | b"isindex" | b"portal" | b"import" | b"bgsound" | b"layer" | b"ilayer" | b"xml" | b"base" | b"meta" | b"link" | b"style" | b"template" | b"handler" | b"listener"
+                    b"script" | b"plaintext" | b"vmlframe" | b"iframe" | b"frame" | b"frameset" | b"object" | b"embed" | b"applet" | b"svg" | b"math" | b"xss" | b"isindex" | b"portal" | b"import" | b"bgsound" | b"layer" | b"ilayer" | b"xml" | b"base" | b"meta" | b"link" | b"style" | b"template" | b"handler" | b"listener"
                 );
                 if strong && (j >= n || matches!(after, b' ' | b'/' | b'>' | b'\t' | b'\n' | b'\r' | b'\x0c')) {
                     return true;
                 }
-                if has_event_handler(rest) || has_script_url(rest) {
+                if has_event_handler(rest) || has_script_url(rest) || styled_url(rest) {
                     return true;
                 }
                 if DANGEROUS_TAGS.contains(&name) && (rest.starts_with(b" src=") || rest.contains(&b'`')) && has_script_text(rest) {
@@ -876,10 +879,11 @@ fn xss_one(v: &[u8]) -> bool {
                     return true;
                 }
             }
-            b'j' | b'v' | b'l' | b'd' => {
-                if (i == 0 || matches!(s[i - 1], b'=' | b'"' | b'\'' | b'(' | b' ' | b'`' | b'[')) && script_scheme_at(&s, i) {
-                    return true;
-                }
+            b'j' | b'v' | b'l' | b'd'
+                if (i == 0 || matches!(s[i - 1], b'=' | b'"' | b'\'' | b'(' | b' ' | b'`' | b'['))
+                    && script_scheme_at(&s, i) =>
+            {
+                return true;
             }
             b'"' | b'\'' | b';' | b'`' => {
                 // Leaving a script string into a sink call: `";alert(1)//`, `'-alert(1)-'`
@@ -953,6 +957,20 @@ fn has_script_url(rest: &[u8]) -> bool {
                 script_scheme_at(rest, j)
             }
     })
+}
+
+/// A `style` attribute inside the tag that loads or runs something (`url(`, `expression(`,
+/// CSS escapes that hide either).
+fn styled_url(rest: &[u8]) -> bool {
+    let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+    let tag = &rest[..end];
+    let Some(at) = tag.windows(6).position(|w| w == b"style=") else {
+        return false;
+    };
+    let value = &tag[at + 6..];
+    value.windows(4).any(|w| w == b"url(")
+        || value.windows(10).any(|w| w == b"expression")
+        || value.iter().filter(|&&b| b == b'\\').count() >= 3
 }
 
 fn has_script_text(s: &[u8]) -> bool {

@@ -597,3 +597,60 @@ async fn geo_match_from_a_maxmind_database() {
     assert!(send(&w, "81.2.69.160", |b| b.uri("/open"), b"").await.blocked());
     assert!(!send(&w, "192.0.2.1", |b| b.uri("/open"), b"").await.blocked());
 }
+
+/// GoTestWAF's 8–128 KB payloads (padding, then the attack at the end) against the default
+/// 16 KiB inspection limit: past it, `continue` misses the attack, `match` blocks the body.
+#[tokio::test]
+async fn gotestwaf_oversize_payloads_follow_the_oversize_choice() {
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/waf/gotestwaf-oversize.jsonl");
+    let Ok(text) = std::fs::read_to_string(&file) else {
+        eprintln!("SKIPPED: no {}", file.display());
+        return;
+    };
+    let rows: Vec<(String, Vec<u8>)> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            (
+                v["class"].as_str().unwrap_or("").to_owned(),
+                v["payload"].as_str().unwrap_or("").as_bytes().to_vec(),
+            )
+        })
+        .collect();
+    assert_eq!(rows.len(), 10);
+    let body = vec![InspectedPart::Body];
+    for oversize in [Oversize::Continue, Oversize::Match] {
+        let w = gateway(
+            Some(set(
+                "api",
+                WafAction::Allow,
+                vec![
+                    WafRule {
+                        oversize,
+                        ..rule("sqli", WafAction::Block, WafCondition::Sqli { parts: body.clone() })
+                    },
+                    WafRule {
+                        oversize,
+                        ..rule("xss", WafAction::Block, WafCondition::Xss { parts: body.clone() })
+                    },
+                ],
+            )),
+            None,
+        );
+        for (class, payload) in &rows {
+            let sent = send(&w, "192.0.2.1", |b| b.uri("/open").method("POST"), payload).await;
+            let within = payload.len() <= 16 << 10;
+            let expect = within || oversize == Oversize::Match;
+            assert_eq!(
+                sent.blocked(),
+                expect,
+                "{class} payload of {} bytes with {oversize:?}",
+                payload.len()
+            );
+            if within {
+                assert_eq!(sent.rule(), Some(class.as_str()));
+            }
+        }
+    }
+}
