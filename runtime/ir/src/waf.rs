@@ -363,7 +363,15 @@ pub const MANAGED_GROUPS: &[(&str, &[&str])] = &[
             "CrossSiteScripting",
         ],
     ),
-    ("sql_database", &["SQLi_QUERYARGUMENTS", "SQLi_BODY", "SQLi_COOKIE", "SQLi_URIPATH"]),
+    (
+        "sql_database",
+        &[
+            "SQLi_QUERYARGUMENTS",
+            "SQLi_BODY",
+            "SQLi_COOKIE",
+            "SQLi_URIPATH",
+        ],
+    ),
     (
         "known_bad_inputs",
         &[

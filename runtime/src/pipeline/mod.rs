@@ -72,7 +72,10 @@ pub(crate) struct Steps {
 impl Steps {
     /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
     /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
-    pub(crate) fn compile(cx: &mut BuildContext<'_>, route: &ir::Route) -> Result<Steps, BuildError> {
+    pub(crate) fn compile(
+        cx: &mut BuildContext<'_>,
+        route: &ir::Route,
+    ) -> Result<Steps, BuildError> {
         Ok(Steps {
             waf: step::waf::Rules::for_route(cx, route)?,
             ..Steps::default()

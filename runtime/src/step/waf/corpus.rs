@@ -81,7 +81,10 @@ fn wilson(k: usize, n: usize) -> (f64, f64) {
     let denom = 1.0 + z * z / n;
     let centre = (p + z * z / (2.0 * n)) / denom;
     let half = z * ((p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt()) / denom;
-    (100.0 * (centre - half).max(0.0), 100.0 * (centre + half).min(1.0))
+    (
+        100.0 * (centre - half).max(0.0),
+        100.0 * (centre + half).min(1.0),
+    )
 }
 
 fn rate(rows: &[&Row], f: &dyn Fn(&[u8]) -> bool) -> (usize, usize) {
@@ -124,7 +127,10 @@ fn libinjection_xss(v: &[u8]) -> bool {
 }
 
 fn report(half: &str, tune: bool) {
-    println!("== WAF corpus, {half} half (split: FNV-1a of the payload, {} ) ==", if tune { "even" } else { "odd" });
+    println!(
+        "== WAF corpus, {half} half (split: FNV-1a of the payload, {} ) ==",
+        if tune { "even" } else { "odd" }
+    );
     type Detector = fn(&[u8]) -> bool;
     let engines: [(&str, &str, Detector); 4] = [
         ("sqli", "gwc", detect::sqli),
@@ -149,7 +155,8 @@ fn crs_regression() {
     let Some(dir) = corpus_dir() else {
         return;
     };
-    let text = std::fs::read_to_string(dir.join("crs-941-942-regression.jsonl")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(dir.join("crs-941-942-regression.jsonl")).unwrap_or_default();
     let (mut hit, mut attacks, mut clean, mut benign) = (0, 0, 0, 0);
     for line in text.lines() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
@@ -196,7 +203,10 @@ fn waf_corpus_report() {
     report("held-out", false);
     crs_regression();
     if std::env::var_os("GWC_WAF_MISSES").is_some() {
-        for (class, f) in [("sqli", detect::sqli as fn(&[u8]) -> bool), ("xss", detect::xss)] {
+        for (class, f) in [
+            ("sqli", detect::sqli as fn(&[u8]) -> bool),
+            ("xss", detect::xss),
+        ] {
             for r in load(&format!("{class}-attacks.jsonl"))
                 .iter()
                 .filter(|r| r.tune && !f(&r.payload))
@@ -223,13 +233,27 @@ fn waf_corpus_floors() {
     let pct = |(k, n): (usize, usize)| 100.0 * k as f64 / n.max(1) as f64;
     let sqli = score("sqli", false, &detect::sqli);
     let xss = score("xss", false, &detect::xss);
-    assert!(pct(sqli.detection) >= SQLI_DETECTION_FLOOR, "{}", show("sqli detection", sqli.detection));
-    assert!(pct(sqli.fp) <= SQLI_FP_CEILING, "{}", show("sqli fp", sqli.fp));
-    assert!(pct(xss.detection) >= XSS_DETECTION_FLOOR, "{}", show("xss detection", xss.detection));
+    assert!(
+        pct(sqli.detection) >= SQLI_DETECTION_FLOOR,
+        "{}",
+        show("sqli detection", sqli.detection)
+    );
+    assert!(
+        pct(sqli.fp) <= SQLI_FP_CEILING,
+        "{}",
+        show("sqli fp", sqli.fp)
+    );
+    assert!(
+        pct(xss.detection) >= XSS_DETECTION_FLOOR,
+        "{}",
+        show("xss detection", xss.detection)
+    );
     assert!(pct(xss.fp) <= XSS_FP_CEILING, "{}", show("xss fp", xss.fp));
 }
 
-const SQLI_DETECTION_FLOOR: f64 = 0.0;
-const SQLI_FP_CEILING: f64 = 100.0;
-const XSS_DETECTION_FLOOR: f64 = 0.0;
-const XSS_FP_CEILING: f64 = 100.0;
+// Measured on the held-out half on 2026-12-01 (BENCHMARKS.md): SQLi 69.0 % at 6.1 % false
+// positives, XSS 91.7 % at 1.7 %.
+const SQLI_DETECTION_FLOOR: f64 = 67.0;
+const SQLI_FP_CEILING: f64 = 7.0;
+const XSS_DETECTION_FLOOR: f64 = 90.0;
+const XSS_FP_CEILING: f64 = 3.0;

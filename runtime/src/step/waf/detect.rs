@@ -135,26 +135,66 @@ fn keyword(word: &[u8]) -> Tok {
         | b"all" | b"asc" | b"desc" | b"table" | b"database" | b"delay" | b"collate"
         | b"escape" | b"if" | b"as" | b"set" | b"procedure" | b"offset" | b"join" | b"on"
         | b"binary" | b"like_escape" => Tok::Clause,
-        b"sleep" | b"benchmark" | b"pg_sleep" | b"load_file" | b"extractvalue"
-        | b"updatexml" | b"xp_cmdshell" | b"xp_dirtree" | b"xp_regread" | b"sp_executesql"
-        | b"sp_oacreate" | b"dbms_pipe" | b"dbms_lock" | b"utl_inaddr" | b"utl_http"
-        | b"randomblob" | b"name_const" | b"group_concat" | b"make_set" | b"lo_get"
-        | b"lo_import" | b"pg_read_file" | b"openrowset" | b"opendatasource" | b"exp"
-        | b"geometrycollection" | b"multipoint" | b"polygon" | b"linestring"
-        | b"multilinestring" | b"multipolygon" | b"json_keys" | b"sqlite_version"
-        | b"xmltype" | b"dbms_xmlgen" | b"ctxsys" | b"sys_context" => Tok::Danger,
+        b"sleep"
+        | b"benchmark"
+        | b"pg_sleep"
+        | b"load_file"
+        | b"extractvalue"
+        | b"updatexml"
+        | b"xp_cmdshell"
+        | b"xp_dirtree"
+        | b"xp_regread"
+        | b"sp_executesql"
+        | b"sp_oacreate"
+        | b"dbms_pipe"
+        | b"dbms_lock"
+        | b"utl_inaddr"
+        | b"utl_http"
+        | b"randomblob"
+        | b"name_const"
+        | b"group_concat"
+        | b"make_set"
+        | b"lo_get"
+        | b"lo_import"
+        | b"pg_read_file"
+        | b"openrowset"
+        | b"opendatasource"
+        | b"exp"
+        | b"geometrycollection"
+        | b"multipoint"
+        | b"polygon"
+        | b"linestring"
+        | b"multilinestring"
+        | b"multipolygon"
+        | b"json_keys"
+        | b"sqlite_version"
+        | b"xmltype"
+        | b"dbms_xmlgen"
+        | b"ctxsys"
+        | b"sys_context" => Tok::Danger,
         b"char" | b"chr" | b"concat" | b"concat_ws" | b"substring" | b"substr" | b"mid"
         | b"ascii" | b"ord" | b"hex" | b"unhex" | b"version" | b"user" | b"current_user"
         | b"system_user" | b"session_user" | b"db_name" | b"schema" | b"count" | b"length"
         | b"len" | b"floor" | b"rand" | b"md5" | b"sha1" | b"lower" | b"upper" | b"ifnull"
         | b"isnull" | b"nullif" | b"coalesce" | b"iif" | b"elt" | b"cast" | b"convert"
         | b"left" | b"right" | b"now" | b"sysdate" | b"encode" | b"decode" | b"unicode"
-        | b"nchar" | b"char_length" | b"instr" | b"locate" | b"replace" | b"reverse"
-        | b"trim" | b"format" | b"round" | b"abs" | b"pi" | b"row" | b"password" => Tok::Func,
+        | b"nchar" | b"char_length" | b"instr" | b"locate" | b"replace" | b"reverse" | b"trim"
+        | b"format" | b"round" | b"abs" | b"pi" | b"row" | b"password" => Tok::Func,
         b"null" | b"true" | b"false" => Tok::Const,
-        b"information_schema" | b"sysobjects" | b"syscolumns" | b"sysusers" | b"pg_catalog"
-        | b"pg_shadow" | b"pg_user" | b"all_tables" | b"user_tables" | b"dual"
-        | b"sqlite_master" | b"msysobjects" | b"master" | b"mysql" => Tok::Catalog,
+        b"information_schema"
+        | b"sysobjects"
+        | b"syscolumns"
+        | b"sysusers"
+        | b"pg_catalog"
+        | b"pg_shadow"
+        | b"pg_user"
+        | b"all_tables"
+        | b"user_tables"
+        | b"dual"
+        | b"sqlite_master"
+        | b"msysobjects"
+        | b"master"
+        | b"mysql" => Tok::Catalog,
         _ => Tok::Ident,
     }
 }
@@ -213,7 +253,11 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                 // A string the value leaves open is closed by the query's own quote: an
                 // injection leaves a token there (`' OR '1`), prose leaves words.
                 let open_prose = j >= n && j - i > 5;
-                out.push(if c == b'`' || open_prose { Tok::Ident } else { Tok::Str });
+                out.push(if c == b'`' || open_prose {
+                    Tok::Ident
+                } else {
+                    Tok::Str
+                });
                 i = j + 1;
             }
             b'0'..=b'9' => {
@@ -226,7 +270,10 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                 let digits = word.iter().take_while(|b| b.is_ascii_digit()).count();
                 if digits < word.len()
                     && !(word.len() > 2 && matches!(word[1], b'x' | b'X' | b'b' | b'B'))
-                    && matches!(keyword(&word[digits..]), Tok::Logic | Tok::Union | Tok::Select)
+                    && matches!(
+                        keyword(&word[digits..]),
+                        Tok::Logic | Tok::Union | Tok::Select
+                    )
                 {
                     out.push(Tok::Num);
                     i += digits;
@@ -388,30 +435,69 @@ fn sql_anywhere(t: &[Tok]) -> bool {
                 let mut j = i + 1;
                 let mut sql_list = false;
                 while j < t.len() && j < i + 16 && t[j] != Tok::From {
-                    sql_list |= matches!(t[j], Tok::Comma | Tok::Arith | Tok::LParen | Tok::Num | Tok::Const | Tok::Var | Tok::Str);
+                    sql_list |= matches!(
+                        t[j],
+                        Tok::Comma
+                            | Tok::Arith
+                            | Tok::LParen
+                            | Tok::Num
+                            | Tok::Const
+                            | Tok::Var
+                            | Tok::Str
+                    );
                     j += 1;
                 }
                 if at(t, j) == Tok::From
                     && j > i + 1
-                    && (sql_list || matches!(at(t, j + 2), Tok::Where | Tok::Comment | Tok::Semi | Tok::Dot | Tok::Limit | Tok::OrderGroup) || j + 2 >= t.len() && at(t, j + 1) == Tok::Catalog)
+                    && (sql_list
+                        || matches!(
+                            at(t, j + 2),
+                            Tok::Where
+                                | Tok::Comment
+                                | Tok::Semi
+                                | Tok::Dot
+                                | Tok::Limit
+                                | Tok::OrderGroup
+                        )
+                        || j + 2 >= t.len() && at(t, j + 1) == Tok::Catalog)
                 {
                     return true;
                 }
                 if matches!(prev, Tok::LParen | Tok::Semi | Tok::Breakout)
                     && i > 0
-                    && matches!(next, Tok::Num | Tok::Var | Tok::Const | Tok::Func | Tok::Danger)
+                    && matches!(
+                        next,
+                        Tok::Num | Tok::Var | Tok::Const | Tok::Func | Tok::Danger
+                    )
                 {
                     return true;
                 }
             }
             Tok::Semi => {
-                if matches!(prev, Tok::Num | Tok::Str | Tok::RParen | Tok::Ident | Tok::Breakout | Tok::Semi) && statement_at(t, i + 1) {
+                if matches!(
+                    prev,
+                    Tok::Num | Tok::Str | Tok::RParen | Tok::Ident | Tok::Breakout | Tok::Semi
+                ) && statement_at(t, i + 1)
+                {
                     return true;
                 }
             }
             Tok::Danger => {
                 if at(t, i + 1) == Tok::LParen
-                    && matches!(at(t, i + 2), Tok::Num | Tok::Select | Tok::Var | Tok::SysVar | Tok::Func | Tok::Danger | Tok::Str | Tok::LParen | Tok::Const | Tok::Ident | Tok::RParen)
+                    && matches!(
+                        at(t, i + 2),
+                        Tok::Num
+                            | Tok::Select
+                            | Tok::Var
+                            | Tok::SysVar
+                            | Tok::Func
+                            | Tok::Danger
+                            | Tok::Str
+                            | Tok::LParen
+                            | Tok::Const
+                            | Tok::Ident
+                            | Tok::RParen
+                    )
                 {
                     return true;
                 }
@@ -419,9 +505,15 @@ fn sql_anywhere(t: &[Tok]) -> bool {
             Tok::Func => {
                 // char(97,100,…), concat(0x71,…): several literal arguments
                 if at(t, i + 1) == Tok::LParen
-                    && matches!(at(t, i + 2), Tok::Num | Tok::Str | Tok::SysVar | Tok::Func | Tok::Select)
+                    && matches!(
+                        at(t, i + 2),
+                        Tok::Num | Tok::Str | Tok::SysVar | Tok::Func | Tok::Select
+                    )
                     && at(t, i + 3) == Tok::Comma
-                    && matches!(at(t, i + 4), Tok::Num | Tok::Str | Tok::SysVar | Tok::Func | Tok::Select)
+                    && matches!(
+                        at(t, i + 4),
+                        Tok::Num | Tok::Str | Tok::SysVar | Tok::Func | Tok::Select
+                    )
                     && !matches!(prev, Tok::Ident | Tok::Other)
                 {
                     return true;
@@ -429,7 +521,13 @@ fn sql_anywhere(t: &[Tok]) -> bool {
             }
             Tok::SysVar => return true,
             Tok::Catalog => {
-                if at(t, i + 1) == Tok::Dot && matches!(at(t, i + 2), Tok::Ident | Tok::Dot | Tok::Danger | Tok::Catalog) || prev == Tok::From {
+                if at(t, i + 1) == Tok::Dot
+                    && matches!(
+                        at(t, i + 2),
+                        Tok::Ident | Tok::Dot | Tok::Danger | Tok::Catalog
+                    )
+                    || prev == Tok::From
+                {
                     return true;
                 }
             }
@@ -444,7 +542,11 @@ fn sql_anywhere(t: &[Tok]) -> bool {
                 }
             }
             Tok::Stmt => {
-                if i == 0 && statement_at(t, i) && t.len() >= 3 && !matches!(at(t, i + 2), Tok::Ident) {
+                if i == 0
+                    && statement_at(t, i)
+                    && t.len() >= 3
+                    && !matches!(at(t, i + 2), Tok::Ident)
+                {
                     return true;
                 }
             }
@@ -459,11 +561,42 @@ fn sql_anywhere(t: &[Tok]) -> bool {
 fn statement_at(t: &[Tok], i: usize) -> bool {
     let next = at(t, i + 1);
     match at(t, i) {
-        Tok::Select => matches!(next, Tok::Num | Tok::Var | Tok::SysVar | Tok::Func | Tok::Danger | Tok::Arith | Tok::Str | Tok::Const | Tok::Ident | Tok::LParen),
+        Tok::Select => matches!(
+            next,
+            Tok::Num
+                | Tok::Var
+                | Tok::SysVar
+                | Tok::Func
+                | Tok::Danger
+                | Tok::Arith
+                | Tok::Str
+                | Tok::Const
+                | Tok::Ident
+                | Tok::LParen
+        ),
         Tok::Waitfor => next == Tok::Clause,
         Tok::Stmt => match next {
-            Tok::Clause | Tok::Into | Tok::From | Tok::Danger | Tok::Var | Tok::LParen | Tok::Comment | Tok::Catalog => true,
-            Tok::Ident => matches!(at(t, i + 2), Tok::Dot | Tok::LParen | Tok::Str | Tok::Comment | Tok::Semi | Tok::Clause | Tok::Var | Tok::Other) || i + 2 >= t.len(),
+            Tok::Clause
+            | Tok::Into
+            | Tok::From
+            | Tok::Danger
+            | Tok::Var
+            | Tok::LParen
+            | Tok::Comment
+            | Tok::Catalog => true,
+            Tok::Ident => {
+                matches!(
+                    at(t, i + 2),
+                    Tok::Dot
+                        | Tok::LParen
+                        | Tok::Str
+                        | Tok::Comment
+                        | Tok::Semi
+                        | Tok::Clause
+                        | Tok::Var
+                        | Tok::Other
+                ) || i + 2 >= t.len()
+            }
             _ => i + 1 >= t.len(),
         },
         _ => false,
@@ -486,10 +619,15 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
         // `admin'--`, `1')#`
         Tok::Comment => (!numeric && quote_glued) || closers > 0,
         Tok::Semi => statement_at(t, i + 1) || (!numeric && at(t, i + 1) == Tok::Comment),
-        Tok::Union | Tok::Select => sql_anywhere(t) || at(t, i + 1) == Tok::Clause || i + 1 >= t.len(),
+        Tok::Union | Tok::Select => {
+            sql_anywhere(t) || at(t, i + 1) == Tok::Clause || i + 1 >= t.len()
+        }
         Tok::Logic => {
             let mut j = i + 1;
-            while matches!(at(t, j), Tok::Logic | Tok::LParen | Tok::Arith | Tok::Clause) {
+            while matches!(
+                at(t, j),
+                Tok::Logic | Tok::LParen | Tok::Arith | Tok::Clause
+            ) {
                 j += 1;
             }
             let operand = at(t, j);
@@ -500,9 +638,15 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                 Tok::Func => after == Tok::LParen,
                 Tok::Str | Tok::Num | Tok::Const | Tok::Var | Tok::Ident => {
                     matches!(after, Tok::Cmp | Tok::WordCmp | Tok::Comment | Tok::Semi)
-                        || (after == Tok::RParen && matches!(at(t, j + 2), Tok::Comment | Tok::Logic | Tok::Semi | Tok::RParen))
+                        || (after == Tok::RParen
+                            && matches!(
+                                at(t, j + 2),
+                                Tok::Comment | Tok::Logic | Tok::Semi | Tok::RParen
+                            ))
                         || (!numeric && last && matches!(operand, Tok::Num | Tok::Const | Tok::Str))
-                        || (after == Tok::Logic && is_value(at(t, j + 2)) && matches!(at(t, j + 3), Tok::Cmp | Tok::WordCmp | Tok::Comment))
+                        || (after == Tok::Logic
+                            && is_value(at(t, j + 2))
+                            && matches!(at(t, j + 3), Tok::Cmp | Tok::WordCmp | Tok::Comment))
                 }
                 _ => false,
             }
@@ -510,7 +654,11 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
         Tok::Cmp | Tok::WordCmp => {
             if numeric {
                 // `1=1 --`, `1>0)`: a comparison then SQL punctuation
-                is_value(at(t, i + 1)) && matches!(at(t, i + 2), Tok::Comment | Tok::Logic | Tok::RParen | Tok::Semi)
+                is_value(at(t, i + 1))
+                    && matches!(
+                        at(t, i + 2),
+                        Tok::Comment | Tok::Logic | Tok::RParen | Tok::Semi
+                    )
             } else {
                 let mut j = i + 1;
                 while matches!(at(t, j), Tok::Arith | Tok::Cmp | Tok::WordCmp | Tok::LParen) {
@@ -522,7 +670,10 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                     Tok::Ident => {
                         !word
                             && (j + 1 >= t.len()
-                                || matches!(at(t, j + 1), Tok::Comment | Tok::Logic | Tok::Semi | Tok::RParen))
+                                || matches!(
+                                    at(t, j + 1),
+                                    Tok::Comment | Tok::Logic | Tok::Semi | Tok::RParen
+                                ))
                     }
                     Tok::Str | Tok::Num | Tok::Const | Tok::Var | Tok::SysVar => true,
                     Tok::Select | Tok::Danger => true,
@@ -530,24 +681,49 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                 }
             }
         }
-        Tok::OrderGroup => at(t, i + 1) == Tok::By && matches!(at(t, i + 2), Tok::Num | Tok::Ident | Tok::Func | Tok::LParen | Tok::Danger | Tok::Str),
+        Tok::OrderGroup => {
+            at(t, i + 1) == Tok::By
+                && matches!(
+                    at(t, i + 2),
+                    Tok::Num | Tok::Ident | Tok::Func | Tok::LParen | Tok::Danger | Tok::Str
+                )
+        }
         Tok::Limit => at(t, i + 1) == Tok::Num && (at(t, i + 2) != Tok::Ident),
-        Tok::Where => is_value(at(t, i + 1)) && matches!(at(t, i + 2), Tok::Cmp | Tok::WordCmp | Tok::Logic),
+        Tok::Where => {
+            is_value(at(t, i + 1)) && matches!(at(t, i + 2), Tok::Cmp | Tok::WordCmp | Tok::Logic)
+        }
         Tok::Into => at(t, i + 1) == Tok::Outfile,
         Tok::Stmt | Tok::Waitfor => statement_at(t, i),
         Tok::Arith => {
             let next = at(t, i + 1);
             call_at(t, i + 1)
                 || matches!(next, Tok::Select | Tok::SysVar | Tok::Danger)
-                || (next == Tok::LParen && matches!(at(t, i + 2), Tok::Select | Tok::Danger | Tok::Func))
+                || (next == Tok::LParen
+                    && matches!(at(t, i + 2), Tok::Select | Tok::Danger | Tok::Func))
                 || (!numeric
                     && matches!(next, Tok::Num | Tok::Str | Tok::Ident)
                     && matches!(at(t, i + 2), Tok::Comment | Tok::Cmp | Tok::WordCmp))
         }
-        Tok::From => matches!(at(t, i + 1), Tok::Ident | Tok::Catalog) && matches!(at(t, i + 2), Tok::Where | Tok::Comment | Tok::Semi | Tok::Dot | Tok::Limit | Tok::OrderGroup),
+        Tok::From => {
+            matches!(at(t, i + 1), Tok::Ident | Tok::Catalog)
+                && matches!(
+                    at(t, i + 2),
+                    Tok::Where | Tok::Comment | Tok::Semi | Tok::Dot | Tok::Limit | Tok::OrderGroup
+                )
+        }
         Tok::Clause => {
             // `' AS x FROM`, `' CASE WHEN`, `'COLLATE …--`
-            t[i..].contains(&Tok::Comment) && t[i..].iter().filter(|x| matches!(x, Tok::Clause | Tok::From | Tok::Cmp | Tok::WordCmp | Tok::Select)).count() >= 2
+            t[i..].contains(&Tok::Comment)
+                && t[i..]
+                    .iter()
+                    .filter(|x| {
+                        matches!(
+                            x,
+                            Tok::Clause | Tok::From | Tok::Cmp | Tok::WordCmp | Tok::Select
+                        )
+                    })
+                    .count()
+                    >= 2
         }
         _ => false,
     }
@@ -653,7 +829,11 @@ fn sqli_value(v: &[u8]) -> bool {
     while at(&toks, first) == Tok::LParen {
         first += 1;
     }
-    if matches!(at(&toks, first), Tok::Num | Tok::Var | Tok::RParen | Tok::Const) && continues_sql(&toks, first + 1, true, false) {
+    if matches!(
+        at(&toks, first),
+        Tok::Num | Tok::Var | Tok::RParen | Tok::Const
+    ) && continues_sql(&toks, first + 1, true, false)
+    {
         return true;
     }
     for quote in [b'\'', b'"'] {
@@ -687,19 +867,77 @@ fn sqli_value(v: &[u8]) -> bool {
 
 /// Elements that run script, load content or restyle the page.
 const DANGEROUS_TAGS: &[&[u8]] = &[
-    b"script", b"iframe", b"frame", b"frameset", b"object", b"embed", b"applet", b"svg",
-    b"math", b"style", b"link", b"meta", b"base", b"form", b"isindex", b"xml", b"xss",
-    b"import", b"template", b"portal", b"noscript", b"video", b"audio", b"source", b"img",
-    b"image", b"body", b"html", b"marquee", b"input", b"button", b"select", b"textarea",
-    b"details", b"dialog", b"keygen", b"bgsound", b"layer", b"ilayer", b"set", b"animate",
-    b"handler", b"listener", b"a", b"div", b"table", b"td", b"x", b"title",
+    b"script",
+    b"iframe",
+    b"frame",
+    b"frameset",
+    b"object",
+    b"embed",
+    b"applet",
+    b"svg",
+    b"math",
+    b"style",
+    b"link",
+    b"meta",
+    b"base",
+    b"form",
+    b"isindex",
+    b"xml",
+    b"xss",
+    b"import",
+    b"template",
+    b"portal",
+    b"noscript",
+    b"video",
+    b"audio",
+    b"source",
+    b"img",
+    b"image",
+    b"body",
+    b"html",
+    b"marquee",
+    b"input",
+    b"button",
+    b"select",
+    b"textarea",
+    b"details",
+    b"dialog",
+    b"keygen",
+    b"bgsound",
+    b"layer",
+    b"ilayer",
+    b"set",
+    b"animate",
+    b"handler",
+    b"listener",
+    b"a",
+    b"div",
+    b"table",
+    b"td",
+    b"x",
+    b"title",
 ];
 
 /// Functions and properties a script payload calls or reads.
 const SINKS: &[&[u8]] = &[
-    b"alert", b"prompt", b"confirm", b"eval", b"settimeout", b"setinterval", b"function",
-    b"fetch", b"import", b"atob", b"fromcharcode", b"write", b"writeln", b"open",
-    b"constructor", b"top", b"print", b"console.log",
+    b"alert",
+    b"prompt",
+    b"confirm",
+    b"eval",
+    b"settimeout",
+    b"setinterval",
+    b"function",
+    b"fetch",
+    b"import",
+    b"atob",
+    b"fromcharcode",
+    b"write",
+    b"writeln",
+    b"open",
+    b"constructor",
+    b"top",
+    b"print",
+    b"console.log",
 ];
 
 fn lower_clean(v: &[u8]) -> Vec<u8> {
@@ -752,14 +990,30 @@ fn script_call(s: &[u8], i: usize) -> bool {
     if !starts_word(s, i) || (i > 0 && s[i - 1] >= 0x80) {
         return false;
     }
-    for sink in [&b"alert"[..], b"prompt", b"confirm", b"eval", b"settimeout", b"setinterval", b"fromcharcode"] {
-        if s[i..].starts_with(sink) && s.get(i + sink.len()).is_none_or(|b| !b.is_ascii_alphanumeric()) {
+    for sink in [
+        &b"alert"[..],
+        b"prompt",
+        b"confirm",
+        b"eval",
+        b"settimeout",
+        b"setinterval",
+        b"fromcharcode",
+    ] {
+        if s[i..].starts_with(sink)
+            && s.get(i + sink.len())
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
+        {
             let mut j = i + sink.len();
             while j < s.len() && matches!(s[j], b' ' | b'\t' | b')') {
                 j += 1;
             }
             let rest = &s[j.min(s.len())..];
-            if rest.starts_with(b"(") || rest.starts_with(b"`") || rest.starts_with(b".call") || rest.starts_with(b".apply") || rest.starts_with(b".bind") {
+            if rest.starts_with(b"(")
+                || rest.starts_with(b"`")
+                || rest.starts_with(b".call")
+                || rest.starts_with(b".apply")
+                || rest.starts_with(b".bind")
+            {
                 return true;
             }
         }
@@ -772,8 +1026,21 @@ fn script_call(s: &[u8], i: usize) -> bool {
             }
             if matches!(s.get(j), Some(b'.' | b'[')) {
                 let rest = &s[j + 1..];
-                let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
-                for prop in [&b"cookie"[..], b"domain", b"location", b"write", b"body", b"createelement", b"open", b"name", b"documentelement"] {
+                let rest = rest
+                    .strip_prefix(b"\"")
+                    .or_else(|| rest.strip_prefix(b"'"))
+                    .unwrap_or(rest);
+                for prop in [
+                    &b"cookie"[..],
+                    b"domain",
+                    b"location",
+                    b"write",
+                    b"body",
+                    b"createelement",
+                    b"open",
+                    b"name",
+                    b"documentelement",
+                ] {
                     if rest.starts_with(prop) {
                         return true;
                     }
@@ -794,7 +1061,14 @@ fn starts_word(v: &[u8], at: usize) -> bool {
 
 /// `javascript:` with tabs, newlines and spaces allowed between its letters.
 fn script_scheme_at(v: &[u8], at: usize) -> bool {
-    for scheme in [&b"javascript:"[..], b"vbscript:", b"livescript:", b"data:text/html", b"data:image/svg", b"data:application/x"] {
+    for scheme in [
+        &b"javascript:"[..],
+        b"vbscript:",
+        b"livescript:",
+        b"data:text/html",
+        b"data:image/svg",
+        b"data:application/x",
+    ] {
         let mut i = at;
         let mut ok = true;
         for &want in scheme {
@@ -828,10 +1102,16 @@ fn xss_one(v: &[u8]) -> bool {
                 if s.get(j) == Some(&b'/') {
                     j += 1;
                 }
-                if s[j..].starts_with(b"?xml-stylesheet") || s[j..].starts_with(b"!entity") || s[j..].starts_with(b"!doctype") && s[j..].windows(6).any(|w| w == b"system") {
+                if s[j..].starts_with(b"?xml-stylesheet")
+                    || s[j..].starts_with(b"!entity")
+                    || s[j..].starts_with(b"!doctype") && s[j..].windows(6).any(|w| w == b"system")
+                {
                     return true;
                 }
-                while j < n && matches!(s[j], b' ' | b'\t') && s[j..].trim_ascii_start().starts_with(b"script") {
+                while j < n
+                    && matches!(s[j], b' ' | b'\t')
+                    && s[j..].trim_ascii_start().starts_with(b"script")
+                {
                     j += 1;
                 }
                 let start = j;
@@ -845,42 +1125,85 @@ fn xss_one(v: &[u8]) -> bool {
                     _ => full,
                 };
                 if name.is_empty() {
-                    if s[i + 1..].starts_with(b"!--") && s[i..].windows(3).any(|w| w == b"-->") && has_script_text(&s[i..]) {
+                    if s[i + 1..].starts_with(b"!--")
+                        && s[i..].windows(3).any(|w| w == b"-->")
+                        && has_script_text(&s[i..])
+                    {
                         return true;
                     }
                     continue;
                 }
                 // The name must end as a tag name ends.
                 let after = s.get(j).copied().unwrap_or(b'>');
-                if !matches!(after, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/' | b'>' | b'"' | b'\'') && j < n {
+                if !matches!(
+                    after,
+                    b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/' | b'>' | b'"' | b'\''
+                ) && j < n
+                {
                     continue;
                 }
                 let rest = &s[j..];
                 let strong = matches!(
                     name,
-                    b"script" | b"plaintext" | b"vmlframe" | b"iframe" | b"frame" | b"frameset" | b"object" | b"embed" | b"applet" | b"svg" | b"math" | b"xss" | b"isindex" | b"portal" | b"import" | b"bgsound" | b"layer" | b"ilayer" | b"xml" | b"base" | b"meta" | b"link" | b"style" | b"template" | b"handler" | b"listener"
+                    b"script"
+                        | b"plaintext"
+                        | b"vmlframe"
+                        | b"iframe"
+                        | b"frame"
+                        | b"frameset"
+                        | b"object"
+                        | b"embed"
+                        | b"applet"
+                        | b"svg"
+                        | b"math"
+                        | b"xss"
+                        | b"isindex"
+                        | b"portal"
+                        | b"import"
+                        | b"bgsound"
+                        | b"layer"
+                        | b"ilayer"
+                        | b"xml"
+                        | b"base"
+                        | b"meta"
+                        | b"link"
+                        | b"style"
+                        | b"template"
+                        | b"handler"
+                        | b"listener"
                 );
-                if strong && (j >= n || matches!(after, b' ' | b'/' | b'>' | b'\t' | b'\n' | b'\r' | b'\x0c')) {
+                if strong
+                    && (j >= n
+                        || matches!(after, b' ' | b'/' | b'>' | b'\t' | b'\n' | b'\r' | b'\x0c'))
+                {
                     return true;
                 }
                 if has_event_handler(rest) || has_script_url(rest) || styled_url(rest) {
                     return true;
                 }
-                if DANGEROUS_TAGS.contains(&name) && (rest.starts_with(b" src=") || rest.contains(&b'`')) && has_script_text(rest) {
+                if DANGEROUS_TAGS.contains(&name)
+                    && (rest.starts_with(b" src=") || rest.contains(&b'`'))
+                    && has_script_text(rest)
+                {
                     return true;
                 }
             }
             b'o' if s[i..].starts_with(b"on") && starts_word(&s, i) && i > 0 => {
                 // An attribute breakout: `" onmouseover=alert(1)`, `' autofocus onfocus=`
-                if matches!(s[i - 1], b' ' | b'"' | b'\'' | b'/' | b'\t' | b'\n' | b'\x0c')
-                    && event_handler_at(&s, i)
-                    && s[..i].iter().any(|&b| b == b'"' || b == b'\'' || b == b'>' || b == b'<')
+                if matches!(
+                    s[i - 1],
+                    b' ' | b'"' | b'\'' | b'/' | b'\t' | b'\n' | b'\x0c'
+                ) && event_handler_at(&s, i)
+                    && s[..i]
+                        .iter()
+                        .any(|&b| b == b'"' || b == b'\'' || b == b'>' || b == b'<')
                 {
                     return true;
                 }
             }
             b'j' | b'v' | b'l' | b'd'
-                if (i == 0 || matches!(s[i - 1], b'=' | b'"' | b'\'' | b'(' | b' ' | b'`' | b'['))
+                if (i == 0
+                    || matches!(s[i - 1], b'=' | b'"' | b'\'' | b'(' | b' ' | b'`' | b'['))
                     && script_scheme_at(&s, i) =>
             {
                 return true;
@@ -900,7 +1223,9 @@ fn xss_one(v: &[u8]) -> bool {
                     return true;
                 }
             }
-            b'{' if s[i..].starts_with(b"{{") && s[i..].windows(11).any(|w| w == b"constructor") => {
+            b'{' if s[i..].starts_with(b"{{")
+                && s[i..].windows(11).any(|w| w == b"constructor") =>
+            {
                 return true;
             }
             b'a' | b'p' | b'c' | b'e' | b's' | b'f' | b'd' | b'w' if script_call(&s, i) => {
@@ -938,7 +1263,10 @@ fn has_event_handler(rest: &[u8]) -> bool {
     (0..rest.len()).any(|i| {
         rest[i..].starts_with(b"on")
             && i > 0
-            && matches!(rest[i - 1], b' ' | b'/' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'\x0c' | b';')
+            && matches!(
+                rest[i - 1],
+                b' ' | b'/' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'\x0c' | b';'
+            )
             && event_handler_at(rest, i)
     })
 }
@@ -947,15 +1275,16 @@ fn has_script_url(rest: &[u8]) -> bool {
     let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
     let rest = &rest[..end.min(rest.len())];
     (0..rest.len()).any(|i| {
-        matches!(rest[i], b'=' | b'(')
-            && {
-                let mut j = i + 1;
-                // Browsers skip leading controls and spaces (and the no-break kinds) in a URL.
-                while j < rest.len() && (rest[j] <= b' ' || rest[j] >= 0x80 || matches!(rest[j], b'"' | b'\'' | b'`')) {
-                    j += 1;
-                }
-                script_scheme_at(rest, j)
+        matches!(rest[i], b'=' | b'(') && {
+            let mut j = i + 1;
+            // Browsers skip leading controls and spaces (and the no-break kinds) in a URL.
+            while j < rest.len()
+                && (rest[j] <= b' ' || rest[j] >= 0x80 || matches!(rest[j], b'"' | b'\'' | b'`'))
+            {
+                j += 1;
             }
+            script_scheme_at(rest, j)
+        }
     })
 }
 
@@ -984,7 +1313,23 @@ fn has_script_text(s: &[u8]) -> bool {
 fn script_breakout(s: &[u8], at: usize) -> bool {
     let mut j = at + 1;
     let mut ops = 0;
-    while j < s.len() && matches!(s[j], b';' | b'+' | b'-' | b'|' | b'&' | b')' | b' ' | b'*' | b'/' | b'}' | b'\'' | b'"' | b',') {
+    while j < s.len()
+        && matches!(
+            s[j],
+            b';' | b'+'
+                | b'-'
+                | b'|'
+                | b'&'
+                | b')'
+                | b' '
+                | b'*'
+                | b'/'
+                | b'}'
+                | b'\''
+                | b'"'
+                | b','
+        )
+    {
         if s[j] != b' ' {
             ops += 1;
         }
@@ -1002,7 +1347,9 @@ fn script_breakout(s: &[u8], at: usize) -> bool {
             }
             matches!(rest.get(k), Some(b'(' | b'`'))
         }
-    }) || rest.starts_with(b"document.") || rest.starts_with(b"window.") || rest.starts_with(b"location")
+    }) || rest.starts_with(b"document.")
+        || rest.starts_with(b"window.")
+        || rest.starts_with(b"location")
 }
 
 #[cfg(test)]

@@ -171,11 +171,7 @@ fn group_rules(group: &ManagedGroup) -> Result<Vec<WafRule>, String> {
             rule(
                 "JavaDeserializationRCE",
                 any_of(
-                    &[
-                        WafField::AllHeaders,
-                        WafField::AllQueryArgs,
-                        WafField::Body,
-                    ],
+                    &[WafField::AllHeaders, WafField::AllQueryArgs, WafField::Body],
                     URL,
                     r"(?i)(?:rO0AB|\xac\xed\x00\x05|aced0005|java\.lang\.(?:Runtime|ProcessBuilder))",
                 ),
@@ -190,7 +186,11 @@ fn group_rules(group: &ManagedGroup) -> Result<Vec<WafRule>, String> {
             ),
             rule(
                 "PROPFIND_METHOD",
-                m(WafField::Method, &[], MatchTest::Exactly(Str::Borrowed("PROPFIND"))),
+                m(
+                    WafField::Method,
+                    &[],
+                    MatchTest::Exactly(Str::Borrowed("PROPFIND")),
+                ),
             ),
             rule(
                 "ExploitablePaths_URIPATH",
@@ -237,7 +237,10 @@ fn group_rules(group: &ManagedGroup) -> Result<Vec<WafRule>, String> {
 }
 
 /// The group's rules with overrides applied; `group_action` `count` counts them all.
-pub(crate) fn expand(group: &ManagedGroup, group_action: WafAction) -> Result<Vec<WafRule>, String> {
+pub(crate) fn expand(
+    group: &ManagedGroup,
+    group_action: WafAction,
+) -> Result<Vec<WafRule>, String> {
     let mut rules = group_rules(group)?;
     for o in &group.overrides {
         if !rules.iter().any(|r| r.name == o.rule) {

@@ -101,7 +101,10 @@ enum RateKey {
 #[derive(Debug)]
 enum Cond {
     Ip(IpTable),
-    Geo { countries: Vec<[u8; 2]>, negate: bool },
+    Geo {
+        countries: Vec<[u8; 2]>,
+        negate: bool,
+    },
     /// The index into `Rules::rates` (the count is taken before evaluation).
     Rate(usize),
     Sqli(Parts),
@@ -337,11 +340,7 @@ impl Rules {
                     .map_err(|e| bad(&set.name, "geo_database", e))?,
             )),
             (None, true) => {
-                return Err(bad(
-                    &set.name,
-                    "geo",
-                    "a geo rule needs `waf.geo_database`",
-                ));
+                return Err(bad(&set.name, "geo", "a geo rule needs `waf.geo_database`"));
             }
             _ => None,
         };
@@ -433,9 +432,11 @@ impl Compiler<'_, '_> {
             W::IpSet { cidrs, files, .. } => {
                 let mut nets = Vec::new();
                 for text in cidrs {
-                    nets.push(parse_net(text).ok_or_else(|| {
-                        bad(self.set, name, format!("`{text}` is not a CIDR"))
-                    })?);
+                    nets.push(
+                        parse_net(text).ok_or_else(|| {
+                            bad(self.set, name, format!("`{text}` is not a CIDR"))
+                        })?,
+                    );
                 }
                 for f in files {
                     nets.extend(read_net_file(f).map_err(|e| bad(self.set, name, e))?);
@@ -448,7 +449,11 @@ impl Compiler<'_, '_> {
                 for code in countries {
                     let b = code.as_bytes();
                     if b.len() != 2 {
-                        return Err(bad(self.set, name, format!("`{code}` is not a country code")));
+                        return Err(bad(
+                            self.set,
+                            name,
+                            format!("`{code}` is not a country code"),
+                        ));
                     }
                     codes.push([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()]);
                 }
@@ -462,9 +467,11 @@ impl Compiler<'_, '_> {
                     "ip" | "forwarded_ip" => RateKey::Ip,
                     "api_key" => RateKey::ApiKey,
                     other => match other.strip_prefix("header:") {
-                        Some(h) => RateKey::Header(HeaderName::from_bytes(h.as_bytes()).map_err(
-                            |e| bad(self.set, name, format!("rate key header `{h}`: {e}")),
-                        )?),
+                        Some(h) => {
+                            RateKey::Header(HeaderName::from_bytes(h.as_bytes()).map_err(|e| {
+                                bad(self.set, name, format!("rate key header `{h}`: {e}"))
+                            })?)
+                        }
                         None => {
                             return Err(bad(self.set, name, format!("rate key `{other}`")));
                         }
@@ -535,11 +542,9 @@ impl Compiler<'_, '_> {
             ir::MatchTest::StartsWith(s) => Some(literal(r"\A", s, "")),
             ir::MatchTest::EndsWith(s) => Some(literal("", s, r"\z")),
             ir::MatchTest::Contains(s) => Some(literal("", s, "")),
-            ir::MatchTest::ContainsWord(s) => Some(literal(
-                r"(?:\A|[^A-Za-z0-9_])",
-                s,
-                r"(?:\z|[^A-Za-z0-9_])",
-            )),
+            ir::MatchTest::ContainsWord(s) => {
+                Some(literal(r"(?:\A|[^A-Za-z0-9_])", s, r"(?:\z|[^A-Za-z0-9_])"))
+            }
             ir::MatchTest::Regex(r) => Some(r.to_string()),
             ir::MatchTest::Size(_) => None,
         };
@@ -940,12 +945,11 @@ const STRUCTURAL_HEADERS: &[&str] = &[
 /// Runs a detector over the decoded values of the inspected parts.
 fn any_part(view: &View<'_>, parts: Parts, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
     let req = view.req;
-    let decoded = |raw: &[u8], f: &mut dyn FnMut(&[u8]) -> bool| match transform::url_decode(
-        raw, true,
-    ) {
-        Some(d) => f(&d),
-        None => f(raw),
-    };
+    let decoded =
+        |raw: &[u8], f: &mut dyn FnMut(&[u8]) -> bool| match transform::url_decode(raw, true) {
+            Some(d) => f(&d),
+            None => f(raw),
+        };
     if parts.has(InspectedPart::Path) {
         let path = req.uri().path().as_bytes();
         if path.len() > 1 && decoded_path(path, f) {
@@ -958,9 +962,10 @@ fn any_part(view: &View<'_>, parts: Parts, f: &mut dyn FnMut(&[u8]) -> bool) -> 
         return true;
     }
     if parts.has(InspectedPart::Headers)
-        && req.headers().iter().any(|(name, v)| {
-            !STRUCTURAL_HEADERS.contains(&name.as_str()) && f(v.as_bytes())
-        })
+        && req
+            .headers()
+            .iter()
+            .any(|(name, v)| !STRUCTURAL_HEADERS.contains(&name.as_str()) && f(v.as_bytes()))
     {
         return true;
     }

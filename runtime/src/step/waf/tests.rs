@@ -186,12 +186,18 @@ async fn ip_sets_block_and_allow_in_order() {
     assert!(blocked.blocked());
     assert_eq!(blocked.rule(), Some("bad_nets"));
     assert_eq!(blocked.ctx.waf.as_ref().unwrap().code, "WAF_BLOCK");
-    assert_eq!(blocked.ctx.route, None, "the API-wide set runs before routing");
+    assert_eq!(
+        blocked.ctx.route, None,
+        "the API-wide set runs before routing"
+    );
     let friend = send(&w, "198.51.100.7", |b| b.uri("/open"), b"").await;
     assert_eq!(friend.status(), StatusCode::OK);
     assert_eq!(friend.rule(), Some("friends"));
     let v6 = send(&w, "2001:db8::1", |b| b.uri("/nowhere"), b"").await;
-    assert!(v6.blocked(), "unmatched requests go through the API-wide set too");
+    assert!(
+        v6.blocked(),
+        "unmatched requests go through the API-wide set too"
+    );
     let other = send(&w, "203.0.113.1", |b| b.uri("/open"), b"").await;
     assert_eq!(other.status(), StatusCode::OK);
     assert_eq!(other.ctx.waf.as_ref().unwrap().code, "WAF_ALLOW");
@@ -213,12 +219,18 @@ fn client_ip_only_through_trusted_proxies() {
     assert_eq!(ip("203.0.113.5", "1.2.3.4"), addr("203.0.113.5"));
     // From a trusted proxy: the right-most untrusted hop.
     assert_eq!(ip("10.1.1.1", "1.2.3.4"), addr("1.2.3.4"));
-    assert_eq!(ip("10.1.1.1", "6.6.6.6, 1.2.3.4, 10.2.2.2"), addr("1.2.3.4"));
+    assert_eq!(
+        ip("10.1.1.1", "6.6.6.6, 1.2.3.4, 10.2.2.2"),
+        addr("1.2.3.4")
+    );
     // A client prepending a forged hop does not choose its address.
     assert_eq!(ip("10.1.1.1", "9.9.9.9, 1.2.3.4"), addr("1.2.3.4"));
     assert_eq!(ip("10.1.1.1", ""), addr("10.1.1.1"));
     let mut h = http::HeaderMap::new();
-    h.insert("forwarded", "for=\"[2001:db8::9]:443\";proto=https".parse().unwrap());
+    h.insert(
+        "forwarded",
+        "for=\"[2001:db8::9]:443\";proto=https".parse().unwrap(),
+    );
     assert_eq!(
         client_ip(addr("10.0.0.1"), &h, &trusted),
         addr("2001:db8::9")
@@ -333,10 +345,25 @@ async fn byte_regex_and_size_matches_with_transformations() {
     assert_eq!(get(&w, "/guarded/%41DMIN").await.rule(), Some("admin_path"));
     assert!(get(&w, "/guarded?debug=1").await.blocked());
     assert!(!get(&w, "/guarded?debug=10").await.blocked());
-    assert!(!get(&w, "/open?admin").await.blocked(), "other routes have no rules");
-    let bot = send(&w, "192.0.2.1", |b| b.uri("/guarded").header("user-agent", "SQLMap/1.7"), b"").await;
+    assert!(
+        !get(&w, "/open?admin").await.blocked(),
+        "other routes have no rules"
+    );
+    let bot = send(
+        &w,
+        "192.0.2.1",
+        |b| b.uri("/guarded").header("user-agent", "SQLMap/1.7"),
+        b"",
+    )
+    .await;
     assert_eq!(bot.rule(), Some("bot"));
-    let big = send(&w, "192.0.2.1", |b| b.uri("/guarded").method("POST"), b"0123456789ab").await;
+    let big = send(
+        &w,
+        "192.0.2.1",
+        |b| b.uri("/guarded").method("POST"),
+        b"0123456789ab",
+    )
+    .await;
     assert_eq!(big.rule(), Some("big_body"));
     let json = send(
         &w,
@@ -346,9 +373,21 @@ async fn byte_regex_and_size_matches_with_transformations() {
     )
     .await;
     assert_eq!(json.rule(), Some("big_body"), "first matching rule decides");
-    let small_json = send(&w, "192.0.2.1", |b| b.uri("/guarded").method("POST"), br#"{"a":1}"#).await;
+    let small_json = send(
+        &w,
+        "192.0.2.1",
+        |b| b.uri("/guarded").method("POST"),
+        br#"{"a":1}"#,
+    )
+    .await;
     assert!(!small_json.blocked());
-    let cookie = send(&w, "192.0.2.1", |b| b.uri("/guarded").header("cookie", "ZXZpbA=="), b"").await;
+    let cookie = send(
+        &w,
+        "192.0.2.1",
+        |b| b.uri("/guarded").header("cookie", "ZXZpbA=="),
+        b"",
+    )
+    .await;
     assert_eq!(cookie.rule(), Some("b64"));
 }
 
@@ -371,8 +410,16 @@ async fn and_or_not_count_and_default_block() {
                         all: vec![
                             WafCondition::Or {
                                 any: vec![
-                                    matcher(WafField::Method, &[], MatchTest::Exactly("GET".into())),
-                                    matcher(WafField::Method, &[], MatchTest::Exactly("POST".into())),
+                                    matcher(
+                                        WafField::Method,
+                                        &[],
+                                        MatchTest::Exactly("GET".into()),
+                                    ),
+                                    matcher(
+                                        WafField::Method,
+                                        &[],
+                                        MatchTest::Exactly("POST".into()),
+                                    ),
                                 ],
                             },
                             WafCondition::Not {
@@ -393,8 +440,18 @@ async fn and_or_not_count_and_default_block() {
     assert_eq!(ok.status(), StatusCode::OK);
     let post = send(&w, "192.0.2.1", |b| b.uri("/open").method("POST"), b"").await;
     assert_eq!(post.status(), StatusCode::OK);
-    assert_eq!(post.ctx.waf.as_ref().unwrap().counters.len(), 2, "count + allow");
-    let bad = send(&w, "192.0.2.1", |b| b.uri("/open").header("user-agent", "bad bot"), b"").await;
+    assert_eq!(
+        post.ctx.waf.as_ref().unwrap().counters.len(),
+        2,
+        "count + allow"
+    );
+    let bad = send(
+        &w,
+        "192.0.2.1",
+        |b| b.uri("/open").header("user-agent", "bad bot"),
+        b"",
+    )
+    .await;
     assert!(bad.blocked(), "default action");
     assert_eq!(bad.rule(), None);
     let put = send(&w, "192.0.2.1", |b| b.uri("/open").method("PUT"), b"").await;
@@ -406,7 +463,11 @@ async fn custom_block_response() {
     let mut r = rule(
         "teapot",
         WafAction::Block,
-        matcher(WafField::QueryString, &[], MatchTest::Contains("tea".into())),
+        matcher(
+            WafField::QueryString,
+            &[],
+            MatchTest::Contains("tea".into()),
+        ),
     );
     r.response = Some(WafResponse {
         status: 418,
@@ -439,16 +500,34 @@ async fn sqli_and_xss_rules_inspect_decoded_parts() {
             "api",
             WafAction::Allow,
             vec![
-                rule("sqli", WafAction::Block, WafCondition::Sqli { parts: all.clone() }),
+                rule(
+                    "sqli",
+                    WafAction::Block,
+                    WafCondition::Sqli { parts: all.clone() },
+                ),
                 rule("xss", WafAction::Block, WafCondition::Xss { parts: all }),
             ],
         )),
         None,
     );
-    assert_eq!(get(&w, "/open?q=1%27%20OR%20%271%27%3D%271").await.rule(), Some("sqli"));
-    assert_eq!(get(&w, "/open?q=%3Cscript%3Ealert(1)%3C/script%3E").await.rule(), Some("xss"));
+    assert_eq!(
+        get(&w, "/open?q=1%27%20OR%20%271%27%3D%271").await.rule(),
+        Some("sqli")
+    );
+    assert_eq!(
+        get(&w, "/open?q=%3Cscript%3Ealert(1)%3C/script%3E")
+            .await
+            .rule(),
+        Some("xss")
+    );
     assert!(!get(&w, "/open?q=O%27Reilly+and+sons").await.blocked());
-    let cookie = send(&w, "192.0.2.1", |b| b.uri("/open").header("cookie", "a=1; s=1'%20or%201=1--"), b"").await;
+    let cookie = send(
+        &w,
+        "192.0.2.1",
+        |b| b.uri("/open").header("cookie", "a=1; s=1'%20or%201=1--"),
+        b"",
+    )
+    .await;
     assert_eq!(cookie.rule(), Some("sqli"));
     let form = send(
         &w,
@@ -465,12 +544,22 @@ async fn sqli_and_xss_rules_inspect_decoded_parts() {
     let json = send(
         &w,
         "192.0.2.1",
-        |b| b.uri("/open").method("POST").header("content-type", "application/json"),
+        |b| {
+            b.uri("/open")
+                .method("POST")
+                .header("content-type", "application/json")
+        },
         br#"{"id":"1 UNION SELECT password FROM users"}"#,
     )
     .await;
     assert_eq!(json.rule(), Some("sqli"));
-    let accept = send(&w, "192.0.2.1", |b| b.uri("/open").header("accept", "*/*"), b"").await;
+    let accept = send(
+        &w,
+        "192.0.2.1",
+        |b| b.uri("/open").header("accept", "*/*"),
+        b"",
+    )
+    .await;
     assert!(!accept.blocked());
 }
 
@@ -487,7 +576,13 @@ async fn oversize_bodies_follow_each_rules_choice() {
             WafAction::Allow,
             vec![WafRule {
                 oversize,
-                ..rule("xss_body", WafAction::Block, WafCondition::Xss { parts: vec![InspectedPart::Body] })
+                ..rule(
+                    "xss_body",
+                    WafAction::Block,
+                    WafCondition::Xss {
+                        parts: vec![InspectedPart::Body],
+                    },
+                )
             }],
         );
         s.inspection.body_limit = ByteSize(64);
@@ -497,8 +592,16 @@ async fn oversize_bodies_follow_each_rules_choice() {
     let post = |b: http::request::Builder| b.uri("/open").method("POST");
     let sent = send(&mk(Oversize::Continue), "192.0.2.1", post, body).await;
     assert!(!sent.blocked(), "the attack lies past the limit");
-    assert!(send(&mk(Oversize::Match), "192.0.2.1", post, body).await.blocked());
-    assert!(!send(&mk(Oversize::NoMatch), "192.0.2.1", post, body).await.blocked());
+    assert!(
+        send(&mk(Oversize::Match), "192.0.2.1", post, body)
+            .await
+            .blocked()
+    );
+    assert!(
+        !send(&mk(Oversize::NoMatch), "192.0.2.1", post, body)
+            .await
+            .blocked()
+    );
     let w = mk(Oversize::Match);
     let small = send(&w, "192.0.2.1", |b| b.uri("/open").method("POST"), b"hello").await;
     assert!(!small.blocked());
@@ -523,10 +626,23 @@ async fn rate_based_rules_count_per_client() {
         None,
     );
     for _ in 0..3 {
-        assert!(!send(&w, "192.0.2.50", |b| b.uri("/open"), b"").await.blocked());
+        assert!(
+            !send(&w, "192.0.2.50", |b| b.uri("/open"), b"")
+                .await
+                .blocked()
+        );
     }
-    assert!(send(&w, "192.0.2.50", |b| b.uri("/open"), b"").await.blocked());
-    assert!(!send(&w, "192.0.2.51", |b| b.uri("/open"), b"").await.blocked(), "per client");
+    assert!(
+        send(&w, "192.0.2.50", |b| b.uri("/open"), b"")
+            .await
+            .blocked()
+    );
+    assert!(
+        !send(&w, "192.0.2.51", |b| b.uri("/open"), b"")
+            .await
+            .blocked(),
+        "per client"
+    );
 }
 
 #[tokio::test]
@@ -559,14 +675,30 @@ async fn managed_groups_with_overrides() {
         }),
     );
     let w = gateway(Some(set("api", WafAction::Allow, vec![group, sql])), None);
-    assert_eq!(get(&w, "/open").await.status(), StatusCode::OK, "no user agent: rule is off");
+    assert_eq!(
+        get(&w, "/open").await.status(),
+        StatusCode::OK,
+        "no user agent: rule is off"
+    );
     let lfi = get(&w, "/open?file=../../etc/passwd").await;
     assert!(!lfi.blocked(), "GenericLFI only counts");
-    assert_eq!(lfi.ctx.waf.as_ref().unwrap().counters.len(), 2, "LFI counted + default");
-    assert_eq!(get(&w, "/open?x=%3Csvg/onload=alert(1)%3E").await.rule(), Some("aws_core/CrossSiteScripting"));
-    assert_eq!(get(&w, "/open?id=1%20UNION%20SELECT%201,2").await.rule(), Some("sql/SQLi_QUERYARGUMENTS"));
     assert_eq!(
-        get(&w, "/open?u=http://169.254.169.254/latest/meta-data").await.rule(),
+        lfi.ctx.waf.as_ref().unwrap().counters.len(),
+        2,
+        "LFI counted + default"
+    );
+    assert_eq!(
+        get(&w, "/open?x=%3Csvg/onload=alert(1)%3E").await.rule(),
+        Some("aws_core/CrossSiteScripting")
+    );
+    assert_eq!(
+        get(&w, "/open?id=1%20UNION%20SELECT%201,2").await.rule(),
+        Some("sql/SQLi_QUERYARGUMENTS")
+    );
+    assert_eq!(
+        get(&w, "/open?u=http://169.254.169.254/latest/meta-data")
+            .await
+            .rule(),
         Some("aws_core/EC2MetaDataSSRF")
     );
 }
@@ -594,8 +726,16 @@ async fn geo_match_from_a_maxmind_database() {
     s.inspection.geo_database = Some(db.to_string_lossy().into_owned().into());
     let w = gateway(Some(s), None);
     // MaxMind's test database places 81.2.69.160/27 in the United Kingdom.
-    assert!(send(&w, "81.2.69.160", |b| b.uri("/open"), b"").await.blocked());
-    assert!(!send(&w, "192.0.2.1", |b| b.uri("/open"), b"").await.blocked());
+    assert!(
+        send(&w, "81.2.69.160", |b| b.uri("/open"), b"")
+            .await
+            .blocked()
+    );
+    assert!(
+        !send(&w, "192.0.2.1", |b| b.uri("/open"), b"")
+            .await
+            .blocked()
+    );
 }
 
 /// GoTestWAF's 8–128 KB payloads (padding, then the attack at the end) against the default
@@ -628,11 +768,23 @@ async fn gotestwaf_oversize_payloads_follow_the_oversize_choice() {
                 vec![
                     WafRule {
                         oversize,
-                        ..rule("sqli", WafAction::Block, WafCondition::Sqli { parts: body.clone() })
+                        ..rule(
+                            "sqli",
+                            WafAction::Block,
+                            WafCondition::Sqli {
+                                parts: body.clone(),
+                            },
+                        )
                     },
                     WafRule {
                         oversize,
-                        ..rule("xss", WafAction::Block, WafCondition::Xss { parts: body.clone() })
+                        ..rule(
+                            "xss",
+                            WafAction::Block,
+                            WafCondition::Xss {
+                                parts: body.clone(),
+                            },
+                        )
                     },
                 ],
             )),

@@ -44,16 +44,14 @@ pub(crate) fn url_decode(v: &[u8], plus: bool) -> Option<Vec<u8>> {
     let mut i = 0;
     while i < v.len() {
         match v[i] {
-            b'%' if i + 2 < v.len() => {
-                match (hex(v[i + 1]), hex(v[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < v.len() => match (hex(v[i + 1]), hex(v[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b'+' if plus => out.push(b' '),
             b => out.push(b),
         }
@@ -165,9 +163,7 @@ fn is_space(b: u8) -> bool {
 }
 
 fn compress_whitespace(v: &[u8]) -> Option<Vec<u8>> {
-    let needs = v
-        .windows(2)
-        .any(|w| is_space(w[0]) && is_space(w[1]))
+    let needs = v.windows(2).any(|w| is_space(w[0]) && is_space(w[1]))
         || v.iter().any(|&b| is_space(b) && b != b' ');
     if !needs {
         return None;
@@ -356,7 +352,10 @@ mod tests {
     fn each_transformation() {
         use Transform::*;
         assert_eq!(t("a%20b+c%2", &[UrlDecode]), "a b c%2");
-        assert_eq!(t("&lt;script&gt;&#60;&#x3C;&#x3c", &[HtmlEntityDecode]), "<script><<<");
+        assert_eq!(
+            t("&lt;script&gt;&#60;&#x3C;&#x3c", &[HtmlEntityDecode]),
+            "<script><<<"
+        );
         assert_eq!(t("SeLeCt", &[Lowercase]), "select");
         assert_eq!(t("a \t\n b", &[CompressWhitespace]), "a b");
         assert_eq!(t("PHNjcmlwdD4=", &[Base64Decode]), "<script>");
