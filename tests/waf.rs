@@ -87,8 +87,8 @@ async fn rules_block_count_and_log_over_tcp() -> TestResult {
                 .await?
                 .text();
             for series in [
-                "gwc_waf_api_sql_sqli_queryarguments_blocked_total{api=\"shop\",stage=\"prod\",method=\"\",route=\"(unmatched)\"} 1",
-                "gwc_waf_post__orders_order_flood_blocked_total{api=\"shop\",stage=\"prod\",method=\"POST\",route=\"/orders\"} 1",
+                "gwc_waf_api_sql_sqli_queryarguments_blocked_total{api=\"waf\",stage=\"prod\",method=\"\",route=\"(unmatched)\"} 1",
+                "gwc_waf_createorder_order_flood_blocked_total{api=\"waf\",stage=\"prod\",method=\"POST\",route=\"/orders\"} 1",
             ] {
                 ensure!(page.contains(series), "no `{series}` in\n{page}");
             }
