@@ -72,6 +72,7 @@ pub(crate) struct Steps {
 impl Steps {
     /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
     /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
+    #[allow(clippy::needless_update)] // The test-only probe fields.
     pub(crate) fn compile(
         cx: &mut BuildContext<'_>,
         route: &ir::Route,
@@ -123,6 +124,7 @@ pub(crate) struct ApiSteps {
 impl ApiSteps {
     /// The API-wide checks before routing (source allow-list, API-wide WAF, CORS preflight),
     /// compiled once per gateway; each feature adds its line as in [`Steps::compile`].
+    #[allow(clippy::needless_update)] // The test-only probe field.
     pub(crate) fn compile(cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
         Ok(ApiSteps {
             waf: step::waf::Rules::for_api(cx)?,

@@ -60,7 +60,7 @@ fn load(file: &str) -> Vec<Row> {
                 raw
             };
             let hard = v["naive_hits"].as_array().is_some_and(|a| !a.is_empty());
-            let tune = fnv(v["payload"].as_str().unwrap_or("").as_bytes()) % 2 == 0;
+            let tune = fnv(v["payload"].as_str().unwrap_or("").as_bytes()).is_multiple_of(2);
             Row {
                 payload,
                 hard,

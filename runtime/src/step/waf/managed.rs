@@ -316,7 +316,7 @@ mod tests {
                 ("SQLi_URIPATH".to_owned(), WafAction::Block),
             ]
         );
-        let mut bad = group.clone();
+        let mut bad = group;
         bad.overrides[0].rule = Str::Borrowed("nope");
         assert!(expand(&bad, WafAction::Block).is_err());
     }
