@@ -439,6 +439,8 @@ fn every_context_variable_renders() {
         stage=prod
         apiId=pets
         domainName=api.example.com
+        wafResponseCode=-
+        waf.rule=-
     "#]]
     .assert_eq(&table);
 }
