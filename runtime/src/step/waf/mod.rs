@@ -190,14 +190,57 @@ pub(crate) struct WafOutcome {
     pub(crate) rule: Option<Arc<str>>,
     /// `WAF_ALLOW`, `WAF_BLOCK`.
     pub(crate) code: &'static str,
-    counters: Vec<CounterId>,
+    counters: Matched,
+}
+
+/// The counters of the rules a request matched: the first few inline (a request usually
+/// matches one rule or the default action), more spill to the heap.
+#[derive(Debug)]
+pub(crate) struct Matched {
+    inline: [CounterId; 4],
+    len: u8,
+    spill: Vec<CounterId>,
+}
+
+impl Default for Matched {
+    fn default() -> Self {
+        Matched {
+            inline: [CounterId::UNUSED; 4],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl Matched {
+    fn push(&mut self, c: CounterId) {
+        match self.inline.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = c;
+                self.len += 1;
+            }
+            None => self.spill.push(c),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = CounterId> + '_ {
+        self.inline[..usize::from(self.len)]
+            .iter()
+            .chain(&self.spill)
+            .copied()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.len) + self.spill.len()
+    }
 }
 
 impl WafOutcome {
     /// Counts the matched rules in the request's route series.
     pub(crate) fn record(&self, telemetry: &WorkerTelemetry, route: Option<u32>) {
-        for c in &self.counters {
-            telemetry.incr(route.map(|r| r as usize), *c);
+        for c in self.counters.iter() {
+            telemetry.incr(route.map(|r| r as usize), c);
         }
     }
 }
@@ -896,7 +939,9 @@ impl Cond {
 fn merge_outcome(ctx: &mut RequestContext, outcome: WafOutcome) {
     match &mut ctx.waf {
         Some(prev) => {
-            prev.counters.extend(outcome.counters);
+            for c in outcome.counters.iter() {
+                prev.counters.push(c);
+            }
             if outcome.rule.is_some() || prev.rule.is_none() {
                 prev.rule = outcome.rule;
             }
