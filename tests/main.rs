@@ -27,3 +27,4 @@ mod streaming;
 mod telemetry;
 mod upstream_tls;
 mod vocabulary;
+mod waf;

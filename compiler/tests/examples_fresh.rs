@@ -515,8 +515,10 @@ fn every_variant() -> gwc_ir::Gateway {
                         action: WafAction::Allow,
                         condition: WafCondition::IpSet {
                             cidrs: vec!["10.0.0.0/8".into()],
+                            files: vec!["bad-ips.txt".into()],
                             forwarded: true,
                         },
+                        ..WafRule::default()
                     },
                     WafRule {
                         name: "geo".into(),
@@ -525,6 +527,7 @@ fn every_variant() -> gwc_ir::Gateway {
                             countries: vec!["DE".into()],
                             negate: true,
                         },
+                        ..WafRule::default()
                     },
                     WafRule {
                         name: "rate".into(),
@@ -534,8 +537,67 @@ fn every_variant() -> gwc_ir::Gateway {
                             window: Millis(300_000),
                             key: "ip".into(),
                         },
+                        response: Some(WafResponse {
+                            status: 429,
+                            headers: vec![HeaderPair {
+                                name: "retry-after".into(),
+                                value: "60".into(),
+                            }],
+                            body: "slow down".into(),
+                        }),
+                        ..WafRule::default()
+                    },
+                    WafRule {
+                        name: "logic".into(),
+                        action: WafAction::Block,
+                        condition: WafCondition::And {
+                            all: vec![
+                                WafCondition::Match(WafMatch {
+                                    field: WafField::Header("user-agent".into()),
+                                    transforms: vec![Transform::Lowercase],
+                                    test: MatchTest::Regex("^curl/".into()),
+                                }),
+                                WafCondition::Not {
+                                    not: Box::new(WafCondition::Match(WafMatch {
+                                        field: WafField::Body,
+                                        transforms: vec![],
+                                        test: MatchTest::Size(SizeTest {
+                                            op: Comparison::Le,
+                                            size: 10,
+                                        }),
+                                    })),
+                                },
+                                WafCondition::Or {
+                                    any: vec![WafCondition::Match(WafMatch {
+                                        field: WafField::Method,
+                                        transforms: vec![],
+                                        test: MatchTest::Exactly("POST".into()),
+                                    })],
+                                },
+                            ],
+                        },
+                        oversize: Oversize::Match,
+                        ..WafRule::default()
+                    },
+                    WafRule {
+                        name: "core".into(),
+                        action: WafAction::Block,
+                        condition: WafCondition::Managed(ManagedGroup {
+                            name: "core".into(),
+                            overrides: vec![RuleOverride {
+                                rule: "GenericLFI".into(),
+                                action: OverrideAction::Off,
+                            }],
+                            lists: vec![],
+                        }),
+                        ..WafRule::default()
                     },
                 ],
+                inspection: WafInspection {
+                    body_limit: ByteSize(8192),
+                    trusted_proxies: vec!["10.0.0.0/8".into()],
+                    geo_database: Some("geo.mmdb".into()),
+                },
             },
             WafRuleSet {
                 name: "route0".into(),
@@ -551,6 +613,7 @@ fn every_variant() -> gwc_ir::Gateway {
                                 InspectedPart::Headers,
                             ],
                         },
+                        ..WafRule::default()
                     },
                     WafRule {
                         name: "xss".into(),
@@ -558,8 +621,10 @@ fn every_variant() -> gwc_ir::Gateway {
                         condition: WafCondition::Xss {
                             parts: vec![InspectedPart::Cookies, InspectedPart::Body],
                         },
+                        ..WafRule::default()
                     },
                 ],
+                ..WafRuleSet::default()
             },
         ],
         validators: vec![Validator {

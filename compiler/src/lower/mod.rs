@@ -55,6 +55,9 @@ pub mod codes {
     pub const CACHE_WITHOUT_STORE: &str = "gwc::lower::cache_without_store";
     /// A plan's throttle that counts by something other than the API key.
     pub const BAD_THROTTLE_SCOPE: &str = "gwc::lower::bad_throttle_scope";
+    /// A WAF rule naming an unknown field, IP set, managed group or group rule, or a CIDR
+    /// that does not parse.
+    pub const BAD_WAF_RULE: &str = "gwc::lower::bad_waf_rule";
 }
 
 /// Why the IR is being built: `gwc check`/`routes` describe a spec, `gwc build`/`serve` must be

@@ -18,6 +18,10 @@ use gwc_ir::{
     UnauthorizedInvalidation, UriTemplate, UsagePlan, Validator, ValidatorId, WafAction,
     WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
+use gwc_ir::{
+    ByteSize, Comparison, HeaderPair, ManagedGroup, MatchTest, OverrideAction, Oversize,
+    RuleOverride, SizeTest, Transform, WafField, WafInspection, WafMatch,
+};
 
 use super::codes;
 use super::references::route_key;
@@ -79,7 +83,8 @@ impl Tables {
             waf_rule_sets.push(WafRuleSet {
                 name: Str::Borrowed("api"),
                 default_action: waf_action(w.default_action),
-                rules: w.rules.iter().map(|r| waf_rule(r, root)).collect(),
+                rules: waf_rules(&w.rules, root, diags),
+                inspection: waf_inspection(root),
             });
             WafRuleSetId(0)
         });
@@ -208,7 +213,8 @@ impl Tables {
             self.waf_rule_sets.push(WafRuleSet {
                 name: route.id.clone(),
                 default_action: WafAction::Allow,
-                rules: w.value.rules.iter().map(|r| waf_rule(r, root)).collect(),
+                rules: waf_rules(&w.value.rules, root, diags),
+                inspection: waf_inspection(root),
             });
             Some(WafRuleSetId(id(self.waf_rule_sets.len() - 1)))
         });
@@ -553,55 +559,404 @@ fn parts(scope: &[vocab::InspectedPart]) -> Vec<InspectedPart> {
         .collect()
 }
 
-/// One rule; an `ip_set` rule carries its set's CIDRs (an unknown set, none).
-fn waf_rule(rule: &vocab::WafRule, root: &vocab::Root) -> WafRule {
-    let name = |n: &Option<String>, default: String| Str::Owned(n.clone().unwrap_or(default));
-    match rule {
-        vocab::WafRule::IpSet(r) => WafRule {
-            name: name(&r.name, format!("ip_set:{}", r.ip_set.value)),
-            action: waf_action(r.action),
-            condition: WafCondition::IpSet {
-                cidrs: root
+/// The inspection settings every rule set shares (from the root `waf`).
+fn waf_inspection(root: &vocab::Root) -> WafInspection {
+    match &root.waf {
+        Some(w) => WafInspection {
+            body_limit: ByteSize(w.body_inspection_limit.0.0),
+            trusted_proxies: strs(&w.trusted_proxies),
+            geo_database: w.geo_database.as_deref().map(owned),
+        },
+        None => WafInspection::default(),
+    }
+}
+
+/// The rules in evaluation order: by `priority` (lower first), rules without one after, in
+/// their written order.
+fn waf_rules(
+    rules: &[vocab::WafRule],
+    root: &vocab::Root,
+    diags: &mut Diagnostics,
+) -> Vec<WafRule> {
+    let mut out: Vec<(i64, WafRule)> = rules
+        .iter()
+        .filter_map(|r| {
+            let c = common(r);
+            let condition = waf_condition(r, root, diags, true)?;
+            Some((
+                c.priority.unwrap_or(i64::MAX),
+                WafRule {
+                    name: owned(&c.name),
+                    action: waf_action(c.action),
+                    condition,
+                    response: c.response.map(|r| gwc_ir::WafResponse {
+                        status: r.status.0,
+                        headers: r
+                            .headers
+                            .iter()
+                            .map(|(k, v)| HeaderPair {
+                                name: owned(k),
+                                value: owned(v),
+                            })
+                            .collect(),
+                        body: owned(&r.body),
+                    }),
+                    oversize: match c.oversize {
+                        vocab::Oversize::Continue => Oversize::Continue,
+                        vocab::Oversize::Match => Oversize::Match,
+                        vocab::Oversize::NoMatch => Oversize::NoMatch,
+                    },
+                },
+            ))
+        })
+        .collect();
+    out.sort_by_key(|(p, _)| *p);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// What every rule kind has.
+struct Common<'a> {
+    name: String,
+    priority: Option<i64>,
+    action: vocab::WafAction,
+    response: Option<&'a vocab::WafResponse>,
+    oversize: vocab::Oversize,
+}
+
+fn common(rule: &vocab::WafRule) -> Common<'_> {
+    use vocab::WafRule as R;
+    let named = |n: &Option<String>, d: &str| n.clone().unwrap_or_else(|| d.to_owned());
+    let (name, priority, action, response, oversize) = match rule {
+        R::IpSet(r) => (
+            r.name.clone().unwrap_or_else(|| match &r.ip_set {
+                Some(s) => format!("ip_set:{}", s.value),
+                None => "ip_set".to_owned(),
+            }),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
+        R::Geo(r) => (
+            named(&r.name, "geo"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
+        R::RateBased(r) => (
+            named(&r.name, "rate_based"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
+        R::Sqli(r) => (
+            named(&r.name, "sqli"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            r.oversize,
+        ),
+        R::Xss(r) => (
+            named(&r.name, "xss"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            r.oversize,
+        ),
+        R::ByteMatch(r) => (
+            named(&r.name, "byte_match"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            r.oversize,
+        ),
+        R::RegexMatch(r) => (
+            named(&r.name, "regex_match"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            r.oversize,
+        ),
+        R::SizeConstraint(r) => (
+            named(&r.name, "size_constraint"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            r.oversize,
+        ),
+        R::And(r) => (
+            named(&r.name, "and"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
+        R::Or(r) => (
+            named(&r.name, "or"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
+        R::Not(r) => (
+            named(&r.name, "not"),
+            r.priority,
+            r.action,
+            r.response.as_ref(),
+            vocab::Oversize::Continue,
+        ),
+        R::Managed(r) => (
+            r.name.clone().unwrap_or_else(|| r.group.value.clone()),
+            r.priority,
+            r.action,
+            None,
+            vocab::Oversize::Continue,
+        ),
+    };
+    Common {
+        name,
+        priority,
+        action,
+        response,
+        oversize,
+    }
+}
+
+fn bad_rule(span: Span, message: String, help: &str) -> Diagnostic {
+    Diagnostic::error(codes::BAD_WAF_RULE, message)
+        .with_span(span, "in this WAF rule")
+        .with_help(help.to_owned())
+}
+
+/// A CIDR (`198.51.100.0/24`, `2001:db8::/32`) or an address.
+fn is_cidr(text: &str) -> bool {
+    let (addr, len) = match text.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (text, None),
+    };
+    let Ok(ip) = addr.trim().parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    len.is_none_or(|l| l.trim().parse::<u8>().is_ok_and(|l| l <= max))
+}
+
+/// A field name as written: `header:user-agent`, `query_arg:id`, `json_body:/a/b`, ….
+fn waf_field(field: &vocab::Spanned<String>, diags: &mut Diagnostics) -> Option<WafField> {
+    let text = field.value.as_str();
+    let (kind, arg) = match text.split_once(':') {
+        Some((k, a)) => (k, Some(a)),
+        None => (text, None),
+    };
+    let parsed = match (kind, arg) {
+        ("method", None) => Some(WafField::Method),
+        ("path", None) => Some(WafField::Path),
+        ("query_string", None) => Some(WafField::QueryString),
+        ("query_args", None) => Some(WafField::AllQueryArgs),
+        ("headers", None) => Some(WafField::AllHeaders),
+        ("cookies", None) => Some(WafField::Cookies),
+        ("body", None) => Some(WafField::Body),
+        ("json_body", None) => Some(WafField::JsonBody(Str::Borrowed(""))),
+        ("json_body", Some(p)) if p.is_empty() || p.starts_with('/') => {
+            Some(WafField::JsonBody(owned(p)))
+        }
+        ("query_arg", Some(n)) if !n.is_empty() => Some(WafField::QueryArg(owned(n))),
+        ("header", Some(n))
+            if !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) =>
+        {
+            Some(WafField::Header(Str::Owned(n.to_ascii_lowercase())))
+        }
+        _ => None,
+    };
+    if parsed.is_none() {
+        diags.push(bad_rule(
+            field.span,
+            format!("`{text}` is not a request field"),
+            "write `method`, `path`, `query_string`, `query_arg:NAME`, `query_args`, `header:NAME`, `headers`, `cookies`, `body`, `json_body` or `json_body:/json/pointer`",
+        ));
+    }
+    parsed
+}
+
+fn transforms(t: &[vocab::Transformation]) -> Vec<Transform> {
+    t.iter()
+        .map(|t| match t {
+            vocab::Transformation::UrlDecode => Transform::UrlDecode,
+            vocab::Transformation::HtmlEntityDecode => Transform::HtmlEntityDecode,
+            vocab::Transformation::Lowercase => Transform::Lowercase,
+            vocab::Transformation::CompressWhitespace => Transform::CompressWhitespace,
+            vocab::Transformation::Base64Decode => Transform::Base64Decode,
+            vocab::Transformation::JsDecode => Transform::JsDecode,
+            vocab::Transformation::CssDecode => Transform::CssDecode,
+        })
+        .collect()
+}
+
+/// A rule's statement; `top` is false inside `and`/`or`/`not`, where rate-based rules and
+/// managed groups cannot stand.
+fn waf_condition(
+    rule: &vocab::WafRule,
+    root: &vocab::Root,
+    diags: &mut Diagnostics,
+    top: bool,
+) -> Option<WafCondition> {
+    use vocab::WafRule as R;
+    Some(match rule {
+        R::IpSet(r) => {
+            let mut checked: Vec<(&str, Span)> =
+                r.cidrs.iter().map(|c| (c.value.as_str(), c.span)).collect();
+            if let Some(set) = &r.ip_set {
+                match root
                     .waf
                     .as_ref()
-                    .and_then(|w| w.ip_sets.iter().find(|(k, _)| k.value == r.ip_set.value))
-                    .map(|(_, v)| strs(v))
-                    .unwrap_or_default(),
+                    .and_then(|w| w.ip_sets.iter().find(|(k, _)| k.value == set.value))
+                {
+                    Some((k, v)) => checked.extend(v.iter().map(|c| (c.as_str(), k.span))),
+                    None => {
+                        diags.push(bad_rule(
+                            set.span,
+                            format!("no IP set `{}` in `x-gateway.waf.ip_sets`", set.value),
+                            "declare it under `x-gateway.waf.ip_sets`, or list `cidrs` inline",
+                        ));
+                        return None;
+                    }
+                }
+            }
+            if let Some((bad, span)) = checked.iter().find(|(c, _)| !is_cidr(c)) {
+                diags.push(bad_rule(
+                    *span,
+                    format!("`{bad}` is not a CIDR or an IP address"),
+                    "write `198.51.100.0/24`, `2001:db8::/32` or a single address",
+                ));
+                return None;
+            }
+            WafCondition::IpSet {
+                cidrs: checked.iter().map(|(c, _)| owned(c)).collect(),
+                files: strs(&r.files),
                 forwarded: r.forwarded,
-            },
+            }
+        }
+        R::Geo(r) => WafCondition::Geo {
+            countries: strs(&r.countries),
+            negate: r.matching == vocab::GeoMatch::NotIn,
         },
-        vocab::WafRule::Geo(r) => WafRule {
-            name: name(&r.name, "geo".to_owned()),
-            action: waf_action(r.action),
-            condition: WafCondition::Geo {
-                countries: strs(&r.countries),
-                negate: r.matching == vocab::GeoMatch::NotIn,
-            },
+        R::RateBased(r) => WafCondition::RateBased {
+            limit: r.limit,
+            window: r.window.0,
+            key: owned(&r.key),
         },
-        vocab::WafRule::RateBased(r) => WafRule {
-            name: name(&r.name, "rate_based".to_owned()),
-            action: waf_action(r.action),
-            condition: WafCondition::RateBased {
-                limit: r.limit,
-                window: r.window.0,
-                key: owned(&r.key),
-            },
+        R::Sqli(r) => WafCondition::Sqli {
+            parts: parts(&r.scope),
         },
-        vocab::WafRule::Sqli(r) => WafRule {
-            name: name(&r.name, "sqli".to_owned()),
-            action: waf_action(r.action),
-            condition: WafCondition::Sqli {
-                parts: parts(&r.scope),
-            },
+        R::Xss(r) => WafCondition::Xss {
+            parts: parts(&r.scope),
         },
-        vocab::WafRule::Xss(r) => WafRule {
-            name: name(&r.name, "xss".to_owned()),
-            action: waf_action(r.action),
-            condition: WafCondition::Xss {
-                parts: parts(&r.scope),
+        R::ByteMatch(r) => WafCondition::Match(WafMatch {
+            field: waf_field(&r.field, diags)?,
+            transforms: transforms(&r.transformations),
+            test: match r.positional {
+                vocab::Positional::Contains => MatchTest::Contains(owned(&r.value)),
+                vocab::Positional::ContainsWord => MatchTest::ContainsWord(owned(&r.value)),
+                vocab::Positional::Exactly => MatchTest::Exactly(owned(&r.value)),
+                vocab::Positional::StartsWith => MatchTest::StartsWith(owned(&r.value)),
+                vocab::Positional::EndsWith => MatchTest::EndsWith(owned(&r.value)),
             },
+        }),
+        R::RegexMatch(r) => WafCondition::Match(WafMatch {
+            field: waf_field(&r.field, diags)?,
+            transforms: transforms(&r.transformations),
+            test: MatchTest::Regex(owned(&r.pattern)),
+        }),
+        R::SizeConstraint(r) => WafCondition::Match(WafMatch {
+            field: waf_field(&r.field, diags)?,
+            transforms: transforms(&r.transformations),
+            test: MatchTest::Size(SizeTest {
+                op: match r.comparison {
+                    vocab::SizeComparison::Eq => Comparison::Eq,
+                    vocab::SizeComparison::Ne => Comparison::Ne,
+                    vocab::SizeComparison::Lt => Comparison::Lt,
+                    vocab::SizeComparison::Le => Comparison::Le,
+                    vocab::SizeComparison::Gt => Comparison::Gt,
+                    vocab::SizeComparison::Ge => Comparison::Ge,
+                },
+                size: r.size.0.0,
+            }),
+        }),
+        R::And(r) => WafCondition::And {
+            all: r
+                .statements
+                .iter()
+                .map(|s| waf_condition(s, root, diags, false))
+                .collect::<Option<_>>()?,
         },
-    }
+        R::Or(r) => WafCondition::Or {
+            any: r
+                .statements
+                .iter()
+                .map(|s| waf_condition(s, root, diags, false))
+                .collect::<Option<_>>()?,
+        },
+        R::Not(r) => WafCondition::Not {
+            not: Box::new(waf_condition(&r.statement, root, diags, false)?),
+        },
+        R::Managed(r) if top => {
+            let Some(rules) = gwc_ir::managed_group_rules(&r.group.value) else {
+                let names: Vec<String> = gwc_ir::MANAGED_GROUPS
+                    .iter()
+                    .map(|(n, _)| format!("`{n}`"))
+                    .collect();
+                diags.push(bad_rule(
+                    r.group.span,
+                    format!("no managed rule group `{}`", r.group.value),
+                    &format!("the groups are {}", names.join(", ")),
+                ));
+                return None;
+            };
+            let mut overrides = Vec::new();
+            for (rule, action) in &r.overrides {
+                if !rules.contains(&rule.as_str()) {
+                    diags.push(bad_rule(
+                        r.group.span,
+                        format!("managed group `{}` has no rule `{rule}`", r.group.value),
+                        &format!("its rules are {}", rules.join(", ")),
+                    ));
+                    return None;
+                }
+                overrides.push(RuleOverride {
+                    rule: owned(rule),
+                    action: match action {
+                        vocab::ManagedOverride::Count => OverrideAction::Count,
+                        vocab::ManagedOverride::Off => OverrideAction::Off,
+                    },
+                });
+            }
+            if r.group.value == "ip_reputation" && r.lists.is_empty() {
+                diags.push(bad_rule(
+                    r.group.span,
+                    "the `ip_reputation` group needs `lists`".to_owned(),
+                    "list files of CIDRs, one per line, under `lists`",
+                ));
+                return None;
+            }
+            WafCondition::Managed(ManagedGroup {
+                name: owned(&r.group.value),
+                overrides,
+                lists: strs(&r.lists),
+            })
+        }
+        R::Managed(r) => {
+            diags.push(bad_rule(
+                r.group.span,
+                "a managed group cannot be nested in `and`, `or` or `not`".to_owned(),
+                "make it a rule of its own",
+            ));
+            return None;
+        }
+    })
 }
 
 fn cors_policy(c: &vocab::Cors) -> CorsPolicy {

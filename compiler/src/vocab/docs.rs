@@ -126,18 +126,29 @@ paths:
         "WAF",
         r#"x-gateway:
   waf:
+    default_action: allow
+    body_inspection_limit: 16KiB
+    trusted_proxies: [10.0.0.0/8]
     geo_database: GeoLite2-Country.mmdb
     ip_sets: {blocked: [203.0.113.0/24, "2001:db8::/32"]}
     rules:
-      - {type: ip_set, ip_set: blocked}
+      - {type: ip_set, ip_set: blocked, priority: 1}
       - {type: geo, countries: [DE, FR, NL], matching: not_in}
-      - {type: rate_based, limit: 2000, window: 5m}
-      - {type: sqli, scope: [query, body]}
+      - {type: managed, group: core, overrides: {SizeRestrictions_BODY: count, NoUserAgent_HEADER: "off"}}
+      - {type: managed, group: sql_database}
       - {type: xss, action: count}
+      - type: and
+        name: scripted_clients
+        statements:
+          - {type: regex_match, field: "header:user-agent", transformations: [lowercase], pattern: "^(curl|python-requests)/"}
+          - {type: not, statement: {type: byte_match, field: path, positional: starts_with, value: /public/}}
+        response: {status: 429, headers: {retry-after: "60"}, body: '{"message":"slow down"}'}
+      - {type: size_constraint, field: body, comparison: gt, size: 8KiB, oversize: match}
+      - {type: rate_based, limit: 2000, window: 5m}
 paths:
   /search:
     get:
-      x-gateway-waf: {rules: [{type: rate_based, limit: 100, window: 1m}]}
+      x-gateway-waf: {rules: [{type: rate_based, limit: 100, window: 1m, key: "header:x-tenant"}]}
 "#,
     ),
     (

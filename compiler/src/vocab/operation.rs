@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::root::WafAction;
 use super::spanned::Spanned;
-use super::units::{Duration, StatusCode};
+use super::units::{Duration, Size, StatusCode};
 
 /// Every per-operation key, in reference order.
 pub const OPERATION_KEYS: [&str; 8] = [
@@ -288,12 +288,14 @@ pub struct OperationWaf {
     pub rules: Vec<WafRule>,
 }
 
-/// One WAF rule. `type` picks what it matches.
+/// One WAF rule. `type` picks what it matches. Every rule also takes `name` (in metrics and
+/// the access log), `priority` (lower runs first; rules without one keep their order, after
+/// those with one), `action` and, for `block`, an optional custom `response`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[schemars(tag = "type")]
 pub enum WafRule {
-    /// Client address in a named IP set.
+    /// Client address in a named IP set, inline CIDRs or CIDR files.
     IpSet(IpSetRule),
     /// Client country (from `waf.geo_database`).
     Geo(GeoRule),
@@ -303,24 +305,86 @@ pub enum WafRule {
     Sqli(DetectionRule),
     /// Cross-site scripting in the inspected parts.
     Xss(DetectionRule),
+    /// A string in one request field, after transformations.
+    ByteMatch(ByteMatchRule),
+    /// A regular expression on one request field, after transformations.
+    RegexMatch(RegexMatchRule),
+    /// The size of one request field.
+    SizeConstraint(SizeConstraintRule),
+    /// Every nested statement matches (their own `name`, `priority`, `action` are ignored).
+    And(LogicalRule),
+    /// Some nested statement matches.
+    Or(LogicalRule),
+    /// The nested statement does not match.
+    Not(NotRule),
+    /// A built-in rule group by name: `core`, `sql_database`, `known_bad_inputs`,
+    /// `ip_reputation`.
+    Managed(ManagedRule),
+}
+
+/// A custom answer for a blocked request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct WafResponse {
+    /// Status code. Default: `403`.
+    #[serde(default = "default_waf_status")]
+    pub status: StatusCode,
+    /// Headers. Default: none.
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    /// Body. Default: empty.
+    #[serde(default)]
+    pub body: String,
+}
+
+fn default_waf_status() -> StatusCode {
+    StatusCode(403)
+}
+
+/// What a rule makes of a body larger than `waf.body_inspection_limit` (AWS's oversize
+/// handling).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Oversize {
+    /// Inspect the first `body_inspection_limit` bytes.
+    #[default]
+    Continue,
+    /// The rule matches.
+    Match,
+    /// The rule does not match.
+    NoMatch,
 }
 
 /// `type: ip_set`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct IpSetRule {
-    /// Name in metrics and logs. Default: `ip_set:<ip_set>`.
+    /// Name in metrics and logs. Default: `ip_set:<ip_set>` (or `ip_set`).
     #[serde(default)]
     pub name: Option<String>,
-    /// Name of a set in `waf.ip_sets`.
-    pub ip_set: Spanned<String>,
-    /// Use `X-Forwarded-For`'s first address instead of the peer's (only behind a trusted
-    /// proxy). Default: `false`.
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
+    /// Name of a set in `waf.ip_sets`. Default: none.
+    #[serde(default)]
+    pub ip_set: Option<Spanned<String>>,
+    /// CIDRs (or addresses) inline. Default: none.
+    #[serde(default)]
+    pub cidrs: Vec<Spanned<String>>,
+    /// Files of CIDRs, one per line (`#` comments), read when the gateway starts; paths
+    /// relative to its working directory. Default: none.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Accepted for AWS compatibility: the client address is always the one resolved through
+    /// `waf.trusted_proxies`, so a header from anyone else is never believed. Default: `false`.
     #[serde(default)]
     pub forwarded: bool,
     /// Default: `block`.
     #[serde(default = "default_block")]
     pub action: WafAction,
+    /// Answer of a `block`. Default: the `WAF_FILTERED` gateway response.
+    #[serde(default)]
+    pub response: Option<WafResponse>,
 }
 
 fn default_block() -> WafAction {
@@ -334,6 +398,9 @@ pub struct GeoRule {
     /// Name in metrics and logs. Default: `geo`.
     #[serde(default)]
     pub name: Option<String>,
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
     /// ISO 3166-1 alpha-2 country codes, e.g. `DE`.
     pub countries: Vec<String>,
     /// Match requests from these countries (`in`) or from everywhere else (`not_in`).
@@ -343,6 +410,9 @@ pub struct GeoRule {
     /// Default: `block`.
     #[serde(default = "default_block")]
     pub action: WafAction,
+    /// Answer of a `block`. Default: the `WAF_FILTERED` gateway response.
+    #[serde(default)]
+    pub response: Option<WafResponse>,
 }
 
 /// Which side of a country list a geo rule matches.
@@ -363,17 +433,25 @@ pub struct RateBasedRule {
     /// Name in metrics and logs. Default: `rate_based`.
     #[serde(default)]
     pub name: Option<String>,
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
     /// Requests allowed per key per window; the rule matches above it.
     pub limit: u64,
-    /// Window length (AWS WAF: 1, 2, 5 or 10 minutes). Default: `5m`.
+    /// Window length (AWS WAF: 1, 2, 5 or 10 minutes); fixed windows counted in the shared
+    /// state, so replicas sharing Redis share the count. Default: `5m`.
     #[serde(default = "default_rate_window")]
     pub window: Duration,
-    /// What is counted: `ip`, `forwarded_ip`, `api_key` or `header:<name>`. Default: `ip`.
+    /// What is counted: `ip` (the client address through trusted proxies), `forwarded_ip`
+    /// (the same), `api_key` (`x-api-key`) or `header:<name>`. Default: `ip`.
     #[serde(default = "default_rate_key")]
     pub key: String,
     /// Default: `block`.
     #[serde(default = "default_block")]
     pub action: WafAction,
+    /// Answer of a `block`. Default: the `WAF_FILTERED` gateway response.
+    #[serde(default)]
+    pub response: Option<WafResponse>,
 }
 
 fn default_rate_window() -> Duration {
@@ -390,6 +468,9 @@ pub struct DetectionRule {
     /// Name in metrics and logs. Default: the type.
     #[serde(default)]
     pub name: Option<String>,
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
     /// Request parts inspected (decoded): `path`, `query`, `headers`, `cookies`, `body`.
     /// Default: all of them.
     #[serde(default = "default_scope")]
@@ -397,6 +478,12 @@ pub struct DetectionRule {
     /// Default: `block`.
     #[serde(default = "default_block")]
     pub action: WafAction,
+    /// Answer of a `block`. Default: the `WAF_FILTERED` gateway response.
+    #[serde(default)]
+    pub response: Option<WafResponse>,
+    /// A body over the inspection limit. Default: `continue`.
+    #[serde(default)]
+    pub oversize: Oversize,
 }
 
 fn default_scope() -> Vec<InspectedPart> {
@@ -407,6 +494,231 @@ fn default_scope() -> Vec<InspectedPart> {
         InspectedPart::Cookies,
         InspectedPart::Body,
     ]
+}
+
+/// A text transformation applied before a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Transformation {
+    /// `%XX` and `+` decoded.
+    UrlDecode,
+    /// `&lt;`, `&#60;`, `&#x3c;` decoded.
+    HtmlEntityDecode,
+    /// ASCII lower case.
+    Lowercase,
+    /// Runs of whitespace become one space.
+    CompressWhitespace,
+    /// Base64 (standard or URL-safe) decoded.
+    Base64Decode,
+    /// JavaScript escapes decoded.
+    JsDecode,
+    /// CSS escapes decoded.
+    CssDecode,
+}
+
+/// Where a string must sit in the field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Positional {
+    /// Anywhere.
+    #[default]
+    Contains,
+    /// As a word (bounded by non-alphanumerics or the ends).
+    ContainsWord,
+    /// The whole value.
+    Exactly,
+    /// At the start.
+    StartsWith,
+    /// At the end.
+    EndsWith,
+}
+
+/// `type: byte_match`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct ByteMatchRule {
+    /// Name in metrics and logs. Default: `byte_match`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
+    /// The request field: `method`, `path`, `query_string`, `query_arg:<name>`,
+    /// `query_args` (every value), `header:<name>`, `headers` (every value), `cookies`,
+    /// `body`, `json_body` (every string) or `json_body:<JSON pointer>`.
+    pub field: Spanned<String>,
+    /// Applied in order before matching. Default: none.
+    #[serde(default)]
+    pub transformations: Vec<Transformation>,
+    /// Where `value` must sit. Default: `contains`.
+    #[serde(default)]
+    pub positional: Positional,
+    /// The string.
+    pub value: String,
+    /// Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+    /// Answer of a `block`. Default: the `WAF_FILTERED` gateway response.
+    #[serde(default)]
+    pub response: Option<WafResponse>,
+    /// A body over the inspection limit. Default: `continue`.
+    #[serde(default)]
+    pub oversize: Oversize,
+}
+
+/// `type: regex_match`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct RegexMatchRule {
+    /// Name in metrics and logs. Default: `regex_match`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
+    /// The request field, as for `byte_match`.
+    pub field: Spanned<String>,
+    /// Applied in order before matching. Default: none.
+    #[serde(default)]
+    pub transformations: Vec<Transformation>,
+    /// A regular expression in the Rust `regex` crate's syntax (linear time: no
+    /// backreferences or look-around, so no catastrophic backtracking).
+    pub pattern: String,
+    /// Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+    /// Answer of a `block`. Default: the `WAF_FILTERED` gateway response.
+    #[serde(default)]
+    pub response: Option<WafResponse>,
+    /// A body over the inspection limit. Default: `continue`.
+    #[serde(default)]
+    pub oversize: Oversize,
+}
+
+/// A size comparison.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeComparison {
+    /// Equal.
+    Eq,
+    /// Not equal.
+    Ne,
+    /// Less than.
+    Lt,
+    /// Less than or equal.
+    Le,
+    /// Greater than.
+    #[default]
+    Gt,
+    /// Greater than or equal.
+    Ge,
+}
+
+/// `type: size_constraint`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct SizeConstraintRule {
+    /// Name in metrics and logs. Default: `size_constraint`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
+    /// The request field, as for `byte_match`.
+    pub field: Spanned<String>,
+    /// Applied in order before measuring. Default: none.
+    #[serde(default)]
+    pub transformations: Vec<Transformation>,
+    /// How the field's size compares with `size`. Default: `gt`.
+    #[serde(default)]
+    pub comparison: SizeComparison,
+    /// The size, e.g. `8KiB`.
+    pub size: Size,
+    /// Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+    /// Answer of a `block`. Default: the `WAF_FILTERED` gateway response.
+    #[serde(default)]
+    pub response: Option<WafResponse>,
+    /// A body over the inspection limit. Default: `continue`.
+    #[serde(default)]
+    pub oversize: Oversize,
+}
+
+/// `type: and` and `type: or`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct LogicalRule {
+    /// Name in metrics and logs. Default: the type.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
+    /// The nested statements (rules whose `name`, `priority`, `action` and `response` are
+    /// ignored; `managed` cannot be nested).
+    pub statements: Vec<WafRule>,
+    /// Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+    /// Answer of a `block`. Default: the `WAF_FILTERED` gateway response.
+    #[serde(default)]
+    pub response: Option<WafResponse>,
+}
+
+/// `type: not`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct NotRule {
+    /// Name in metrics and logs. Default: `not`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
+    /// The negated statement.
+    pub statement: Box<WafRule>,
+    /// Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+    /// Answer of a `block`. Default: the `WAF_FILTERED` gateway response.
+    #[serde(default)]
+    pub response: Option<WafResponse>,
+}
+
+/// What an overridden managed rule does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ManagedOverride {
+    /// Only count its matches.
+    #[default]
+    Count,
+    /// Not evaluated.
+    Off,
+}
+
+/// `type: managed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct ManagedRule {
+    /// Name in metrics and logs (a matching group rule is `<name>/<rule>`). Default: the group.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Evaluation order; lower first. Default: the rule's place in the list.
+    #[serde(default)]
+    pub priority: Option<i64>,
+    /// The group: `core`, `sql_database`, `known_bad_inputs` or `ip_reputation`.
+    pub group: Spanned<String>,
+    /// `block`: each rule of the group does what it does (block); `count`: every rule only
+    /// counts (AWS's override to count). Default: `block`.
+    #[serde(default = "default_block")]
+    pub action: WafAction,
+    /// Rules of the group set to `count` or `off`, by name. Default: none.
+    #[serde(default)]
+    pub overrides: IndexMap<String, ManagedOverride>,
+    /// For `ip_reputation`: files of CIDRs, one per line. Default: none.
+    #[serde(default)]
+    pub lists: Vec<String>,
 }
 
 /// A request part a detection rule inspects.

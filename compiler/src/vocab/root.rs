@@ -931,21 +931,26 @@ pub struct Waf {
     /// Named lists of CIDRs for `ip_set` rules. Default: none.
     #[serde(default)]
     pub ip_sets: NamedMap<Vec<String>>,
-    /// MaxMind country database (`.mmdb`) for `geo` rules, relative to the spec.
-    /// Default: none (a `geo` rule then is an error).
+    /// MaxMind country database (`.mmdb`) for `geo` rules, read when the gateway starts (a
+    /// path relative to its working directory). Default: none (a `geo` rule then is an error).
     #[serde(default)]
     pub geo_database: Option<String>,
-    /// How much of a body the `sqli` and `xss` rules inspect (AWS inspects 8 KiB).
-    /// Default: `8KiB`.
+    /// How much of a body rules inspect (AWS began at 8 KiB and allows up to 64 KiB); what a
+    /// larger body means is each rule's `oversize`. Default: `16KiB`.
     #[serde(default = "default_body_inspection")]
     pub body_inspection_limit: Size,
+    /// CIDRs of the proxies (load balancers) in front of the gateway: from them, and only
+    /// from them, `X-Forwarded-For` (else `Forwarded`) names the client, read from the right
+    /// past trusted hops. Default: none (the client is the connection's address).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// Rules, evaluated in order; the first `allow` or `block` decides. Default: none.
     #[serde(default)]
     pub rules: Vec<WafRule>,
 }
 
 fn default_body_inspection() -> Size {
-    Size::from_bytes(8 << 10)
+    Size::from_bytes(16 << 10)
 }
 
 /// What a WAF rule does when it matches.

@@ -48,7 +48,11 @@ pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
 pub use state::{FailMode, StateConfig};
 pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
 pub use validate::Validator;
-pub use waf::{InspectedPart, WafAction, WafCondition, WafRule, WafRuleSet};
+pub use waf::{
+    Comparison, InspectedPart, MANAGED_GROUPS, ManagedGroup, MatchTest, OverrideAction, Oversize,
+    RuleOverride, SizeTest, Transform, WafAction, WafCondition, WafField, WafInspection, WafMatch,
+    WafResponse, WafRule, WafRuleSet, managed_group_rules,
+};
 
 /// Borrowed in generated code, owned in `gwc serve`.
 pub type Str = std::borrow::Cow<'static, str>;

@@ -120,6 +120,10 @@ pub enum ContextVar {
     ApiId,
     /// `domainName`: the `Host` the client asked for.
     DomainName,
+    /// `wafResponseCode`: `WAF_ALLOW` or `WAF_BLOCK` when a WAF rule set ran.
+    WafResponseCode,
+    /// `waf.rule`: the WAF rule that decided (`-` for the default action).
+    WafRule,
 }
 
 impl ContextVar {
@@ -151,6 +155,8 @@ impl ContextVar {
         ("stage", ContextVar::Stage),
         ("apiId", ContextVar::ApiId),
         ("domainName", ContextVar::DomainName),
+        ("wafResponseCode", ContextVar::WafResponseCode),
+        ("waf.rule", ContextVar::WafRule),
     ];
 
     /// The variable a name (without `$context.`) spells.

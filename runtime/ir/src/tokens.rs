@@ -31,6 +31,10 @@ use crate::{
     UriTemplate, UsagePlan, Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet,
     WafRuleSetId,
 };
+use crate::{
+    Comparison, ManagedGroup, MatchTest, OverrideAction, Oversize, RuleOverride, SizeTest,
+    Transform, WafField, WafInspection, WafMatch, WafResponse,
+};
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
 /// which every generated crate and macro user depends on.
@@ -219,6 +223,10 @@ unit_enum_tokens!(
     QuotaPeriod,
     WafAction,
     InspectedPart,
+    Oversize,
+    Transform,
+    Comparison,
+    OverrideAction,
     ClientInvalidation,
     UnauthorizedInvalidation,
     FailMode,
@@ -359,13 +367,38 @@ struct_tokens!(ApiKey {
 struct_tokens!(WafRuleSet {
     name,
     default_action,
-    rules
+    rules,
+    inspection
+});
+struct_tokens!(WafInspection {
+    body_limit,
+    trusted_proxies,
+    geo_database
 });
 struct_tokens!(WafRule {
     name,
     action,
-    condition
+    condition;
+    response,
+    oversize
 });
+struct_tokens!(WafResponse {
+    status,
+    headers,
+    body
+});
+struct_tokens!(WafMatch {
+    field,
+    transforms,
+    test
+});
+struct_tokens!(SizeTest { op, size });
+struct_tokens!(ManagedGroup {
+    name;
+    overrides,
+    lists
+});
+struct_tokens!(RuleOverride { rule, action });
 struct_tokens!(Validator {
     name,
     body,
@@ -496,9 +529,13 @@ impl ToTokens for WafCondition {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         let ir = ir();
         tokens.extend(match self {
-            WafCondition::IpSet { cidrs, forwarded } => {
-                let cidrs = cidrs.emit();
-                quote!(#ir::WafCondition::IpSet { cidrs: #cidrs, forwarded: #forwarded })
+            WafCondition::IpSet {
+                cidrs,
+                files,
+                forwarded,
+            } => {
+                let (cidrs, files) = (cidrs.emit(), files.emit());
+                quote!(#ir::WafCondition::IpSet { cidrs: #cidrs, files: #files, forwarded: #forwarded })
             }
             WafCondition::Geo { countries, negate } => {
                 let countries = countries.emit();
@@ -516,7 +553,65 @@ impl ToTokens for WafCondition {
                 let parts = parts.emit();
                 quote!(#ir::WafCondition::Xss { parts: #parts })
             }
+            WafCondition::Match(m) => quote!(#ir::WafCondition::Match(#m)),
+            WafCondition::And { all } => {
+                let all = all.emit();
+                quote!(#ir::WafCondition::And { all: #all })
+            }
+            WafCondition::Or { any } => {
+                let any = any.emit();
+                quote!(#ir::WafCondition::Or { any: #any })
+            }
+            WafCondition::Not { not } => {
+                let not = not.emit();
+                quote!(#ir::WafCondition::Not { not: ::std::boxed::Box::new(#not) })
+            }
+            WafCondition::Managed(g) => quote!(#ir::WafCondition::Managed(#g)),
         });
+    }
+}
+
+impl ToTokens for WafField {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ir = ir();
+        tokens.extend(match self {
+            WafField::QueryArg(n) => {
+                let n = n.emit();
+                quote!(#ir::WafField::QueryArg(#n))
+            }
+            WafField::Header(n) => {
+                let n = n.emit();
+                quote!(#ir::WafField::Header(#n))
+            }
+            WafField::JsonBody(n) => {
+                let n = n.emit();
+                quote!(#ir::WafField::JsonBody(#n))
+            }
+            other => unit_variant("WafField", other),
+        });
+    }
+}
+
+impl ToTokens for MatchTest {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ir = ir();
+        let (variant, value) = match self {
+            MatchTest::Exactly(v) => ("Exactly", v.emit()),
+            MatchTest::StartsWith(v) => ("StartsWith", v.emit()),
+            MatchTest::EndsWith(v) => ("EndsWith", v.emit()),
+            MatchTest::Contains(v) => ("Contains", v.emit()),
+            MatchTest::ContainsWord(v) => ("ContainsWord", v.emit()),
+            MatchTest::Regex(v) => ("Regex", v.emit()),
+            MatchTest::Size(t) => ("Size", t.emit()),
+        };
+        let variant = Ident::new(variant, Span::call_site());
+        tokens.extend(quote!(#ir::MatchTest::#variant(#value)));
+    }
+}
+
+impl Emit for Box<WafCondition> {
+    fn emit(&self) -> TokenStream {
+        (**self).to_token_stream()
     }
 }
 
@@ -527,7 +622,9 @@ emit_via_tokens!(
     Secret,
     Integration,
     AuthorizerKind,
-    WafCondition
+    WafCondition,
+    WafField,
+    MatchTest
 );
 
 #[cfg(test)]

@@ -44,6 +44,9 @@ pub(crate) struct RequestContext {
     /// The gateway response type the request ended with, if it failed
     /// (`$context.error.responseType`).
     pub(crate) error: Option<ErrorType>,
+    /// What the WAF decided and which rules matched (`$context.waf.*`, per-rule metrics);
+    /// `None` when no WAF ran.
+    pub(crate) waf: Option<Box<crate::step::waf::WafOutcome>>,
 }
 
 /// What an authorizer established about the caller.
@@ -125,6 +128,7 @@ impl RequestContext {
             cache: None,
             timings: Timings::now(),
             error: None,
+            waf: None,
         }
     }
 }

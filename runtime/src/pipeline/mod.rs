@@ -58,6 +58,8 @@ pub(crate) enum Integration {
 /// line to `WorkerRoute::run_request_steps` (or the response phase) at its place in the order.
 #[derive(Debug, Default)]
 pub(crate) struct Steps {
+    /// The route's own WAF rules.
+    pub(crate) waf: Option<crate::step::waf::Rules>,
     /// The authorizer (JWT, Cognito, custom).
     pub(crate) auth: Option<crate::step::auth::Auth>,
     /// API key, usage plan, throttles and quota.
@@ -82,6 +84,7 @@ impl Steps {
         route: &ir::Route,
     ) -> Result<Steps, BuildError> {
         Ok(Steps {
+            waf: step::waf::Rules::for_route(cx, route)?,
             auth: crate::step::auth::compile(cx, route)?,
             plan: step::plan::Admission::compile(cx, route)?,
             cache: step::cache::Cache::compile(cx, route)?,
@@ -91,10 +94,11 @@ impl Steps {
 
     /// Whether any step reads the body, so the pipeline buffers it first.
     fn need_body(&self) -> bool {
-        if self
-            .auth
-            .as_ref()
-            .is_some_and(step::RequestStep::needs_body)
+        if self.waf.as_ref().is_some_and(step::RequestStep::needs_body)
+            || self
+                .auth
+                .as_ref()
+                .is_some_and(step::RequestStep::needs_body)
         {
             return true;
         }
@@ -111,6 +115,7 @@ impl Steps {
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            waf: self.waf.as_ref().map(step::RequestStep::local),
             auth: self.auth.as_ref().map(step::RequestStep::local),
             plan: self.plan.as_ref().map(step::RequestStep::local),
             cache: self.cache.as_ref().map(step::RequestStep::local),
@@ -126,6 +131,8 @@ impl Steps {
 /// CORS preflight), with the same step interface. None exists yet.
 #[derive(Debug, Default)]
 pub(crate) struct ApiSteps {
+    /// The API-wide WAF rules, for every request.
+    pub(crate) waf: Option<crate::step::waf::Rules>,
     /// The test step that proves the interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -134,13 +141,17 @@ pub(crate) struct ApiSteps {
 impl ApiSteps {
     /// The API-wide checks before routing (source allow-list, API-wide WAF, CORS preflight),
     /// compiled once per gateway; each feature adds its line as in [`Steps::compile`].
-    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_ref_mut)] // Steps land here.
-    pub(crate) fn compile(_cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
-        Ok(ApiSteps::default())
+    #[allow(clippy::needless_update)] // The test-only probe field.
+    pub(crate) fn compile(cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
+        Ok(ApiSteps {
+            waf: step::waf::Rules::for_api(cx)?,
+            ..ApiSteps::default()
+        })
     }
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            waf: self.waf.as_ref().map(step::RequestStep::local),
             auth: None,
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
@@ -154,6 +165,7 @@ impl ApiSteps {
 /// One worker's parts of a route's (or the API's) steps.
 #[derive(Debug, Default)]
 pub(crate) struct WorkerSteps {
+    pub(crate) waf: Option<<crate::step::waf::Rules as step::RequestStep>::Local>,
     pub(crate) auth: Option<<crate::step::auth::Auth as step::RequestStep>::Local>,
     pub(crate) plan: Option<<step::plan::Admission as step::RequestStep>::Local>,
     pub(crate) cache: Option<<step::cache::Cache as step::RequestStep>::Local>,
@@ -268,6 +280,21 @@ impl WorkerGateway {
         if let Err(e) = edge_checks(gw, &req) {
             return refuse(req, e);
         }
+        if let (Some(waf), Some(local)) = (&gw.api_steps.waf, &self.api.waf) {
+            if step::RequestStep::needs_body(waf)
+                && let Err(e) = buffer_body(gw, ctx, &mut req).await
+            {
+                return Err(e);
+            }
+            match step::run(waf, local, ctx, &mut req).await {
+                Ok(Verdict::Continue) => {}
+                Ok(Verdict::Respond(resp)) => {
+                    req.into_body().discard();
+                    return Ok(resp);
+                }
+                Err(e) => return refuse(req, e),
+            }
+        }
         #[cfg(test)]
         if let (Some(step), Some(local)) = (&gw.api_steps.probe, &self.api.probe) {
             match step::run(step, local, ctx, &mut req).await {
@@ -292,23 +319,7 @@ impl WorkerGateway {
         }
         let route = &*worker_route.route;
         if route.buffer_body {
-            let receiving = &ctx.client.receiving_body;
-            let buffered = req
-                .body_mut()
-                .buffer(
-                    gw.limits.max_body.0,
-                    gw.limits.body_read_timeout.as_duration(),
-                    receiving,
-                )
-                .await;
-            if let Err(fault) = buffered {
-                let e = GatewayError::new(fault.error_type(), fault.to_string());
-                return Err(if fault.leaves_body_unread() {
-                    e.closing()
-                } else {
-                    e
-                });
-            }
+            buffer_body(gw, ctx, &mut req).await?;
         }
         let verdict = match worker_route
             .run_request_steps(ctx, &mut req, &self.telemetry)
@@ -378,7 +389,11 @@ impl WorkerRoute {
         telemetry: &WorkerTelemetry,
     ) -> step::StepResult {
         let _ = (&ctx, &req, telemetry);
-        // (WAF goes here, before the authorizer.)
+        if let (Some(step), Some(local)) = (&self.route.steps.waf, &self.steps.waf)
+            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        {
+            return Ok(verdict);
+        }
         if let (Some(step), Some(local)) = (&self.route.steps.auth, &self.steps.auth) {
             let result = step::run(step, local, ctx, req).await;
             step.count(local, telemetry, ctx.route, &result);
@@ -420,6 +435,35 @@ impl WorkerRoute {
             step::ResponseStep::on_response(step, local, ctx, resp)?;
         }
         Ok(())
+    }
+}
+
+/// Reads the body into memory (a step inspects it), within the payload limit and the body
+/// read timeout; a second call returns at once.
+async fn buffer_body(
+    gw: &Gateway,
+    ctx: &RequestContext,
+    req: &mut Request<RequestBody>,
+) -> Result<(), Box<GatewayError>> {
+    let receiving = &ctx.client.receiving_body;
+    let buffered = req
+        .body_mut()
+        .buffer(
+            gw.limits.max_body.0,
+            gw.limits.body_read_timeout.as_duration(),
+            receiving,
+        )
+        .await;
+    match buffered {
+        Ok(_) => Ok(()),
+        Err(fault) => {
+            let e = GatewayError::new(fault.error_type(), fault.to_string());
+            Err(if fault.leaves_body_unread() {
+                e.closing()
+            } else {
+                e
+            })
+        }
     }
 }
 

@@ -160,6 +160,9 @@ async fn handle(
             gw.errors.answer(*e, &ctx.request_id)
         }
     };
+    if let Some(waf) = &ctx.waf {
+        waf.record(&worker_gateway.telemetry, ctx.route);
+    }
     let headers = resp.headers_mut();
     headers.insert(AMZN_REQUEST_ID.clone(), ctx.request_id.clone());
     headers.insert(X_REQUEST_ID.clone(), ctx.request_id.clone());
@@ -293,6 +296,8 @@ fn log_record<'a>(
         api_key_id: ctx.api_key.as_ref().map(|k| &*k.key_id),
         error_message: ctx.error.map(|e| e.message()),
         error_type: ctx.error.map(ErrorType::as_str),
+        waf_code: ctx.waf.as_ref().map(|w| w.code),
+        waf_rule: ctx.waf.as_ref().and_then(|w| w.rule.as_deref()),
     }
 }
 

@@ -40,6 +40,7 @@ pub(crate) mod cache;
 pub(crate) mod plan;
 #[cfg(test)]
 pub(crate) mod probe;
+pub(crate) mod waf;
 
 /// What a step's compiler sees while the gateway is built (`Steps::compile` and
 /// `ApiSteps::compile` hand it to each step): the whole IR (its API-wide tables: authorizers,

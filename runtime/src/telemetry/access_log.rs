@@ -90,6 +90,10 @@ pub(crate) struct LogRecord<'a> {
     pub(crate) error_message: Option<&'a str>,
     /// The gateway response type (`INTEGRATION_TIMEOUT`…), when the request failed.
     pub(crate) error_type: Option<&'a str>,
+    /// `$context.wafResponseCode` (`WAF_ALLOW`, `WAF_BLOCK`), when a WAF ran.
+    pub(crate) waf_code: Option<&'a str>,
+    /// `$context.waf.rule`: the WAF rule that decided, when one did.
+    pub(crate) waf_rule: Option<&'a str>,
 }
 
 /// Where lines go.
@@ -417,6 +421,8 @@ fn render_var(shared: &Shared, r: &LogRecord<'_>, var: ContextVar, out: &mut Vec
         ContextVar::Stage => text(out, Some(&shared.stage)),
         ContextVar::ApiId => text(out, Some(&shared.api)),
         ContextVar::DomainName => text(out, header_str(r.host)),
+        ContextVar::WafResponseCode => text(out, r.waf_code),
+        ContextVar::WafRule => text(out, r.waf_rule),
     }
 }
 
@@ -466,6 +472,12 @@ fn render_json(shared: &Shared, r: &LogRecord<'_>, out: &mut Vec<u8>) {
     json_str(out, r.error_message);
     out.extend_from_slice(b",\"errorType\":");
     json_str(out, r.error_type);
+    if r.waf_code.is_some() {
+        out.extend_from_slice(b",\"wafResponseCode\":");
+        json_str(out, r.waf_code);
+        out.extend_from_slice(b",\"wafRule\":");
+        json_str(out, r.waf_rule);
+    }
     out.extend_from_slice(b",\"stage\":");
     json_str(out, Some(&shared.stage));
     out.push(b'}');

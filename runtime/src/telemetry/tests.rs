@@ -290,6 +290,8 @@ fn record<'a>(id: &'a HeaderValue, ua: &'a HeaderValue, method: &'a Method) -> L
         api_key_id: None,
         error_message: Some("Internal server error"),
         error_type: Some("INTEGRATION_FAILURE"),
+        waf_code: None,
+        waf_rule: None,
     }
 }
 
@@ -437,6 +439,8 @@ fn every_context_variable_renders() {
         stage=prod
         apiId=pets
         domainName=api.example.com
+        wafResponseCode=-
+        waf.rule=-
     "#]]
     .assert_eq(&table);
 }
