@@ -105,6 +105,9 @@ pub(crate) struct GatewayError {
     pub(crate) headers: HeaderMap,
     /// The request body was abandoned mid-stream: answer with `Connection: close`.
     pub(crate) close: bool,
+    /// A client-safe message replacing the type's default (`$context.error.message`), for
+    /// errors whose text depends on the request: `Missing required request parameters: [a]`.
+    pub(crate) message: Option<Box<str>>,
 }
 
 impl GatewayError {
@@ -115,7 +118,14 @@ impl GatewayError {
             detail: detail.into(),
             headers: HeaderMap::new(),
             close: false,
+            message: None,
         })
+    }
+
+    /// Replaces the client message of the error's type; it must be safe to show the client.
+    pub(crate) fn with_message(mut self: Box<Self>, message: impl Into<Box<str>>) -> Box<Self> {
+        self.message = Some(message.into());
+        self
     }
 
     /// Adds a header to the answer (an empty `HeaderMap` does not allocate until this).
@@ -157,6 +167,8 @@ enum Part {
 struct Prepared {
     status: StatusCode,
     message: &'static str,
+    /// The body is the default `{"message": ...}` (no spec override).
+    default_body: bool,
     headers: HeaderMap,
     body: BodyTemplate,
 }
@@ -193,7 +205,10 @@ impl ErrorResponses {
     /// The answer to a request-path error: the prepared response of its type plus the
     /// error's own headers, and `Connection: close` when the body was left half-read.
     pub(crate) fn answer(&self, error: GatewayError, request_id: &HeaderValue) -> Response<Body> {
-        let mut resp = self.respond(error.kind, request_id);
+        let mut resp = match &error.message {
+            None => self.respond(error.kind, request_id),
+            Some(message) => self.respond_with(error.kind, Some(message), request_id),
+        };
         if !error.headers.is_empty() {
             // Replaces a prepared header of the same name, keeps every value of the error's.
             resp.headers_mut().extend(error.headers);
@@ -208,6 +223,15 @@ impl ErrorResponses {
     /// Builds the response for an error type; the request id headers are added by the caller,
     /// as on every other response.
     pub(crate) fn respond(&self, kind: ErrorType, request_id: &HeaderValue) -> Response<Body> {
+        self.respond_with(kind, None, request_id)
+    }
+
+    fn respond_with(
+        &self,
+        kind: ErrorType,
+        message: Option<&str>,
+        request_id: &HeaderValue,
+    ) -> Response<Body> {
         let Some(p) = self.get(kind) else {
             let mut resp = Response::new(Body::from_static(
                 b"{\"message\":\"Internal server error\"}",
@@ -215,9 +239,13 @@ impl ErrorResponses {
             *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             return resp;
         };
-        let body = match &p.body {
-            BodyTemplate::Static(b) => b.clone(),
-            BodyTemplate::Parts(parts) => render(parts, p.message, request_id),
+        let body = match (&p.body, message) {
+            (BodyTemplate::Static(b), None) => b.clone(),
+            (BodyTemplate::Static(_), Some(m)) if p.default_body => {
+                Bytes::from(format!("{{\"message\":{}}}", json_string(m)))
+            }
+            (BodyTemplate::Static(b), Some(_)) => b.clone(),
+            (BodyTemplate::Parts(parts), m) => render(parts, m.unwrap_or(p.message), request_id),
         };
         let mut resp = Response::new(Body::full(body));
         *resp.status_mut() = p.status;
@@ -284,6 +312,7 @@ fn prepare(gateway: &ir::Gateway, error: ErrorType) -> Result<Prepared, BuildErr
     Ok(Prepared {
         status,
         message,
+        default_body: over.and_then(|o| o.body.as_deref()).is_none(),
         headers,
         body,
     })

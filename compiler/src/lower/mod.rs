@@ -10,6 +10,7 @@ mod aws;
 mod names;
 mod policies;
 mod references;
+mod request;
 
 use gwc_ir::{
     AccessLog, ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method,
@@ -119,6 +120,13 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
     let observability = lower_observability(api, &root, diags);
     let integration_timeout = limits.integration_timeout;
 
+    if let Some(cors) = &root.cors {
+        let span = api
+            .gateway
+            .and_then(|e| e.value.get("cors"))
+            .map_or(api.spec_version.span, |n| n.span);
+        policies::check_cors(cors, span, diags);
+    }
     let mut tables = policies::Tables::new(&root, diags);
     let mut routes = Vec::with_capacity(api.operations.len());
     let mut sites = Vec::with_capacity(api.operations.len());
@@ -141,6 +149,11 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         match lower_operation(api, op, integration_timeout, purpose, diags) {
             Some((mut route, site, exts)) => {
                 route.policies = tables.route_policies(&root, &route, &exts, diags);
+                if let Some(v) = route.policies.validation
+                    && let Some(validator) = tables.validators.get(v.index())
+                {
+                    route.request = request::request_model(api, op, validator);
+                }
                 routes.push(route);
                 sites.push(site);
             }
@@ -174,6 +187,7 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         waf_rule_sets: tables.waf_rule_sets,
         validators: tables.validators,
         cors_policies: tables.cors_policies,
+        cors: tables.root_cors,
         state: lower_state(&root.state),
     };
     complete.then_some(Lowered { gateway, sites })
@@ -541,6 +555,7 @@ fn lower_operation(
             integration,
             timeout,
             policies: gwc_ir::RoutePolicies::default(),
+            request: gwc_ir::RequestModel::default(),
         },
         site,
         exts,

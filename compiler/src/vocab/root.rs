@@ -883,8 +883,9 @@ pub struct RequestValidator {
     /// (`BAD_REQUEST_BODY`). Default: `false`.
     #[serde(default)]
     pub body: bool,
-    /// Check required parameters (path, query, header) are present and match their schemas
-    /// → 400 (`BAD_REQUEST_PARAMETERS`). Default: `false`.
+    /// Check that required parameters (path, query, header) are present, as AWS does → 400
+    /// `Missing required request parameters: [a, b]` (`BAD_REQUEST_PARAMETERS`).
+    /// Default: `false`.
     #[serde(default)]
     pub parameters: bool,
 }

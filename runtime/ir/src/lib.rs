@@ -47,7 +47,7 @@ pub use policy::{
 pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
 pub use state::{FailMode, StateConfig};
 pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
-pub use validate::Validator;
+pub use validate::{BodySchema, ParamIn, RequestModel, RequiredParam, Validator};
 pub use waf::{InspectedPart, WafAction, WafCondition, WafRule, WafRuleSet};
 
 /// Borrowed in generated code, owned in `gwc serve`.

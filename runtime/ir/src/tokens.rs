@@ -21,7 +21,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{ToTokens, quote};
 
 use crate::{
-    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind, ByteSize,
+    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind, BodySchema, ByteSize, ParamIn, RequestModel, RequiredParam,
     CacheKeyPart, CachePolicy, CacheSettings, ClientInvalidation, CorsId, CorsPolicy,
     CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
     IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
@@ -220,6 +220,7 @@ unit_enum_tokens!(
     InspectedPart,
     ClientInvalidation,
     FailMode,
+    ParamIn,
 );
 
 newtype_tokens!(
@@ -270,7 +271,18 @@ struct_tokens!(Route {
     path,
     integration,
     timeout;
-    policies
+    policies,
+    request
+});
+struct_tokens!(RequestModel {
+    required,
+    body_required,
+    bodies
+});
+struct_tokens!(RequiredParam { location, name });
+struct_tokens!(BodySchema {
+    content_type,
+    schema
 });
 struct_tokens!(RoutePolicies {
     ;
@@ -387,6 +399,7 @@ struct_tokens!(Gateway {
     waf_rule_sets,
     validators,
     cors_policies,
+    cors,
     observability,
 });
 struct_tokens!(Observability {

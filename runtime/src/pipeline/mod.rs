@@ -59,6 +59,8 @@ pub(crate) enum Integration {
 /// line to `WorkerRoute::run_request_steps` (or the response phase) at its place in the order.
 #[derive(Debug, Default)]
 pub(crate) struct Steps {
+    /// Request validation (required parameters, body schema).
+    pub(crate) validate: Option<step::validate::Validate>,
     /// The test step that proves the request-step interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -70,16 +72,23 @@ pub(crate) struct Steps {
 impl Steps {
     /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
     /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
-    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_ref_mut)] // Steps land here.
-    pub(crate) fn compile(
-        _cx: &mut BuildContext<'_>,
-        _route: &ir::Route,
-    ) -> Result<Steps, BuildError> {
-        Ok(Steps::default())
+    #[allow(clippy::needless_pass_by_ref_mut)] // Steps land here.
+    pub(crate) fn compile(cx: &mut BuildContext<'_>, route: &ir::Route) -> Result<Steps, BuildError> {
+        Ok(Steps {
+            validate: step::validate::Validate::compile(cx, route)?,
+            ..Steps::default()
+        })
     }
 
     /// Whether any step reads the body, so the pipeline buffers it first.
     fn need_body(&self) -> bool {
+        if self
+            .validate
+            .as_ref()
+            .is_some_and(step::RequestStep::needs_body)
+        {
+            return true;
+        }
         #[cfg(test)]
         if self
             .probe
@@ -93,6 +102,8 @@ impl Steps {
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            cors: None,
+            validate: self.validate.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -105,6 +116,9 @@ impl Steps {
 /// CORS preflight), with the same step interface. None exists yet.
 #[derive(Debug, Default)]
 pub(crate) struct ApiSteps {
+    /// CORS: preflights answered here; [`step::cors::Cors::decorate`] adds the headers to
+    /// every final response, errors included.
+    pub(crate) cors: Option<step::cors::Cors>,
     /// The test step that proves the interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -113,13 +127,18 @@ pub(crate) struct ApiSteps {
 impl ApiSteps {
     /// The API-wide checks before routing (source allow-list, API-wide WAF, CORS preflight),
     /// compiled once per gateway; each feature adds its line as in [`Steps::compile`].
-    #[allow(clippy::unnecessary_wraps, clippy::needless_pass_by_ref_mut)] // Steps land here.
-    pub(crate) fn compile(_cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
-        Ok(ApiSteps::default())
+    #[allow(clippy::needless_pass_by_ref_mut)] // Steps land here.
+    pub(crate) fn compile(cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
+        Ok(ApiSteps {
+            cors: step::cors::Cors::compile(cx)?,
+            ..ApiSteps::default()
+        })
     }
 
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
+            cors: self.cors.as_ref().map(step::RequestStep::local),
+            validate: None,
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -131,6 +150,8 @@ impl ApiSteps {
 /// One worker's parts of a route's (or the API's) steps.
 #[derive(Debug, Default)]
 pub(crate) struct WorkerSteps {
+    pub(crate) cors: Option<()>,
+    pub(crate) validate: Option<()>,
     #[cfg(test)]
     pub(crate) probe: Option<<crate::step::probe::Probe as step::RequestStep>::Local>,
     #[cfg(test)]
@@ -190,7 +211,6 @@ pub(crate) struct WorkerGateway {
     pub(crate) gateway: Arc<Gateway>,
     /// This worker's metrics block and access-log buffer for this gateway.
     pub(crate) telemetry: WorkerTelemetry,
-    #[cfg_attr(not(test), allow(dead_code))]
     api: WorkerSteps,
     routes: Vec<WorkerRoute>,
 }
@@ -241,6 +261,16 @@ impl WorkerGateway {
         let gw = &*self.gateway;
         if let Err(e) = edge_checks(gw, &req) {
             return refuse(req, e);
+        }
+        if let (Some(step), Some(local)) = (&gw.api_steps.cors, &self.api.cors) {
+            match step::run(step, local, ctx, &mut req).await {
+                Ok(Verdict::Continue) => {}
+                Ok(Verdict::Respond(resp)) => {
+                    req.into_body().discard();
+                    return Ok(resp);
+                }
+                Err(e) => return refuse(req, e),
+            }
         }
         #[cfg(test)]
         if let (Some(step), Some(local)) = (&gw.api_steps.probe, &self.api.probe) {
@@ -350,6 +380,12 @@ impl WorkerRoute {
         let _ = (&ctx, &req);
         #[cfg(test)]
         if let (Some(step), Some(local)) = (&self.route.steps.probe, &self.steps.probe)
+            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        {
+            return Ok(verdict);
+        }
+        // (WAF, authorizer, API key and plan land above, in this order.)
+        if let (Some(step), Some(local)) = (&self.route.steps.validate, &self.steps.validate)
             && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
         {
             return Ok(verdict);

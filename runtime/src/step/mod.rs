@@ -35,8 +35,10 @@ use crate::pipeline::RequestContext;
 use crate::state::State;
 use crate::telemetry::TelemetryBuilder;
 
+pub(crate) mod cors;
 #[cfg(test)]
 pub(crate) mod probe;
+pub(crate) mod validate;
 
 /// What a step's compiler sees while the gateway is built (`Steps::compile` and
 /// `ApiSteps::compile` hand it to each step): the whole IR (its API-wide tables: authorizers,
