@@ -326,6 +326,27 @@ fn every_variant() -> gwc_ir::Gateway {
         } else {
             RoutePolicies::default()
         },
+        request: if i.is_multiple_of(2) {
+            RequestModel {
+                required: vec![
+                    RequiredParam {
+                        location: ParamIn::Query,
+                        name: "lang".into(),
+                    },
+                    RequiredParam {
+                        location: ParamIn::Header,
+                        name: "X-Tenant".into(),
+                    },
+                ],
+                body_required: true,
+                bodies: vec![BodySchema {
+                    content_type: "application/json".into(),
+                    schema: r#"{"type":"object","required":["name"]}"#.into(),
+                }],
+            }
+        } else {
+            RequestModel::default()
+        },
     };
     let mut routes: Vec<Route> = Method::CONCRETE
         .into_iter()
@@ -554,6 +575,7 @@ fn every_variant() -> gwc_ir::Gateway {
             max_age: Some(Millis(600_000)),
             allow_credentials: false,
         }],
+        cors: Some(CorsId(0)),
         state: StateConfig {
             backend: "redis://127.0.0.1:6379".into(),
             on_failure: FailMode::Open,
