@@ -15,6 +15,7 @@ mod harness;
 
 mod backends;
 mod cli;
+mod cors;
 mod edge;
 mod errors;
 mod lifecycle;
@@ -22,5 +23,6 @@ mod proxy;
 mod serve;
 mod streaming;
 mod telemetry;
+mod validation;
 mod upstream_tls;
 mod vocabulary;
