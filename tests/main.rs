@@ -19,6 +19,7 @@ mod cors;
 mod edge;
 mod errors;
 mod lifecycle;
+mod mapping;
 mod proxy;
 mod serve;
 mod streaming;

@@ -347,6 +347,37 @@ fn every_variant() -> gwc_ir::Gateway {
         } else {
             RequestModel::default()
         },
+        mapping: if i.is_multiple_of(2) {
+            Mapping {
+                method: Some("POST".into()),
+                request: vec![
+                    ParamChange {
+                        action: ChangeAction::Set,
+                        target: MappedParam::Query("tenant".into()),
+                        value: vec![
+                            ValuePart::Text("t-".into()),
+                            ValuePart::RequestHeader("x-tenant".into()),
+                            ValuePart::RequestQuery("q".into()),
+                            ValuePart::RequestPath("id".into()),
+                            ValuePart::Context("requestId".into()),
+                            ValuePart::StageVariable("backend".into()),
+                        ],
+                    },
+                    ParamChange {
+                        action: ChangeAction::Remove,
+                        target: MappedParam::Header("x-tenant".into()),
+                        value: vec![],
+                    },
+                ],
+                response: vec![ParamChange {
+                    action: ChangeAction::Append,
+                    target: MappedParam::Header("x-served-by".into()),
+                    value: vec![ValuePart::ResponseHeader("server".into())],
+                }],
+            }
+        } else {
+            Mapping::default()
+        },
     };
     let mut routes: Vec<Route> = Method::CONCRETE
         .into_iter()

@@ -7,6 +7,7 @@
 //! a spec was written in.
 
 mod aws;
+mod mapping;
 mod names;
 mod policies;
 mod references;
@@ -49,6 +50,9 @@ pub mod codes {
     pub const BAD_URI_TEMPLATE: &str = "gwc::check::bad_uri_template";
     /// A secret written into the spec instead of referenced.
     pub const LITERAL_SECRET: &str = "gwc::lower::literal_secret";
+    /// A parameter-mapping value that cannot be parsed, or reads a path parameter the route
+    /// does not have.
+    pub const BAD_MAPPING: &str = "gwc::lower::bad_mapping";
     /// A cache key part other than `path.NAME`, `query.NAME` or `header.NAME`.
     pub const BAD_CACHE_KEY: &str = "gwc::lower::bad_cache_key";
 }
@@ -519,6 +523,7 @@ fn lower_operation(
     };
     // The route's one timeout: the integration's own, else the API-wide default.
     let mut timeout = default_timeout;
+    let mut mapping = gwc_ir::Mapping::default();
     let integration = match &exts.integration {
         Some(spanned) => {
             site.integration = spanned.span;
@@ -528,6 +533,7 @@ fn lower_operation(
                     if let Some(t) = p.timeout {
                         timeout = t.0;
                     }
+                    mapping = mapping::lower_proxy_mapping(p, spanned.span, diags);
                     Integration::HttpProxy(HttpProxy {
                         uri: uri_template(&p.uri.value, p.uri.span, &mut site, diags),
                     })
@@ -543,6 +549,23 @@ fn lower_operation(
         }
         None => default_integration(api, op, purpose, &mut site, diags)?,
     };
+    for part in mapping.request.iter().flat_map(|c| &c.value) {
+        if let gwc_ir::ValuePart::RequestPath(name) = part
+            && !path.params().any(|p| p == name.as_ref())
+        {
+            diags.push(
+                Diagnostic::error(
+                    codes::BAD_MAPPING,
+                    format!("mapping reads `$request.path.{name}`, which is not a parameter of `{}`", op.path),
+                )
+                .with_span(site.integration, "in this integration's mapping")
+                .with_help(format!(
+                    "the path's parameters: {}",
+                    path.params().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                )),
+            );
+        }
+    }
     let id = match &op.operation_id {
         Some(id) => id.value.clone(),
         None => format!("{} {}", op.method.as_str(), op.path),
@@ -556,6 +579,7 @@ fn lower_operation(
             timeout,
             policies: gwc_ir::RoutePolicies::default(),
             request: gwc_ir::RequestModel::default(),
+            mapping,
         },
         site,
         exts,

@@ -21,6 +21,10 @@ pub fn gateway() -> ir::Gateway {
                         name: Cow::Borrowed("backend"),
                         value: Cow::Borrowed("http://127.0.0.1:9000"),
                     },
+                    ir::StageVariable {
+                        name: Cow::Borrowed("region"),
+                        value: Cow::Borrowed("eu-west-1"),
+                    },
                 ]),
             },
         ]),
@@ -75,6 +79,7 @@ pub fn gateway() -> ir::Gateway {
                         },
                     ]),
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("listOrders"),
@@ -111,6 +116,71 @@ pub fn gateway() -> ir::Gateway {
                     ]),
                     body_required: false,
                     bodies: Vec::new(),
+                },
+                mapping: ir::Mapping {
+                    method: None,
+                    request: Vec::from([
+                        ir::ParamChange {
+                            action: ir::ChangeAction::Set,
+                            target: ir::MappedParam::Header(
+                                Cow::Borrowed("x-api-version"),
+                            ),
+                            value: Vec::from([ir::ValuePart::Text(Cow::Borrowed("2"))]),
+                        },
+                        ir::ParamChange {
+                            action: ir::ChangeAction::Set,
+                            target: ir::MappedParam::Header(
+                                Cow::Borrowed("x-request-context"),
+                            ),
+                            value: Vec::from([
+                                ir::ValuePart::Context(Cow::Borrowed("requestId")),
+                                ir::ValuePart::Text(Cow::Borrowed(" via ")),
+                                ir::ValuePart::StageVariable(Cow::Borrowed("region")),
+                            ]),
+                        },
+                        ir::ParamChange {
+                            action: ir::ChangeAction::Remove,
+                            target: ir::MappedParam::Header(Cow::Borrowed("x-tenant")),
+                            value: Vec::new(),
+                        },
+                        ir::ParamChange {
+                            action: ir::ChangeAction::Set,
+                            target: ir::MappedParam::Query(Cow::Borrowed("tenant")),
+                            value: Vec::from([
+                                ir::ValuePart::RequestHeader(Cow::Borrowed("X-Tenant")),
+                            ]),
+                        },
+                        ir::ParamChange {
+                            action: ir::ChangeAction::Set,
+                            target: ir::MappedParam::Query(Cow::Borrowed("offset")),
+                            value: Vec::from([
+                                ir::ValuePart::RequestQuery(Cow::Borrowed("page")),
+                            ]),
+                        },
+                        ir::ParamChange {
+                            action: ir::ChangeAction::Remove,
+                            target: ir::MappedParam::Query(Cow::Borrowed("page")),
+                            value: Vec::new(),
+                        },
+                    ]),
+                    response: Vec::from([
+                        ir::ParamChange {
+                            action: ir::ChangeAction::Set,
+                            target: ir::MappedParam::Header(
+                                Cow::Borrowed("x-served-by"),
+                            ),
+                            value: Vec::from([
+                                ir::ValuePart::Text(Cow::Borrowed("storefront (")),
+                                ir::ValuePart::ResponseHeader(Cow::Borrowed("x-backend")),
+                                ir::ValuePart::Text(Cow::Borrowed(")")),
+                            ]),
+                        },
+                        ir::ParamChange {
+                            action: ir::ChangeAction::Remove,
+                            target: ir::MappedParam::Header(Cow::Borrowed("x-backend")),
+                            value: Vec::new(),
+                        },
+                    ]),
                 },
             },
             ir::Route {

@@ -13,6 +13,7 @@ mod auth;
 mod error;
 mod integration;
 mod listen;
+mod mapping;
 mod observability;
 mod plan;
 mod policy;
@@ -35,6 +36,10 @@ pub use auth::{
 pub use error::{ErrorType, GatewayResponse, ValidationError};
 pub use integration::{HeaderPair, HttpProxy, Integration, Mock, UriError, UriPart, UriTemplate};
 pub use listen::{ListenAddr, ListenError, ListenHost};
+pub use mapping::{
+    CONTEXT_VARIABLES, ChangeAction, MappedParam, Mapping, MappingError, MappingSide, ParamChange,
+    ValuePart, parse_value,
+};
 pub use observability::{
     AccessLog, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics, Observability,
     parse_log_format,

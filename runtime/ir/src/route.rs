@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Integration, Millis, RequestModel, RoutePolicies, Str};
+use crate::{Integration, Mapping, Millis, RequestModel, RoutePolicies, Str};
 
 /// HTTP methods a route can be bound to, or any of them.
 #[derive(
@@ -260,6 +260,10 @@ pub struct Route {
     /// `policies.validation` names a validator.
     #[serde(default)]
     pub request: RequestModel,
+    /// Parameter mapping of the integration request and the response (method, headers,
+    /// query-string parameters); empty for a pass-through route.
+    #[serde(default)]
+    pub mapping: Mapping,
 }
 
 #[cfg(test)]

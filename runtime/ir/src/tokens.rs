@@ -21,7 +21,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{ToTokens, quote};
 
 use crate::{
-    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind, BodySchema, ByteSize, ParamIn, RequestModel, RequiredParam,
+    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind, BodySchema, ByteSize, ChangeAction, MappedParam, Mapping, ParamChange, ParamIn, RequestModel, RequiredParam, ValuePart,
     CacheKeyPart, CachePolicy, CacheSettings, ClientInvalidation, CorsId, CorsPolicy,
     CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
     IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
@@ -221,6 +221,7 @@ unit_enum_tokens!(
     ClientInvalidation,
     FailMode,
     ParamIn,
+    ChangeAction,
 );
 
 newtype_tokens!(
@@ -272,7 +273,18 @@ struct_tokens!(Route {
     integration,
     timeout;
     policies,
-    request
+    request,
+    mapping
+});
+struct_tokens!(Mapping {
+    method,
+    request,
+    response
+});
+struct_tokens!(ParamChange {
+    action,
+    target,
+    value
 });
 struct_tokens!(RequestModel {
     required,
@@ -446,6 +458,37 @@ impl ToTokens for UriPart {
         tokens.extend(quote!(#ir::UriPart::#variant(#s)));
     }
 }
+
+impl ToTokens for MappedParam {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ir = ir();
+        let (variant, s) = match self {
+            MappedParam::Header(s) => (quote!(Header), s),
+            MappedParam::Query(s) => (quote!(Query), s),
+        };
+        let s = s.emit();
+        tokens.extend(quote!(#ir::MappedParam::#variant(#s)));
+    }
+}
+emit_via_tokens!(MappedParam);
+
+impl ToTokens for ValuePart {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ir = ir();
+        let (variant, s) = match self {
+            ValuePart::Text(s) => (quote!(Text), s),
+            ValuePart::RequestHeader(s) => (quote!(RequestHeader), s),
+            ValuePart::RequestQuery(s) => (quote!(RequestQuery), s),
+            ValuePart::RequestPath(s) => (quote!(RequestPath), s),
+            ValuePart::ResponseHeader(s) => (quote!(ResponseHeader), s),
+            ValuePart::Context(s) => (quote!(Context), s),
+            ValuePart::StageVariable(s) => (quote!(StageVariable), s),
+        };
+        let s = s.emit();
+        tokens.extend(quote!(#ir::ValuePart::#variant(#s)));
+    }
+}
+emit_via_tokens!(ValuePart);
 
 impl ToTokens for CacheKeyPart {
     fn to_tokens(&self, tokens: &mut TokenStream) {

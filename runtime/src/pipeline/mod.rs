@@ -61,6 +61,10 @@ pub(crate) enum Integration {
 pub(crate) struct Steps {
     /// Request validation (required parameters, body schema).
     pub(crate) validate: Option<step::validate::Validate>,
+    /// Parameter mapping of the integration request: the last request step.
+    pub(crate) map_request: Option<step::map::MapRequest>,
+    /// Parameter mapping of the response: the first response step.
+    pub(crate) map_response: Option<step::map::MapResponse>,
     /// The test step that proves the request-step interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -76,6 +80,8 @@ impl Steps {
     pub(crate) fn compile(cx: &mut BuildContext<'_>, route: &ir::Route) -> Result<Steps, BuildError> {
         Ok(Steps {
             validate: step::validate::Validate::compile(cx, route)?,
+            map_request: step::map::MapRequest::compile(cx, route)?,
+            map_response: step::map::MapResponse::compile(cx, route)?,
             ..Steps::default()
         })
     }
@@ -104,6 +110,8 @@ impl Steps {
         WorkerSteps {
             cors: None,
             validate: self.validate.as_ref().map(step::RequestStep::local),
+            map_request: self.map_request.as_ref().map(step::RequestStep::local),
+            map_response: self.map_response.as_ref().map(step::ResponseStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -139,6 +147,8 @@ impl ApiSteps {
         WorkerSteps {
             cors: self.cors.as_ref().map(step::RequestStep::local),
             validate: None,
+            map_request: None,
+            map_response: None,
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -152,6 +162,8 @@ impl ApiSteps {
 pub(crate) struct WorkerSteps {
     pub(crate) cors: Option<()>,
     pub(crate) validate: Option<()>,
+    pub(crate) map_request: Option<()>,
+    pub(crate) map_response: Option<()>,
     #[cfg(test)]
     pub(crate) probe: Option<<crate::step::probe::Probe as step::RequestStep>::Local>,
     #[cfg(test)]
@@ -390,6 +402,12 @@ impl WorkerRoute {
         {
             return Ok(verdict);
         }
+        // (Cache lookup lands here.) Mapping last: it rewrites what the integration sends.
+        if let (Some(step), Some(local)) = (&self.route.steps.map_request, &self.steps.map_request)
+            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        {
+            return Ok(verdict);
+        }
         Ok(Verdict::Continue)
     }
 
@@ -400,6 +418,11 @@ impl WorkerRoute {
         resp: &mut Response<Body>,
     ) -> Result<(), Box<GatewayError>> {
         let _ = (&ctx, &resp);
+        if let (Some(step), Some(local)) =
+            (&self.route.steps.map_response, &self.steps.map_response)
+        {
+            step::ResponseStep::on_response(step, local, ctx, resp)?;
+        }
         #[cfg(test)]
         if let (Some(step), Some(local)) =
             (&self.route.steps.probe_response, &self.steps.probe_response)

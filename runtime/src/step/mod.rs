@@ -36,6 +36,7 @@ use crate::state::State;
 use crate::telemetry::TelemetryBuilder;
 
 pub(crate) mod cors;
+pub(crate) mod map;
 #[cfg(test)]
 pub(crate) mod probe;
 pub(crate) mod validate;
