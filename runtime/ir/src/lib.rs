@@ -24,6 +24,7 @@ mod state;
 pub mod tokens;
 mod units;
 mod validate;
+pub mod vtl;
 mod waf;
 
 pub use api::{
