@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode, header};
 
 use crate::body::Body;
@@ -145,22 +145,14 @@ impl GatewayError {
     }
 }
 
-/// A prepared gateway response body: static bytes, or a template with substitutions.
+/// A prepared gateway response body: static bytes, or a VTL template (parsed at start-up;
+/// the compiler already reported any syntax error at its spec line) evaluated per error with
+/// `$context.requestId`, `$context.error.message`, `$context.error.messageString`,
+/// `$context.error.responseType`, `$context.stage` and `$stageVariables`.
 #[derive(Debug, Clone)]
 enum BodyTemplate {
     Static(Bytes),
-    Parts(Vec<Part>),
-}
-
-#[derive(Debug, Clone)]
-enum Part {
-    Text(Bytes),
-    /// `$context.error.message`: the message as is.
-    Message,
-    /// `$context.error.messageString`: the message as a quoted JSON string.
-    MessageString,
-    /// `$context.requestId`.
-    RequestId,
+    Vtl(Box<ir::vtl::Template>),
 }
 
 #[derive(Debug, Clone)]
@@ -178,18 +170,41 @@ struct Prepared {
 #[derive(Debug, Clone)]
 pub(crate) struct ErrorResponses {
     table: Vec<Prepared>,
+    /// `$context.stage` of templates.
+    stage: Box<str>,
+    /// `$stageVariables` of templates.
+    stage_variables: ir::vtl::Value,
 }
 
 static ERROR_TYPE_HEADER: HeaderName = HeaderName::from_static("x-amzn-errortype");
 
 impl ErrorResponses {
     /// Prepares one response per error type.
+    #[cfg(test)]
     pub(crate) fn new(gateway: &ir::Gateway) -> Result<ErrorResponses, BuildError> {
+        ErrorResponses::for_stage(gateway, "", &std::collections::HashMap::new())
+    }
+
+    /// Prepares one response per error type, for the deployed stage and its variables.
+    pub(crate) fn for_stage(
+        gateway: &ir::Gateway,
+        stage: &str,
+        variables: &std::collections::HashMap<&str, &str>,
+    ) -> Result<ErrorResponses, BuildError> {
         let mut table = Vec::with_capacity(ErrorType::ALL.len());
         for kind in ErrorType::ALL {
             table.push(prepare(gateway, kind)?);
         }
-        Ok(ErrorResponses { table })
+        let mut vars: Vec<(&str, &str)> = variables.iter().map(|(k, v)| (*k, *v)).collect();
+        vars.sort_unstable();
+        Ok(ErrorResponses {
+            table,
+            stage: stage.into(),
+            stage_variables: ir::vtl::Value::map(
+                vars.into_iter()
+                    .map(|(k, v)| (k, ir::vtl::Value::str(v))),
+            ),
+        })
     }
 
     fn get(&self, kind: ErrorType) -> Option<&Prepared> {
@@ -245,7 +260,7 @@ impl ErrorResponses {
                 Bytes::from(format!("{{\"message\":{}}}", json_string(m)))
             }
             (BodyTemplate::Static(b), Some(_)) => b.clone(),
-            (BodyTemplate::Parts(parts), m) => render(parts, m.unwrap_or(p.message), request_id),
+            (BodyTemplate::Vtl(t), m) => self.render(t, kind, m.unwrap_or(p.message), request_id),
         };
         let mut resp = Response::new(Body::full(body));
         *resp.status_mut() = p.status;
@@ -254,21 +269,44 @@ impl ErrorResponses {
     }
 }
 
-fn render(parts: &[Part], message: &str, request_id: &HeaderValue) -> Bytes {
-    let mut out = BytesMut::new();
-    for part in parts {
-        match part {
-            Part::Text(t) => out.extend_from_slice(t),
-            Part::Message => out.extend_from_slice(message.as_bytes()),
-            Part::MessageString => out.extend_from_slice(json_string(message).as_bytes()),
-            Part::RequestId => out.extend_from_slice(request_id.as_bytes()),
-        }
-    }
-    out.freeze()
-}
-
 fn json_string(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
+}
+
+impl ErrorResponses {
+    fn render(
+        &self,
+        template: &ir::vtl::Template,
+        kind: ErrorType,
+        message: &str,
+        request_id: &HeaderValue,
+    ) -> Bytes {
+        use ir::vtl::{Env, Limits, Value};
+        let env = Env {
+            context: Value::map([
+                (
+                    "requestId",
+                    Value::str(String::from_utf8_lossy(request_id.as_bytes())),
+                ),
+                ("stage", Value::str(&*self.stage)),
+                (
+                    "error",
+                    Value::map([
+                        ("message", Value::str(message)),
+                        ("messageString", Value::str(json_string(message))),
+                        ("responseType", Value::str(kind.as_str())),
+                    ]),
+                ),
+            ]),
+            stage_variables: self.stage_variables.clone(),
+            ..Env::default()
+        };
+        match template.render(&env, Limits::default()) {
+            Ok(out) => Bytes::from(out.body),
+            // Bounded evaluation failed (a runaway template): the default body.
+            Err(_) => Bytes::from(format!("{{\"message\":{}}}", json_string(message))),
+        }
+    }
 }
 
 /// The default status and message of an error type for an API kind: native `http` APIs answer
@@ -303,7 +341,19 @@ fn prepare(gateway: &ir::Gateway, error: ErrorType) -> Result<Prepared, BuildErr
         }
     }
     let body = match over.and_then(|o| o.body.as_deref()) {
-        Some(template) => parse_template(template),
+        Some(template) if !template.contains(['$', '#', '\\']) => {
+            BodyTemplate::Static(Bytes::from(template.to_owned()))
+        }
+        Some(template) => match ir::vtl::parse(template) {
+            Ok(t) => BodyTemplate::Vtl(Box::new(t)),
+            Err(e) => {
+                return Err(BuildError::Unsupported(format!(
+                    "the {} gateway response's template: {e} (at byte {})",
+                    error.as_str(),
+                    e.offset
+                )));
+            }
+        },
         None => BodyTemplate::Static(Bytes::from(format!(
             "{{\"message\":{}}}",
             json_string(message)
@@ -329,43 +379,6 @@ pub(crate) fn header_pair(h: &ir::HeaderPair) -> Result<(HeaderName, HeaderValue
         reason: e.to_string(),
     })?;
     Ok((name, value))
-}
-
-fn parse_template(template: &str) -> BodyTemplate {
-    type MakePart = fn() -> Part;
-    const VARS: [(&str, MakePart); 3] = [
-        ("$context.error.messageString", || Part::MessageString),
-        ("$context.error.message", || Part::Message),
-        ("$context.requestId", || Part::RequestId),
-    ];
-    let mut parts = Vec::new();
-    let mut text = String::new();
-    let mut rest = template;
-    while let Some(pos) = rest.find('$') {
-        text.push_str(&rest[..pos]);
-        rest = &rest[pos..];
-        match VARS.iter().find(|(name, _)| rest.starts_with(name)) {
-            Some((name, make)) => {
-                if !text.is_empty() {
-                    parts.push(Part::Text(Bytes::from(std::mem::take(&mut text))));
-                }
-                parts.push(make());
-                rest = &rest[name.len()..];
-            }
-            None => {
-                text.push('$');
-                rest = &rest[1..];
-            }
-        }
-    }
-    text.push_str(rest);
-    if parts.is_empty() {
-        return BodyTemplate::Static(Bytes::from(text));
-    }
-    if !text.is_empty() {
-        parts.push(Part::Text(Bytes::from(text)));
-    }
-    BodyTemplate::Parts(parts)
 }
 
 #[cfg(test)]

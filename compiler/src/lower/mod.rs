@@ -53,6 +53,8 @@ pub mod codes {
     /// A parameter-mapping value that cannot be parsed, or reads a path parameter the route
     /// does not have.
     pub const BAD_MAPPING: &str = "gwc::lower::bad_mapping";
+    /// A VTL template with a syntax error.
+    pub const BAD_TEMPLATE: &str = "gwc::lower::bad_template";
     /// A cache key part other than `path.NAME`, `query.NAME` or `header.NAME`.
     pub const BAD_CACHE_KEY: &str = "gwc::lower::bad_cache_key";
 }
@@ -439,6 +441,11 @@ fn lower_observability(
 }
 
 fn lower_responses(root: &vocab::Root, diags: &mut Diagnostics) -> Vec<gwc_ir::GatewayResponse> {
+    for (error_type, response) in &root.responses {
+        if let Some(body) = &response.body {
+            check_template(body, error_type.span, "this gateway response's body", diags);
+        }
+    }
     root.responses
         .iter()
         .map(|(error_type, response)| gwc_ir::GatewayResponse {
@@ -448,6 +455,24 @@ fn lower_responses(root: &vocab::Root, diags: &mut Diagnostics) -> Vec<gwc_ir::G
             body: response.body.clone().map(Str::Owned),
         })
         .collect()
+}
+
+/// Parses a VTL template now, so a syntax error is reported at the spec (with its line and
+/// column inside the template) rather than when the gateway starts.
+fn check_template(template: &str, span: Span, what: &str, diags: &mut Diagnostics) {
+    if let Err(e) = gwc_ir::vtl::parse(template) {
+        let before = &template[..e.offset.min(template.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        diags.push(
+            Diagnostic::error(
+                codes::BAD_TEMPLATE,
+                format!("template syntax: {} (template line {line}, column {column})", e.message),
+            )
+            .with_span(span, what)
+            .with_help("templates are Velocity (VTL) as in AWS API Gateway: `$ref`, `#set(...)`, `#if(...) ... #end`, `#foreach($x in $list) ... #end`"),
+        );
+    }
 }
 
 /// Converts headers, reporting names and values HTTP does not allow (the runtime would refuse

@@ -500,7 +500,10 @@ pub struct GatewayResponse {
     /// Headers added to the response. Default: none.
     #[serde(default)]
     pub headers: IndexMap<String, String>,
-    /// Replacement body; `$context.error.message` and `$context.requestId` are substituted.
+    /// Replacement body: a VTL template (AWS's gateway-response templates) reading
+    /// `$context.error.message`, `$context.error.messageString` (the message as a JSON string),
+    /// `$context.error.responseType`, `$context.requestId`, `$context.stage` and
+    /// `$stageVariables.NAME`, e.g. `{"error": $context.error.messageString}`.
     /// Default: `{"message": "<the type's message>"}`.
     #[serde(default)]
     pub body: Option<String>,
