@@ -378,6 +378,38 @@ fn every_variant() -> gwc_ir::Gateway {
         } else {
             Mapping::default()
         },
+        body_mapping: if i.is_multiple_of(2) {
+            BodyMapping {
+                request_templates: vec![ContentTemplate {
+                    content_type: "application/json".into(),
+                    template: "{\"id\": \"$input.params('id')\"}".into(),
+                }],
+                passthrough: Passthrough::Never,
+                responses: vec![
+                    IntegrationResponse {
+                        pattern: "2\\d{2}".into(),
+                        status: Some(201),
+                        headers: vec![],
+                        templates: vec![],
+                    },
+                    IntegrationResponse {
+                        pattern: "default".into(),
+                        status: None,
+                        headers: vec![ParamChange {
+                            action: ChangeAction::Set,
+                            target: MappedParam::Header("x-a".into()),
+                            value: vec![ValuePart::Text("b".into())],
+                        }],
+                        templates: vec![ContentTemplate {
+                            content_type: "application/json".into(),
+                            template: "#set($context.responseOverride.status = 503)".into(),
+                        }],
+                    },
+                ],
+            }
+        } else {
+            BodyMapping::default()
+        },
     };
     let mut routes: Vec<Route> = Method::CONCRETE
         .into_iter()

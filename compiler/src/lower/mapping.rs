@@ -2,7 +2,10 @@
 //! maps → `gwc_ir::Mapping`, each value parsed once here ([`gwc_ir::parse_value`]) so a
 //! mistake is reported at the integration with the value and what it may read.
 
-use gwc_ir::{ChangeAction, MappedParam, Mapping, MappingSide, ParamChange, Str};
+use gwc_ir::{
+    BodyMapping, ChangeAction, ContentTemplate, IntegrationResponse, MappedParam, Mapping,
+    MappingSide, ParamChange, Passthrough, Str,
+};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::Span;
@@ -112,4 +115,91 @@ fn changes(
             });
         }
     }
+}
+
+/// The mapping of an `http` (non-proxy) integration: parameters (set), request templates and
+/// passthrough, integration responses. Every template is parsed now for its diagnostics.
+pub(super) fn lower_http_mapping(
+    h: &vocab::HttpIntegration,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> (Mapping, BodyMapping) {
+    let proxy_like = vocab::HttpProxyIntegration {
+        uri: h.uri.clone(),
+        timeout: h.timeout,
+        method: h.method.clone(),
+        request_headers: vocab::ParamChanges {
+            set: h.request.headers.clone(),
+            ..vocab::ParamChanges::default()
+        },
+        request_query: vocab::ParamChanges {
+            set: h.request.query.clone(),
+            ..vocab::ParamChanges::default()
+        },
+        response_headers: vocab::ParamChanges::default(),
+    };
+    let mapping = lower_proxy_mapping(&proxy_like, span, diags);
+    let templates = |map: &indexmap::IndexMap<String, String>, what: &str, diags: &mut Diagnostics| {
+        map.iter()
+            .map(|(content_type, template)| {
+                super::check_template(template, span, what, diags);
+                ContentTemplate {
+                    content_type: Str::Owned(content_type.to_ascii_lowercase()),
+                    template: Str::Owned(template.clone()),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let body = BodyMapping {
+        request_templates: templates(&h.request.templates, "in this integration's request templates", diags),
+        passthrough: match h.request.passthrough {
+            vocab::Passthrough::WhenNoMatch => Passthrough::WhenNoMatch,
+            vocab::Passthrough::WhenNoTemplates => Passthrough::WhenNoTemplates,
+            vocab::Passthrough::Never => Passthrough::Never,
+        },
+        responses: h
+            .responses
+            .iter()
+            .map(|(pattern, r)| {
+                if pattern.value != "default"
+                    && let Err(e) = regex_syntax_check(&pattern.value)
+                {
+                    diags.push(
+                        Diagnostic::error(
+                            super::codes::BAD_MAPPING,
+                            format!("selection pattern `{}` is not a regular expression: {e}", pattern.value),
+                        )
+                        .with_span(pattern.span, "this selection pattern")
+                        .with_help("patterns match the backend's whole status code, e.g. `2\\d{2}` or `404`; `default` matches anything else"),
+                    );
+                }
+                let mut headers = Vec::new();
+                changes(
+                    &vocab::ParamChanges {
+                        set: r.headers.clone(),
+                        ..vocab::ParamChanges::default()
+                    },
+                    MappedParam::Header,
+                    MappingSide::Response,
+                    pattern.span,
+                    &mut headers,
+                    diags,
+                );
+                IntegrationResponse {
+                    pattern: Str::Owned(pattern.value.clone()),
+                    status: r.status.map(|s| s.0),
+                    headers,
+                    templates: templates(&r.templates, "in this integration response's templates", diags),
+                }
+            })
+            .collect(),
+    };
+    (mapping, body)
+}
+
+/// Whether `pattern` is a regular expression the runtime accepts.
+fn regex_syntax_check(pattern: &str) -> Result<(), String> {
+    regex::Regex::new(&format!("^(?:{pattern})$"))
+        .map(drop)
+        .map_err(|e| e.to_string())
 }

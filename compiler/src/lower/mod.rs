@@ -459,7 +459,7 @@ fn lower_responses(root: &vocab::Root, diags: &mut Diagnostics) -> Vec<gwc_ir::G
 
 /// Parses a VTL template now, so a syntax error is reported at the spec (with its line and
 /// column inside the template) rather than when the gateway starts.
-fn check_template(template: &str, span: Span, what: &str, diags: &mut Diagnostics) {
+pub(super) fn check_template(template: &str, span: Span, what: &str, diags: &mut Diagnostics) {
     if let Err(e) = gwc_ir::vtl::parse(template) {
         let before = &template[..e.offset.min(template.len())];
         let line = before.matches('\n').count() + 1;
@@ -549,6 +549,7 @@ fn lower_operation(
     // The route's one timeout: the integration's own, else the API-wide default.
     let mut timeout = default_timeout;
     let mut mapping = gwc_ir::Mapping::default();
+    let mut body_mapping = gwc_ir::BodyMapping::default();
     let integration = match &exts.integration {
         Some(spanned) => {
             site.integration = spanned.span;
@@ -568,8 +569,22 @@ fn lower_operation(
                     headers: lower_headers(&m.headers, spanned.span, diags),
                     body: Str::Owned(m.body.clone()),
                 }),
+                vocab::Integration::Http(h) => {
+                    site.uri = Some(h.uri.span);
+                    if let Some(t) = h.timeout {
+                        timeout = t.0;
+                    }
+                    let (m, b) = mapping::lower_http_mapping(h, spanned.span, diags);
+                    mapping = m;
+                    body_mapping = b;
+                    // A non-proxy integration is the proxy's transport with its request and
+                    // response mapped: the runtime needs no second HTTP client.
+                    Integration::HttpProxy(HttpProxy {
+                        uri: uri_template(&h.uri.value, h.uri.span, &mut site, diags),
+                    })
+                }
                 // Reported as "not supported yet" by the vocabulary's support table.
-                vocab::Integration::Http(_) | vocab::Integration::Rust(_) => return None,
+                vocab::Integration::Rust(_) => return None,
             }
         }
         None => default_integration(api, op, purpose, &mut site, diags)?,
@@ -605,6 +620,7 @@ fn lower_operation(
             policies: gwc_ir::RoutePolicies::default(),
             request: gwc_ir::RequestModel::default(),
             mapping,
+            body_mapping,
         },
         site,
         exts,

@@ -76,6 +76,16 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway-integration(http_proxy).response_headers.set.*",
     "x-gateway-integration(http_proxy).response_headers.append.*",
     "x-gateway-integration(http_proxy).response_headers.remove",
+    "x-gateway-integration(http).uri",
+    "x-gateway-integration(http).method",
+    "x-gateway-integration(http).timeout",
+    "x-gateway-integration(http).request.headers.*",
+    "x-gateway-integration(http).request.query.*",
+    "x-gateway-integration(http).request.templates.*",
+    "x-gateway-integration(http).request.passthrough",
+    "x-gateway-integration(http).responses.*.status",
+    "x-gateway-integration(http).responses.*.headers.*",
+    "x-gateway-integration(http).responses.*.templates.*",
     "x-gateway-integration(mock).status",
     "x-gateway-integration(mock).headers.*",
     "x-gateway-integration(mock).body",
@@ -258,13 +268,13 @@ mod tests {
         assert!(!is_supported(&p));
         let p: Path<'_> = vec![("x-gateway-integration", Some("mock"))];
         assert!(is_supported(&p));
-        let p: Path<'_> = vec![("x-gateway-integration", Some("http"))];
+        let p: Path<'_> = vec![("x-gateway-integration", Some("rust"))];
         assert!(!is_supported(&p));
         assert!(is_tagged(&Vec::new(), "x-gateway-integration"));
         assert!(!is_tagged(&Vec::new(), "x-gateway"));
         assert_eq!(
             supported_variants(&Vec::new(), "x-gateway-integration"),
-            ["http_proxy", "mock"]
+            ["http_proxy", "http", "mock"]
         );
     }
 }

@@ -38,8 +38,9 @@ pub use error::{ErrorType, GatewayResponse, ValidationError};
 pub use integration::{HeaderPair, HttpProxy, Integration, Mock, UriError, UriPart, UriTemplate};
 pub use listen::{ListenAddr, ListenError, ListenHost};
 pub use mapping::{
-    CONTEXT_VARIABLES, ChangeAction, MappedParam, Mapping, MappingError, MappingSide, ParamChange,
-    ValuePart, parse_value,
+    BodyMapping, CONTEXT_VARIABLES, ChangeAction, ContentTemplate, IntegrationResponse,
+    MappedParam, Mapping, MappingError, MappingSide, ParamChange, Passthrough, ValuePart,
+    parse_value,
 };
 pub use observability::{
     AccessLog, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics, Observability,

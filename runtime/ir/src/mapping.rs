@@ -270,3 +270,59 @@ mod tests {
         }
     }
 }
+
+/// Body mapping with VTL templates (AWS's non-proxy integrations): the integration request's
+/// body built from the request by a template chosen by content type, and the response
+/// rewritten by the integration response its status selects. The default maps nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BodyMapping {
+    /// Request templates by content type (lower case), in spec order.
+    pub request_templates: Vec<ContentTemplate>,
+    /// What happens to a request whose content type has no template.
+    pub passthrough: Passthrough,
+    /// Integration responses, in spec order; the one with pattern `default` is the fallback.
+    pub responses: Vec<IntegrationResponse>,
+}
+
+impl BodyMapping {
+    /// True when nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        *self == BodyMapping::default()
+    }
+}
+
+/// A template for one content type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ContentTemplate {
+    /// The content type, e.g. `application/json`.
+    pub content_type: Str,
+    /// The VTL template, checked by the compiler and parsed at start-up.
+    pub template: Str,
+}
+
+/// AWS's `passthroughBehavior`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Passthrough {
+    /// Send the body unchanged when no template matches its content type.
+    #[default]
+    WhenNoMatch,
+    /// Send it unchanged only when there are no templates at all; else 415.
+    WhenNoTemplates,
+    /// Refuse a content type without a template with 415.
+    Never,
+}
+
+/// One integration response: chosen when its pattern matches the backend's status code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IntegrationResponse {
+    /// A regular expression matched against the whole status code (`2\d{2}`), or `default`.
+    pub pattern: Str,
+    /// The status sent to the client; `None`: the backend's.
+    pub status: Option<u16>,
+    /// Header changes (values may read `$response.header.NAME`).
+    pub headers: Vec<ParamChange>,
+    /// Body templates by content type; the first is used when the client's `Accept` names
+    /// none of them. Empty: the body passes through.
+    pub templates: Vec<ContentTemplate>,
+}

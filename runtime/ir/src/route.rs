@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Integration, Mapping, Millis, RequestModel, RoutePolicies, Str};
+use crate::{BodyMapping, Integration, Mapping, Millis, RequestModel, RoutePolicies, Str};
 
 /// HTTP methods a route can be bound to, or any of them.
 #[derive(
@@ -264,6 +264,9 @@ pub struct Route {
     /// query-string parameters); empty for a pass-through route.
     #[serde(default)]
     pub mapping: Mapping,
+    /// Body mapping with VTL templates (request templates, integration responses).
+    #[serde(default)]
+    pub body_mapping: BodyMapping,
 }
 
 #[cfg(test)]

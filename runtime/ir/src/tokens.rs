@@ -21,7 +21,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{ToTokens, quote};
 
 use crate::{
-    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind, BodySchema, ByteSize, ChangeAction, MappedParam, Mapping, ParamChange, ParamIn, RequestModel, RequiredParam, ValuePart,
+    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind, BodySchema, BodyMapping, ByteSize, ChangeAction, ContentTemplate, IntegrationResponse, Passthrough, MappedParam, Mapping, ParamChange, ParamIn, RequestModel, RequiredParam, ValuePart,
     CacheKeyPart, CachePolicy, CacheSettings, ClientInvalidation, CorsId, CorsPolicy,
     CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
     IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
@@ -222,6 +222,7 @@ unit_enum_tokens!(
     FailMode,
     ParamIn,
     ChangeAction,
+    Passthrough,
 );
 
 newtype_tokens!(
@@ -274,7 +275,23 @@ struct_tokens!(Route {
     timeout;
     policies,
     request,
-    mapping
+    mapping,
+    body_mapping
+});
+struct_tokens!(BodyMapping {
+    request_templates,
+    passthrough,
+    responses
+});
+struct_tokens!(ContentTemplate {
+    content_type,
+    template
+});
+struct_tokens!(IntegrationResponse {
+    pattern,
+    status,
+    headers,
+    templates
 });
 struct_tokens!(Mapping {
     method,

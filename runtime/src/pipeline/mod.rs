@@ -61,6 +61,11 @@ pub(crate) enum Integration {
 pub(crate) struct Steps {
     /// Request validation (required parameters, body schema).
     pub(crate) validate: Option<step::validate::Validate>,
+    /// Request templates (body mapping): before parameter mapping, both read the request.
+    pub(crate) template_request: Option<step::map::body::RequestTemplate>,
+    /// Integration responses (selection by status, response templates), applied to the
+    /// integration's answer before the response steps.
+    pub(crate) template_response: Option<step::map::body::ResponseTemplate>,
     /// Parameter mapping of the integration request: the last request step.
     pub(crate) map_request: Option<step::map::MapRequest>,
     /// Parameter mapping of the response: the first response step.
@@ -80,6 +85,8 @@ impl Steps {
     pub(crate) fn compile(cx: &mut BuildContext<'_>, route: &ir::Route) -> Result<Steps, BuildError> {
         Ok(Steps {
             validate: step::validate::Validate::compile(cx, route)?,
+            template_request: step::map::body::RequestTemplate::compile(cx, route)?,
+            template_response: step::map::body::ResponseTemplate::compile(cx, route)?,
             map_request: step::map::MapRequest::compile(cx, route)?,
             map_response: step::map::MapResponse::compile(cx, route)?,
             ..Steps::default()
@@ -92,6 +99,7 @@ impl Steps {
             .validate
             .as_ref()
             .is_some_and(step::RequestStep::needs_body)
+            || self.template_request.is_some()
         {
             return true;
         }
@@ -111,6 +119,7 @@ impl Steps {
             cors: None,
             validate: self.validate.as_ref().map(step::RequestStep::local),
             map_request: self.map_request.as_ref().map(step::RequestStep::local),
+            template_request: self.template_request.as_ref().map(step::RequestStep::local),
             map_response: self.map_response.as_ref().map(step::ResponseStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
@@ -149,6 +158,7 @@ impl ApiSteps {
             validate: None,
             map_request: None,
             map_response: None,
+            template_request: None,
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -163,6 +173,7 @@ pub(crate) struct WorkerSteps {
     pub(crate) cors: Option<()>,
     pub(crate) validate: Option<()>,
     pub(crate) map_request: Option<()>,
+    pub(crate) template_request: Option<()>,
     pub(crate) map_response: Option<()>,
     #[cfg(test)]
     pub(crate) probe: Option<<crate::step::probe::Probe as step::RequestStep>::Local>,
@@ -357,6 +368,9 @@ impl WorkerGateway {
                 unreachable!("a worker route mirrors its pipeline's integration")
             }
         };
+        if let Some(responses) = &route.steps.template_response {
+            resp = responses.apply(ctx, resp).await?;
+        }
         worker_route.run_response_steps(ctx, &mut resp)?;
         Ok(resp)
     }
@@ -403,6 +417,12 @@ impl WorkerRoute {
             return Ok(verdict);
         }
         // (Cache lookup lands here.) Mapping last: it rewrites what the integration sends.
+        if let (Some(step), Some(local)) =
+            (&self.route.steps.template_request, &self.steps.template_request)
+            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        {
+            return Ok(verdict);
+        }
         if let (Some(step), Some(local)) = (&self.route.steps.map_request, &self.steps.map_request)
             && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
         {
