@@ -70,11 +70,17 @@ async fn preflights(gw: &GatewayProcess) -> TestResult {
         Some("content-type,x-tenant"),
         "headers"
     );
-    ensure_eq!(reply.header("access-control-max-age"), Some("600"), "max age");
+    ensure_eq!(
+        reply.header("access-control-max-age"),
+        Some("600"),
+        "max age"
+    );
 
     // A wildcard origin pattern.
     let preview = "https://pr-17.preview.shop.example.com";
-    let reply = conn.send(preflight(addr, "/orders", preview, "GET")?).await?;
+    let reply = conn
+        .send(preflight(addr, "/orders", preview, "GET")?)
+        .await?;
     ensure_allowed(&reply, preview, "wildcard origin")?;
 
     // An origin not allowed gets no CORS headers (the browser then refuses).
@@ -92,7 +98,11 @@ async fn preflights(gw: &GatewayProcess) -> TestResult {
     let reply = conn
         .send(preflight(addr, "/status", "https://anyone.example", "GET")?)
         .await?;
-    ensure_eq!(reply.header("access-control-allow-origin"), Some("*"), "status route");
+    ensure_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("*"),
+        "status route"
+    );
     ensure_eq!(
         reply.header("access-control-allow-methods"),
         Some("GET"),
@@ -135,7 +145,9 @@ async fn answers(gw: &GatewayProcess) -> TestResult {
         b.body(TestBody::full(body))
     };
     // Proxied: the backend's answer, with the gateway's CORS headers.
-    let reply = conn.send(post(SHOP, Some("t1"), r#"{"item":"tea","quantity":2}"#)?).await?;
+    let reply = conn
+        .send(post(SHOP, Some("t1"), r#"{"item":"tea","quantity":2}"#)?)
+        .await?;
     ensure_eq!(reply.status, 200, "proxied (body {:?})", reply.text());
     ensure_allowed(&reply, SHOP, "proxied")?;
     ensure_eq!(
@@ -165,7 +177,11 @@ async fn answers(gw: &GatewayProcess) -> TestResult {
         )
         .await?;
     ensure_eq!(reply.status, 200, "no origin");
-    ensure_eq!(reply.header("access-control-allow-origin"), None, "no origin");
+    ensure_eq!(
+        reply.header("access-control-allow-origin"),
+        None,
+        "no origin"
+    );
     ensure_eq!(reply.header("vary"), Some("Origin"), "no origin: vary");
     // The mock route's `*` policy: no credentials, no Vary.
     let reply = conn
@@ -176,7 +192,11 @@ async fn answers(gw: &GatewayProcess) -> TestResult {
         )
         .await?;
     ensure_eq!(reply.text(), r#"{"status":"open"}"#, "mock body");
-    ensure_eq!(reply.header("access-control-allow-origin"), Some("*"), "mock");
+    ensure_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("*"),
+        "mock"
+    );
     ensure_eq!(reply.header("vary"), None, "mock: vary");
     Ok(())
 }
@@ -196,7 +216,11 @@ async fn a_backend_failure_keeps_the_cors_headers() -> TestResult {
         )
         .await
         .map_err(|e| annotate(&gw, e.into()))?;
-    ensure!(reply.status.is_server_error(), "backend down: status {}", reply.status);
+    ensure!(
+        reply.status.is_server_error(),
+        "backend down: status {}",
+        reply.status
+    );
     ensure_allowed(&reply, SHOP, "5xx").map_err(|e| annotate(&gw, e))?;
     Ok(())
 }
@@ -214,7 +238,11 @@ async fn curl_preflight() -> TestResult {
         .args(["-H", "Access-Control-Request-Headers: content-type"])
         .output()?;
     let text = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
-    ensure!(out.status.success(), "curl failed: {}", String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        out.status.success(),
+        "curl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     ensure!(text.starts_with("http/1.1 204"), "curl saw {text}");
     ensure!(
         text.contains("access-control-allow-origin: https://shop.example.com\r\n"),

@@ -24,6 +24,6 @@ mod proxy;
 mod serve;
 mod streaming;
 mod telemetry;
-mod validation;
 mod upstream_tls;
+mod validation;
 mod vocabulary;

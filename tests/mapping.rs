@@ -4,8 +4,8 @@
 
 use http::Method;
 
-use crate::harness::client::{self, Conn, TestBody};
 use crate::harness::backend::echoed_header;
+use crate::harness::client::{self, Conn, TestBody};
 use crate::harness::{Backend, GatewayProcess, Target, TestResult, annotate};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,8 +90,16 @@ async fn templated(gw: &GatewayProcess) -> TestResult {
         ),
         "response template over the backend's echo"
     );
-    ensure_eq!(reply.header("content-type"), Some("application/json"), "content type");
-    ensure_eq!(reply.header("x-priced-by"), Some("gwc-e2e"), "mapped header");
+    ensure_eq!(
+        reply.header("content-type"),
+        Some("application/json"),
+        "content type"
+    );
+    ensure_eq!(
+        reply.header("x-priced-by"),
+        Some("gwc-e2e"),
+        "mapped header"
+    );
     // The backend answers 404: the `4\d{2}` response.
     let reply = conn.send(quote("?status=404", "application/json")?).await?;
     ensure_eq!(reply.status, 422, "4xx selection (body {:?})", reply.text());
@@ -102,7 +110,12 @@ async fn templated(gw: &GatewayProcess) -> TestResult {
     );
     // 500: no pattern matches, `default` with a responseOverride.
     let reply = conn.send(quote("?status=500", "application/json")?).await?;
-    ensure_eq!(reply.status, 503, "default + responseOverride (body {:?})", reply.text());
+    ensure_eq!(
+        reply.status,
+        503,
+        "default + responseOverride (body {:?})",
+        reply.text()
+    );
     ensure_eq!(
         reply.text(),
         "{\"quoted\": false, \"reason\": \"pricing unavailable\"}\n",
@@ -110,6 +123,11 @@ async fn templated(gw: &GatewayProcess) -> TestResult {
     );
     // No template for text/plain and passthrough `never`: 415.
     let reply = conn.send(quote("", "text/plain")?).await?;
-    ensure_eq!(reply.status, 415, "passthrough never (body {:?})", reply.text());
+    ensure_eq!(
+        reply.status,
+        415,
+        "passthrough never (body {:?})",
+        reply.text()
+    );
     Ok(())
 }

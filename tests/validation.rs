@@ -9,7 +9,12 @@ use crate::harness::client::{self, Conn, Reply, TestBody};
 use crate::harness::{Backend, GatewayProcess, Target, TestResult, annotate};
 
 fn ensure_error(reply: &Reply, status: u16, message: &str, what: &str) -> TestResult {
-    ensure_eq!(reply.status, status, "{what}: status (body {:?})", reply.text());
+    ensure_eq!(
+        reply.status,
+        status,
+        "{what}: status (body {:?})",
+        reply.text()
+    );
     let json = reply.json()?;
     ensure_eq!(json["message"].as_str(), Some(message), "{what}: message");
     ensure_eq!(
@@ -54,26 +59,45 @@ async fn validated(gw: &GatewayProcess) -> TestResult {
     // Valid: with a null `note` (3.0 `nullable`) and a `$ref`'d gift; and without a
     // Content-Type (application/json is assumed).
     let reply = conn
-        .send(post(true, json, r#"{"item":"tea","quantity":2,"note":null,"gift":{"to":"Ann"}}"#)?)
+        .send(post(
+            true,
+            json,
+            r#"{"item":"tea","quantity":2,"note":null,"gift":{"to":"Ann"}}"#,
+        )?)
         .await?;
     ensure_eq!(reply.status, 200, "valid order (body {:?})", reply.text());
     let echo = reply.json()?;
     ensure_eq!(echo["path"].as_str(), Some("/v2/orders"), "backend path");
-    let reply = conn.send(post(true, None, r#"{"item":"tea","quantity":1}"#)?).await?;
-    ensure_eq!(reply.status, 200, "no content type (body {:?})", reply.text());
+    let reply = conn
+        .send(post(true, None, r#"{"item":"tea","quantity":1}"#)?)
+        .await?;
+    ensure_eq!(
+        reply.status,
+        200,
+        "no content type (body {:?})",
+        reply.text()
+    );
 
     for (body, what) in [
         (r#"{"item":"tea"}"#, "missing property"),
         (r#"{"item":"tea","quantity":0}"#, "below minimum"),
-        (r#"{"item":"tea","quantity":1,"colour":"red"}"#, "additional property"),
-        (r#"{"item":"tea","quantity":1,"gift":{}}"#, "invalid $ref'd object"),
+        (
+            r#"{"item":"tea","quantity":1,"colour":"red"}"#,
+            "additional property",
+        ),
+        (
+            r#"{"item":"tea","quantity":1,"gift":{}}"#,
+            "invalid $ref'd object",
+        ),
         (r#"{"item":"tea","quantity":"#, "truncated JSON"),
         ("", "empty required body"),
     ] {
         let reply = conn.send(post(true, json, body)?).await?;
         ensure_error(&reply, 400, "Invalid request body", what)?;
     }
-    let reply = conn.send(post(false, json, r#"{"item":"tea","quantity":1}"#)?).await?;
+    let reply = conn
+        .send(post(false, json, r#"{"item":"tea","quantity":1}"#)?)
+        .await?;
     ensure_error(
         &reply,
         400,
@@ -81,7 +105,12 @@ async fn validated(gw: &GatewayProcess) -> TestResult {
         "missing header",
     )?;
     let reply = conn.send(post(true, Some("text/csv"), "tea,1")?).await?;
-    ensure_eq!(reply.status, 415, "undeclared media type (body {:?})", reply.text());
+    ensure_eq!(
+        reply.status,
+        415,
+        "undeclared media type (body {:?})",
+        reply.text()
+    );
 
     // Parameters only: the body is not looked at; the query parameter is required.
     let reply = conn

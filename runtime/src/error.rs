@@ -201,8 +201,7 @@ impl ErrorResponses {
             table,
             stage: stage.into(),
             stage_variables: ir::vtl::Value::map(
-                vars.into_iter()
-                    .map(|(k, v)| (k, ir::vtl::Value::str(v))),
+                vars.into_iter().map(|(k, v)| (k, ir::vtl::Value::str(v))),
             ),
         })
     }

@@ -87,7 +87,10 @@ fn changes(
         }
         ok
     };
-    for (action, entries) in [(ChangeAction::Set, &c.set), (ChangeAction::Append, &c.append)] {
+    for (action, entries) in [
+        (ChangeAction::Set, &c.set),
+        (ChangeAction::Append, &c.append),
+    ] {
         for (name, raw) in entries {
             if !name_ok(name, diags) {
                 continue;
@@ -99,9 +102,12 @@ fn changes(
                     value,
                 }),
                 Err(e) => diags.push(
-                    Diagnostic::error(super::codes::BAD_MAPPING, format!("mapping of `{name}`: {e}"))
-                        .with_span(span, "in this integration's mapping")
-                        .with_help(e.help()),
+                    Diagnostic::error(
+                        super::codes::BAD_MAPPING,
+                        format!("mapping of `{name}`: {e}"),
+                    )
+                    .with_span(span, "in this integration's mapping")
+                    .with_help(e.help()),
                 ),
             }
         }
@@ -139,17 +145,18 @@ pub(super) fn lower_http_mapping(
         response_headers: vocab::ParamChanges::default(),
     };
     let mapping = lower_proxy_mapping(&proxy_like, span, diags);
-    let templates = |map: &indexmap::IndexMap<String, String>, what: &str, diags: &mut Diagnostics| {
-        map.iter()
-            .map(|(content_type, template)| {
-                super::check_template(template, span, what, diags);
-                ContentTemplate {
-                    content_type: Str::Owned(content_type.to_ascii_lowercase()),
-                    template: Str::Owned(template.clone()),
-                }
-            })
-            .collect::<Vec<_>>()
-    };
+    let templates =
+        |map: &indexmap::IndexMap<String, String>, what: &str, diags: &mut Diagnostics| {
+            map.iter()
+                .map(|(content_type, template)| {
+                    super::check_template(template, span, what, diags);
+                    ContentTemplate {
+                        content_type: Str::Owned(content_type.to_ascii_lowercase()),
+                        template: Str::Owned(template.clone()),
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
     let body = BodyMapping {
         request_templates: templates(&h.request.templates, "in this integration's request templates", diags),
         passthrough: match h.request.passthrough {

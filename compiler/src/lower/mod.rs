@@ -596,12 +596,18 @@ fn lower_operation(
             diags.push(
                 Diagnostic::error(
                     codes::BAD_MAPPING,
-                    format!("mapping reads `$request.path.{name}`, which is not a parameter of `{}`", op.path),
+                    format!(
+                        "mapping reads `$request.path.{name}`, which is not a parameter of `{}`",
+                        op.path
+                    ),
                 )
                 .with_span(site.integration, "in this integration's mapping")
                 .with_help(format!(
                     "the path's parameters: {}",
-                    path.params().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                    path.params()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             );
         }

@@ -9,7 +9,11 @@ use serde_json::{Map, Value as J};
 use crate::openapi::{Api, Operation, ParamLocation};
 
 /// The model a validator needs: parameters when it checks them, bodies when it checks them.
-pub(super) fn request_model(api: &Api<'_>, op: &Operation<'_>, validator: &Validator) -> RequestModel {
+pub(super) fn request_model(
+    api: &Api<'_>,
+    op: &Operation<'_>,
+    validator: &Validator,
+) -> RequestModel {
     let mut model = RequestModel::default();
     if validator.parameters {
         for p in op.parameters.iter().filter(|p| p.required) {
@@ -121,7 +125,10 @@ mod tests {
     #[test]
     fn carries_the_components_a_schema_reaches() {
         let components = vec![
-            ("Pet".to_owned(), json!({"type": "object", "properties": {"tag": {"$ref": "#/components/schemas/Tag"}}})),
+            (
+                "Pet".to_owned(),
+                json!({"type": "object", "properties": {"tag": {"$ref": "#/components/schemas/Tag"}}}),
+            ),
             ("Tag".to_owned(), json!({"type": "string"})),
             ("Unused".to_owned(), json!({"type": "integer"})),
         ];

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ApiKeySource, Authorizer, AuthorizerKind, ByteSize, CorsId, CorsPolicy, ErrorType, GatewayResponse,
-    Integration, Millis, Observability, Route, StateConfig, Str, UriPart, UsagePlan,
-    ValidationError, Validator, WafRuleSet, WafRuleSetId,
+    ApiKeySource, Authorizer, AuthorizerKind, ByteSize, CorsId, CorsPolicy, ErrorType,
+    GatewayResponse, Integration, Millis, Observability, Route, StateConfig, Str, UriPart,
+    UsagePlan, ValidationError, Validator, WafRuleSet, WafRuleSetId,
 };
 
 /// How the API behaves where AWS's API flavours differ.

@@ -21,14 +21,16 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{ToTokens, quote};
 
 use crate::{
-    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind, BodySchema, BodyMapping, ByteSize, ChangeAction, ContentTemplate, IntegrationResponse, Passthrough, MappedParam, Mapping, ParamChange, ParamIn, RequestModel, RequiredParam, ValuePart,
-    CacheKeyPart, CachePolicy, CacheSettings, ClientInvalidation, CorsId, CorsPolicy,
-    CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
-    IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
-    Metrics, Millis, Mock, Observability, Param, PathTemplate, PlanId, Quota, QuotaPeriod, Route,
-    RouteAuth, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageVariable,
-    StateConfig, Str, Throttle, ThrottleScope, UriPart, UriTemplate, UsagePlan, Validator,
-    ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
+    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind,
+    BodyMapping, BodySchema, ByteSize, CacheKeyPart, CachePolicy, CacheSettings, ChangeAction,
+    ClientInvalidation, ContentTemplate, CorsId, CorsPolicy, CustomAuthorizer, ErrorType, FailMode,
+    Gateway, GatewayResponse, HeaderPair, HttpProxy, IamAuthorizer, IamCredential, InspectedPart,
+    Integration, IntegrationResponse, JwtAuthorizer, Limits, MappedParam, Mapping, Method, Metrics,
+    Millis, Mock, Observability, Param, ParamChange, ParamIn, Passthrough, PathTemplate, PlanId,
+    Quota, QuotaPeriod, RequestModel, RequiredParam, Route, RouteAuth, RouteId, RoutePolicies,
+    RouteThrottle, Secret, Segment, Stage, StageVariable, StateConfig, Str, Throttle,
+    ThrottleScope, UriPart, UriTemplate, UsagePlan, Validator, ValidatorId, ValuePart, WafAction,
+    WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,

@@ -81,8 +81,12 @@ pub(crate) struct Steps {
 impl Steps {
     /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
     /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
-    #[allow(clippy::needless_pass_by_ref_mut)] // Steps land here.
-    pub(crate) fn compile(cx: &mut BuildContext<'_>, route: &ir::Route) -> Result<Steps, BuildError> {
+    // `..default()` fills the test-only probe fields; it is needless in other builds.
+    #[allow(clippy::needless_pass_by_ref_mut, clippy::needless_update)]
+    pub(crate) fn compile(
+        cx: &mut BuildContext<'_>,
+        route: &ir::Route,
+    ) -> Result<Steps, BuildError> {
         Ok(Steps {
             validate: step::validate::Validate::compile(cx, route)?,
             template_request: step::map::body::RequestTemplate::compile(cx, route)?,
@@ -144,7 +148,8 @@ pub(crate) struct ApiSteps {
 impl ApiSteps {
     /// The API-wide checks before routing (source allow-list, API-wide WAF, CORS preflight),
     /// compiled once per gateway; each feature adds its line as in [`Steps::compile`].
-    #[allow(clippy::needless_pass_by_ref_mut)] // Steps land here.
+    // `..default()` fills the test-only probe field; it is needless in other builds.
+    #[allow(clippy::needless_pass_by_ref_mut, clippy::needless_update)]
     pub(crate) fn compile(cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
         Ok(ApiSteps {
             cors: step::cors::Cors::compile(cx)?,
@@ -417,9 +422,10 @@ impl WorkerRoute {
             return Ok(verdict);
         }
         // (Cache lookup lands here.) Mapping last: it rewrites what the integration sends.
-        if let (Some(step), Some(local)) =
-            (&self.route.steps.template_request, &self.steps.template_request)
-            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        if let (Some(step), Some(local)) = (
+            &self.route.steps.template_request,
+            &self.steps.template_request,
+        ) && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
         {
             return Ok(verdict);
         }

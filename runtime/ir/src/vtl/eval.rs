@@ -137,7 +137,11 @@ impl<'e> Eval<'e> {
     }
 
     fn var(&self, name: &str) -> Option<&Value> {
-        self.vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.vars
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     fn set_var(&mut self, name: &str, v: Value) {
@@ -243,8 +247,10 @@ impl<'e> Eval<'e> {
                 {
                     return self.builtin_call(root, method, &values);
                 }
-                if matches!(method.as_str(), "add" | "put" | "remove" | "addAll" | "putAll")
-                    && matches!(&**base, Expr::Var(_) | Expr::Prop(..) | Expr::Index(..))
+                if matches!(
+                    method.as_str(),
+                    "add" | "put" | "remove" | "addAll" | "putAll"
+                ) && matches!(&**base, Expr::Var(_) | Expr::Prop(..) | Expr::Index(..))
                 {
                     let place = self.place(base)?;
                     return Ok(mutate(place, method, values));
@@ -371,8 +377,12 @@ fn property(base: &Value, key: &str) -> Value {
     match base {
         Value::Map(_) => base.get(key).cloned().unwrap_or(Value::Null),
         // `$list.size`, `$s.length` without parentheses are Velocity's getter shorthand.
-        _ => method_call(base, &format!("get{}{}", key[..1].to_ascii_uppercase(), &key[1..]), &[])
-            .or_null(|| method_call(base, key, &[])),
+        _ => method_call(
+            base,
+            &format!("get{}{}", key[..1].to_ascii_uppercase(), &key[1..]),
+            &[],
+        )
+        .or_null(|| method_call(base, key, &[])),
     }
 }
 
@@ -382,7 +392,11 @@ trait OrNull {
 
 impl OrNull for Value {
     fn or_null(self, f: impl FnOnce() -> Value) -> Value {
-        if matches!(self, Value::Null) { f() } else { self }
+        if matches!(self, Value::Null) {
+            f()
+        } else {
+            self
+        }
     }
 }
 
@@ -527,7 +541,10 @@ fn method_call(base: &Value, method: &str, args: &[Value]) -> Value {
                 .and_then(|i| items.get(i))
                 .cloned()
                 .unwrap_or(Value::Null),
-            "contains" => Value::Bool(args.first().is_some_and(|a| items.iter().any(|v| loose_eq(v, a)))),
+            "contains" => Value::Bool(
+                args.first()
+                    .is_some_and(|a| items.iter().any(|v| loose_eq(v, a))),
+            ),
             "indexOf" => args
                 .first()
                 .and_then(|a| items.iter().position(|v| loose_eq(v, a)))
@@ -540,12 +557,16 @@ fn method_call(base: &Value, method: &str, args: &[Value]) -> Value {
             "containsKey" => Value::Bool(base.get(&text(0)).is_some()),
             "size" => len_i64(entries.len()),
             "isEmpty" => Value::Bool(entries.is_empty()),
-            "keySet" | "getKeySet" => Value::List(entries.iter().map(|(k, _)| Value::Str(k.clone())).collect()),
+            "keySet" | "getKeySet" => {
+                Value::List(entries.iter().map(|(k, _)| Value::Str(k.clone())).collect())
+            }
             "values" => Value::List(entries.iter().map(|(_, v)| v.clone()).collect()),
             "entrySet" => Value::List(
                 entries
                     .iter()
-                    .map(|(k, v)| Value::map([("key", Value::Str(k.clone())), ("value", v.clone())]))
+                    .map(|(k, v)| {
+                        Value::map([("key", Value::Str(k.clone())), ("value", v.clone())])
+                    })
                     .collect(),
             ),
             "toString" => Value::Str(base.to_text()),
@@ -594,8 +615,12 @@ fn java_replacement(rep: &str) -> String {
 fn loose_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
-        (Value::Str(x), y) if !matches!(y, Value::Str(_)) && !matches!(y, Value::Null) => *x == y.to_text(),
-        (x, Value::Str(y)) if !matches!(x, Value::Null) && !matches!(x, Value::Str(_)) => x.to_text() == *y,
+        (Value::Str(x), y) if !matches!(y, Value::Str(_)) && !matches!(y, Value::Null) => {
+            *x == y.to_text()
+        }
+        (x, Value::Str(y)) if !matches!(x, Value::Null) && !matches!(x, Value::Str(_)) => {
+            x.to_text() == *y
+        }
         _ => a == b,
     }
 }
@@ -631,7 +656,9 @@ fn binary(op: BinOp, l: &Value, r: &Value) -> Value {
             })
         }
         BinOp::Add => match (l, r) {
-            (Value::Str(_), _) | (_, Value::Str(_)) => Value::Str(format!("{}{}", l.to_text(), r.to_text())),
+            (Value::Str(_), _) | (_, Value::Str(_)) => {
+                Value::Str(format!("{}{}", l.to_text(), r.to_text()))
+            }
             (Value::Int(a), Value::Int(b)) => Value::Int(a.wrapping_add(*b)),
             _ => arith(l, r, |a, b| a + b),
         },
@@ -817,7 +844,10 @@ pub(crate) fn url_decode(s: &str) -> String {
         match b[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < b.len() => {
-                match std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                match std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
                     Some(v) => {
                         out.push(v);
                         i += 2;
@@ -843,8 +873,16 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
             | u32::from(*chunk.get(2).unwrap_or(&0));
         out.push(B64[(n >> 18) as usize & 63] as char);
         out.push(B64[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { B64[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { B64[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            B64[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            B64[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }

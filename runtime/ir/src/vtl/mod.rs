@@ -106,14 +106,19 @@ impl Env {
     /// `$input.params('x')`: path, then query string, then header (case-insensitive).
     fn param(&self, name: &str) -> Option<String> {
         let find = |pairs: &[(String, String)]| {
-            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-        };
-        find(&self.path).or_else(|| find(&self.querystring)).or_else(|| {
-            self.header
+            pairs
                 .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
-        })
+        };
+        find(&self.path)
+            .or_else(|| find(&self.querystring))
+            .or_else(|| {
+                self.header
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+            })
     }
 }
 

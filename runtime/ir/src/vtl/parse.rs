@@ -6,8 +6,8 @@
 //! a directive (`#set`, `#if`, `#elseif`, `#else`, `#end`, `#foreach`, `#break`, `#stop`) and
 //! whitespace produces nothing, not even its line break.
 
-use super::ast::{BinOp, Expr, Node, Template};
 use super::VtlError;
+use super::ast::{BinOp, Expr, Node, Template};
 
 /// Deepest nesting of blocks and expressions: hostile templates cannot overflow the stack.
 const MAX_DEPTH: usize = 64;
@@ -25,6 +25,9 @@ pub(crate) fn parse(src: &str) -> Result<Template, VtlError> {
     }
     Ok(Template { nodes })
 }
+
+/// The directive that ended a block, and where it was.
+type Stop = (&'static str, usize);
 
 struct Parser<'a> {
     src: &'a str,
@@ -123,7 +126,7 @@ impl<'a> Parser<'a> {
 
     /// Parses nodes until one of `stops` (directive names) or the end. Returns the stop found
     /// (name and its position, already consumed) or `None` at the end of input.
-    fn block(&mut self, stops: &[&str]) -> Result<(Vec<Node>, Option<(&'static str, usize)>), VtlError> {
+    fn block(&mut self, stops: &[&str]) -> Result<(Vec<Node>, Option<Stop>), VtlError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.err("blocks nested too deeply"));
@@ -296,9 +299,7 @@ impl<'a> Parser<'a> {
                     .ok_or_else(|| self.err("expected the loop variable's name"))?;
                 self.eat(b'}');
                 self.ws();
-                if !(self.b[self.pos..].starts_with(b"in")
-                    && !self.peek_at(2).is_some_and(is_ident))
-                {
+                if !self.b[self.pos..].starts_with(b"in") || self.peek_at(2).is_some_and(is_ident) {
                     return Err(self.err("expected `in`"));
                 }
                 self.pos += 2;
@@ -315,7 +316,10 @@ impl<'a> Parser<'a> {
             }
             "break" => Ok((Node::Break, self.gobble_line_end())),
             "stop" => Ok((Node::Stop, self.gobble_line_end())),
-            other => Err(self.err_at(at, format!("`#{other}` without an open `#if` or `#foreach`"))),
+            other => Err(self.err_at(
+                at,
+                format!("`#{other}` without an open `#if` or `#foreach`"),
+            )),
         }
     }
 

@@ -61,7 +61,11 @@ fn aws_documented_templates() {
             r#"{"name":"Rex","age":3,"tags":["a","b"]} | {name=Rex, age=3, tags=[a, b]} | [a, b] | 2"#,
         ),
         // Missing values print as nothing; `$!` is the same.
-        ("[$nothing][$!nothing][$input.path('$.x.y')][$input.params('nope')]", "{}", "[][][][]"),
+        (
+            "[$nothing][$!nothing][$input.path('$.x.y')][$input.params('nope')]",
+            "{}",
+            "[][][][]",
+        ),
         // An empty body is `{}` to `$input.json('$')`.
         ("$input.json('$')", "", "{}"),
         // `$input.params()` and its header map.
@@ -71,9 +75,17 @@ fn aws_documented_templates() {
             "acme en acme",
         ),
         // Context, including the authorizer's principal.
-        ("$context.requestId/$context.authorizer.principalId", "", "req-1/user-7"),
+        (
+            "$context.requestId/$context.authorizer.principalId",
+            "",
+            "req-1/user-7",
+        ),
         // Base64 both ways.
-        ("$util.base64Encode('gwc!') $util.base64Decode('Z3djIQ==')", "", "Z3djIQ== gwc!"),
+        (
+            "$util.base64Encode('gwc!') $util.base64Decode('Z3djIQ==')",
+            "",
+            "Z3djIQ== gwc!",
+        ),
         // parseJson gives an object.
         (
             "#set($o = $util.parseJson($input.body))$o.a.b",
@@ -109,7 +121,9 @@ fn response_override_is_returned_in_the_context() {
         "#set($context.responseOverride.status = 400)\n#set($context.responseOverride.header.X-Reason = \"bad $input.path('$.why')\")\n{\"ok\": false}",
     )
     .unwrap();
-    let out = t.render(&env(r#"{"why":"input"}"#), Limits::default()).unwrap();
+    let out = t
+        .render(&env(r#"{"why":"input"}"#), Limits::default())
+        .unwrap();
     assert_eq!(out.body, r#"{"ok": false}"#);
     let o = out.context.get("responseOverride").unwrap();
     assert_eq!(o.get("status"), Some(&Value::Int(400)));
@@ -122,27 +136,52 @@ fn response_override_is_returned_in_the_context() {
 #[test]
 fn directives_and_expressions() {
     let cases: &[(&str, &str)] = &[
-        ("#set($a = 1)#if($a == 1)one#elseif($a == 2)two#{else}other#end", "one"),
+        (
+            "#set($a = 1)#if($a == 1)one#elseif($a == 2)two#{else}other#end",
+            "one",
+        ),
         ("#set($a = 5)#if($a > 3 && !($a >= 10))mid#end", "mid"),
-        ("#foreach($i in [1..3])$i#if($foreach.hasNext),#end#end", "1,2,3"),
+        (
+            "#foreach($i in [1..3])$i#if($foreach.hasNext),#end#end",
+            "1,2,3",
+        ),
         ("#foreach($i in [1..5])#if($i == 3)#break#end$i#end", "12"),
         ("a#stop b", "a"),
-        ("#set($m = {\"k\": \"v\", \"n\": 2})$m $m.k $m.get('n') $m.keySet()", "{k=v, n=2} v 2 [k, n]"),
-        ("#set($l = [])#set($ok = $l.add('x'))$l.add('y')$l $l.size()", "true[x, y] 2"),
-        ("#set($s = 'Hello World')$s.toLowerCase() $s.length() $s.substring(6) $s.contains('World') $s.replaceAll('o', '0')", "hello world 11 World true Hell0 W0rld"),
-        ("#set($s = 'a,b,,c,,')$s.split(',') $s.split(',').size()", "[a, b, , c] 4"),
+        (
+            "#set($m = {\"k\": \"v\", \"n\": 2})$m $m.k $m.get('n') $m.keySet()",
+            "{k=v, n=2} v 2 [k, n]",
+        ),
+        (
+            "#set($l = [])#set($ok = $l.add('x'))$l.add('y')$l $l.size()",
+            "true[x, y] 2",
+        ),
+        (
+            "#set($s = 'Hello World')$s.toLowerCase() $s.length() $s.substring(6) $s.contains('World') $s.replaceAll('o', '0')",
+            "hello world 11 World true Hell0 W0rld",
+        ),
+        (
+            "#set($s = 'a,b,,c,,')$s.split(',') $s.split(',').size()",
+            "[a, b, , c] 4",
+        ),
         ("#set($s = \"x=$input.params('lang')\")$s", "x=en"),
         ("'single $x' \"double\"", "'single ' \"double\""),
         ("$ 5 costs $5 #notadirective", "$ 5 costs $5 #notadirective"),
         ("## a comment\n#* block\ncomment *#done", "done"),
         ("\\$escaped", "$escaped"),
-        ("#set($n = 7 / 2)$n #set($f = 7.0 / 2)$f #set($x = 1.0)$x", "3 3.5 1.0"),
+        (
+            "#set($n = 7 / 2)$n #set($f = 7.0 / 2)$f #set($x = 1.0)$x",
+            "3 3.5 1.0",
+        ),
         ("$foo.", "."),
         ("${input.body}x", "bodyx"),
         ("#set($a = 'v')\n#if($a)\n  yes\n#end\ndone", "  yes\ndone"),
     ];
     for (template, expected) in cases {
-        assert_eq!(render(template, "body"), *expected, "template: {template:?}");
+        assert_eq!(
+            render(template, "body"),
+            *expected,
+            "template: {template:?}"
+        );
     }
 }
 
@@ -175,8 +214,12 @@ fn evaluation_is_bounded() {
     assert_eq!(out.len(), 1000, "loops stop at 1,000 iterations");
     let t = parse("#set($l = [])#foreach($i in [1..1000])#set($ok = $l.add($i))#end#foreach($i in $l)#foreach($j in $l)x#end#end").unwrap();
     let e = t.render(&env(""), Limits::default()).unwrap_err();
-    assert!(e.message.contains("too many steps") || e.message.contains("size limit"), "{e}");
-    let t = parse("#set($s = 'xxxxxxxxxx')#foreach($i in [1..1000])$s$s$s$s$s$s$s$s$s$s#end").unwrap();
+    assert!(
+        e.message.contains("too many steps") || e.message.contains("size limit"),
+        "{e}"
+    );
+    let t =
+        parse("#set($s = 'xxxxxxxxxx')#foreach($i in [1..1000])$s$s$s$s$s$s$s$s$s$s#end").unwrap();
     let limits = Limits {
         max_output: 1000,
         ..Limits::default()
@@ -192,10 +235,43 @@ fn evaluation_is_bounded() {
 #[test]
 fn arbitrary_templates_never_panic() {
     let alphabet: &[&str] = &[
-        "#set(", "#if(", "#elseif(", "#else", "#end", "#foreach(", " in ", "$a", "$!{b", "}", ")",
-        "(", "[", "]", "{", ",", ":", "'", "\"", "..", "1", "-2.5", "==", "&&", "!", "#*", "*#",
-        "##", "\n", "$input.json('$.x')", "$util.escapeJavaScript(", ".size()", "$foreach.hasNext",
-        "#break", "#stop", "\\", "x",
+        "#set(",
+        "#if(",
+        "#elseif(",
+        "#else",
+        "#end",
+        "#foreach(",
+        " in ",
+        "$a",
+        "$!{b",
+        "}",
+        ")",
+        "(",
+        "[",
+        "]",
+        "{",
+        ",",
+        ":",
+        "'",
+        "\"",
+        "..",
+        "1",
+        "-2.5",
+        "==",
+        "&&",
+        "!",
+        "#*",
+        "*#",
+        "##",
+        "\n",
+        "$input.json('$.x')",
+        "$util.escapeJavaScript(",
+        ".size()",
+        "$foreach.hasNext",
+        "#break",
+        "#stop",
+        "\\",
+        "x",
     ];
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     for _ in 0..20_000 {

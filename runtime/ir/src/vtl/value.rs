@@ -339,7 +339,8 @@ impl Json<'_> {
                                 }
                                 self.pos += 2;
                                 let lo = self.hex4()?;
-                                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo.checked_sub(0xDC00)?);
+                                let cp =
+                                    0x10000 + ((hi - 0xD800) << 10) + (lo.checked_sub(0xDC00)?);
                                 char::from_u32(cp)?
                             } else {
                                 char::from_u32(hi)?

@@ -97,9 +97,7 @@ impl Policy {
             policy.headers = joined(&p.allow_headers, false)?;
         }
         policy.expose = joined(&p.expose_headers, false)?;
-        policy.max_age = p
-            .max_age
-            .map(|m| HeaderValue::from(m.0 / 1000));
+        policy.max_age = p.max_age.map(|m| HeaderValue::from(m.0 / 1000));
         Ok(policy)
     }
 
@@ -128,7 +126,11 @@ impl Policy {
         } else {
             origin
         };
-        if matches(o) { Allowed::Echo } else { Allowed::No }
+        if matches(o) {
+            Allowed::Echo
+        } else {
+            Allowed::No
+        }
     }
 
     /// Sets the origin headers (and `Vary`) on a response's headers.
@@ -163,11 +165,7 @@ fn joined(items: &[ir::Str], upper: bool) -> Result<Option<HeaderValue>, BuildEr
     if items.is_empty() {
         return Ok(None);
     }
-    let mut text = items
-        .iter()
-        .map(|s| s.trim())
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut text = items.iter().map(|s| s.trim()).collect::<Vec<_>>().join(",");
     if upper {
         text.make_ascii_uppercase();
     }

@@ -29,7 +29,10 @@ fn gateway() -> Gateway {
         ],
         cors_policies: vec![
             CorsPolicy {
-                allow_origins: vec!["https://app.example.com".into(), "https://*.example.org".into()],
+                allow_origins: vec![
+                    "https://app.example.com".into(),
+                    "https://*.example.org".into(),
+                ],
                 allow_headers: vec!["Content-Type".into(), "Authorization".into()],
                 expose_headers: vec!["X-Total".into()],
                 max_age: Some(Millis(600_000)),
@@ -111,7 +114,11 @@ fn preflight_with_wildcard_origins_methods_and_headers() {
         "https://Shop.Example.org"
     );
     // `https://*.example.org` does not match the bare domain or another scheme.
-    for origin in ["https://example.org", "http://a.example.org", "https://a.example.org.evil"] {
+    for origin in [
+        "https://example.org",
+        "http://a.example.org",
+        "https://a.example.org.evil",
+    ] {
         let req = request(
             "OPTIONS",
             "/pets",
@@ -187,7 +194,12 @@ fn preflight_on_an_unknown_path_uses_the_api_policy() {
     assert!(!resp.headers().contains_key("access-control-allow-methods"));
 }
 
-fn decorated(gw: &Gateway, route: Option<u32>, origin: Option<&str>, mut resp: Response<Body>) -> Response<Body> {
+fn decorated(
+    gw: &Gateway,
+    route: Option<u32>,
+    origin: Option<&str>,
+    mut resp: Response<Body>,
+) -> Response<Body> {
     let request = CorsRequest {
         origin: origin.map(|o| HeaderValue::from_str(o).unwrap()),
         preflight: false,
@@ -229,11 +241,21 @@ fn responses_and_errors_get_the_routes_headers() {
     assert_eq!(shown(resp.headers()), "vary: Origin");
 
     // A route without a policy is left alone.
-    let resp = decorated(&gw, Some(3), Some("https://app.example.com"), Response::new(Body::empty()));
+    let resp = decorated(
+        &gw,
+        Some(3),
+        Some("https://app.example.com"),
+        Response::new(Body::empty()),
+    );
     assert!(resp.headers().is_empty());
 
     // `*` without credentials: no `Vary`.
-    let resp = decorated(&gw, Some(2), Some("https://x.test"), Response::new(Body::empty()));
+    let resp = decorated(
+        &gw,
+        Some(2),
+        Some("https://x.test"),
+        Response::new(Body::empty()),
+    );
     assert_eq!(shown(resp.headers()), "access-control-allow-origin: *");
 }
 

@@ -126,7 +126,13 @@ impl RequestTemplate {
             .and_then(|v| v.to_str().ok())
             .map_or_else(
                 || "application/json".to_owned(),
-                |v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase(),
+                |v| {
+                    v.split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                },
             );
         let Some((_, template)) = self.templates.iter().find(|(t, _)| **t == *media) else {
             let refuse = match self.passthrough {
@@ -154,7 +160,9 @@ impl RequestTemplate {
                 .param_names
                 .iter()
                 .enumerate()
-                .filter_map(|(i, n)| Some((n.to_string(), ctx.params.decoded(path, i)?.into_owned())))
+                .filter_map(|(i, n)| {
+                    Some((n.to_string(), ctx.params.decoded(path, i)?.into_owned()))
+                })
                 .collect(),
             querystring: uri
                 .query()
@@ -263,12 +271,14 @@ impl ResponseTemplate {
             let pattern = if r.pattern == "default" {
                 None
             } else {
-                Some(regex::Regex::new(&format!("^(?:{})$", r.pattern)).map_err(|e| {
-                    BuildError::Unsupported(format!(
-                        "route `{}`: selection pattern `{}`: {e}",
-                        route.id, r.pattern
-                    ))
-                })?)
+                Some(
+                    regex::Regex::new(&format!("^(?:{})$", r.pattern)).map_err(|e| {
+                        BuildError::Unsupported(format!(
+                            "route `{}`: selection pattern `{}`: {e}",
+                            route.id, r.pattern
+                        ))
+                    })?,
+                )
             };
             let status = r
                 .status
@@ -353,7 +363,11 @@ impl ResponseTemplate {
                     request_headers: None,
                     response_headers: Some(&parts.headers),
                 };
-                selected.headers.iter().map(|c| sources.eval(&c.value)).collect()
+                selected
+                    .headers
+                    .iter()
+                    .map(|c| sources.eval(&c.value))
+                    .collect()
             };
             apply_headers(&mut parts.headers, &selected.headers, values)
                 .map_err(|e| GatewayError::new(ErrorType::Default5xx, e.detail))?;

@@ -120,9 +120,9 @@ fn compile_changes(
                     "httpMethod" => Piece::HttpMethod,
                     "path" => Piece::RequestPath,
                     "resourcePath" => Piece::Text(route.path.raw.as_ref().into()),
-                    "routeKey" => Piece::Text(
-                        format!("{} {}", route.method.as_str(), route.path.raw).into(),
-                    ),
+                    "routeKey" => {
+                        Piece::Text(format!("{} {}", route.method.as_str(), route.path.raw).into())
+                    }
                     "stage" => Piece::Text(cx.stage.into()),
                     "domainName" => Piece::DomainName,
                     "identity.sourceIp" => Piece::SourceIp,
@@ -159,9 +159,11 @@ impl MapRequest {
             return Ok(None);
         }
         let method = match &m.method {
-            Some(name) => Some(Method::from_bytes(name.to_ascii_uppercase().as_bytes()).map_err(
-                |_| BuildError::Unsupported(format!("route `{}`: method `{name}`", route.id)),
-            )?),
+            Some(name) => Some(
+                Method::from_bytes(name.to_ascii_uppercase().as_bytes()).map_err(|_| {
+                    BuildError::Unsupported(format!("route `{}`: method `{name}`", route.id))
+                })?,
+            ),
             None => None,
         };
         Ok(Some(MapRequest {
@@ -268,7 +270,11 @@ impl Sources<'_> {
                     }
                 }
                 Piece::PrincipalId => {
-                    if let Some(p) = self.ctx.identity.as_ref().and_then(|i| i.principal.as_deref())
+                    if let Some(p) = self
+                        .ctx
+                        .identity
+                        .as_ref()
+                        .and_then(|i| i.principal.as_deref())
                     {
                         out.push_str(p);
                     }
@@ -402,7 +408,10 @@ impl MapRequest {
                 request_headers: Some(req.headers()),
                 response_headers: None,
             };
-            self.changes.iter().map(|c| sources.eval(&c.value)).collect()
+            self.changes
+                .iter()
+                .map(|c| sources.eval(&c.value))
+                .collect()
         };
         if self
             .changes
@@ -455,11 +464,13 @@ impl ResponseStep for MapResponse {
                 request_headers: None,
                 response_headers: Some(resp.headers()),
             };
-            self.changes.iter().map(|c| sources.eval(&c.value)).collect()
+            self.changes
+                .iter()
+                .map(|c| sources.eval(&c.value))
+                .collect()
         };
-        apply_headers(resp.headers_mut(), &self.changes, values).map_err(|e| {
-            GatewayError::new(ErrorType::Default5xx, e.detail)
-        })
+        apply_headers(resp.headers_mut(), &self.changes, values)
+            .map_err(|e| GatewayError::new(ErrorType::Default5xx, e.detail))
     }
 }
 

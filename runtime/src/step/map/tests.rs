@@ -17,7 +17,12 @@ use crate::pipeline::RequestContext;
 use crate::router::Lookup;
 use crate::step::{Check, RequestStep, ResponseStep, Verdict};
 
-fn change(action: ChangeAction, target: MappedParam, value: &str, side: MappingSide) -> ParamChange {
+fn change(
+    action: ChangeAction,
+    target: MappedParam,
+    value: &str,
+    side: MappingSide,
+) -> ParamChange {
     ParamChange {
         action,
         target,
@@ -59,7 +64,12 @@ fn gateway() -> Gateway {
             ],
             response: vec![
                 change(Set, Header("x-request".into()), "$context.requestId", resp),
-                change(Set, Header("x-kind".into()), "order/$response.header.x-type", resp),
+                change(
+                    Set,
+                    Header("x-kind".into()),
+                    "order/$response.header.x-type",
+                    resp,
+                ),
                 change(Remove, Header("server".into()), "", resp),
             ],
         },

@@ -81,12 +81,13 @@ impl Validate {
                     ParamIn::Path => {}
                     ParamIn::Query => v.query.push(p.name.as_ref().into()),
                     ParamIn::Header => {
-                        let name = http::HeaderName::from_bytes(p.name.as_bytes()).map_err(|e| {
-                            BuildError::BadHeader {
-                                name: p.name.to_string(),
-                                reason: e.to_string(),
-                            }
-                        })?;
+                        let name =
+                            http::HeaderName::from_bytes(p.name.as_bytes()).map_err(|e| {
+                                BuildError::BadHeader {
+                                    name: p.name.to_string(),
+                                    reason: e.to_string(),
+                                }
+                            })?;
                         v.headers.push(name);
                     }
                 }

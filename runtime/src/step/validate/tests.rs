@@ -82,10 +82,19 @@ fn gateway(body: bool, parameters: bool) -> Gateway {
 }
 
 fn step(gw: &Gateway) -> &Validate {
-    gw.routes[0].steps.validate.as_ref().expect("validator compiled")
+    gw.routes[0]
+        .steps
+        .validate
+        .as_ref()
+        .expect("validator compiled")
 }
 
-fn run(v: &Validate, uri: &str, headers: &[(&str, &str)], body: &str) -> Result<(), Box<GatewayError>> {
+fn run(
+    v: &Validate,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<(), Box<GatewayError>> {
     let mut b = Request::builder().method(Method::POST).uri(uri);
     for (k, val) in headers {
         b = b.header(*k, *val);
@@ -123,7 +132,13 @@ fn missing_parameters_are_listed_as_aws_does() {
         e.message.as_deref(),
         Some("Missing required request parameters: [X-Tenant]")
     );
-    run(v, "/pets/s1?lang=&dry%20run=1", OK_HEADERS, r#"{"name":"rex"}"#).unwrap();
+    run(
+        v,
+        "/pets/s1?lang=&dry%20run=1",
+        OK_HEADERS,
+        r#"{"name":"rex"}"#,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -146,7 +161,11 @@ fn bodies_are_checked_against_their_media_types_schema() {
         assert!(e.message.is_none());
     }
     let e = run(v, "/pets/s1", OK_HEADERS, r#"{"tag":"x"}"#).unwrap_err();
-    assert!(e.detail.contains("\"name\" is a required property"), "{}", e.detail);
+    assert!(
+        e.detail.contains("\"name\" is a required property"),
+        "{}",
+        e.detail
+    );
     // Media type parameters and case do not matter.
     run(
         v,
@@ -168,7 +187,13 @@ fn a_validator_that_checks_nothing_compiles_to_nothing() {
     assert!(gw.routes[0].steps.validate.is_none());
     let gw = gateway(false, true);
     assert!(!step(&gw).needs_body());
-    run(step(&gw), "/pets/s1?lang=en&dry+run", &[("x-tenant", "a")], "not json").unwrap();
+    run(
+        step(&gw),
+        "/pets/s1?lang=en&dry+run",
+        &[("x-tenant", "a")],
+        "not json",
+    )
+    .unwrap();
 }
 
 #[test]
