@@ -327,6 +327,90 @@ fn every_variant() -> gwc_ir::Gateway {
         } else {
             RoutePolicies::default()
         },
+        request: if i.is_multiple_of(2) {
+            RequestModel {
+                required: vec![
+                    RequiredParam {
+                        location: ParamIn::Query,
+                        name: "lang".into(),
+                    },
+                    RequiredParam {
+                        location: ParamIn::Header,
+                        name: "X-Tenant".into(),
+                    },
+                ],
+                body_required: true,
+                bodies: vec![BodySchema {
+                    content_type: "application/json".into(),
+                    schema: r#"{"type":"object","required":["name"]}"#.into(),
+                }],
+            }
+        } else {
+            RequestModel::default()
+        },
+        mapping: if i.is_multiple_of(2) {
+            Mapping {
+                method: Some("POST".into()),
+                request: vec![
+                    ParamChange {
+                        action: ChangeAction::Set,
+                        target: MappedParam::Query("tenant".into()),
+                        value: vec![
+                            ValuePart::Text("t-".into()),
+                            ValuePart::RequestHeader("x-tenant".into()),
+                            ValuePart::RequestQuery("q".into()),
+                            ValuePart::RequestPath("id".into()),
+                            ValuePart::Context("requestId".into()),
+                            ValuePart::StageVariable("backend".into()),
+                        ],
+                    },
+                    ParamChange {
+                        action: ChangeAction::Remove,
+                        target: MappedParam::Header("x-tenant".into()),
+                        value: vec![],
+                    },
+                ],
+                response: vec![ParamChange {
+                    action: ChangeAction::Append,
+                    target: MappedParam::Header("x-served-by".into()),
+                    value: vec![ValuePart::ResponseHeader("server".into())],
+                }],
+            }
+        } else {
+            Mapping::default()
+        },
+        body_mapping: if i.is_multiple_of(2) {
+            BodyMapping {
+                request_templates: vec![ContentTemplate {
+                    content_type: "application/json".into(),
+                    template: "{\"id\": \"$input.params('id')\"}".into(),
+                }],
+                passthrough: Passthrough::Never,
+                responses: vec![
+                    IntegrationResponse {
+                        pattern: "2\\d{2}".into(),
+                        status: Some(201),
+                        headers: vec![],
+                        templates: vec![],
+                    },
+                    IntegrationResponse {
+                        pattern: "default".into(),
+                        status: None,
+                        headers: vec![ParamChange {
+                            action: ChangeAction::Set,
+                            target: MappedParam::Header("x-a".into()),
+                            value: vec![ValuePart::Text("b".into())],
+                        }],
+                        templates: vec![ContentTemplate {
+                            content_type: "application/json".into(),
+                            template: "#set($context.responseOverride.status = 503)".into(),
+                        }],
+                    },
+                ],
+            }
+        } else {
+            BodyMapping::default()
+        },
     };
     let mut routes: Vec<Route> = Method::CONCRETE
         .into_iter()
@@ -640,6 +724,7 @@ fn every_variant() -> gwc_ir::Gateway {
             max_age: Some(Millis(600_000)),
             allow_credentials: false,
         }],
+        cors: Some(CorsId(0)),
         state: StateConfig {
             backend: "redis://127.0.0.1:6379".into(),
             on_failure: FailMode::Open,

@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode, header};
 
 use crate::body::Body;
@@ -124,6 +124,9 @@ pub(crate) struct GatewayError {
     pub(crate) headers: HeaderMap,
     /// The request body was abandoned mid-stream: answer with `Connection: close`.
     pub(crate) close: bool,
+    /// A client-safe message replacing the type's default (`$context.error.message`), for
+    /// errors whose text depends on the request: `Missing required request parameters: [a]`.
+    pub(crate) message: Option<Box<str>>,
 }
 
 impl GatewayError {
@@ -134,7 +137,14 @@ impl GatewayError {
             detail: detail.into(),
             headers: HeaderMap::new(),
             close: false,
+            message: None,
         })
+    }
+
+    /// Replaces the client message of the error's type; it must be safe to show the client.
+    pub(crate) fn with_message(mut self: Box<Self>, message: impl Into<Box<str>>) -> Box<Self> {
+        self.message = Some(message.into());
+        self
     }
 
     /// Adds a header to the answer (an empty `HeaderMap` does not allocate until this).
@@ -154,28 +164,22 @@ impl GatewayError {
     }
 }
 
-/// A prepared gateway response body: static bytes, or a template with substitutions.
+/// A prepared gateway response body: static bytes, or a VTL template (parsed at start-up;
+/// the compiler already reported any syntax error at its spec line) evaluated per error with
+/// `$context.requestId`, `$context.error.message`, `$context.error.messageString`,
+/// `$context.error.responseType`, `$context.stage` and `$stageVariables`.
 #[derive(Debug, Clone)]
 enum BodyTemplate {
     Static(Bytes),
-    Parts(Vec<Part>),
-}
-
-#[derive(Debug, Clone)]
-enum Part {
-    Text(Bytes),
-    /// `$context.error.message`: the message as is.
-    Message,
-    /// `$context.error.messageString`: the message as a quoted JSON string.
-    MessageString,
-    /// `$context.requestId`.
-    RequestId,
+    Vtl(Box<ir::vtl::Template>),
 }
 
 #[derive(Debug, Clone)]
 struct Prepared {
     status: StatusCode,
     message: &'static str,
+    /// The body is the default `{"message": ...}` (no spec override).
+    default_body: bool,
     headers: HeaderMap,
     body: BodyTemplate,
 }
@@ -185,18 +189,40 @@ struct Prepared {
 #[derive(Debug, Clone)]
 pub(crate) struct ErrorResponses {
     table: Vec<Prepared>,
+    /// `$context.stage` of templates.
+    stage: Box<str>,
+    /// `$stageVariables` of templates.
+    stage_variables: ir::vtl::Value,
 }
 
 static ERROR_TYPE_HEADER: HeaderName = HeaderName::from_static("x-amzn-errortype");
 
 impl ErrorResponses {
     /// Prepares one response per error type.
+    #[cfg(test)]
     pub(crate) fn new(gateway: &ir::Gateway) -> Result<ErrorResponses, BuildError> {
+        ErrorResponses::for_stage(gateway, "", &std::collections::HashMap::new())
+    }
+
+    /// Prepares one response per error type, for the deployed stage and its variables.
+    pub(crate) fn for_stage(
+        gateway: &ir::Gateway,
+        stage: &str,
+        variables: &std::collections::HashMap<&str, &str>,
+    ) -> Result<ErrorResponses, BuildError> {
         let mut table = Vec::with_capacity(ErrorType::ALL.len());
         for kind in ErrorType::ALL {
             table.push(prepare(gateway, kind)?);
         }
-        Ok(ErrorResponses { table })
+        let mut vars: Vec<(&str, &str)> = variables.iter().map(|(k, v)| (*k, *v)).collect();
+        vars.sort_unstable();
+        Ok(ErrorResponses {
+            table,
+            stage: stage.into(),
+            stage_variables: ir::vtl::Value::map(
+                vars.into_iter().map(|(k, v)| (k, ir::vtl::Value::str(v))),
+            ),
+        })
     }
 
     fn get(&self, kind: ErrorType) -> Option<&Prepared> {
@@ -212,7 +238,10 @@ impl ErrorResponses {
     /// The answer to a request-path error: the prepared response of its type plus the
     /// error's own headers, and `Connection: close` when the body was left half-read.
     pub(crate) fn answer(&self, error: GatewayError, request_id: &HeaderValue) -> Response<Body> {
-        let mut resp = self.respond(error.kind, request_id);
+        let mut resp = match &error.message {
+            None => self.respond(error.kind, request_id),
+            Some(message) => self.respond_with(error.kind, Some(message), request_id),
+        };
         if !error.headers.is_empty() {
             // Replaces a prepared header of the same name, keeps every value of the error's.
             resp.headers_mut().extend(error.headers);
@@ -227,6 +256,15 @@ impl ErrorResponses {
     /// Builds the response for an error type; the request id headers are added by the caller,
     /// as on every other response.
     pub(crate) fn respond(&self, kind: ErrorType, request_id: &HeaderValue) -> Response<Body> {
+        self.respond_with(kind, None, request_id)
+    }
+
+    fn respond_with(
+        &self,
+        kind: ErrorType,
+        message: Option<&str>,
+        request_id: &HeaderValue,
+    ) -> Response<Body> {
         let Some(p) = self.get(kind) else {
             let mut resp = Response::new(Body::from_static(
                 b"{\"message\":\"Internal server error\"}",
@@ -234,9 +272,13 @@ impl ErrorResponses {
             *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             return resp;
         };
-        let body = match &p.body {
-            BodyTemplate::Static(b) => b.clone(),
-            BodyTemplate::Parts(parts) => render(parts, p.message, request_id),
+        let body = match (&p.body, message) {
+            (BodyTemplate::Static(b), None) => b.clone(),
+            (BodyTemplate::Static(_), Some(m)) if p.default_body => {
+                Bytes::from(format!("{{\"message\":{}}}", json_string(m)))
+            }
+            (BodyTemplate::Static(b), Some(_)) => b.clone(),
+            (BodyTemplate::Vtl(t), m) => self.render(t, kind, m.unwrap_or(p.message), request_id),
         };
         let mut resp = Response::new(Body::full(body));
         *resp.status_mut() = p.status;
@@ -245,21 +287,44 @@ impl ErrorResponses {
     }
 }
 
-fn render(parts: &[Part], message: &str, request_id: &HeaderValue) -> Bytes {
-    let mut out = BytesMut::new();
-    for part in parts {
-        match part {
-            Part::Text(t) => out.extend_from_slice(t),
-            Part::Message => out.extend_from_slice(message.as_bytes()),
-            Part::MessageString => out.extend_from_slice(json_string(message).as_bytes()),
-            Part::RequestId => out.extend_from_slice(request_id.as_bytes()),
-        }
-    }
-    out.freeze()
-}
-
 fn json_string(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
+}
+
+impl ErrorResponses {
+    fn render(
+        &self,
+        template: &ir::vtl::Template,
+        kind: ErrorType,
+        message: &str,
+        request_id: &HeaderValue,
+    ) -> Bytes {
+        use ir::vtl::{Env, Limits, Value};
+        let env = Env {
+            context: Value::map([
+                (
+                    "requestId",
+                    Value::str(String::from_utf8_lossy(request_id.as_bytes())),
+                ),
+                ("stage", Value::str(&*self.stage)),
+                (
+                    "error",
+                    Value::map([
+                        ("message", Value::str(message)),
+                        ("messageString", Value::str(json_string(message))),
+                        ("responseType", Value::str(kind.as_str())),
+                    ]),
+                ),
+            ]),
+            stage_variables: self.stage_variables.clone(),
+            ..Env::default()
+        };
+        match template.render(&env, Limits::default()) {
+            Ok(out) => Bytes::from(out.body),
+            // Bounded evaluation failed (a runaway template): the default body.
+            Err(_) => Bytes::from(format!("{{\"message\":{}}}", json_string(message))),
+        }
+    }
 }
 
 /// The default status and message of an error type for an API kind: native `http` APIs answer
@@ -294,7 +359,19 @@ fn prepare(gateway: &ir::Gateway, error: ErrorType) -> Result<Prepared, BuildErr
         }
     }
     let body = match over.and_then(|o| o.body.as_deref()) {
-        Some(template) => parse_template(template),
+        Some(template) if !template.contains(['$', '#', '\\']) => {
+            BodyTemplate::Static(Bytes::from(template.to_owned()))
+        }
+        Some(template) => match ir::vtl::parse(template) {
+            Ok(t) => BodyTemplate::Vtl(Box::new(t)),
+            Err(e) => {
+                return Err(BuildError::Unsupported(format!(
+                    "the {} gateway response's template: {e} (at byte {})",
+                    error.as_str(),
+                    e.offset
+                )));
+            }
+        },
         None => BodyTemplate::Static(Bytes::from(format!(
             "{{\"message\":{}}}",
             json_string(message)
@@ -303,6 +380,7 @@ fn prepare(gateway: &ir::Gateway, error: ErrorType) -> Result<Prepared, BuildErr
     Ok(Prepared {
         status,
         message,
+        default_body: over.and_then(|o| o.body.as_deref()).is_none(),
         headers,
         body,
     })
@@ -319,43 +397,6 @@ pub(crate) fn header_pair(h: &ir::HeaderPair) -> Result<(HeaderName, HeaderValue
         reason: e.to_string(),
     })?;
     Ok((name, value))
-}
-
-fn parse_template(template: &str) -> BodyTemplate {
-    type MakePart = fn() -> Part;
-    const VARS: [(&str, MakePart); 3] = [
-        ("$context.error.messageString", || Part::MessageString),
-        ("$context.error.message", || Part::Message),
-        ("$context.requestId", || Part::RequestId),
-    ];
-    let mut parts = Vec::new();
-    let mut text = String::new();
-    let mut rest = template;
-    while let Some(pos) = rest.find('$') {
-        text.push_str(&rest[..pos]);
-        rest = &rest[pos..];
-        match VARS.iter().find(|(name, _)| rest.starts_with(name)) {
-            Some((name, make)) => {
-                if !text.is_empty() {
-                    parts.push(Part::Text(Bytes::from(std::mem::take(&mut text))));
-                }
-                parts.push(make());
-                rest = &rest[name.len()..];
-            }
-            None => {
-                text.push('$');
-                rest = &rest[1..];
-            }
-        }
-    }
-    text.push_str(rest);
-    if parts.is_empty() {
-        return BodyTemplate::Static(Bytes::from(text));
-    }
-    if !text.is_empty() {
-        parts.push(Part::Text(Bytes::from(text)));
-    }
-    BodyTemplate::Parts(parts)
 }
 
 #[cfg(test)]

@@ -182,7 +182,7 @@ impl Gateway {
             api_steps,
             routes,
             upstreams,
-            errors: ErrorResponses::new(ir)?,
+            errors: ErrorResponses::for_stage(ir, stage_name, &variables)?,
             limits: ir.limits,
             drain,
             telemetry: cx.telemetry.finish()?,

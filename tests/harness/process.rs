@@ -46,6 +46,14 @@ impl Target {
         ]
     }
 
+    /// The storefront example (CORS, request validation), generated and served.
+    pub fn storefront() -> [Target; 2] {
+        [
+            Target::Example("storefront"),
+            Target::serve_example("storefront"),
+        ]
+    }
+
     /// `gwc serve specs/<name>/spec.yaml`.
     pub fn serve_example(name: &str) -> Target {
         Target::Serve(

@@ -7,9 +7,11 @@
 //! a spec was written in.
 
 mod aws;
+mod mapping;
 mod names;
 mod policies;
 mod references;
+mod request;
 mod security;
 
 use gwc_ir::{
@@ -49,6 +51,11 @@ pub mod codes {
     pub const BAD_URI_TEMPLATE: &str = "gwc::check::bad_uri_template";
     /// A secret written into the spec instead of referenced.
     pub const LITERAL_SECRET: &str = "gwc::lower::literal_secret";
+    /// A parameter-mapping value that cannot be parsed, or reads a path parameter the route
+    /// does not have.
+    pub const BAD_MAPPING: &str = "gwc::lower::bad_mapping";
+    /// A VTL template with a syntax error.
+    pub const BAD_TEMPLATE: &str = "gwc::lower::bad_template";
     /// A cache key part other than `path.NAME`, `query.NAME` or `header.NAME`.
     pub const BAD_CACHE_KEY: &str = "gwc::lower::bad_cache_key";
     /// `x-gateway-cache` on an operation when the root has no `cache`.
@@ -127,6 +134,13 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
     let observability = lower_observability(api, &root, diags);
     let integration_timeout = limits.integration_timeout;
 
+    if let Some(cors) = &root.cors {
+        let span = api
+            .gateway
+            .and_then(|e| e.value.get("cors"))
+            .map_or(api.spec_version.span, |n| n.span);
+        policies::check_cors(cors, span, diags);
+    }
     let mut tables = policies::Tables::new(&root, diags);
     let mut routes = Vec::with_capacity(api.operations.len());
     let mut sites = Vec::with_capacity(api.operations.len());
@@ -151,6 +165,11 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
                 route.policies = tables.route_policies(&root, &route, &exts, diags);
                 if exts.auth.is_none() && root.auth.is_none() {
                     route.policies.auth = security::route_auth(api, op, &root, purpose, diags);
+                }
+                if let Some(v) = route.policies.validation
+                    && let Some(validator) = tables.validators.get(v.index())
+                {
+                    route.request = request::request_model(api, op, validator);
                 }
                 routes.push(route);
                 sites.push(site);
@@ -188,6 +207,7 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         waf_rule_sets: tables.waf_rule_sets,
         validators: tables.validators,
         cors_policies: tables.cors_policies,
+        cors: tables.root_cors,
         state: lower_state(&root.state),
     };
     complete.then_some(Lowered { gateway, sites })
@@ -450,6 +470,11 @@ fn lower_observability(
 }
 
 fn lower_responses(root: &vocab::Root, diags: &mut Diagnostics) -> Vec<gwc_ir::GatewayResponse> {
+    for (error_type, response) in &root.responses {
+        if let Some(body) = &response.body {
+            check_template(body, error_type.span, "this gateway response's body", diags);
+        }
+    }
     root.responses
         .iter()
         .map(|(error_type, response)| gwc_ir::GatewayResponse {
@@ -459,6 +484,24 @@ fn lower_responses(root: &vocab::Root, diags: &mut Diagnostics) -> Vec<gwc_ir::G
             body: response.body.clone().map(Str::Owned),
         })
         .collect()
+}
+
+/// Parses a VTL template now, so a syntax error is reported at the spec (with its line and
+/// column inside the template) rather than when the gateway starts.
+pub(super) fn check_template(template: &str, span: Span, what: &str, diags: &mut Diagnostics) {
+    if let Err(e) = gwc_ir::vtl::parse(template) {
+        let before = &template[..e.offset.min(template.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        diags.push(
+            Diagnostic::error(
+                codes::BAD_TEMPLATE,
+                format!("template syntax: {} (template line {line}, column {column})", e.message),
+            )
+            .with_span(span, what)
+            .with_help("templates are Velocity (VTL) as in AWS API Gateway: `$ref`, `#set(...)`, `#if(...) ... #end`, `#foreach($x in $list) ... #end`"),
+        );
+    }
 }
 
 /// Converts headers, reporting names and values HTTP does not allow (the runtime would refuse
@@ -534,6 +577,8 @@ fn lower_operation(
     };
     // The route's one timeout: the integration's own, else the API-wide default.
     let mut timeout = default_timeout;
+    let mut mapping = gwc_ir::Mapping::default();
+    let mut body_mapping = gwc_ir::BodyMapping::default();
     let integration = match &exts.integration {
         Some(spanned) => {
             site.integration = spanned.span;
@@ -543,6 +588,7 @@ fn lower_operation(
                     if let Some(t) = p.timeout {
                         timeout = t.0;
                     }
+                    mapping = mapping::lower_proxy_mapping(p, spanned.span, diags);
                     Integration::HttpProxy(HttpProxy {
                         uri: uri_template(&p.uri.value, p.uri.span, &mut site, diags),
                     })
@@ -552,12 +598,49 @@ fn lower_operation(
                     headers: lower_headers(&m.headers, spanned.span, diags),
                     body: Str::Owned(m.body.clone()),
                 }),
+                vocab::Integration::Http(h) => {
+                    site.uri = Some(h.uri.span);
+                    if let Some(t) = h.timeout {
+                        timeout = t.0;
+                    }
+                    let (m, b) = mapping::lower_http_mapping(h, spanned.span, diags);
+                    mapping = m;
+                    body_mapping = b;
+                    // A non-proxy integration is the proxy's transport with its request and
+                    // response mapped: the runtime needs no second HTTP client.
+                    Integration::HttpProxy(HttpProxy {
+                        uri: uri_template(&h.uri.value, h.uri.span, &mut site, diags),
+                    })
+                }
                 // Reported as "not supported yet" by the vocabulary's support table.
-                vocab::Integration::Http(_) | vocab::Integration::Rust(_) => return None,
+                vocab::Integration::Rust(_) => return None,
             }
         }
         None => default_integration(api, op, purpose, &mut site, diags)?,
     };
+    for part in mapping.request.iter().flat_map(|c| &c.value) {
+        if let gwc_ir::ValuePart::RequestPath(name) = part
+            && !path.params().any(|p| p == name.as_ref())
+        {
+            diags.push(
+                Diagnostic::error(
+                    codes::BAD_MAPPING,
+                    format!(
+                        "mapping reads `$request.path.{name}`, which is not a parameter of `{}`",
+                        op.path
+                    ),
+                )
+                .with_span(site.integration, "in this integration's mapping")
+                .with_help(format!(
+                    "the path's parameters: {}",
+                    path.params()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+        }
+    }
     let id = match &op.operation_id {
         Some(id) => id.value.clone(),
         None => format!("{} {}", op.method.as_str(), op.path),
@@ -570,6 +653,9 @@ fn lower_operation(
             integration,
             timeout,
             policies: gwc_ir::RoutePolicies::default(),
+            request: gwc_ir::RequestModel::default(),
+            mapping,
+            body_mapping,
         },
         site,
         exts,

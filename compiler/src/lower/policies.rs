@@ -54,7 +54,7 @@ pub(super) struct Tables {
     pub(super) waf_rule_sets: Vec<WafRuleSet>,
     pub(super) validators: Vec<Validator>,
     pub(super) cors_policies: Vec<CorsPolicy>,
-    root_cors: Option<CorsId>,
+    pub(super) root_cors: Option<CorsId>,
     root_cache_key: Vec<CacheKeyPart>,
 }
 
@@ -221,6 +221,7 @@ impl Tables {
         let validation = self.validation(root, route, exts);
         let cors = match &exts.cors {
             Some(c) => {
+                check_cors(&c.value, c.span, diags);
                 self.cors_policies.push(cors_policy(&c.value));
                 Some(CorsId(id(self.cors_policies.len() - 1)))
             }
@@ -957,6 +958,33 @@ fn waf_condition(
             return None;
         }
     })
+}
+
+/// Settings a browser would refuse, reported at the spec line: credentials with origin `*`,
+/// an origin pattern with more than one `*`.
+pub(super) fn check_cors(c: &vocab::Cors, span: Span, diags: &mut Diagnostics) {
+    if c.allow_credentials && c.allow_origins.iter().any(|o| o.trim() == "*") {
+        diags.push(
+            Diagnostic::error(
+                vocab::codes::INVALID_VALUE,
+                "`allow_credentials: true` cannot be combined with the origin `*`",
+            )
+            .with_span(span, "in these CORS settings")
+            .with_help("browsers refuse credentialed answers for `*`; list the origins, e.g. `https://app.example.com` or `https://*.example.com`"),
+        );
+    }
+    for origin in &c.allow_origins {
+        if origin.trim() != "*" && origin.matches('*').count() > 1 {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::INVALID_VALUE,
+                    format!("origin pattern `{origin}` has more than one `*`"),
+                )
+                .with_span(span, "in these CORS settings")
+                .with_help("one `*` stands for any text, e.g. `https://*.example.com`"),
+            );
+        }
+    }
 }
 
 fn cors_policy(c: &vocab::Cors) -> CorsPolicy {

@@ -57,30 +57,40 @@ pub struct HttpProxyIntegration {
     /// Default: `limits.integration_timeout` (`29s`).
     #[serde(default)]
     pub timeout: Option<Duration>,
-    /// Method sent to the backend. Default: the request's method.
+    /// Method sent to the backend, e.g. `POST`. Default: the request's method.
     #[serde(default)]
     pub method: Option<String>,
-    /// Header changes on the way to the backend (AWS HTTP API parameter mapping).
-    /// Default: none.
+    /// Header changes on the way to the backend (AWS HTTP API parameter mapping). Values may
+    /// read the request. Default: none.
     #[serde(default)]
-    pub request_headers: HeaderChanges,
-    /// Header changes on the way back to the client. Default: none.
+    pub request_headers: ParamChanges,
+    /// Query-string changes on the way to the backend; names and values are percent-encoded
+    /// as needed. Default: none.
     #[serde(default)]
-    pub response_headers: HeaderChanges,
+    pub request_query: ParamChanges,
+    /// Header changes on the way back to the client (gateway errors are not changed). Values
+    /// may read the response: `$response.header.NAME`. Default: none.
+    #[serde(default)]
+    pub response_headers: ParamChanges,
 }
 
-/// Header changes: values may use `$request.header.X`, `$context.X`,
-/// `${stageVariables.X}` or literal text.
+/// Parameter changes, applied in the order `set`, `append`, `remove`, each in spec order.
+/// Values are text with references: `$request.header.NAME`, `$request.querystring.NAME`,
+/// `$request.path.NAME` (request mappings), `$response.header.NAME` (response mappings),
+/// `$context.NAME` (`requestId`, `httpMethod`, `path`, `resourcePath`, `routeKey`, `stage`,
+/// `domainName`, `identity.sourceIp`, `identity.userAgent`, `authorizer.principalId`,
+/// `requestTimeEpoch`) and `${stageVariables.NAME}`; `${...}` ends a reference before text.
+/// A request mapping reads the request as the client sent it, before any change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
-pub struct HeaderChanges {
-    /// Headers set, replacing any present. Default: none.
+pub struct ParamChanges {
+    /// Set, replacing any present value; an empty value removes it. Default: none.
     #[serde(default)]
     pub set: IndexMap<String, String>,
-    /// Headers appended to any present. Default: none.
+    /// Appended to any present values. Default: none.
     #[serde(default)]
     pub append: IndexMap<String, String>,
-    /// Headers removed. Default: none.
+    /// Removed. Default: none.
     #[serde(default)]
     pub remove: Vec<String>,
 }
@@ -114,9 +124,9 @@ pub type NamedResponses = IndexMap<Spanned<String>, ResponseMapping>;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct RequestMapping {
-    /// Backend headers → source (`method.request.header.X`, `method.request.querystring.X`,
-    /// `method.request.path.X`, `context.X`, `stageVariables.X` or `'literal'`).
-    /// Default: none.
+    /// Backend headers → value, written as in `http_proxy`'s `request_headers`
+    /// (`$request.header.X`, `$request.querystring.X`, `$request.path.X`, `$context.X`,
+    /// `${stageVariables.X}`, literal text). Default: none.
     #[serde(default)]
     pub headers: IndexMap<String, String>,
     /// Backend query-string parameters → source. Default: none.
@@ -155,8 +165,8 @@ pub struct ResponseMapping {
     /// Status sent to the client. Default: the backend's.
     #[serde(default)]
     pub status: Option<StatusCode>,
-    /// Response headers → source (`integration.response.header.X`,
-    /// `integration.response.body.<json path>`, `'literal'`, `context.X`). Default: none.
+    /// Response headers → value (`$response.header.X`, `$context.X`, literal text).
+    /// Default: none.
     #[serde(default)]
     pub headers: IndexMap<String, String>,
     /// Body templates (VTL) by response content type. Default: none (body passed through).

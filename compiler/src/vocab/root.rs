@@ -508,7 +508,10 @@ pub struct GatewayResponse {
     /// Headers added to the response. Default: none.
     #[serde(default)]
     pub headers: IndexMap<String, String>,
-    /// Replacement body; `$context.error.message` and `$context.requestId` are substituted.
+    /// Replacement body: a VTL template (AWS's gateway-response templates) reading
+    /// `$context.error.message`, `$context.error.messageString` (the message as a JSON string),
+    /// `$context.error.responseType`, `$context.requestId`, `$context.stage` and
+    /// `$stageVariables.NAME`, e.g. `{"error": $context.error.messageString}`.
     /// Default: `{"message": "<the type's message>"}`.
     #[serde(default)]
     pub body: Option<String>,
@@ -974,8 +977,9 @@ pub struct RequestValidator {
     /// (`BAD_REQUEST_BODY`). Default: `false`.
     #[serde(default)]
     pub body: bool,
-    /// Check required parameters (path, query, header) are present and match their schemas
-    /// → 400 (`BAD_REQUEST_PARAMETERS`). Default: `false`.
+    /// Check that required parameters (path, query, header) are present, as AWS does → 400
+    /// `Missing required request parameters: [a, b]` (`BAD_REQUEST_PARAMETERS`).
+    /// Default: `false`.
     #[serde(default)]
     pub parameters: bool,
 }

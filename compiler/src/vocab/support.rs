@@ -109,8 +109,46 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway.waf.trusted_proxies",
     "x-gateway.waf.rules",
     "x-gateway-waf.rules",
+    "x-gateway.cors.allow_origins",
+    "x-gateway.cors.allow_methods",
+    "x-gateway.cors.allow_headers",
+    "x-gateway.cors.expose_headers",
+    "x-gateway.cors.max_age",
+    "x-gateway.cors.allow_credentials",
+    "x-gateway-cors.allow_origins",
+    "x-gateway-cors.allow_methods",
+    "x-gateway-cors.allow_headers",
+    "x-gateway-cors.expose_headers",
+    "x-gateway-cors.max_age",
+    "x-gateway-cors.allow_credentials",
+    "x-gateway.request_validators.*.body",
+    "x-gateway.request_validators.*.parameters",
+    "x-gateway.default_request_validator",
+    "x-gateway-validate.validator",
+    "x-gateway-validate.body",
+    "x-gateway-validate.parameters",
     "x-gateway-integration(http_proxy).uri",
     "x-gateway-integration(http_proxy).timeout",
+    "x-gateway-integration(http_proxy).method",
+    "x-gateway-integration(http_proxy).request_headers.set.*",
+    "x-gateway-integration(http_proxy).request_headers.append.*",
+    "x-gateway-integration(http_proxy).request_headers.remove",
+    "x-gateway-integration(http_proxy).request_query.set.*",
+    "x-gateway-integration(http_proxy).request_query.append.*",
+    "x-gateway-integration(http_proxy).request_query.remove",
+    "x-gateway-integration(http_proxy).response_headers.set.*",
+    "x-gateway-integration(http_proxy).response_headers.append.*",
+    "x-gateway-integration(http_proxy).response_headers.remove",
+    "x-gateway-integration(http).uri",
+    "x-gateway-integration(http).method",
+    "x-gateway-integration(http).timeout",
+    "x-gateway-integration(http).request.headers.*",
+    "x-gateway-integration(http).request.query.*",
+    "x-gateway-integration(http).request.templates.*",
+    "x-gateway-integration(http).request.passthrough",
+    "x-gateway-integration(http).responses.*.status",
+    "x-gateway-integration(http).responses.*.headers.*",
+    "x-gateway-integration(http).responses.*.templates.*",
     "x-gateway-integration(mock).status",
     "x-gateway-integration(mock).headers.*",
     "x-gateway-integration(mock).body",
@@ -301,13 +339,13 @@ mod tests {
         assert!(is_supported(&p));
         let p: Path<'_> = vec![("x-gateway-integration", Some("mock"))];
         assert!(is_supported(&p));
-        let p: Path<'_> = vec![("x-gateway-integration", Some("http"))];
+        let p: Path<'_> = vec![("x-gateway-integration", Some("rust"))];
         assert!(!is_supported(&p));
         assert!(is_tagged(&Vec::new(), "x-gateway-integration"));
         assert!(!is_tagged(&Vec::new(), "x-gateway"));
         assert_eq!(
             supported_variants(&Vec::new(), "x-gateway-integration"),
-            ["http_proxy", "mock"]
+            ["http_proxy", "http", "mock"]
         );
     }
 }

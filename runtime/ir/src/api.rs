@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ApiKeySource, Authorizer, AuthorizerKind, ByteSize, CorsPolicy, ErrorType, GatewayResponse,
-    Integration, Millis, Observability, Route, StateConfig, Str, Throttle, UriPart, UsagePlan,
-    ValidationError, Validator, WafRuleSet, WafRuleSetId,
+    ApiKeySource, Authorizer, AuthorizerKind, ByteSize, CorsId, CorsPolicy, ErrorType,
+    GatewayResponse, Integration, Millis, Observability, Route, StateConfig, Str, Throttle,
+    UriPart, UsagePlan, ValidationError, Validator, WafRuleSet, WafRuleSetId,
 };
 
 /// How the API behaves where AWS's API flavours differ.
@@ -142,6 +142,10 @@ pub struct Gateway {
     pub validators: Vec<Validator>,
     /// CORS policies ([`crate::CorsId`]).
     pub cors_policies: Vec<CorsPolicy>,
+    /// The API-wide CORS policy: answers preflights and decorates responses of requests no
+    /// route matched (routes name theirs in `RoutePolicies::cors`). `None`: no API-wide CORS.
+    #[serde(default)]
+    pub cors: Option<CorsId>,
     /// Where shared state lives.
     pub state: StateConfig,
 }
@@ -173,6 +177,7 @@ impl Default for Gateway {
             waf_rule_sets: Vec::new(),
             validators: Vec::new(),
             cors_policies: Vec::new(),
+            cors: None,
             state: StateConfig::default(),
             observability: Observability::default(),
         }
@@ -313,6 +318,15 @@ impl Gateway {
                 "waf_rule_sets",
                 id.0,
                 self.waf_rule_sets.len(),
+                &mut errors,
+            );
+        }
+        if let Some(id) = self.cors {
+            self.check_id(
+                "api",
+                "cors_policies",
+                id.0,
+                self.cors_policies.len(),
                 &mut errors,
             );
         }

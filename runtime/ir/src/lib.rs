@@ -13,6 +13,7 @@ mod auth;
 mod error;
 mod integration;
 mod listen;
+mod mapping;
 mod observability;
 mod plan;
 mod policy;
@@ -23,6 +24,7 @@ mod state;
 pub mod tokens;
 mod units;
 mod validate;
+pub mod vtl;
 mod waf;
 
 pub use api::{
@@ -35,6 +37,11 @@ pub use auth::{
 pub use error::{ErrorType, GatewayResponse, ValidationError};
 pub use integration::{HeaderPair, HttpProxy, Integration, Mock, UriError, UriPart, UriTemplate};
 pub use listen::{ListenAddr, ListenError, ListenHost};
+pub use mapping::{
+    BodyMapping, CONTEXT_VARIABLES, ChangeAction, ContentTemplate, IntegrationResponse,
+    MappedParam, Mapping, MappingError, MappingSide, ParamChange, Passthrough, ValuePart,
+    parse_value,
+};
 pub use observability::{
     AccessLog, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics, Observability,
     parse_log_format,
@@ -47,7 +54,7 @@ pub use policy::{
 pub use route::{Method, Param, PathError, PathTemplate, Route, Segment};
 pub use state::{FailMode, StateConfig};
 pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
-pub use validate::Validator;
+pub use validate::{BodySchema, ParamIn, RequestModel, RequiredParam, Validator};
 pub use waf::{
     Comparison, InspectedPart, MANAGED_GROUPS, ManagedGroup, MatchTest, OverrideAction, Oversize,
     RuleOverride, SizeTest, Transform, WafAction, WafCondition, WafField, WafInspection, WafMatch,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Integration, Millis, RoutePolicies, Str};
+use crate::{BodyMapping, Integration, Mapping, Millis, RequestModel, RoutePolicies, Str};
 
 /// HTTP methods a route can be bound to, or any of them.
 #[derive(
@@ -256,6 +256,17 @@ pub struct Route {
     /// Optional steps before the integration (auth, API key, throttle, cache, WAF, validation,
     /// CORS); empty for a public route.
     pub policies: RoutePolicies,
+    /// What request validation checks (required parameters, body schemas); filled only when
+    /// `policies.validation` names a validator.
+    #[serde(default)]
+    pub request: RequestModel,
+    /// Parameter mapping of the integration request and the response (method, headers,
+    /// query-string parameters); empty for a pass-through route.
+    #[serde(default)]
+    pub mapping: Mapping,
+    /// Body mapping with VTL templates (request templates, integration responses).
+    #[serde(default)]
+    pub body_mapping: BodyMapping,
 }
 
 #[cfg(test)]

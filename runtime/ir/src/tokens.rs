@@ -21,19 +21,18 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{ToTokens, quote};
 
 use crate::{
-    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind, ByteSize,
-    CacheKeyPart, CachePolicy, CacheSettings, ClientInvalidation, CorsId, CorsPolicy,
-    CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
-    IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
-    Metrics, Millis, Mock, Observability, Param, PathTemplate, PlanId, Quota, QuotaPeriod, Route,
-    RouteAuth, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageThrottle,
-    StageVariable, StateConfig, Str, Throttle, ThrottleScope, UnauthorizedInvalidation, UriPart,
-    UriTemplate, UsagePlan, Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet,
-    WafRuleSetId,
-};
-use crate::{
-    Comparison, ManagedGroup, MatchTest, OverrideAction, Oversize, RuleOverride, SizeTest,
-    Transform, WafField, WafInspection, WafMatch, WafResponse,
+    AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind,
+    BodyMapping, BodySchema, ByteSize, CacheKeyPart, CachePolicy, CacheSettings, ChangeAction,
+    ClientInvalidation, Comparison, ContentTemplate, CorsId, CorsPolicy, CustomAuthorizer,
+    ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy, IamAuthorizer,
+    IamCredential, InspectedPart, Integration, IntegrationResponse, JwtAuthorizer, Limits,
+    ManagedGroup, MappedParam, Mapping, MatchTest, Method, Metrics, Millis, Mock, Observability,
+    OverrideAction, Oversize, Param, ParamChange, ParamIn, Passthrough, PathTemplate, PlanId,
+    Quota, QuotaPeriod, RequestModel, RequiredParam, Route, RouteAuth, RouteId, RoutePolicies,
+    RouteThrottle, RuleOverride, Secret, Segment, SizeTest, Stage, StageThrottle, StageVariable,
+    StateConfig, Str, Throttle, ThrottleScope, Transform, UnauthorizedInvalidation, UriPart,
+    UriTemplate, UsagePlan, Validator, ValidatorId, ValuePart, WafAction, WafCondition, WafField,
+    WafInspection, WafMatch, WafResponse, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
@@ -230,6 +229,9 @@ unit_enum_tokens!(
     ClientInvalidation,
     UnauthorizedInvalidation,
     FailMode,
+    ParamIn,
+    ChangeAction,
+    Passthrough,
 );
 
 newtype_tokens!(
@@ -280,7 +282,45 @@ struct_tokens!(Route {
     path,
     integration,
     timeout;
-    policies
+    policies,
+    request,
+    mapping,
+    body_mapping
+});
+struct_tokens!(BodyMapping {
+    request_templates,
+    passthrough,
+    responses
+});
+struct_tokens!(ContentTemplate {
+    content_type,
+    template
+});
+struct_tokens!(IntegrationResponse {
+    pattern,
+    status,
+    headers,
+    templates
+});
+struct_tokens!(Mapping {
+    method,
+    request,
+    response
+});
+struct_tokens!(ParamChange {
+    action,
+    target,
+    value
+});
+struct_tokens!(RequestModel {
+    required,
+    body_required,
+    bodies
+});
+struct_tokens!(RequiredParam { location, name });
+struct_tokens!(BodySchema {
+    content_type,
+    schema
 });
 struct_tokens!(RoutePolicies {
     ;
@@ -432,6 +472,7 @@ struct_tokens!(Gateway {
     waf_rule_sets,
     validators,
     cors_policies,
+    cors,
     observability,
 });
 struct_tokens!(Observability {
@@ -478,6 +519,37 @@ impl ToTokens for UriPart {
         tokens.extend(quote!(#ir::UriPart::#variant(#s)));
     }
 }
+
+impl ToTokens for MappedParam {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ir = ir();
+        let (variant, s) = match self {
+            MappedParam::Header(s) => (quote!(Header), s),
+            MappedParam::Query(s) => (quote!(Query), s),
+        };
+        let s = s.emit();
+        tokens.extend(quote!(#ir::MappedParam::#variant(#s)));
+    }
+}
+emit_via_tokens!(MappedParam);
+
+impl ToTokens for ValuePart {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ir = ir();
+        let (variant, s) = match self {
+            ValuePart::Text(s) => (quote!(Text), s),
+            ValuePart::RequestHeader(s) => (quote!(RequestHeader), s),
+            ValuePart::RequestQuery(s) => (quote!(RequestQuery), s),
+            ValuePart::RequestPath(s) => (quote!(RequestPath), s),
+            ValuePart::ResponseHeader(s) => (quote!(ResponseHeader), s),
+            ValuePart::Context(s) => (quote!(Context), s),
+            ValuePart::StageVariable(s) => (quote!(StageVariable), s),
+        };
+        let s = s.emit();
+        tokens.extend(quote!(#ir::ValuePart::#variant(#s)));
+    }
+}
+emit_via_tokens!(ValuePart);
 
 impl ToTokens for CacheKeyPart {
     fn to_tokens(&self, tokens: &mut TokenStream) {

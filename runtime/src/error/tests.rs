@@ -120,3 +120,44 @@ fn overrides() {
         Err(BuildError::BadHeader { .. })
     ));
 }
+
+#[test]
+fn templates_are_velocity() {
+    let id = HeaderValue::from_static("req-2");
+    let gw = gateway(
+        ApiKind::Rest,
+        vec![GatewayResponse {
+            error_type: ErrorType::Default4xx,
+            status: None,
+            headers: vec![],
+            body: Some(
+                "#if($context.error.responseType == 'THROTTLED')\n{\"retry\": true, \"stage\": \"$context.stage\", \"region\": \"$stageVariables.region\"}\n#else\n{\"message\": $context.error.messageString}\n#end"
+                    .into(),
+            ),
+        }],
+    );
+    let vars = std::collections::HashMap::from([("region", "eu-west-1")]);
+    let responses = ErrorResponses::for_stage(&gw, "prod", &vars).unwrap();
+    expect![[r#"
+        content-type: application/json
+        x-amzn-errortype: TooManyRequestsException
+        {"retry": true, "stage": "prod", "region": "eu-west-1"}
+    "#]]
+    .assert_eq(&show(responses.respond(ErrorType::Throttled, &id)));
+    expect![[r#"
+        content-type: application/json
+        x-amzn-errortype: UnauthorizedException
+        {"message": "Unauthorized"}
+    "#]]
+    .assert_eq(&show(responses.respond(ErrorType::Unauthorized, &id)));
+    let bad = gateway(
+        ApiKind::Rest,
+        vec![GatewayResponse {
+            error_type: ErrorType::Default4xx,
+            status: None,
+            headers: vec![],
+            body: Some("#if($x) never closed".into()),
+        }],
+    );
+    assert!(ErrorResponses::new(&bad).is_err());
+}

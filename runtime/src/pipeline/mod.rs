@@ -66,6 +66,17 @@ pub(crate) struct Steps {
     pub(crate) plan: Option<step::plan::Admission>,
     /// Response cache: lookup before the integration, store in the response phase.
     pub(crate) cache: Option<step::cache::Cache>,
+    /// Request validation (required parameters, body schema).
+    pub(crate) validate: Option<step::validate::Validate>,
+    /// Request templates (body mapping): before parameter mapping, both read the request.
+    pub(crate) template_request: Option<step::map::body::RequestTemplate>,
+    /// Integration responses (selection by status, response templates), applied to the
+    /// integration's answer before the response steps.
+    pub(crate) template_response: Option<step::map::body::ResponseTemplate>,
+    /// Parameter mapping of the integration request: the last request step.
+    pub(crate) map_request: Option<step::map::MapRequest>,
+    /// Parameter mapping of the response: the first response step.
+    pub(crate) map_response: Option<step::map::MapResponse>,
     /// The test step that proves the request-step interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -77,8 +88,8 @@ pub(crate) struct Steps {
 impl Steps {
     /// The steps `route`'s policies enable, compiled once per gateway. Each feature adds one
     /// line here, in DESIGN.md's order, as `field: feature::compile(cx, route)?`.
-    // The update fills the test probes' fields, which exist only in test builds.
-    #[allow(clippy::needless_update)]
+    // `..default()` fills the test-only probe fields; it is needless in other builds.
+    #[allow(clippy::needless_pass_by_ref_mut, clippy::needless_update)]
     pub(crate) fn compile(
         cx: &mut BuildContext<'_>,
         route: &ir::Route,
@@ -88,6 +99,11 @@ impl Steps {
             auth: crate::step::auth::compile(cx, route)?,
             plan: step::plan::Admission::compile(cx, route)?,
             cache: step::cache::Cache::compile(cx, route)?,
+            validate: step::validate::Validate::compile(cx, route)?,
+            template_request: step::map::body::RequestTemplate::compile(cx, route)?,
+            template_response: step::map::body::ResponseTemplate::compile(cx, route)?,
+            map_request: step::map::MapRequest::compile(cx, route)?,
+            map_response: step::map::MapResponse::compile(cx, route)?,
             ..Steps::default()
         })
     }
@@ -99,6 +115,11 @@ impl Steps {
                 .auth
                 .as_ref()
                 .is_some_and(step::RequestStep::needs_body)
+            || self
+                .validate
+                .as_ref()
+                .is_some_and(step::RequestStep::needs_body)
+            || self.template_request.is_some()
         {
             return true;
         }
@@ -119,6 +140,11 @@ impl Steps {
             auth: self.auth.as_ref().map(step::RequestStep::local),
             plan: self.plan.as_ref().map(step::RequestStep::local),
             cache: self.cache.as_ref().map(step::RequestStep::local),
+            cors: None,
+            validate: self.validate.as_ref().map(step::RequestStep::local),
+            map_request: self.map_request.as_ref().map(step::RequestStep::local),
+            template_request: self.template_request.as_ref().map(step::RequestStep::local),
+            map_response: self.map_response.as_ref().map(step::ResponseStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -133,6 +159,9 @@ impl Steps {
 pub(crate) struct ApiSteps {
     /// The API-wide WAF rules, for every request.
     pub(crate) waf: Option<crate::step::waf::Rules>,
+    /// CORS: preflights answered here; [`step::cors::Cors::decorate`] adds the headers to
+    /// every final response, errors included.
+    pub(crate) cors: Option<step::cors::Cors>,
     /// The test step that proves the interface.
     #[cfg(test)]
     pub(crate) probe: Option<crate::step::probe::Probe>,
@@ -141,10 +170,12 @@ pub(crate) struct ApiSteps {
 impl ApiSteps {
     /// The API-wide checks before routing (source allow-list, API-wide WAF, CORS preflight),
     /// compiled once per gateway; each feature adds its line as in [`Steps::compile`].
-    #[allow(clippy::needless_update)] // The test-only probe field.
+    // `..default()` fills the test-only probe field; it is needless in other builds.
+    #[allow(clippy::needless_pass_by_ref_mut, clippy::needless_update)]
     pub(crate) fn compile(cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
         Ok(ApiSteps {
             waf: step::waf::Rules::for_api(cx)?,
+            cors: step::cors::Cors::compile(cx)?,
             ..ApiSteps::default()
         })
     }
@@ -152,7 +183,7 @@ impl ApiSteps {
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
             waf: self.waf.as_ref().map(step::RequestStep::local),
-            auth: None,
+            cors: self.cors.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
             probe: self.probe.as_ref().map(step::RequestStep::local),
             #[cfg(test)]
@@ -169,6 +200,11 @@ pub(crate) struct WorkerSteps {
     pub(crate) auth: Option<<crate::step::auth::Auth as step::RequestStep>::Local>,
     pub(crate) plan: Option<<step::plan::Admission as step::RequestStep>::Local>,
     pub(crate) cache: Option<<step::cache::Cache as step::RequestStep>::Local>,
+    pub(crate) cors: Option<()>,
+    pub(crate) validate: Option<()>,
+    pub(crate) map_request: Option<()>,
+    pub(crate) template_request: Option<()>,
+    pub(crate) map_response: Option<()>,
     #[cfg(test)]
     pub(crate) probe: Option<<crate::step::probe::Probe as step::RequestStep>::Local>,
     #[cfg(test)]
@@ -228,7 +264,6 @@ pub(crate) struct WorkerGateway {
     pub(crate) gateway: Arc<Gateway>,
     /// This worker's metrics block and access-log buffer for this gateway.
     pub(crate) telemetry: WorkerTelemetry,
-    #[cfg_attr(not(test), allow(dead_code))]
     api: WorkerSteps,
     routes: Vec<WorkerRoute>,
 }
@@ -287,6 +322,16 @@ impl WorkerGateway {
                 return Err(e);
             }
             match step::run(waf, local, ctx, &mut req).await {
+                Ok(Verdict::Continue) => {}
+                Ok(Verdict::Respond(resp)) => {
+                    req.into_body().discard();
+                    return Ok(resp);
+                }
+                Err(e) => return refuse(req, e),
+            }
+        }
+        if let (Some(step), Some(local)) = (&gw.api_steps.cors, &self.api.cors) {
+            match step::run(step, local, ctx, &mut req).await {
                 Ok(Verdict::Continue) => {}
                 Ok(Verdict::Respond(resp)) => {
                     req.into_body().discard();
@@ -355,6 +400,9 @@ impl WorkerGateway {
                 unreachable!("a worker route mirrors its pipeline's integration")
             }
         };
+        if let Some(responses) = &route.steps.template_response {
+            resp = responses.apply(ctx, resp).await?;
+        }
         worker_route.run_response_steps(ctx, &mut resp)?;
         Ok(resp)
     }
@@ -410,9 +458,29 @@ impl WorkerRoute {
         {
             return Ok(verdict);
         }
+        if let (Some(step), Some(local)) = (&self.route.steps.validate, &self.steps.validate)
+            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        {
+            return Ok(verdict);
+        }
         if let (Some(step), Some(local)) = (&self.route.steps.cache, &self.steps.cache) {
             let verdict = step::run(step, local, ctx, req).await?;
             step.count(telemetry, ctx);
+            if let Verdict::Respond(_) = verdict {
+                return Ok(verdict);
+            }
+        }
+        // Mapping last: it rewrites what the integration sends.
+        if let (Some(step), Some(local)) = (
+            &self.route.steps.template_request,
+            &self.steps.template_request,
+        ) && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        {
+            return Ok(verdict);
+        }
+        if let (Some(step), Some(local)) = (&self.route.steps.map_request, &self.steps.map_request)
+            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        {
             return Ok(verdict);
         }
         Ok(Verdict::Continue)
@@ -425,6 +493,11 @@ impl WorkerRoute {
         resp: &mut Response<Body>,
     ) -> Result<(), Box<GatewayError>> {
         let _ = (&ctx, &resp);
+        if let (Some(step), Some(local)) =
+            (&self.route.steps.map_response, &self.steps.map_response)
+        {
+            step::ResponseStep::on_response(step, local, ctx, resp)?;
+        }
         #[cfg(test)]
         if let (Some(step), Some(local)) =
             (&self.route.steps.probe_response, &self.steps.probe_response)

@@ -25,6 +25,7 @@ use crate::integration::proxy::ClientInfo;
 use crate::ir::ErrorType;
 use crate::pipeline::{RequestContext, WorkerGateway};
 use crate::request_id::{self, AMZN_REQUEST_ID, X_REQUEST_ID};
+use crate::step::cors::Cors;
 use crate::telemetry::{InFlight, LogRecord};
 
 use super::{ActiveGuard, ConnCtl, Worker};
@@ -148,6 +149,12 @@ async fn handle(
             req.headers().get(header::HOST).cloned(),
         )
     });
+    let cors = worker_gateway
+        .gateway
+        .api_steps
+        .cors
+        .as_ref()
+        .map(|_| Cors::observe(&req));
     let result = worker_gateway
         .serve(&mut ctx, req.map(RequestBody::Streaming))
         .await;
@@ -162,6 +169,10 @@ async fn handle(
     };
     if let Some(waf) = &ctx.waf {
         waf.record(&worker_gateway.telemetry, ctx.route);
+    }
+    if let (Some(policy), Some(request)) = (&gw.api_steps.cors, &cors) {
+        // After errors became responses: gateway errors carry CORS headers too.
+        policy.decorate(ctx.route, request, &mut resp);
     }
     let headers = resp.headers_mut();
     headers.insert(AMZN_REQUEST_ID.clone(), ctx.request_id.clone());

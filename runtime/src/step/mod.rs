@@ -37,9 +37,12 @@ use crate::telemetry::TelemetryBuilder;
 
 pub(crate) mod auth;
 pub(crate) mod cache;
+pub(crate) mod cors;
+pub(crate) mod map;
 pub(crate) mod plan;
 #[cfg(test)]
 pub(crate) mod probe;
+pub(crate) mod validate;
 pub(crate) mod waf;
 
 /// What a step's compiler sees while the gateway is built (`Steps::compile` and

@@ -1,0 +1,328 @@
+//! Parameter mapping: headers and query-string parameters of the integration request set,
+//! appended or removed on the way to the backend, and response headers on the way back, from
+//! request values, `$context` variables, stage variables and literal text.
+//!
+//! One spelling for request values, everywhere a mapping is written (AWS HTTP API's): a value
+//! is literal text with references in it, `$request.header.NAME`, `$request.querystring.NAME`,
+//! `$request.path.NAME`, `$response.header.NAME` (response mappings), `$context.NAME` and
+//! `${stageVariables.NAME}`; `${...}` may wrap any reference to end it before text
+//! (`${request.header.x}-suffix`). The compiler parses values once, with spans; the runtime
+//! never re-parses them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Str;
+
+/// A route's parameter mapping; the default changes nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapping {
+    /// The method sent to the backend; `None`: the request's.
+    pub method: Option<Str>,
+    /// Changes to the integration request, in spec order.
+    pub request: Vec<ParamChange>,
+    /// Changes to the response, in spec order.
+    pub response: Vec<ParamChange>,
+}
+
+impl Mapping {
+    /// True when nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        *self == Mapping::default()
+    }
+}
+
+/// One change to a header or query-string parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ParamChange {
+    /// Set (replacing), append, or remove.
+    pub action: ChangeAction,
+    /// What is changed.
+    pub target: MappedParam,
+    /// The value (empty for `Remove`).
+    pub value: Vec<ValuePart>,
+}
+
+/// What a [`ParamChange`] does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeAction {
+    /// Replace every value (AWS's `overwrite:`); a value that evaluates empty removes it.
+    #[default]
+    Set,
+    /// Add a value after the present ones (AWS's `append:`).
+    Append,
+    /// Remove it (AWS's `remove:`).
+    Remove,
+}
+
+/// A parameter a mapping writes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "in", content = "name", rename_all = "snake_case")]
+pub enum MappedParam {
+    /// A header.
+    Header(Str),
+    /// A query-string parameter (integration requests only).
+    Query(Str),
+}
+
+/// One piece of a mapped value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum ValuePart {
+    /// Literal text.
+    Text(Str),
+    /// `$request.header.NAME`: the request's header (values joined with `,`).
+    RequestHeader(Str),
+    /// `$request.querystring.NAME`: the first value of a query-string parameter, decoded.
+    RequestQuery(Str),
+    /// `$request.path.NAME`: a path parameter, decoded.
+    RequestPath(Str),
+    /// `$response.header.NAME`: the integration response's header (response mappings).
+    ResponseHeader(Str),
+    /// `$context.NAME`: one of [`CONTEXT_VARIABLES`].
+    Context(Str),
+    /// `${stageVariables.NAME}`: substituted at start-up.
+    StageVariable(Str),
+}
+
+/// The `$context` variables a mapping can read.
+pub const CONTEXT_VARIABLES: &[&str] = &[
+    "requestId",
+    "httpMethod",
+    "path",
+    "resourcePath",
+    "routeKey",
+    "stage",
+    "domainName",
+    "identity.sourceIp",
+    "identity.userAgent",
+    "authorizer.principalId",
+    "requestTimeEpoch",
+];
+
+/// Where a mapped value is evaluated, which decides the references it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MappingSide {
+    /// The integration request.
+    Request,
+    /// The response.
+    Response,
+}
+
+/// Why a mapped value was rejected; the message is shown to spec authors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    /// `${` without its `}`.
+    #[error("unterminated `${{` in `{0}`")]
+    Unterminated(String),
+    /// A reference that is not one of the known forms.
+    #[error("unknown reference `${0}`")]
+    UnknownReference(String),
+    /// `$response.*` in a request mapping.
+    #[error("`${0}` is only available in response mappings")]
+    ResponseOnly(String),
+    /// `$request.*` in a response mapping.
+    #[error("`${0}` is only available in request mappings")]
+    RequestOnly(String),
+    /// A `$context` variable mappings cannot read.
+    #[error("unknown context variable `$context.{0}`")]
+    UnknownContext(String),
+    /// An empty name after the prefix.
+    #[error("`${0}` names nothing")]
+    EmptyName(String),
+}
+
+impl MappingError {
+    /// What to write instead.
+    pub fn help(&self) -> String {
+        match self {
+            MappingError::UnknownContext(_) => format!(
+                "mappings read $context.{}",
+                CONTEXT_VARIABLES.join(", $context.")
+            ),
+            _ => "write `$request.header.NAME`, `$request.querystring.NAME`, `$request.path.NAME`, `$response.header.NAME` (responses), `$context.NAME` or `${stageVariables.NAME}`; a lone `$` is text".to_owned(),
+        }
+    }
+}
+
+/// Name characters of a reference without braces: it ends at anything else.
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// Parses a mapped value (see the module docs). A `$` not followed by a known prefix is text.
+pub fn parse_value(raw: &str, side: MappingSide) -> Result<Vec<ValuePart>, MappingError> {
+    let mut parts: Vec<ValuePart> = Vec::new();
+    let mut text = String::new();
+    let mut rest = raw;
+    while let Some(pos) = rest.find('$') {
+        text.push_str(&rest[..pos]);
+        rest = &rest[pos + 1..];
+        let (reference, after) = if let Some(inner) = rest.strip_prefix('{') {
+            let end = inner
+                .find('}')
+                .ok_or_else(|| MappingError::Unterminated(raw.to_owned()))?;
+            (&inner[..end], &inner[end + 1..])
+        } else {
+            let end = rest
+                .bytes()
+                .position(|b| !is_name_byte(b))
+                .unwrap_or(rest.len());
+            // A trailing `.` ends a sentence, not a name.
+            let end = rest[..end].trim_end_matches('.').len();
+            (&rest[..end], &rest[end..])
+        };
+        let Some(part) = reference_part(reference, side)? else {
+            text.push('$');
+            continue;
+        };
+        if !text.is_empty() {
+            parts.push(ValuePart::Text(Str::Owned(std::mem::take(&mut text))));
+        }
+        parts.push(part);
+        rest = after;
+    }
+    text.push_str(rest);
+    if !text.is_empty() {
+        parts.push(ValuePart::Text(Str::Owned(text)));
+    }
+    Ok(parts)
+}
+
+fn reference_part(reference: &str, side: MappingSide) -> Result<Option<ValuePart>, MappingError> {
+    type Make = fn(Str) -> ValuePart;
+    const PREFIXES: [(&str, Make); 6] = [
+        ("request.header.", ValuePart::RequestHeader),
+        ("request.querystring.", ValuePart::RequestQuery),
+        ("request.path.", ValuePart::RequestPath),
+        ("response.header.", ValuePart::ResponseHeader),
+        ("context.", ValuePart::Context),
+        ("stageVariables.", ValuePart::StageVariable),
+    ];
+    for (prefix, make) in PREFIXES {
+        if let Some(name) = reference.strip_prefix(prefix) {
+            if name.is_empty() {
+                return Err(MappingError::EmptyName(reference.to_owned()));
+            }
+            if prefix == "response.header." && side == MappingSide::Request {
+                return Err(MappingError::ResponseOnly(reference.to_owned()));
+            }
+            if prefix.starts_with("request.") && side == MappingSide::Response {
+                return Err(MappingError::RequestOnly(reference.to_owned()));
+            }
+            if prefix == "context." && !CONTEXT_VARIABLES.contains(&name) {
+                return Err(MappingError::UnknownContext(name.to_owned()));
+            }
+            return Ok(Some(make(Str::Owned(name.to_owned()))));
+        }
+    }
+    if reference.starts_with("request.")
+        || reference.starts_with("response.")
+        || reference.starts_with("context")
+        || reference.starts_with("stageVariables")
+    {
+        return Err(MappingError::UnknownReference(reference.to_owned()));
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_parse_into_parts() {
+        let parts = parse_value(
+            "Bearer $request.header.x-token; ${request.querystring.q}x $5 ${stageVariables.v}.",
+            MappingSide::Request,
+        )
+        .unwrap();
+        assert_eq!(
+            parts,
+            vec![
+                ValuePart::Text("Bearer ".into()),
+                ValuePart::RequestHeader("x-token".into()),
+                ValuePart::Text("; ".into()),
+                ValuePart::RequestQuery("q".into()),
+                ValuePart::Text("x $5 ".into()),
+                ValuePart::StageVariable("v".into()),
+                ValuePart::Text(".".into()),
+            ]
+        );
+        assert_eq!(
+            parse_value("$context.requestId", MappingSide::Response).unwrap(),
+            vec![ValuePart::Context("requestId".into())]
+        );
+        assert_eq!(parse_value("", MappingSide::Request).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        for (raw, side) in [
+            ("$response.header.a", MappingSide::Request),
+            ("$request.header.a", MappingSide::Response),
+            ("$context.nope", MappingSide::Request),
+            ("$request.body.x", MappingSide::Request),
+            ("${request.header.a", MappingSide::Request),
+            ("$request.header.", MappingSide::Request),
+        ] {
+            assert!(parse_value(raw, side).is_err(), "{raw}");
+        }
+    }
+}
+
+/// Body mapping with VTL templates (AWS's non-proxy integrations): the integration request's
+/// body built from the request by a template chosen by content type, and the response
+/// rewritten by the integration response its status selects. The default maps nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BodyMapping {
+    /// Request templates by content type (lower case), in spec order.
+    pub request_templates: Vec<ContentTemplate>,
+    /// What happens to a request whose content type has no template.
+    pub passthrough: Passthrough,
+    /// Integration responses, in spec order; the one with pattern `default` is the fallback.
+    pub responses: Vec<IntegrationResponse>,
+}
+
+impl BodyMapping {
+    /// True when nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        *self == BodyMapping::default()
+    }
+}
+
+/// A template for one content type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ContentTemplate {
+    /// The content type, e.g. `application/json`.
+    pub content_type: Str,
+    /// The VTL template, checked by the compiler and parsed at start-up.
+    pub template: Str,
+}
+
+/// AWS's `passthroughBehavior`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Passthrough {
+    /// Send the body unchanged when no template matches its content type.
+    #[default]
+    WhenNoMatch,
+    /// Send it unchanged only when there are no templates at all; else 415.
+    WhenNoTemplates,
+    /// Refuse a content type without a template with 415.
+    Never,
+}
+
+/// One integration response: chosen when its pattern matches the backend's status code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IntegrationResponse {
+    /// A regular expression matched against the whole status code (`2\d{2}`), or `default`.
+    pub pattern: Str,
+    /// The status sent to the client; `None`: the backend's.
+    pub status: Option<u16>,
+    /// Header changes (values may read `$response.header.NAME`).
+    pub headers: Vec<ParamChange>,
+    /// Body templates by content type; the first is used when the client's `Accept` names
+    /// none of them. Empty: the body passes through.
+    pub templates: Vec<ContentTemplate>,
+}

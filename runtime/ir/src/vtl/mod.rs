@@ -1,0 +1,147 @@
+//! A Velocity (VTL) engine with AWS API Gateway's surface: mapping templates and
+//! gateway-response templates.
+//!
+//! It lives in `gwc-ir` because both sides need it: the compiler parses every template while
+//! spans exist ([`parse`] gives the byte offset of a syntax error, which the compiler turns
+//! into the spec's line and column), and the runtime evaluates the parsed form. Parsing has no
+//! dependency beyond the standard library; evaluation uses `regex` for Java's `replaceAll`,
+//! `split` and `matches`.
+//!
+//! The surface: text; references `$a`, `$!a`, `${a}`, with properties, indexes and method
+//! calls; `#set`, `#if`/`#elseif`/`#else`, `#foreach` (with `$foreach.index`, `.count`,
+//! `.hasNext`, `.first`, `.last` and AWS's cap of 1,000 iterations), `#break`, `#stop`;
+//! `##` and `#* *#` comments; single-quoted (literal) and double-quoted (interpolated)
+//! strings, numbers, booleans, lists, maps and ranges; Java string, list and map methods.
+//! `$input.body`, `$input.json(path)`, `$input.path(path)`, `$input.params()` and
+//! `params(name)`; `$util.escapeJavaScript`, `parseJson`, `urlEncode`, `urlDecode`,
+//! `base64Encode`, `base64Decode`, `toJson`; `$context` (a map the caller builds, which
+//! `#set($context.responseOverride.status = 400)` and friends write to, returned in
+//! [`Output::context`]) and `$stageVariables`. AWS's quirks: an undefined value prints as
+//! nothing, `escapeJavaScript` escapes `'`, maps and lists print as Java does.
+//!
+//! Not implemented (absent from AWS's documented surface or rarely used): `#macro`,
+//! `#define`, `#parse`/`#include`, `#evaluate`.
+//!
+//! Evaluation never panics and is bounded ([`Limits`]): steps, output size, loop length.
+
+mod ast;
+mod eval;
+mod parse;
+mod value;
+
+pub use ast::Template;
+pub use value::{Value, parse_json};
+
+/// A template syntax error (or an evaluation that hit a limit), with the byte offset into the
+/// template where parsing failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct VtlError {
+    /// Byte offset into the template (0 for evaluation errors).
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses a template.
+pub fn parse(source: &str) -> Result<Template, VtlError> {
+    parse::parse(source)
+}
+
+/// Bounds on one evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most nodes and expressions evaluated.
+    pub max_steps: u64,
+    /// Largest output, in bytes.
+    pub max_output: usize,
+    /// Most iterations of one `#foreach` (AWS: 1,000).
+    pub max_iterations: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_steps: 1_000_000,
+            max_output: 10 << 20,
+            max_iterations: 1_000,
+        }
+    }
+}
+
+/// What a template sees.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// `$input.body`: the raw body as text.
+    pub body: String,
+    /// `$input.params().path`.
+    pub path: Vec<(String, String)>,
+    /// `$input.params().querystring`.
+    pub querystring: Vec<(String, String)>,
+    /// `$input.params().header`.
+    pub header: Vec<(String, String)>,
+    /// `$context`: a map (`requestId`, `httpMethod`, `error`, `authorizer`, …).
+    pub context: Value,
+    /// `$stageVariables`: a map.
+    pub stage_variables: Value,
+}
+
+impl Env {
+    fn params_value(&self) -> Value {
+        let m = |pairs: &[(String, String)]| {
+            Value::Map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::Str(v.clone())))
+                    .collect(),
+            )
+        };
+        Value::map([
+            ("path", m(&self.path)),
+            ("querystring", m(&self.querystring)),
+            ("header", m(&self.header)),
+        ])
+    }
+
+    /// `$input.params('x')`: path, then query string, then header (case-insensitive).
+    fn param(&self, name: &str) -> Option<String> {
+        let find = |pairs: &[(String, String)]| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        find(&self.path)
+            .or_else(|| find(&self.querystring))
+            .or_else(|| {
+                self.header
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+            })
+    }
+}
+
+/// What an evaluation produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// The rendered text.
+    pub body: String,
+    /// `$context` after the template's `#set`s (`responseOverride`, `requestOverride`).
+    pub context: Value,
+}
+
+impl Template {
+    /// Evaluates the template.
+    pub fn render(&self, env: &Env, limits: Limits) -> Result<Output, VtlError> {
+        eval::Eval::run(self, env, limits)
+    }
+}
+
+/// A JSON string literal of `s` (what `$context.error.messageString` is).
+pub fn json_quoted(s: &str) -> String {
+    eval::json_quoted(s)
+}
+
+#[cfg(test)]
+mod tests;

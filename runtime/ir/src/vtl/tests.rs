@@ -1,0 +1,298 @@
+//! Table tests against AWS's documented templates and outputs, plus the engine's limits.
+
+use super::*;
+
+fn env(body: &str) -> Env {
+    Env {
+        body: body.to_owned(),
+        path: vec![("id".into(), "42".into())],
+        querystring: vec![("lang".into(), "en".into())],
+        header: vec![("X-Tenant".into(), "acme".into())],
+        context: Value::map([
+            ("requestId", Value::str("req-1")),
+            ("httpMethod", Value::str("POST")),
+            (
+                "authorizer",
+                Value::map([("principalId", Value::str("user-7"))]),
+            ),
+        ]),
+        stage_variables: Value::map([("table", Value::str("Pets"))]),
+    }
+}
+
+fn render(template: &str, body: &str) -> String {
+    let t = parse(template).unwrap_or_else(|e| panic!("{template}: {e} at {}", e.offset));
+    t.render(&env(body), Limits::default()).unwrap().body
+}
+
+#[test]
+fn aws_documented_templates() {
+    let cases: &[(&str, &str, &str)] = &[
+        // Step Functions StartExecution (AWS's example): the body as an escaped JSON string.
+        (
+            r#"{"input": "$util.escapeJavaScript($input.json('$'))", "stateMachineArn": "arn:aws:states:us-east-1:123:stateMachine:M"}"#,
+            r#"{"name":"it's"}"#,
+            r#"{"input": "{\"name\":\"it\'s\"}", "stateMachineArn": "arn:aws:states:us-east-1:123:stateMachine:M"}"#,
+        ),
+        // The common fix for the escaped single quote.
+        (
+            r#"$util.escapeJavaScript($input.body).replaceAll("\\'","'")"#,
+            "it's",
+            "it's",
+        ),
+        // SQS SendMessage.
+        (
+            "Action=SendMessage&MessageBody=$util.urlEncode($input.body)",
+            "hello world & more",
+            "Action=SendMessage&MessageBody=hello+world+%26+more",
+        ),
+        // DynamoDB GetItem.
+        (
+            r#"{"TableName": "$stageVariables.table", "Key": {"id": {"S": "$input.params('id')"}}}"#,
+            "",
+            r#"{"TableName": "Pets", "Key": {"id": {"S": "42"}}}"#,
+        ),
+        // A mock's request template.
+        (r#"{"statusCode": 200}"#, "", r#"{"statusCode": 200}"#),
+        // `$input.json` gives JSON text, `$input.path` an object printed the Java way.
+        (
+            "$input.json('$.pet') | $input.path('$.pet') | $input.path('$.pet.tags') | $input.path('$.pet.tags').size()",
+            r#"{"pet":{"name":"Rex","age":3,"tags":["a","b"]}}"#,
+            r#"{"name":"Rex","age":3,"tags":["a","b"]} | {name=Rex, age=3, tags=[a, b]} | [a, b] | 2"#,
+        ),
+        // Missing values print as nothing; `$!` is the same.
+        (
+            "[$nothing][$!nothing][$input.path('$.x.y')][$input.params('nope')]",
+            "{}",
+            "[][][][]",
+        ),
+        // An empty body is `{}` to `$input.json('$')`.
+        ("$input.json('$')", "", "{}"),
+        // `$input.params()` and its header map.
+        (
+            "$input.params().header.get('X-Tenant') $input.params('lang') $input.params('x-tenant')",
+            "",
+            "acme en acme",
+        ),
+        // Context, including the authorizer's principal.
+        (
+            "$context.requestId/$context.authorizer.principalId",
+            "",
+            "req-1/user-7",
+        ),
+        // Base64 both ways.
+        (
+            "$util.base64Encode('gwc!') $util.base64Decode('Z3djIQ==')",
+            "",
+            "Z3djIQ== gwc!",
+        ),
+        // parseJson gives an object.
+        (
+            "#set($o = $util.parseJson($input.body))$o.a.b",
+            r#"{"a":{"b":"deep"}}"#,
+            "deep",
+        ),
+    ];
+    for (template, body, expected) in cases {
+        assert_eq!(render(template, body), *expected, "template: {template}");
+    }
+}
+
+#[test]
+fn foreach_with_has_next_commas_as_in_awss_photo_example() {
+    let template = r#"#set($inputRoot = $input.path('$'))
+[
+#foreach($elem in $inputRoot.photos.photo)
+  {
+    "id": "$elem.id",
+    "title": "$elem.title"
+  }#if($foreach.hasNext),#end
+
+#end
+]"#;
+    let body = r#"{"photos":{"photo":[{"id":"1","title":"a"},{"id":"2","title":"b"}]}}"#;
+    let expected = "[\n  {\n    \"id\": \"1\",\n    \"title\": \"a\"\n  },\n  {\n    \"id\": \"2\",\n    \"title\": \"b\"\n  }\n]";
+    assert_eq!(render(template, body), expected);
+}
+
+#[test]
+fn response_override_is_returned_in_the_context() {
+    let t = parse(
+        "#set($context.responseOverride.status = 400)\n#set($context.responseOverride.header.X-Reason = \"bad $input.path('$.why')\")\n{\"ok\": false}",
+    )
+    .unwrap();
+    let out = t
+        .render(&env(r#"{"why":"input"}"#), Limits::default())
+        .unwrap();
+    assert_eq!(out.body, r#"{"ok": false}"#);
+    let o = out.context.get("responseOverride").unwrap();
+    assert_eq!(o.get("status"), Some(&Value::Int(400)));
+    assert_eq!(
+        o.get("header").and_then(|h| h.get("X-Reason")),
+        Some(&Value::str("bad input"))
+    );
+}
+
+#[test]
+fn directives_and_expressions() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "#set($a = 1)#if($a == 1)one#elseif($a == 2)two#{else}other#end",
+            "one",
+        ),
+        ("#set($a = 5)#if($a > 3 && !($a >= 10))mid#end", "mid"),
+        (
+            "#foreach($i in [1..3])$i#if($foreach.hasNext),#end#end",
+            "1,2,3",
+        ),
+        ("#foreach($i in [1..5])#if($i == 3)#break#end$i#end", "12"),
+        ("a#stop b", "a"),
+        (
+            "#set($m = {\"k\": \"v\", \"n\": 2})$m $m.k $m.get('n') $m.keySet()",
+            "{k=v, n=2} v 2 [k, n]",
+        ),
+        (
+            "#set($l = [])#set($ok = $l.add('x'))$l.add('y')$l $l.size()",
+            "true[x, y] 2",
+        ),
+        (
+            "#set($s = 'Hello World')$s.toLowerCase() $s.length() $s.substring(6) $s.contains('World') $s.replaceAll('o', '0')",
+            "hello world 11 World true Hell0 W0rld",
+        ),
+        (
+            "#set($s = 'a,b,,c,,')$s.split(',') $s.split(',').size()",
+            "[a, b, , c] 4",
+        ),
+        ("#set($s = \"x=$input.params('lang')\")$s", "x=en"),
+        ("'single $x' \"double\"", "'single ' \"double\""),
+        ("$ 5 costs $5 #notadirective", "$ 5 costs $5 #notadirective"),
+        ("## a comment\n#* block\ncomment *#done", "done"),
+        ("\\$escaped", "$escaped"),
+        (
+            "#set($n = 7 / 2)$n #set($f = 7.0 / 2)$f #set($x = 1.0)$x",
+            "3 3.5 1.0",
+        ),
+        ("$foo.", "."),
+        ("${input.body}x", "bodyx"),
+        ("#set($a = 'v')\n#if($a)\n  yes\n#end\ndone", "  yes\ndone"),
+    ];
+    for (template, expected) in cases {
+        assert_eq!(
+            render(template, "body"),
+            *expected,
+            "template: {template:?}"
+        );
+    }
+}
+
+#[test]
+fn escape_javascript_matches_commons_lang() {
+    assert_eq!(
+        eval::escape_javascript("a\"b'c\\d/e\nf\té\u{1F600}\u{1}"),
+        "a\\\"b\\'c\\\\d\\/e\\nf\\t\\u00E9\\uD83D\\uDE00\\u0001"
+    );
+}
+
+#[test]
+fn syntax_errors_have_offsets() {
+    for (template, offset) in [
+        ("ok #if($a) no end", 3),
+        ("#set($a = )", 10),
+        ("x #end", 2),
+        ("#foreach($a on $b)#end", 12),
+        ("\"unterminated #* comment", 14),
+    ] {
+        let e = parse(template).unwrap_err();
+        assert_eq!(e.offset, offset, "{template}: {e}");
+    }
+}
+
+#[test]
+fn evaluation_is_bounded() {
+    // 1,000 iterations at most, as AWS.
+    let out = render("#foreach($i in [1..5000])x#end", "");
+    assert_eq!(out.len(), 1000, "loops stop at 1,000 iterations");
+    let t = parse("#set($l = [])#foreach($i in [1..1000])#set($ok = $l.add($i))#end#foreach($i in $l)#foreach($j in $l)x#end#end").unwrap();
+    let e = t.render(&env(""), Limits::default()).unwrap_err();
+    assert!(
+        e.message.contains("too many steps") || e.message.contains("size limit"),
+        "{e}"
+    );
+    let t =
+        parse("#set($s = 'xxxxxxxxxx')#foreach($i in [1..1000])$s$s$s$s$s$s$s$s$s$s#end").unwrap();
+    let limits = Limits {
+        max_output: 1000,
+        ..Limits::default()
+    };
+    assert!(t.render(&env(""), limits).is_err());
+    // Deep nesting is a syntax error, not a stack overflow.
+    let deep = "#if(true)".repeat(500);
+    assert!(parse(&deep).is_err());
+    let deep = format!("$a{}", ".b(".repeat(5000));
+    let _ = parse(&deep);
+}
+
+#[test]
+fn arbitrary_templates_never_panic() {
+    let alphabet: &[&str] = &[
+        "#set(",
+        "#if(",
+        "#elseif(",
+        "#else",
+        "#end",
+        "#foreach(",
+        " in ",
+        "$a",
+        "$!{b",
+        "}",
+        ")",
+        "(",
+        "[",
+        "]",
+        "{",
+        ",",
+        ":",
+        "'",
+        "\"",
+        "..",
+        "1",
+        "-2.5",
+        "==",
+        "&&",
+        "!",
+        "#*",
+        "*#",
+        "##",
+        "\n",
+        "$input.json('$.x')",
+        "$util.escapeJavaScript(",
+        ".size()",
+        "$foreach.hasNext",
+        "#break",
+        "#stop",
+        "\\",
+        "x",
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..20_000 {
+        let mut s = String::new();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % 24) as usize;
+        for _ in 0..len {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            s.push_str(alphabet[(seed % alphabet.len() as u64) as usize]);
+        }
+        if let Ok(t) = parse(&s) {
+            let limits = Limits {
+                max_steps: 10_000,
+                max_output: 10_000,
+                max_iterations: 1_000,
+            };
+            let _ = t.render(&env(r#"{"x":[1,2]}"#), limits);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+use std::rc::Rc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request};
+
+use super::{Validate, query_has};
+use crate::args::RuntimeArgs;
+use crate::body::RequestBody;
+use crate::error::GatewayError;
+use crate::gateway::Gateway;
+use crate::integration::proxy::ClientInfo;
+use crate::ir::{
+    self, BodySchema, ErrorType, Mock, ParamIn, PathTemplate, RequestModel, RequiredParam, Route,
+    Validator, ValidatorId,
+};
+use crate::pipeline::RequestContext;
+use crate::step::{Check, RequestStep, Verdict};
+
+const PET: &str = r##"{
+  "type": "object",
+  "required": ["name"],
+  "properties": {
+    "name": {"type": "string", "minLength": 1},
+    "tag": {"$ref": "#/components/schemas/Tag"}
+  },
+  "components": {"schemas": {"Tag": {"type": ["string", "null"], "maxLength": 8}}}
+}"##;
+
+fn gateway(body: bool, parameters: bool) -> Gateway {
+    let route = Route {
+        id: "createPet".into(),
+        method: ir::Method::Post,
+        path: PathTemplate::parse("/pets/{shop}").unwrap(),
+        integration: ir::Integration::Mock(Mock::default()),
+        policies: ir::RoutePolicies {
+            validation: Some(ValidatorId(0)),
+            ..ir::RoutePolicies::default()
+        },
+        request: RequestModel {
+            required: vec![
+                RequiredParam {
+                    location: ParamIn::Path,
+                    name: "shop".into(),
+                },
+                RequiredParam {
+                    location: ParamIn::Query,
+                    name: "lang".into(),
+                },
+                RequiredParam {
+                    location: ParamIn::Header,
+                    name: "X-Tenant".into(),
+                },
+                RequiredParam {
+                    location: ParamIn::Query,
+                    name: "dry run".into(),
+                },
+            ],
+            body_required: true,
+            bodies: vec![
+                BodySchema {
+                    content_type: "application/json".into(),
+                    schema: PET.into(),
+                },
+                BodySchema {
+                    content_type: "text/plain".into(),
+                    schema: r#"{"type":"string"}"#.into(),
+                },
+            ],
+        },
+        ..Route::default()
+    };
+    let ir = ir::Gateway {
+        routes: vec![route],
+        validators: vec![Validator {
+            name: "all".into(),
+            body,
+            parameters,
+        }],
+        ..ir::Gateway::default()
+    };
+    Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap()
+}
+
+fn step(gw: &Gateway) -> &Validate {
+    gw.routes[0]
+        .steps
+        .validate
+        .as_ref()
+        .expect("validator compiled")
+}
+
+fn run(
+    v: &Validate,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<(), Box<GatewayError>> {
+    let mut b = Request::builder().method(Method::POST).uri(uri);
+    for (k, val) in headers {
+        b = b.header(*k, *val);
+    }
+    let mut req = b
+        .body(RequestBody::Buffered(Bytes::from(body.to_owned())))
+        .unwrap();
+    let client = Rc::new(ClientInfo {
+        ip: HeaderValue::from_static("192.0.2.1"),
+        receiving_body: Rc::new(std::cell::Cell::new(false)),
+    });
+    let mut ctx = RequestContext::new(HeaderValue::from_static("id"), client, Method::POST);
+    match v.check(&(), &mut ctx, &mut req) {
+        Check::Done(Ok(Verdict::Continue)) => Ok(()),
+        Check::Done(Ok(Verdict::Respond(_))) => panic!("validation never answers"),
+        Check::Done(Err(e)) => Err(e),
+        Check::Pending(_) => panic!("validation has no slow path"),
+    }
+}
+
+const OK_HEADERS: &[(&str, &str)] = &[("x-tenant", "t1"), ("content-type", "application/json")];
+
+#[test]
+fn missing_parameters_are_listed_as_aws_does() {
+    let gw = gateway(true, true);
+    let v = step(&gw);
+    let e = run(v, "/pets/s1", &[], r#"{"name":"rex"}"#).unwrap_err();
+    assert_eq!(e.kind, ErrorType::BadRequestParameters);
+    assert_eq!(
+        e.message.as_deref(),
+        Some("Missing required request parameters: [lang, X-Tenant, dry run]")
+    );
+    let e = run(v, "/pets/s1?lang=en&dry+run", &[], r#"{"name":"rex"}"#).unwrap_err();
+    assert_eq!(
+        e.message.as_deref(),
+        Some("Missing required request parameters: [X-Tenant]")
+    );
+    run(
+        v,
+        "/pets/s1?lang=&dry%20run=1",
+        OK_HEADERS,
+        r#"{"name":"rex"}"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn bodies_are_checked_against_their_media_types_schema() {
+    let gw = gateway(true, false);
+    let v = step(&gw);
+    run(v, "/pets/s1", OK_HEADERS, r#"{"name":"rex","tag":null}"#).unwrap();
+    // No Content-Type: application/json, as AWS assumes.
+    run(v, "/pets/s1", &[], r#"{"name":"rex","tag":"good"}"#).unwrap();
+    for bad in [
+        r#"{"tag":"x"}"#,
+        r#"{"name":""}"#,
+        r#"{"name":"rex","tag":"much too long"}"#,
+        r#"{"name": 3}"#,
+        "not json",
+        "",
+    ] {
+        let e = run(v, "/pets/s1", OK_HEADERS, bad).unwrap_err();
+        assert_eq!(e.kind, ErrorType::BadRequestBody, "{bad}");
+        assert!(e.message.is_none());
+    }
+    let e = run(v, "/pets/s1", OK_HEADERS, r#"{"tag":"x"}"#).unwrap_err();
+    assert!(
+        e.detail.contains("\"name\" is a required property"),
+        "{}",
+        e.detail
+    );
+    // Media type parameters and case do not matter.
+    run(
+        v,
+        "/pets/s1",
+        &[("content-type", "Application/JSON; charset=utf-8")],
+        r#"{"name":"rex"}"#,
+    )
+    .unwrap();
+    // A declared non-JSON media type is accepted unparsed.
+    run(v, "/pets/s1", &[("content-type", "text/plain")], "anything").unwrap();
+    // An undeclared media type for a required body: 415.
+    let e = run(v, "/pets/s1", &[("content-type", "image/png")], "png").unwrap_err();
+    assert_eq!(e.kind, ErrorType::UnsupportedMediaType);
+}
+
+#[test]
+fn a_validator_that_checks_nothing_compiles_to_nothing() {
+    let gw = gateway(false, false);
+    assert!(gw.routes[0].steps.validate.is_none());
+    let gw = gateway(false, true);
+    assert!(!step(&gw).needs_body());
+    run(
+        step(&gw),
+        "/pets/s1?lang=en&dry+run",
+        &[("x-tenant", "a")],
+        "not json",
+    )
+    .unwrap();
+}
+
+#[test]
+fn query_names_are_compared_decoded() {
+    assert!(query_has("a=1&b", "b"));
+    assert!(query_has("a%5B%5D=1", "a[]"));
+    assert!(!query_has("ab=1", "a"));
+    assert!(!query_has("", "a"));
+    assert!(!query_has("=a", "a"));
+}
+
+#[test]
+fn missing_parameter_messages_reach_the_client_as_aws_writes_them() {
+    let gw = gateway(true, true);
+    let e = run(step(&gw), "/pets/s1", OK_HEADERS, "{}").unwrap_err();
+    let resp = gw.errors.answer(*e, &HeaderValue::from_static("rid"));
+    assert_eq!(resp.status(), 400);
+    let body = futures_body(resp);
+    assert_eq!(
+        body,
+        r#"{"message":"Missing required request parameters: [lang, dry run]"}"#
+    );
+}
+
+fn futures_body(resp: http::Response<crate::body::Body>) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let bytes = rt.block_on(async {
+        http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes()
+    });
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
