@@ -83,6 +83,14 @@ pub enum BuildError {
     /// The shared-state settings cannot work (a malformed Redis URL).
     #[error("shared state: {0}")]
     State(#[from] crate::state::StateError),
+    /// A route's Rust handler is missing, disagrees with the spec, or lacks its state.
+    #[error("route `{route}`: {reason}")]
+    Handler {
+        /// Route id.
+        route: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A feature the runtime does not serve yet; never silently ignored.
     #[error("{0} is not supported yet")]
     Unsupported(String),

@@ -33,7 +33,9 @@ pub use auth::{
     Authorizer, AuthorizerKind, CustomAuthorizer, IamAuthorizer, IamCredential, JwtAuthorizer,
 };
 pub use error::{ErrorType, GatewayResponse, ValidationError};
-pub use integration::{HeaderPair, HttpProxy, Integration, Mock, UriError, UriPart, UriTemplate};
+pub use integration::{
+    HeaderPair, HttpProxy, Integration, Mock, RustHandler, UriError, UriPart, UriTemplate,
+};
 pub use listen::{ListenAddr, ListenError, ListenHost};
 pub use observability::{
     AccessLog, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics, Observability,

@@ -26,7 +26,7 @@ use crate::{
     CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
     IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
     Metrics, Millis, Mock, Observability, Param, PathTemplate, PlanId, Quota, QuotaPeriod, Route,
-    RouteAuth, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageVariable,
+    RouteAuth, RustHandler, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageVariable,
     StateConfig, Str, Throttle, ThrottleScope, UriPart, UriTemplate, UsagePlan, Validator,
     ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
@@ -259,6 +259,7 @@ struct_tokens!(Param {
 struct_tokens!(PathTemplate { raw, segments });
 struct_tokens!(UriTemplate { raw, parts });
 struct_tokens!(HttpProxy { uri });
+struct_tokens!(RustHandler { handler });
 struct_tokens!(Mock {
     status,
     headers,
@@ -465,6 +466,7 @@ impl ToTokens for Integration {
         tokens.extend(match self {
             Integration::HttpProxy(p) => quote!(#ir::Integration::HttpProxy(#p)),
             Integration::Mock(m) => quote!(#ir::Integration::Mock(#m)),
+            Integration::Rust(r) => quote!(#ir::Integration::Rust(#r)),
         });
     }
 }

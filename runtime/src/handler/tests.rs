@@ -1,0 +1,1 @@
+//! Handler unit tests live in the runtime's pipeline tests and in `macros/tests`.
