@@ -17,6 +17,7 @@ mod backends;
 mod cli;
 mod edge;
 mod errors;
+mod handlers;
 mod lifecycle;
 mod proxy;
 mod serve;

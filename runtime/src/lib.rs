@@ -26,6 +26,10 @@ mod tests;
 use std::process::ExitCode;
 
 pub use gwc_ir as ir;
+/// The `http` crate the handler types use (`StatusCode`, `HeaderMap`, `Method`…).
+pub use http;
+/// The `bytes` crate (`Bytes` bodies).
+pub use bytes;
 
 pub use app::{App, serve};
 pub use args::{AccessLogOverride, LogFormat, RuntimeArgs, Toggle, UpstreamRoots};

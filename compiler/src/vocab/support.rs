@@ -46,11 +46,15 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway.state.on_failure",
     "x-gateway.state.key_prefix",
     "x-gateway.state.timeout",
+    "x-gateway.rust.crates.*.path",
+    "x-gateway.rust.state",
     "x-gateway-integration(http_proxy).uri",
     "x-gateway-integration(http_proxy).timeout",
     "x-gateway-integration(mock).status",
     "x-gateway-integration(mock).headers.*",
     "x-gateway-integration(mock).body",
+    "x-gateway-integration(rust).handler",
+    "x-gateway-integration(rust).timeout",
 ];
 
 /// Values of supported keys that the runtime does not implement yet; lowering reports each as
