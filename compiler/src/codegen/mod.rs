@@ -131,11 +131,14 @@ pub fn generate(ir: &gwc_ir::Gateway, settings: &Settings) -> GeneratedCrate {
     let package = package_name(&ir.name);
     let header = format!("{MARKER} {}; do not edit.", one_line(&settings.spec_name));
     let mut files = BTreeMap::new();
+    // The handler table is written for specs that declare their handler crates (lowering
+    // requires that of every spec with `type: rust` routes that is built).
     let handlers = settings.handlers.clone().unwrap_or_default();
-    let has_handlers = ir
-        .routes
-        .iter()
-        .any(|r| matches!(r.integration, gwc_ir::Integration::Rust(_)));
+    let has_handlers = settings.handlers.is_some()
+        && ir
+            .routes
+            .iter()
+            .any(|r| matches!(r.integration, gwc_ir::Integration::Rust(_)));
     files.insert(
         PathBuf::from("Cargo.toml"),
         scaffold::cargo_toml(&package, &header, &settings.runtime, &handlers.crates),
@@ -155,7 +158,7 @@ pub fn generate(ir: &gwc_ir::Gateway, settings: &Settings) -> GeneratedCrate {
     );
     files.insert(
         PathBuf::from("src/gateway.rs"),
-        rust::gateway_rs(ir, &header, &handlers.state),
+        rust::gateway_rs(ir, &header, has_handlers.then_some(&handlers.state[..])),
     );
     GeneratedCrate { files }
 }

@@ -19,7 +19,7 @@ fn format(header: &str, tokens: &TokenStream) -> String {
 }
 
 /// `src/gateway.rs`: the IR as one Rust expression.
-pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str, state: &[String]) -> String {
+pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str, state: Option<&[String]>) -> String {
     let route_count = ir.routes.len();
     let module_doc = format!(
         " The `{}` gateway as Rust data: {route_count} route{}.",
@@ -27,7 +27,7 @@ pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str, state: &[String]) -
         if route_count == 1 { "" } else { "s" }
     );
     let prelude = gwc_ir::tokens::prelude();
-    let handlers = handlers_tokens(ir, state);
+    let handlers = state.map(|s| handlers_tokens(ir, s)).unwrap_or_default();
     let tokens = quote! {
         #![doc = #module_doc]
         #![doc = ""]

@@ -74,3 +74,9 @@ impl Store {
         inner.orders.remove(&id).is_some()
     }
 }
+
+/// A new, empty store: the state function the spec-first gateway calls at start-up
+/// (`x-gateway.rust.state` in `specs/orders/spec.yaml`).
+pub fn open() -> Store {
+    Store::default()
+}
