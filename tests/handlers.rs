@@ -105,3 +105,42 @@ fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spec_first_orders_serve_over_tcp() -> TestResult {
+    let mut cmd = Command::new(binaries::example_gateway("orders")?);
+    cmd.args(["--listen", "127.0.0.1:0", "--access-log", "off"]);
+    let gw = GatewayProcess::spawn(cmd, "orders (generated, spec-first)".to_owned())?;
+    let addr = gw.addr();
+
+    let reply = client::send(addr, json_request(Method::POST, addr, "/orders", r#"{"item":"jam"}"#)).await?;
+    ensure_eq!(reply.status, 201, "create: {}", reply.text());
+    ensure_eq!(reply.json()?, serde_json::json!({"id": 1, "item": "jam", "quantity": 1}), "created order");
+    let reply = client::send(addr, client::get(addr, "/orders/1")?).await?;
+    ensure_eq!(reply.status, 200, "get: {}", reply.text());
+    let reply = client::send(addr, client::get(addr, "/orders/2")?).await?;
+    ensure_eq!(reply.status, 404, "missing");
+    ensure_eq!(reply.json()?["message"], "Not Found", "404 body");
+    let reply = client::send(addr, client::get(addr, "/whoami")?).await?;
+    ensure_eq!(reply.json()?["stage"], "default", "stage");
+    Ok(())
+}
+
+#[test]
+fn gwc_serve_says_how_rust_handlers_run() -> TestResult {
+    let spec = binaries::workspace_root().join("specs/orders/spec.yaml");
+    let out = Command::new(binaries::gwc()?)
+        .arg("serve")
+        .arg(&spec)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("NO_COLOR", "1")
+        .output()
+        .map_err(|e| format!("cannot run gwc: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    ensure!(!out.status.success(), "gwc serve should refuse: {stderr}");
+    ensure!(
+        stderr.contains("gwc serve runs no Rust handlers") && stderr.contains("gwc build"),
+        "{stderr}"
+    );
+    Ok(())
+}

@@ -221,7 +221,7 @@ pub mod __private {
     pub const fn assert_route(def: &RouteDef, method: &str, path: &str) {
         if !str_eq(def.method, method) || !str_eq(def.path, path) {
             panic!(
-                "a Rust handler's `#[gateway]` method and path differ from the spec's operation; run `gwc check` for details"
+                "this handler's `#[gateway(METHOD, \"/path\")]` differs from the spec's operation, whose method and path are written here: change the attribute or the spec, then run `gwc build` again"
             );
         }
     }
