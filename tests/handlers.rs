@@ -14,10 +14,18 @@ fn start_rust_first(extra: &[&str]) -> TestResult<GatewayProcess> {
     let mut cmd = Command::new(binaries::workspace_bin("orders-handlers", "orders")?);
     cmd.args(["--listen", "127.0.0.1:0", "--access-log", "off"])
         .args(extra);
-    Ok(GatewayProcess::spawn(cmd, "orders (Rust-first)".to_owned())?)
+    Ok(GatewayProcess::spawn(
+        cmd,
+        "orders (Rust-first)".to_owned(),
+    )?)
 }
 
-fn json_request(method: Method, addr: std::net::SocketAddr, path: &str, body: &str) -> http::Request<TestBody> {
+fn json_request(
+    method: Method,
+    addr: std::net::SocketAddr,
+    path: &str,
+    body: &str,
+) -> http::Request<TestBody> {
     client::request(method, addr, path)
         .header("content-type", "application/json")
         .body(TestBody::full(body.to_owned()))
@@ -29,9 +37,22 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
     let gw = start_rust_first(&["--stage-variable", "region=eu"])?;
     let addr = gw.addr();
 
-    let reply = client::send(addr, json_request(Method::POST, addr, "/orders", r#"{"item":"tea","quantity":2}"#)).await?;
+    let reply = client::send(
+        addr,
+        json_request(
+            Method::POST,
+            addr,
+            "/orders",
+            r#"{"item":"tea","quantity":2}"#,
+        ),
+    )
+    .await?;
     ensure_eq!(reply.status, 201, "create: {}", reply.text());
-    ensure_eq!(reply.json()?, serde_json::json!({"id": 1, "item": "tea", "quantity": 2}), "created order");
+    ensure_eq!(
+        reply.json()?,
+        serde_json::json!({"id": 1, "item": "tea", "quantity": 2}),
+        "created order"
+    );
     ensure!(reply.header("x-request-id").is_some(), "no request id");
 
     let reply = client::send(addr, client::get(addr, "/orders/1")?).await?;
@@ -40,26 +61,50 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
 
     let reply = client::send(addr, client::get(addr, "/orders?limit=10")?).await?;
     ensure_eq!(reply.status, 200, "list");
-    ensure_eq!(reply.json()?.as_array().map(Vec::len), Some(1), "one order listed");
+    ensure_eq!(
+        reply.json()?.as_array().map(Vec::len),
+        Some(1),
+        "one order listed"
+    );
 
     // A handler's error is a gateway response: JSON message, error type header, request id.
     let reply = client::send(addr, client::get(addr, "/orders/99")?).await?;
     ensure_eq!(reply.status, 404, "missing order");
     ensure_eq!(reply.json()?["message"], "Not Found", "404 body");
-    ensure_eq!(reply.header("x-amzn-errortype"), Some("ResourceNotFoundException"), "error type");
+    ensure_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("ResourceNotFoundException"),
+        "error type"
+    );
 
-    let reply = client::send(addr, json_request(Method::POST, addr, "/orders", r#"{"item": ""}"#)).await?;
+    let reply = client::send(
+        addr,
+        json_request(Method::POST, addr, "/orders", r#"{"item": ""}"#),
+    )
+    .await?;
     ensure_eq!(reply.status, 400, "empty item: {}", reply.text());
-    let reply = client::send(addr, json_request(Method::POST, addr, "/orders", "not json")).await?;
+    let reply = client::send(
+        addr,
+        json_request(Method::POST, addr, "/orders", "not json"),
+    )
+    .await?;
     ensure_eq!(reply.status, 400, "bad JSON: {}", reply.text());
 
     let reply = client::send(addr, client::get(addr, "/whoami")?).await?;
     let who = reply.json()?;
     ensure_eq!(who["stage"], "default", "stage");
     ensure_eq!(who["source_ip"], "127.0.0.1", "client address");
-    ensure_eq!(Some(who["request_id"].as_str().unwrap_or_default()), reply.header("x-request-id"), "request id");
+    ensure_eq!(
+        Some(who["request_id"].as_str().unwrap_or_default()),
+        reply.header("x-request-id"),
+        "request id"
+    );
 
-    let reply = client::send(addr, client::request(Method::DELETE, addr, "/orders/1").body(TestBody::empty())?).await?;
+    let reply = client::send(
+        addr,
+        client::request(Method::DELETE, addr, "/orders/1").body(TestBody::empty())?,
+    )
+    .await?;
     ensure_eq!(reply.status, 204, "delete");
     let reply = client::send(addr, client::get(addr, "/orders/1")?).await?;
     ensure_eq!(reply.status, 404, "deleted");
@@ -67,7 +112,11 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
     // Routing is the gateway's: an unknown path and a wrong method.
     let reply = client::send(addr, client::get(addr, "/nope")?).await?;
     ensure_eq!(reply.status, 404, "unknown path");
-    let reply = client::send(addr, client::request(Method::PATCH, addr, "/orders").body(TestBody::empty())?).await?;
+    let reply = client::send(
+        addr,
+        client::request(Method::PATCH, addr, "/orders").body(TestBody::empty())?,
+    )
+    .await?;
     ensure_eq!(reply.status, 405, "wrong method");
     Ok(())
 }
@@ -75,9 +124,17 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
 #[test]
 fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
     let bin = binaries::workspace_bin("orders-handlers", "orders")?;
-    let out = Command::new(bin).arg("--print-openapi").output().map_err(|e| format!("cannot run orders: {e}"))?;
-    ensure!(out.status.success(), "--print-openapi failed: {}", String::from_utf8_lossy(&out.stderr));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("not JSON: {e}"))?;
+    let out = Command::new(bin)
+        .arg("--print-openapi")
+        .output()
+        .map_err(|e| format!("cannot run orders: {e}"))?;
+    ensure!(
+        out.status.success(),
+        "--print-openapi failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("not JSON: {e}"))?;
     ensure_eq!(
         doc["paths"]["/orders"]["post"]["x-gateway-integration"],
         serde_json::json!({"type": "rust", "handler": "orders_handlers::orders::create", "timeout": "2000ms"}),
@@ -113,9 +170,17 @@ async fn spec_first_orders_serve_over_tcp() -> TestResult {
     let gw = GatewayProcess::spawn(cmd, "orders (generated, spec-first)".to_owned())?;
     let addr = gw.addr();
 
-    let reply = client::send(addr, json_request(Method::POST, addr, "/orders", r#"{"item":"jam"}"#)).await?;
+    let reply = client::send(
+        addr,
+        json_request(Method::POST, addr, "/orders", r#"{"item":"jam"}"#),
+    )
+    .await?;
     ensure_eq!(reply.status, 201, "create: {}", reply.text());
-    ensure_eq!(reply.json()?, serde_json::json!({"id": 1, "item": "jam", "quantity": 1}), "created order");
+    ensure_eq!(
+        reply.json()?,
+        serde_json::json!({"id": 1, "item": "jam", "quantity": 1}),
+        "created order"
+    );
     let reply = client::send(addr, client::get(addr, "/orders/1")?).await?;
     ensure_eq!(reply.status, 200, "get: {}", reply.text());
     let reply = client::send(addr, client::get(addr, "/orders/2")?).await?;

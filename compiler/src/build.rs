@@ -157,7 +157,8 @@ fn handler_settings(
         };
         let text = fs::read_to_string(&manifest)
             .map_err(|e| err(format!("cannot read {}: {e}", manifest.display())))?;
-        let locked = read_manifest(&text).map_err(|reason| err(format!("{}: {reason}", manifest.display())))?;
+        let locked = read_manifest(&text)
+            .map_err(|reason| err(format!("{}: {reason}", manifest.display())))?;
         if locked.name.replace('-', "_") != name.value {
             return Err(err(format!(
                 "{} is package `{}`, whose crate is `{}`",
@@ -194,7 +195,10 @@ fn read_manifest(text: &str) -> Result<LockedCrate, String> {
         .unwrap_or(env!("CARGO_PKG_VERSION"))
         .to_owned();
     let mut dependencies = Vec::new();
-    if let Some(deps) = doc.get("dependencies").and_then(toml_edit::Item::as_table_like) {
+    if let Some(deps) = doc
+        .get("dependencies")
+        .and_then(toml_edit::Item::as_table_like)
+    {
         for (key, value) in deps.iter() {
             let renamed = value
                 .as_table_like()

@@ -179,7 +179,12 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
                             };
                         }
                     }
-                    Some(other) => unknown(inner.path().span(), other, &["rate", "burst", "per"], errors),
+                    Some(other) => unknown(
+                        inner.path().span(),
+                        other,
+                        &["rate", "burst", "per"],
+                        errors,
+                    ),
                     None => {}
                 }
             }
@@ -196,7 +201,9 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
                         if let Some(lit) = string_value(&inner, errors) {
                             match Millis::parse(&lit.value()) {
                                 Ok(ms) => cache.ttl = ms,
-                                Err(e) => errors.error(lit.span(), format!("invalid duration: {e}")),
+                                Err(e) => {
+                                    errors.error(lit.span(), format!("invalid duration: {e}"))
+                                }
                             }
                         }
                     }
@@ -218,7 +225,12 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
                     Some("scopes") => {
                         let _ = strings(&inner, errors);
                     }
-                    Some(other) => unknown(inner.path().span(), other, &["authorizer", "scopes"], errors),
+                    Some(other) => unknown(
+                        inner.path().span(),
+                        other,
+                        &["authorizer", "scopes"],
+                        errors,
+                    ),
                     None => {}
                 }
             }
@@ -232,7 +244,9 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
                     Some("body" | "parameters") => {
                         let _ = bool_value(&inner, errors);
                     }
-                    Some(other) => unknown(inner.path().span(), other, &["body", "parameters"], errors),
+                    Some(other) => {
+                        unknown(inner.path().span(), other, &["body", "parameters"], errors)
+                    }
                     None => {}
                 }
             }
@@ -257,7 +271,10 @@ pub(crate) fn unknown(span: Span, key: &str, known: &[&str], errors: &mut ErrorS
     let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
     let msg = match closest(key, known) {
         Some(best) => format!("unknown setting `{key}`; did you mean `{best}`?"),
-        None => format!("unknown setting `{key}`; expected one of {}", list.join(", ")),
+        None => format!(
+            "unknown setting `{key}`; expected one of {}",
+            list.join(", ")
+        ),
     };
     errors.error(span, msg);
 }
@@ -306,8 +323,15 @@ fn list(meta: &Meta, errors: &mut ErrorSink) -> Vec<Meta> {
             }
         },
         _ => {
-            let key = meta.path().get_ident().map(ToString::to_string).unwrap_or_default();
-            errors.error(meta.span(), format!("write `{key}(…)` with its settings inside"));
+            let key = meta
+                .path()
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            errors.error(
+                meta.span(),
+                format!("write `{key}(…)` with its settings inside"),
+            );
             Vec::new()
         }
     }
@@ -317,7 +341,11 @@ fn value<'m>(meta: &'m Meta, errors: &mut ErrorSink) -> Option<&'m Expr> {
     match meta {
         Meta::NameValue(nv) => Some(&nv.value),
         _ => {
-            let key = meta.path().get_ident().map(ToString::to_string).unwrap_or_default();
+            let key = meta
+                .path()
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             errors.error(meta.span(), format!("write `{key} = …`"));
             None
         }
@@ -326,7 +354,9 @@ fn value<'m>(meta: &'m Meta, errors: &mut ErrorSink) -> Option<&'m Expr> {
 
 fn string_value(meta: &Meta, errors: &mut ErrorSink) -> Option<LitStr> {
     match value(meta, errors)? {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.clone()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.clone()),
         other => {
             errors.error(other.span(), "expected a string literal, e.g. \"2s\"");
             None
@@ -346,7 +376,9 @@ fn word_value(meta: &Meta, errors: &mut ErrorSink) -> Option<syn::Ident> {
 
 fn bool_value(meta: &Meta, errors: &mut ErrorSink) -> Option<bool> {
     match value(meta, errors)? {
-        Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => Some(b.value),
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Some(b.value),
         other => {
             errors.error(other.span(), "expected `true` or `false`");
             None
@@ -356,8 +388,12 @@ fn bool_value(meta: &Meta, errors: &mut ErrorSink) -> Option<bool> {
 
 fn number(meta: &Meta, errors: &mut ErrorSink) -> Option<f64> {
     match value(meta, errors)? {
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<u64>().ok().map(|v| v as f64),
-        Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<u64>().ok().map(|v| v as f64),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse::<f64>().ok(),
         other => {
             errors.error(other.span(), "expected a number");
             None
@@ -371,7 +407,9 @@ fn strings(meta: &Meta, errors: &mut ErrorSink) -> Vec<LitStr> {
             .elems
             .iter()
             .filter_map(|e| match e {
-                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.clone()),
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.clone()),
                 other => {
                     errors.error(other.span(), "expected a string literal");
                     None
@@ -379,7 +417,10 @@ fn strings(meta: &Meta, errors: &mut ErrorSink) -> Vec<LitStr> {
             })
             .collect(),
         Some(other) => {
-            errors.error(other.span(), "expected a list of strings, e.g. [\"a\", \"b\"]");
+            errors.error(
+                other.span(),
+                "expected a list of strings, e.g. [\"a\", \"b\"]",
+            );
             Vec::new()
         }
         None => Vec::new(),
@@ -418,7 +459,11 @@ mod tests {
         let mut errors = ErrorSink::new();
         let attr = parse(tokens, &mut errors);
         let errs = errors.finish();
-        assert!(errs.is_empty(), "{:?}", errs.iter().map(ToString::to_string).collect::<Vec<_>>());
+        assert!(
+            errs.is_empty(),
+            "{:?}",
+            errs.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
         attr
     }
 
@@ -430,7 +475,12 @@ mod tests {
 
     #[test]
     fn method_path_and_timeout() {
-        let a = parse_ok(quote!(post, "/orders/{id}", timeout = "2s", id = "createOrder"));
+        let a = parse_ok(quote!(
+            post,
+            "/orders/{id}",
+            timeout = "2s",
+            id = "createOrder"
+        ));
         assert_eq!(a.method.unwrap().0, Method::Post);
         assert_eq!(a.path.unwrap().0.params().collect::<Vec<_>>(), ["id"]);
         assert_eq!(a.timeout, Some(Millis(2000)));
@@ -439,11 +489,26 @@ mod tests {
 
     #[test]
     fn policies_lower_into_ir_and_are_reported_until_supported() {
-        let errs = parse_err(quote!(GET, "/a", throttle(rate = 10, burst = 20, per = ip), api_key = required));
+        let errs = parse_err(quote!(
+            GET,
+            "/a",
+            throttle(rate = 10, burst = 20, per = ip),
+            api_key = required
+        ));
         assert_eq!(errs.len(), 2, "{errs:?}");
-        assert!(errs[0].starts_with("`throttle` is not supported yet"), "{errs:?}");
+        assert!(
+            errs[0].starts_with("`throttle` is not supported yet"),
+            "{errs:?}"
+        );
         let mut errors = ErrorSink::new();
-        let a = parse(quote!(GET, "/a", cache(ttl = "60s", key = ["path.id", "query.lang"])), &mut errors);
+        let a = parse(
+            quote!(
+                GET,
+                "/a",
+                cache(ttl = "60s", key = ["path.id", "query.lang"])
+            ),
+            &mut errors,
+        );
         let _ = errors.finish();
         let cache = a.policies.cache.unwrap();
         assert_eq!(cache.ttl, Millis(60_000));
@@ -452,7 +517,12 @@ mod tests {
 
     #[test]
     fn mistakes_are_all_reported() {
-        let errs = parse_err(quote!(FETCH, "orders", timout = "1s", timeout = "1 fortnight"));
+        let errs = parse_err(quote!(
+            FETCH,
+            "orders",
+            timout = "1s",
+            timeout = "1 fortnight"
+        ));
         assert_eq!(errs.len(), 4, "{errs:?}");
         assert!(errs[0].starts_with("unknown method `FETCH`"));
         assert!(errs[1].contains("must start with `/`"));

@@ -105,13 +105,21 @@ fn check_signature(func: &ItemFn, attr: &Attr, errors: &mut ErrorSink) -> Vec<Ar
                 }
                 None if attr.path.is_some() => {
                     let shown = name.as_deref().unwrap_or("_");
-                    let template = attr.path.as_ref().map(|(p, _)| p.raw.to_string()).unwrap_or_default();
+                    let template = attr
+                        .path
+                        .as_ref()
+                        .map(|(p, _)| p.raw.to_string())
+                        .unwrap_or_default();
                     let hint = match name.as_deref().and_then(|n| attr::closest(n, &params)) {
                         Some(best) => format!("; did you mean `{best}`?"),
                         None if params.is_empty() => "; the template has no parameters".to_owned(),
                         None => format!(
                             "; its parameters are {}",
-                            params.iter().map(|p| format!("`{{{p}}}`")).collect::<Vec<_>>().join(", ")
+                            params
+                                .iter()
+                                .map(|p| format!("`{{{p}}}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     };
                     errors.error(
@@ -163,8 +171,14 @@ fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
     let ident = &func.sig.ident;
     let vis = &func.vis;
     let name = ident.to_string();
-    let (method, _) = attr.method.unwrap_or((gwc_ir::Method::Get, Span::call_site()));
-    let path = attr.path.as_ref().map(|(p, _)| p.clone()).unwrap_or_default();
+    let (method, _) = attr
+        .method
+        .unwrap_or((gwc_ir::Method::Get, Span::call_site()));
+    let path = attr
+        .path
+        .as_ref()
+        .map(|(p, _)| p.clone())
+        .unwrap_or_default();
     let method_str = method.as_str();
     let path_str = path.raw.to_string();
     let route = Route {
@@ -229,7 +243,10 @@ fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
         .iter()
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value().trim().to_owned()),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value().trim().to_owned()),
                 _ => None,
             },
             _ => None,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use gwc_runtime::handler::{Context, Error, Header, Json, Path, Query, State};
-use gwc_runtime::{App, AccessLogOverride, Gateway, RuntimeArgs, Server, gateway};
+use gwc_runtime::{AccessLogOverride, App, Gateway, RuntimeArgs, Server, gateway};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +44,10 @@ async fn get_item(id: Path<u64>, ctx: Context) -> Result<Json<Item>, Error> {
 }
 
 #[gateway(POST, "/items")]
-async fn create_item(State(counter): State<Counter>, body: Json<NewItem>) -> (StatusCode, Json<Item>) {
+async fn create_item(
+    State(counter): State<Counter>,
+    body: Json<NewItem>,
+) -> (StatusCode, Json<Item>) {
     let id = counter.0.fetch_add(1, Ordering::Relaxed) + 1;
     (
         StatusCode::CREATED,
@@ -107,7 +110,13 @@ fn start() -> (Server, SocketAddr) {
 }
 
 /// One HTTP/1.1 request on its own connection; returns status, headers (lower-cased) and body.
-fn request(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &str) -> (u16, String, String) {
+fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
@@ -140,13 +149,22 @@ fn handlers_serve_over_tcp() {
     let (status, _, _) = request(addr, "GET", "/items/x", "", "");
     assert_eq!(status, 400);
 
-    let (status, _, body) = request(addr, "POST", "/items", "content-type: application/json\r\n", r#"{"name":"tea"}"#);
+    let (status, _, body) = request(
+        addr,
+        "POST",
+        "/items",
+        "content-type: application/json\r\n",
+        r#"{"name":"tea"}"#,
+    );
     assert_eq!((status, body.as_str()), (201, r#"{"id":1,"name":"tea"}"#));
     let (status, _, body) = request(addr, "POST", "/items", "", r#"{"name":"#);
     assert_eq!(status, 400, "{body}");
 
     let (status, _, body) = request(addr, "GET", "/items?limit=5", "user-agent: probe\r\n", "");
-    assert_eq!((status, body.as_str()), (200, r#"["limit=Some(5)","probe"]"#));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"["limit=Some(5)","probe"]"#)
+    );
     let (status, _, _) = request(addr, "GET", "/items?limit=many", "", "");
     assert_eq!(status, 400);
 
@@ -161,7 +179,10 @@ fn handlers_serve_over_tcp() {
     assert_eq!(status, 204);
     let (status, _, body) = request(addr, "DELETE", "/items/300", "", "");
     assert_eq!(status, 500);
-    assert!(!body.contains("disk on fire"), "library error text must stay in the log: {body}");
+    assert!(
+        !body.contains("disk on fire"),
+        "library error text must stay in the log: {body}"
+    );
 
     let started = std::time::Instant::now();
     let (status, _, _) = request(addr, "GET", "/slow", "", "");
@@ -185,7 +206,8 @@ fn a_missing_state_stops_the_build() {
     let state = gwc_runtime::connect_state(&app.ir(), &args).unwrap();
     let e = Gateway::from_ir_with_handlers(&app.ir(), &args, &state, app.handlers()).unwrap_err();
     assert!(
-        e.to_string().contains("takes `State<handlers::Counter>` but no `handlers::Counter` was given"),
+        e.to_string()
+            .contains("takes `State<handlers::Counter>` but no `handlers::Counter` was given"),
         "{e}"
     );
 }
@@ -199,7 +221,10 @@ fn openapi_document_describes_the_handlers() {
     assert_eq!(get["parameters"][0]["name"], "id");
     assert_eq!(get["parameters"][0]["schema"]["type"], "integer");
     assert_eq!(get["x-gateway-integration"]["type"], "rust");
-    assert_eq!(get["x-gateway-integration"]["handler"], "handlers::get_item");
+    assert_eq!(
+        get["x-gateway-integration"]["handler"],
+        "handlers::get_item"
+    );
     assert_eq!(get["x-gateway-integration"]["timeout"], "2000ms");
     let post = &doc["paths"]["/items"]["post"];
     assert!(post["requestBody"]["content"]["application/json"].is_object());

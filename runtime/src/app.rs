@@ -197,8 +197,8 @@ pub fn serve(app: App) -> ExitCode {
 /// A JSON Schema for a Rust type's short name: scalars by name, anything else an object.
 fn schema_of(type_name: &str) -> Value {
     match type_name {
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64"
-        | "i128" | "isize" => json!({"type": "integer"}),
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+        | "isize" => json!({"type": "integer"}),
         "f32" | "f64" => json!({"type": "number"}),
         "bool" => json!({"type": "boolean"}),
         "String" | "str" | "string" | "Box" | "Arc" => json!({"type": "string"}),

@@ -25,11 +25,11 @@ mod tests;
 
 use std::process::ExitCode;
 
+/// The `bytes` crate (`Bytes` bodies).
+pub use bytes;
 pub use gwc_ir as ir;
 /// The `http` crate the handler types use (`StatusCode`, `HeaderMap`, `Method`…).
 pub use http;
-/// The `bytes` crate (`Bytes` bodies).
-pub use bytes;
 
 pub use app::{App, serve};
 pub use args::{AccessLogOverride, LogFormat, RuntimeArgs, Toggle, UpstreamRoots};
@@ -194,13 +194,13 @@ pub mod __private {
     /// The global allocator of generated crates (measured faster than the system one here).
     pub use mimalloc::MiMalloc;
 
+    pub use crate::handler::RouteDef;
     /// What `#[gateway]` expansions name: the route record, its link-time list, the
     /// extractor and response traits.
     pub use crate::handler::{
         Arg, FromRequest, FromRequestParts, HandlerFuture, OperationDoc, ROUTES, Request,
         Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult,
     };
-    pub use crate::handler::RouteDef;
     pub use linkme;
 
     /// Implemented by the type `#[gateway]` declares beside each handler (same name, type

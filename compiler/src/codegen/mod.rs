@@ -146,7 +146,9 @@ pub fn generate(ir: &gwc_ir::Gateway, settings: &Settings) -> GeneratedCrate {
     let locked: Vec<LockedCrate> = handlers.crates.iter().map(|(c, _)| c.clone()).collect();
     files.insert(
         PathBuf::from("Cargo.lock"),
-        settings.lock.render_with(&package, PACKAGE_VERSION, &locked),
+        settings
+            .lock
+            .render_with(&package, PACKAGE_VERSION, &locked),
     );
     files.insert(
         PathBuf::from("README.md"),

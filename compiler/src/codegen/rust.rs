@@ -74,9 +74,10 @@ fn handlers_tokens(ir: &gwc_ir::Gateway, state: &[String]) -> TokenStream {
     if routes.is_empty() {
         return TokenStream::new();
     }
-    let states = state.iter().filter_map(|s| syn::parse_str::<syn::Path>(s).ok()).map(|f| {
-        quote!(.state(#f()))
-    });
+    let states = state
+        .iter()
+        .filter_map(|s| syn::parse_str::<syn::Path>(s).ok())
+        .map(|f| quote!(.state(#f())));
     quote! {
         /// The Rust handlers this spec names, and the state they are given.
         pub fn handlers() -> ::gwc_runtime::handler::Handlers {
@@ -96,7 +97,10 @@ fn handlers_tokens(ir: &gwc_ir::Gateway, state: &[String]) -> TokenStream {
 /// environment, logging, signals) is the runtime's, so generated crates stay thin.
 pub(super) fn main_rs(package: &str, header: &str, has_handlers: bool) -> String {
     let call = if has_handlers {
-        quote!(::gwc_runtime::main_with_handlers(gateway::gateway(), &gateway::handlers()))
+        quote!(::gwc_runtime::main_with_handlers(
+            gateway::gateway(),
+            &gateway::handlers()
+        ))
     } else {
         quote!(::gwc_runtime::main(gateway::gateway()))
     };

@@ -13,8 +13,8 @@ mod references;
 
 use gwc_ir::{
     AccessLog, ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method,
-    Metrics, Millis, Mock, Observability, PathTemplate, Route, RustHandler, Stage, StageVariable, Str,
-    UriTemplate,
+    Metrics, Millis, Mock, Observability, PathTemplate, Route, RustHandler, Stage, StageVariable,
+    Str, UriTemplate,
 };
 use std::collections::HashSet;
 

@@ -479,7 +479,7 @@ fn not_supported_yet() {
                ·                                       ╰── not implemented by the runtime yet
              5 │       x-gateway-auth: {authorizer: staff}
                ╰────
-              help: supported types today: `http_proxy`, `mock`
+              help: supported types today: `http_proxy`, `mock`, `rust`
 
             gwc::lower::not_supported
 

@@ -6,14 +6,20 @@ use quote::quote;
 use super::expand;
 
 fn errors(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> Vec<String> {
-    expand(attr, item).1.iter().map(ToString::to_string).collect()
+    expand(attr, item)
+        .1
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 #[test]
 fn path_arguments_and_parameters_must_match() {
     let errs = errors(
         quote!(GET, "/orders/{id}/items/{item}"),
-        quote!(async fn get(idd: Path<u64>) {}),
+        quote!(
+            async fn get(idd: Path<u64>) {}
+        ),
     );
     assert_eq!(
         errs,
@@ -27,9 +33,20 @@ fn path_arguments_and_parameters_must_match() {
 
 #[test]
 fn the_function_is_kept_beside_the_errors() {
-    let (out, errs) = expand(quote!(GET, "/x"), quote!(fn not_async() {}));
+    let (out, errs) = expand(
+        quote!(GET, "/x"),
+        quote!(
+            fn not_async() {}
+        ),
+    );
     assert_eq!(errs.len(), 1);
-    assert_eq!(out.to_string(), quote!(fn not_async() {}).to_string());
+    assert_eq!(
+        out.to_string(),
+        quote!(
+            fn not_async() {}
+        )
+        .to_string()
+    );
 }
 
 #[test]

@@ -26,9 +26,9 @@ use crate::{
     CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
     IamAuthorizer, IamCredential, InspectedPart, Integration, JwtAuthorizer, Limits, Method,
     Metrics, Millis, Mock, Observability, Param, PathTemplate, PlanId, Quota, QuotaPeriod, Route,
-    RouteAuth, RustHandler, RouteId, RoutePolicies, RouteThrottle, Secret, Segment, Stage, StageVariable,
-    StateConfig, Str, Throttle, ThrottleScope, UriPart, UriTemplate, UsagePlan, Validator,
-    ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
+    RouteAuth, RouteId, RoutePolicies, RouteThrottle, RustHandler, Secret, Segment, Stage,
+    StageVariable, StateConfig, Str, Throttle, ThrottleScope, UriPart, UriTemplate, UsagePlan,
+    Validator, ValidatorId, WafAction, WafCondition, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,

@@ -47,10 +47,10 @@ pub use self::extract::{
     ViaRequest,
 };
 pub use self::respond::{IntoResponse, Json};
-pub use self::table::{AppState, Handlers};
-pub(crate) use self::table::HandlerCall;
 #[doc(hidden)]
 pub use self::respond::{Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult};
+pub(crate) use self::table::HandlerCall;
+pub use self::table::{AppState, Handlers};
 #[doc(hidden)]
 pub use self::table::{ArgDoc, ArgIn, HandlerFuture, OperationDoc, ROUTES, RouteDef};
 

@@ -117,7 +117,10 @@ impl HandlerTarget {
                 };
                 let e = GatewayError::new(
                     kind,
-                    format!("handler `{}` over its {:?} timeout", self.name, self.timeout),
+                    format!(
+                        "handler `{}` over its {:?} timeout",
+                        self.name, self.timeout
+                    ),
                 );
                 Err(if kind == ErrorType::RequestTimeout {
                     e.closing()

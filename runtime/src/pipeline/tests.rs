@@ -259,7 +259,9 @@ async fn empty_pipeline_cost() {
     const N: u32 = 1_000_000;
     let mock = match &worker.routes[0].integration {
         super::WorkerIntegration::Mock(m) => m,
-        super::WorkerIntegration::Proxy { .. } => unreachable!("/plain is a mock"),
+        super::WorkerIntegration::Proxy { .. } | super::WorkerIntegration::Handler => {
+            unreachable!("/plain is a mock")
+        }
     };
     for round in 0..3 {
         let t = std::time::Instant::now();

@@ -16,7 +16,10 @@ pub struct Page {
 
 /// Creates an order.
 #[gateway(POST, "/orders", id = "createOrder", timeout = "2s")]
-pub async fn create(store: State<Store>, order: Json<NewOrder>) -> Result<(StatusCode, Json<Order>), Error> {
+pub async fn create(
+    store: State<Store>,
+    order: Json<NewOrder>,
+) -> Result<(StatusCode, Json<Order>), Error> {
     if order.item.trim().is_empty() {
         return Err(Error::bad_request("an order needs an item"));
     }
