@@ -240,7 +240,7 @@ mod tests {
         assert!(!is_tagged(&Vec::new(), "x-gateway"));
         assert_eq!(
             supported_variants(&Vec::new(), "x-gateway-integration"),
-            ["http_proxy", "mock"]
+            ["http_proxy", "mock", "rust"]
         );
     }
 }
