@@ -20,6 +20,7 @@ mod cli;
 mod cors;
 mod edge;
 mod errors;
+mod handlers;
 mod lifecycle;
 mod mapping;
 mod plans;

@@ -13,7 +13,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::Frontend;
-use crate::codegen::{self, GeneratedCrate, LockError, RuntimeSource, Settings};
+use crate::codegen::{
+    self, GeneratedCrate, HandlerSettings, LockError, LockedCrate, RuntimeSource, Settings,
+};
 
 /// Options of `gwc build` beyond the spec and output folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,6 +86,14 @@ pub enum BuildError {
         .0.display()
     )]
     NotGenerated(PathBuf),
+    /// A handler crate named in `x-gateway.rust.crates` cannot be read.
+    #[error("handler crate `{name}`: {reason}")]
+    HandlerCrate {
+        /// The crate name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// gwc's embedded `Cargo.lock` could not be used (a gwc build problem, not a spec problem).
     #[error("cannot derive the generated crate's Cargo.lock: {0}")]
     Lock(#[from] LockError),
@@ -116,9 +126,92 @@ pub fn generate_for(
     let Some(ir) = front.gateway() else {
         return Err(BuildError::Spec(Box::new(front)));
     };
-    let settings = settings_for(spec, out, options)?;
+    let mut settings = settings_for(spec, out, options)?;
+    if let Some(lowered) = &front.lowered
+        && (!lowered.rust.crates.is_empty() || !lowered.rust.state.is_empty())
+    {
+        settings = settings.with_handlers(handler_settings(spec, out, &lowered.rust)?);
+    }
     let krate = codegen::generate(ir, &settings);
     Ok((front, krate))
+}
+
+/// The handler crates of `x-gateway.rust`, read from their manifests (package name, version,
+/// dependencies), each with its path as seen from `out`.
+fn handler_settings(
+    spec: &Path,
+    out: &Path,
+    rust: &crate::vocab::RustHandlers,
+) -> Result<HandlerSettings, BuildError> {
+    let spec_dir = spec.parent().unwrap_or(Path::new("."));
+    let mut settings = HandlerSettings {
+        crates: Vec::new(),
+        state: rust.state.iter().map(|s| s.value.clone()).collect(),
+    };
+    for (name, krate) in &rust.crates {
+        let dir = spec_dir.join(&krate.path.value);
+        let manifest = dir.join("Cargo.toml");
+        let err = |reason: String| BuildError::HandlerCrate {
+            name: name.value.clone(),
+            reason,
+        };
+        let text = fs::read_to_string(&manifest)
+            .map_err(|e| err(format!("cannot read {}: {e}", manifest.display())))?;
+        let locked = read_manifest(&text)
+            .map_err(|reason| err(format!("{}: {reason}", manifest.display())))?;
+        if locked.name.replace('-', "_") != name.value {
+            return Err(err(format!(
+                "{} is package `{}`, whose crate is `{}`",
+                manifest.display(),
+                locked.name,
+                locked.name.replace('-', "_")
+            )));
+        }
+        let path = match RuntimeSource::path_from(out, &dir) {
+            RuntimeSource::Path(p) => p,
+            RuntimeSource::Version(v) => v,
+        };
+        settings.crates.push((locked, path));
+    }
+    Ok(settings)
+}
+
+/// A handler crate's package name, version (workspace-inherited versions read as this
+/// workspace's) and normal dependencies' package names.
+fn read_manifest(text: &str) -> Result<LockedCrate, String> {
+    let doc = toml_edit::Document::parse(text).map_err(|e| e.to_string())?;
+    let package = doc
+        .get("package")
+        .and_then(toml_edit::Item::as_table_like)
+        .ok_or("no [package]")?;
+    let name = package
+        .get("name")
+        .and_then(toml_edit::Item::as_str)
+        .ok_or("no package name")?
+        .to_owned();
+    let version = package
+        .get("version")
+        .and_then(toml_edit::Item::as_str)
+        .unwrap_or(env!("CARGO_PKG_VERSION"))
+        .to_owned();
+    let mut dependencies = Vec::new();
+    if let Some(deps) = doc
+        .get("dependencies")
+        .and_then(toml_edit::Item::as_table_like)
+    {
+        for (key, value) in deps.iter() {
+            let renamed = value
+                .as_table_like()
+                .and_then(|t| t.get("package"))
+                .and_then(toml_edit::Item::as_str);
+            dependencies.push(renamed.unwrap_or(key).to_owned());
+        }
+    }
+    Ok(LockedCrate {
+        name,
+        version,
+        dependencies,
+    })
 }
 
 /// The [`codegen::Settings`] `gwc build` uses for `spec` written to `out`.

@@ -33,6 +33,7 @@ pub fn rows(lowered: &Lowered) -> Vec<RouteRow> {
             integration: match &r.integration {
                 gwc_ir::Integration::HttpProxy(p) => format!("http_proxy {}", p.uri.raw),
                 gwc_ir::Integration::Mock(m) => format!("mock {}", m.status),
+                gwc_ir::Integration::Rust(r) => format!("rust {}", r.handler),
             },
             // Plans and the cache are not implemented yet: specs that use them are rejected by
             // lowering ("not supported yet"), so every route served has none.

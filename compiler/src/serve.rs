@@ -36,6 +36,19 @@ pub enum ServeError {
     /// The spec has errors; print them with [`crate::build::render`].
     #[error("the spec has errors")]
     Spec(Box<Frontend>),
+    /// The spec calls Rust handlers, which only a built crate links.
+    #[error(
+        "gwc serve runs no Rust handlers: {routes} call{s} `type: rust` handlers, which are compiled into the gateway. Build and run the crate instead: `gwc build {spec} -o out/gateway && cargo run --manifest-path out/gateway/Cargo.toml -- --listen 127.0.0.1:8080` (or, for a Rust-first crate, `cargo run` it)",
+        s = if *.count == 1 { "s" } else { "" }
+    )]
+    RustHandlers {
+        /// The routes, listed.
+        routes: String,
+        /// How many.
+        count: usize,
+        /// The spec as given.
+        spec: String,
+    },
     /// The runtime rejected the IR with these deployment settings.
     #[error(transparent)]
     Gateway(#[from] gwc_runtime::BuildError),
@@ -122,6 +135,19 @@ impl Serving {
         let Some(ir) = front.gateway().cloned() else {
             return Err(ServeError::Spec(Box::new(front)));
         };
+        let rust: Vec<String> = ir
+            .routes
+            .iter()
+            .filter(|r| matches!(r.integration, gwc_ir::Integration::Rust(_)))
+            .map(|r| format!("`{}`", r.id))
+            .collect();
+        if !rust.is_empty() {
+            return Err(ServeError::RustHandlers {
+                count: rust.len(),
+                routes: rust.join(", "),
+                spec: spec.display().to_string(),
+            });
+        }
         print_diagnostics(&front, colour);
         // One shared state for the whole session: reloads keep counters and cache entries.
         let state = gwc_runtime::connect_state(&ir, args)?;

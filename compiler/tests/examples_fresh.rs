@@ -440,6 +440,14 @@ fn every_variant() -> gwc_ir::Gateway {
             body: "tab\tquote\" backslash\\ newline\n unicode é ✓".into(),
         }),
     ));
+    routes.push(route(
+        100,
+        Method::Post,
+        "/handled",
+        Integration::Rust(RustHandler {
+            handler: "orders_handlers::orders::create".into(),
+        }),
+    ));
     Gateway {
         name: "roundtrip".into(),
         kind: ApiKind::Rest,

@@ -102,6 +102,14 @@ pub enum BuildError {
         /// What is wrong.
         reason: String,
     },
+    /// A route's Rust handler is missing, disagrees with the spec, or lacks its state.
+    #[error("route `{route}`: {reason}")]
+    Handler {
+        /// Route id.
+        route: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A feature the runtime does not serve yet; never silently ignored.
     #[error("{0} is not supported yet")]
     Unsupported(String),

@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use crate::args::RuntimeArgs;
 use crate::error::{BuildError, ErrorResponses};
+use crate::handler::Handlers;
+use crate::handler::extract::StageInfo;
+use crate::integration::handler::HandlerTarget;
 use crate::integration::mock::MockResponse;
 use crate::integration::proxy::{self, Upstream, Upstreams};
 use crate::integration::tls::LazyClientConfig;
@@ -70,6 +73,18 @@ impl Gateway {
         args: &RuntimeArgs,
         state: &State,
     ) -> Result<Gateway, BuildError> {
+        Gateway::from_ir_with_handlers(ir, args, state, &Handlers::new())
+    }
+
+    /// [`Gateway::from_ir_with_state`] for a gateway whose routes call in-process Rust
+    /// handlers (`type: rust` integrations): each is looked up in `handlers` by its path, and
+    /// must exist, agree with the route's method and template, and find its state there.
+    pub fn from_ir_with_handlers(
+        ir: &ir::Gateway,
+        args: &RuntimeArgs,
+        state: &State,
+        handlers: &Handlers,
+    ) -> Result<Gateway, BuildError> {
         let problems = ir.validate();
         if !problems.is_empty() {
             return Err(BuildError::Invalid(problems));
@@ -122,6 +137,13 @@ impl Gateway {
                 shape: c.path,
             }])
         })?;
+        let stage_info = Arc::new(StageInfo {
+            name: stage_name.into(),
+            variables: variables
+                .iter()
+                .map(|(k, v)| (Box::from(*k), Box::from(*v)))
+                .collect(),
+        });
         let mut upstreams = Upstreams::new(LazyClientConfig::new(
             args.upstream_roots,
             args.upstream_ca_file.as_deref(),
@@ -155,6 +177,12 @@ impl Gateway {
                     pipeline::Integration::Proxy(target)
                 }
                 Integration::Mock(m) => pipeline::Integration::Mock(MockResponse::prepare(m)?),
+                Integration::Rust(r) => pipeline::Integration::Handler(HandlerTarget::prepare(
+                    route,
+                    r,
+                    handlers,
+                    &stage_info,
+                )?),
             };
             drain = drain.max(route.timeout.as_duration());
             routes.push(Arc::new(RoutePipeline::new(

@@ -5,10 +5,12 @@
 //! entry point of a generated gateway (flags, logging, signals).
 #![deny(missing_docs)]
 
+mod app;
 mod args;
 mod body;
 mod error;
 mod gateway;
+pub mod handler;
 mod integration;
 mod pipeline;
 mod request_id;
@@ -23,13 +25,33 @@ mod tests;
 
 use std::process::ExitCode;
 
+/// The `bytes` crate (`Bytes` bodies).
+pub use bytes;
 pub use gwc_ir as ir;
+/// The `http` crate the handler types use (`StatusCode`, `HeaderMap`, `Method`…).
+pub use http;
 
+pub use app::{App, serve};
 pub use args::{AccessLogOverride, LogFormat, RuntimeArgs, Toggle, UpstreamRoots};
 pub use body::Body;
 pub use error::BuildError;
 pub use gateway::Gateway;
 pub use server::Server;
+
+/// `#[gateway(METHOD, "/path/{param}", settings…)]`: makes an `async fn` an in-process handler
+/// of the gateway. See [`handler`] for what it may take and return, and `docs/handlers.md`
+/// for the settings.
+///
+/// ```
+/// use gwc_runtime::gateway;
+/// use gwc_runtime::handler::{Json, Path};
+///
+/// #[gateway(GET, "/hello/{name}", timeout = "1s")]
+/// async fn hello(name: Path<String>) -> Json<String> {
+///     Json(format!("hello, {}", *name))
+/// }
+/// ```
+pub use gwc_macros::gateway;
 
 /// The process's shared state, as the spec's `x-gateway.state` and `--state` (which replaces
 /// its backend) describe it. Made once per process and handed to every gateway built after
@@ -61,6 +83,13 @@ pub fn connect_state(ir: &ir::Gateway, args: &RuntimeArgs) -> Result<state::Stat
 /// gateway cannot be built from the IR and the settings.
 #[allow(clippy::needless_pass_by_value)] // The contract of generated `main.rs` files: they hand the IR over.
 pub fn main(ir: ir::Gateway) -> ExitCode {
+    main_with_handlers(ir, &handler::Handlers::new())
+}
+
+/// [`main`] for a gateway whose routes call in-process Rust handlers: the entry point of a
+/// spec-first generated crate, which lists the handlers the spec names.
+#[allow(clippy::needless_pass_by_value)] // As `main`.
+pub fn main_with_handlers(ir: ir::Gateway, handlers: &handler::Handlers) -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
 
     // clap wants a `'static` name; this runs once per process.
@@ -72,16 +101,21 @@ pub fn main(ir: ir::Gateway) -> ExitCode {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
+    run(&ir, &args, handlers)
+}
+
+/// Serves a gateway until SIGTERM/SIGINT, with logging already chosen by `args`.
+fn run(ir: &ir::Gateway, args: &RuntimeArgs, handlers: &handler::Handlers) -> ExitCode {
     init_logging(args.log_format);
     // Shared state lives as long as the process, not a gateway.
-    let state = match connect_state(&ir, &args) {
+    let state = match connect_state(ir, args) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let gateway = match Gateway::from_ir_with_state(&ir, &args, &state) {
+    let gateway = match Gateway::from_ir_with_handlers(ir, args, &state, handlers) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
@@ -89,7 +123,7 @@ pub fn main(ir: ir::Gateway) -> ExitCode {
         }
     };
     tracing::debug!(backend = state.backend_name(), "shared state ready");
-    let server = match Server::start(gateway, &args) {
+    let server = match Server::start(gateway, args) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot start serving: {e}");
@@ -162,4 +196,51 @@ pub fn init_logging(format: LogFormat) {
 pub mod __private {
     /// The global allocator of generated crates (measured faster than the system one here).
     pub use mimalloc::MiMalloc;
+
+    pub use crate::handler::RouteDef;
+    /// What `#[gateway]` expansions name: the route record, its link-time list, the
+    /// extractor and response traits.
+    pub use crate::handler::{
+        Arg, FromRequest, FromRequestParts, HandlerFuture, OperationDoc, ROUTES, Request,
+        Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult,
+    };
+    pub use linkme;
+
+    /// Implemented by the type `#[gateway]` declares beside each handler (same name, type
+    /// namespace), so generated spec-first code reaches a handler's route record by the
+    /// handler's path.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a `#[gateway]` handler",
+        label = "the spec names this as a Rust handler",
+        note = "annotate the function with `#[gwc_runtime::gateway(METHOD, \"/path\")]`"
+    )]
+    pub trait Handler {
+        /// The handler's route record.
+        const DEF: &'static RouteDef;
+    }
+
+    /// Panics at compile time (in a `const`) unless the spec's method and path are the
+    /// handler's: a spec-first crate does not build when they disagree.
+    pub const fn assert_route(def: &RouteDef, method: &str, path: &str) {
+        if !str_eq(def.method, method) || !str_eq(def.path, path) {
+            panic!(
+                "this handler's `#[gateway(METHOD, \"/path\")]` differs from the spec's operation, whose method and path are written here: change the attribute or the spec, then run `gwc build` again"
+            );
+        }
+    }
+
+    const fn str_eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
 }

@@ -75,6 +75,24 @@ pub fn example_gateway(name: &str) -> Result<PathBuf, HarnessError> {
     })
 }
 
+/// Path of a binary of a workspace package, built on first use (`cargo build -p PACKAGE
+/// --bin BIN`): the Rust-first example gateways.
+pub fn workspace_bin(package: &str, bin: &str) -> Result<PathBuf, HarnessError> {
+    built(&format!("bin:{package}:{bin}"), || {
+        let mut cmd = cargo();
+        cmd.arg("build")
+            .arg("-p")
+            .arg(package)
+            .arg("--bin")
+            .arg(bin)
+            .arg("--target-dir")
+            .arg(target_dir())
+            .current_dir(workspace_root());
+        run_build(cmd, package)?;
+        private_copy(&target_dir().join("debug").join(exe(bin)))
+    })
+}
+
 /// Path of the `gwc` CLI, built on first use (`cargo build -p gwc`).
 pub fn gwc() -> Result<PathBuf, HarnessError> {
     built("gwc", || {

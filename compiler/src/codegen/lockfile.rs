@@ -34,6 +34,17 @@ pub const RUNTIME_CLOSURE_LOCK: &str = include_str!("runtime-closure.lock");
 /// The name of the stub package in [`RUNTIME_CLOSURE_LOCK`].
 pub const STUB_PACKAGE: &str = "gwc-runtime-closure";
 
+/// A path package of a generated crate's lock: a spec-first handler crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedCrate {
+    /// Its package name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// The package names of its normal dependencies.
+    pub dependencies: Vec<String>,
+}
+
 /// Why a lock could not be derived. These point at gwc's own build inputs, never at a spec.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -124,6 +135,66 @@ impl RuntimeLock {
             packages,
             runtime,
         })
+    }
+
+    /// The complete `Cargo.lock` for a package `name` `version` depending on the runtime and
+    /// on path packages (spec-first handler crates), each listed with its dependencies' names.
+    /// A handler crate's dependency outside the runtime's closure (or present in two versions)
+    /// is left out, and cargo adds it on the first build (which `--locked` refuses, saying so).
+    pub fn render_with(&self, name: &str, version: &str, path_packages: &[LockedCrate]) -> String {
+        if path_packages.is_empty() {
+            return self.render(name, version);
+        }
+        let mut packages = self.packages.clone();
+        let find = |packages: &[Package], dep: &str| {
+            let mut it = packages.iter().enumerate().filter(|(_, p)| p.name == dep);
+            match (it.next(), it.next()) {
+                (Some((i, _)), None) => Some(i),
+                _ => None,
+            }
+        };
+        let mut ours: Vec<usize> = self.runtime.into_iter().collect();
+        for c in path_packages {
+            let dependencies = c
+                .dependencies
+                .iter()
+                .filter_map(|d| find(&packages, d))
+                .collect();
+            ours.push(packages.len());
+            packages.push(Package {
+                name: c.name.clone(),
+                version: c.version.clone(),
+                source: None,
+                checksum: None,
+                dependencies,
+            });
+        }
+        packages.push(Package {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            source: None,
+            checksum: None,
+            dependencies: ours,
+        });
+        // Cargo orders entries by name, then version.
+        let mut order: Vec<usize> = (0..packages.len()).collect();
+        order.sort_by(|&a, &b| {
+            (packages[a].name.as_str(), packages[a].version.as_str())
+                .cmp(&(packages[b].name.as_str(), packages[b].version.as_str()))
+        });
+        let mut new_index = vec![0; packages.len()];
+        for (n, &o) in order.iter().enumerate() {
+            new_index[o] = n;
+        }
+        let sorted: Vec<Package> = order
+            .iter()
+            .map(|&o| {
+                let mut p = packages[o].clone();
+                p.dependencies.iter_mut().for_each(|d| *d = new_index[*d]);
+                p
+            })
+            .collect();
+        write_lock(self.version, &sorted)
     }
 
     /// The complete `Cargo.lock` for a package `name` `version` depending on the runtime.

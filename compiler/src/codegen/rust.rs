@@ -19,7 +19,7 @@ fn format(header: &str, tokens: &TokenStream) -> String {
 }
 
 /// `src/gateway.rs`: the IR as one Rust expression.
-pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str) -> String {
+pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str, state: Option<&[String]>) -> String {
     let route_count = ir.routes.len();
     let module_doc = format!(
         " The `{}` gateway as Rust data: {route_count} route{}.",
@@ -27,6 +27,7 @@ pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str) -> String {
         if route_count == 1 { "" } else { "s" }
     );
     let prelude = gwc_ir::tokens::prelude();
+    let handlers = state.map(|s| handlers_tokens(ir, s)).unwrap_or_default();
     let tokens = quote! {
         #![doc = #module_doc]
         #![doc = ""]
@@ -39,13 +40,70 @@ pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str) -> String {
         pub fn gateway() -> ir::Gateway {
             #ir
         }
+
+        #handlers
     };
     format(header, &tokens)
 }
 
+/// The handler table of a spec-first gateway: each handler the spec names, reached by its
+/// path (a missing handler is a compile error at that path; a function without `#[gateway]`
+/// one that says so), with a compile-time check that its attribute's method and path are the
+/// spec's, plus the state functions' values.
+fn handlers_tokens(ir: &gwc_ir::Gateway, state: &[String]) -> TokenStream {
+    let mut routes = Vec::new();
+    let mut asserts = Vec::new();
+    for route in &ir.routes {
+        let gwc_ir::Integration::Rust(r) = &route.integration else {
+            continue;
+        };
+        let Ok(path) = syn::parse_str::<syn::Path>(&r.handler) else {
+            continue;
+        };
+        let method = route.method.as_str();
+        let template = route.path.raw.as_ref();
+        routes.push(quote! {
+            .route(<#path as ::gwc_runtime::__private::Handler>::DEF)
+        });
+        asserts.push(quote! {
+            ::gwc_runtime::__private::assert_route(
+                <#path as ::gwc_runtime::__private::Handler>::DEF, #method, #template,
+            );
+        });
+    }
+    if routes.is_empty() {
+        return TokenStream::new();
+    }
+    let states = state
+        .iter()
+        .filter_map(|s| syn::parse_str::<syn::Path>(s).ok())
+        .map(|f| quote!(.state(#f())));
+    quote! {
+        /// The Rust handlers this spec names, and the state they are given.
+        pub fn handlers() -> ::gwc_runtime::handler::Handlers {
+            ::gwc_runtime::handler::Handlers::new()
+                #(#routes)*
+                #(#states)*
+        }
+
+        // Each handler's `#[gateway]` method and path must be the spec's.
+        const _: () = {
+            #(#asserts)*
+        };
+    }
+}
+
 /// `src/main.rs`: allocator, module and the runtime's entry point; everything else (flags,
 /// environment, logging, signals) is the runtime's, so generated crates stay thin.
-pub(super) fn main_rs(package: &str, header: &str) -> String {
+pub(super) fn main_rs(package: &str, header: &str, has_handlers: bool) -> String {
+    let call = if has_handlers {
+        quote!(::gwc_runtime::main_with_handlers(
+            gateway::gateway(),
+            &gateway::handlers()
+        ))
+    } else {
+        quote!(::gwc_runtime::main(gateway::gateway()))
+    };
     let module_doc = format!(" The `{package}` gateway binary.");
     let tokens = quote! {
         #![doc = #module_doc]
@@ -63,7 +121,7 @@ pub(super) fn main_rs(package: &str, header: &str) -> String {
         static GLOBAL: ::gwc_runtime::__private::MiMalloc = ::gwc_runtime::__private::MiMalloc;
 
         fn main() -> ::std::process::ExitCode {
-            ::gwc_runtime::main(gateway::gateway())
+            #call
         }
     };
     format(header, &tokens)

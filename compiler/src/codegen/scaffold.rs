@@ -39,11 +39,23 @@ fn render(t: &impl Template) -> String {
     out
 }
 
-pub(super) fn cargo_toml(package: &str, header: &str, runtime: &RuntimeSource) -> String {
-    let runtime_dependency = match runtime {
+pub(super) fn cargo_toml(
+    package: &str,
+    header: &str,
+    runtime: &RuntimeSource,
+    handler_crates: &[(super::LockedCrate, String)],
+) -> String {
+    let mut runtime_dependency = match runtime {
         RuntimeSource::Path(p) => format!("gwc-runtime = {{ path = {} }}", toml_str(p)),
         RuntimeSource::Version(v) => format!("gwc-runtime = {}", toml_str(v)),
     };
+    for (c, path) in handler_crates {
+        runtime_dependency.push_str(&format!(
+            "\n# Spec-first Rust handlers.\n{} = {{ path = {} }}",
+            toml_key(&c.name),
+            toml_str(path)
+        ));
+    }
     render(&CargoToml {
         header,
         name_toml: toml_str(package),
@@ -79,4 +91,16 @@ fn toml_str(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// A TOML key: bare when it can be, else a basic string.
+fn toml_key(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        s.to_owned()
+    } else {
+        toml_str(s)
+    }
 }

@@ -16,8 +16,8 @@ mod security;
 
 use gwc_ir::{
     AccessLog, ApiKind, ByteSize, Gateway, HeaderPair, HttpProxy, Integration, Limits, Method,
-    Metrics, Millis, Mock, Observability, PathTemplate, Route, Stage, StageVariable, Str,
-    UriTemplate,
+    Metrics, Millis, Mock, Observability, PathTemplate, Route, RustHandler, Stage, StageVariable,
+    Str, UriTemplate,
 };
 use std::collections::HashSet;
 
@@ -85,6 +85,8 @@ pub struct Lowered {
     pub gateway: Gateway,
     /// `sites[i]` is where `gateway.routes[i]` comes from.
     pub sites: Vec<RouteSite>,
+    /// The handler crates and state functions of spec-first Rust handlers (for `gwc build`).
+    pub rust: vocab::RustHandlers,
 }
 
 /// Lowers an API. Returns `None` when a value needed to build the IR could not be read; every
@@ -210,7 +212,51 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         cors: tables.root_cors,
         state: lower_state(&root.state),
     };
-    complete.then_some(Lowered { gateway, sites })
+    if purpose == Purpose::Serve {
+        check_handler_crates(&gateway, &sites, &root.rust, diags);
+    }
+    complete.then_some(Lowered {
+        gateway,
+        sites,
+        rust: root.rust,
+    })
+}
+
+/// `gwc build` writes a dependency on each crate whose handlers the spec names, so each must
+/// be declared in `x-gateway.rust.crates` (`gwc check` describes the spec without it).
+fn check_handler_crates(
+    gateway: &Gateway,
+    sites: &[RouteSite],
+    rust: &vocab::RustHandlers,
+    diags: &mut Diagnostics,
+) {
+    for (route, site) in gateway.routes.iter().zip(sites) {
+        let Integration::Rust(r) = &route.integration else {
+            continue;
+        };
+        let krate = r.handler.split("::").next().unwrap_or_default();
+        if krate == "crate" || !r.handler.contains("::") {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::INVALID_VALUE,
+                    format!("handler `{}` does not name its crate", r.handler),
+                )
+                .with_span(site.integration, "in this integration")
+                .with_help("a spec-first handler lives in a handler crate: write `crate_name::module::function`"),
+            );
+        } else if !rust.crates.keys().any(|k| k.value == krate) {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::MISSING_KEY,
+                    format!("handler crate `{krate}` is not declared"),
+                )
+                .with_span(site.integration, "its handler is named here")
+                .with_help(format!(
+                    "add `x-gateway: {{rust: {{crates: {{{krate}: {{path: FOLDER}}}}}}}}`, the crate's folder relative to the spec's"
+                )),
+            );
+        }
+    }
 }
 
 /// The value of `x-gateway.endpoint.<key>` as written, for its span.
@@ -612,8 +658,24 @@ fn lower_operation(
                         uri: uri_template(&h.uri.value, h.uri.span, &mut site, diags),
                     })
                 }
-                // Reported as "not supported yet" by the vocabulary's support table.
-                vocab::Integration::Rust(_) => return None,
+                vocab::Integration::Rust(r) => {
+                    if let Some(t) = r.timeout {
+                        timeout = t.0;
+                    }
+                    if !valid_rust_path(&r.handler.value) {
+                        diags.push(
+                            Diagnostic::error(
+                                vocab::codes::INVALID_VALUE,
+                                format!("`{}` is not a Rust path", r.handler.value),
+                            )
+                            .with_span(r.handler.span, "expected `crate_name::module::function`")
+                            .with_help("name the `#[gateway]` function by its path, e.g. `orders_handlers::orders::create`"),
+                        );
+                    }
+                    Integration::Rust(RustHandler {
+                        handler: Str::Owned(r.handler.value.clone()),
+                    })
+                }
             }
         }
         None => default_integration(api, op, purpose, &mut site, diags)?,
@@ -767,3 +829,17 @@ pub const METHODS: [Method; 9] = [
     Method::Trace,
     Method::Any,
 ];
+
+/// `a::b::c`: identifiers separated by `::` (a leading `crate::` allowed), as a Rust path to a
+/// function is written.
+fn valid_rust_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.split("::").all(|seg| {
+            let mut chars = seg.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && seg != "_"
+        })
+}

@@ -157,6 +157,33 @@ pub struct Root {
     /// admin listener at `/metrics`, tracing off.
     #[serde(default)]
     pub observability: Observability,
+    /// The Rust crates whose `#[gateway]` handlers `type: rust` integrations name, and the
+    /// application state given to them at start-up. Default: none.
+    #[serde(default)]
+    pub rust: RustHandlers,
+}
+
+/// `rust`: where spec-first Rust handlers come from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct RustHandlers {
+    /// Handler crates by crate name (as handler paths start, e.g. `orders_handlers`), each
+    /// with `path`: its folder, relative to the spec's. `gwc build` writes a path dependency
+    /// on it. Default: none.
+    #[serde(default)]
+    pub crates: NamedMap<RustCrate>,
+    /// Functions called once at start-up, each returning a value handlers take as
+    /// `State<T>` (e.g. `orders_handlers::store::open`, `fn open() -> Store`). Default: none.
+    #[serde(default)]
+    pub state: Vec<Spanned<String>>,
+}
+
+/// One handler crate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct RustCrate {
+    /// Its folder (holding `Cargo.toml`), relative to the spec's folder.
+    pub path: Spanned<String>,
 }
 
 /// API flavour; see `kind`.

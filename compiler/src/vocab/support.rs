@@ -127,6 +127,8 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway-validate.validator",
     "x-gateway-validate.body",
     "x-gateway-validate.parameters",
+    "x-gateway.rust.crates.*.path",
+    "x-gateway.rust.state",
     "x-gateway-integration(http_proxy).uri",
     "x-gateway-integration(http_proxy).timeout",
     "x-gateway-integration(http_proxy).method",
@@ -152,6 +154,8 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway-integration(mock).status",
     "x-gateway-integration(mock).headers.*",
     "x-gateway-integration(mock).body",
+    "x-gateway-integration(rust).handler",
+    "x-gateway-integration(rust).timeout",
 ];
 
 /// Values of supported keys that the runtime does not implement yet; lowering reports each as
@@ -345,7 +349,7 @@ mod tests {
         assert!(!is_tagged(&Vec::new(), "x-gateway"));
         assert_eq!(
             supported_variants(&Vec::new(), "x-gateway-integration"),
-            ["http_proxy", "http", "mock"]
+            ["http_proxy", "http", "mock", "rust"]
         );
     }
 }

@@ -66,6 +66,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("admin"),
@@ -91,6 +92,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("profile"),
@@ -116,6 +118,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
         ]),
         state: ir::StateConfig {

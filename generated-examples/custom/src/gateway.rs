@@ -64,6 +64,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("deleteDocs"),
@@ -89,6 +90,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("tenants"),
@@ -114,6 +116,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
         ]),
         state: ir::StateConfig {

@@ -60,6 +60,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("createItem"),
@@ -85,6 +86,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("deleteItem"),
@@ -118,6 +120,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
         ]),
         state: ir::StateConfig {

@@ -79,6 +79,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("createPet"),
@@ -107,6 +108,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("stream"),
@@ -132,6 +134,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("internal"),
@@ -159,6 +162,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
         ]),
         state: ir::StateConfig {

@@ -57,6 +57,7 @@ pub fn gateway() -> ir::Gateway {
                     api_key_required: true,
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("getPet"),
@@ -87,6 +88,7 @@ pub fn gateway() -> ir::Gateway {
                     api_key_required: true,
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("getCatalogItem"),
@@ -124,6 +126,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
             ir::Route {
                 id: Cow::Borrowed("status"),
@@ -146,6 +149,7 @@ pub fn gateway() -> ir::Gateway {
                     }),
                     ..Default::default()
                 },
+                ..Default::default()
             },
         ]),
         state: ir::StateConfig {

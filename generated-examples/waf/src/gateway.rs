@@ -78,6 +78,7 @@ pub fn gateway() -> ir::Gateway {
                     waf: Some(ir::WafRuleSetId(1)),
                     ..Default::default()
                 },
+                ..Default::default()
             },
         ]),
         state: ir::StateConfig {

@@ -22,6 +22,8 @@ pub enum Integration {
     HttpProxy(HttpProxy),
     /// Answer from the gateway itself.
     Mock(Mock),
+    /// Call a Rust function linked into the gateway, in-process (a `#[gateway]` handler).
+    Rust(RustHandler),
 }
 
 impl Integration {
@@ -30,6 +32,7 @@ impl Integration {
         match self {
             Integration::HttpProxy(_) => "http_proxy",
             Integration::Mock(_) => "mock",
+            Integration::Rust(_) => "rust",
         }
     }
 }
@@ -38,6 +41,15 @@ impl Default for Integration {
     fn default() -> Self {
         Integration::Mock(Mock::default())
     }
+}
+
+/// An in-process Rust handler, named by its path (`orders::create`, `my_crate::orders::create`).
+/// The runtime finds it by this name in the handler table the gateway was built with; the time it
+/// has is the route's `timeout`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RustHandler {
+    /// The handler's Rust path, as written in the spec or by `#[gateway]`.
+    pub handler: Str,
 }
 
 /// An HTTP proxy integration. The request's query string is appended to the URI unchanged; the

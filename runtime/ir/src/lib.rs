@@ -35,7 +35,9 @@ pub use auth::{
     Authorizer, AuthorizerKind, CustomAuthorizer, IamAuthorizer, IamCredential, JwtAuthorizer,
 };
 pub use error::{ErrorType, GatewayResponse, ValidationError};
-pub use integration::{HeaderPair, HttpProxy, Integration, Mock, UriError, UriPart, UriTemplate};
+pub use integration::{
+    HeaderPair, HttpProxy, Integration, Mock, RustHandler, UriError, UriPart, UriTemplate,
+};
 pub use listen::{ListenAddr, ListenError, ListenHost};
 pub use mapping::{
     BodyMapping, CONTEXT_VARIABLES, ChangeAction, ContentTemplate, IntegrationResponse,

@@ -29,10 +29,10 @@ use crate::{
     ManagedGroup, MappedParam, Mapping, MatchTest, Method, Metrics, Millis, Mock, Observability,
     OverrideAction, Oversize, Param, ParamChange, ParamIn, Passthrough, PathTemplate, PlanId,
     Quota, QuotaPeriod, RequestModel, RequiredParam, Route, RouteAuth, RouteId, RoutePolicies,
-    RouteThrottle, RuleOverride, Secret, Segment, SizeTest, Stage, StageThrottle, StageVariable,
-    StateConfig, Str, Throttle, ThrottleScope, Transform, UnauthorizedInvalidation, UriPart,
-    UriTemplate, UsagePlan, Validator, ValidatorId, ValuePart, WafAction, WafCondition, WafField,
-    WafInspection, WafMatch, WafResponse, WafRule, WafRuleSet, WafRuleSetId,
+    RouteThrottle, RuleOverride, RustHandler, Secret, Segment, SizeTest, Stage, StageThrottle,
+    StageVariable, StateConfig, Str, Throttle, ThrottleScope, Transform, UnauthorizedInvalidation,
+    UriPart, UriTemplate, UsagePlan, Validator, ValidatorId, ValuePart, WafAction, WafCondition,
+    WafField, WafInspection, WafMatch, WafResponse, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
@@ -271,6 +271,7 @@ struct_tokens!(Param {
 struct_tokens!(PathTemplate { raw, segments });
 struct_tokens!(UriTemplate { raw, parts });
 struct_tokens!(HttpProxy { uri });
+struct_tokens!(RustHandler { handler });
 struct_tokens!(Mock {
     status,
     headers,
@@ -582,6 +583,7 @@ impl ToTokens for Integration {
         tokens.extend(match self {
             Integration::HttpProxy(p) => quote!(#ir::Integration::HttpProxy(#p)),
             Integration::Mock(m) => quote!(#ir::Integration::Mock(#m)),
+            Integration::Rust(r) => quote!(#ir::Integration::Rust(#r)),
         });
     }
 }

@@ -2,6 +2,7 @@
 //! connection pools ([`pool`]) and upstream TLS ([`tls`]), and mock responses ([`mock`]).
 //! Mapped (template) integrations and in-process handlers join them here.
 
+pub(crate) mod handler;
 pub(crate) mod mock;
 pub(crate) mod pool;
 pub(crate) mod proxy;

@@ -34,6 +34,7 @@ pub(crate) use self::context::{ApiKeyUse, RequestContext};
 use crate::body::{Body, RequestBody};
 use crate::error::{BuildError, GatewayError};
 use crate::gateway::Gateway;
+use crate::integration::handler::HandlerTarget;
 use crate::integration::mock::MockResponse;
 use crate::integration::proxy::{LocalUpstream, ProxyTarget};
 use crate::ir::{self, ErrorType};
@@ -51,6 +52,8 @@ pub(crate) enum Integration {
     Proxy(ProxyTarget),
     /// A fixed response.
     Mock(MockResponse),
+    /// An in-process Rust handler.
+    Handler(HandlerTarget),
 }
 
 /// The optional request- and response-phase steps of one route, in DESIGN.md's order. A
@@ -255,6 +258,8 @@ enum WorkerIntegration {
         fixed: Option<PathAndQuery>,
     },
     Mock(MockResponse),
+    /// Nothing per worker: the handler's call is shared.
+    Handler,
 }
 
 /// One worker's view of one gateway generation: the per-worker half of every route, and of the
@@ -289,6 +294,7 @@ impl WorkerGateway {
                         fixed: target.local_fixed(),
                     },
                     Integration::Mock(m) => WorkerIntegration::Mock(m.local_copy()),
+                    Integration::Handler(_) => WorkerIntegration::Handler,
                 },
             })
             .collect();
@@ -396,7 +402,17 @@ impl WorkerGateway {
                 req.into_body().discard();
                 m.respond()
             }
-            (Verdict::Continue, WorkerIntegration::Proxy { .. }, Integration::Mock(_)) => {
+            (Verdict::Continue, WorkerIntegration::Handler, Integration::Handler(handler)) => {
+                ctx.timings.integration_start = Some(Instant::now());
+                let result = handler.call(ctx, req, &gw.limits).await;
+                ctx.timings.integration_end = Some(Instant::now());
+                result?
+            }
+            (
+                Verdict::Continue,
+                WorkerIntegration::Proxy { .. } | WorkerIntegration::Handler,
+                _,
+            ) => {
                 unreachable!("a worker route mirrors its pipeline's integration")
             }
         };

@@ -292,7 +292,9 @@ async fn pipeline_loop(worker: &WorkerGateway, n: u32) {
 fn bare_loop(worker: &WorkerGateway, n: u32) {
     let mock = match &worker.routes[0].integration {
         super::WorkerIntegration::Mock(m) => m,
-        super::WorkerIntegration::Proxy { .. } => unreachable!("/plain is a mock"),
+        super::WorkerIntegration::Proxy { .. } | super::WorkerIntegration::Handler => {
+            unreachable!("/plain is a mock")
+        }
     };
     for _ in 0..n {
         let req = bench_request();

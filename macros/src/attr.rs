@@ -1,0 +1,539 @@
+//! The attribute's grammar: `#[gateway(METHOD, "/path/{param}", key = value, key(…), …)]`.
+//!
+//! Keys carry the spec vocabulary's names and meanings (`docs/extensions.md`): `timeout` as
+//! in `x-gateway-integration`, `auth(authorizer = …, scopes = […])` as `x-gateway-auth`,
+//! `api_key = required` as `x-gateway-api-key`, `throttle(rate = …, burst = …, per = …)` as
+//! `x-gateway-throttle`, `cache(ttl = …, key = […])` as `x-gateway-cache`,
+//! `validate(body = …, parameters = …)` as `x-gateway-validate`; plus `id` (the operationId).
+//! Paths and durations are parsed by `gwc-ir`'s own parsers, so the macro and the compiler
+//! cannot disagree on them. Each key is lowered into the IR's policy slots; a key whose step
+//! the runtime does not run yet is reported as such (never silently ignored), from one table,
+//! [`SUPPORTED`], as the compiler's `vocab::support` does for specs.
+
+use gwc_ir::{
+    CacheKeyPart, CachePolicy, Method, Millis, PathTemplate, RoutePolicies, Str, Throttle,
+    ThrottleScope,
+};
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+
+use crate::errors::ErrorSink;
+
+/// Every key the attribute knows, for "did you mean".
+pub(crate) const KEYS: &[&str] = &[
+    "timeout", "id", "auth", "api_key", "throttle", "cache", "validate",
+];
+
+/// The keys whose runtime step exists today; the others parse, lower, and are reported.
+pub(crate) const SUPPORTED: &[&str] = &["timeout", "id"];
+
+/// What the attribute says about the route.
+#[derive(Debug, Default)]
+pub(crate) struct Attr {
+    pub(crate) method: Option<(Method, Span)>,
+    pub(crate) path: Option<(PathTemplate, LitStr)>,
+    pub(crate) timeout: Option<Millis>,
+    pub(crate) id: Option<String>,
+    pub(crate) policies: RoutePolicies,
+    /// `auth(authorizer = NAME)`: kept by name until Rust-first APIs declare authorizers.
+    pub(crate) authorizer: Option<String>,
+}
+
+/// The raw attribute: a method, a path literal, then `key = value` / `key(…)` settings.
+struct Raw {
+    method: Option<syn::Ident>,
+    path: Option<LitStr>,
+    settings: Punctuated<Meta, Token![,]>,
+}
+
+impl Parse for Raw {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Raw> {
+        let mut raw = Raw {
+            method: None,
+            path: None,
+            settings: Punctuated::new(),
+        };
+        if input.peek(syn::Ident) && !input.peek2(Token![=]) && !input.peek2(syn::token::Paren) {
+            raw.method = Some(input.parse()?);
+            if input.is_empty() {
+                return Ok(raw);
+            }
+            input.parse::<Token![,]>()?;
+        }
+        if input.peek(LitStr) {
+            raw.path = Some(input.parse()?);
+            if input.is_empty() {
+                return Ok(raw);
+            }
+            input.parse::<Token![,]>()?;
+        }
+        raw.settings = Punctuated::parse_terminated(input)?;
+        Ok(raw)
+    }
+}
+
+/// Parses the attribute, reporting every mistake into `errors`.
+pub(crate) fn parse(tokens: TokenStream, errors: &mut ErrorSink) -> Attr {
+    let mut attr = Attr::default();
+    let raw = match Raw::parse.parse2(tokens) {
+        Ok(raw) => raw,
+        Err(e) => {
+            errors.push(e);
+            return attr;
+        }
+    };
+    match &raw.method {
+        Some(m) => match Method::parse(&m.to_string()) {
+            Some(method) => attr.method = Some((method, m.span())),
+            None => errors.error(
+                m.span(),
+                format!(
+                    "unknown method `{m}`; expected one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE, ANY"
+                ),
+            ),
+        },
+        None => errors.error(
+            Span::call_site(),
+            "missing method and path: write `#[gateway(GET, \"/path\")]`",
+        ),
+    }
+    match &raw.path {
+        Some(lit) => match PathTemplate::parse(&lit.value()) {
+            Ok(path) => attr.path = Some((path, lit.clone())),
+            Err(e) => errors.error(lit.span(), format!("invalid path template: {e}")),
+        },
+        None if raw.method.is_some() => errors.error(
+            raw.method.span(),
+            "missing path template after the method: write `#[gateway(GET, \"/path\")]`",
+        ),
+        None => {}
+    }
+    for setting in &raw.settings {
+        setting_into(setting, &mut attr, errors);
+    }
+    attr
+}
+
+fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
+    let path = meta.path();
+    let Some(key) = path.get_ident().map(ToString::to_string) else {
+        errors.error(path.span(), "expected a setting name such as `timeout`");
+        return;
+    };
+    match key.as_str() {
+        "timeout" => {
+            if let Some(lit) = string_value(meta, errors) {
+                match Millis::parse(&lit.value()) {
+                    Ok(ms) if ms.0 > 0 => attr.timeout = Some(ms),
+                    Ok(_) => errors.error(lit.span(), "`timeout` must be more than zero"),
+                    Err(e) => errors.error(lit.span(), format!("invalid duration: {e}")),
+                }
+            }
+        }
+        "id" => {
+            if let Some(lit) = string_value(meta, errors) {
+                attr.id = Some(lit.value());
+            }
+        }
+        "api_key" => {
+            if let Some(value) = word_value(meta, errors) {
+                match value.to_string().as_str() {
+                    "required" => attr.policies.api_key_required = true,
+                    "not_required" => attr.policies.api_key_required = false,
+                    _ => errors.error(
+                        value.span(),
+                        "`api_key` is `required` or `not_required` (as `x-gateway-api-key`)",
+                    ),
+                }
+            }
+        }
+        "throttle" => {
+            let mut throttle = Throttle::default();
+            let mut has_rate = false;
+            for inner in list(meta, errors) {
+                match inner_key(&inner, errors).as_deref() {
+                    Some("rate") => {
+                        if let Some(v) = number(&inner, errors) {
+                            throttle.rate = v;
+                            has_rate = true;
+                        }
+                    }
+                    Some("burst") => {
+                        if let Some(v) = number(&inner, errors) {
+                            throttle.burst = v as u32;
+                        }
+                    }
+                    Some("per") => {
+                        if let Some(w) = word_value(&inner, errors) {
+                            throttle.per = match w.to_string().as_str() {
+                                "api" => ThrottleScope::Api,
+                                "ip" => ThrottleScope::Ip,
+                                "api_key" => ThrottleScope::ApiKey,
+                                _ => {
+                                    errors.error(w.span(), "`per` is `api`, `ip` or `api_key`");
+                                    ThrottleScope::Api
+                                }
+                            };
+                        }
+                    }
+                    Some(other) => unknown(
+                        inner.path().span(),
+                        other,
+                        &["rate", "burst", "per"],
+                        errors,
+                    ),
+                    None => {}
+                }
+            }
+            if !has_rate {
+                errors.error(meta.span(), "`throttle` needs `rate` (requests per second)");
+            }
+            attr.policies.throttle = Some(throttle);
+        }
+        "cache" => {
+            let mut cache = CachePolicy::default();
+            for inner in list(meta, errors) {
+                match inner_key(&inner, errors).as_deref() {
+                    Some("ttl") => {
+                        if let Some(lit) = string_value(&inner, errors) {
+                            match Millis::parse(&lit.value()) {
+                                Ok(ms) => cache.ttl = ms,
+                                Err(e) => {
+                                    errors.error(lit.span(), format!("invalid duration: {e}"))
+                                }
+                            }
+                        }
+                    }
+                    Some("key") => cache.key = cache_key(&inner, errors),
+                    Some(other) => unknown(inner.path().span(), other, &["ttl", "key"], errors),
+                    None => {}
+                }
+            }
+            attr.policies.cache = Some(cache);
+        }
+        "auth" => {
+            for inner in list(meta, errors) {
+                match inner_key(&inner, errors).as_deref() {
+                    Some("authorizer") => {
+                        if let Some(lit) = string_value(&inner, errors) {
+                            attr.authorizer = Some(lit.value());
+                        }
+                    }
+                    Some("scopes") => {
+                        let _ = strings(&inner, errors);
+                    }
+                    Some(other) => unknown(
+                        inner.path().span(),
+                        other,
+                        &["authorizer", "scopes"],
+                        errors,
+                    ),
+                    None => {}
+                }
+            }
+            if attr.authorizer.is_none() {
+                errors.error(meta.span(), "`auth` needs `authorizer = \"NAME\"`");
+            }
+        }
+        "validate" => {
+            for inner in list(meta, errors) {
+                match inner_key(&inner, errors).as_deref() {
+                    Some("body" | "parameters") => {
+                        let _ = bool_value(&inner, errors);
+                    }
+                    Some(other) => {
+                        unknown(inner.path().span(), other, &["body", "parameters"], errors)
+                    }
+                    None => {}
+                }
+            }
+        }
+        other => {
+            unknown(path.span(), other, KEYS, errors);
+            return;
+        }
+    }
+    if !SUPPORTED.contains(&key.as_str()) {
+        errors.error(
+            path.span(),
+            format!(
+                "`{key}` is not supported yet: the runtime does not run this step (see \"Support status\" in docs/extensions.md); remove it rather than have it ignored"
+            ),
+        );
+    }
+}
+
+/// Reports an unknown key with the closest known one.
+pub(crate) fn unknown(span: Span, key: &str, known: &[&str], errors: &mut ErrorSink) {
+    let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+    let msg = match closest(key, known) {
+        Some(best) => format!("unknown setting `{key}`; did you mean `{best}`?"),
+        None => format!(
+            "unknown setting `{key}`; expected one of {}",
+            list.join(", ")
+        ),
+    };
+    errors.error(span, msg);
+}
+
+/// The known name within edit distance 2 (or a third of the length) of `word`.
+pub(crate) fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (levenshtein(word, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn inner_key(meta: &Meta, errors: &mut ErrorSink) -> Option<String> {
+    match meta.path().get_ident() {
+        Some(i) => Some(i.to_string()),
+        None => {
+            errors.error(meta.path().span(), "expected a setting name");
+            None
+        }
+    }
+}
+
+fn list(meta: &Meta, errors: &mut ErrorSink) -> Vec<Meta> {
+    match meta {
+        Meta::List(l) => match l.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+            Ok(items) => items.into_iter().collect(),
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        },
+        _ => {
+            let key = meta
+                .path()
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            errors.error(
+                meta.span(),
+                format!("write `{key}(…)` with its settings inside"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn value<'m>(meta: &'m Meta, errors: &mut ErrorSink) -> Option<&'m Expr> {
+    match meta {
+        Meta::NameValue(nv) => Some(&nv.value),
+        _ => {
+            let key = meta
+                .path()
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            errors.error(meta.span(), format!("write `{key} = …`"));
+            None
+        }
+    }
+}
+
+fn string_value(meta: &Meta, errors: &mut ErrorSink) -> Option<LitStr> {
+    match value(meta, errors)? {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.clone()),
+        other => {
+            errors.error(other.span(), "expected a string literal, e.g. \"2s\"");
+            None
+        }
+    }
+}
+
+fn word_value(meta: &Meta, errors: &mut ErrorSink) -> Option<syn::Ident> {
+    match value(meta, errors)? {
+        Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().cloned(),
+        other => {
+            errors.error(other.span(), "expected a word, e.g. `required`");
+            None
+        }
+    }
+}
+
+fn bool_value(meta: &Meta, errors: &mut ErrorSink) -> Option<bool> {
+    match value(meta, errors)? {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Some(b.value),
+        other => {
+            errors.error(other.span(), "expected `true` or `false`");
+            None
+        }
+    }
+}
+
+fn number(meta: &Meta, errors: &mut ErrorSink) -> Option<f64> {
+    match value(meta, errors)? {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<u64>().ok().map(|v| v as f64),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse::<f64>().ok(),
+        other => {
+            errors.error(other.span(), "expected a number");
+            None
+        }
+    }
+}
+
+fn strings(meta: &Meta, errors: &mut ErrorSink) -> Vec<LitStr> {
+    match value(meta, errors) {
+        Some(Expr::Array(arr)) => arr
+            .elems
+            .iter()
+            .filter_map(|e| match e {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.clone()),
+                other => {
+                    errors.error(other.span(), "expected a string literal");
+                    None
+                }
+            })
+            .collect(),
+        Some(other) => {
+            errors.error(
+                other.span(),
+                "expected a list of strings, e.g. [\"a\", \"b\"]",
+            );
+            Vec::new()
+        }
+        None => Vec::new(),
+    }
+}
+
+/// `key = ["path.id", "query.lang", "header.accept"]`, as `x-gateway-cache.key`.
+fn cache_key(meta: &Meta, errors: &mut ErrorSink) -> Vec<CacheKeyPart> {
+    strings(meta, errors)
+        .into_iter()
+        .filter_map(|lit| {
+            let text = lit.value();
+            let part = match text.split_once('.') {
+                Some(("path", n)) => CacheKeyPart::Path(Str::Owned(n.to_owned())),
+                Some(("query", n)) => CacheKeyPart::Query(Str::Owned(n.to_owned())),
+                Some(("header", n)) => CacheKeyPart::Header(Str::Owned(n.to_owned())),
+                _ => {
+                    errors.error(
+                        lit.span(),
+                        "a cache key part is `path.NAME`, `query.NAME` or `header.NAME`",
+                    );
+                    return None;
+                }
+            };
+            Some(part)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse_ok(tokens: TokenStream) -> Attr {
+        let mut errors = ErrorSink::new();
+        let attr = parse(tokens, &mut errors);
+        let errs = errors.finish();
+        assert!(
+            errs.is_empty(),
+            "{:?}",
+            errs.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+        attr
+    }
+
+    fn parse_err(tokens: TokenStream) -> Vec<String> {
+        let mut errors = ErrorSink::new();
+        let _ = parse(tokens, &mut errors);
+        errors.finish().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn method_path_and_timeout() {
+        let a = parse_ok(quote!(
+            post,
+            "/orders/{id}",
+            timeout = "2s",
+            id = "createOrder"
+        ));
+        assert_eq!(a.method.unwrap().0, Method::Post);
+        assert_eq!(a.path.unwrap().0.params().collect::<Vec<_>>(), ["id"]);
+        assert_eq!(a.timeout, Some(Millis(2000)));
+        assert_eq!(a.id.as_deref(), Some("createOrder"));
+    }
+
+    #[test]
+    fn policies_lower_into_ir_and_are_reported_until_supported() {
+        let errs = parse_err(quote!(
+            GET,
+            "/a",
+            throttle(rate = 10, burst = 20, per = ip),
+            api_key = required
+        ));
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(
+            errs[0].starts_with("`throttle` is not supported yet"),
+            "{errs:?}"
+        );
+        let mut errors = ErrorSink::new();
+        let a = parse(
+            quote!(
+                GET,
+                "/a",
+                cache(ttl = "60s", key = ["path.id", "query.lang"])
+            ),
+            &mut errors,
+        );
+        let _ = errors.finish();
+        let cache = a.policies.cache.unwrap();
+        assert_eq!(cache.ttl, Millis(60_000));
+        assert_eq!(cache.key.len(), 2);
+    }
+
+    #[test]
+    fn mistakes_are_all_reported() {
+        let errs = parse_err(quote!(
+            FETCH,
+            "orders",
+            timout = "1s",
+            timeout = "1 fortnight"
+        ));
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(errs[0].starts_with("unknown method `FETCH`"));
+        assert!(errs[1].contains("must start with `/`"));
+        assert_eq!(errs[2], "unknown setting `timout`; did you mean `timeout`?");
+        assert!(errs[3].starts_with("invalid duration"));
+    }
+
+    #[test]
+    fn closest_names() {
+        assert_eq!(closest("timout", KEYS), Some("timeout"));
+        assert_eq!(closest("apikey", KEYS), Some("api_key"));
+        assert_eq!(closest("zzzzzzzz", KEYS), None);
+    }
+}

@@ -1,0 +1,327 @@
+//! `#[gateway]`'s expansion: parse → model (gwc-ir pieces) → check → emit, all on
+//! `proc_macro2`, so it is unit-tested without a compiler in the loop.
+//!
+//! The user's function is always emitted unchanged. Beside it, when there is no error:
+//! - a braced struct of the same name (type namespace only, so it coexists with the function,
+//!   as Rocket's routes do), which implements `__private::Handler`: spec-first code reaches the
+//!   handler's route record through the handler's own path;
+//! - in a `const _: () = { … };` block (serde's pattern): the argument table, the function that
+//!   calls the handler (extractors, the call, the response conversion), the start-up check and
+//!   OpenAPI description of its extractors, the IR route (written by `gwc-ir`'s one emitter),
+//!   and the `RouteDef` registered in the link-time list `__private::ROUTES`.
+//!
+//! Every path in the expansion is absolute (`::gwc_runtime::__private::…`), so it never depends
+//! on what the user imported. With errors, only the function and the `compile_error!`s are
+//! emitted, so the user's own code still type-checks and one mistake does not cascade.
+
+use gwc_ir::{Integration, Millis, Route, RustHandler, Str};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, Pat, Type};
+
+use crate::attr::{self, Attr};
+use crate::errors::ErrorSink;
+
+/// One handler argument, as the expansion needs it.
+struct Arg {
+    /// The name extractors see (`id` for `id: Path<u64>` or `Path(id): Path<u64>`).
+    name: String,
+    ty: Type,
+    /// The path parameter's index, for a `Path<…>` argument.
+    index: usize,
+}
+
+/// Expands `#[gateway(attr)] item` into the item plus its registration, and the errors.
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> (TokenStream, Vec<syn::Error>) {
+    let mut errors = ErrorSink::new();
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            errors.error(
+                Span::call_site(),
+                "`#[gateway]` goes on an `async fn` (a free function, not a method or other item)",
+            );
+            return (item, errors.finish());
+        }
+    };
+    let attr = attr::parse(attr, &mut errors);
+    let args = check_signature(&func, &attr, &mut errors);
+    if !errors.is_empty() {
+        return (quote!(#func), errors.finish());
+    }
+    let out = emit(&func, &attr, &args);
+    (out, errors.finish())
+}
+
+/// The signature's rules: `async`, no generics or receiver, every path parameter with its
+/// `Path<…>` argument and every `Path<…>` argument with its parameter.
+fn check_signature(func: &ItemFn, attr: &Attr, errors: &mut ErrorSink) -> Vec<Arg> {
+    let sig = &func.sig;
+    if sig.asyncness.is_none() {
+        errors.error(
+            sig.fn_token.span,
+            format!(
+                "`#[gateway]` handlers are `async fn`s: write `async fn {}`",
+                sig.ident
+            ),
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.error(
+            sig.generics.span(),
+            "`#[gateway]` handlers cannot be generic: the gateway calls one concrete function",
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        errors.error(v.span(), "`#[gateway]` handlers cannot be variadic");
+    }
+    let params: Vec<&str> = attr
+        .path
+        .as_ref()
+        .map(|(p, _)| p.params().collect())
+        .unwrap_or_default();
+    let mut args = Vec::new();
+    let mut seen_params: Vec<&str> = Vec::new();
+    for input in &sig.inputs {
+        let typed = match input {
+            FnArg::Receiver(r) => {
+                errors.error(
+                    r.span(),
+                    "`#[gateway]` handlers are free functions: take shared values as `State<T>` instead of `self`",
+                );
+                continue;
+            }
+            FnArg::Typed(t) => t,
+        };
+        let name = arg_name(&typed.pat);
+        let is_path = last_segment(&typed.ty).as_deref() == Some("Path");
+        let mut index = 0;
+        if is_path {
+            match params.iter().position(|p| Some(*p) == name.as_deref()) {
+                Some(i) => {
+                    index = i;
+                    seen_params.push(params[i]);
+                }
+                None if attr.path.is_some() => {
+                    let shown = name.as_deref().unwrap_or("_");
+                    let template = attr
+                        .path
+                        .as_ref()
+                        .map(|(p, _)| p.raw.to_string())
+                        .unwrap_or_default();
+                    let hint = match name.as_deref().and_then(|n| attr::closest(n, &params)) {
+                        Some(best) => format!("; did you mean `{best}`?"),
+                        None if params.is_empty() => "; the template has no parameters".to_owned(),
+                        None => format!(
+                            "; its parameters are {}",
+                            params
+                                .iter()
+                                .map(|p| format!("`{{{p}}}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    errors.error(
+                        typed.pat.span(),
+                        format!("`{shown}` is a `Path` argument but `{template}` has no parameter `{{{shown}}}`{hint}"),
+                    );
+                }
+                None => {}
+            }
+        }
+        args.push(Arg {
+            name: name.unwrap_or_else(|| "_".to_owned()),
+            ty: (*typed.ty).clone(),
+            index,
+        });
+    }
+    if let Some((_, lit)) = &attr.path {
+        for p in &params {
+            if !seen_params.contains(p) {
+                errors.error(
+                    lit.span(),
+                    format!("path parameter `{{{p}}}` has no argument: add `{p}: Path<String>` (or another `FromStr` type) to `{}`", sig.ident),
+                );
+            }
+        }
+    }
+    args
+}
+
+/// The name an argument's pattern binds: `id`, `mut id`, `Path(id)`, `Header(user_agent)`.
+fn arg_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(i) => Some(i.ident.to_string().trim_start_matches('_').to_owned()),
+        Pat::TupleStruct(t) if t.elems.len() == 1 => arg_name(&t.elems[0]),
+        Pat::Reference(r) => arg_name(&r.pat),
+        _ => None,
+    }
+}
+
+/// The last path segment of a type (`Path` for `gwc_runtime::handler::Path<u64>`).
+fn last_segment(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
+    let ident = &func.sig.ident;
+    let vis = &func.vis;
+    let name = ident.to_string();
+    let (method, _) = attr
+        .method
+        .unwrap_or((gwc_ir::Method::Get, Span::call_site()));
+    let path = attr
+        .path
+        .as_ref()
+        .map(|(p, _)| p.clone())
+        .unwrap_or_default();
+    let method_str = method.as_str();
+    let path_str = path.raw.to_string();
+    let route = Route {
+        id: Str::Owned(attr.id.clone().unwrap_or_else(|| name.clone())),
+        method,
+        path,
+        integration: Integration::Rust(RustHandler {
+            handler: Str::Borrowed(""),
+        }),
+        timeout: attr.timeout.unwrap_or(Millis(0)),
+        policies: attr.policies.clone(),
+        ..Route::default()
+    };
+    let route_tokens = gwc_ir::tokens::scoped(&route);
+    let p = quote!(::gwc_runtime::__private);
+
+    let arg_table = args.iter().map(|a| {
+        let n = &a.name;
+        let i = a.index;
+        quote!(#p::Arg { name: #n, index: #i })
+    });
+    let count = args.len();
+    let last = args.len().saturating_sub(1);
+    let mut extract = Vec::new();
+    let mut checks = Vec::new();
+    let mut docs = Vec::new();
+    let mut names = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let var = format_ident!("__gwc_arg{}", i);
+        let ty = &a.ty;
+        let span = ty.span();
+        if i == last {
+            extract.push(quote_spanned! {span=>
+                let #var = <#ty as #p::FromRequest<_>>::from_request(__gwc_req, &__GWC_ARGS[#i]).await?;
+            });
+            checks.push(quote_spanned!(span=> <#ty as #p::FromRequest<_>>::check(__gwc_app)?;));
+            docs.push(quote_spanned!(span=> <#ty as #p::FromRequest<_>>::document(&__GWC_ARGS[#i], __gwc_op);));
+        } else {
+            extract.push(quote_spanned! {span=>
+                let #var = <#ty as #p::FromRequestParts>::from_parts(&mut __gwc_req, &__GWC_ARGS[#i])?;
+            });
+            checks.push(quote_spanned!(span=> <#ty as #p::FromRequestParts>::check(__gwc_app)?;));
+            docs.push(quote_spanned!(span=> <#ty as #p::FromRequestParts>::document(&__GWC_ARGS[#i], __gwc_op);));
+        }
+        names.push(var);
+    }
+    let req_binding = if args.len() > 1 {
+        quote!(mut __gwc_req)
+    } else if args.is_empty() {
+        quote!(_)
+    } else {
+        quote!(__gwc_req)
+    };
+    let ret_span = match &func.sig.output {
+        syn::ReturnType::Default => func.sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    };
+    let respond = quote_spanned! {ret_span=>
+        (&&&#p::Responder::new(__gwc_out)).gwc_respond()
+    };
+    let doc = func
+        .attrs
+        .iter()
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let doc = doc.trim();
+    let check_app = if checks.is_empty() {
+        quote!(_)
+    } else {
+        quote!(__gwc_app)
+    };
+    let doc_op = if docs.is_empty() {
+        quote!(_)
+    } else {
+        quote!(__gwc_op)
+    };
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code, unreachable_pub)]
+        #vis struct #ident {}
+
+        const _: () = {
+            static __GWC_ARGS: [#p::Arg; #count] = [#(#arg_table),*];
+
+            fn __gwc_route() -> ::gwc_runtime::ir::Route {
+                let mut route: ::gwc_runtime::ir::Route = #route_tokens;
+                route.integration = ::gwc_runtime::ir::Integration::Rust(::gwc_runtime::ir::RustHandler {
+                    handler: ::std::borrow::Cow::Borrowed(::core::concat!(::core::module_path!(), "::", #name)),
+                });
+                route
+            }
+
+            fn __gwc_call<'a>(#req_binding: #p::Request<'a>) -> #p::HandlerFuture<'a> {
+                ::std::boxed::Box::pin(async move {
+                    #(#extract)*
+                    let __gwc_out = #ident(#(#names),*).await;
+                    #[allow(unused_imports)]
+                    use #p::{ViaIntoResponse as _, ViaSerialize as _, ViaSerializeResult as _};
+                    #respond
+                })
+            }
+
+            fn __gwc_check(#check_app: &::gwc_runtime::handler::AppState) -> ::core::result::Result<(), ::std::string::String> {
+                #(#checks)*
+                ::core::result::Result::Ok(())
+            }
+
+            fn __gwc_document(#doc_op: &mut #p::OperationDoc) {
+                #(#docs)*
+            }
+
+            #[#p::linkme::distributed_slice(#p::ROUTES)]
+            #[linkme(crate = #p::linkme)]
+            static __GWC_DEF: #p::RouteDef = #p::RouteDef {
+                name: #name,
+                module: ::core::module_path!(),
+                method: #method_str,
+                path: #path_str,
+                route: __gwc_route,
+                call: __gwc_call,
+                check: __gwc_check,
+                document: __gwc_document,
+                doc: #doc,
+            };
+
+            impl #p::Handler for #ident {
+                const DEF: &'static #p::RouteDef = &__GWC_DEF;
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests;

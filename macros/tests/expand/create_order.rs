@@ -1,0 +1,113 @@
+async fn create_order(
+    State(store): State<Store>,
+    body: Json<NewOrder>,
+) -> (StatusCode, Json<Order>) {
+    store.insert(body.0)
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code, unreachable_pub)]
+struct create_order {}
+const _: () = {
+    static __GWC_ARGS: [::gwc_runtime::__private::Arg; 2usize] = [
+        ::gwc_runtime::__private::Arg {
+            name: "store",
+            index: 0usize,
+        },
+        ::gwc_runtime::__private::Arg {
+            name: "body",
+            index: 0usize,
+        },
+    ];
+    fn __gwc_route() -> ::gwc_runtime::ir::Route {
+        let mut route: ::gwc_runtime::ir::Route = {
+            use ::gwc_runtime::ir;
+            use ::std::borrow::Cow;
+            #[allow(unused_imports)]
+            use ::std::{
+                option::Option::{None, Some},
+                vec::Vec,
+            };
+            ir::Route {
+                id: Cow::Borrowed("createOrder"),
+                method: ir::Method::Post,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/orders"),
+                    segments: Vec::from([ir::Segment::Literal(Cow::Borrowed("orders"))]),
+                },
+                integration: ir::Integration::Rust(ir::RustHandler {
+                    handler: Cow::Borrowed(""),
+                }),
+                timeout: ir::Millis(0),
+                ..Default::default()
+            }
+        };
+        route.integration = ::gwc_runtime::ir::Integration::Rust(::gwc_runtime::ir::RustHandler {
+            handler: ::std::borrow::Cow::Borrowed(
+                ::core::concat!(::core::module_path!(), "::", "create_order"),
+            ),
+        });
+        route
+    }
+    fn __gwc_call<'a>(
+        mut __gwc_req: ::gwc_runtime::__private::Request<'a>,
+    ) -> ::gwc_runtime::__private::HandlerFuture<'a> {
+        ::std::boxed::Box::pin(async move {
+            let __gwc_arg0 = <State<
+                Store,
+            > as ::gwc_runtime::__private::FromRequestParts>::from_parts(
+                &mut __gwc_req,
+                &__GWC_ARGS[0usize],
+            )?;
+            let __gwc_arg1 = <Json<
+                NewOrder,
+            > as ::gwc_runtime::__private::FromRequest<
+                _,
+            >>::from_request(__gwc_req, &__GWC_ARGS[1usize])
+                .await?;
+            let __gwc_out = create_order(__gwc_arg0, __gwc_arg1).await;
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{
+                ViaIntoResponse as _, ViaSerialize as _, ViaSerializeResult as _,
+            };
+            (&&&::gwc_runtime::__private::Responder::new(__gwc_out)).gwc_respond()
+        })
+    }
+    fn __gwc_check(
+        __gwc_app: &::gwc_runtime::handler::AppState,
+    ) -> ::core::result::Result<(), ::std::string::String> {
+        <State<Store> as ::gwc_runtime::__private::FromRequestParts>::check(__gwc_app)?;
+        <Json<NewOrder> as ::gwc_runtime::__private::FromRequest<_>>::check(__gwc_app)?;
+        ::core::result::Result::Ok(())
+    }
+    fn __gwc_document(__gwc_op: &mut ::gwc_runtime::__private::OperationDoc) {
+        <State<
+            Store,
+        > as ::gwc_runtime::__private::FromRequestParts>::document(
+            &__GWC_ARGS[0usize],
+            __gwc_op,
+        );
+        <Json<
+            NewOrder,
+        > as ::gwc_runtime::__private::FromRequest<
+            _,
+        >>::document(&__GWC_ARGS[1usize], __gwc_op);
+    }
+    #[::gwc_runtime::__private::linkme::distributed_slice(
+        ::gwc_runtime::__private::ROUTES
+    )]
+    #[linkme(crate = ::gwc_runtime::__private::linkme)]
+    static __GWC_DEF: ::gwc_runtime::__private::RouteDef = ::gwc_runtime::__private::RouteDef {
+        name: "create_order",
+        module: ::core::module_path!(),
+        method: "POST",
+        path: "/orders",
+        route: __gwc_route,
+        call: __gwc_call,
+        check: __gwc_check,
+        document: __gwc_document,
+        doc: "",
+    };
+    impl ::gwc_runtime::__private::Handler for create_order {
+        const DEF: &'static ::gwc_runtime::__private::RouteDef = &__GWC_DEF;
+    }
+};

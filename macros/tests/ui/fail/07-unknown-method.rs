@@ -1,0 +1,8 @@
+use gwc_runtime::gateway;
+
+#[gateway(FETCH, "/orders")]
+async fn list() -> &'static str {
+    "[]"
+}
+
+fn main() {}

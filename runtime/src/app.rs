@@ -1,0 +1,208 @@
+//! Rust-first gateways: a crate whose `#[gateway]` handlers are the API serves them with one
+//! call, with the same flags as a generated gateway, and prints the OpenAPI document (with
+//! its `x-gateway` extensions) that describes them, which `gwc check` accepts.
+//!
+//! ```no_run
+//! use gwc_runtime::{App, gateway};
+//!
+//! #[gateway(GET, "/ping")]
+//! async fn ping() -> &'static str {
+//!     "pong"
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     gwc_runtime::serve(App::new("pinger"))
+//! }
+//! ```
+
+use std::process::ExitCode;
+
+use serde_json::{Map, Value, json};
+
+use crate::handler::{ArgIn, Handlers, OperationDoc};
+use crate::ir::{self, Integration, Str};
+use crate::{RuntimeArgs, run};
+
+/// A Rust-first gateway: the `#[gateway]` handlers linked into the program, their shared
+/// state, and the API-wide settings.
+#[derive(Debug, Clone)]
+pub struct App {
+    ir: ir::Gateway,
+    version: String,
+    handlers: Handlers,
+}
+
+impl App {
+    /// An API named `name` (its package and metrics name: `[a-z][a-z0-9-]*`) serving every
+    /// `#[gateway]` handler linked into the program.
+    pub fn new(name: &str) -> App {
+        App {
+            ir: ir::Gateway {
+                name: Str::Owned(name.to_owned()),
+                ..ir::Gateway::default()
+            },
+            version: "1.0.0".to_owned(),
+            handlers: Handlers::linked(),
+        }
+    }
+
+    /// Gives the handlers a value of type `T` (their `State<T>` arguments clone it).
+    #[must_use]
+    pub fn state<T: std::any::Any + Send + Sync + Clone>(mut self, value: T) -> App {
+        self.handlers = self.handlers.state(value);
+        self
+    }
+
+    /// The API's version, for the OpenAPI document's `info.version`.
+    #[must_use]
+    pub fn version(mut self, version: &str) -> App {
+        self.version = version.to_owned();
+        self
+    }
+
+    /// Replaces the API-wide settings (stages, limits, gateway responses, observability…);
+    /// the routes stay the handlers'.
+    #[must_use]
+    pub fn with_settings(mut self, settings: ir::Gateway) -> App {
+        self.ir = ir::Gateway {
+            routes: Vec::new(),
+            ..settings
+        };
+        self
+    }
+
+    /// The gateway's IR: the API-wide settings plus one route per handler.
+    /// A handler without a `timeout` gets `limits.integration_timeout`, as a spec's route does.
+    pub fn ir(&self) -> ir::Gateway {
+        let mut routes = self.handlers.routes_ir();
+        for route in &mut routes {
+            if route.timeout.0 == 0 {
+                route.timeout = self.ir.limits.integration_timeout;
+            }
+        }
+        ir::Gateway {
+            routes,
+            ..self.ir.clone()
+        }
+    }
+
+    /// The handler table the gateway is built with.
+    pub fn handlers(&self) -> &Handlers {
+        &self.handlers
+    }
+
+    /// The OpenAPI 3.1 document describing the handlers, each operation with its
+    /// `x-gateway-integration: {type: rust, handler: …}` and the settings of its attribute.
+    pub fn openapi(&self) -> Value {
+        let mut paths: Map<String, Value> = Map::new();
+        for def in self.handlers.routes() {
+            let route = (def.route)();
+            let mut doc = OperationDoc::default();
+            (def.document)(&mut doc);
+            let mut op = Map::new();
+            op.insert("operationId".into(), json!(route.id.as_ref()));
+            let summary = def.doc.trim();
+            if !summary.is_empty() {
+                op.insert("summary".into(), json!(summary));
+            }
+            let params: Vec<Value> = doc
+                .args
+                .iter()
+                .map(|a| {
+                    json!({
+                        "name": a.name,
+                        "in": match a.location { ArgIn::Path => "path", ArgIn::Query => "query", ArgIn::Header => "header" },
+                        "required": a.required,
+                        "schema": schema_of(&a.type_name),
+                    })
+                })
+                .filter(|p| p["in"] != "query")
+                .collect();
+            if !params.is_empty() {
+                op.insert("parameters".into(), Value::Array(params));
+            }
+            if let Some((media, ty)) = &doc.body {
+                op.insert(
+                    "requestBody".into(),
+                    json!({"required": true, "content": {*media: {"schema": schema_of(ty)}}}),
+                );
+            }
+            op.insert(
+                "responses".into(),
+                json!({"200": {"description": "The handler's response."}}),
+            );
+            if let Integration::Rust(r) = &route.integration {
+                let mut integration = json!({"type": "rust", "handler": r.handler.as_ref()});
+                if route.timeout.0 > 0 {
+                    integration["timeout"] = json!(format!("{}ms", route.timeout.0));
+                }
+                op.insert("x-gateway-integration".into(), integration);
+            }
+            let method = route.method.as_str().to_ascii_lowercase();
+            let method = if method == "any" {
+                "x-amazon-apigateway-any-method".to_owned()
+            } else {
+                method
+            };
+            let item = paths
+                .entry(route.path.raw.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(item) = item {
+                item.insert(method, Value::Object(op));
+            }
+        }
+        json!({
+            "openapi": "3.1.0",
+            "info": {"title": self.ir.name.as_ref(), "version": self.version},
+            "x-gateway": {"name": self.ir.name.as_ref()},
+            "paths": paths,
+        })
+    }
+
+    /// Runs the gateway: parses the runtime's flags (`--listen`, `--admin-listen`, `--stage`,
+    /// …, plus `--print-openapi`, which prints [`App::openapi`] as JSON and exits), then serves
+    /// until SIGTERM/SIGINT, as a generated gateway's `main` does.
+    pub fn serve(self) -> ExitCode {
+        use clap::{Arg, ArgAction, CommandFactory, FromArgMatches};
+
+        let name: &'static str = Box::leak(self.ir.name.to_string().into_boxed_str());
+        let command = RuntimeArgs::command()
+            .name(name)
+            .about(format!("The `{name}` API gateway (Rust handlers, gwc runtime)."))
+            .arg(
+                Arg::new("print-openapi")
+                    .long("print-openapi")
+                    .action(ArgAction::SetTrue)
+                    .help("Print the OpenAPI document of the handlers (with x-gateway extensions) and exit"),
+            );
+        let matches = command.get_matches();
+        if matches.get_flag("print-openapi") {
+            let doc = serde_json::to_string_pretty(&self.openapi()).unwrap_or_default();
+            println!("{doc}");
+            return ExitCode::SUCCESS;
+        }
+        let args = match RuntimeArgs::from_arg_matches(&matches) {
+            Ok(args) => args,
+            Err(e) => e.exit(),
+        };
+        run(&self.ir(), &args, &self.handlers)
+    }
+}
+
+/// Serves a Rust-first gateway ([`App::serve`]): `gwc_runtime::serve(App::new("orders"))`.
+pub fn serve(app: App) -> ExitCode {
+    app.serve()
+}
+
+/// A JSON Schema for a Rust type's short name: scalars by name, anything else an object.
+fn schema_of(type_name: &str) -> Value {
+    match type_name {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+        | "isize" => json!({"type": "integer"}),
+        "f32" | "f64" => json!({"type": "number"}),
+        "bool" => json!({"type": "boolean"}),
+        "String" | "str" | "string" | "Box" | "Arc" => json!({"type": "string"}),
+        "bytes" => json!({"type": "string", "format": "binary"}),
+        other => json!({"type": "object", "title": other}),
+    }
+}

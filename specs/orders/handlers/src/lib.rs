@@ -1,0 +1,14 @@
+//! A small orders service written as `#[gateway]` handlers over an in-memory store.
+//!
+//! The same handlers run two ways:
+//! - **Rust-first**: `src/main.rs` serves every handler linked into the binary with
+//!   `gwc_runtime::serve` (`cargo run -p orders-handlers -- --listen 127.0.0.1:8080`), and
+//!   `--print-openapi` prints the OpenAPI document describing them.
+//! - **Spec-first**: `specs/orders/spec.yaml` names each handler in its
+//!   `x-gateway-integration: {type: rust, handler: orders_handlers::orders::create}`, and
+//!   `gwc build` writes a crate (`generated-examples/orders`) that depends on this one.
+
+pub mod orders;
+pub mod store;
+
+pub use store::Store;
