@@ -160,10 +160,13 @@ async fn refused(gw: &GatewayProcess, backend: &Backend, cause: &str) -> TestRes
         "the TLS cause leaked to the client: {}",
         reply.text()
     );
-    ensure!(
-        backend.tls_failures() > 0,
-        "the backend saw no failed handshake"
-    );
+    // The backend counts the failure when it reads the client's alert, which
+    // can be just after the gateway has answered.
+    let failed = eventually(Duration::from_secs(5), || async {
+        (backend.tls_failures() > 0).then_some(())
+    })
+    .await;
+    ensure!(failed.is_some(), "the backend saw no failed handshake");
     // The cause is in the gateway's log (written just after the response, so wait for it).
     let logged = eventually(Duration::from_secs(5), || async {
         gw.stderr().contains(cause).then_some(())
