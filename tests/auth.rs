@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 use crate::harness::client::{self, TestBody};
 use crate::harness::{
     Backend, Failure, GatewayProcess, HarnessError, Target, TestResult, annotate, binaries,
+    eventually,
 };
 
 /// A local identity provider: discovery, a replaceable JWKS, and how often each was fetched.
@@ -614,6 +615,29 @@ async fn authorize(body: &[u8]) -> (StatusCode, String) {
                 r#"{"message":"Unauthorized"}"#.into(),
             ),
             "Bearer broken" => (StatusCode::OK, "this is not a policy".into()),
+            // The context tests: an Allow with context values, a Deny with a reason.
+            "Bearer ctx-allow" => (
+                StatusCode::OK,
+                json!({
+                    "principalId": "user-42",
+                    "policyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}
+                    ]},
+                    "context": {"tier": "platinum", "n": 7, "admin": false},
+                })
+                .to_string(),
+            ),
+            "Bearer ctx-deny" => (
+                StatusCode::OK,
+                json!({
+                    "principalId": "user-13",
+                    "policyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": "*"}
+                    ]},
+                    "context": {"reason": "account suspended"},
+                })
+                .to_string(),
+            ),
             "Bearer slow" => {
                 tokio::time::sleep(Duration::from_secs(3)).await;
                 (StatusCode::OK, policy("Allow", "*".into()))
@@ -1199,4 +1223,149 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
         );
     }
     Ok(())
+}
+
+/// The authorizer's result in the request context, end to end under `gwc serve` of
+/// `tests/fixtures/auth-context.yaml`: PyJWT tokens and a custom authorizer's context reach the
+/// echo backend as the headers the spec names (a client cannot forge them), VTL request and
+/// response templates, an ACCESS_DENIED gateway-response template (a custom authorizer's deny
+/// context, as on AWS) and the access log, with the exact values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_result_reaches_backend_templates_and_log() -> TestResult {
+    let backend = Backend::start().await?;
+    let service = AuthService::start().await?;
+    let idp = Idp::start(&json!({})).await?;
+    let spec = binaries::workspace_root().join("tests/fixtures/auth-context.yaml");
+    let target = Target::Serve(spec);
+    let gw = target.start(
+        &backend.url(),
+        &[
+            "--stage-variable",
+            &format!("issuer={}", idp.url()),
+            "--stage-variable",
+            &format!("authorizer=http://{}", service.addr),
+        ],
+    )?;
+    let t = now();
+    let claims = json!({
+        "iss": idp.url(), "sub": "alice", "aud": "pets-api", "exp": t + 600, "iat": t,
+        "email": "alice@example.com", "cognito:groups": ["admin", "staff"], "level": 3,
+    });
+    let keys = json!([{"kid": "rsa1", "kty": "RSA"}, {"kid": "ec1", "kty": "EC"}]);
+    let (jwks, _, tokens) = mint(
+        &keys,
+        &[
+            json!({"kid": "rsa1", "alg": "RS256", "claims": claims}),
+            json!({"kid": "ec1", "alg": "ES256", "claims": claims}),
+        ],
+    )?;
+    idp.set_jwks(&jwks);
+    let addr = gw.addr();
+    let run = async {
+        for token in &tokens {
+            let req = client::request(Method::GET, addr, "/jwt")
+                .header("authorization", format!("Bearer {token}"))
+                // Forged identity headers are replaced, never passed on.
+                .header("x-user", "mallory")
+                .header("x-missing", "forged")
+                .body(TestBody::empty())
+                .map_err(|e| Failure(e.to_string()))?;
+            let reply = client::send(addr, req).await?;
+            ensure_eq!(reply.status, 200, "GET /jwt: {}", reply.text());
+            let echo = reply.json()?;
+            let seen = |name: &str| crate::harness::backend::echoed_header(&echo, name);
+            ensure_eq!(seen("x-user").as_deref(), Some("alice"), "principal header");
+            ensure_eq!(
+                seen("x-email").as_deref(),
+                Some("alice@example.com"),
+                "claim header"
+            );
+            ensure_eq!(
+                seen("x-groups").as_deref(),
+                Some("admin,staff"),
+                "array claim header"
+            );
+            ensure_eq!(seen("x-level").as_deref(), Some("level 3"), "number claim");
+            ensure_eq!(seen("x-missing").as_deref(), Some(""), "absent claim");
+        }
+
+        // VTL: the request template's override header and body, the response template.
+        let req = client::request(Method::GET, addr, "/template")
+            .header("authorization", format!("Bearer {}", tokens[0]))
+            .body(TestBody::empty())
+            .map_err(|e| Failure(e.to_string()))?;
+        let reply = client::send(addr, req).await?;
+        ensure_eq!(reply.status, 200, "GET /template: {}", reply.text());
+        ensure_eq!(
+            reply.text(),
+            r#"{"user":"alice","email":"alice@example.com","level":"3"}"#,
+            "response template"
+        );
+        let backend_saw = backend.requests();
+        ensure!(backend_saw >= 3, "the backend saw {backend_saw} requests");
+
+        // A custom authorizer's context.
+        let reply = call(addr, Method::GET, "/custom", Some("Bearer ctx-allow")).await?;
+        ensure_eq!(reply.status, 200, "GET /custom: {}", reply.text());
+        let echo = reply.json()?;
+        let seen = |name: &str| crate::harness::backend::echoed_header(&echo, name);
+        ensure_eq!(seen("x-principal").as_deref(), Some("user-42"), "principal");
+        ensure_eq!(
+            seen("x-tier").as_deref(),
+            Some("platinum"),
+            "context string"
+        );
+        ensure_eq!(seen("x-n").as_deref(), Some("7"), "context number");
+        ensure_eq!(
+            seen("x-email").as_deref(),
+            Some(""),
+            "claims of a custom authorizer"
+        );
+
+        // A deny's context in the ACCESS_DENIED template.
+        let reply = call(addr, Method::GET, "/custom", Some("Bearer ctx-deny")).await?;
+        ensure_eq!(reply.status, 403, "denied: {}", reply.text());
+        ensure_eq!(
+            reply.text(),
+            r#"{"message":"User is not authorized to access this resource","principal":"user-13","reason":"account suspended"}"#,
+            "ACCESS_DENIED template"
+        );
+
+        // The access log names claims and context values (flushed every 200 ms).
+        let wanted = [
+            "authctx alice alice@example.com admin,staff - 200",
+            "authctx user-42 - - platinum 200",
+            "authctx user-13 - - - 403",
+        ];
+        let lines = eventually(Duration::from_secs(5), || async {
+            let lines: Vec<String> = gw
+                .stdout_lines()
+                .into_iter()
+                .filter(|l| l.starts_with("authctx "))
+                .collect();
+            (lines.len() >= 5).then_some(lines)
+        })
+        .await
+        .ok_or("fewer than 5 access-log lines")?;
+        for w in wanted {
+            ensure!(
+                lines.iter().any(|l| l == w),
+                "no access-log line `{w}` in {lines:#?}"
+            );
+        }
+        ensure_eq!(
+            lines
+                .iter()
+                .filter(|l| l.starts_with("authctx alice "))
+                .count(),
+            3,
+            "lines of alice in {lines:#?}"
+        );
+        ensure!(
+            !gw.stderr().contains(&tokens[0]) && !lines.iter().any(|l| l.contains(&tokens[0])),
+            "a token reached a log"
+        );
+        TestResult::Ok(())
+    };
+    run.await.map_err(|e| annotate(&gw, e))
 }

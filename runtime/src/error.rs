@@ -14,6 +14,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode, header};
 
 use crate::body::Body;
 use crate::ir::{self, ApiKind, ErrorType};
+use crate::pipeline::Identity;
 
 /// Why an IR cannot be turned into a running gateway. Each message names the route or setting
 /// at fault, since the compiler usually catches these earlier and this is the last line.
@@ -175,7 +176,8 @@ impl GatewayError {
 /// A prepared gateway response body: static bytes, or a VTL template (parsed at start-up;
 /// the compiler already reported any syntax error at its spec line) evaluated per error with
 /// `$context.requestId`, `$context.error.message`, `$context.error.messageString`,
-/// `$context.error.responseType`, `$context.stage` and `$stageVariables`.
+/// `$context.error.responseType`, `$context.stage`, `$context.authorizer.*` and
+/// `$stageVariables`.
 #[derive(Debug, Clone)]
 enum BodyTemplate {
     Static(Bytes),
@@ -245,11 +247,23 @@ impl ErrorResponses {
 
     /// The answer to a request-path error: the prepared response of its type plus the
     /// error's own headers, and `Connection: close` when the body was left half-read.
+    // The server answers through `answer_for`; tests and steps without a context use this.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn answer(&self, error: GatewayError, request_id: &HeaderValue) -> Response<Body> {
-        let mut resp = match &error.message {
-            None => self.respond(error.kind, request_id),
-            Some(message) => self.respond_with(error.kind, Some(message), request_id),
-        };
+        self.answer_for(error, request_id, None)
+    }
+
+    /// [`ErrorResponses::answer`] for a request an authorizer has seen: its templates can
+    /// read `$context.authorizer.*` (a custom authorizer's context on a deny, too, as AWS
+    /// allows).
+    pub(crate) fn answer_for(
+        &self,
+        error: GatewayError,
+        request_id: &HeaderValue,
+        identity: Option<&Identity>,
+    ) -> Response<Body> {
+        let mut resp =
+            self.respond_with(error.kind, error.message.as_deref(), request_id, identity);
         if !error.headers.is_empty() {
             // Replaces a prepared header of the same name, keeps every value of the error's.
             resp.headers_mut().extend(error.headers);
@@ -263,8 +277,9 @@ impl ErrorResponses {
 
     /// Builds the response for an error type; the request id headers are added by the caller,
     /// as on every other response.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn respond(&self, kind: ErrorType, request_id: &HeaderValue) -> Response<Body> {
-        self.respond_with(kind, None, request_id)
+        self.respond_with(kind, None, request_id, None)
     }
 
     fn respond_with(
@@ -272,6 +287,7 @@ impl ErrorResponses {
         kind: ErrorType,
         message: Option<&str>,
         request_id: &HeaderValue,
+        identity: Option<&Identity>,
     ) -> Response<Body> {
         let Some(p) = self.get(kind) else {
             let mut resp = Response::new(Body::from_static(
@@ -286,7 +302,9 @@ impl ErrorResponses {
                 Bytes::from(format!("{{\"message\":{}}}", json_string(m)))
             }
             (BodyTemplate::Static(b), Some(_)) => b.clone(),
-            (BodyTemplate::Vtl(t), m) => self.render(t, kind, m.unwrap_or(p.message), request_id),
+            (BodyTemplate::Vtl(t), m) => {
+                self.render(t, kind, m.unwrap_or(p.message), request_id, identity)
+            }
         };
         let mut resp = Response::new(Body::full(body));
         *resp.status_mut() = p.status;
@@ -306,8 +324,10 @@ impl ErrorResponses {
         kind: ErrorType,
         message: &str,
         request_id: &HeaderValue,
+        identity: Option<&Identity>,
     ) -> Bytes {
         use ir::vtl::{Env, Limits, Value};
+        let authorizer = identity.map_or_else(|| Value::Map(Vec::new()), Identity::vtl);
         let env = Env {
             context: Value::map([
                 (
@@ -323,6 +343,7 @@ impl ErrorResponses {
                         ("responseType", Value::str(kind.as_str())),
                     ]),
                 ),
+                ("authorizer", authorizer),
             ]),
             stage_variables: self.stage_variables.clone(),
             ..Env::default()

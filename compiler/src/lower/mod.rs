@@ -491,7 +491,7 @@ fn lower_observability(
         };
         let help = help.unwrap_or_else(|| {
             format!(
-                "use `json`, `clf` or a template of `$context.NAME` variables; NAME is one of {}",
+                "use `json`, `clf` or a template of `$context.NAME` variables; NAME is one of {}, authorizer.claims.CLAIM, authorizer.KEY",
                 names.join(", ")
             )
         });

@@ -42,11 +42,11 @@ pub use listen::{ListenAddr, ListenError, ListenHost};
 pub use mapping::{
     BodyMapping, CONTEXT_VARIABLES, ChangeAction, ContentTemplate, IntegrationResponse,
     MappedParam, Mapping, MappingError, MappingSide, ParamChange, Passthrough, ValuePart,
-    parse_value,
+    is_context_variable, parse_value,
 };
 pub use observability::{
-    AccessLog, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics, Observability,
-    parse_log_format,
+    AccessLog, AuthorizerValue, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics,
+    Observability, parse_log_format,
 };
 pub use plan::{ApiKey, ApiKeySource, Quota, QuotaPeriod, RouteThrottle, UsagePlan};
 pub use policy::{

@@ -79,7 +79,9 @@ pub enum ValuePart {
     RequestPath(Str),
     /// `$response.header.NAME`: the integration response's header (response mappings).
     ResponseHeader(Str),
-    /// `$context.NAME`: one of [`CONTEXT_VARIABLES`].
+    /// `$context.NAME`: one of [`CONTEXT_VARIABLES`], or an authorizer value
+    /// (`authorizer.principalId`, `authorizer.claims.NAME`, `authorizer.KEY`; see
+    /// [`is_context_variable`]).
     Context(Str),
     /// `${stageVariables.NAME}`: substituted at start-up.
     StageVariable(Str),
@@ -99,6 +101,14 @@ pub const CONTEXT_VARIABLES: &[&str] = &[
     "authorizer.principalId",
     "requestTimeEpoch",
 ];
+
+/// Whether mappings can read `$context.NAME`: one of [`CONTEXT_VARIABLES`], or what an
+/// authorizer established (`authorizer.principalId`, a verified token's
+/// `authorizer.claims.NAME`, a custom authorizer's context value `authorizer.KEY`), so the
+/// backend can be told who the caller is under header names the spec chooses.
+pub fn is_context_variable(name: &str) -> bool {
+    CONTEXT_VARIABLES.contains(&name) || crate::AuthorizerValue::from_name(name).is_some()
+}
 
 /// Where a mapped value is evaluated, which decides the references it may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +147,7 @@ impl MappingError {
     pub fn help(&self) -> String {
         match self {
             MappingError::UnknownContext(_) => format!(
-                "mappings read $context.{}",
+                "mappings read $context.{}, $context.authorizer.claims.NAME and $context.authorizer.KEY",
                 CONTEXT_VARIABLES.join(", $context.")
             ),
             _ => "write `$request.header.NAME`, `$request.querystring.NAME`, `$request.path.NAME`, `$response.header.NAME` (responses), `$context.NAME` or `${stageVariables.NAME}`; a lone `$` is text".to_owned(),
@@ -210,7 +220,7 @@ fn reference_part(reference: &str, side: MappingSide) -> Result<Option<ValuePart
             if prefix.starts_with("request.") && side == MappingSide::Response {
                 return Err(MappingError::RequestOnly(reference.to_owned()));
             }
-            if prefix == "context." && !CONTEXT_VARIABLES.contains(&name) {
+            if prefix == "context." && !is_context_variable(name) {
                 return Err(MappingError::UnknownContext(name.to_owned()));
             }
             return Ok(Some(make(Str::Owned(name.to_owned()))));
@@ -254,6 +264,18 @@ mod tests {
             vec![ValuePart::Context("requestId".into())]
         );
         assert_eq!(parse_value("", MappingSide::Request).unwrap(), vec![]);
+        assert_eq!(
+            parse_value(
+                "$context.authorizer.claims.email/${context.authorizer.tier}",
+                MappingSide::Request
+            )
+            .unwrap(),
+            vec![
+                ValuePart::Context("authorizer.claims.email".into()),
+                ValuePart::Text("/".into()),
+                ValuePart::Context("authorizer.tier".into()),
+            ]
+        );
     }
 
     #[test]
@@ -262,6 +284,8 @@ mod tests {
             ("$response.header.a", MappingSide::Request),
             ("$request.header.a", MappingSide::Response),
             ("$context.nope", MappingSide::Request),
+            ("$context.authorizer.claims", MappingSide::Request),
+            ("${context.authorizer.claims.}", MappingSide::Request),
             ("$request.body.x", MappingSide::Request),
             ("${request.header.a", MappingSide::Request),
             ("$request.header.", MappingSide::Request),

@@ -175,6 +175,34 @@ pub enum LogPiece {
     Literal(String),
     /// A `$context.*` variable.
     Var(ContextVar),
+    /// `$context.authorizer.claims.NAME` or `$context.authorizer.KEY`: open-ended names, so
+    /// not a [`ContextVar`].
+    Authorizer(AuthorizerValue),
+}
+
+/// A value an authorizer established, by name, besides its principal: what access logs,
+/// mappings and templates read as `$context.authorizer.claims.NAME` (a verified token's
+/// claim) and `$context.authorizer.KEY` (a custom authorizer's context value).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AuthorizerValue {
+    /// `authorizer.claims.NAME`.
+    Claim(String),
+    /// `authorizer.KEY`.
+    Context(String),
+}
+
+impl AuthorizerValue {
+    /// The value `name` (without `$context.`) spells, if it is one; `authorizer.principalId`
+    /// is the principal, not one of these.
+    pub fn from_name(name: &str) -> Option<AuthorizerValue> {
+        let key = name.strip_prefix("authorizer.")?;
+        match key.strip_prefix("claims.") {
+            Some(claim) if !claim.is_empty() => Some(AuthorizerValue::Claim(claim.to_owned())),
+            Some(_) => None,
+            None if key.is_empty() || key == "claims" || key == "principalId" => None,
+            None => Some(AuthorizerValue::Context(key.to_owned())),
+        }
+    }
 }
 
 /// Why an access-log format was rejected.
@@ -203,19 +231,31 @@ pub fn parse_log_format(format: &str) -> Result<Vec<LogPiece>, LogFormatError> {
     while let Some(at) = rest.find(PREFIX) {
         literal.push_str(&rest[..at]);
         let after = &rest[at + PREFIX.len()..];
+        // Claim names may hold `:` and `-` too (`cognito:groups`).
+        let claim = after.starts_with("authorizer.claims.");
         let mut len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .find(|c: char| {
+                !(c.is_ascii_alphanumeric()
+                    || c == '_'
+                    || c == '.'
+                    || claim && matches!(c, ':' | '-'))
+            })
             .unwrap_or(after.len());
         while len > 0 && after.as_bytes()[len - 1] == b'.' {
             len -= 1;
         }
         let name = &after[..len];
-        let var = ContextVar::from_name(name)
-            .ok_or_else(|| LogFormatError::UnknownVariable(name.to_owned()))?;
+        let piece = match ContextVar::from_name(name) {
+            Some(var) => LogPiece::Var(var),
+            None => LogPiece::Authorizer(
+                AuthorizerValue::from_name(name)
+                    .ok_or_else(|| LogFormatError::UnknownVariable(name.to_owned()))?,
+            ),
+        };
         if !literal.is_empty() {
             pieces.push(LogPiece::Literal(std::mem::take(&mut literal)));
         }
-        pieces.push(LogPiece::Var(var));
+        pieces.push(piece);
         vars += 1;
         rest = &after[len..];
     }
@@ -267,5 +307,31 @@ mod tests {
             Err(LogFormatError::NoVariable(_))
         ));
         assert_eq!(parse_log_format("clf").unwrap().len(), 19);
+    }
+
+    #[test]
+    fn authorizer_values_parse() {
+        assert_eq!(
+            parse_log_format(
+                "$context.authorizer.principalId $context.authorizer.claims.cognito:groups \
+                 $context.authorizer.tier."
+            )
+            .unwrap(),
+            [
+                LogPiece::Var(ContextVar::PrincipalId),
+                LogPiece::Literal(" ".into()),
+                LogPiece::Authorizer(AuthorizerValue::Claim("cognito:groups".into())),
+                LogPiece::Literal(" ".into()),
+                LogPiece::Authorizer(AuthorizerValue::Context("tier".into())),
+                LogPiece::Literal(".".into()),
+            ]
+        );
+        for bad in [
+            "$context.authorizer.claims",
+            "$context.authorizer.claims.",
+            "$context.authorizer.",
+        ] {
+            assert!(parse_log_format(bad).is_err(), "{bad}");
+        }
     }
 }

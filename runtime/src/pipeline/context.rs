@@ -8,13 +8,15 @@
 // steps of later issues; the slots exist now so that their shape is settled.
 #![allow(dead_code)]
 
+use std::borrow::Cow;
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderValue, Method};
 
 use crate::integration::proxy::ClientInfo;
-use crate::ir::ErrorType;
+use crate::ir::vtl;
+use crate::ir::{AuthorizerValue, ErrorType};
 use crate::router::Params;
 
 /// One request's context.
@@ -61,6 +63,69 @@ pub(crate) struct Identity {
     /// A custom authorizer's `usageIdentifierKey`: the API key when the API's key source
     /// is `authorizer`.
     pub(crate) usage_identifier_key: Option<Box<str>>,
+}
+
+impl Identity {
+    /// `$context.authorizer.claims.NAME` or `$context.authorizer.KEY` as text, read only
+    /// where a mapping, template or log format names it: a claim's string as is, a number or
+    /// boolean as JSON, an array's items joined with `,` (`cognito:groups` → `admin,staff`),
+    /// an object as JSON.
+    pub(crate) fn value(&self, which: &AuthorizerValue) -> Option<Cow<'_, str>> {
+        match which {
+            AuthorizerValue::Claim(name) => self.claims.get(name).map(claim_text),
+            AuthorizerValue::Context(key) => self
+                .context
+                .iter()
+                .find(|(k, _)| **k == **key)
+                .map(|(_, v)| Cow::Borrowed(&**v)),
+        }
+    }
+
+    /// `$context.authorizer` for VTL templates: `principalId`, `claims` (each as
+    /// [`Identity::value`] renders it) and the custom authorizer's context keys. Built only
+    /// when a template renders.
+    pub(crate) fn vtl(&self) -> vtl::Value {
+        let mut map = Vec::with_capacity(self.context.len() + 2);
+        if let Some(p) = self.principal.as_deref() {
+            map.push(("principalId".to_owned(), vtl::Value::str(p)));
+        }
+        if !self.claims.is_empty() {
+            map.push((
+                "claims".to_owned(),
+                vtl::Value::Map(
+                    self.claims
+                        .iter()
+                        .map(|(k, v)| (k.clone(), vtl::Value::str(claim_text(v))))
+                        .collect(),
+                ),
+            ));
+        }
+        for (k, v) in &self.context {
+            map.push((k.to_string(), vtl::Value::str(&**v)));
+        }
+        vtl::Value::Map(map)
+    }
+}
+
+fn claim_text(v: &serde_json::Value) -> Cow<'_, str> {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => Cow::Borrowed(s),
+        J::Array(items) => {
+            let mut out = String::new();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                match item {
+                    J::String(s) => out.push_str(s),
+                    other => out.push_str(&other.to_string()),
+                }
+            }
+            Cow::Owned(out)
+        }
+        other => Cow::Owned(other.to_string()),
+    }
 }
 
 /// The API key a request presented and the plan it belongs to.

@@ -164,7 +164,8 @@ async fn handle(
         Err(e) => {
             ctx.error = Some(e.kind);
             log_failure(gw, &ctx, &e);
-            gw.errors.answer(*e, &ctx.request_id)
+            gw.errors
+                .answer_for(*e, &ctx.request_id, ctx.identity.as_deref())
         }
     };
     if let Some(waf) = &ctx.waf {
@@ -304,6 +305,7 @@ fn log_record<'a>(
         integration_latency,
         integration_status: integration_latency.and(ctx.error.is_none().then_some(facts.status)),
         principal_id: ctx.identity.as_ref().and_then(|i| i.principal.as_deref()),
+        identity: ctx.identity.as_deref(),
         api_key_id: ctx.api_key.as_ref().map(|k| &*k.key_id),
         error_message: ctx.error.map(|e| e.message()),
         error_type: ctx.error.map(ErrorType::as_str),

@@ -34,7 +34,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderValue, Method, Version};
 
-use crate::ir::{self, ContextVar, LogFormatError, LogPiece};
+use crate::ir::{self, AuthorizerValue, ContextVar, LogFormatError, LogPiece};
+use crate::pipeline::Identity;
 
 /// A worker's buffer is handed to the writer when it reaches this size.
 const BATCH: usize = 32 << 10;
@@ -84,6 +85,8 @@ pub(crate) struct LogRecord<'a> {
     pub(crate) integration_status: Option<u16>,
     /// The authorizer's principal.
     pub(crate) principal_id: Option<&'a str>,
+    /// What the authorizer established (`$context.authorizer.claims.NAME`, `.KEY`).
+    pub(crate) identity: Option<&'a Identity>,
     /// The id (never the value) of the API key used.
     pub(crate) api_key_id: Option<&'a str>,
     /// The gateway response's client-facing message, when the request failed.
@@ -128,6 +131,7 @@ enum Format {
 enum Piece {
     Literal(Box<str>),
     Var(ContextVar),
+    Authorizer(AuthorizerValue),
 }
 
 /// What every worker's [`LocalLog`] of one gateway shares: the parsed format and the strings
@@ -175,6 +179,7 @@ impl AccessLog {
                     .map(|p| match p {
                         LogPiece::Literal(l) => Piece::Literal(l.into()),
                         LogPiece::Var(v) => Piece::Var(v),
+                        LogPiece::Authorizer(a) => Piece::Authorizer(a),
                     })
                     .collect(),
             )
@@ -351,6 +356,16 @@ fn render(shared: &Shared, r: &LogRecord<'_>, out: &mut Vec<u8>) {
                 match piece {
                     Piece::Literal(l) => out.extend_from_slice(l.as_bytes()),
                     Piece::Var(v) => render_var(shared, r, *v, out),
+                    Piece::Authorizer(a) => {
+                        let value = r.identity.and_then(|i| i.value(a));
+                        out.extend_from_slice(
+                            value
+                                .as_deref()
+                                .filter(|v| !v.is_empty())
+                                .unwrap_or("-")
+                                .as_bytes(),
+                        );
+                    }
                 }
             }
         }

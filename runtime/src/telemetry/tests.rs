@@ -287,6 +287,7 @@ fn record<'a>(id: &'a HeaderValue, ua: &'a HeaderValue, method: &'a Method) -> L
         integration_latency: Some(Duration::from_micros(11_000)),
         integration_status: None,
         principal_id: Some("user \"7\""),
+        identity: None,
         api_key_id: None,
         error_message: Some("Internal server error"),
         error_type: Some("INTEGRATION_FAILURE"),
@@ -443,6 +444,36 @@ fn every_context_variable_renders() {
         waf.rule=-
     "#]]
     .assert_eq(&table);
+}
+
+#[test]
+fn authorizer_claims_and_context_render_where_named() {
+    let id = HeaderValue::from_static("rid");
+    let ua = HeaderValue::from_static("curl/8");
+    let method = Method::GET;
+    let identity = crate::pipeline::Identity {
+        principal: Some("alice".into()),
+        claims: serde_json::from_str(
+            r#"{"email": "a@example.com", "cognito:groups": ["admin", "staff"], "n": 3}"#,
+        )
+        .unwrap(),
+        context: vec![("tier".into(), "gold".into())],
+        usage_identifier_key: None,
+    };
+    let mut r = record(&id, &ua, &method);
+    r.principal_id = Some("alice");
+    r.identity = Some(&identity);
+    let log = log(
+        "$context.authorizer.principalId $context.authorizer.claims.email \
+         $context.authorizer.claims.cognito:groups $context.authorizer.claims.n \
+         $context.authorizer.tier $context.authorizer.claims.none $context.authorizer.none",
+    );
+    assert_eq!(
+        log.render(&r),
+        "alice a@example.com admin,staff 3 gold - -\n"
+    );
+    r.identity = None;
+    assert_eq!(log.render(&r), "alice - - - - - -\n");
 }
 
 #[test]

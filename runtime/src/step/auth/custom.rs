@@ -241,8 +241,8 @@ impl CustomAuth {
                 ));
             }
         };
-        let allowed = match &answer.decision {
-            Decision::Simple(ok) if self.simple => *ok,
+        let refused = match &answer.decision {
+            Decision::Simple(ok) if self.simple => (!*ok).then_some("not allowed"),
             Decision::Simple(_) => {
                 return Err(GatewayError::new(
                     ErrorType::AuthorizerConfigurationError,
@@ -253,29 +253,29 @@ impl CustomAuth {
                 ));
             }
             Decision::Policy(statements) => match evaluate(statements, arn) {
-                Effect::Deny => {
-                    return Err(GatewayError::new(
-                        ErrorType::AccessDenied,
-                        format!("authorizer {}: explicit deny", self.name),
-                    ));
-                }
-                Effect::Allow => true,
-                Effect::None => false,
+                Effect::Deny => Some("explicit deny"),
+                Effect::Allow => None,
+                Effect::None => Some("not allowed"),
             },
         };
-        if !allowed {
-            return Err(GatewayError::new(
-                ErrorType::AccessDenied,
-                format!("authorizer {}: not allowed", self.name),
-            ));
-        }
+        // A deny keeps the principal and context too: gateway responses read them
+        // (`$context.authorizer.KEY` in an ACCESS_DENIED template), as on AWS.
         ctx.identity = Some(Box::new(Identity {
             principal: answer.principal.map(Into::into),
             claims: Map::new(),
             context: answer.context,
-            usage_identifier_key: answer.usage_key.map(Into::into),
+            usage_identifier_key: answer
+                .usage_key
+                .filter(|_| refused.is_none())
+                .map(Into::into),
         }));
-        Ok(Verdict::Continue)
+        match refused {
+            Some(why) => Err(GatewayError::new(
+                ErrorType::AccessDenied,
+                format!("authorizer {}: {why}", self.name),
+            )),
+            None => Ok(Verdict::Continue),
+        }
     }
 
     /// AWS's authorizer event for this request.

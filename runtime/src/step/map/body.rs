@@ -59,15 +59,10 @@ impl Deployment {
     }
 
     fn context(&self, ctx: &RequestContext, path: &str) -> Value {
-        let mut authorizer = vec![];
-        if let Some(identity) = &ctx.identity {
-            if let Some(p) = identity.principal.as_deref() {
-                authorizer.push(("principalId".to_owned(), Value::str(p)));
-            }
-            for (k, v) in &identity.context {
-                authorizer.push((k.to_string(), Value::str(&**v)));
-            }
-        }
+        let authorizer = ctx
+            .identity
+            .as_ref()
+            .map_or_else(|| Value::Map(Vec::new()), |i| i.vtl());
         Value::map([
             (
                 "requestId",
@@ -84,7 +79,7 @@ impl Deployment {
                     Value::str(String::from_utf8_lossy(ctx.client.ip.as_bytes())),
                 )]),
             ),
-            ("authorizer", Value::Map(authorizer)),
+            ("authorizer", authorizer),
         ])
     }
 }

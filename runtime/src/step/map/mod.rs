@@ -40,6 +40,8 @@ enum Piece {
     SourceIp,
     UserAgent,
     PrincipalId,
+    /// `$context.authorizer.claims.NAME` / `$context.authorizer.KEY`.
+    Authorizer(ir::AuthorizerValue),
     RequestTimeEpoch,
 }
 
@@ -129,12 +131,15 @@ fn compile_changes(
                     "identity.userAgent" => Piece::UserAgent,
                     "authorizer.principalId" => Piece::PrincipalId,
                     "requestTimeEpoch" => Piece::RequestTimeEpoch,
-                    other => {
-                        return Err(BuildError::Unsupported(format!(
-                            "route `{}`: `$context.{other}` in a mapping",
-                            route.id
-                        )));
-                    }
+                    other => match ir::AuthorizerValue::from_name(other) {
+                        Some(which) => Piece::Authorizer(which),
+                        None => {
+                            return Err(BuildError::Unsupported(format!(
+                                "route `{}`: `$context.{other}` in a mapping",
+                                route.id
+                            )));
+                        }
+                    },
                 },
             };
             value.push(piece);
@@ -277,6 +282,11 @@ impl Sources<'_> {
                         .and_then(|i| i.principal.as_deref())
                     {
                         out.push_str(p);
+                    }
+                }
+                Piece::Authorizer(which) => {
+                    if let Some(v) = self.ctx.identity.as_ref().and_then(|i| i.value(which)) {
+                        out.push_str(&v);
                     }
                 }
                 Piece::RequestTimeEpoch => {
