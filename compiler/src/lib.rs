@@ -15,6 +15,7 @@ pub mod routes;
 pub mod serve;
 pub mod source;
 pub mod vocab;
+pub mod waf_import;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 

@@ -53,6 +53,40 @@ enum Command {
         #[command(flatten)]
         runtime: gwc_runtime::RuntimeArgs,
     },
+    /// Web application firewall tools.
+    #[command(subcommand)]
+    Waf(WafCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum WafCommand {
+    /// Convert an AWS WAF web ACL (the JSON `aws wafv2 get-web-acl` prints) into the
+    /// `x-gateway.waf` vocabulary; print what could not be mapped exactly.
+    ///
+    /// Maps IP set, geo, rate-based, byte, regex, regex pattern set, size, SQLi and XSS
+    /// statements, and/or/not, text transformations, fields to match, actions with custom
+    /// responses, the default action, and AWS's common, SQL database, known bad inputs and IP
+    /// reputation managed groups with their rule overrides.
+    Import {
+        /// The web ACL export.
+        acl: PathBuf,
+        /// An IP set or regex pattern set the ACL references (`aws wafv2 get-ip-set` /
+        /// `get-regex-pattern-set` output); repeat for each.
+        #[arg(long = "set")]
+        sets: Vec<PathBuf>,
+        /// A CIDR list file for AWS's IP reputation group (Amazon's list is not public).
+        #[arg(long = "ip-reputation-list")]
+        ip_reputation_lists: Vec<String>,
+        /// A MaxMind country database for geo rules (written as `geo_database`).
+        #[arg(long)]
+        geo_database: Option<String>,
+        /// Take byte-match search strings as written (the AWS CLI prints them in base64).
+        #[arg(long)]
+        raw_search_strings: bool,
+        /// Write the YAML here instead of standard output.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -79,7 +113,60 @@ fn main() -> ExitCode {
             build(&spec, &out, &gwc::build::BuildOptions { runtime }, colour)
         }
         Command::Serve { spec, runtime } => serve(&spec, &runtime, colour),
+        Command::Waf(WafCommand::Import {
+            acl,
+            sets,
+            ip_reputation_lists,
+            geo_database,
+            raw_search_strings,
+            out,
+        }) => waf_import(
+            &acl,
+            &gwc::waf_import::ImportOptions {
+                sets,
+                ip_reputation_lists,
+                geo_database,
+                raw_search_strings,
+            },
+            out.as_deref(),
+            colour,
+        ),
     }
+}
+
+fn waf_import(
+    acl: &Path,
+    options: &gwc::waf_import::ImportOptions,
+    out: Option<&Path>,
+    colour: bool,
+) -> ExitCode {
+    let mut sources = gwc::source::SourceMap::new();
+    let mut diags = gwc::Diagnostics::new();
+    let imported = gwc::waf_import::import(acl, options, &mut sources, &mut diags);
+    let rendered = diags.render(&sources, colour);
+    if !rendered.is_empty() {
+        eprintln!("{rendered}");
+    }
+    let Some(imported) = imported.filter(|_| !diags.has_errors()) else {
+        eprintln!("error: {} could not be imported", acl.display());
+        return ExitCode::FAILURE;
+    };
+    let written = match out {
+        Some(path) => std::fs::write(path, &imported.yaml),
+        None => std::io::stdout().lock().write_all(imported.yaml.as_bytes()),
+    };
+    if let Err(e) = written {
+        eprintln!("error: cannot write the YAML: {e}");
+        return ExitCode::FAILURE;
+    }
+    eprintln!(
+        "imported {} rule{} from {}; {} left out (see the warnings above); paste the YAML under `x-gateway.waf`",
+        imported.rules,
+        plural(imported.rules),
+        acl.display(),
+        imported.skipped
+    );
+    ExitCode::SUCCESS
 }
 
 fn build(spec: &Path, out: &Path, options: &gwc::build::BuildOptions, colour: bool) -> ExitCode {

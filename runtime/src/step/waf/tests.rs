@@ -705,10 +705,12 @@ async fn managed_groups_with_overrides() {
 
 #[tokio::test]
 async fn geo_match_from_a_maxmind_database() {
-    let db = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus/geoip/GeoIP2-Country-Test.mmdb");
+    let Some(waf) = super::corpus::corpus_dir() else {
+        return;
+    };
+    let db = waf.join("../geoip/GeoIP2-Country-Test.mmdb");
     if !db.exists() {
-        eprintln!("SKIPPED: no GeoIP test database at {}", db.display());
+        crate::tests::skip(&format!("no GeoIP test database at {}", db.display()));
         return;
     }
     let mut s = set(
@@ -742,10 +744,12 @@ async fn geo_match_from_a_maxmind_database() {
 /// 16 KiB inspection limit: past it, `continue` misses the attack, `match` blocks the body.
 #[tokio::test]
 async fn gotestwaf_oversize_payloads_follow_the_oversize_choice() {
-    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus/waf/gotestwaf-oversize.jsonl");
+    let Some(waf) = super::corpus::corpus_dir() else {
+        return;
+    };
+    let file = waf.join("gotestwaf-oversize.jsonl");
     let Ok(text) = std::fs::read_to_string(&file) else {
-        eprintln!("SKIPPED: no {}", file.display());
+        crate::tests::skip(&format!("no {}", file.display()));
         return;
     };
     let rows: Vec<(String, Vec<u8>)> = text
