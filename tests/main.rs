@@ -21,6 +21,7 @@ mod cors;
 mod edge;
 mod errors;
 mod handlers;
+mod keys;
 mod lifecycle;
 mod mapping;
 mod plans;

@@ -4,6 +4,7 @@
 //! The pipeline follows DESIGN.md: [`load`] (spanned tree, `$ref`s) → [`openapi`] (3.0, 3.1 and
 //! Swagger 2.0 as one view) → [`lower`] (extensions → IR) → [`check`] → `codegen`.
 
+pub mod admin;
 pub mod build;
 pub mod check;
 pub mod codegen;

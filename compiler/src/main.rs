@@ -56,6 +56,43 @@ enum Command {
     /// Web application firewall tools.
     #[command(subcommand)]
     Waf(WafCommand),
+    /// Manage the API keys of a running gateway (through its admin listener).
+    Keys {
+        /// The gateway's admin listener, e.g. http://127.0.0.1:9901 (its --admin-listen).
+        #[arg(long, global = true, env = "GWC_ADMIN")]
+        admin: Option<String>,
+        /// Print the gateway's JSON answer instead of a table.
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// Requests per day of one API key (AWS GetUsage), from a running gateway.
+    Usage {
+        /// The gateway's admin listener, e.g. http://127.0.0.1:9901.
+        #[arg(long, env = "GWC_ADMIN")]
+        admin: Option<String>,
+        /// The key's id (name).
+        #[arg(long)]
+        key: String,
+        /// First day, YYYY-MM-DD (UTC; default today).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (UTC; default today).
+        #[arg(long)]
+        to: Option<String>,
+        /// Print the gateway's JSON answer instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The response cache of a running gateway.
+    Cache {
+        /// The gateway's admin listener, e.g. http://127.0.0.1:9901.
+        #[arg(long, global = true, env = "GWC_ADMIN")]
+        admin: Option<String>,
+        #[command(subcommand)]
+        action: CacheAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +124,47 @@ enum WafCommand {
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysAction {
+    /// Every key: id, enabled, plans (never a value).
+    List,
+    /// Create a key; its value is printed once and stored only as a SHA-256 digest.
+    Create {
+        /// The key's id (`$context.identity.apiKeyId`).
+        name: String,
+        /// A usage plan, `PLAN` or `PLAN@STAGE` (only on that stage); repeat for several.
+        #[arg(long = "plan", required = true)]
+        plans: Vec<String>,
+        /// Use this value (20 to 128 visible ASCII characters) instead of a random one.
+        #[arg(long)]
+        value: Option<String>,
+        /// Create it disabled.
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Enable a key.
+    Enable {
+        /// The key's id.
+        name: String,
+    },
+    /// Disable a key (requests with it get 403).
+    Disable {
+        /// The key's id.
+        name: String,
+    },
+    /// Delete a key created at run time.
+    Delete {
+        /// The key's id.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheAction {
+    /// Drop every cached response of the API (on every replica, with Redis).
+    Flush,
 }
 
 fn main() -> ExitCode {
@@ -131,6 +209,38 @@ fn main() -> ExitCode {
             out.as_deref(),
             colour,
         ),
+        Command::Keys {
+            admin,
+            json,
+            action,
+        } => keys(admin.as_deref(), json, action),
+        Command::Usage {
+            admin,
+            key,
+            from,
+            to,
+            json,
+        } => {
+            let mut path = format!("/admin/usage?key={}", gwc::admin::segment(&key));
+            for (name, value) in [("from", from), ("to", to)] {
+                if let Some(v) = value {
+                    path.push_str(&format!("&{name}={}", gwc::admin::segment(&v)));
+                }
+            }
+            admin_command(admin.as_deref(), "GET", &path, None, |v| {
+                if json {
+                    format!("{v}\n")
+                } else {
+                    gwc::admin::usage_table(v)
+                }
+            })
+        }
+        Command::Cache {
+            admin,
+            action: CacheAction::Flush,
+        } => admin_command(admin.as_deref(), "POST", "/admin/cache/flush", None, |v| {
+            format!("flushed {} entries\n", v["flushed"])
+        }),
     }
 }
 
@@ -167,6 +277,102 @@ fn waf_import(
         imported.skipped
     );
     ExitCode::SUCCESS
+}
+
+/// Runs one management call and prints its rendering; errors go to stderr, exit 1.
+fn admin_command(
+    admin: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    render: impl FnOnce(&serde_json::Value) -> String,
+) -> ExitCode {
+    let Some(url) = admin else {
+        eprintln!(
+            "error: no admin listener given: pass --admin http://HOST:PORT (or set GWC_ADMIN)"
+        );
+        return ExitCode::FAILURE;
+    };
+    match gwc::admin::Admin::new(url).and_then(|a| a.call(method, path, body)) {
+        Ok(value) => {
+            print!("{}", render(&value));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn keys(admin: Option<&str>, json: bool, action: KeysAction) -> ExitCode {
+    let raw = move |v: &serde_json::Value| format!("{v}\n");
+    match action {
+        KeysAction::List => admin_command(admin, "GET", "/admin/keys", None, |v| {
+            if json {
+                raw(v)
+            } else {
+                gwc::admin::keys_table(v)
+            }
+        }),
+        KeysAction::Create {
+            name,
+            plans,
+            value,
+            disabled,
+        } => {
+            let mut body = serde_json::json!({
+                "name": name,
+                "plans": plans.iter().map(|p| gwc::admin::plan_link(p)).collect::<Vec<_>>(),
+                "enabled": !disabled,
+            });
+            if let Some(v) = value {
+                body["value"] = serde_json::Value::String(v);
+            }
+            admin_command(admin, "POST", "/admin/keys", Some(&body), |v| {
+                if json {
+                    raw(v)
+                } else {
+                    format!(
+                        "created API key `{}`\nvalue: {}\n(shown once: the gateway keeps only its SHA-256)\n",
+                        v["key"]["id"].as_str().unwrap_or("?"),
+                        v["value"].as_str().unwrap_or("?")
+                    )
+                }
+            })
+        }
+        KeysAction::Enable { name } => toggle(admin, json, &name, "enable"),
+        KeysAction::Disable { name } => toggle(admin, json, &name, "disable"),
+        KeysAction::Delete { name } => admin_command(
+            admin,
+            "DELETE",
+            &format!("/admin/keys/{}", gwc::admin::segment(&name)),
+            None,
+            |v| {
+                if json {
+                    raw(v)
+                } else {
+                    format!("deleted API key `{name}`\n")
+                }
+            },
+        ),
+    }
+}
+
+fn toggle(admin: Option<&str>, json: bool, name: &str, action: &str) -> ExitCode {
+    admin_command(
+        admin,
+        "POST",
+        &format!("/admin/keys/{}/{action}", gwc::admin::segment(name)),
+        None,
+        |v| {
+            if json {
+                format!("{v}\n")
+            } else {
+                format!("{action}d API key `{name}`\n")
+            }
+        },
+    )
 }
 
 fn build(spec: &Path, out: &Path, options: &gwc::build::BuildOptions, colour: bool) -> ExitCode {

@@ -50,6 +50,8 @@ pub struct Gateway {
     pub(crate) telemetry: Telemetry,
     /// The process's shared state; steps capture it when they are compiled.
     pub(crate) state: State,
+    /// The usage plans' names, which the admin API checks new keys against.
+    pub(crate) plan_names: Box<[Box<str>]>,
 }
 
 impl Gateway {
@@ -215,6 +217,7 @@ impl Gateway {
             drain,
             telemetry: cx.telemetry.finish()?,
             state: state.clone(),
+            plan_names: ir.plans.iter().map(|p| p.name.as_ref().into()).collect(),
         })
     }
 

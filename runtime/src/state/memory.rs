@@ -19,6 +19,7 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
+use super::keys::KeyStore;
 use super::{Admission, CHANNEL_CAPACITY, QuotaCount, Rate, Subscription, Verdict};
 
 /// Lock shards per map: enough that two workers rarely contend, few enough to sweep cheaply.
@@ -38,6 +39,8 @@ pub struct MemoryState {
     cache: moka::sync::Cache<Box<str>, Entry, RandomState>,
     channels: Mutex<HashMap<Box<str>, broadcast::Sender<Bytes>, RandomState>>,
     epoch: Instant,
+    /// The API keys of this process (see [`super::keys`]).
+    pub(super) keys: KeyStore,
 }
 
 impl std::fmt::Debug for MemoryState {
@@ -89,6 +92,7 @@ impl MemoryState {
                 u32::try_from(key.len() + entry.value.len() + ENTRY_OVERHEAD).unwrap_or(u32::MAX)
             })
             .expire_after(EntryTtl)
+            .support_invalidation_closures()
             .build_with_hasher(RandomState::new());
         MemoryState {
             counters: Shards::new(),
@@ -96,6 +100,7 @@ impl MemoryState {
             cache,
             channels: Mutex::new(HashMap::default()),
             epoch: Instant::now(),
+            keys: KeyStore::default(),
         }
     }
 
@@ -121,6 +126,34 @@ impl MemoryState {
                 None => (by, Some(fresh())),
             },
         )
+    }
+
+    /// [`super::State::counter`], answered at once.
+    pub fn counter(&self, key: &str) -> u64 {
+        let now = Instant::now();
+        self.counters.with(
+            key,
+            |c| c.expires <= now,
+            |slot| match slot {
+                Some(c) if c.expires > now => (c.value, None),
+                _ => (0, None),
+            },
+        )
+    }
+
+    /// [`super::State::flush`], answered at once: the entries go at once for readers; moka
+    /// frees their memory on later calls. Returns how many entries matched.
+    pub fn flush(&self, prefix: &str) -> u64 {
+        let before = self
+            .cache
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .count() as u64;
+        let prefix: Box<str> = prefix.into();
+        let _ = self
+            .cache
+            .invalidate_entries_if(move |k, _| k.starts_with(&*prefix));
+        before
     }
 
     /// [`super::State::take`], answered at once: GCRA on this process's monotonic clock.

@@ -39,6 +39,7 @@
 //! clone (an `Arc`). It is held by the process, not by the compiled [`crate::Gateway`]: a reload
 //! swaps the gateway and keeps the state, so counters, buckets and cache entries survive it.
 
+pub mod keys;
 mod memory;
 mod redis;
 #[cfg(test)]
@@ -314,7 +315,43 @@ impl State {
     ) -> Pending<Verdict> {
         match self {
             State::Memory(m) => Pending::Ready(Ok(m.admit(buckets, quota))),
-            State::Redis(r) => r.admit(buckets, quota),
+            State::Redis(r) => r.admit(buckets, quota, None),
+        }
+    }
+
+    /// [`State::admit`], and when admitted, one more request on the `usage` counter (the
+    /// per-key, per-day count `gwc usage` reads), in the same operation (one round trip).
+    pub fn admit_counted(
+        &self,
+        buckets: &[(&str, Rate)],
+        quota: Option<QuotaCount<'_>>,
+        usage: Option<(&str, Duration)>,
+    ) -> Pending<Verdict> {
+        match self {
+            State::Memory(m) => {
+                let verdict = m.admit(buckets, quota);
+                if let (Verdict::Admit, Some((key, ttl))) = (verdict, usage) {
+                    m.incr(key, 1, ttl);
+                }
+                Pending::Ready(Ok(verdict))
+            }
+            State::Redis(r) => r.admit(buckets, quota, usage),
+        }
+    }
+
+    /// The counter `key` (0 when absent or expired), as [`State::incr`] keeps it.
+    pub fn counter(&self, key: &str) -> Pending<u64> {
+        match self {
+            State::Memory(m) => Pending::Ready(Ok(m.counter(key))),
+            State::Redis(r) => r.counter(key),
+        }
+    }
+
+    /// Removes every entry whose key starts with `prefix` (a cache flush).
+    pub fn flush(&self, prefix: &str) -> Pending<u64> {
+        match self {
+            State::Memory(m) => Pending::Ready(Ok(m.flush(prefix))),
+            State::Redis(r) => r.flush(prefix),
         }
     }
 

@@ -79,21 +79,25 @@ return {1, '0'}
     )
 });
 
-/// Buckets and a quota in one script: every bucket checked (GCRA, as `TAKE`), then the
-/// quota counted (as `INCR`), then the buckets written, so a refusal takes no token. KEYS:
-/// the buckets, then the quota counter if any. ARGV: the bucket count, interval and burst per
-/// bucket, then the quota's limit and TTL (ms). Returns `{0, 0}` admitted, `{1, wait_us, i}`
-/// throttled by bucket `i` (from 0), `{2, 0}` quota spent.
+/// Buckets, a quota and a usage count in one script: every bucket checked (GCRA, as `TAKE`),
+/// then the quota counted (as `INCR`), then the buckets written and the usage counted, so a
+/// refusal takes no token and counts no use. KEYS: the buckets, then the quota counter if any,
+/// then the usage counter if any. ARGV: the bucket count, whether a quota and whether a usage
+/// counter follow (0/1), interval and burst per bucket, then the quota's limit and TTL (ms),
+/// then the usage TTL (ms). Returns `{0, 0}` admitted, `{1, wait_us, i}` throttled by bucket
+/// `i` (from 0), `{2, 0}` quota spent.
 static ADMIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local n = tonumber(ARGV[1])
+local has_quota = ARGV[2] == '1'
+local has_usage = ARGV[3] == '1'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tats = {}
 for i = 1, n do
-  local interval = tonumber(ARGV[2 * i])
-  local burst = tonumber(ARGV[2 * i + 1])
+  local interval = tonumber(ARGV[2 * i + 2])
+  local burst = tonumber(ARGV[2 * i + 3])
   local tat = tonumber(redis.call('GET', KEYS[i]) or now) or now
   if tat < now then tat = now end
   local new_tat = tat + interval
@@ -101,13 +105,21 @@ for i = 1, n do
   if over > 0 then return {1, string.format('%.0f', over), i - 1} end
   tats[i] = new_tat
 end
-if #KEYS > n then
-  local v = redis.call('INCR', KEYS[n + 1])
-  if redis.call('PTTL', KEYS[n + 1]) < 0 then redis.call('PEXPIRE', KEYS[n + 1], ARGV[2 * n + 3]) end
-  if v > tonumber(ARGV[2 * n + 2]) then return {2, '0', 0} end
+local next_key = n + 1
+local next_arg = 2 * n + 4
+if has_quota then
+  local v = redis.call('INCR', KEYS[next_key])
+  if redis.call('PTTL', KEYS[next_key]) < 0 then redis.call('PEXPIRE', KEYS[next_key], ARGV[next_arg + 1]) end
+  if v > tonumber(ARGV[next_arg]) then return {2, '0', 0} end
+  next_key = next_key + 1
+  next_arg = next_arg + 2
 end
 for i = 1, n do
   redis.call('SET', KEYS[i], string.format('%.0f', tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1)
+end
+if has_usage then
+  redis.call('INCR', KEYS[next_key])
+  if redis.call('PTTL', KEYS[next_key]) < 0 then redis.call('PEXPIRE', KEYS[next_key], ARGV[next_arg]) end
 end
 return {0, '0', 0}
 ",
@@ -128,8 +140,13 @@ impl std::fmt::Debug for RedisState {
     }
 }
 
-struct Inner {
+pub(super) struct Inner {
     runtime: Handle,
+    /// The API keys of this process, kept in step with the Redis hash ([`super::keys`]).
+    keys: super::keys::KeyStore,
+    /// Set once the key watcher runs (started by the first use of the key store, so a
+    /// gateway without API keys never polls for them).
+    watching: std::sync::atomic::AtomicBool,
     conn: Conn,
     pubsub: ConnectionManager,
     /// Local fan-out of the messages the pub/sub connection receives (its pub/sub part only).
@@ -290,7 +307,9 @@ impl RedisState {
         handle.spawn(heartbeat(pubsub.clone()));
         drop(_entered);
 
-        Ok(RedisState(Arc::new(Inner {
+        let state = RedisState(Arc::new(Inner {
+            keys: super::keys::KeyStore::default(),
+            watching: std::sync::atomic::AtomicBool::new(false),
             runtime: handle,
             conn,
             pubsub,
@@ -299,7 +318,113 @@ impl RedisState {
             timeout,
             failures: Arc::new(Failures::new()),
             _stop: stop,
-        })))
+        }));
+        Ok(state)
+    }
+
+    pub(super) fn from_inner(inner: Arc<Inner>) -> RedisState {
+        RedisState(inner)
+    }
+
+    /// The key store, its watcher started on first use.
+    pub(super) fn keys(&self) -> &super::keys::KeyStore {
+        use std::sync::atomic::Ordering::Relaxed;
+        // A plain load on the request path; the swap runs once.
+        if !self.0.watching.load(Relaxed) && !self.0.watching.swap(true, Relaxed) {
+            self.0
+                .runtime
+                .spawn(super::keys::watch(Arc::downgrade(&self.0)));
+        }
+        &self.0.keys
+    }
+
+    /// Every field of the hash `name` (after the prefix).
+    pub(super) fn hash_all(&self, name: &str) -> Pending<Vec<(String, Vec<u8>)>> {
+        let key = self.key("", name);
+        self.run("hgetall", move |mut c| async move {
+            redis::cmd("HGETALL").arg(key).query_async(&mut c).await
+        })
+    }
+
+    /// Sets a field of the hash `name`; with `only_new`, only when it is absent (`HSETNX`).
+    /// True when written.
+    pub(super) fn hash_set(
+        &self,
+        name: &str,
+        field: &str,
+        value: Vec<u8>,
+        only_new: bool,
+    ) -> Pending<bool> {
+        let key = self.key("", name);
+        let field = field.to_owned();
+        self.run("hset", move |mut c| async move {
+            let written: i64 = redis::cmd(if only_new { "HSETNX" } else { "HSET" })
+                .arg(key)
+                .arg(field)
+                .arg(value)
+                .query_async(&mut c)
+                .await?;
+            Ok(written == 1 || !only_new)
+        })
+    }
+
+    /// Removes a field of the hash `name`.
+    pub(super) fn hash_del(&self, name: &str, field: &str) -> Pending<()> {
+        let key = self.key("", name);
+        let field = field.to_owned();
+        self.run("hdel", move |mut c| async move {
+            redis::cmd("HDEL")
+                .arg(key)
+                .arg(field)
+                .query_async(&mut c)
+                .await
+        })
+    }
+
+    pub(super) fn counter(&self, key: &str) -> Pending<u64> {
+        let key = self.key("q:", key);
+        self.run("counter", move |mut c| async move {
+            let v: Option<u64> = redis::cmd("GET").arg(key).query_async(&mut c).await?;
+            Ok(v.unwrap_or(0))
+        })
+    }
+
+    /// Deletes every entry whose key starts with `prefix`: `SCAN` in batches, `UNLINK` each
+    /// batch (Redis frees the memory off its main thread). On a cluster, only the node the
+    /// connection reaches for `SCAN`; entries are hashed over nodes, so a cluster flush is
+    /// incomplete (documented).
+    pub(super) fn flush(&self, prefix: &str) -> Pending<u64> {
+        let mut pattern = self.key("e:", "");
+        for ch in prefix.chars() {
+            if matches!(ch, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(ch);
+        }
+        pattern.push('*');
+        // A flush may scan many keys: it gets ten deadlines.
+        self.run("flush", move |mut c| async move {
+            let mut cursor: u64 = 0;
+            let mut removed = 0u64;
+            loop {
+                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query_async(&mut c)
+                    .await?;
+                if !keys.is_empty() {
+                    let n: u64 = redis::cmd("UNLINK").arg(&keys).query_async(&mut c).await?;
+                    removed += n;
+                }
+                if next == 0 {
+                    return Ok(removed);
+                }
+                cursor = next;
+            }
+        })
     }
 
     /// Operations that failed since start-up.
@@ -391,21 +516,28 @@ impl RedisState {
         &self,
         buckets: &[(&str, Rate)],
         quota: Option<QuotaCount<'_>>,
+        usage: Option<(&str, Duration)>,
     ) -> Pending<Verdict> {
         let keys: Vec<String> = buckets.iter().map(|(k, _)| self.key("t:", k)).collect();
         let rates: Vec<Rate> = buckets.iter().map(|(_, r)| *r).collect();
         let quota = quota.map(|q| (self.key("q:", q.key), q.limit, millis(q.ttl)));
+        let usage = usage.map(|(k, ttl)| (self.key("q:", k), millis(ttl)));
         self.run("admit", move |mut c| async move {
             let mut call = ADMIT.prepare_invoke();
             for key in keys {
                 call.key(key);
             }
-            call.arg(rates.len());
+            call.arg(rates.len())
+                .arg(u8::from(quota.is_some()))
+                .arg(u8::from(usage.is_some()));
             for rate in &rates {
                 call.arg(rate.interval_us).arg(rate.burst);
             }
             if let Some((key, limit, ttl_ms)) = quota {
                 call.key(key).arg(limit).arg(ttl_ms);
+            }
+            if let Some((key, ttl_ms)) = usage {
+                call.key(key).arg(ttl_ms);
             }
             let (code, wait_us, index): (i64, u64, usize) = call.invoke_async(&mut c).await?;
             Ok(match code {

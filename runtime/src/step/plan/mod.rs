@@ -31,7 +31,7 @@
 //! backend counts and logs the failure (at most one line a second).
 
 mod keys;
-mod period;
+pub(crate) mod period;
 #[cfg(test)]
 mod tests;
 
@@ -42,12 +42,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderName, HeaderValue, Request};
 
-use self::keys::{KeyTable, Lookup};
+use std::cell::RefCell;
+
 use super::{BuildContext, Check, RequestStep, StepResult, Verdict};
 use crate::body::RequestBody;
 use crate::error::{BuildError, GatewayError};
 use crate::ir::{self, ApiKeySource, ErrorType, FailMode, ThrottleScope};
 use crate::pipeline::{ApiKeyUse, RequestContext};
+use crate::state::keys::{self as store, KeySnapshot};
 use crate::state::{Decision, FailurePolicy, QuotaCount, Rate, State, Verdict as StateVerdict};
 use crate::telemetry::{CounterId, WorkerTelemetry};
 
@@ -69,8 +71,11 @@ pub(crate) struct Admission {
 
 #[derive(Debug)]
 struct KeyCheck {
-    table: Arc<KeyTable>,
     header: HeaderName,
+    /// The stage this gateway serves: a key's plan may be tied to one.
+    stage: Box<str>,
+    /// The API's name: the usage counters' prefix.
+    api: Box<str>,
 }
 
 /// Counters this step declares.
@@ -101,15 +106,20 @@ struct PlanLimits {
     quota: Option<(ir::Quota, Box<str>)>,
 }
 
-/// The API keys of a gateway, built once for all its routes (`BuildContext` keeps it).
-pub(crate) type SharedKeys = Arc<KeyTable>;
+/// Marks that this gateway's spec keys were handed to the store (`BuildContext` keeps it).
+pub(crate) type SharedKeys = Arc<()>;
 
-/// Builds the key table when the first route needs it.
-pub(crate) fn key_table(ir: &ir::Gateway) -> Result<SharedKeys, BuildError> {
-    let table = KeyTable::build(&ir.plans)?;
-    tracing::debug!(keys = table.len(), "API keys loaded");
-    Ok(Arc::new(table))
+/// Resolves the spec's keys and makes them the store's spec layer, once per gateway build.
+pub(crate) fn seed_keys(ir: &ir::Gateway, state: &State) -> Result<SharedKeys, BuildError> {
+    let records = keys::spec_records(&ir.plans)?;
+    tracing::debug!(keys = records.len(), "API keys loaded");
+    state.keys().seed_spec(records);
+    Ok(Arc::new(()))
 }
+
+/// A worker's copy of the key snapshot, re-read only when the store's generation moved.
+#[derive(Debug)]
+pub(crate) struct LocalKeys(RefCell<(u64, Arc<KeySnapshot>)>);
 
 impl Admission {
     /// The step `route` needs, or `None` when no key, throttle or quota applies to it.
@@ -155,17 +165,20 @@ impl Admission {
                     "`api_key_source: authorizer`".to_owned(),
                 ));
             }
-            let table = match &cx.api_keys {
-                Some(t) => Arc::clone(t),
-                None => Arc::clone(cx.api_keys.insert(key_table(ir)?)),
-            };
+            if cx.api_keys.is_none() {
+                cx.api_keys = Some(seed_keys(ir, cx.state)?);
+            }
             let name = ir.api_key_header.as_deref().unwrap_or("x-api-key");
             let header =
                 HeaderName::from_bytes(name.as_bytes()).map_err(|e| BuildError::BadHeader {
                     name: name.to_owned(),
                     reason: e.to_string(),
                 })?;
-            Some(KeyCheck { table, header })
+            Some(KeyCheck {
+                header,
+                stage: cx.stage.into(),
+                api: api.as_ref().into(),
+            })
         } else {
             None
         };
@@ -263,6 +276,8 @@ impl Admission {
 struct Ops {
     takes: Vec<(String, Rate)>,
     quota: Option<QuotaOp>,
+    /// The key's usage counter of today.
+    usage: Option<String>,
 }
 
 struct QuotaOp {
@@ -274,36 +289,55 @@ struct QuotaOp {
 }
 
 impl RequestStep for Admission {
-    type Local = ();
+    type Local = LocalKeys;
     type Resumed = StepResult;
 
-    fn local(&self) {}
+    fn local(&self) -> LocalKeys {
+        let keys = self.state.keys();
+        LocalKeys(RefCell::new((keys.generation(), keys.snapshot())))
+    }
 
     fn check(
         &self,
-        _local: &(),
+        local: &LocalKeys,
         ctx: &mut RequestContext,
         req: &mut Request<RequestBody>,
     ) -> Check<StepResult> {
         let mut plan = None;
+        let mut usage = None;
         if let Some(keys) = &self.keys {
-            let presented = req.headers().get(&keys.header).map(HeaderValue::as_bytes);
-            let entry = match presented.map(|v| keys.table.lookup(v)) {
-                Some(Lookup::Valid(entry)) => entry,
-                Some(Lookup::Disabled) => return refuse("disabled API key"),
-                Some(Lookup::Unknown) => return refuse("unknown API key"),
-                None => return refuse("no API key"),
+            let Some(presented) = req.headers().get(&keys.header).map(HeaderValue::as_bytes) else {
+                return refuse("no API key");
             };
-            let limits = &self.plans[entry.plan];
+            let store = self.state.keys();
+            let generation = store.generation();
+            let mut cached = local.0.borrow_mut();
+            if cached.0 != generation {
+                *cached = (generation, store.snapshot());
+            }
+            let entry = match cached.1.lookup(presented) {
+                Some(entry) if entry.enabled => entry,
+                Some(_) => return refuse("disabled API key"),
+                None => return refuse("unknown API key"),
+            };
+            let Some(limits) = entry
+                .plan_on(&keys.stage, |p| self.plans.iter().any(|l| &*l.name == p))
+                .and_then(|p| self.plans.iter().find(|l| &*l.name == p))
+            else {
+                return refuse("API key in no usage plan of this stage");
+            };
+            usage = Some(store::usage_key(&keys.api, &entry.id, store::today()));
             ctx.api_key = Some(Box::new(ApiKeyUse {
                 key_id: entry.id.clone(),
                 plan: limits.name.clone(),
             }));
+            drop(cached);
             plan = Some(limits);
         }
         let mut ops = Ops {
             takes: Vec::with_capacity(self.buckets.len() + 2),
             quota: None,
+            usage,
         };
         for b in self.buckets.iter() {
             ops.takes.push((Admission::bucket_key(b, ctx), b.rate));
@@ -328,7 +362,7 @@ impl RequestStep for Admission {
                 });
             }
         }
-        if ops.takes.is_empty() && ops.quota.is_none() {
+        if ops.takes.is_empty() && ops.quota.is_none() && ops.usage.is_none() {
             return Check::Done(Ok(Verdict::Continue));
         }
         let fut = admit(self.state.clone(), self.policy, ops);
@@ -350,7 +384,7 @@ impl RequestStep for Admission {
 
     fn resume(
         &self,
-        _local: &(),
+        _local: &LocalKeys,
         _ctx: &mut RequestContext,
         _req: &mut Request<RequestBody>,
         resumed: StepResult,
@@ -372,7 +406,8 @@ async fn admit(state: State, policy: FailurePolicy, ops: Ops) -> StepResult {
         limit: q.limit,
         ttl: q.ttl,
     });
-    let result = state.admit(&buckets, quota).await;
+    let usage = ops.usage.as_deref().map(|k| (k, store::USAGE_TTL));
+    let result = state.admit_counted(&buckets, quota, usage).await;
     match policy.apply(result) {
         Decision::Value(StateVerdict::Admit) | Decision::Open => Ok(Verdict::Continue),
         Decision::Value(StateVerdict::Throttled(_, wait)) => {
