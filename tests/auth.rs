@@ -880,6 +880,59 @@ fn start_custom(
 
 const IAM_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYGWCEXAMPLEKEY";
 const IAM_SECRET_RO: &str = "readonlyreadonlyreadonlyreadonly";
+const IAM_SECRET_TMP: &str = "temporarytemporarytemporarytemporary";
+const IAM_SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLE//session+token==";
+/// AWS's answer to an unknown access key or a session token that is not the key's.
+const INVALID_TOKEN: &str = "The security token included in the request is invalid.";
+
+/// Signing parameters of the temporary (session-token) credential of the `iam` example.
+fn temporary(token: Option<&str>) -> Value {
+    json!({"key": "ASIAGWCTEMPORARY", "secret": IAM_SECRET_TMP, "token": token})
+}
+
+/// AWS's `Signature expired: D is now earlier than L (N - 5 min.)` (or `not yet current …
+/// still later than … + 5 min.`): the dates well formed and `L` five minutes from `N`.
+fn aws_expired_message(m: &str, start: &str, middle: &str, sign: char) -> bool {
+    let Some(rest) = m.strip_prefix(start) else {
+        return false;
+    };
+    let Some((date, rest)) = rest.split_once(middle) else {
+        return false;
+    };
+    let Some((limit, rest)) = rest.split_once(" (") else {
+        return false;
+    };
+    let Some(now) = rest.strip_suffix(&format!(" {sign} 5 min.)")) else {
+        return false;
+    };
+    let secs = |d: &str| -> Option<i64> {
+        let t = chrono_like(d)?;
+        Some(t)
+    };
+    match (secs(date), secs(limit), secs(now)) {
+        (Some(d), Some(l), Some(n)) => {
+            let off = if sign == '-' { -300 } else { 300 };
+            l - n == off && (d - n).abs() >= 300 && (d - n).abs() < 900
+        }
+        _ => false,
+    }
+}
+
+/// `YYYYMMDDTHHMMSSZ` as seconds since the epoch (days by the civil-date formula).
+fn chrono_like(d: &str) -> Option<i64> {
+    if d.len() != 16 || &d[8..9] != "T" || !d.ends_with('Z') {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| d.get(r)?.parse::<i64>().ok();
+    let (y, m, day) = (n(0..4)?, n(4..6)?, n(6..8)?);
+    let (h, mi, s) = (n(9..11)?, n(11..13)?, n(13..15)?);
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400 + h * 3600 + mi * 60 + s)
+}
 
 /// Requests signed by botocore (`tests/fixtures/sigv4_sign.py`): what to send for each.
 /// A request as botocore signed it: the URL and the headers to send.
@@ -985,6 +1038,8 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
             &[
                 ("GWC_IAM_SECRET", IAM_SECRET),
                 ("GWC_IAM_SECRET_RO", IAM_SECRET_RO),
+                ("GWC_IAM_SECRET_TMP", IAM_SECRET_TMP),
+                ("GWC_IAM_SESSION_TOKEN", IAM_SESSION_TOKEN),
             ],
         )?;
         let addr = gw.addr();
@@ -1033,6 +1088,27 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
             ), // 12
             req("GET", "/items", "", json!({"skew": -120})),          // 13 inside the window
             req("GET", "/items", "", json!({"headers": {"x-custom": "a"}})), // 14
+            req(
+                "GET",
+                "/items",
+                "",
+                json!(temporary(Some(IAM_SESSION_TOKEN))),
+            ), // 15
+            req(
+                "GET",
+                "/items?t=1",
+                "",
+                json!({"presign": 60, "token": IAM_SESSION_TOKEN, "key": "ASIAGWCTEMPORARY", "secret": IAM_SECRET_TMP}),
+            ), // 16
+            req(
+                "GET",
+                "/items",
+                "",
+                json!(temporary(Some("not-the-session-token"))),
+            ), // 17
+            req("GET", "/items", "", json!(temporary(None))),         // 18 token missing
+            req("GET", "/items", "", json!({"token": IAM_SESSION_TOKEN})), // 19 permanent key + token
+            req("GET", "/items", "", json!({"skew": 600})),                // 20 ahead of the clock
         ])?;
         let run = async {
             let none = |_: &mut String, _: &mut Vec<(String, String)>, _: &mut String| {};
@@ -1146,12 +1222,30 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
                 MISMATCH,
                 "other service",
             )?;
-            expect_iam(
-                &send_signed(addr, Method::GET, &signed[5], "", none).await?,
-                403,
-                MISMATCH,
-                "date 10 minutes old",
-            )?;
+            let r = send_signed(addr, Method::GET, &signed[5], "", none).await?;
+            ensure_eq!(r.status, 403, "date 10 minutes old");
+            ensure_eq!(
+                r.header("x-amzn-errortype"),
+                Some("InvalidSignatureException"),
+                "date 10 minutes old"
+            );
+            let m = r.json()?["message"].as_str().unwrap_or("").to_owned();
+            ensure!(
+                aws_expired_message(&m, "Signature expired: ", " is now earlier than ", '-'),
+                "date 10 minutes old: {m}"
+            );
+            let r = send_signed(addr, Method::GET, &signed[20], "", none).await?;
+            ensure_eq!(r.status, 403, "date 10 minutes ahead");
+            let m = r.json()?["message"].as_str().unwrap_or("").to_owned();
+            ensure!(
+                aws_expired_message(
+                    &m,
+                    "Signature not yet current: ",
+                    " is still later than ",
+                    '+'
+                ),
+                "date 10 minutes ahead: {m}"
+            );
             expect_iam(
                 &send_signed(addr, Method::GET, &signed[6], "", none).await?,
                 403,
@@ -1161,14 +1255,49 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
             expect_iam(
                 &send_signed(addr, Method::GET, &signed[7], "", none).await?,
                 403,
-                MISMATCH,
+                INVALID_TOKEN,
                 "unknown access key",
             )?;
+            let r = send_signed(addr, Method::GET, &signed[8], "", none).await?;
+            ensure_eq!(r.status, 403, "expired presigned URL");
+            let m = r.json()?["message"].as_str().unwrap_or("").to_owned();
+            ensure!(
+                m.starts_with("Signature expired: ") && m.ends_with(" - 1 sec.)"),
+                "expired presigned URL: {m}"
+            );
+            // Temporary credentials: botocore signs the session token in.
+            let r = send_signed(addr, Method::GET, &signed[15], "", none).await?;
+            expect_iam(&r, 200, "", "session token (header)")?;
+            ensure!(
+                signed[15]
+                    .1
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token")),
+                "botocore sent no X-Amz-Security-Token"
+            );
+            let r = send_signed(addr, Method::GET, &signed[16], "", none).await?;
+            expect_iam(&r, 200, "", "session token (presigned)")?;
+            for (i, what) in [
+                (17, "wrong session token"),
+                (18, "temporary key without its session token"),
+                (19, "session token on a permanent key"),
+            ] {
+                let r = send_signed(addr, Method::GET, &signed[i], "", none).await?;
+                expect_iam(&r, 403, INVALID_TOKEN, what)?;
+            }
+            // The token header dropped from the signed headers: the signature breaks.
+            let unsigned_token = |_: &mut String, h: &mut Vec<(String, String)>, _: &mut String| {
+                for (k, v) in h.iter_mut() {
+                    if k.eq_ignore_ascii_case("authorization") {
+                        *v = v.replace(";x-amz-security-token", "");
+                    }
+                }
+            };
             expect_iam(
-                &send_signed(addr, Method::GET, &signed[8], "", none).await?,
+                &send_signed(addr, Method::GET, &signed[15], "", unsigned_token).await?,
                 403,
                 MISMATCH,
-                "expired presigned URL",
+                "session token not signed",
             )?;
             let date_moved = |_: &mut String, h: &mut Vec<(String, String)>, _: &mut String| {
                 for (k, v) in h.iter_mut() {
@@ -1177,12 +1306,15 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
                     }
                 }
             };
-            expect_iam(
-                &send_signed(addr, Method::GET, &signed[0], "", date_moved).await?,
-                403,
-                MISMATCH,
-                "tampered date",
-            )?;
+            // The date moved about 18 hours back: out of the window (AWS's expiry message),
+            // or not a time at all when the shift leaves a minute or second above 59.
+            let r = send_signed(addr, Method::GET, &signed[0], "", date_moved).await?;
+            ensure_eq!(r.status, 403, "tampered date");
+            let m = r.json()?["message"].as_str().unwrap_or("").to_owned();
+            ensure!(
+                m == MISMATCH || m.starts_with("Signature expired: ") && m.ends_with(" - 5 min.)"),
+                "tampered date: {m}"
+            );
             expect_iam(
                 &call(addr, Method::GET, "/items", None).await?,
                 403,
@@ -1193,7 +1325,7 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
             expect_iam(
                 &send_signed(addr, Method::DELETE, &signed[9], "", none).await?,
                 403,
-                "User is not authorized to access this resource",
+                "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:local:000000000000:iam/prod/DELETE/items/locked with an explicit deny",
                 "explicit deny",
             )?;
             expect_iam(
@@ -1211,7 +1343,7 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
             expect_iam(
                 &send_signed(addr, Method::POST, &signed[12], "x", none).await?,
                 403,
-                "User is not authorized to access this resource",
+                "User: arn:aws:iam::123456789012:user/reader is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:local:000000000000:iam/prod/POST/items",
                 "read-only POST",
             )?;
             Ok(())

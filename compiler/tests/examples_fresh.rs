@@ -525,6 +525,7 @@ fn every_variant() -> gwc_ir::Gateway {
                     credentials: vec![IamCredential {
                         access_key_id: "AKID".into(),
                         secret: Secret::Env("SECRET".into()),
+                        session_token: Some(Secret::File("/run/secrets/token".into())),
                         principal: None,
                         allow: vec!["*".into()],
                         deny: vec!["arn:aws:execute-api:*:*:*/*/DELETE/*".into()],

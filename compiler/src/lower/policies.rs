@@ -426,6 +426,11 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
                         (_, Some(file)) => Secret::File(owned(file)),
                         (env, None) => Secret::Env(owned(env.as_deref().unwrap_or(""))),
                     },
+                    session_token: match (&c.session_token_env, &c.session_token_file) {
+                        (Some(env), _) => Some(Secret::Env(owned(env))),
+                        (None, Some(file)) => Some(Secret::File(owned(file))),
+                        (None, None) => None,
+                    },
                     principal: c.principal.as_deref().map(owned),
                     allow: strs(&c.allow),
                     deny: strs(&c.deny),

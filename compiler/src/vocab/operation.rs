@@ -78,9 +78,13 @@ pub struct HttpProxyIntegration {
 /// Values are text with references: `$request.header.NAME`, `$request.querystring.NAME`,
 /// `$request.path.NAME` (request mappings), `$response.header.NAME` (response mappings),
 /// `$context.NAME` (`requestId`, `httpMethod`, `path`, `resourcePath`, `routeKey`, `stage`,
-/// `domainName`, `identity.sourceIp`, `identity.userAgent`, `authorizer.principalId`,
-/// `requestTimeEpoch`) and `${stageVariables.NAME}`; `${...}` ends a reference before text.
-/// A request mapping reads the request as the client sent it, before any change.
+/// `domainName`, `identity.sourceIp`, `identity.userAgent`, `requestTimeEpoch`, and what the
+/// route's authorizer established: `authorizer.principalId`, a verified token's
+/// `authorizer.claims.NAME`, a custom authorizer's context value `authorizer.KEY`) and
+/// `${stageVariables.NAME}`; `${...}` ends a reference before text (and allows any character
+/// in a claim name: `${context.authorizer.claims.cognito:groups}`). A request mapping reads
+/// the request as the client sent it, before any change; setting a header from the
+/// authorizer's result replaces whatever the client sent under that name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct ParamChanges {

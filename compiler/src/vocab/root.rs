@@ -694,6 +694,15 @@ pub struct IamCredential {
     /// File holding the secret access key (a trailing newline is ignored). Default: none.
     #[serde(default)]
     pub secret_file: Option<String>,
+    /// For temporary credentials (as STS issues them): environment variable holding the
+    /// session token that requests must carry in `X-Amz-Security-Token`, signed. At most one
+    /// of `session_token_env` and `session_token_file`. Default: none (a request carrying a
+    /// session token is refused).
+    #[serde(default)]
+    pub session_token_env: Option<String>,
+    /// File holding the session token (a trailing newline is ignored). Default: none.
+    #[serde(default)]
+    pub session_token_file: Option<String>,
     /// Principal reported to integrations as `$context.identity.userArn`.
     /// Default: none (the access key id).
     #[serde(default)]

@@ -95,6 +95,8 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway.authorizers.*(iam).max_skew",
     "x-gateway.authorizers.*(iam).credentials.*.secret_env",
     "x-gateway.authorizers.*(iam).credentials.*.secret_file",
+    "x-gateway.authorizers.*(iam).credentials.*.session_token_env",
+    "x-gateway.authorizers.*(iam).credentials.*.session_token_file",
     "x-gateway.authorizers.*(iam).credentials.*.principal",
     "x-gateway.authorizers.*(iam).credentials.*.allow",
     "x-gateway.authorizers.*(iam).credentials.*.deny",

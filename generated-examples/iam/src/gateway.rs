@@ -140,6 +140,7 @@ pub fn gateway() -> ir::Gateway {
                         ir::IamCredential {
                             access_key_id: Cow::Borrowed("AKIDGWCEXAMPLE"),
                             secret: ir::Secret::Env(Cow::Borrowed("GWC_IAM_SECRET")),
+                            session_token: None,
                             principal: Some(
                                 Cow::Borrowed("arn:aws:iam::123456789012:user/alice"),
                             ),
@@ -153,12 +154,27 @@ pub fn gateway() -> ir::Gateway {
                         ir::IamCredential {
                             access_key_id: Cow::Borrowed("AKIDGWCREADONLY"),
                             secret: ir::Secret::Env(Cow::Borrowed("GWC_IAM_SECRET_RO")),
+                            session_token: None,
                             principal: Some(
                                 Cow::Borrowed("arn:aws:iam::123456789012:user/reader"),
                             ),
                             allow: Vec::from([
                                 Cow::Borrowed("arn:aws:execute-api:*:*:*/*/GET/*"),
                             ]),
+                            deny: Vec::new(),
+                        },
+                        ir::IamCredential {
+                            access_key_id: Cow::Borrowed("ASIAGWCTEMPORARY"),
+                            secret: ir::Secret::Env(Cow::Borrowed("GWC_IAM_SECRET_TMP")),
+                            session_token: Some(
+                                ir::Secret::Env(Cow::Borrowed("GWC_IAM_SESSION_TOKEN")),
+                            ),
+                            principal: Some(
+                                Cow::Borrowed(
+                                    "arn:aws:sts::123456789012:assumed-role/deployer/build",
+                                ),
+                            ),
+                            allow: Vec::from([Cow::Borrowed("*")]),
                             deny: Vec::new(),
                         },
                     ]),

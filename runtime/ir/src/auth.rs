@@ -77,6 +77,9 @@ pub struct IamCredential {
     pub access_key_id: Str,
     /// The secret access key, by reference.
     pub secret: Secret,
+    /// For temporary credentials: the session token requests must carry
+    /// (`X-Amz-Security-Token`, signed), by reference; `None`: requests must carry none.
+    pub session_token: Option<Secret>,
     /// Principal reported to integrations.
     pub principal: Option<Str>,
     /// Method ARN patterns (`arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`,

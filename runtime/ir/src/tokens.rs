@@ -373,6 +373,7 @@ struct_tokens!(IamAuthorizer {
 struct_tokens!(IamCredential {
     access_key_id,
     secret,
+    session_token,
     principal,
     allow,
     deny,

@@ -219,69 +219,79 @@ impl Parsed<'_> {
 
     /// The claim checks, at `now` (seconds since the epoch).
     pub(crate) fn validate(&self, rules: &Rules, now: u64) -> Result<(), Refusal> {
-        let c = &self.claims;
-        let exp = c.get("exp").and_then(numeric).ok_or(Refusal::Expired)?;
-        if now > exp.saturating_add(rules.leeway) {
-            return Err(Refusal::Expired);
-        }
-        for name in ["nbf", "iat"] {
-            match c.get(name) {
-                None => {}
-                Some(v) => {
-                    let t = numeric(v).ok_or(Refusal::Malformed)?;
-                    if t > now.saturating_add(rules.leeway) {
-                        return Err(Refusal::NotYetValid);
-                    }
+        validate(&self.claims, rules, now)
+    }
+
+    /// Whether the token carries one of `required` (see [`has_scope`]).
+    pub(crate) fn has_scope(&self, rules: &Rules, required: &[Box<str>]) -> bool {
+        has_scope(&self.claims, rules, required)
+    }
+}
+
+/// The claim checks of verified claims `c` at `now` (seconds since the epoch): run on every
+/// request, a cached verification included, since they depend on the time and the route.
+pub(crate) fn validate(c: &Map<String, Value>, rules: &Rules, now: u64) -> Result<(), Refusal> {
+    let exp = c.get("exp").and_then(numeric).ok_or(Refusal::Expired)?;
+    if now > exp.saturating_add(rules.leeway) {
+        return Err(Refusal::Expired);
+    }
+    for name in ["nbf", "iat"] {
+        match c.get(name) {
+            None => {}
+            Some(v) => {
+                let t = numeric(v).ok_or(Refusal::Malformed)?;
+                if t > now.saturating_add(rules.leeway) {
+                    return Err(Refusal::NotYetValid);
                 }
             }
         }
-        if c.get("iss").and_then(Value::as_str) != Some(&rules.issuer) {
-            return Err(Refusal::Issuer);
-        }
-        if !rules.audience.is_empty() {
-            let accepted = |v: &str| rules.audience.iter().any(|a| **a == *v);
-            let ok = match c.get("aud") {
-                Some(Value::String(a)) => accepted(a),
-                Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(accepted),
-                // Access tokens (Cognito's among them) name their client instead.
-                None => c
-                    .get("client_id")
-                    .and_then(Value::as_str)
-                    .is_some_and(accepted),
-                Some(_) => false,
-            };
-            if !ok {
-                return Err(Refusal::Audience);
-            }
-        }
-        if let Some(want) = &rules.token_use
-            && c.get("token_use").and_then(Value::as_str) != Some(want)
-        {
-            return Err(Refusal::TokenUse);
-        }
-        Ok(())
     }
+    if c.get("iss").and_then(Value::as_str) != Some(&rules.issuer) {
+        return Err(Refusal::Issuer);
+    }
+    if !rules.audience.is_empty() {
+        let accepted = |v: &str| rules.audience.iter().any(|a| **a == *v);
+        let ok = match c.get("aud") {
+            Some(Value::String(a)) => accepted(a),
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(accepted),
+            // Access tokens (Cognito's among them) name their client instead.
+            None => c
+                .get("client_id")
+                .and_then(Value::as_str)
+                .is_some_and(accepted),
+            Some(_) => false,
+        };
+        if !ok {
+            return Err(Refusal::Audience);
+        }
+    }
+    if let Some(want) = &rules.token_use
+        && c.get("token_use").and_then(Value::as_str) != Some(want)
+    {
+        return Err(Refusal::TokenUse);
+    }
+    Ok(())
+}
 
-    /// Whether the token carries one of `required` (empty: no check) in `scope` (space
-    /// separated or an array), `scp`, or with Cognito `cognito:groups`.
-    pub(crate) fn has_scope(&self, rules: &Rules, required: &[Box<str>]) -> bool {
-        if required.is_empty() {
-            return true;
-        }
-        let mut names = Vec::new();
-        let mut claims = vec!["scope", "scp"];
-        if rules.groups_as_scopes {
-            claims.push("cognito:groups");
-        }
-        for claim in claims {
-            match self.claims.get(claim) {
-                Some(Value::String(s)) => names.extend(s.split(' ').filter(|s| !s.is_empty())),
-                Some(Value::Array(list)) => names.extend(list.iter().filter_map(Value::as_str)),
-                _ => {}
-            }
-        }
-        required.iter().any(|r| names.iter().any(|n| **r == **n))
+/// Whether the claims carry one of `required` (empty: no check) in `scope` (space separated
+/// or an array), `scp`, or with Cognito `cognito:groups`.
+pub(crate) fn has_scope(claims: &Map<String, Value>, rules: &Rules, required: &[Box<str>]) -> bool {
+    if required.is_empty() {
+        return true;
     }
+    let mut names = Vec::new();
+    let mut sources = vec!["scope", "scp"];
+    if rules.groups_as_scopes {
+        sources.push("cognito:groups");
+    }
+    for claim in sources {
+        match claims.get(claim) {
+            Some(Value::String(s)) => names.extend(s.split(' ').filter(|s| !s.is_empty())),
+            Some(Value::Array(list)) => names.extend(list.iter().filter_map(Value::as_str)),
+            _ => {}
+        }
+    }
+    required.iter().any(|r| names.iter().any(|n| **r == **n))
 }
 
 /// A NumericDate: a non-negative JSON number, fractions truncated.

@@ -19,7 +19,8 @@ mod jwt;
 mod sigv4;
 mod source;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use http::header::WWW_AUTHENTICATE;
@@ -85,11 +86,28 @@ struct Counters {
     cache_hits: CounterId,
 }
 
-/// A worker's part of the step: whether the request just decided was a cache hit.
+/// A worker's part of the step: whether the request just decided was a cache hit, and the
+/// JWTs whose signature this worker verified.
 #[derive(Debug, Default)]
 pub(crate) struct AuthLocal {
     cache_hit: Cell<bool>,
+    verified: RefCell<HashMap<Box<str>, Verified>>,
 }
+
+/// A token whose signature verified, by the token's exact text: its claims, and the key-set
+/// generation it verified against (`u64::MAX`: an HS* secret, which never changes). A cached
+/// token skips the base64, JSON and signature work, not the claim checks: `exp`, `nbf`, `iat`,
+/// issuer, audience and scopes are checked on every request. A new key set (rotation, a key
+/// removed) makes every entry of the old one verify again.
+#[derive(Debug)]
+struct Verified {
+    claims: serde_json::Map<String, serde_json::Value>,
+    generation: u64,
+}
+
+/// Verified tokens kept per route and worker; when full, the map starts over (only tokens
+/// with a valid signature get in, so a flood of made-up tokens cannot churn it).
+const VERIFIED_CAPACITY: usize = 1024;
 
 impl Auth {
     /// Counts the outcome: allowed, denied (401/403), errors (5xx), and cache hits.
@@ -401,7 +419,7 @@ impl RequestStep for Auth {
         req: &mut Request<RequestBody>,
     ) -> Check<Resumed> {
         match &*self.authorizer {
-            Authorizer::Jwt(j) => j.decide(self, ctx, req, true),
+            Authorizer::Jwt(j) => j.decide(self, local, ctx, req, true),
             Authorizer::Custom(c) => c.check(self, &local.cache_hit, ctx, req),
             Authorizer::Iam(i) => Check::Done(i.check(ctx, req, &self.method_arn(req))),
         }
@@ -409,13 +427,13 @@ impl RequestStep for Auth {
 
     fn resume(
         &self,
-        _local: &AuthLocal,
+        local: &AuthLocal,
         ctx: &mut RequestContext,
         req: &mut Request<RequestBody>,
         resumed: Resumed,
     ) -> StepResult {
         match (&*self.authorizer, resumed) {
-            (Authorizer::Jwt(j), Resumed::Keys) => match j.decide(self, ctx, req, false) {
+            (Authorizer::Jwt(j), Resumed::Keys) => match j.decide(self, local, ctx, req, false) {
                 Check::Done(r) => r,
                 Check::Pending(_) => Err(unauthorized("signing keys unavailable", true, true)),
             },
@@ -433,6 +451,7 @@ impl JwtAuth {
     fn decide(
         &self,
         step: &Auth,
+        local: &AuthLocal,
         ctx: &mut RequestContext,
         req: &Request<RequestBody>,
         may_fetch: bool,
@@ -455,14 +474,39 @@ impl JwtAuth {
                 )
             }))
         };
+        // A token this worker verified against the current keys: only the claim checks.
+        let generation = self.keys.as_ref().map(|k| k.current().generation);
+        if let Some(hit) = local.verified.borrow().get(token)
+            && (hit.generation == u64::MAX || Some(hit.generation) == generation)
+        {
+            if let Err(r) = jwt::validate(&hit.claims, &self.rules, jwt::now()) {
+                return refuse(r);
+            }
+            if !jwt::has_scope(&hit.claims, &self.rules, &step.scopes) {
+                return refuse(Refusal::Scope);
+            }
+            ctx.identity = Some(Box::new(Identity {
+                principal: hit
+                    .claims
+                    .get("sub")
+                    .and_then(|s| s.as_str())
+                    .map(Into::into),
+                claims: hit.claims.clone(),
+                context: Vec::new(),
+                usage_identifier_key: None,
+            }));
+            return Check::Done(Ok(Verdict::Continue));
+        }
         let parsed = match jwt::parse(token, &self.rules) {
             Ok(p) => p,
             Err(r) => return refuse(r),
         };
+        let mut verified_with = u64::MAX;
         let verified = match (&self.keys, parsed.alg.is_hmac()) {
             (_, true) | (None, _) => parsed.verify(&self.rules, &jwks::KeySet::default()),
             (Some(keys), false) => {
                 let set = keys.current();
+                verified_with = set.generation;
                 if keys.expired(&set) && set.fetched.is_some() {
                     keys.refresh_in_background();
                 }
@@ -484,6 +528,19 @@ impl JwtAuth {
         }
         if let Err(r) = parsed.validate(&self.rules, jwt::now()) {
             return refuse(r);
+        }
+        {
+            let mut cache = local.verified.borrow_mut();
+            if cache.len() >= VERIFIED_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(
+                token.into(),
+                Verified {
+                    claims: parsed.claims.clone(),
+                    generation: verified_with,
+                },
+            );
         }
         if !parsed.has_scope(&self.rules, &step.scopes) {
             return refuse(Refusal::Scope);

@@ -16,7 +16,9 @@
 //! - the signature compared in constant time (`ring::hmac::verify`).
 //!
 //! A replayed request is accepted while its date is inside the window, as AWS does: SigV4 has
-//! no nonce. Session tokens (`X-Amz-Security-Token`) need STS to check and are refused.
+//! no nonce. Temporary credentials carry a session token (`X-Amz-Security-Token`, a signed
+//! header or a presigned query parameter), compared in constant time with the one the
+//! deployment configured for the access key; a permanent key's requests carry none.
 //! The principal's policy (allow and deny patterns over method ARNs, `*` and `?` wildcards)
 //! then decides, an explicit deny beating any allow.
 
@@ -25,6 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, Request};
 use ring::digest::{SHA256, digest};
 use ring::hmac;
+use subtle::ConstantTimeEq;
 
 use super::custom::glob;
 use crate::body::RequestBody;
@@ -42,6 +45,8 @@ pub(crate) struct Credential {
     access_key_id: Box<str>,
     /// `AWS4` + the secret, the start of the key derivation.
     secret: Box<[u8]>,
+    /// The session token of temporary credentials, which requests must carry.
+    session_token: Option<Box<[u8]>>,
     principal: Box<str>,
     allow: Box<[Box<str>]>,
     deny: Box<[Box<str>]>,
@@ -66,6 +71,17 @@ impl Iam {
             credentials.push(Credential {
                 access_key_id: c.access_key_id.as_ref().into(),
                 secret: format!("AWS4{secret}").into_bytes().into(),
+                session_token: match &c.session_token {
+                    Some(token) => Some(
+                        super::resolve_secret(token)
+                            .map_err(|e| {
+                                format!("session token of access key `{}`: {e}", c.access_key_id)
+                            })?
+                            .into_bytes()
+                            .into(),
+                    ),
+                    None => None,
+                },
                 principal: c
                     .principal
                     .as_deref()
@@ -106,14 +122,26 @@ impl Iam {
             body,
             now,
         )?;
-        if cred.deny.iter().any(|p| glob(p, arn)) || !cred.allow.iter().any(|p| glob(p, arn)) {
+        let explicit = cred.deny.iter().any(|p| glob(p, arn));
+        if explicit || !cred.allow.iter().any(|p| glob(p, arn)) {
+            // AWS's IAM answer names the caller and the method ARN.
+            let message = format!(
+                "User: {} is not authorized to perform: execute-api:Invoke on resource: {arn}{}",
+                cred.principal,
+                if explicit {
+                    " with an explicit deny"
+                } else {
+                    ""
+                }
+            );
             return Err(GatewayError::new(
                 ErrorType::AccessDenied,
                 format!(
                     "authorizer {}: {} may not call {arn}",
                     self.name, cred.principal
                 ),
-            ));
+            )
+            .with_message(message));
         }
         ctx.identity = Some(Box::new(Identity {
             principal: Some(cred.principal.clone()),
@@ -125,6 +153,64 @@ impl Iam {
 
 fn refuse(kind: ErrorType, detail: &'static str) -> Box<GatewayError> {
     GatewayError::new(kind, detail)
+}
+
+/// AWS's answer to an access key it does not know or a session token that is not the key's:
+/// 403 `The security token included in the request is invalid.`
+fn invalid_token(detail: &'static str) -> Box<GatewayError> {
+    GatewayError::new(ErrorType::AccessDenied, detail)
+        .with_message("The security token included in the request is invalid.")
+}
+
+/// AWS's `Signature expired: {date} is now earlier than {limit} ({now} - 5 min.)`, or for a
+/// date ahead of the clock `Signature not yet current: {date} is still later than {limit}
+/// ({now} + 5 min.)`; for a presigned URL the window is its `X-Amz-Expires`.
+fn expired(date: &str, now: u64, window: u64, sign: char) -> Box<GatewayError> {
+    let limit = if sign == '-' {
+        now.saturating_sub(window)
+    } else {
+        now + window
+    };
+    let span = if window % 60 == 0 {
+        format!("{} min.", window / 60)
+    } else {
+        format!("{window} sec.")
+    };
+    let message = if sign == '-' {
+        format!(
+            "Signature expired: {date} is now earlier than {} ({} - {span})",
+            amz_date(limit),
+            amz_date(now)
+        )
+    } else {
+        format!(
+            "Signature not yet current: {date} is still later than {} ({} + {span})",
+            amz_date(limit),
+            amz_date(now)
+        )
+    };
+    GatewayError::new(ErrorType::InvalidSignature, "signature expired").with_message(message)
+}
+
+/// Seconds since the epoch as `YYYYMMDDTHHMMSSZ`.
+fn amz_date(secs: u64) -> String {
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 /// The signature parameters, from the `Authorization` header or the query string.
@@ -213,20 +299,27 @@ pub(crate) fn verify<'i>(
             "no signature",
         ));
     };
-    if headers.contains_key("x-amz-security-token") || param("X-Amz-Security-Token").is_some() {
-        return Err(refuse(
-            ErrorType::InvalidSignature,
-            "session tokens are not supported",
-        ));
-    }
     // Credential=AKID/DATE/REGION/SERVICE/aws4_request
     let scope: Vec<&str> = signed.credential.split('/').collect();
     let [key_id, date, region, service, terminator] = scope[..] else {
         return Err(refuse(ErrorType::InvalidSignature, "malformed credential"));
     };
     let Some(cred) = iam.credentials.iter().find(|c| *c.access_key_id == *key_id) else {
-        return Err(refuse(ErrorType::InvalidSignature, "unknown access key"));
+        return Err(invalid_token("unknown access key"));
     };
+    // Temporary credentials: the session token, by header or (presigned) query parameter,
+    // must be the credential's; permanent ones take none.
+    let token_header = headers.get("x-amz-security-token");
+    let token = token_header
+        .map(|v| v.as_bytes())
+        .or_else(|| param("X-Amz-Security-Token").map(str::as_bytes));
+    match (&cred.session_token, token) {
+        (None, None) => {}
+        (Some(want), Some(got)) if bool::from(want.as_ref().ct_eq(got)) => {}
+        (None, Some(_)) => return Err(invalid_token("session token on a permanent key")),
+        (Some(_), None) => return Err(invalid_token("session token missing")),
+        (Some(_), Some(_)) => return Err(invalid_token("wrong session token")),
+    }
     if region != &*iam.region || service != &*iam.service || terminator != "aws4_request" {
         return Err(refuse(
             ErrorType::InvalidSignature,
@@ -246,16 +339,21 @@ pub(crate) fn verify<'i>(
         ));
     }
     match signed.presigned_expires {
-        None if t.abs_diff(now) > iam.max_skew => {
-            return Err(refuse(ErrorType::InvalidSignature, "signature expired"));
+        None if t + iam.max_skew < now => {
+            return Err(expired(&signed.amz_date, now, iam.max_skew, '-'));
         }
-        Some(expires) if now > t + expires || t > now + iam.max_skew => {
-            return Err(refuse(ErrorType::InvalidSignature, "presigned URL expired"));
+        _ if t > now + iam.max_skew => {
+            return Err(expired(&signed.amz_date, now, iam.max_skew, '+'));
+        }
+        Some(expires) if now > t + expires => {
+            return Err(expired(&signed.amz_date, now, expires, '-'));
         }
         _ => {}
     }
     let names: Vec<&str> = signed.signed_headers.split(';').collect();
+    // A session token sent as a header is signed, as AWS's signers do.
     if !names.contains(&"host")
+        || token_header.is_some() && !names.contains(&"x-amz-security-token")
         || names.windows(2).any(|w| w[0] >= w[1])
         || names
             .iter()
