@@ -184,3 +184,173 @@ async fn replicas_on_one_redis_share_entries() -> TestResult {
     };
     check.await.map_err(|e| annotate(&b, annotate(&a, e)))
 }
+
+/// Runs `gwc cache --admin URL flush` and returns what it printed.
+fn flush_cli(gw: &GatewayProcess) -> Result<String, Failure> {
+    let admin = gw
+        .admin_addr()
+        .ok_or_else(|| Failure("no admin listener".to_owned()))?;
+    let out = std::process::Command::new(binaries::gwc()?)
+        .args(["cache", "--admin", &format!("http://{admin}"), "flush"])
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "gwc cache flush failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_misses_makes_one_backend_call_and_a_flush_empties_the_cache() -> TestResult {
+    let backend = Backend::start().await?;
+    for target in [Target::Example("plans"), Target::serve_example("plans")] {
+        let gw = start(&target, &backend.url(), &["--admin-listen", "127.0.0.1:0"])?;
+        let check = async {
+            // 100 connections open first, then 100 concurrent misses on one key, answered by
+            // a backend that takes 300 ms: the first leads, the others wait for its entry.
+            let path = "/catalog/77?cookies=0&lang=en&delay_ms=300";
+            let mut conns = Vec::new();
+            for _ in 0..100 {
+                conns.push(Conn::open(gw.addr()).await?);
+            }
+            let before = backend.requests();
+            let mut tasks = Vec::new();
+            for mut conn in conns {
+                let addr = gw.addr();
+                tasks.push(tokio::spawn(async move {
+                    let req = client::request(http::Method::GET, addr, path)
+                        .body(client::TestBody::empty())
+                        .map_err(|e| e.to_string())?;
+                    let reply = conn.send(req).await.map_err(|e| e.to_string())?;
+                    Ok::<_, String>((
+                        reply.status.as_u16(),
+                        reply.header("x-cache").map(str::to_owned),
+                        reply.body,
+                    ))
+                }));
+            }
+            let mut replies = Vec::new();
+            for t in tasks {
+                replies.push(t.await?.map_err(Failure)?);
+            }
+            let calls = backend.requests() - before;
+            let misses = replies
+                .iter()
+                .filter(|r| r.1.as_deref() == Some("Miss"))
+                .count();
+            println!(
+                "coalescing: 100 concurrent misses → {calls} backend call(s), {misses} Miss, {} Hit",
+                100 - misses
+            );
+            ensure!(
+                replies.iter().all(|r| r.0 == 200),
+                "statuses: {:?}",
+                replies.iter().map(|r| r.0).collect::<Vec<_>>()
+            );
+            ensure_eq!(calls, 1, "backend calls for 100 concurrent misses");
+            ensure_eq!(misses, 1, "one leader");
+            ensure!(
+                replies.iter().all(|r| r.2 == replies[0].2),
+                "every waiter got the leader's body"
+            );
+
+            let mut conn = Conn::open(gw.addr()).await?;
+            let hit = get(&mut conn, &gw, "/catalog/77?cookies=0&lang=en", &[]).await?;
+            ensure_eq!(hit.header("x-cache"), Some("Hit"), "before the flush");
+            let printed = flush_cli(&gw)?;
+            ensure!(printed.starts_with("flushed"), "{printed}");
+            let before = backend.requests();
+            // A fresh connection: the gateway may have closed the idle one meanwhile.
+            let mut conn = Conn::open(gw.addr()).await?;
+            let after = get(&mut conn, &gw, "/catalog/77?cookies=0&lang=en", &[]).await?;
+            ensure_eq!(after.header("x-cache"), Some("Miss"), "after the flush");
+            ensure_eq!(
+                backend.requests(),
+                before + 1,
+                "the flush sent it to the backend"
+            );
+            Ok(())
+        };
+        check.await.map_err(|e| annotate(&gw, e))?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flush_on_one_replica_empties_the_redis_cache_for_all() -> TestResult {
+    let Some(redis) = RedisServer::start()? else {
+        return Ok(());
+    };
+    let backend = Backend::start().await?;
+    let extra = ["--state", &redis.url(), "--admin-listen", "127.0.0.1:0"];
+    let a = start(&Target::Example("plans"), &backend.url(), &extra)?;
+    let b = start(&Target::serve_example("plans"), &backend.url(), &extra)?;
+    let check = async {
+        let path = "/catalog/5?cookies=0&lang=fr";
+        let mut on_a = Conn::open(a.addr()).await?;
+        ensure_eq!(
+            get(&mut on_a, &a, path, &[]).await?.header("x-cache"),
+            Some("Miss"),
+            "a"
+        );
+        let b_ref = &b;
+        let hit = crate::harness::eventually(std::time::Duration::from_secs(5), || async move {
+            let mut conn = Conn::open(b_ref.addr()).await.ok()?;
+            let r = get(&mut conn, b_ref, path, &[]).await.ok()?;
+            (r.header("x-cache") == Some("Hit")).then_some(())
+        })
+        .await;
+        ensure!(hit.is_some(), "b never hit a's entry");
+        let printed = flush_cli(&a)?;
+        ensure!(printed.contains("flushed 1 entries"), "{printed}");
+        let mut on_b = Conn::open(b.addr()).await?;
+        ensure_eq!(
+            get(&mut on_b, &b, path, &[]).await?.header("x-cache"),
+            Some("Miss"),
+            "b after a's flush"
+        );
+        Ok(())
+    };
+    check.await.map_err(|e| annotate(&b, annotate(&a, e)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hit_is_served_as_stored_without_mapping_it_again() -> TestResult {
+    // The plans example with a response mapping on the cached route, served by `gwc serve`.
+    let text = std::fs::read_to_string(binaries::workspace_root().join("specs/plans/spec.yaml"))?;
+    let mapped = text.replace(
+        "        uri: \"${stageVariables.backend}/catalog/{id}\"\n",
+        "        uri: \"${stageVariables.backend}/catalog/{id}\"\n        response_headers:\n          set: {x-served-by: \"plans ($response.header.x-backend)\"}\n          remove: [x-backend]\n",
+    );
+    ensure!(mapped != text, "the fixture did not apply");
+    let dir = std::env::temp_dir().join(format!("gwc-e2e-cache-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let spec = dir.join("plans-mapped.yaml");
+    std::fs::write(&spec, mapped)?;
+    let backend = Backend::start().await?;
+    let gw = start(&Target::Serve(spec), &backend.url(), &[])?;
+    let check = async {
+        let mut conn = Conn::open(gw.addr()).await?;
+        let path = "/catalog/8?cookies=0&lang=en";
+        let miss = get(&mut conn, &gw, path, &[]).await?;
+        ensure_eq!(miss.header("x-cache"), Some("Miss"), "first");
+        ensure_eq!(
+            miss.header("x-served-by"),
+            Some("plans (gwc-e2e)"),
+            "mapped on the miss"
+        );
+        ensure_eq!(miss.header("x-backend"), None, "removed on the miss");
+        let hit = get(&mut conn, &gw, path, &[]).await?;
+        ensure_eq!(hit.header("x-cache"), Some("Hit"), "second");
+        ensure_eq!(
+            hit.header("x-served-by"),
+            Some("plans (gwc-e2e)"),
+            "the hit keeps the stored mapping (it is not mapped again)"
+        );
+        Ok(())
+    };
+    let result = check.await.map_err(|e| annotate(&gw, e));
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}

@@ -5,7 +5,7 @@
 //! edge checks (head size, Host) → API-wide steps (source allow-list, API-wide WAF, CORS
 //! preflight) → route match → [body buffered if a step reads it] → request steps (WAF,
 //! authorizer, API key and plan, validation, cache lookup) → integration → response steps
-//! (response mapping, cache store) → (the server adds request ids, metrics, the access log)
+//! (response mapping, skipped on a cache hit; cache store) → (the server adds request ids, metrics, the access log)
 //! ```
 //!
 //! Dispatch is static: a step is a typed `Option` field of [`Steps`] (or [`ApiSteps`]), run
@@ -509,9 +509,13 @@ impl WorkerRoute {
         resp: &mut Response<Body>,
     ) -> Result<(), Box<GatewayError>> {
         let _ = (&ctx, &resp);
-        if let (Some(step), Some(local)) =
-            (&self.route.steps.map_response, &self.steps.map_response)
-        {
+        // A cache hit is the stored response, already mapped when it was stored.
+        let hit = ctx.cache.as_ref().is_some_and(|n| n.hit);
+        if let (Some(step), Some(local), false) = (
+            &self.route.steps.map_response,
+            &self.steps.map_response,
+            hit,
+        ) {
             step::ResponseStep::on_response(step, local, ctx, resp)?;
         }
         #[cfg(test)]

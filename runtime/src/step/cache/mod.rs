@@ -23,11 +23,24 @@
 //! `capacity`) the lookup is a plain call; in Redis, shared by every replica (a response
 //! cached by one is a hit on another), the lookup is the step's slow path. A state failure is
 //! a miss. Every response of a cached route says `X-Cache: Hit` or `X-Cache: Miss`.
+//!
+//! **Coalescing.** The first miss on a key in this process becomes its *leader* and goes to
+//! the backend; later misses on the same key wait (at most the route's timeout) until the
+//! leader's entry is stored, then read it: a burst of misses makes one backend call. When the
+//! leader's response is not cacheable (or its body fails or is too large), the waiters are
+//! released and each goes to the backend. Replicas coalesce each on their own (with Redis, a
+//! burst spread over N replicas makes at most N calls).
 
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
+use std::hash::RandomState;
+use std::sync::Arc;
 use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::watch;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, header};
@@ -58,7 +71,32 @@ pub(crate) struct Cache {
     state: State,
     hits: CounterId,
     misses: CounterId,
+    /// Keys a leader is fetching now (see the module docs).
+    flights: Flights,
+    /// How long a waiter waits for its leader: the route's integration timeout.
+    wait: Duration,
 }
+
+/// Keys in flight, each with the channel its leader closes when done.
+type Flights = Arc<Mutex<HashMap<Box<str>, watch::Sender<()>, RandomState>>>;
+
+/// A leader's claim on a key: dropping it (after the entry is stored, or when the response
+/// turns out not to be stored) releases the waiters.
+#[derive(Debug)]
+pub(crate) struct Flight {
+    flights: Flights,
+    key: Box<str>,
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        // Removing the sender closes the channel: every waiter's `changed()` returns.
+        self.flights.lock().remove(&self.key);
+    }
+}
+
+/// The answer of a lookup, and the flight when this request leads.
+type Lookup = (Result<Option<Bytes>, StateError>, Option<Flight>);
 
 /// One value of the key.
 #[derive(Debug)]
@@ -79,6 +117,8 @@ pub(crate) struct Note {
     pub(crate) hit: bool,
     /// The client's `Cache-Control: max-age=0` was ignored: say so (`Warning`).
     warn: bool,
+    /// This request leads the fetch of its key; the store takes it.
+    flight: Mutex<Option<Flight>>,
 }
 
 impl Cache {
@@ -142,6 +182,8 @@ impl Cache {
                 "gwc_cache_misses_total",
                 "Requests to a cached route that the cache could not answer.",
             ),
+            flights: Flights::default(),
+            wait: route.timeout.as_duration(),
         }))
     }
 
@@ -201,13 +243,21 @@ impl Cache {
         }
     }
 
-    /// The answer of a lookup.
-    fn answer(
+    /// After a miss: lead the fetch of `key` (the flight), or, when another request of this
+    /// process leads it, the future that waits for its entry.
+    fn join(
         &self,
-        ctx: &mut RequestContext,
-        found: Result<Option<Bytes>, StateError>,
-    ) -> StepResult {
+        key: &str,
+    ) -> Result<Flight, std::pin::Pin<Box<dyn std::future::Future<Output = Lookup>>>> {
+        join(&self.flights, &self.state, self.wait, key)
+    }
+
+    /// The answer of a lookup.
+    fn answer(&self, ctx: &mut RequestContext, (found, flight): Lookup) -> StepResult {
         let note = ctx.cache.as_deref_mut();
+        if let Some(note) = &note {
+            *note.flight.lock() = flight;
+        }
         match (found.ok().flatten().and_then(|e| decode(&e)), note) {
             (Some(mut resp), Some(note)) => {
                 note.hit = true;
@@ -224,7 +274,7 @@ impl Cache {
 
 impl RequestStep for Cache {
     type Local = ();
-    type Resumed = Result<Option<Bytes>, StateError>;
+    type Resumed = Lookup;
 
     fn local(&self) {}
 
@@ -247,6 +297,7 @@ impl RequestStep for Cache {
                     key,
                     hit: false,
                     warn: false,
+                    flight: Mutex::new(None),
                 }));
                 return Check::Done(Ok(Verdict::Continue));
             }
@@ -262,15 +313,56 @@ impl RequestStep for Cache {
             }
         }
         let found = self.state.get(&key);
+        let pending = match found {
+            Pending::Ready(Ok(Some(entry))) => {
+                ctx.cache = Some(Box::new(Note {
+                    key,
+                    hit: false,
+                    warn,
+                    flight: Mutex::new(None),
+                }));
+                return Check::Done(self.answer(ctx, (Ok(Some(entry)), None)));
+            }
+            // A miss in memory: lead, or wait for the leader.
+            Pending::Ready(missed) => match self.join(&key) {
+                Ok(flight) => {
+                    ctx.cache = Some(Box::new(Note {
+                        key,
+                        hit: false,
+                        warn,
+                        flight: Mutex::new(None),
+                    }));
+                    return Check::Done(self.answer(ctx, (missed, Some(flight))));
+                }
+                Err(wait) => wait,
+            },
+            // Redis: the lookup, then (on a miss) the same choice on the state's answer.
+            Pending::Remote(remote) => {
+                let flights = Arc::clone(&self.flights);
+                let this = Joiner {
+                    flights,
+                    state: self.state.clone(),
+                    wait: self.wait,
+                };
+                let key = key.clone();
+                Box::pin(async move {
+                    match remote.await {
+                        Ok(Some(entry)) => (Ok(Some(entry)), None),
+                        missed => match this.join(&key) {
+                            Ok(flight) => (missed, Some(flight)),
+                            Err(wait) => wait.await,
+                        },
+                    }
+                })
+            }
+        };
         ctx.cache = Some(Box::new(Note {
             key,
             hit: false,
             warn,
+            flight: Mutex::new(None),
         }));
-        match found {
-            Pending::Ready(result) => Check::Done(self.answer(ctx, result)),
-            Pending::Remote(remote) => Check::Pending(Box::pin(remote)),
-        }
+        Check::Pending(pending)
     }
 
     fn resume(
@@ -312,6 +404,9 @@ impl ResponseStep for Cache {
         let state = self.state.clone();
         let key = note.key.clone();
         let ttl = self.ttl;
+        // Waiters are released when the entry is written, or when the closure is dropped
+        // without running (a body that failed or outgrew `max_entry`).
+        let flight = note.flight.lock().take();
         let body = std::mem::replace(resp.body_mut(), Body::empty());
         *resp.body_mut() = body.tee(
             self.max_entry,
@@ -319,12 +414,64 @@ impl ResponseStep for Cache {
                 let mut entry = head;
                 entry.extend_from_slice(&bytes);
                 // In Redis the write finishes on the state thread; its failure is counted
-                // and logged there, and only means a later miss.
-                drop(state.put(&key, entry.freeze(), ttl));
+                // and logged there, and only means a later miss. The waiters are released
+                // once it is done.
+                match state.put(&key, entry.freeze(), ttl) {
+                    Pending::Ready(_) => drop(flight),
+                    Pending::Remote(write) => match tokio::runtime::Handle::try_current() {
+                        Ok(rt) => drop(rt.spawn(async move {
+                            let _ = write.await;
+                            drop(flight);
+                        })),
+                        Err(_) => drop(flight),
+                    },
+                }
             }),
         );
         Ok(())
     }
+}
+
+/// What the Redis lookup's future needs to lead or wait (a `Cache` is not `'static`).
+struct Joiner {
+    flights: Flights,
+    state: State,
+    wait: Duration,
+}
+
+impl Joiner {
+    fn join(
+        &self,
+        key: &str,
+    ) -> Result<Flight, std::pin::Pin<Box<dyn std::future::Future<Output = Lookup>>>> {
+        join(&self.flights, &self.state, self.wait, key)
+    }
+}
+
+/// See [`Cache::join`].
+fn join(
+    flights: &Flights,
+    state: &State,
+    wait: Duration,
+    key: &str,
+) -> Result<Flight, std::pin::Pin<Box<dyn std::future::Future<Output = Lookup>>>> {
+    let mut map = flights.lock();
+    if let Some(tx) = map.get(key) {
+        let mut rx = tx.subscribe();
+        drop(map);
+        let state = state.clone();
+        let key: Box<str> = key.into();
+        return Err(Box::pin(async move {
+            let _ = tokio::time::timeout(wait, rx.changed()).await;
+            (state.get(&key).await, None)
+        }));
+    }
+    let (tx, _) = watch::channel(());
+    map.insert(key.into(), tx);
+    Ok(Flight {
+        flights: Arc::clone(flights),
+        key: key.into(),
+    })
 }
 
 /// A response the cache may keep: 200, no cookie, not `no-store` or `private`.
