@@ -15,6 +15,7 @@ mod harness;
 
 mod auth;
 mod backends;
+mod binary;
 mod cache;
 mod cli;
 mod cors;

@@ -386,12 +386,14 @@ fn every_variant() -> gwc_ir::Gateway {
                     template: "{\"id\": \"$input.params('id')\"}".into(),
                 }],
                 passthrough: Passthrough::Never,
+                content_handling: Some(ContentHandling::ConvertToText),
                 responses: vec![
                     IntegrationResponse {
                         pattern: "2\\d{2}".into(),
                         status: Some(201),
                         headers: vec![],
                         templates: vec![],
+                        content_handling: Some(ContentHandling::ConvertToBinary),
                     },
                     IntegrationResponse {
                         pattern: "default".into(),
@@ -405,6 +407,7 @@ fn every_variant() -> gwc_ir::Gateway {
                             content_type: "application/json".into(),
                             template: "#set($context.responseOverride.status = 503)".into(),
                         }],
+                        content_handling: None,
                     },
                 ],
             }
@@ -449,6 +452,7 @@ fn every_variant() -> gwc_ir::Gateway {
         }),
     ));
     Gateway {
+        binary_media_types: vec!["image/*".into(), "application/octet-stream".into()],
         name: "roundtrip".into(),
         kind: ApiKind::Rest,
         listen: "127.0.0.1:0".into(),

@@ -178,7 +178,10 @@ impl Gateway {
                     )?;
                     pipeline::Integration::Proxy(target)
                 }
-                Integration::Mock(m) => pipeline::Integration::Mock(MockResponse::prepare(m)?),
+                Integration::Mock(m) => pipeline::Integration::Mock(MockResponse::prepare(
+                    m,
+                    !route.body_mapping.request_templates.is_empty(),
+                )?),
                 Integration::Rust(r) => pipeline::Integration::Handler(HandlerTarget::prepare(
                     route,
                     r,

@@ -239,13 +239,19 @@ async fn handle(
     let (parts, mut body) = req.into_parts();
     let params = query_params(parts.uri.query());
 
-    // Count the body without keeping it: this is the upload sink.
+    // Count the body without keeping it: this is the upload sink (`mirror` keeps it, to
+    // answer with the very bytes, as `type` or the request's content type).
+    let mirror = params.contains_key("mirror");
+    let mut kept = Vec::new();
     let mut body_len = 0u64;
     let mut body_error = None;
     while let Some(frame) = body.frame().await {
         match frame {
             Ok(frame) => {
                 if let Some(data) = frame.data_ref() {
+                    if mirror {
+                        kept.extend_from_slice(data);
+                    }
                     body_len += data.len() as u64;
                     stats
                         .bytes_received
@@ -280,6 +286,20 @@ async fn handle(
         builder = builder
             .header("set-cookie", "a=1")
             .header("set-cookie", "b=2");
+    }
+
+    if mirror {
+        let content_type = params.get("type").copied().map_or_else(
+            || parts.headers.get("content-type").cloned(),
+            |t| http::HeaderValue::from_str(&t.replace("%2F", "/")).ok(),
+        );
+        if let Some(t) = content_type {
+            builder = builder.header("content-type", t);
+        }
+        let resp = builder
+            .header("x-received-bytes", body_len)
+            .body(TestBody::full(kept));
+        return Ok(resp.unwrap_or_else(|_| Response::new(TestBody::empty())));
     }
 
     if let Some(len) = number(&params, "download") {

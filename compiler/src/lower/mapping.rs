@@ -3,8 +3,8 @@
 //! mistake is reported at the integration with the value and what it may read.
 
 use gwc_ir::{
-    BodyMapping, ChangeAction, ContentTemplate, IntegrationResponse, MappedParam, Mapping,
-    MappingSide, ParamChange, Passthrough, Str,
+    BodyMapping, ChangeAction, ContentHandling, ContentTemplate, IntegrationResponse, MappedParam,
+    Mapping, MappingSide, ParamChange, Passthrough, Str,
 };
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -164,6 +164,7 @@ pub(super) fn lower_http_mapping(
             vocab::Passthrough::WhenNoTemplates => Passthrough::WhenNoTemplates,
             vocab::Passthrough::Never => Passthrough::Never,
         },
+        content_handling: h.request.content_handling.map(content_handling),
         responses: h
             .responses
             .iter()
@@ -197,11 +198,39 @@ pub(super) fn lower_http_mapping(
                     status: r.status.map(|s| s.0),
                     headers,
                     templates: templates(&r.templates, "in this integration response's templates", diags),
+                    content_handling: r.content_handling.map(content_handling),
                 }
             })
             .collect(),
     };
     (mapping, body)
+}
+
+/// The body mapping of a `mock` integration: request templates that choose the status
+/// (`{"statusCode": N}`) and the integration responses it selects, lowered as `http`'s are.
+pub(super) fn lower_mock_mapping(
+    m: &vocab::MockIntegration,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> BodyMapping {
+    let as_http = vocab::HttpIntegration {
+        uri: vocab::Spanned::new(String::new(), span),
+        method: None,
+        timeout: None,
+        request: vocab::RequestMapping {
+            templates: m.request_templates.clone(),
+            ..vocab::RequestMapping::default()
+        },
+        responses: m.responses.clone(),
+    };
+    lower_http_mapping(&as_http, span, diags).1
+}
+
+fn content_handling(c: vocab::ContentHandling) -> ContentHandling {
+    match c {
+        vocab::ContentHandling::ConvertToText => ContentHandling::ConvertToText,
+        vocab::ContentHandling::ConvertToBinary => ContentHandling::ConvertToBinary,
+    }
 }
 
 /// Whether `pattern` is a regular expression the runtime accepts.

@@ -211,6 +211,7 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
         cors_policies: tables.cors_policies,
         cors: tables.root_cors,
         state: lower_state(&root.state),
+        binary_media_types: lower_binary_media_types(api, &root.binary_media_types, diags),
     };
     if purpose == Purpose::Serve {
         check_handler_crates(&gateway, &sites, &root.rust, diags);
@@ -639,11 +640,14 @@ fn lower_operation(
                         uri: uri_template(&p.uri.value, p.uri.span, &mut site, diags),
                     })
                 }
-                vocab::Integration::Mock(m) => Integration::Mock(Mock {
-                    status: m.status.0,
-                    headers: lower_headers(&m.headers, spanned.span, diags),
-                    body: Str::Owned(m.body.clone()),
-                }),
+                vocab::Integration::Mock(m) => {
+                    body_mapping = mapping::lower_mock_mapping(m, spanned.span, diags);
+                    Integration::Mock(Mock {
+                        status: m.status.0,
+                        headers: lower_headers(&m.headers, spanned.span, diags),
+                        body: Str::Owned(m.body.clone()),
+                    })
+                }
                 vocab::Integration::Http(h) => {
                     site.uri = Some(h.uri.span);
                     if let Some(t) = h.timeout {
@@ -842,4 +846,43 @@ fn valid_rust_path(path: &str) -> bool {
                 && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && seg != "_"
         })
+}
+
+/// `binary_media_types`, lower case; each must be `type/subtype`, `type/*` or `*/*`.
+fn lower_binary_media_types(api: &Api<'_>, types: &[String], diags: &mut Diagnostics) -> Vec<Str> {
+    let mut out = Vec::with_capacity(types.len());
+    for t in types {
+        let lower = t.trim().to_ascii_lowercase();
+        let ok = lower.split_once('/').is_some_and(|(a, b)| {
+            let token = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+*".contains(&c))
+            };
+            token(a)
+                && token(b)
+                && (a != "*" || b == "*")
+                && (!a.contains('*') || a == "*")
+                && (!b.contains('*') || b == "*")
+        });
+        if ok {
+            out.push(Str::Owned(lower));
+        } else {
+            let span = api
+                .gateway
+                .and_then(|e| e.value.get("binary_media_types"))
+                .map_or(api.spec_version.span, |n| n.span);
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::INVALID_VALUE,
+                    format!("`{t}` is not a media type"),
+                )
+                .with_span(span, "in this list")
+                .with_help(
+                    "write `type/subtype`, `type/*` or `*/*`, e.g. `image/png` or `image/*`",
+                ),
+            );
+        }
+    }
+    out
 }

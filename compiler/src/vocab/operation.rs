@@ -147,6 +147,22 @@ pub struct RequestMapping {
     /// else 415) or `never` (415). Default: `when_no_match`.
     #[serde(default)]
     pub passthrough: Passthrough,
+    /// AWS's `contentHandling`: `convert_to_text` (a binary body, by
+    /// `binary_media_types`, is sent base64-encoded) or `convert_to_binary` (a text body is
+    /// read as base64 and sent decoded; not base64 → 500). Templates read a binary body as
+    /// base64. Default: none (the body passes as it came).
+    #[serde(default)]
+    pub content_handling: Option<ContentHandling>,
+}
+
+/// AWS's `contentHandling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentHandling {
+    /// Binary → base64 text.
+    ConvertToText,
+    /// Base64 text → binary.
+    ConvertToBinary,
 }
 
 /// AWS's `passthroughBehavior`.
@@ -173,9 +189,14 @@ pub struct ResponseMapping {
     /// Default: none.
     #[serde(default)]
     pub headers: IndexMap<String, String>,
-    /// Body templates (VTL) by response content type. Default: none (body passed through).
+    /// Body templates (VTL) by response content type; the client's `Accept` chooses one,
+    /// else `application/json`, else the first. Default: none (body passed through).
     #[serde(default)]
     pub templates: IndexMap<String, String>,
+    /// AWS's `contentHandling` for this response (`convert_to_text`, `convert_to_binary`).
+    /// Default: none (the `Accept` rule of `binary_media_types` decides).
+    #[serde(default)]
+    pub content_handling: Option<ContentHandling>,
 }
 
 /// `type: mock`.
@@ -191,6 +212,15 @@ pub struct MockIntegration {
     /// Response body, sent as written. Default: empty.
     #[serde(default)]
     pub body: String,
+    /// Request templates (VTL) by request content type, as AWS's mock integration has: the
+    /// output is `{"statusCode": N}`, and N selects one of `responses`. Default: none (the
+    /// fixed `status`, `headers` and `body`).
+    #[serde(default)]
+    pub request_templates: IndexMap<String, String>,
+    /// Integration responses keyed by a regular expression matched against the status the
+    /// request template chose, or `default`, as for `http`. Default: none.
+    #[serde(default)]
+    pub responses: NamedResponses,
 }
 
 fn default_mock_status() -> StatusCode {

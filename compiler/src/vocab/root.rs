@@ -133,6 +133,13 @@ pub struct Root {
     /// added to responses. Default: none (no CORS handling; `OPTIONS` goes to the routes).
     #[serde(default)]
     pub cors: Option<Cors>,
+    /// Media types whose payloads are binary (AWS REST's `binaryMediaTypes`): `image/png`,
+    /// or with wildcards, `image/*`, `*/*`. A response then reaches the client as bytes when
+    /// the first media type of its `Accept` is binary, and as base64 text otherwise;
+    /// `content_handling` on `http` integrations converts explicitly. Default: none (every
+    /// payload passes through untouched).
+    #[serde(default)]
+    pub binary_media_types: Vec<String>,
     /// Named request validators that operations reference with `x-gateway-validate`.
     /// Default: none.
     #[serde(default)]
@@ -141,10 +148,6 @@ pub struct Root {
     /// validation).
     #[serde(default)]
     pub default_request_validator: Option<Spanned<String>>,
-    /// Content types passed through as binary rather than text (matters for mapping
-    /// templates), e.g. `image/png`, `*/*`. Default: none.
-    #[serde(default)]
-    pub binary_media_types: Vec<String>,
     /// The WebSocket side of a `kind: websocket` API: route selection and routes.
     /// Default: none.
     #[serde(default)]

@@ -148,6 +148,11 @@ pub struct Gateway {
     pub cors: Option<CorsId>,
     /// Where shared state lives.
     pub state: StateConfig,
+    /// Media types whose payloads are binary (AWS REST's `binaryMediaTypes`), lower case;
+    /// `type/*` and `*/*` are wildcards. Empty: every payload passes through untouched.
+    /// Set: a response's form follows the first media type of the client's `Accept`.
+    #[serde(default)]
+    pub binary_media_types: Vec<Str>,
 }
 
 impl Default for Gateway {
@@ -180,6 +185,7 @@ impl Default for Gateway {
             cors: None,
             state: StateConfig::default(),
             observability: Observability::default(),
+            binary_media_types: Vec::new(),
         }
     }
 }

@@ -40,9 +40,9 @@ pub use integration::{
 };
 pub use listen::{ListenAddr, ListenError, ListenHost};
 pub use mapping::{
-    BodyMapping, CONTEXT_VARIABLES, ChangeAction, ContentTemplate, IntegrationResponse,
-    MappedParam, Mapping, MappingError, MappingSide, ParamChange, Passthrough, ValuePart,
-    is_context_variable, parse_value,
+    BodyMapping, CONTEXT_VARIABLES, ChangeAction, ContentHandling, ContentTemplate,
+    IntegrationResponse, MappedParam, Mapping, MappingError, MappingSide, ParamChange, Passthrough,
+    ValuePart, is_context_variable, media_type_matches, parse_value,
 };
 pub use observability::{
     AccessLog, AuthorizerValue, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics,

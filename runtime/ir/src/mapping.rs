@@ -306,6 +306,22 @@ pub struct BodyMapping {
     pub passthrough: Passthrough,
     /// Integration responses, in spec order; the one with pattern `default` is the fallback.
     pub responses: Vec<IntegrationResponse>,
+    /// AWS's `contentHandling` of the integration request: the body converted between binary
+    /// and base64 text before the backend gets it. `None`: passed through as it is.
+    #[serde(default)]
+    pub content_handling: Option<ContentHandling>,
+}
+
+/// AWS's `contentHandling`: how a payload crosses between binary and text (the rules of
+/// AWS REST's content type conversions, with `Gateway::binary_media_types` deciding what
+/// is binary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentHandling {
+    /// A binary payload becomes its base64 text; text passes as it is.
+    ConvertToText,
+    /// A text payload is read as base64 and decoded to bytes; binary passes as it is.
+    ConvertToBinary,
 }
 
 impl BodyMapping {
@@ -346,7 +362,43 @@ pub struct IntegrationResponse {
     pub status: Option<u16>,
     /// Header changes (values may read `$response.header.NAME`).
     pub headers: Vec<ParamChange>,
-    /// Body templates by content type; the first is used when the client's `Accept` names
-    /// none of them. Empty: the body passes through.
+    /// Body templates by content type, chosen by the client's `Accept` (its first media type
+    /// naming one), else `application/json`, else the first. Empty: the body passes through.
     pub templates: Vec<ContentTemplate>,
+    /// AWS's `contentHandling` of this response. `None`: the `Accept` rule of
+    /// `Gateway::binary_media_types` decides.
+    #[serde(default)]
+    pub content_handling: Option<ContentHandling>,
+}
+
+/// Whether media type `ty` (lower case, without parameters) is one `pattern` names: exactly,
+/// or through a `type/*` or `*/*` wildcard in the pattern (AWS's `binaryMediaTypes` rule; a
+/// wildcard in `ty` itself, as in `Accept: */*`, is only matched by the same text or `*/*`).
+pub fn media_type_matches(pattern: &str, ty: &str) -> bool {
+    if pattern == "*/*" || pattern == ty {
+        return true;
+    }
+    match pattern.strip_suffix("/*") {
+        Some(main) => ty
+            .split_once('/')
+            .is_some_and(|(t, _)| t.eq_ignore_ascii_case(main)),
+        None => pattern.eq_ignore_ascii_case(ty),
+    }
+}
+
+#[cfg(test)]
+mod media_tests {
+    use super::media_type_matches;
+
+    #[test]
+    fn wildcards_match_as_aws_does() {
+        assert!(media_type_matches("image/*", "image/png"));
+        assert!(media_type_matches("*/*", "text/plain"));
+        assert!(media_type_matches("image/png", "image/png"));
+        assert!(media_type_matches("image/png", "IMAGE/PNG"));
+        assert!(!media_type_matches("image/png", "*/*"));
+        assert!(!media_type_matches("image/*", "application/octet-stream"));
+        assert!(!media_type_matches("image/png", "image/jpeg"));
+        assert!(media_type_matches("image/*", "image/*"));
+    }
 }

@@ -23,16 +23,17 @@ use quote::{ToTokens, quote};
 use crate::{
     AccessLog, ApiKey, ApiKeySource, ApiKind, Authorizer, AuthorizerId, AuthorizerKind,
     BodyMapping, BodySchema, ByteSize, CacheKeyPart, CachePolicy, CacheSettings, ChangeAction,
-    ClientInvalidation, Comparison, ContentTemplate, CorsId, CorsPolicy, CustomAuthorizer,
-    ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy, IamAuthorizer,
-    IamCredential, InspectedPart, Integration, IntegrationResponse, JwtAuthorizer, Limits,
-    ManagedGroup, MappedParam, Mapping, MatchTest, Method, Metrics, Millis, Mock, Observability,
-    OverrideAction, Oversize, Param, ParamChange, ParamIn, Passthrough, PathTemplate, PlanId,
-    Quota, QuotaPeriod, RequestModel, RequiredParam, Route, RouteAuth, RouteId, RoutePolicies,
-    RouteThrottle, RuleOverride, RustHandler, Secret, Segment, SizeTest, Stage, StageThrottle,
-    StageVariable, StateConfig, Str, Throttle, ThrottleScope, Transform, UnauthorizedInvalidation,
-    UriPart, UriTemplate, UsagePlan, Validator, ValidatorId, ValuePart, WafAction, WafCondition,
-    WafField, WafInspection, WafMatch, WafResponse, WafRule, WafRuleSet, WafRuleSetId,
+    ClientInvalidation, Comparison, ContentHandling, ContentTemplate, CorsId, CorsPolicy,
+    CustomAuthorizer, ErrorType, FailMode, Gateway, GatewayResponse, HeaderPair, HttpProxy,
+    IamAuthorizer, IamCredential, InspectedPart, Integration, IntegrationResponse, JwtAuthorizer,
+    Limits, ManagedGroup, MappedParam, Mapping, MatchTest, Method, Metrics, Millis, Mock,
+    Observability, OverrideAction, Oversize, Param, ParamChange, ParamIn, Passthrough,
+    PathTemplate, PlanId, Quota, QuotaPeriod, RequestModel, RequiredParam, Route, RouteAuth,
+    RouteId, RoutePolicies, RouteThrottle, RuleOverride, RustHandler, Secret, Segment, SizeTest,
+    Stage, StageThrottle, StageVariable, StateConfig, Str, Throttle, ThrottleScope, Transform,
+    UnauthorizedInvalidation, UriPart, UriTemplate, UsagePlan, Validator, ValidatorId, ValuePart,
+    WafAction, WafCondition, WafField, WafInspection, WafMatch, WafResponse, WafRule, WafRuleSet,
+    WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
@@ -232,6 +233,7 @@ unit_enum_tokens!(
     ParamIn,
     ChangeAction,
     Passthrough,
+    ContentHandling,
 );
 
 newtype_tokens!(
@@ -291,7 +293,8 @@ struct_tokens!(Route {
 struct_tokens!(BodyMapping {
     request_templates,
     passthrough,
-    responses
+    responses;
+    content_handling
 });
 struct_tokens!(ContentTemplate {
     content_type,
@@ -301,7 +304,8 @@ struct_tokens!(IntegrationResponse {
     pattern,
     status,
     headers,
-    templates
+    templates;
+    content_handling
 });
 struct_tokens!(Mapping {
     method,
@@ -476,6 +480,7 @@ struct_tokens!(Gateway {
     cors_policies,
     cors,
     observability,
+    binary_media_types,
 });
 struct_tokens!(Observability {
     access_log,

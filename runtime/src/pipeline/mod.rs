@@ -76,6 +76,9 @@ pub(crate) struct Steps {
     /// Integration responses (selection by status, response templates), applied to the
     /// integration's answer before the response steps.
     pub(crate) template_response: Option<step::map::body::ResponseTemplate>,
+    /// The binary `Accept` rule for routes without integration responses, on an API with
+    /// binary media types.
+    pub(crate) binary: Option<step::map::binary::ResponseBinary>,
     /// Parameter mapping of the integration request: the last request step.
     pub(crate) map_request: Option<step::map::MapRequest>,
     /// Parameter mapping of the response: the first response step.
@@ -105,6 +108,7 @@ impl Steps {
             validate: step::validate::Validate::compile(cx, route)?,
             template_request: step::map::body::RequestTemplate::compile(cx, route)?,
             template_response: step::map::body::ResponseTemplate::compile(cx, route)?,
+            binary: step::map::binary::ResponseBinary::compile(cx.ir, route),
             map_request: step::map::MapRequest::compile(cx, route)?,
             map_response: step::map::MapResponse::compile(cx, route)?,
             ..Steps::default()
@@ -379,6 +383,17 @@ impl WorkerGateway {
             Ok(verdict) => verdict,
             Err(e) => return refuse(req, e),
         };
+        // What the response phase reads of the request, read before it goes.
+        let facts = route
+            .steps
+            .template_response
+            .as_ref()
+            .map(|_| step::map::body::RequestFacts::capture(&req));
+        let accept_binary = route
+            .steps
+            .binary
+            .as_ref()
+            .is_some_and(|b| b.accepts_binary(req.headers()));
         let mut resp = match (verdict, &worker_route.integration, &route.integration) {
             (Verdict::Respond(resp), _, _) => {
                 req.into_body().discard();
@@ -398,10 +413,7 @@ impl WorkerGateway {
                 ctx.timings.integration_end = Some(Instant::now());
                 result?
             }
-            (Verdict::Continue, WorkerIntegration::Mock(m), _) => {
-                req.into_body().discard();
-                m.respond()
-            }
+            (Verdict::Continue, WorkerIntegration::Mock(m), _) => m.respond(req)?,
             (Verdict::Continue, WorkerIntegration::Handler, Integration::Handler(handler)) => {
                 ctx.timings.integration_start = Some(Instant::now());
                 let result = handler.call(ctx, req, &gw.limits).await;
@@ -416,8 +428,11 @@ impl WorkerGateway {
                 unreachable!("a worker route mirrors its pipeline's integration")
             }
         };
-        if let Some(responses) = &route.steps.template_response {
-            resp = responses.apply(ctx, resp).await?;
+        if let (Some(responses), Some(facts)) = (&route.steps.template_response, &facts) {
+            resp = responses.apply(ctx, resp, facts).await?;
+        }
+        if let Some(binary) = &route.steps.binary {
+            resp = binary.apply(accept_binary, resp).await?;
         }
         worker_route.run_response_steps(ctx, &mut resp)?;
         Ok(resp)

@@ -896,7 +896,14 @@ pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
         if c == b'=' {
             break;
         }
-        let v = B64.iter().position(|&x| x == c)? as u32;
+        let v = u32::from(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        });
         acc = (acc << 6) | v;
         bits += 6;
         if bits >= 8 {

@@ -138,6 +138,17 @@ impl Template {
     }
 }
 
+/// Standard base64 with padding (what `$util.base64Encode` and `CONVERT_TO_TEXT` produce).
+pub fn base64_encode(data: &[u8]) -> String {
+    eval::base64_encode(data)
+}
+
+/// Decodes standard base64 (padding optional); `None` when `s` is not base64
+/// (`CONVERT_TO_BINARY` of text that is not base64 fails).
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    eval::base64_decode(s)
+}
+
 /// A JSON string literal of `s` (what `$context.error.messageString` is).
 pub fn json_quoted(s: &str) -> String {
     eval::json_quoted(s)

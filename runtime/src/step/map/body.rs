@@ -6,17 +6,23 @@
 //! the body and whose status and headers replace the backend's; `$context.responseOverride`
 //! and `$context.requestOverride` assignments apply last.
 //!
+//! The response template is the one the client's `Accept` names (its media types in order),
+//! else `application/json`, else the first. Binary payloads follow [`super::binary`]: a
+//! template reads a binary body as base64 text in `$input.body`.
+//!
 //! Templates were checked by the compiler; they are parsed once here, at start-up.
 
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use http_body_util::BodyExt;
+use std::fmt::Write as _;
 
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING, USER_AGENT};
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode, Version};
+
+use super::binary::{self, Convert, MediaTypes};
 use super::{Change, Sources, apply_headers, compile_changes};
 use crate::body::{Body, RequestBody};
 use crate::error::{BuildError, GatewayError};
 use crate::ir::vtl::{self, Env, Limits, Template, Value};
-use crate::ir::{self, ErrorType, Passthrough};
+use crate::ir::{self, ContentHandling, ErrorType, Passthrough};
 use crate::pipeline::RequestContext;
 use crate::step::{BuildContext, Check, RequestStep, Verdict};
 
@@ -38,12 +44,74 @@ fn compile_templates(
         .collect()
 }
 
+/// What the templates of a route read of the request besides its body and parameters,
+/// taken before the request goes to the integration (the response phase no longer has it).
+#[derive(Debug, Default)]
+pub(crate) struct RequestFacts {
+    /// `Accept`: chooses the response template and the binary form of the response.
+    pub(crate) accept: Option<HeaderValue>,
+    host: Option<HeaderValue>,
+    user_agent: Option<HeaderValue>,
+    path: Box<str>,
+    version: Version,
+}
+
+impl RequestFacts {
+    /// Reads them off the request.
+    pub(crate) fn capture<B>(req: &Request<B>) -> RequestFacts {
+        let h = req.headers();
+        RequestFacts {
+            accept: h.get(ACCEPT).cloned(),
+            host: h.get(HOST).cloned(),
+            user_agent: h.get(USER_AGENT).cloned(),
+            path: req.uri().path().into(),
+            version: req.version(),
+        }
+    }
+}
+
 /// What every template of a route sees besides the request: the stage and its variables.
 #[derive(Debug)]
 struct Deployment {
+    api_id: Box<str>,
     stage: Box<str>,
     resource_path: Box<str>,
+    resource_id: Box<str>,
     variables: Value,
+}
+
+fn lossy(v: Option<&HeaderValue>) -> String {
+    v.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default()
+}
+
+/// `dd/MMM/yyyy:HH:mm:ss +0000`, AWS's `$context.requestTime` (UTC).
+pub(crate) fn clf_time(epoch_secs: u64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = epoch_secs / 86_400;
+    let rem = epoch_secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = String::with_capacity(26);
+    let _ = write!(
+        out,
+        "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
+        MONTHS[(month - 1) as usize],
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    );
+    out
 }
 
 impl Deployment {
@@ -52,33 +120,69 @@ impl Deployment {
             cx.stage_variables.iter().map(|(k, v)| (*k, *v)).collect();
         vars.sort_unstable();
         Deployment {
+            api_id: cx.ir.name.as_ref().into(),
             stage: cx.stage.into(),
             resource_path: route.path.raw.as_ref().into(),
+            resource_id: route.id.to_string().into(),
             variables: Value::map(vars.into_iter().map(|(k, v)| (k, Value::str(v)))),
         }
     }
 
-    fn context(&self, ctx: &RequestContext, path: &str) -> Value {
+    /// `$context`: AWS's variables for what this gateway knows (`authorizer.*` from the
+    /// authorizer step; `accountId`, `identity.caller` and the like have no meaning here
+    /// and stay undefined, which prints as nothing).
+    fn context(&self, ctx: &RequestContext, facts: &RequestFacts) -> Value {
         let authorizer = ctx
             .identity
             .as_ref()
             .map_or_else(|| Value::Map(Vec::new()), |i| i.vtl());
-        Value::map([
+        let since = ctx
+            .timings
+            .wall_start()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let request_id = String::from_utf8_lossy(ctx.request_id.as_bytes()).into_owned();
+        let host = lossy(facts.host.as_ref());
+        let domain = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+        let prefix = domain.split('.').next().unwrap_or("");
+        let mut identity = vec![
             (
-                "requestId",
-                Value::str(String::from_utf8_lossy(ctx.request_id.as_bytes())),
+                "sourceIp".to_owned(),
+                Value::str(String::from_utf8_lossy(ctx.client.ip.as_bytes())),
             ),
+            (
+                "userAgent".to_owned(),
+                Value::str(lossy(facts.user_agent.as_ref())),
+            ),
+        ];
+        if let Some(key) = &ctx.api_key {
+            identity.push(("apiKeyId".to_owned(), Value::str(&*key.key_id)));
+        }
+        let version = match facts.version {
+            Version::HTTP_09 => "HTTP/0.9",
+            Version::HTTP_10 => "HTTP/1.0",
+            Version::HTTP_2 => "HTTP/2.0",
+            Version::HTTP_3 => "HTTP/3.0",
+            _ => "HTTP/1.1",
+        };
+        Value::map([
+            ("apiId", Value::str(&*self.api_id)),
+            ("domainName", Value::str(domain)),
+            ("domainPrefix", Value::str(prefix)),
+            ("extendedRequestId", Value::str(request_id.clone())),
+            ("requestId", Value::str(request_id)),
             ("httpMethod", Value::str(ctx.method.as_str())),
             ("resourcePath", Value::str(&*self.resource_path)),
-            ("path", Value::str(path)),
+            ("resourceId", Value::str(&*self.resource_id)),
+            ("path", Value::str(&*facts.path)),
+            ("protocol", Value::str(version)),
             ("stage", Value::str(&*self.stage)),
+            ("requestTime", Value::str(clf_time(since.as_secs()))),
             (
-                "identity",
-                Value::map([(
-                    "sourceIp",
-                    Value::str(String::from_utf8_lossy(ctx.client.ip.as_bytes())),
-                )]),
+                "requestTimeEpoch",
+                Value::Int(i64::try_from(since.as_millis()).unwrap_or(i64::MAX)),
             ),
+            ("identity", Value::Map(identity)),
             ("authorizer", authorizer),
         ])
     }
@@ -89,6 +193,8 @@ impl Deployment {
 pub(crate) struct RequestTemplate {
     templates: Vec<(Box<str>, Template)>,
     passthrough: Passthrough,
+    content_handling: Option<ContentHandling>,
+    binary: MediaTypes,
     deployment: Deployment,
     param_names: Vec<Box<str>>,
 }
@@ -99,12 +205,17 @@ impl RequestTemplate {
         route: &ir::Route,
     ) -> Result<Option<RequestTemplate>, BuildError> {
         let m = &route.body_mapping;
-        if m.request_templates.is_empty() && m.passthrough == Passthrough::WhenNoMatch {
+        if m.request_templates.is_empty()
+            && m.passthrough == Passthrough::WhenNoMatch
+            && m.content_handling.is_none()
+        {
             return Ok(None);
         }
         Ok(Some(RequestTemplate {
             templates: compile_templates(route, &m.request_templates)?,
             passthrough: m.passthrough,
+            content_handling: m.content_handling,
+            binary: MediaTypes::new(cx.ir),
             deployment: Deployment::new(cx, route),
             param_names: route.path.params().map(Into::into).collect(),
         }))
@@ -119,17 +230,9 @@ impl RequestTemplate {
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map_or_else(
-                || "application/json".to_owned(),
-                |v| {
-                    v.split(';')
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_ascii_lowercase()
-                },
-            );
-        let Some((_, template)) = self.templates.iter().find(|(t, _)| **t == *media) else {
+            .map_or_else(|| "application/json".to_owned(), binary::media_type);
+        let template = self.templates.iter().find(|(t, _)| **t == *media);
+        if template.is_none() {
             let refuse = match self.passthrough {
                 Passthrough::WhenNoMatch => false,
                 Passthrough::WhenNoTemplates => !self.templates.is_empty(),
@@ -141,12 +244,32 @@ impl RequestTemplate {
                     format!("no request template for `{media}`"),
                 ));
             }
+        }
+        // contentHandling first; a template then reads the converted body, as text, or as
+        // base64 when it is still binary.
+        let binary = self.binary.is_binary(&media);
+        let how = binary::request_conversion(self.content_handling, binary);
+        let is_text = match how {
+            Convert::Keep => !binary,
+            Convert::Encode => true,
+            Convert::Decode => false,
+        };
+        if how != Convert::Keep
+            && let RequestBody::Buffered(b) = req.body()
+        {
+            let converted = binary::convert(how, b.clone())?;
+            binary::set_length(req.headers_mut(), converted.len());
+            *req.body_mut() = RequestBody::Buffered(converted);
+        }
+        let Some((_, template)) = template else {
             return Ok(());
         };
         let body = match req.body() {
-            RequestBody::Buffered(b) => String::from_utf8_lossy(b).into_owned(),
+            RequestBody::Buffered(b) if is_text => String::from_utf8_lossy(b).into_owned(),
+            RequestBody::Buffered(b) => ir::vtl::base64_encode(b),
             RequestBody::Streaming(_) => String::new(),
         };
+        let facts = RequestFacts::capture(req);
         let uri = req.uri().clone();
         let path = uri.path();
         let env = Env {
@@ -183,7 +306,7 @@ impl RequestTemplate {
                     (k.as_str().to_owned(), v)
                 })
                 .collect(),
-            context: self.deployment.context(ctx, path),
+            context: self.deployment.context(ctx, &facts),
             stage_variables: self.deployment.variables.clone(),
         };
         let out = template.render(&env, Limits::default()).map_err(|e| {
@@ -192,8 +315,7 @@ impl RequestTemplate {
         let len = out.body.len();
         *req.body_mut() = RequestBody::Buffered(bytes::Bytes::from(out.body));
         let headers = req.headers_mut();
-        headers.remove(TRANSFER_ENCODING);
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+        binary::set_length(headers, len);
         if let Some(Value::Map(over)) = out
             .context
             .get("requestOverride")
@@ -239,6 +361,28 @@ struct Selected {
     status: Option<StatusCode>,
     headers: Vec<Change>,
     templates: Vec<(Box<str>, Template)>,
+    content_handling: Option<ContentHandling>,
+}
+
+impl Selected {
+    /// The template for this client: the first of its `Accept` media types that has one,
+    /// else `application/json`, else the first (AWS's choice of integration response
+    /// template).
+    fn template(&self, accept: Option<&HeaderValue>) -> Option<&(Box<str>, Template)> {
+        if self.templates.len() > 1
+            && let Some(accept) = accept.and_then(|v| v.to_str().ok())
+            && let Some(found) = accept.split(',').find_map(|t| {
+                let t = binary::media_type(t);
+                self.templates.iter().find(|(ct, _)| **ct == *t)
+            })
+        {
+            return Some(found);
+        }
+        self.templates
+            .iter()
+            .find(|(ct, _)| &**ct == "application/json")
+            .or_else(|| self.templates.first())
+    }
 }
 
 /// A route's integration responses: run on the integration's answer before the response
@@ -246,11 +390,9 @@ struct Selected {
 #[derive(Debug)]
 pub(crate) struct ResponseTemplate {
     responses: Vec<Selected>,
+    binary: MediaTypes,
     deployment: Deployment,
 }
-
-/// Largest backend body a response template reads.
-const MAX_MAPPED_BODY: usize = 10 << 20;
 
 impl ResponseTemplate {
     pub(crate) fn compile(
@@ -287,10 +429,12 @@ impl ResponseTemplate {
                 status,
                 headers: compile_changes(cx, route, &r.headers)?,
                 templates: compile_templates(route, &r.templates)?,
+                content_handling: r.content_handling,
             });
         }
         Ok(Some(ResponseTemplate {
             responses,
+            binary: MediaTypes::new(cx.ir),
             deployment: Deployment::new(cx, route),
         }))
     }
@@ -300,6 +444,7 @@ impl ResponseTemplate {
         &self,
         ctx: &RequestContext,
         resp: Response<Body>,
+        facts: &RequestFacts,
     ) -> Result<Response<Body>, Box<GatewayError>> {
         let code = resp.status().as_str().to_owned();
         let selected = self
@@ -315,22 +460,34 @@ impl ResponseTemplate {
             })?;
         let (mut parts, body) = resp.into_parts();
         let mut context = None;
-        let body = match selected.templates.first() {
-            None => body,
+        let binary = self.binary.is_binary_payload(&parts.headers);
+        let body = match selected.template(facts.accept.as_ref()) {
+            None => {
+                let how = binary::response_conversion(
+                    selected.content_handling,
+                    !self.binary.is_empty(),
+                    binary,
+                    self.binary.accepts_binary(facts.accept.as_ref()),
+                );
+                if how == Convert::Keep {
+                    body
+                } else {
+                    let converted =
+                        binary::convert(how, binary::collect(body, "to convert it").await?)?;
+                    binary::set_length(&mut parts.headers, converted.len());
+                    Body::full(converted)
+                }
+            }
             Some((content_type, template)) => {
-                let collected = http_body_util::Limited::new(body, MAX_MAPPED_BODY)
-                    .collect()
-                    .await
-                    .map_err(|e| {
-                        GatewayError::new(
-                            ErrorType::IntegrationFailure,
-                            format!("reading the backend body for its template: {e}"),
-                        )
-                    })?
-                    .to_bytes();
+                let collected = binary::collect(body, "for its template").await?;
+                let text = if binary {
+                    ir::vtl::base64_encode(&collected)
+                } else {
+                    String::from_utf8_lossy(&collected).into_owned()
+                };
                 let env = Env {
-                    body: String::from_utf8_lossy(&collected).into_owned(),
-                    context: self.deployment.context(ctx, ""),
+                    body: text,
+                    context: self.deployment.context(ctx, facts),
                     stage_variables: self.deployment.variables.clone(),
                     ..Env::default()
                 };

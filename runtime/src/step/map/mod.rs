@@ -22,6 +22,7 @@ use crate::error::{BuildError, GatewayError};
 use crate::ir::{self, ChangeAction, ErrorType, MappedParam, ValuePart};
 use crate::pipeline::RequestContext;
 
+pub(crate) mod binary;
 pub(crate) mod body;
 
 /// One piece of a value, with start-up knowledge folded in.
