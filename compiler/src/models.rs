@@ -198,6 +198,9 @@ struct Gen<'c> {
     report: Report,
 }
 
+/// An object's properties, in order.
+type Properties = Vec<(String, J)>;
+
 /// Deepest inline nesting turned into types; beyond it, `serde_json::Value`.
 const MAX_NESTING: usize = 64;
 
@@ -486,7 +489,7 @@ impl<'c> Gen<'c> {
 
     /// The properties and `required` of an `allOf` whose members are all objects (inline or
     /// components), or `None`.
-    fn merge_all_of(&self, members: &[J]) -> Option<(Vec<(String, J)>, BTreeSet<String>)> {
+    fn merge_all_of(&self, members: &[J]) -> Option<(Properties, BTreeSet<String>)> {
         let mut props: Vec<(String, J)> = Vec::new();
         let mut required = BTreeSet::new();
         let mut stack: Vec<&J> = members.iter().rev().collect();

@@ -3,7 +3,7 @@ use expect_test::{Expect, expect};
 use crate::diagnostics::Diagnostics;
 use crate::source::SourceMap;
 
-fn check(spec: &str, expect: Expect) {
+fn check(spec: &str, expect: &Expect) {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let doc = crate::load::load_str(
@@ -70,7 +70,7 @@ components:
       type: array
       prefixItems: [{type: string}]
 "##,
-        expect![[r#"
+        &expect![[r#"
             // test
 
             #![allow(clippy::all, clippy::pedantic, missing_docs, dead_code, unreachable_pub)]
