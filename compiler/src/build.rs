@@ -130,7 +130,15 @@ pub fn generate_for(
     if let Some(lowered) = &front.lowered
         && (!lowered.rust.crates.is_empty() || !lowered.rust.state.is_empty())
     {
-        settings = settings.with_handlers(handler_settings(spec, out, &lowered.rust)?);
+        let mut handlers = handler_settings(spec, out, &lowered.rust)?;
+        if let Some(module) = &lowered.rust.models {
+            let (models, _, _) = crate::models_for(spec);
+            handlers.models = Some(codegen::ModelChecks {
+                module: module.value.clone(),
+                operations: models.map(|m| m.operations).unwrap_or_default(),
+            });
+        }
+        settings = settings.with_handlers(handlers);
     }
     let krate = codegen::generate(ir, &settings);
     Ok((front, krate))
@@ -147,6 +155,7 @@ fn handler_settings(
     let mut settings = HandlerSettings {
         crates: Vec::new(),
         state: rust.state.iter().map(|s| s.value.clone()).collect(),
+        models: None,
     };
     for (name, krate) in &rust.crates {
         let dir = spec_dir.join(&krate.path.value);

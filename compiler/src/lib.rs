@@ -11,6 +11,7 @@ pub mod codegen;
 pub mod diagnostics;
 pub mod load;
 pub mod lower;
+pub mod models;
 pub mod openapi;
 pub mod routes;
 pub mod serve;
@@ -63,4 +64,18 @@ pub fn frontend_for(spec: &std::path::Path, purpose: lower::Purpose) -> Frontend
         diagnostics,
         lowered,
     }
+}
+
+/// Loads `spec` and generates its typed models ([`models`]); `None` (with the diagnostics) when
+/// the document cannot be read as OpenAPI.
+pub fn models_for(
+    spec: &std::path::Path,
+) -> (Option<models::Models>, source::SourceMap, Diagnostics) {
+    let mut sources = source::SourceMap::new();
+    let mut diagnostics = Diagnostics::new();
+    let models = load::load(spec, &mut sources, &mut diagnostics).and_then(|doc| {
+        let api = openapi::Api::from_document(&doc, &sources, &mut diagnostics)?;
+        Some(models::generate(&api))
+    });
+    (models, sources, diagnostics)
 }

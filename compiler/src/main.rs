@@ -46,6 +46,19 @@ enum Command {
         #[arg(long)]
         runtime_path: Option<PathBuf>,
     },
+    /// Write the spec's typed models (serde types for its schemas and operation bodies) as one
+    /// Rust module for spec-first handlers; `--report` prints how many schemas have a faithful
+    /// type and which constructs do not.
+    Models {
+        /// The OpenAPI document (YAML or JSON).
+        spec: PathBuf,
+        /// Write the module here (default: stdout).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// Print the coverage figures (to stderr when the module goes to stdout).
+        #[arg(long)]
+        report: bool,
+    },
     /// Serve a spec without codegen; reload when it (or a file it `$ref`s) changes.
     Serve {
         /// The OpenAPI document (YAML or JSON).
@@ -190,6 +203,7 @@ fn main() -> ExitCode {
             };
             build(&spec, &out, &gwc::build::BuildOptions { runtime }, colour)
         }
+        Command::Models { spec, out, report } => models(&spec, out.as_deref(), report, colour),
         Command::Serve { spec, runtime } => serve(&spec, &runtime, colour),
         Command::Waf(WafCommand::Import {
             acl,
@@ -478,6 +492,41 @@ fn routes(spec: &Path, json: bool, colour: bool) -> ExitCode {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`gwc routes … | head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn models(spec: &Path, out: Option<&Path>, report: bool, colour: bool) -> ExitCode {
+    let (models, sources, diagnostics) = gwc::models_for(spec);
+    let rendered = diagnostics.render(&sources, colour);
+    if !rendered.is_empty() {
+        eprintln!("{rendered}");
+    }
+    let Some(models) = models else {
+        return ExitCode::FAILURE;
+    };
+    let name = spec.file_name().map_or_else(
+        || spec.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let text = models.render_for(&name);
+    let figures = models.report.render(&name);
+    match out {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            if report {
+                print!("{figures}");
+            }
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            if report {
+                eprint!("{figures}");
+            }
+        }
+    }
     ExitCode::SUCCESS
 }
 

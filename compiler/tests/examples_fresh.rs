@@ -783,3 +783,18 @@ fn emitted_ir_compiles_and_rebuilds_the_same_value() {
     assert_eq!(printed, format!("{ir:#?}"));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// `specs/orders/handlers/src/models.rs` is what `gwc models specs/orders/spec.yaml` writes
+/// (the handlers use it, and the generated gateway checks their signatures against it).
+#[test]
+fn orders_models_are_fresh() {
+    let root = workspace_root();
+    let (models, _, diags) = gwc::models_for(&root.join("specs/orders/spec.yaml"));
+    assert!(!diags.has_errors());
+    let models = models.expect("the orders spec loads");
+    assert_eq!(models.report.faithful, models.report.schemas);
+    ensure_file_contents(
+        &root.join("specs/orders/handlers/src/models.rs"),
+        &models.render_for("spec.yaml"),
+    );
+}

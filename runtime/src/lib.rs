@@ -204,6 +204,8 @@ pub mod __private {
         Arg, FromRequest, FromRequestParts, HandlerFuture, OperationDoc, ROUTES, Request,
         Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult,
     };
+    /// What spec-first gateways call to check handler signatures against the typed models.
+    pub use crate::handler::{expect_request, expect_response};
     pub use linkme;
 
     /// Implemented by the type `#[gateway]` declares beside each handler (same name, type

@@ -80,6 +80,18 @@ pub struct HandlerSettings {
     pub crates: Vec<(LockedCrate, String)>,
     /// Paths of functions returning state (`orders_handlers::store::open`).
     pub state: Vec<String>,
+    /// The typed-models module (`x-gateway.rust.models`) and each operation's model types,
+    /// which handler signatures are checked against.
+    pub models: Option<ModelChecks>,
+}
+
+/// What the generated crate checks handler signatures against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelChecks {
+    /// The module path (`orders_handlers::models`).
+    pub module: String,
+    /// Each operation's request and response model names.
+    pub operations: Vec<crate::models::OperationModels>,
 }
 
 impl Settings {
@@ -160,7 +172,7 @@ pub fn generate(ir: &gwc_ir::Gateway, settings: &Settings) -> GeneratedCrate {
     );
     files.insert(
         PathBuf::from("src/gateway.rs"),
-        rust::gateway_rs(ir, &header, has_handlers.then_some(&handlers.state[..])),
+        rust::gateway_rs(ir, &header, has_handlers.then_some(&handlers)),
     );
     GeneratedCrate { files }
 }

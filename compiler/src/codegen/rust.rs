@@ -19,7 +19,11 @@ fn format(header: &str, tokens: &TokenStream) -> String {
 }
 
 /// `src/gateway.rs`: the IR as one Rust expression.
-pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str, state: Option<&[String]>) -> String {
+pub(super) fn gateway_rs(
+    ir: &gwc_ir::Gateway,
+    header: &str,
+    handlers: Option<&super::HandlerSettings>,
+) -> String {
     let route_count = ir.routes.len();
     let module_doc = format!(
         " The `{}` gateway as Rust data: {route_count} route{}.",
@@ -27,7 +31,9 @@ pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str, state: Option<&[Str
         if route_count == 1 { "" } else { "s" }
     );
     let prelude = gwc_ir::tokens::prelude();
-    let handlers = state.map(|s| handlers_tokens(ir, s)).unwrap_or_default();
+    let handlers = handlers
+        .map(|h| handlers_tokens(ir, &h.state, h.models.as_ref()))
+        .unwrap_or_default();
     let tokens = quote! {
         #![doc = #module_doc]
         #![doc = ""]
@@ -50,9 +56,15 @@ pub(super) fn gateway_rs(ir: &gwc_ir::Gateway, header: &str, state: Option<&[Str
 /// path (a missing handler is a compile error at that path; a function without `#[gateway]`
 /// one that says so), with a compile-time check that its attribute's method and path are the
 /// spec's, plus the state functions' values.
-fn handlers_tokens(ir: &gwc_ir::Gateway, state: &[String]) -> TokenStream {
+fn handlers_tokens(
+    ir: &gwc_ir::Gateway,
+    state: &[String],
+    models: Option<&super::ModelChecks>,
+) -> TokenStream {
     let mut routes = Vec::new();
     let mut asserts = Vec::new();
+    let mut signatures = Vec::new();
+    let module = models.and_then(|m| syn::parse_str::<syn::Path>(&m.module).ok());
     for route in &ir.routes {
         let gwc_ir::Integration::Rust(r) = &route.integration else {
             continue;
@@ -70,7 +82,38 @@ fn handlers_tokens(ir: &gwc_ir::Gateway, state: &[String]) -> TokenStream {
                 <#path as ::gwc_runtime::__private::Handler>::DEF, #method, #template,
             );
         });
+        let op = models.and_then(|m| m.operations.iter().find(|o| o.id == route.id.as_ref()));
+        if let (Some(module), Some(op)) = (&module, op) {
+            let model = |name: &str| {
+                let ident = quote::format_ident!("{}", name);
+                quote!(#module::#ident)
+            };
+            if let Some(req) = op.request.as_deref() {
+                let ty = model(req);
+                signatures.push(quote! {
+                    ::gwc_runtime::__private::expect_request::<#ty, _, _>(#path);
+                });
+            }
+            if let Some(resp) = op.response.as_deref() {
+                let ty = model(resp);
+                signatures.push(quote! {
+                    ::gwc_runtime::__private::expect_response::<#ty, _, _>(#path);
+                });
+            }
+        }
     }
+    let signatures = if signatures.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            // Each handler reads and answers the spec's typed models (never called: rustc
+            // checks the types).
+            #[allow(dead_code)]
+            fn signatures() {
+                #(#signatures)*
+            }
+        }
+    };
     if routes.is_empty() {
         return TokenStream::new();
     }
@@ -90,6 +133,8 @@ fn handlers_tokens(ir: &gwc_ir::Gateway, state: &[String]) -> TokenStream {
         const _: () = {
             #(#asserts)*
         };
+
+        #signatures
     }
 }
 

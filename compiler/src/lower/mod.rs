@@ -231,6 +231,30 @@ fn check_handler_crates(
     rust: &vocab::RustHandlers,
     diags: &mut Diagnostics,
 ) {
+    if let Some(models) = &rust.models {
+        let krate = models.value.split("::").next().unwrap_or_default();
+        if !valid_rust_path(&models.value) || !models.value.contains("::") {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::INVALID_VALUE,
+                    format!("`{}` is not a module path", models.value),
+                )
+                .with_span(models.span, "the typed models' module")
+                .with_help("write the handler crate's module that `gwc models` output is included as, e.g. `orders_handlers::models`"),
+            );
+        } else if !rust.crates.keys().any(|k| k.value == krate) {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::MISSING_KEY,
+                    format!("the models' crate `{krate}` is not declared"),
+                )
+                .with_span(models.span, "the typed models' module")
+                .with_help(format!(
+                    "add `{krate}` under `x-gateway.rust.crates`, with its folder"
+                )),
+            );
+        }
+    }
     for (route, site) in gateway.routes.iter().zip(sites) {
         let Integration::Rust(r) = &route.integration else {
             continue;

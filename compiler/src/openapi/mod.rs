@@ -283,6 +283,42 @@ impl<'d> Api<'d> {
         self.doc
     }
 
+    /// The JSON schema of each success response of `op` (status `2XX` or `default`), by status
+    /// as written, in document order: the typed models' response types. A response or schema
+    /// behind a `$ref` that cannot be followed is skipped (the front end reports it).
+    pub fn response_schemas(&self, op: &Operation<'d>) -> Vec<(&'d str, Schema<'d>)> {
+        let mut out = Vec::new();
+        let Some(responses) = op.node.get("responses").and_then(Node::as_map) else {
+            return out;
+        };
+        for e in responses {
+            if !(e.key.starts_with('2') || e.key == "default") {
+                continue;
+            }
+            let Ok(target) = self.doc.resolve(op.file, &e.value) else {
+                continue;
+            };
+            let schema = match self.dialect {
+                Dialect::Swagger2 => target.node.get("schema"),
+                Dialect::OpenApi30 | Dialect::OpenApi31 => target
+                    .node
+                    .get("content")
+                    .and_then(Node::as_map)
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|mt| is_json_media_type(&mt.key))
+                    .and_then(|mt| mt.value.get("schema")),
+            };
+            if let Some(s) = schema {
+                out.push((
+                    e.key.as_str(),
+                    Schema::new(self.doc, self.dialect, target.file, s),
+                ));
+            }
+        }
+        out
+    }
+
     /// The root's component schemas (2.0: `definitions`), by name, in document order: the targets
     /// of the `#/components/schemas/X` references that normalised schemas keep.
     pub fn component_schemas(&self) -> Vec<(&'d str, Schema<'d>)> {
@@ -302,6 +338,14 @@ impl<'d> Api<'d> {
             })
             .collect()
     }
+}
+
+/// `application/json`, `application/problem+json`, `application/json; charset=utf-8`: a body
+/// the typed models describe with serde.
+pub fn is_json_media_type(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.to_ascii_lowercase().ends_with("+json")
 }
 
 /// A scalar's text: strings as they are, numbers as written (`version: 1.0` stays `1.0`).

@@ -179,6 +179,12 @@ pub struct RustHandlers {
     /// `State<T>` (e.g. `orders_handlers::store::open`, `fn open() -> Store`). Default: none.
     #[serde(default)]
     pub state: Vec<Spanned<String>>,
+    /// The module holding the spec's typed models, as written by `gwc models` (e.g.
+    /// `orders_handlers::models`). When set, the generated gateway checks at compile time that
+    /// each handler's JSON body and response types are the models of its operation
+    /// (`CreateOrderRequest`, or the component a `$ref` names). Default: unset (no check).
+    #[serde(default)]
+    pub models: Option<Spanned<String>>,
 }
 
 /// One handler crate.

@@ -132,6 +132,7 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway-validate.parameters",
     "x-gateway.rust.crates.*.path",
     "x-gateway.rust.state",
+    "x-gateway.rust.models",
     "x-gateway-integration(http_proxy).uri",
     "x-gateway-integration(http_proxy).timeout",
     "x-gateway-integration(http_proxy).method",

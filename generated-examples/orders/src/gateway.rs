@@ -163,3 +163,31 @@ const _: () = {
         "/whoami",
     );
 };
+#[allow(dead_code)]
+fn signatures() {
+    ::gwc_runtime::__private::expect_response::<
+        orders_handlers::models::ListOrdersResponse,
+        _,
+        _,
+    >(orders_handlers::orders::list);
+    ::gwc_runtime::__private::expect_request::<
+        orders_handlers::models::NewOrder,
+        _,
+        _,
+    >(orders_handlers::orders::create);
+    ::gwc_runtime::__private::expect_response::<
+        orders_handlers::models::Order,
+        _,
+        _,
+    >(orders_handlers::orders::create);
+    ::gwc_runtime::__private::expect_response::<
+        orders_handlers::models::Order,
+        _,
+        _,
+    >(orders_handlers::orders::get);
+    ::gwc_runtime::__private::expect_response::<
+        orders_handlers::models::WhoAmI,
+        _,
+        _,
+    >(orders_handlers::orders::whoami);
+}

@@ -37,6 +37,7 @@
 
 pub(crate) mod extract;
 mod respond;
+mod signature;
 mod table;
 
 use std::borrow::Cow;
@@ -49,6 +50,11 @@ pub use self::extract::{
 pub use self::respond::{IntoResponse, Json};
 #[doc(hidden)]
 pub use self::respond::{Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult};
+#[doc(hidden)]
+pub use self::signature::{
+    BodyOf, NoBody, RequestSignature, ResponseOf, ResponseSignature, expect_request,
+    expect_response,
+};
 pub(crate) use self::table::HandlerCall;
 pub use self::table::{AppState, Handlers};
 #[doc(hidden)]

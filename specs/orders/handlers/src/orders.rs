@@ -3,9 +3,10 @@
 use gwc_runtime::gateway;
 use gwc_runtime::handler::{Context, Error, Json, Path, Query, State};
 use gwc_runtime::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::store::{NewOrder, Order, Store};
+use crate::models::{NewOrder, Order, WhoAmI};
+use crate::store::Store;
 
 /// Query of `GET /orders`.
 #[derive(Debug, Deserialize)]
@@ -28,7 +29,7 @@ pub async fn create(
 
 /// Reads one order.
 #[gateway(GET, "/orders/{id}", id = "getOrder")]
-pub async fn get(id: Path<u64>, store: State<Store>) -> Result<Json<Order>, Error> {
+pub async fn get(id: Path<i64>, store: State<Store>) -> Result<Json<Order>, Error> {
     store
         .get(*id)
         .map(Json)
@@ -43,7 +44,7 @@ pub async fn list(page: Query<Page>, store: State<Store>) -> Vec<Order> {
 
 /// Deletes an order.
 #[gateway(DELETE, "/orders/{id}", id = "deleteOrder")]
-pub async fn delete(id: Path<u64>, store: State<Store>) -> Result<StatusCode, Error> {
+pub async fn delete(id: Path<i64>, store: State<Store>) -> Result<StatusCode, Error> {
     if store.remove(*id) {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -51,23 +52,12 @@ pub async fn delete(id: Path<u64>, store: State<Store>) -> Result<StatusCode, Er
     }
 }
 
-/// What the gateway knows about the caller.
-#[derive(Debug, Serialize)]
-pub struct WhoAmI {
-    /// `$context.requestId`.
-    pub request_id: String,
-    /// `$context.stage`.
-    pub stage: String,
-    /// `$context.identity.sourceIp`.
-    pub source_ip: String,
-}
-
 /// Echoes the request context.
 #[gateway(GET, "/whoami", id = "whoAmI")]
-pub async fn whoami(ctx: Context) -> WhoAmI {
-    WhoAmI {
+pub async fn whoami(ctx: Context) -> Json<WhoAmI> {
+    Json(WhoAmI {
         request_id: ctx.request_id().to_owned(),
         stage: ctx.stage().to_owned(),
         source_ip: ctx.source_ip().to_owned(),
-    }
+    })
 }

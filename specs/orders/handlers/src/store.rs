@@ -3,32 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
-
-/// An order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Order {
-    /// Its id, given by the store.
-    pub id: u64,
-    /// What was ordered.
-    pub item: String,
-    /// How many.
-    pub quantity: u32,
-}
-
-/// What a client sends to create an order.
-#[derive(Debug, Clone, Deserialize)]
-pub struct NewOrder {
-    /// What to order.
-    pub item: String,
-    /// How many (default 1).
-    #[serde(default = "one")]
-    pub quantity: u32,
-}
-
-fn one() -> u32 {
-    1
-}
+pub use crate::models::{NewOrder, Order};
 
 /// The orders, shared by every worker (cheap to clone: one `Arc`).
 #[derive(Debug, Clone, Default)]
@@ -38,8 +13,8 @@ pub struct Store {
 
 #[derive(Debug, Default)]
 struct Inner {
-    next: u64,
-    orders: BTreeMap<u64, Order>,
+    next: i64,
+    orders: BTreeMap<i64, Order>,
 }
 
 impl Store {
@@ -50,14 +25,14 @@ impl Store {
         let order = Order {
             id: inner.next,
             item: new.item,
-            quantity: new.quantity,
+            quantity: new.quantity.unwrap_or(1),
         };
         inner.orders.insert(order.id, order.clone());
         order
     }
 
     /// One order.
-    pub fn get(&self, id: u64) -> Option<Order> {
+    pub fn get(&self, id: i64) -> Option<Order> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.orders.get(&id).cloned()
     }
@@ -69,7 +44,7 @@ impl Store {
     }
 
     /// Removes an order; false when there was none.
-    pub fn remove(&self, id: u64) -> bool {
+    pub fn remove(&self, id: i64) -> bool {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.orders.remove(&id).is_some()
     }
