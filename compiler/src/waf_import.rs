@@ -542,7 +542,7 @@ fn statement(cx: &mut Cx<'_>, stmt: &Node, path: &str) -> Option<Fields> {
         "RegexMatchStatement" => {
             let pattern = body.get("RegexString");
             let text = pattern.and_then(Node::as_str).unwrap_or_default();
-            if let Err(e) = regex::Regex::new(text) {
+            if let Err(e) = compile(text) {
                 let at = pattern.unwrap_or(body);
                 cx.unmapped(
                     at,
@@ -574,7 +574,7 @@ fn statement(cx: &mut Cx<'_>, stmt: &Node, path: &str) -> Option<Fields> {
                 return None;
             };
             for (p, span) in &patterns {
-                if let Err(e) = regex::Regex::new(p) {
+                if let Err(e) = compile(p) {
                     let d = Diagnostic::warning(
                         codes::UNMAPPED,
                         format!(
@@ -753,6 +753,14 @@ fn statement(cx: &mut Cx<'_>, stmt: &Node, path: &str) -> Option<Fields> {
             None
         }
     }
+}
+
+/// Compiles a pattern as the runtime does (bytes, the same size limit), so what imports
+/// also starts.
+fn compile(pattern: &str) -> Result<regex::bytes::Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .size_limit(1 << 22)
+        .build()
 }
 
 fn first_line(s: &str) -> String {

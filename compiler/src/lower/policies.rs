@@ -736,6 +736,60 @@ fn bad_rule(span: Span, message: String, help: &str) -> Diagnostic {
         .with_help(help.to_owned())
 }
 
+/// A WAF regex the runtime would refuse at start-up (compiled exactly as it compiles them),
+/// reported at the offending character when the scalar is written without escapes (its span
+/// is the pattern, or the pattern in quotes), else at the scalar, with the column in the text.
+pub(crate) fn regex_error(pattern: &vocab::Spanned<String>) -> Option<Diagnostic> {
+    let err = regex::bytes::RegexBuilder::new(&pattern.value)
+        .size_limit(1 << 22)
+        .build()
+        .err()?;
+    let text = err.to_string();
+    // The syntax error's own rendering: the pattern on one line, carets under the fault, then
+    // `error: <what>`.
+    let lines: Vec<&str> = text.lines().collect();
+    let what = lines
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or(text.as_str())
+        .to_owned();
+    // The pattern's own line (indented by four), then a line of carets under the fault.
+    let shown = lines
+        .iter()
+        .position(|l| l.strip_prefix("    ") == Some(pattern.value.as_str()));
+    let at = shown.and_then(|i| {
+        let carets = lines.get(i + 1)?;
+        let marks = carets.trim();
+        (!marks.is_empty() && marks.bytes().all(|b| b == b'^')).then_some(())?;
+        let col = carets.find('^')?.checked_sub(4)?;
+        let byte = pattern.value.char_indices().nth(col).map(|(b, _)| b)?;
+        Some((byte, marks.len()))
+    });
+    let span = pattern.span;
+    let quoted = span.len() == pattern.value.len() + 2;
+    let precise = match at {
+        Some((byte, width)) if span.len() == pattern.value.len() || quoted => {
+            let start = span.start as usize + usize::from(quoted) + byte;
+            Some(Span::new(span.file, start, start + width.max(1)))
+        }
+        _ => None,
+    };
+    let (span, label) = match (precise, at) {
+        (Some(s), _) => (s, what.clone()),
+        (None, Some((byte, _))) => (
+            span,
+            format!("{what} (at character {} of the pattern)", byte + 1),
+        ),
+        (None, None) => (span, what.clone()),
+    };
+    Some(
+        Diagnostic::error(codes::BAD_WAF_RULE, format!("the WAF regex does not compile: {what}"))
+            .with_span(span, label)
+            .with_help("patterns use the Rust `regex` syntax, which runs in linear time: no look-around (`(?=`, `(?<!`) and no backreferences (`\\1`); escape literal metacharacters"),
+    )
+}
+
 /// A CIDR (`198.51.100.0/24`, `2001:db8::/32`) or an address.
 fn is_cidr(text: &str) -> bool {
     let (addr, len) = match text.split_once('/') {
@@ -872,11 +926,18 @@ fn waf_condition(
                 vocab::Positional::EndsWith => MatchTest::EndsWith(owned(&r.value)),
             },
         }),
-        R::RegexMatch(r) => WafCondition::Match(WafMatch {
-            field: waf_field(&r.field, diags)?,
-            transforms: transforms(&r.transformations),
-            test: MatchTest::Regex(owned(&r.pattern)),
-        }),
+        R::RegexMatch(r) => {
+            let field = waf_field(&r.field, diags)?;
+            if let Some(d) = regex_error(&r.pattern) {
+                diags.push(d);
+                return None;
+            }
+            WafCondition::Match(WafMatch {
+                field,
+                transforms: transforms(&r.transformations),
+                test: MatchTest::Regex(owned(&r.pattern.value)),
+            })
+        }
         R::SizeConstraint(r) => WafCondition::Match(WafMatch {
             field: waf_field(&r.field, diags)?,
             transforms: transforms(&r.transformations),

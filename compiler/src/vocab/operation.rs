@@ -627,7 +627,7 @@ pub struct RegexMatchRule {
     pub transformations: Vec<Transformation>,
     /// A regular expression in the Rust `regex` crate's syntax (linear time: no
     /// backreferences or look-around, so no catastrophic backtracking).
-    pub pattern: String,
+    pub pattern: Spanned<String>,
     /// Default: `block`.
     #[serde(default = "default_block")]
     pub action: WafAction,
