@@ -311,6 +311,10 @@ fn log_record<'a>(
         error_type: ctx.error.map(ErrorType::as_str),
         waf_code: ctx.waf.as_ref().map(|w| w.code),
         waf_rule: ctx.waf.as_ref().and_then(|w| w.rule.as_deref()),
+        cache_status: ctx
+            .cache
+            .as_ref()
+            .map(|n| if n.hit { "Hit" } else { "Miss" }),
     }
 }
 

@@ -97,6 +97,8 @@ pub(crate) struct LogRecord<'a> {
     pub(crate) waf_code: Option<&'a str>,
     /// `$context.waf.rule`: the WAF rule that decided, when one did.
     pub(crate) waf_rule: Option<&'a str>,
+    /// `Hit` or `Miss` on a cached route (the JSON line's `cacheStatus`).
+    pub(crate) cache_status: Option<&'a str>,
 }
 
 /// Where lines go.
@@ -487,6 +489,10 @@ fn render_json(shared: &Shared, r: &LogRecord<'_>, out: &mut Vec<u8>) {
     json_str(out, r.error_message);
     out.extend_from_slice(b",\"errorType\":");
     json_str(out, r.error_type);
+    if r.cache_status.is_some() {
+        out.extend_from_slice(b",\"cacheStatus\":");
+        json_str(out, r.cache_status);
+    }
     if r.waf_code.is_some() {
         out.extend_from_slice(b",\"wafResponseCode\":");
         json_str(out, r.waf_code);

@@ -293,6 +293,7 @@ fn record<'a>(id: &'a HeaderValue, ua: &'a HeaderValue, method: &'a Method) -> L
         error_type: Some("INTEGRATION_FAILURE"),
         waf_code: None,
         waf_rule: None,
+        cache_status: None,
     }
 }
 
@@ -357,6 +358,17 @@ fn json_line_has_aws_names_and_parses() {
           "userAgent": "curl/8"
         }"#]]
     .assert_eq(&serde_json::to_string_pretty(&v).unwrap());
+    // A cached route's line says whether the cache answered.
+    let cached = LogRecord {
+        cache_status: Some("Hit"),
+        api_key_id: Some("alice"),
+        ..record(&id, &ua, &m)
+    };
+    let v: serde_json::Value = serde_json::from_str(&log("json").render(&cached)).unwrap();
+    assert_eq!(
+        (&v["cacheStatus"], &v["apiKeyId"]),
+        (&"Hit".into(), &"alice".into())
+    );
 }
 
 #[test]
