@@ -171,7 +171,7 @@ fn expired(date: &str, now: u64, window: u64, sign: char) -> Box<GatewayError> {
     } else {
         now + window
     };
-    let span = if window % 60 == 0 {
+    let span = if window.is_multiple_of(60) {
         format!("{} min.", window / 60)
     } else {
         format!("{window} sec.")
@@ -560,6 +560,35 @@ mod tests {
         assert_eq!(parse_amz_date("20150830T123600"), None);
         assert_eq!(parse_amz_date("2015083OT123600Z"), None);
         assert_eq!(parse_amz_date("20151330T123600Z"), None);
+        for t in [0, 1_440_938_160, 1_772_323_199, 4_102_444_800] {
+            assert_eq!(parse_amz_date(&amz_date(t)), Some(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn expiry_messages_are_aws() {
+        let now = parse_amz_date("20261201T192000Z").unwrap();
+        let e = expired("20261201T191000Z", now, 300, '-');
+        assert_eq!(e.kind, ErrorType::InvalidSignature);
+        assert_eq!(
+            e.message.as_deref(),
+            Some(
+                "Signature expired: 20261201T191000Z is now earlier than 20261201T191500Z (20261201T192000Z - 5 min.)"
+            )
+        );
+        let e = expired("20261201T193000Z", now, 300, '+');
+        assert_eq!(
+            e.message.as_deref(),
+            Some(
+                "Signature not yet current: 20261201T193000Z is still later than 20261201T192500Z (20261201T192000Z + 5 min.)"
+            )
+        );
+        let e = invalid_token("unknown access key");
+        assert_eq!(e.kind, ErrorType::AccessDenied);
+        assert_eq!(
+            e.message.as_deref(),
+            Some("The security token included in the request is invalid.")
+        );
     }
 
     /// AWS's documented example (IAM `ListUsers`, the `get-vanilla` of the SigV4 test suite
@@ -576,6 +605,7 @@ mod tests {
                 secret: b"AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
                     .to_vec()
                     .into(),
+                session_token: None,
                 principal: "p".into(),
                 allow: vec!["*".into()].into(),
                 deny: Vec::new().into(),
@@ -619,6 +649,7 @@ mod tests {
             credentials: vec![Credential {
                 access_key_id: "AKIDEXAMPLE".into(),
                 secret: b"AWS4secret".to_vec().into(),
+                session_token: None,
                 principal: "p".into(),
                 allow: vec!["*".into()].into(),
                 deny: Vec::new().into(),

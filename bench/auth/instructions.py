@@ -1,0 +1,44 @@
+"""Instructions per request of the gateway under callgrind, per target (bench/auth/run with
+MODE=callgrind). Reads {"pid", "out", "requests", "targets": [{"name", "path", "headers"}]}
+on stdin; for each target it sends a warm-up, zeroes callgrind's counters, sends `requests`
+requests on one keep-alive connection, dumps the counters and reads their total (`Ir`, every
+thread of the gateway). Prints one "name instructions_per_request" line per target."""
+
+import glob
+import http.client
+import json
+import os
+import subprocess
+import sys
+
+cfg = json.load(sys.stdin)
+pid = str(cfg["pid"])
+conn = http.client.HTTPConnection("127.0.0.1", 18084, timeout=120)
+
+
+def send(target):
+    conn.request("GET", target["path"], headers=target["headers"])
+    r = conn.getresponse()
+    r.read()
+    if r.status != 200:
+        sys.exit(f"{target['name']}: status {r.status}")
+
+
+def newest_total():
+    dumps = [p for p in glob.glob(cfg["out"] + "*") if os.path.getsize(p) > 0]
+    newest = max(dumps, key=os.path.getmtime)
+    with open(newest) as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1])
+    sys.exit(f"no totals in {newest}")
+
+
+for target in cfg["targets"]:
+    for _ in range(50):
+        send(target)
+    subprocess.run(["callgrind_control", "-z", pid], check=True, capture_output=True)
+    for _ in range(cfg["requests"]):
+        send(target)
+    subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
+    print(target["name"], newest_total() / cfg["requests"], flush=True)
