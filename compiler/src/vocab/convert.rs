@@ -87,6 +87,8 @@ mod tests {
             status: super::super::StatusCode(201),
             headers: headers.clone(),
             body: "{}".to_owned(),
+            request_templates: IndexMap::new(),
+            responses: IndexMap::new(),
         };
         let ir = mock.to_ir();
         assert_eq!(ir.status, 201);
