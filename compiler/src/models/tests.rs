@@ -95,20 +95,20 @@ components:
             /// An order.
             #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
             pub struct Order {
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
                 pub children: ::std::option::Option<::std::vec::Vec<Order>>,
                 pub id: i64,
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
                 pub labels: ::std::option::Option<
                     ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
                 >,
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
                 pub note: ::std::option::Option<::std::string::String>,
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
                 pub parent: ::std::option::Option<::std::boxed::Box<Order>>,
                 pub status: OrderStatus,
                 #[serde(rename = "type")]
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
                 pub type_: ::std::option::Option<::std::string::String>,
             }
             #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -123,7 +123,7 @@ components:
             #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
             pub struct CreateOrderRequest {
                 pub item: ::std::string::String,
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
                 pub quantity: ::std::option::Option<i32>,
             }
             spec.yaml: 3 component schemas, 2 (66.7 %) with a faithful Rust type, 1 fall back to serde_json::Value somewhere; 2 operation body/response types
