@@ -151,8 +151,9 @@ impl Serving {
         print_diagnostics(&front, colour);
         // One shared state for the whole session: reloads keep counters and cache entries.
         let state = gwc_runtime::connect_state(&ir, args)?;
-        let server = Server::start(Gateway::from_ir_with_state(&ir, args, &state)?, args)
-            .map_err(ServeError::Listen)?;
+        // Watch before listening: once a client can see the first version, every later edit
+        // must be noticed (a test that wrote the spec right after its first answer lost the
+        // edit when the watch was registered after the listener).
         let (tx, rx) = mpsc::channel();
         let fs_tx = tx.clone();
         let mut watcher = notify::recommended_watcher(move |event| {
@@ -161,6 +162,8 @@ impl Serving {
         })?;
         let mut watched = WatchSet::default();
         watched.update(&mut watcher, &front, spec);
+        let server = Server::start(Gateway::from_ir_with_state(&ir, args, &state)?, args)
+            .map_err(ServeError::Listen)?;
         Ok(Serving {
             spec: spec.to_path_buf(),
             args: args.clone(),
