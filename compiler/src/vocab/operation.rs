@@ -482,8 +482,9 @@ pub struct RateBasedRule {
     pub priority: Option<i64>,
     /// Requests allowed per key per window; the rule matches above it.
     pub limit: u64,
-    /// Window length (AWS WAF: 1, 2, 5 or 10 minutes); fixed windows counted in the shared
-    /// state, so replicas sharing Redis share the count. Default: `5m`.
+    /// Window length (AWS WAF: 1, 2, 5 or 10 minutes). The rate is the trailing window's
+    /// (a sliding window: this window's count plus the previous one's, weighted), counted in
+    /// the shared state, so replicas sharing Redis share the count. Default: `5m`.
     #[serde(default = "default_rate_window")]
     pub window: Duration,
     /// What is counted: `ip` (the client address through trusted proxies), `forwarded_ip`

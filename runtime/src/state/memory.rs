@@ -128,6 +128,12 @@ impl MemoryState {
         )
     }
 
+    /// [`super::State::incr_sliding`], answered at once.
+    pub(super) fn incr_sliding(&self, slots: &super::SlidingSlots) -> u64 {
+        let current = self.incr(&slots.current, 1, slots.ttl);
+        slots.estimate(current, self.counter(&slots.previous))
+    }
+
     /// [`super::State::counter`], answered at once.
     pub fn counter(&self, key: &str) -> u64 {
         let now = Instant::now();

@@ -4,6 +4,7 @@
 //! authorizer-result cache, WebSocket pushes) call [`State`] and nothing else:
 //!
 //! - [`State::incr`]: a counter with expiry (quotas; the caller aligns windows through the key);
+//! - [`State::incr_sliding`]: an event rate over a trailing window (WAF rate-based rules);
 //! - [`State::take`]: rate limiting with GCRA, taken atomically ([`Admission`]);
 //! - [`State::admit`]: several buckets and a quota counter in one operation (one Redis round
 //!   trip per request for a usage plan: [`Verdict`]);
@@ -291,6 +292,23 @@ impl State {
         match self {
             State::Memory(m) => Pending::Ready(Ok(m.incr(key, by, ttl))),
             State::Redis(r) => r.incr(key, by, ttl),
+        }
+    }
+
+    /// Counts one event on the rate `key` and returns the events of the trailing `window`, as
+    /// AWS WAF's rate-based rules count them: this window's count plus the previous window's,
+    /// weighted by the share of it the trailing window still covers. A burst that straddles a
+    /// window boundary is counted whole (a fixed window would split it and admit up to twice
+    /// the limit). Two counters per key, each living two windows; atomic across replicas (one
+    /// script, one round trip), windows aligned on the replicas' wall clocks.
+    pub fn incr_sliding(&self, key: &str, window: Duration) -> Pending<u64> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let slots = SlidingSlots::at(key, window, now);
+        match self {
+            State::Memory(m) => Pending::Ready(Ok(m.incr_sliding(&slots))),
+            State::Redis(r) => r.incr_sliding(slots),
         }
     }
 
@@ -629,5 +647,73 @@ impl Failures {
         } else {
             self.quiet.fetch_add(1, Ordering::Relaxed);
         }
+    }
+}
+
+/// The two counters of a sliding-window rate at one instant ([`State::incr_sliding`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SlidingSlots {
+    /// The counter of the window `now` falls in.
+    current: String,
+    /// The counter of the window before it.
+    previous: String,
+    /// How long each counter lives: two windows, so the previous one is still there.
+    ttl: Duration,
+    /// The part of the previous window the trailing window still covers, in milliseconds,
+    /// out of `window_ms`.
+    remaining_ms: u64,
+    window_ms: u64,
+}
+
+impl SlidingSlots {
+    fn at(key: &str, window: Duration, now: Duration) -> SlidingSlots {
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        let now_ms = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
+        let slot = now_ms / window_ms;
+        SlidingSlots {
+            current: format!("{key}@{slot}"),
+            previous: format!("{key}@{}", slot.wrapping_sub(1)),
+            ttl: window.saturating_mul(2),
+            remaining_ms: window_ms - now_ms % window_ms,
+            window_ms,
+        }
+    }
+
+    /// The trailing window's count from the two counters.
+    fn estimate(&self, current: u64, previous: u64) -> u64 {
+        let carried =
+            u128::from(previous) * u128::from(self.remaining_ms) / u128::from(self.window_ms);
+        current.saturating_add(u64::try_from(carried).unwrap_or(u64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod sliding_tests {
+    use super::*;
+
+    #[test]
+    fn the_previous_window_counts_for_the_share_still_covered() {
+        let at = |ms| SlidingSlots::at("k", Duration::from_secs(60), Duration::from_millis(ms));
+        let start = at(120_000);
+        assert_eq!(
+            (start.current.as_str(), start.previous.as_str()),
+            ("k@2", "k@1")
+        );
+        assert_eq!(
+            start.estimate(0, 100),
+            100,
+            "at a boundary the previous window counts whole"
+        );
+        assert_eq!(
+            at(135_000).estimate(10, 100),
+            85,
+            "a quarter in: three quarters of it"
+        );
+        assert_eq!(
+            at(179_999).estimate(10, 100),
+            10,
+            "at the end: nothing of it"
+        );
+        assert_eq!(at(135_000).ttl, Duration::from_secs(120));
     }
 }

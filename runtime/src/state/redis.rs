@@ -57,6 +57,20 @@ return v
     )
 });
 
+/// A sliding-window rate ([`super::State::incr_sliding`]): `INCR` of this window's counter
+/// (its TTL set once, as [`INCR`]), then the previous window's count weighted by the share
+/// still covered. KEYS: current, previous. ARGV: TTL (ms), remaining (ms), window (ms).
+static INCR_SLIDING: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local c = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local p = tonumber(redis.call('GET', KEYS[2]) or '0')
+return c + math.floor(p * tonumber(ARGV[2]) / tonumber(ARGV[3]))
+",
+    )
+});
+
 /// GCRA on Redis's clock (microseconds). ARGV: interval, burst, tokens. Returns
 /// `{1, 0}` when admitted, `{0, wait_us}` when not. Numbers are formatted with `%.0f` because
 /// Lua's `tostring` would write a 16-digit microsecond time in exponent form.
@@ -488,6 +502,21 @@ impl RedisState {
         let ttl_ms = millis(ttl);
         self.run("incr", move |mut c| async move {
             INCR.key(key).arg(by).arg(ttl_ms).invoke_async(&mut c).await
+        })
+    }
+
+    pub(super) fn incr_sliding(&self, slots: super::SlidingSlots) -> Pending<u64> {
+        let current = self.key("q:", &slots.current);
+        let previous = self.key("q:", &slots.previous);
+        self.run("incr_sliding", move |mut c| async move {
+            INCR_SLIDING
+                .key(current)
+                .key(previous)
+                .arg(millis(slots.ttl))
+                .arg(slots.remaining_ms)
+                .arg(slots.window_ms)
+                .invoke_async(&mut c)
+                .await
         })
     }
 

@@ -292,6 +292,7 @@ macro_rules! contract {
 
 contract!(
     counters_expire,
+    sliding_rates_count_a_burst_across_a_window_boundary,
     rate_limit_admits_the_burst_then_refills,
     counters_are_atomic_across_threads_and_replicas,
     replicas_never_admit_more_than_the_quota,
@@ -353,6 +354,37 @@ async fn counters_expire(f: &Fixture) {
         Ok(1),
         "a new window after the TTL"
     );
+}
+
+/// Sleeps until the wall clock is `at` milliseconds into a window of `window_ms`.
+async fn until_in_window(window_ms: u128, at: u128) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let wait = (window_ms + at - now % window_ms) % window_ms;
+    tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+}
+
+async fn sliding_rates_count_a_burst_across_a_window_boundary(f: &Fixture) {
+    let state = f.replica();
+    let window = Duration::from_secs(1);
+    // Five events late in one window, five early in the next: the trailing window holds all
+    // ten (a fixed window would see five).
+    until_in_window(1000, 850).await;
+    for i in 1..=5 {
+        assert_eq!(state.incr_sliding("r", window).await, Ok(i));
+    }
+    until_in_window(1000, 20).await;
+    let mut last = 0;
+    for _ in 0..5 {
+        last = state.incr_sliding("r", window).await.unwrap();
+    }
+    assert!((9..=10).contains(&last), "trailing count {last}");
+    // Two windows later both counters are gone.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(state.incr_sliding("r", window).await, Ok(1));
+    assert_eq!(state.incr_sliding("other", window).await, Ok(1));
 }
 
 async fn rate_limit_admits_the_burst_then_refills(f: &Fixture) {

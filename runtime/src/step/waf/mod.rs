@@ -881,9 +881,6 @@ impl Rules {
         let mut pending = Vec::with_capacity(self.rates.len());
         let mut remote = false;
         let client = self.client(ctx, req);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
         for rate in &self.rates {
             let who: Option<String> = match &rate.key {
                 RateKey::Ip => client.map(|ip| ip.to_string()),
@@ -902,10 +899,8 @@ impl Rules {
                 pending.push(Pending::Ready(Err(StateError::Backend("no key".into()))));
                 continue;
             };
-            let window_ms = rate.window.as_millis().max(1);
-            let slot = now.as_millis() / window_ms;
-            let key = format!("{}{slot}:{who}", rate.prefix);
-            let p = self.state.incr(&key, 1, rate.window);
+            let key = format!("{}{who}", rate.prefix);
+            let p = self.state.incr_sliding(&key, rate.window);
             remote |= matches!(p, Pending::Remote(_));
             pending.push(p);
         }
