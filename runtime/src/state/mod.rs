@@ -308,7 +308,7 @@ impl State {
         let slots = SlidingSlots::at(key, window, now);
         match self {
             State::Memory(m) => Pending::Ready(Ok(m.incr_sliding(&slots))),
-            State::Redis(r) => r.incr_sliding(slots),
+            State::Redis(r) => r.incr_sliding(&slots),
         }
     }
 

@@ -505,16 +505,18 @@ impl RedisState {
         })
     }
 
-    pub(super) fn incr_sliding(&self, slots: super::SlidingSlots) -> Pending<u64> {
+    pub(super) fn incr_sliding(&self, slots: &super::SlidingSlots) -> Pending<u64> {
         let current = self.key("q:", &slots.current);
         let previous = self.key("q:", &slots.previous);
+        let (ttl_ms, remaining_ms, window_ms) =
+            (millis(slots.ttl), slots.remaining_ms, slots.window_ms);
         self.run("incr_sliding", move |mut c| async move {
             INCR_SLIDING
                 .key(current)
                 .key(previous)
-                .arg(millis(slots.ttl))
-                .arg(slots.remaining_ms)
-                .arg(slots.window_ms)
+                .arg(ttl_ms)
+                .arg(remaining_ms)
+                .arg(window_ms)
                 .invoke_async(&mut c)
                 .await
         })
