@@ -2,12 +2,15 @@
 MODE=callgrind). Reads {"pid", "out", "requests", "targets": [{"name", "path", "headers"}]}
 on stdin; for each target it sends a warm-up, zeroes callgrind's counters, sends `requests`
 requests on one keep-alive connection, dumps the counters and reads their total (`Ir`, every
-thread of the gateway). Prints one "name instructions_per_request" line per target."""
+thread of the gateway). Prints one "name instructions_per_request" line per target. With
+PROFILES=DIR in the environment, each target's dump is also copied to DIR/NAME.callgrind, for
+callgrind_annotate."""
 
 import glob
 import http.client
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -24,9 +27,13 @@ def send(target):
         sys.exit(f"{target['name']}: status {r.status}")
 
 
-def newest_total():
+def newest_dump():
     dumps = [p for p in glob.glob(cfg["out"] + "*") if os.path.getsize(p) > 0]
-    newest = max(dumps, key=os.path.getmtime)
+    return max(dumps, key=os.path.getmtime)
+
+
+def newest_total():
+    newest = newest_dump()
     with open(newest) as f:
         for line in f:
             if line.startswith("totals:") or line.startswith("summary:"):
@@ -41,4 +48,7 @@ for target in cfg["targets"]:
     for _ in range(cfg["requests"]):
         send(target)
     subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
+    if os.environ.get("PROFILES"):
+        os.makedirs(os.environ["PROFILES"], exist_ok=True)
+        shutil.copy(newest_dump(), os.path.join(os.environ["PROFILES"], target["name"] + ".callgrind"))
     print(target["name"], newest_total() / cfg["requests"], flush=True)

@@ -6,7 +6,9 @@
 //! Answers are cached in the shared state (so replicas share them through Redis) under a hash
 //! of the identity values, for `result_ttl`. What is cached is the answer itself, evaluated
 //! again against each request's method ARN: a cached Allow for `GET /a` does not admit
-//! `DELETE /a`.
+//! `DELETE /a`. Each worker also keeps the answers it decoded ([`LocalAnswers`]) until the
+//! shared entry's own expiry, so a cache hit costs a digest and a map lookup, not a state read
+//! and a JSON parse.
 //!
 //! AWS's outcomes: a missing identity source or a token failing `identity_validation` → 401
 //! without calling; the authorizer answering 401 (AWS: the function's `Unauthorized` error) →
@@ -14,7 +16,10 @@
 //! status → 500 `AUTHORIZER_FAILURE`; an answer that is not a policy → 500
 //! `AUTHORIZER_CONFIGURATION_ERROR`.
 
-use std::time::Duration;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::{Method, Request, Uri};
@@ -54,8 +59,13 @@ pub(crate) struct CustomAuth {
 /// What the slow path brings back.
 #[derive(Debug)]
 pub(crate) enum CustomResumed {
-    /// The authorizer's answer (fresh, or from a remote cache).
-    Answer(Bytes),
+    /// The authorizer's answer: fresh (`expires: None`, so it lives `result_ttl` from now), or
+    /// from a remote cache entry that expires at `expires` (milliseconds since the epoch).
+    Answer {
+        body: Bytes,
+        expires: Option<u64>,
+        digest: Option<Digest>,
+    },
     /// The authorizer could not be asked, or answered in a way that decides on its own.
     Failed(ErrorType, String),
 }
@@ -110,18 +120,29 @@ impl CustomAuth {
         })
     }
 
-    /// The cache key: the authorizer's name and a digest of the identity values (never the
-    /// values themselves, which may be tokens).
-    fn cache_key(&self, values: &[String]) -> String {
+    /// A digest of the identity values: the key of cached answers (never the values
+    /// themselves, which may be tokens).
+    fn digest(values: &[String]) -> Digest {
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
         for v in values {
             ctx.update(&(v.len() as u64).to_be_bytes());
             ctx.update(v.as_bytes());
         }
-        let digest = ctx.finish();
-        let mut key = format!("authz:{}:", self.name);
-        for b in digest.as_ref() {
-            key.push_str(&format!("{b:02x}"));
+        let mut out = [0; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    }
+
+    /// The shared state's key for `digest`: `authz:{name}:{hex digest}`.
+    fn state_key(&self, digest: &Digest) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut key = String::with_capacity(7 + self.name.len() + 64);
+        key.push_str("authz:");
+        key.push_str(&self.name);
+        key.push(':');
+        for b in digest {
+            key.push(HEX[usize::from(b >> 4)] as char);
+            key.push(HEX[usize::from(b & 15)] as char);
         }
         key
     }
@@ -129,7 +150,7 @@ impl CustomAuth {
     pub(crate) fn check(
         &self,
         step: &Auth,
-        cache_hit: &std::cell::Cell<bool>,
+        local: &super::AuthLocal,
         ctx: &mut RequestContext,
         req: &Request<RequestBody>,
     ) -> Check<Resumed> {
@@ -152,33 +173,58 @@ impl CustomAuth {
             )));
         }
         let arn = step.method_arn(req);
-        let key = (!self.ttl.is_zero()).then(|| self.cache_key(&values));
-        let remote_cache = match &key {
+        let digest = (!self.ttl.is_zero()).then(|| Self::digest(&values));
+        let remote_cache = match &digest {
             None => None,
-            Some(key) => match self.state.get(key) {
-                Pending::Ready(Ok(Some(cached))) => {
-                    cache_hit.set(true);
-                    return Check::Done(self.decide(ctx, &arn, &cached));
+            Some(digest) => {
+                if let Some(answer) = local.answers.get(digest) {
+                    local.cache_hit.set(true);
+                    return Check::Done(self.decide_answer(ctx, &arn, &answer));
                 }
-                Pending::Ready(Ok(None) | Err(_)) => None,
-                Pending::Remote(f) => Some(f),
-            },
+                match self.state.get(&self.state_key(digest)) {
+                    Pending::Ready(Ok(Some(cached))) => {
+                        local.cache_hit.set(true);
+                        return Check::Done(match split_entry(&cached) {
+                            Some((expires, body)) => {
+                                self.decide_stored(local, ctx, &arn, body, expires, *digest)
+                            }
+                            None => self.decide(ctx, &arn, &cached),
+                        });
+                    }
+                    Pending::Ready(Ok(None) | Err(_)) => None,
+                    Pending::Remote(f) => Some(f),
+                }
+            }
         };
         let event = self.event(step, ctx, req, &values, &arn);
         let call = self.call(event);
         let state = self.state.clone();
         let ttl = self.ttl;
+        let key = digest.map(|d| (self.state_key(&d), d));
         Check::Pending(Box::pin(async move {
             if let Some(f) = remote_cache
                 && let Ok(Some(cached)) = f.await
             {
-                return Resumed::Custom(CustomResumed::Answer(cached));
+                return Resumed::Custom(match split_entry(&cached) {
+                    Some((expires, body)) => CustomResumed::Answer {
+                        body: cached.slice(cached.len() - body.len()..),
+                        expires: Some(expires),
+                        digest: key.map(|(_, d)| d),
+                    },
+                    None => CustomResumed::Answer {
+                        body: cached,
+                        expires: None,
+                        digest: None,
+                    },
+                });
             }
-            let answer = call.await;
-            if let (CustomResumed::Answer(body), Some(key)) = (&answer, key)
+            let mut answer = call.await;
+            if let (CustomResumed::Answer { body, digest, .. }, Some((key, d))) = (&mut answer, key)
                 && parse(body).is_ok()
             {
-                let _ = state.put(&key, body.clone(), ttl).await;
+                let entry = stored_entry(unix_ms().saturating_add(millis(ttl)), body);
+                let _ = state.put(&key, entry, ttl).await;
+                *digest = Some(d);
             }
             Resumed::Custom(answer)
         }))
@@ -187,12 +233,27 @@ impl CustomAuth {
     pub(crate) fn resume(
         &self,
         step: &Auth,
+        local: &super::AuthLocal,
         ctx: &mut RequestContext,
         req: &Request<RequestBody>,
         resumed: CustomResumed,
     ) -> StepResult {
         match resumed {
-            CustomResumed::Answer(body) => self.decide(ctx, &step.method_arn(req), &body),
+            CustomResumed::Answer {
+                body,
+                expires,
+                digest,
+            } => {
+                let arn = step.method_arn(req);
+                match digest {
+                    Some(digest) => {
+                        let expires =
+                            expires.unwrap_or_else(|| unix_ms().saturating_add(millis(self.ttl)));
+                        self.decide_stored(local, ctx, &arn, &body, expires, digest)
+                    }
+                    None => self.decide(ctx, &arn, &body),
+                }
+            }
             CustomResumed::Failed(kind, detail) => Err(if kind == ErrorType::Unauthorized {
                 unauthorized(detail, false, false)
             } else {
@@ -213,7 +274,11 @@ impl CustomAuth {
                 .send(Method::POST, &uri, Some(body), timeout, MAX_ANSWER)
                 .await
             {
-                Ok(f) if f.status == http::StatusCode::OK => CustomResumed::Answer(f.body),
+                Ok(f) if f.status == http::StatusCode::OK => CustomResumed::Answer {
+                    body: f.body,
+                    expires: None,
+                    digest: None,
+                },
                 Ok(f) if f.status == http::StatusCode::UNAUTHORIZED => CustomResumed::Failed(
                     ErrorType::Unauthorized,
                     format!("authorizer {name} answered Unauthorized"),
@@ -232,15 +297,43 @@ impl CustomAuth {
 
     /// Decides on an answer for this request's method ARN and fills the identity.
     fn decide(&self, ctx: &mut RequestContext, arn: &str, body: &[u8]) -> StepResult {
+        match parse(body) {
+            Ok(answer) => self.decide_answer(ctx, arn, &answer),
+            Err(e) => Err(self.malformed(&e)),
+        }
+    }
+
+    /// [`Self::decide`] on a cacheable answer, which this worker keeps decoded until
+    /// `expires` (milliseconds since the epoch: the shared entry's own expiry).
+    fn decide_stored(
+        &self,
+        local: &super::AuthLocal,
+        ctx: &mut RequestContext,
+        arn: &str,
+        body: &[u8],
+        expires: u64,
+        digest: Digest,
+    ) -> StepResult {
         let answer = match parse(body) {
-            Ok(a) => a,
-            Err(e) => {
-                return Err(GatewayError::new(
-                    ErrorType::AuthorizerConfigurationError,
-                    format!("authorizer {}: {e}", self.name),
-                ));
-            }
+            Ok(a) => Arc::new(a),
+            Err(e) => return Err(self.malformed(&e)),
         };
+        let left = Duration::from_millis(expires.saturating_sub(unix_ms()));
+        if !left.is_zero() {
+            local.answers.put(digest, answer.clone(), left);
+        }
+        self.decide_answer(ctx, arn, &answer)
+    }
+
+    fn malformed(&self, e: &str) -> Box<GatewayError> {
+        GatewayError::new(
+            ErrorType::AuthorizerConfigurationError,
+            format!("authorizer {}: {e}", self.name),
+        )
+    }
+
+    /// Decides on a parsed answer for this request's method ARN and fills the identity.
+    fn decide_answer(&self, ctx: &mut RequestContext, arn: &str, answer: &Answer) -> StepResult {
         let refused = match &answer.decision {
             Decision::Simple(ok) if self.simple => (!*ok).then_some("not allowed"),
             Decision::Simple(_) => {
@@ -261,11 +354,12 @@ impl CustomAuth {
         // A deny keeps the principal and context too: gateway responses read them
         // (`$context.authorizer.KEY` in an ACCESS_DENIED template), as on AWS.
         ctx.identity = Some(Box::new(Identity {
-            principal: answer.principal.map(Into::into),
+            principal: answer.principal.as_deref().map(Into::into),
             claims: Map::new(),
-            context: answer.context,
+            context: answer.context.clone(),
             usage_identifier_key: answer
                 .usage_key
+                .as_deref()
                 .filter(|_| refused.is_none())
                 .map(Into::into),
         }));
@@ -379,6 +473,67 @@ fn decode(s: &str) -> String {
     percent_encoding::percent_decode_str(&s)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// A SHA-256 digest of an identity's values.
+pub(crate) type Digest = [u8; 32];
+
+/// Answers this worker decoded, by identity digest, each until its shared entry expires.
+#[derive(Debug, Default)]
+pub(crate) struct LocalAnswers(RefCell<HashMap<Digest, (Arc<Answer>, Instant)>>);
+
+/// Decoded answers kept per route and worker; when full, the map starts over (only answers
+/// the authorizer gave get in).
+const LOCAL_ANSWERS: usize = 1024;
+
+impl LocalAnswers {
+    fn get(&self, digest: &Digest) -> Option<Arc<Answer>> {
+        let map = self.0.borrow();
+        let (answer, expires) = map.get(digest)?;
+        (Instant::now() < *expires).then(|| answer.clone())
+    }
+
+    fn put(&self, digest: Digest, answer: Arc<Answer>, life: Duration) {
+        let mut map = self.0.borrow_mut();
+        if map.len() >= LOCAL_ANSWERS {
+            map.clear();
+        }
+        map.insert(digest, (answer, Instant::now() + life));
+    }
+}
+
+/// The first byte of a shared-state entry with an expiry. Entries written before the expiry
+/// was stored (a replica of an older version on the same Redis) are the answer's JSON alone,
+/// which never starts with this byte; they are still read, without the worker's copy.
+const ENTRY_V1: u8 = 1;
+
+/// A shared-state entry: [`ENTRY_V1`], the expiry (milliseconds since the epoch, 8 bytes
+/// big-endian), then the answer as the authorizer gave it.
+fn stored_entry(expires: u64, body: &[u8]) -> Bytes {
+    let mut entry = Vec::with_capacity(9 + body.len());
+    entry.push(ENTRY_V1);
+    entry.extend_from_slice(&expires.to_be_bytes());
+    entry.extend_from_slice(body);
+    entry.into()
+}
+
+/// The expiry and the answer of a shared-state entry; `None` for an entry without expiry.
+fn split_entry(entry: &[u8]) -> Option<(u64, &[u8])> {
+    let rest = entry.strip_prefix(&[ENTRY_V1])?;
+    let (expires, body) = rest.split_first_chunk::<8>()?;
+    Some((u64::from_be_bytes(*expires), body))
+}
+
+fn unix_ms() -> u64 {
+    millis(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default(),
+    )
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A parsed answer.
@@ -534,4 +689,41 @@ pub(crate) fn glob(pattern: &str, text: &str) -> bool {
         pi += 1;
     }
     pi == p.len()
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    #[test]
+    fn entries_carry_their_expiry_and_old_entries_still_read() {
+        let entry = stored_entry(1_700_000_000_123, br#"{"isAuthorized":true}"#);
+        assert_eq!(
+            split_entry(&entry),
+            Some((1_700_000_000_123, &br#"{"isAuthorized":true}"#[..]))
+        );
+        assert_eq!(
+            split_entry(br#"{"isAuthorized":true}"#),
+            None,
+            "an answer alone"
+        );
+        assert_eq!(split_entry(&[ENTRY_V1, 0, 0]), None, "a truncated entry");
+    }
+
+    #[test]
+    fn local_answers_expire_and_are_bounded() {
+        let local = LocalAnswers::default();
+        let answer = || Arc::new(parse(br#"{"isAuthorized":true}"#).unwrap());
+        local.put([1; 32], answer(), Duration::from_secs(60));
+        local.put([2; 32], answer(), Duration::ZERO);
+        assert!(local.get(&[1; 32]).is_some());
+        assert!(local.get(&[2; 32]).is_none(), "expired");
+        assert!(local.get(&[3; 32]).is_none(), "never put");
+        for i in 0..LOCAL_ANSWERS {
+            let mut d = [0; 32];
+            d[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            local.put(d, answer(), Duration::from_secs(60));
+        }
+        assert!(local.0.borrow().len() <= LOCAL_ANSWERS);
+    }
 }

@@ -87,11 +87,13 @@ struct Counters {
 }
 
 /// A worker's part of the step: whether the request just decided was a cache hit, and the
-/// JWTs whose signature this worker verified.
+/// JWTs whose signature this worker verified, and the custom authorizer answers it decoded.
 #[derive(Debug, Default)]
 pub(crate) struct AuthLocal {
     cache_hit: Cell<bool>,
     verified: RefCell<HashMap<Box<str>, Verified>>,
+    /// A custom authorizer's cached answers, decoded.
+    answers: custom::LocalAnswers,
 }
 
 /// A token whose signature verified, by the token's exact text: its claims, and the key-set
@@ -420,7 +422,7 @@ impl RequestStep for Auth {
     ) -> Check<Resumed> {
         match &*self.authorizer {
             Authorizer::Jwt(j) => j.decide(self, local, ctx, req, true),
-            Authorizer::Custom(c) => c.check(self, &local.cache_hit, ctx, req),
+            Authorizer::Custom(c) => c.check(self, local, ctx, req),
             Authorizer::Iam(i) => Check::Done(i.check(ctx, req, &self.method_arn(req))),
         }
     }
@@ -437,7 +439,7 @@ impl RequestStep for Auth {
                 Check::Done(r) => r,
                 Check::Pending(_) => Err(unauthorized("signing keys unavailable", true, true)),
             },
-            (Authorizer::Custom(c), Resumed::Custom(r)) => c.resume(self, ctx, req, r),
+            (Authorizer::Custom(c), Resumed::Custom(r)) => c.resume(self, local, ctx, req, r),
             _ => Err(GatewayError::new(
                 ErrorType::AuthorizerFailure,
                 "authorizer slow path out of step",
