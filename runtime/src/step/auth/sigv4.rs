@@ -50,6 +50,41 @@ pub(crate) struct Credential {
     principal: Box<str>,
     allow: Box<[Box<str>]>,
     deny: Box<[Box<str>]>,
+    /// The last signing key derived (its scope `date/region/service`, then the key): it
+    /// changes once a day, and deriving it is four HMACs.
+    signing_key: parking_lot::Mutex<Option<(Box<str>, hmac::Key)>>,
+}
+
+impl Credential {
+    /// The signing key of `scope` (`date/region/service`), derived once per scope.
+    fn signing_key(&self, date: &str, region: &str, service: &str) -> hmac::Key {
+        let same = |s: &str| {
+            let mut parts = s.split('/');
+            parts.next() == Some(date)
+                && parts.next() == Some(region)
+                && parts.next() == Some(service)
+                && parts.next().is_none()
+        };
+        let mut last = self.signing_key.lock();
+        if let Some((scope, key)) = &*last
+            && same(scope)
+        {
+            return key.clone();
+        }
+        let mut key = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, &self.secret),
+            date.as_bytes(),
+        );
+        for part in [region, service, "aws4_request"] {
+            key = hmac::sign(
+                &hmac::Key::new(hmac::HMAC_SHA256, key.as_ref()),
+                part.as_bytes(),
+            );
+        }
+        let key = hmac::Key::new(hmac::HMAC_SHA256, key.as_ref());
+        *last = Some((format!("{date}/{region}/{service}").into(), key.clone()));
+        key
+    }
 }
 
 /// A compiled IAM authorizer.
@@ -89,6 +124,7 @@ impl Iam {
                     .into(),
                 allow: c.allow.iter().map(|s| s.as_ref().into()).collect(),
                 deny: c.deny.iter().map(|s| s.as_ref().into()).collect(),
+                signing_key: parking_lot::Mutex::new(None),
             });
         }
         Ok(Iam {
@@ -421,17 +457,7 @@ pub(crate) fn verify<'i>(
         }
         (None, None) => &[&body_hash],
     };
-    let mut key = hmac::sign(
-        &hmac::Key::new(hmac::HMAC_SHA256, &cred.secret),
-        date.as_bytes(),
-    );
-    for part in [region, service, "aws4_request"] {
-        key = hmac::sign(
-            &hmac::Key::new(hmac::HMAC_SHA256, key.as_ref()),
-            part.as_bytes(),
-        );
-    }
-    let signing_key = hmac::Key::new(hmac::HMAC_SHA256, key.as_ref());
+    let signing_key = cred.signing_key(date, region, service);
     let provided = unhex(signed.signature)
         .ok_or_else(|| refuse(ErrorType::InvalidSignature, "malformed signature"))?;
     let prefix = canonical.len();
@@ -532,9 +558,11 @@ fn canonical_uri(path: &str, out: &mut String) {
 }
 
 fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push_str(&format!("{b:02x}"));
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
     }
     s
 }
@@ -609,6 +637,7 @@ mod tests {
                 principal: "p".into(),
                 allow: vec!["*".into()].into(),
                 deny: Vec::new().into(),
+                signing_key: parking_lot::Mutex::new(None),
             }]
             .into(),
         };
@@ -653,6 +682,7 @@ mod tests {
                 principal: "p".into(),
                 allow: vec!["*".into()].into(),
                 deny: Vec::new().into(),
+                signing_key: parking_lot::Mutex::new(None),
             }]
             .into(),
         };
