@@ -19,6 +19,7 @@
 //! the built-in groups in [`managed`].
 
 pub(crate) mod detect;
+mod json_strings;
 pub(crate) mod managed;
 pub(crate) mod transform;
 
@@ -667,6 +668,9 @@ struct View<'r> {
     body: &'r [u8],
     oversize: bool,
     json: std::cell::OnceCell<Option<serde_json::Value>>,
+    /// The body after each transformation chain a rule applied to it (`None`: unchanged), so
+    /// rules sharing a chain transform the body once per request, not once each.
+    body_transformed: std::cell::RefCell<Vec<(Box<[ir::Transform]>, Option<Box<[u8]>>)>>,
 }
 
 impl<'r> View<'r> {
@@ -681,6 +685,7 @@ impl<'r> View<'r> {
             oversize: body.len() > rules.body_limit,
             body: &body[..body.len().min(rules.body_limit)],
             json: std::cell::OnceCell::new(),
+            body_transformed: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -709,38 +714,43 @@ impl<'r> View<'r> {
                 .iter()
                 .any(|v| f(v.as_bytes())),
             Field::Body => f(self.body),
+            Field::JsonBody(pointer) if pointer.is_empty() => {
+                json_strings::scan(self.body, self.oversize, f) == json_strings::Scan::Matched
+            }
             Field::JsonBody(pointer) => {
                 let Some(json) = self.json() else {
                     return false;
                 };
-                if pointer.is_empty() {
-                    any_json_string(json, f)
-                } else {
-                    match json.pointer(pointer) {
-                        Some(serde_json::Value::String(s)) => f(s.as_bytes()),
-                        Some(other) => f(other.to_string().as_bytes()),
-                        None => false,
-                    }
+                match json.pointer(pointer) {
+                    Some(serde_json::Value::String(s)) => f(s.as_bytes()),
+                    Some(other) => f(other.to_string().as_bytes()),
+                    None => false,
                 }
             }
         }
+    }
+
+    /// `test` on the body transformed by `transforms`, computed once per chain and request.
+    fn transformed_body(&self, transforms: &[ir::Transform], test: impl Fn(&[u8]) -> bool) -> bool {
+        let mut cache = self.body_transformed.borrow_mut();
+        let index = match cache.iter().position(|(chain, _)| **chain == *transforms) {
+            Some(i) => i,
+            None => {
+                let out = match transform::apply(self.body, transforms) {
+                    std::borrow::Cow::Borrowed(_) => None,
+                    std::borrow::Cow::Owned(v) => Some(v.into_boxed_slice()),
+                };
+                cache.push((transforms.into(), out));
+                cache.len() - 1
+            }
+        };
+        test(cache[index].1.as_deref().unwrap_or(self.body))
     }
 
     fn json(&self) -> Option<&serde_json::Value> {
         self.json
             .get_or_init(|| serde_json::from_slice(self.body).ok())
             .as_ref()
-    }
-}
-
-fn any_json_string(v: &serde_json::Value, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
-    match v {
-        serde_json::Value::String(s) => f(s.as_bytes()),
-        serde_json::Value::Array(items) => items.iter().any(|i| any_json_string(i, f)),
-        serde_json::Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| f(k.as_bytes()) || any_json_string(v, f)),
-        _ => false,
     }
 }
 
@@ -842,13 +852,16 @@ impl Rules {
             },
             Cond::Sqli(parts) => any_part(view, *parts, &mut |v| detect::sqli(v)),
             Cond::Xss(parts) => any_part(view, *parts, &mut |v| detect::xss(v)),
-            Cond::Match(m) => view.any_value(&m.field, &mut |v| {
-                let v = transform::apply(v, &m.transforms);
-                match &m.test {
-                    Test::Regex(r) => r.is_match(&v),
+            Cond::Match(m) => {
+                let test = |v: &[u8]| match &m.test {
+                    Test::Regex(r) => r.is_match(v),
                     Test::Size(t) => t.op.holds(v.len() as u64, t.size),
+                };
+                if matches!(m.field, Field::Body) && !m.transforms.is_empty() {
+                    return view.transformed_body(&m.transforms, test);
                 }
-            }),
+                view.any_value(&m.field, &mut |v| test(&transform::apply(v, &m.transforms)))
+            }
             Cond::And(all) => all.iter().all(|c| self.test(c, view, counts)),
             Cond::Or(any) => any.iter().any(|c| self.test(c, view, counts)),
             Cond::Not(c) => !self.test(c, view, counts),
@@ -1029,15 +1042,19 @@ fn any_part(view: &View<'_>, parts: Parts, f: &mut dyn FnMut(&[u8]) -> bool) -> 
             .get(header::CONTENT_TYPE)
             .map(HeaderValue::as_bytes)
             .unwrap_or(b"");
-        let ct = ct.to_ascii_lowercase();
-        if ct.starts_with(b"application/x-www-form-urlencoded") {
+        let essence = ct.split(|&b| b == b';').next().unwrap_or(b"").trim_ascii();
+        if essence.eq_ignore_ascii_case(b"application/x-www-form-urlencoded") {
             let text = String::from_utf8_lossy(view.body);
             return query_pairs(&text).any(|(k, v)| decoded(k, f) || decoded(v, f));
         }
-        if (ct.starts_with(b"application/json") || ct.ends_with(b"+json"))
-            && let Some(json) = view.json()
-        {
-            return any_json_string(json, f);
+        let json = essence.eq_ignore_ascii_case(b"application/json")
+            || (essence.len() >= 5 && essence[essence.len() - 5..].eq_ignore_ascii_case(b"+json"));
+        if json {
+            match json_strings::scan(view.body, view.oversize, f) {
+                json_strings::Scan::Matched => return true,
+                json_strings::Scan::Clean => return false,
+                json_strings::Scan::NotJson => {}
+            }
         }
         return f(view.body);
     }
