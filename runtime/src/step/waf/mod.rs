@@ -662,6 +662,9 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 }
 
 /// The request as the rules read it: parts parsed lazily, once.
+/// A transformation chain and the body after it (`None`: unchanged).
+type TransformedBody = (Box<[ir::Transform]>, Option<Box<[u8]>>);
+
 struct View<'r> {
     req: &'r Request<RequestBody>,
     client: Option<IpAddr>,
@@ -670,7 +673,7 @@ struct View<'r> {
     json: std::cell::OnceCell<Option<serde_json::Value>>,
     /// The body after each transformation chain a rule applied to it (`None`: unchanged), so
     /// rules sharing a chain transform the body once per request, not once each.
-    body_transformed: std::cell::RefCell<Vec<(Box<[ir::Transform]>, Option<Box<[u8]>>)>>,
+    body_transformed: std::cell::RefCell<Vec<TransformedBody>>,
 }
 
 impl<'r> View<'r> {

@@ -38,7 +38,7 @@ fn hex(b: u8) -> Option<u8> {
 /// `%XX` (and `+` as space when `plus`); malformed escapes stay as they are. `None`: unchanged.
 pub(crate) fn url_decode(v: &[u8], plus: bool) -> Option<Vec<u8>> {
     // `contains` on bytes is a word-at-a-time search: most values have nothing to decode.
-    if !v.contains(&b'%') && !(plus && v.contains(&b'+')) {
+    if !(v.contains(&b'%') || plus && v.contains(&b'+')) {
         return None;
     }
     let mut out = Vec::with_capacity(v.len());
