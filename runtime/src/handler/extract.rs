@@ -392,7 +392,11 @@ impl FromRequestParts for Context {
     fn from_parts(req: &mut Request<'_>, _arg: &'static Arg) -> Result<Self, Error> {
         let ctx = req.ctx;
         let (principal, claims, authorizer) = match &ctx.identity {
-            Some(id) => (id.principal.clone(), id.claims.clone(), id.context.clone()),
+            Some(id) => (
+                id.principal.clone(),
+                (*id.claims).clone(),
+                id.context.clone(),
+            ),
             None => (None, serde_json::Map::new(), Vec::new()),
         };
         Ok(Context {

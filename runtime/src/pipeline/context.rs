@@ -57,7 +57,8 @@ pub(crate) struct Identity {
     /// `$context.authorizer.principalId`.
     pub(crate) principal: Option<Box<str>>,
     /// Verified token claims (`$context.authorizer.claims.*`).
-    pub(crate) claims: serde_json::Map<String, serde_json::Value>,
+    /// Shared with the worker's cache of verified tokens: a cached token costs no copy.
+    pub(crate) claims: std::sync::Arc<serde_json::Map<String, serde_json::Value>>,
     /// A custom authorizer's context map (`$context.authorizer.KEY`).
     pub(crate) context: Vec<(Box<str>, Box<str>)>,
     /// A custom authorizer's `usageIdentifierKey`: the API key when the API's key source

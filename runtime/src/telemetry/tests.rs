@@ -465,10 +465,12 @@ fn authorizer_claims_and_context_render_where_named() {
     let method = Method::GET;
     let identity = crate::pipeline::Identity {
         principal: Some("alice".into()),
-        claims: serde_json::from_str(
-            r#"{"email": "a@example.com", "cognito:groups": ["admin", "staff"], "n": 3}"#,
-        )
-        .unwrap(),
+        claims: std::sync::Arc::new(
+            serde_json::from_str(
+                r#"{"email": "a@example.com", "cognito:groups": ["admin", "staff"], "n": 3}"#,
+            )
+            .unwrap(),
+        ),
         context: vec![("tier".into(), "gold".into())],
         usage_identifier_key: None,
     };

@@ -355,7 +355,7 @@ impl CustomAuth {
         // (`$context.authorizer.KEY` in an ACCESS_DENIED template), as on AWS.
         ctx.identity = Some(Box::new(Identity {
             principal: answer.principal.as_deref().map(Into::into),
-            claims: Map::new(),
+            claims: Arc::default(),
             context: answer.context.clone(),
             usage_identifier_key: answer
                 .usage_key

@@ -103,7 +103,7 @@ pub(crate) struct AuthLocal {
 /// removed) makes every entry of the old one verify again.
 #[derive(Debug)]
 struct Verified {
-    claims: serde_json::Map<String, serde_json::Value>,
+    claims: Arc<serde_json::Map<String, serde_json::Value>>,
     generation: u64,
 }
 
@@ -493,7 +493,7 @@ impl JwtAuth {
                     .get("sub")
                     .and_then(|s| s.as_str())
                     .map(Into::into),
-                claims: hit.claims.clone(),
+                claims: Arc::clone(&hit.claims),
                 context: Vec::new(),
                 usage_identifier_key: None,
             }));
@@ -531,6 +531,8 @@ impl JwtAuth {
         if let Err(r) = parsed.validate(&self.rules, jwt::now()) {
             return refuse(r);
         }
+        let scoped = parsed.has_scope(&self.rules, &step.scopes);
+        let claims = Arc::new(parsed.claims);
         {
             let mut cache = local.verified.borrow_mut();
             if cache.len() >= VERIFIED_CAPACITY {
@@ -539,15 +541,14 @@ impl JwtAuth {
             cache.insert(
                 token.into(),
                 Verified {
-                    claims: parsed.claims.clone(),
+                    claims: Arc::clone(&claims),
                     generation: verified_with,
                 },
             );
         }
-        if !parsed.has_scope(&self.rules, &step.scopes) {
+        if !scoped {
             return refuse(Refusal::Scope);
         }
-        let claims = parsed.claims;
         ctx.identity = Some(Box::new(Identity {
             principal: claims.get("sub").and_then(|s| s.as_str()).map(Into::into),
             claims,
