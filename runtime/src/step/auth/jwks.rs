@@ -293,13 +293,18 @@ fn parse_jwk(jwk: &serde_json::Value) -> Option<Key> {
         ("EC", Some(crv @ ("P-256" | "P-384"))) => {
             let (x, y) = (bytes("x")?, bytes("y")?);
             let len = if crv == "P-256" { 32 } else { 48 };
-            if x.len() != len || y.len() != len {
+            // RFC 7518 wants full-length coordinates, but some issuers' libraries (PyJWT 2.6,
+            // as Debian ships it, for one) write them as minimal integers, without leading zero
+            // bytes: about one key in a hundred. Padded back, it verifies as its issuer meant.
+            if x.len() > len || y.len() > len {
                 return None;
             }
             let mut point = Vec::with_capacity(1 + 2 * len);
             point.push(4);
-            point.extend_from_slice(&x);
-            point.extend_from_slice(&y);
+            for coordinate in [&x, &y] {
+                point.resize(point.len() + len - coordinate.len(), 0);
+                point.extend_from_slice(coordinate);
+            }
             if crv == "P-256" {
                 Material::P256(point)
             } else {

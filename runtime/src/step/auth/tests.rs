@@ -384,3 +384,33 @@ fn policies_deny_beats_allow_and_wildcards_match() {
         super::custom::Decision::Simple(true)
     ));
 }
+
+/// A P-256 key whose x coordinate starts with a zero byte, published as a minimal integer
+/// (31 bytes, as PyJWT 2.6 writes it): the key is padded back and verifies; a coordinate
+/// longer than the curve's is refused.
+#[test]
+fn ec_coordinates_without_leading_zeros_are_padded() {
+    let signer = loop {
+        let s = Signer::new();
+        if s.es.public_key().as_ref()[1] == 0 {
+            break s;
+        }
+    };
+    let point = signer.es.public_key().as_ref();
+    let minimal = point[2..33].to_vec();
+    let jwks = |x: &[u8]| json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "ec", "x": b64(x), "y": b64(&point[33..65])}]});
+    let set = KeySet {
+        keys: parse_jwks(jwks(&minimal).to_string().as_bytes()).unwrap(),
+        fetched: None,
+        generation: 1,
+    };
+    let token = signer.token(&json!({"alg": "ES256", "kid": "ec"}), &claims());
+    let r = rules();
+    let parsed = jwt::parse(&token, &r).unwrap();
+    assert_eq!(parsed.verify(&r, &set), Ok(()));
+
+    let mut long = vec![0, 0];
+    long.extend_from_slice(&point[1..33]);
+    let keys = parse_jwks(jwks(&long).to_string().as_bytes()).unwrap();
+    assert!(keys.is_empty(), "a 34-byte coordinate is not a P-256 key");
+}
