@@ -26,6 +26,7 @@ mod keys;
 mod lifecycle;
 mod mapping;
 mod plans;
+mod scopes;
 mod proxy;
 mod serve;
 mod streaming;
