@@ -279,7 +279,12 @@ fn replicas(
         Some(spec) => Target::Serve(spec.to_path_buf()),
         None => Target::Example("plans"),
     };
-    plans::replicas(redis, &[target.clone(), target.clone(), target], backend, &[])
+    plans::replicas(
+        redis,
+        &[target.clone(), target.clone(), target],
+        backend,
+        &[],
+    )
 }
 
 fn annotate_all(gws: &[GatewayProcess], e: Failure) -> Failure {

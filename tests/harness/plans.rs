@@ -18,7 +18,11 @@ pub const RETIRED: &str = "retired-0123456789abcdefghij";
 /// Starts `target` (the example, generated or served, or another spec under `gwc serve`) on a
 /// free port with `backend` as its `backend` stage variable, no access log, the example's
 /// key variables set, and `extra` flags.
-pub fn start(target: &Target, backend: &str, extra: &[&str]) -> Result<GatewayProcess, HarnessError> {
+pub fn start(
+    target: &Target,
+    backend: &str,
+    extra: &[&str],
+) -> Result<GatewayProcess, HarnessError> {
     let mut cmd = match target {
         Target::Example(name) => Command::new(binaries::example_gateway(name)?),
         Target::Serve(spec) => {

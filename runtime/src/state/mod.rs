@@ -631,7 +631,9 @@ impl Failures {
     pub(crate) fn record(&self, op: &'static str, error: &StateError) {
         let unreachable = match error {
             StateError::Unavailable(_) => true,
-            StateError::Timeout(_) => self.slow.fetch_add(1, Ordering::Relaxed) + 1 >= SLOW_IN_A_ROW,
+            StateError::Timeout(_) => {
+                self.slow.fetch_add(1, Ordering::Relaxed) + 1 >= SLOW_IN_A_ROW
+            }
             _ => false,
         };
         if unreachable {

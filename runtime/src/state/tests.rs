@@ -791,7 +791,10 @@ fn one_missed_deadline_does_not_fail_fast() {
     assert!(f.is_down(), "{SLOW_IN_A_ROW} missed deadlines in a row");
     f.up();
     assert!(!f.is_down());
-    f.record("admit", &StateError::Unavailable("connection refused".into()));
+    f.record(
+        "admit",
+        &StateError::Unavailable("connection refused".into()),
+    );
     assert!(f.is_down(), "a refused connection at once");
     f.up();
     f.record("admit", &StateError::Backend("NOSCRIPT".into()));

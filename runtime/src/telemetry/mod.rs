@@ -292,7 +292,9 @@ pub(crate) fn render_key_counts(page: &mut String, api: &str, state: &crate::sta
     if counts.is_empty() {
         return;
     }
-    page.push_str("# HELP gwc_api_key_requests_total Requests that presented this API key (by its name).\n");
+    page.push_str(
+        "# HELP gwc_api_key_requests_total Requests that presented this API key (by its name).\n",
+    );
     page.push_str("# TYPE gwc_api_key_requests_total counter\n");
     let api = metrics::escape(api);
     for (key, n) in counts {

@@ -449,6 +449,7 @@ fn every_context_variable_renders() {
         identity.caller=-
         identity.user=-
         identity.apiKeyId=key-1
+        identity.apiKey=****ghij
         authorizer.principalId=user "7"
         error.message=Internal server error
         error.responseType=INTEGRATION_FAILURE

@@ -177,14 +177,14 @@ impl Admission {
                     ThrottleScope::Ip => Per::Ip(trusted.clone()),
                     ThrottleScope::ApiKey => Per::ApiKey,
                     ThrottleScope::Principal => Per::Principal,
-                    ThrottleScope::Header(name) => Per::Header(
-                        HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+                    ThrottleScope::Header(name) => {
+                        Per::Header(HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
                             BuildError::BadHeader {
                                 name: name.to_string(),
                                 reason: e.to_string(),
                             }
-                        })?,
-                    ),
+                        })?)
+                    }
                 },
                 key: key.into(),
             })
@@ -417,11 +417,13 @@ impl RequestStep for Admission {
             usage,
         };
         for b in self.buckets.iter() {
-            ops.takes.push((Admission::bucket_key(b, ctx, req.headers()), b.rate));
+            ops.takes
+                .push((Admission::bucket_key(b, ctx, req.headers()), b.rate));
         }
         if let Some(limits) = plan {
             for b in limits.throttle.iter().chain(&limits.route_throttle) {
-                ops.takes.push((Admission::bucket_key(b, ctx, req.headers()), b.rate));
+                ops.takes
+                    .push((Admission::bucket_key(b, ctx, req.headers()), b.rate));
             }
             if let (Some((quota, prefix)), Some(key)) = (&limits.quota, &ctx.api_key) {
                 let now = SystemTime::now()

@@ -388,7 +388,10 @@ async fn per_ip_reads_through_trusted_proxies_and_per_header_by_value() {
     // Another client behind the same proxy has its own bucket.
     assert_eq!(send_with(&worker, "/by-ip", &b, proxy).await, Ok(200));
     // A client that is not a trusted proxy cannot choose its bucket with the header.
-    assert_eq!(send_with(&worker, "/by-ip", &a, "198.51.100.1").await, Ok(200));
+    assert_eq!(
+        send_with(&worker, "/by-ip", &a, "198.51.100.1").await,
+        Ok(200)
+    );
     assert_eq!(
         send_with(&worker, "/by-ip", &b, "198.51.100.1").await,
         Err(ErrorType::Throttled)
@@ -396,7 +399,10 @@ async fn per_ip_reads_through_trusted_proxies_and_per_header_by_value() {
 
     let acme = [("x-tenant", "acme")];
     let globex = [("X-Tenant", "globex")];
-    assert_eq!(send_with(&worker, "/by-tenant", &acme, proxy).await, Ok(200));
+    assert_eq!(
+        send_with(&worker, "/by-tenant", &acme, proxy).await,
+        Ok(200)
+    );
     assert_eq!(
         send_with(&worker, "/by-tenant", &acme, proxy).await,
         Err(ErrorType::Throttled)
