@@ -243,7 +243,7 @@ async fn the_authorizers_usage_identifier_key_is_the_api_key() -> TestResult {
     let mut cmd = std::process::Command::new(binaries::gwc()?);
     cmd.arg("serve")
         .arg(&spec)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
         .arg("--stage-variable")
         .arg(format!("authorizer=http://{}", authorizer.addr))
         .env("GWC_ALPHA_KEY", ALPHA)
@@ -315,6 +315,35 @@ async fn the_authorizers_usage_identifier_key_is_the_api_key() -> TestResult {
         ensure!(
             !lines.iter().any(|l| l.contains(GAMMA) || l.contains(ALPHA)),
             "a key value reached the log: {lines:#?}"
+        );
+        // Per-key counts by name (gamma: three admitted and the refused fourth; alpha: one),
+        // the quota refusal counted on its route, no key value on the page.
+        let admin = gw.admin_addr().ok_or("no admin listener")?;
+        let page = client::send(admin, client::get(admin, "/metrics")?)
+            .await?
+            .text();
+        for series in [
+            "gwc_api_key_requests_total{api=\"scopes\",key=\"gamma-key\"} 4",
+            "gwc_api_key_requests_total{api=\"scopes\",key=\"alpha-key\"} 1",
+            "gwc_api_key_requests_total{api=\"scopes\",key=\"beta-key\"} 0",
+        ] {
+            ensure!(page.contains(series), "no `{series}` in\n{page}");
+        }
+        ensure!(
+            page.lines().any(|l| l.starts_with("gwc_quota_exceeded_total{")
+                && l.contains("route=\"/metered\"")
+                && l.ends_with(" 1")),
+            "no quota-exceeded count of /metered in\n{page}"
+        );
+        ensure!(
+            page.lines().any(|l| l.starts_with("gwc_api_key_refused_total{")
+                && l.contains("route=\"/metered\"")
+                && l.ends_with(" 2")),
+            "no key-refused count of /metered in\n{page}"
+        );
+        ensure!(
+            !page.contains(GAMMA) && !page.contains(ALPHA),
+            "a key value on the metrics page"
         );
         Ok(())
     };
