@@ -4,10 +4,10 @@
 //! For each `per` value (`ip` through a trusted proxy, `header:x-tenant`, `principal`,
 //! `api_key`), two clients overload one route at once for two seconds; each must get its own
 //! bucket: at most `burst + rate × elapsed` (+1 %) admitted, from the measured elapsed time,
-//! and at least 90 % of it (a shared bucket would give each about half). The keys are the
-//! authorizer's `usageIdentifierKey` (`api_key_source: authorizer`): they select the plan, so a
-//! key of the metered plan meets its quota, and a token whose authorizer answer carries no
-//! key, or an unknown one, is refused 403 like a missing key.
+//! most of it (75 %), and both together more than 1.5 times what one bucket could give. The
+//! keys are the authorizer's `usageIdentifierKey` (`api_key_source: authorizer`): they select
+//! the plan, so a key of the metered plan meets its quota, and a token whose authorizer answer
+//! carries no key, or an unknown one, is refused 403 like a missing key.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -168,9 +168,24 @@ fn check_own_bucket(run: &Run, what: &str) -> TestResult {
         sent as f64 >= 2.0 * allowed,
         "{what}: only {sent} sent, not an overload of {allowed:.1}"
     );
+    // A loaded machine leaves a bucket idle now and then (the first request of a token
+    // waits for the authorizer); a shared bucket would halve each client's share.
     ensure!(
-        admitted >= 0.9 * allowed,
-        "{what}: admitted only {admitted} of {allowed:.1}: the bucket is shared"
+        admitted >= 0.75 * allowed,
+        "{what}: admitted only {admitted} of {allowed:.1}"
+    );
+    Ok(())
+}
+
+/// Two clients' runs: together they got more than one bucket could ever give
+/// (`burst + rate × elapsed` + 1 %), so their buckets are separate.
+fn check_separate(a: &Run, b: &Run, what: &str) -> TestResult {
+    let one = BURST + RATE * a.elapsed.max(b.elapsed).as_secs_f64();
+    let both = (a.statuses.get(&200).copied().unwrap_or(0)
+        + b.statuses.get(&200).copied().unwrap_or(0)) as f64;
+    ensure!(
+        both >= 1.5 * one,
+        "{what}: both clients together admitted {both}, not more than one bucket's {one:.1}: the bucket is shared"
     );
     Ok(())
 }
@@ -228,8 +243,10 @@ async fn each_scope_gives_each_client_its_own_bucket() -> TestResult {
                 overload(addr, path, a, 2, Duration::from_secs(2)),
                 overload(addr, path, b, 2, Duration::from_secs(2)),
             );
-            check_own_bucket(&ra?, &format!("{what}, client A"))?;
-            check_own_bucket(&rb?, &format!("{what}, client B"))?;
+            let (ra, rb) = (ra?, rb?);
+            check_own_bucket(&ra, &format!("{what}, client A"))?;
+            check_own_bucket(&rb, &format!("{what}, client B"))?;
+            check_separate(&ra, &rb, what)?;
         }
         Ok(())
     };
@@ -330,15 +347,17 @@ async fn the_authorizers_usage_identifier_key_is_the_api_key() -> TestResult {
             ensure!(page.contains(series), "no `{series}` in\n{page}");
         }
         ensure!(
-            page.lines().any(|l| l.starts_with("gwc_quota_exceeded_total{")
-                && l.contains("route=\"/metered\"")
-                && l.ends_with(" 1")),
+            page.lines()
+                .any(|l| l.starts_with("gwc_quota_exceeded_total{")
+                    && l.contains("route=\"/metered\"")
+                    && l.ends_with(" 1")),
             "no quota-exceeded count of /metered in\n{page}"
         );
         ensure!(
-            page.lines().any(|l| l.starts_with("gwc_api_key_refused_total{")
-                && l.contains("route=\"/metered\"")
-                && l.ends_with(" 2")),
+            page.lines()
+                .any(|l| l.starts_with("gwc_api_key_refused_total{")
+                    && l.contains("route=\"/metered\"")
+                    && l.ends_with(" 2")),
             "no key-refused count of /metered in\n{page}"
         );
         ensure!(
