@@ -6,28 +6,12 @@
 use crate::harness::client::{self, Conn, Reply};
 use crate::harness::process::GatewayProcess;
 use crate::harness::redis::RedisServer;
-use crate::harness::{Backend, Failure, Target, TestResult, annotate, binaries};
+use crate::harness::{Backend, Failure, Target, TestResult, annotate, binaries, plans};
 
+/// A `plans` gateway (the example's keys must resolve even though the cached route needs
+/// none).
 fn start(target: &Target, backend: &str, extra: &[&str]) -> Result<GatewayProcess, Failure> {
-    let mut cmd = match target {
-        Target::Example(name) => std::process::Command::new(binaries::example_gateway(name)?),
-        Target::Serve(spec) => {
-            let mut cmd = std::process::Command::new(binaries::gwc()?);
-            cmd.arg("serve").arg(spec);
-            cmd
-        }
-    };
-    cmd.arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--stage-variable")
-        .arg(format!("backend={backend}"))
-        .args(["--access-log", "off"])
-        .args(extra)
-        // The example's keys must resolve even though the cached route needs none.
-        .env("GWC_GOLD_KEY", "gold-0123456789abcdefghij")
-        .env("GWC_SILVER_KEY", "silver-0123456789abcdefghij")
-        .env("GWC_RETIRED_KEY", "retired-0123456789abcdefghij");
-    Ok(GatewayProcess::spawn(cmd, target.label())?)
+    Ok(plans::start(target, backend, extra)?)
 }
 
 async fn get(
@@ -143,16 +127,14 @@ async fn replicas_on_one_redis_share_entries() -> TestResult {
         return Ok(());
     };
     let backend = Backend::start().await?;
-    let a = start(
-        &Target::Example("plans"),
+    let [a, b]: [GatewayProcess; 2] = plans::replicas(
+        &redis,
+        &[Target::Example("plans"), Target::Example("plans")],
         &backend.url(),
-        &["--state", &redis.url()],
-    )?;
-    let b = start(
-        &Target::Example("plans"),
-        &backend.url(),
-        &["--state", &redis.url()],
-    )?;
+        &[],
+    )?
+    .try_into()
+    .map_err(|_| Failure("two replicas".to_owned()))?;
     let check = async {
         let before = backend.requests();
         let mut on_a = Conn::open(a.addr()).await?;
@@ -283,9 +265,14 @@ async fn a_flush_on_one_replica_empties_the_redis_cache_for_all() -> TestResult 
         return Ok(());
     };
     let backend = Backend::start().await?;
-    let extra = ["--state", &redis.url(), "--admin-listen", "127.0.0.1:0"];
-    let a = start(&Target::Example("plans"), &backend.url(), &extra)?;
-    let b = start(&Target::serve_example("plans"), &backend.url(), &extra)?;
+    let [a, b]: [GatewayProcess; 2] = plans::replicas(
+        &redis,
+        &[Target::Example("plans"), Target::serve_example("plans")],
+        &backend.url(),
+        &["--admin-listen", "127.0.0.1:0"],
+    )?
+    .try_into()
+    .map_err(|_| Failure("two replicas".to_owned()))?;
     let check = async {
         let path = "/catalog/5?cookies=0&lang=fr";
         let mut on_a = Conn::open(a.addr()).await?;

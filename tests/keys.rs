@@ -11,27 +11,13 @@ use std::time::Duration;
 use crate::harness::client::{self, Conn};
 use crate::harness::process::GatewayProcess;
 use crate::harness::redis::RedisServer;
-use crate::harness::{Backend, Failure, Target, TestResult, annotate, binaries, eventually};
+use crate::harness::{Backend, Failure, Target, TestResult, annotate, binaries, eventually, plans};
 
 /// Starts a `plans` gateway with its admin listener on a free port.
 fn start(target: &Target, backend: &str, extra: &[&str]) -> Result<GatewayProcess, Failure> {
-    let mut cmd = match target {
-        Target::Example(name) => Command::new(binaries::example_gateway(name)?),
-        Target::Serve(spec) => {
-            let mut cmd = Command::new(binaries::gwc()?);
-            cmd.arg("serve").arg(spec);
-            cmd
-        }
-    };
-    cmd.args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
-        .arg("--stage-variable")
-        .arg(format!("backend={backend}"))
-        .args(["--access-log", "off"])
-        .args(extra)
-        .env("GWC_GOLD_KEY", "gold-0123456789abcdefghij")
-        .env("GWC_SILVER_KEY", "silver-0123456789abcdefghij")
-        .env("GWC_RETIRED_KEY", "retired-0123456789abcdefghij");
-    Ok(GatewayProcess::spawn(cmd, target.label())?)
+    let mut flags = vec!["--admin-listen", "127.0.0.1:0"];
+    flags.extend_from_slice(extra);
+    Ok(plans::start(target, backend, &flags)?)
 }
 
 fn admin_url(gw: &GatewayProcess) -> Result<String, Failure> {
@@ -212,10 +198,14 @@ async fn keys_managed_on_one_replica_apply_on_another_through_redis() -> TestRes
         return Ok(());
     };
     let backend = Backend::start().await?;
-    let url = redis.url();
-    let extra = ["--state", url.as_str(), "--workers", "1"];
-    let a = start(&Target::Example("plans"), &backend.url(), &extra)?;
-    let b = start(&Target::serve_example("plans"), &backend.url(), &extra)?;
+    let [a, b]: [GatewayProcess; 2] = plans::replicas(
+        &redis,
+        &[Target::Example("plans"), Target::serve_example("plans")],
+        &backend.url(),
+        &["--admin-listen", "127.0.0.1:0"],
+    )?
+    .try_into()
+    .map_err(|_| Failure("two replicas".to_owned()))?;
     let check = async {
         let (admin_a, admin_b) = (admin_url(&a)?, admin_url(&b)?);
         let out = cli(

@@ -27,6 +27,7 @@ mod lifecycle;
 mod mapping;
 mod plans;
 mod proxy;
+mod scopes;
 mod serve;
 mod streaming;
 mod telemetry;

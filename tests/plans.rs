@@ -10,44 +10,18 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::client::{self, Conn};
+use crate::harness::plans::{self, GOLD, RETIRED, SILVER, start};
 use crate::harness::process::GatewayProcess;
 use crate::harness::redis::RedisServer;
 use crate::harness::{Backend, Failure, HarnessError, Target, TestResult, annotate, binaries};
-
-const GOLD: &str = "gold-0123456789abcdefghij";
-const SILVER: &str = "silver-0123456789abcdefghij";
-const RETIRED: &str = "retired-0123456789abcdefghij";
 
 /// The plan example's limits, as `specs/plans/spec.yaml` writes them.
 const SILVER_RATE: f64 = 50.0;
 const SILVER_BURST: f64 = 10.0;
 const GOLD_QUOTA: usize = 300;
-
-/// Starts `target` with the example's key variables set and `extra` flags.
-fn start(target: &Target, backend: &str, extra: &[&str]) -> Result<GatewayProcess, HarnessError> {
-    let mut cmd = match target {
-        Target::Example(name) => Command::new(binaries::example_gateway(name)?),
-        Target::Serve(spec) => {
-            let mut cmd = Command::new(binaries::gwc()?);
-            cmd.arg("serve").arg(spec);
-            cmd
-        }
-    };
-    cmd.arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--stage-variable")
-        .arg(format!("backend={backend}"))
-        .args(["--access-log", "off"])
-        .args(extra)
-        .env("GWC_GOLD_KEY", GOLD)
-        .env("GWC_SILVER_KEY", SILVER)
-        .env("GWC_RETIRED_KEY", RETIRED);
-    GatewayProcess::spawn(cmd, target.label())
-}
 
 fn targets() -> [Target; 2] {
     [Target::Example("plans"), Target::serve_example("plans")]
@@ -295,7 +269,7 @@ async fn quota_admits_its_limit_then_limit_exceeded() -> TestResult {
     check.await.map_err(|e| annotate(&gw, e))
 }
 
-/// Three replicas of the generated gateway on one Redis.
+/// Three replicas of the generated gateway (or of `gwc serve SPEC`) on one Redis.
 fn replicas(
     redis: &RedisServer,
     backend: &str,
@@ -305,15 +279,12 @@ fn replicas(
         Some(spec) => Target::Serve(spec.to_path_buf()),
         None => Target::Example("plans"),
     };
-    (0..3)
-        .map(|_| {
-            start(
-                &target,
-                backend,
-                &["--state", &redis.url(), "--workers", "1"],
-            )
-        })
-        .collect()
+    plans::replicas(
+        redis,
+        &[target.clone(), target.clone(), target],
+        backend,
+        &[],
+    )
 }
 
 fn annotate_all(gws: &[GatewayProcess], e: Failure) -> Failure {

@@ -8,6 +8,8 @@
 //! - [`backend`] runs in-process hyper backends (echo, slow, streaming download, upload sink)
 //!   that count the TCP connections they accept, over plain TCP or TLS;
 //! - [`certs`] makes a CA and leaf certificates in the test (`rcgen`) for the TLS backends;
+//! - [`plans`] starts the `plans` example (its key values set), alone or as replicas on one
+//!   Redis;
 //! - [`client`] holds the in-process hyper client helpers (one connection per call, or a kept
 //!   connection) and generated request bodies of any size.
 //!
@@ -46,6 +48,7 @@ pub mod backend;
 pub mod binaries;
 pub mod certs;
 pub mod client;
+pub mod plans;
 pub mod process;
 pub mod redis;
 

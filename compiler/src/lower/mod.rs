@@ -62,6 +62,9 @@ pub mod codes {
     pub const CACHE_WITHOUT_STORE: &str = "gwc::lower::cache_without_store";
     /// A plan's throttle that counts by something other than the API key.
     pub const BAD_THROTTLE_SCOPE: &str = "gwc::lower::bad_throttle_scope";
+    /// An operation requiring an API key without a custom authorizer to return it, under
+    /// `api_key_source: authorizer`.
+    pub const KEY_WITHOUT_AUTHORIZER: &str = "gwc::lower::key_without_authorizer";
     /// A WAF rule naming an unknown field, IP set, managed group or group rule, or a CIDR
     /// that does not parse.
     pub const BAD_WAF_RULE: &str = "gwc::lower::bad_waf_rule";
@@ -293,21 +296,6 @@ fn endpoint_node<'a>(api: &Api<'a>, key: &str) -> Option<&'a crate::load::Node> 
 /// the vocabulary but not enforced yet, so they must not pass silently. (The listen address is
 /// checked where it is read, in the runtime's grammar.)
 fn check_endpoint(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) {
-    if root.api_key_source == vocab::ApiKeySource::Authorizer {
-        let span = api
-            .gateway
-            .and_then(|e| e.value.get("api_key_source"))
-            .map_or(api.spec_version.span, |n| n.span);
-        diags.push(
-            Diagnostic::error(
-                vocab::codes::NOT_SUPPORTED,
-                "`x-gateway.api_key_source: authorizer` is not supported yet",
-            )
-            .with_span(span, "not implemented by the runtime yet")
-            .with_help("use `header` (the default) for now; docs/extensions.md (\"Support status\") lists what the runtime implements"),
-        );
-    }
-
     let endpoint_type = match root.endpoint.endpoint_type {
         vocab::EndpointType::Regional => None,
         vocab::EndpointType::Private => Some("private"),

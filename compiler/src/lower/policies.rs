@@ -227,12 +227,31 @@ impl Tables {
             }
             None => self.root_cors,
         };
+        let api_key_required = matches!(
+            exts.api_key.as_ref().map(|k| k.value),
+            Some(vocab::ApiKeyRequirement::Required)
+        );
+        if api_key_required && root.api_key_source == vocab::ApiKeySource::Authorizer {
+            let custom = auth.as_ref().is_some_and(|a| {
+                matches!(
+                    root.authorizers.get_index(a.authorizer.index()),
+                    Some((_, vocab::Authorizer::Custom(_)))
+                )
+            });
+            if !custom && let Some(k) = &exts.api_key {
+                diags.push(
+                    Diagnostic::error(
+                        codes::KEY_WITHOUT_AUTHORIZER,
+                        "this operation requires an API key, which `api_key_source: authorizer` reads from a custom authorizer, and it has none",
+                    )
+                    .with_span(k.span, "requires an API key")
+                    .with_help("add `x-gateway-auth: {authorizer: NAME}` naming a `type: custom` authorizer that returns `usageIdentifierKey`, or use `api_key_source: header`"),
+                );
+            }
+        }
         RoutePolicies {
             auth,
-            api_key_required: matches!(
-                exts.api_key.as_ref().map(|k| k.value),
-                Some(vocab::ApiKeyRequirement::Required)
-            ),
+            api_key_required,
             throttle,
             cache,
             waf,
@@ -480,12 +499,12 @@ fn api_key_header(root: &vocab::Root, diags: &mut Diagnostics) -> Option<Str> {
     Some(Str::Owned(name.to_ascii_lowercase()))
 }
 
-/// A plan's bucket, always per API key: `per` may be omitted or `api_key`; `ip` and
-/// `principal` make no sense under one key's plan and are reported.
+/// A plan's bucket, always per API key: `per` may be omitted or `api_key`; any other scope
+/// makes no sense under one key's plan and is reported.
 fn plan_throttle(t: &vocab::Throttle, plan: &str, span: Span, diags: &mut Diagnostics) -> Throttle {
-    if matches!(
+    if !matches!(
         t.per,
-        vocab::ThrottleScope::Ip | vocab::ThrottleScope::Principal
+        vocab::ThrottleScope::Api | vocab::ThrottleScope::ApiKey
     ) {
         diags.push(
             Diagnostic::error(
@@ -493,7 +512,7 @@ fn plan_throttle(t: &vocab::Throttle, plan: &str, span: Span, diags: &mut Diagno
                 format!("a throttle of plan `{plan}` counts per API key"),
             )
             .with_span(span, "in this plan")
-            .with_help("omit `per` (or write `per: api_key`) inside a plan; put client-address or principal limits on the route or the API"),
+            .with_help("omit `per` (or write `per: api_key`) inside a plan; put client-address, principal or header limits on the route or the API"),
         );
     }
     Throttle {
@@ -506,11 +525,12 @@ fn throttle(t: &vocab::Throttle) -> Throttle {
     Throttle {
         rate: t.rate,
         burst: t.burst,
-        per: match t.per {
+        per: match &t.per {
             vocab::ThrottleScope::Api => ThrottleScope::Api,
             vocab::ThrottleScope::Ip => ThrottleScope::Ip,
             vocab::ThrottleScope::ApiKey => ThrottleScope::ApiKey,
             vocab::ThrottleScope::Principal => ThrottleScope::Principal,
+            vocab::ThrottleScope::Header(name) => ThrottleScope::Header(owned(name)),
         },
     }
 }

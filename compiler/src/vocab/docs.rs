@@ -259,10 +259,14 @@ const PLANS: &str = r#"
 ## API keys, usage plans and throttling
 
 - **Which key.** With `api_key_source: header` (the default) the key is the value of the `x-api-key` request header; `api_key_header` names another header (AWS's is fixed).
+  With `api_key_source: authorizer` it is the `usageIdentifierKey` the route's custom authorizer returned (AWS's `AUTHORIZER` source), and the header is not read: a route that requires a key then needs a custom authorizer (`x-gateway-auth`), and a request whose authorizer returned no `usageIdentifierKey` is refused 403 like a missing key.
+  A cached authorizer answer keeps its `usageIdentifierKey`.
   Key values never appear in a spec or a generated crate: a plan lists keys by name with `value_env` or `value_file`, read when the gateway starts (and on reload), kept only as SHA-256 digests and compared in constant time.
   A value is 20 to 128 visible ASCII characters, and belongs to one plan.
 - **Which routes.** Only operations with `x-gateway-api-key: required` check a key; there a missing, unknown or disabled key is answered 403 `{"message":"Forbidden"}` (`INVALID_API_KEY`), and the key's plan limits apply.
   The key's name (never its value) is `$context.identity.apiKeyId` in the access log.
+  `$context.identity.apiKey` is the key masked, `****` and its last four characters: AWS writes the whole value there, but a key is a secret and a log has more readers than should hold it, so gwc writes only enough to tell keys apart.
+  `/metrics` counts the requests each key was identified on (known and enabled, before throttles and quota) in `gwc_api_key_requests_total{api, key}`, labelled by the key's name: one series per key the spec or the admin API made, never one per request value; `gwc_throttled_total`, `gwc_quota_exceeded_total` and `gwc_api_key_refused_total` count refusals per route.
 - **Every applicable limit applies** (as in AWS).
   A request takes one token from each bucket that applies to it, in this order, and the first empty bucket answers 429 `{"message":"Too Many Requests"}` (`THROTTLED`) with `Retry-After` (whole seconds until a token is there):
   1. `x-gateway.throttle`: one bucket for the whole API, every route together (AWS's account-level limit);
@@ -271,8 +275,10 @@ const PLANS: &str = r#"
   4. with a key, the plan's `route_throttles` entry for the route (one bucket per key and route), on top of the plan's own.
   It is all or nothing: a refused request takes no token from any bucket and does not count against the quota (with a Redis Cluster, whose keys live on several nodes, tokens taken before the refusing bucket stay taken).
   With Redis, the whole check (every bucket and the quota) is one script: one round trip per request, however many limits apply.
-- **`per`** splits a bucket: `api` (one bucket), `ip` (one per client address), `api_key` (one per key; requests without a key share one), `principal` (one per authorizer principal; requests without one share one).
-  Inside a plan, buckets are always per key: omit `per` or write `api_key`; `ip` and `principal` there are errors (`gwc::lower::bad_throttle_scope`).
+- **`per`** splits a bucket: `api` (one bucket), `ip` (one per client address), `api_key` (one per key; requests without a key share one), `principal` (one per authorizer principal; requests without one share one), `header:NAME` (one per value of the request header `NAME`; requests without it share one).
+  The client address of `ip` is the one the WAF sees: the connection's, or, from a proxy listed in `waf.trusted_proxies`, the right-most untrusted `X-Forwarded-For` (else `Forwarded`) hop, so a client cannot pick its bucket with a header.
+  `api_key` counts per key only on operations that require one (`x-gateway-api-key: required`); elsewhere the key is not read and every request shares the `-` bucket.
+  Inside a plan, buckets are always per key: omit `per` or write `api_key`; `ip`, `principal` and `header:NAME` there are errors (`gwc::lower::bad_throttle_scope`).
 - **Token bucket.** `rate` tokens a second (fractions allowed) refill a bucket of `burst` tokens (GCRA, exact to the microsecond): after a quiet period `burst` requests pass at once, and over any interval of `t` seconds at most `burst + rate × t` do.
 - **Quotas** count a key's admitted-by-throttle requests per `day`, `week` or `month` on the UTC calendar; `offset` moves the start of a week (days after Monday) or a month (days after the 1st, or the month's last day when shorter); it must be 0 for `day`.
   The request after the limit is answered 429 `{"message":"Limit Exceeded"}` (`QUOTA_EXCEEDED`) with `Retry-After` the seconds until the period ends.

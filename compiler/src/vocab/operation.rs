@@ -272,26 +272,107 @@ pub struct Throttle {
     pub rate: f64,
     /// Bucket size: requests served at once after a quiet period.
     pub burst: u32,
-    /// Whom the bucket counts: `api` (one bucket), `ip` (per client address), `api_key`
-    /// (per key) or `principal` (per authorizer principal). Default: `api`, except inside a
+    /// Whom the bucket counts: `api` (one bucket), `ip` (per client address, read through
+    /// `waf.trusted_proxies`), `api_key` (per key), `principal` (per authorizer principal) or
+    /// `header:NAME` (per value of the request header `NAME`). Default: `api`, except inside a
     /// plan, where buckets are always per API key.
     #[serde(default)]
     pub per: ThrottleScope,
 }
 
-/// What one token bucket counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+/// What one token bucket counts: `api`, `ip`, `api_key`, `principal` or `header:NAME`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub enum ThrottleScope {
     /// One bucket for everyone.
     #[default]
     Api,
-    /// One bucket per client IP.
+    /// One bucket per client IP (through `waf.trusted_proxies`).
     Ip,
     /// One bucket per API key (requests without a key share one bucket).
     ApiKey,
     /// One bucket per authorizer principal (requests without one share one bucket).
     Principal,
+    /// One bucket per value of this request header, lower-cased (requests without it share
+    /// one bucket).
+    Header(String),
+}
+
+/// The scope words besides `header:NAME`, for messages and the schema.
+const THROTTLE_SCOPES: [&str; 4] = ["api", "ip", "api_key", "principal"];
+
+impl ThrottleScope {
+    /// Reads `api`, `ip`, `api_key`, `principal` or `header:NAME` (a header token, kept
+    /// lower-cased since header names are case-insensitive).
+    fn parse(text: &str) -> Result<ThrottleScope, String> {
+        match text {
+            "api" => return Ok(ThrottleScope::Api),
+            "ip" => return Ok(ThrottleScope::Ip),
+            "api_key" => return Ok(ThrottleScope::ApiKey),
+            "principal" => return Ok(ThrottleScope::Principal),
+            _ => {}
+        }
+        if let Some(name) = text.strip_prefix("header:") {
+            let valid = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            return if valid {
+                Ok(ThrottleScope::Header(name.to_ascii_lowercase()))
+            } else {
+                Err(format!(
+                    "`{name}` is not a header name: write `header:` and a header such as `header:x-tenant`"
+                ))
+            };
+        }
+        Err(format!(
+            "unknown throttle scope `{text}`, expected one of `api`, `ip`, `api_key`, `principal` or `header:NAME`"
+        ))
+    }
+}
+
+impl Serialize for ThrottleScope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ThrottleScope::Api => s.serialize_str("api"),
+            ThrottleScope::Ip => s.serialize_str("ip"),
+            ThrottleScope::ApiKey => s.serialize_str("api_key"),
+            ThrottleScope::Principal => s.serialize_str("principal"),
+            ThrottleScope::Header(name) => s.serialize_str(&format!("header:{name}")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ThrottleScope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ThrottleScope;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`api`, `ip`, `api_key`, `principal` or `header:NAME`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ThrottleScope, E> {
+                ThrottleScope::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl JsonSchema for ThrottleScope {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ThrottleScope".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "anyOf": [
+                {"enum": THROTTLE_SCOPES},
+                {"pattern": "^header:[!#$%&'*+.^_`|~0-9A-Za-z-]+$"}
+            ],
+            "description": "Whom one token bucket counts: `api` (one bucket), `ip` (per client address), `api_key` (per API key), `principal` (per authorizer principal) or `header:NAME` (per value of a request header).",
+        })
+    }
 }
 
 /// `x-gateway-cache`: the operation's use of the root `cache`.

@@ -175,7 +175,6 @@ pub const UNSUPPORTED_VALUES: &[(&str, &str)] = &[
     ("x-gateway.kind", "websocket"),
     ("x-gateway.endpoint.type", "private"),
     ("x-gateway.endpoint.type", "edge"),
-    ("x-gateway.api_key_source", "authorizer"),
 ];
 
 /// One parsed path segment: a key pattern and, for tagged objects, the variant.

@@ -108,6 +108,10 @@ pub enum ContextVar {
     User,
     /// `identity.apiKeyId`: the id of the API key used (never the key).
     ApiKeyId,
+    /// `identity.apiKey`: the API key used, masked: `****` and its last four characters.
+    /// AWS logs the whole value; a key is a secret and a log is read by more people than
+    /// should hold it, so only enough to tell keys apart is written.
+    ApiKey,
     /// `authorizer.principalId`: the principal the authorizer returned.
     PrincipalId,
     /// `error.message`: the gateway response's message.
@@ -149,6 +153,7 @@ impl ContextVar {
         ("identity.caller", ContextVar::Caller),
         ("identity.user", ContextVar::User),
         ("identity.apiKeyId", ContextVar::ApiKeyId),
+        ("identity.apiKey", ContextVar::ApiKey),
         ("authorizer.principalId", ContextVar::PrincipalId),
         ("error.message", ContextVar::ErrorMessage),
         ("error.responseType", ContextVar::ErrorResponseType),

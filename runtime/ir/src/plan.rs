@@ -31,7 +31,7 @@ pub struct UsagePlan {
 }
 
 /// A plan's throttle for one route.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RouteThrottle {
     /// The route.
     pub route: RouteId,

@@ -96,7 +96,7 @@ pub struct RouteAuth {
 }
 
 /// A token bucket.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Throttle {
     /// Steady rate in requests per second (may be fractional).
     pub rate: f64,
@@ -107,7 +107,7 @@ pub struct Throttle {
 }
 
 /// What one token bucket counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThrottleScope {
     /// One bucket for everyone.
@@ -119,6 +119,9 @@ pub enum ThrottleScope {
     ApiKey,
     /// One bucket per authorizer principal (requests without one share one bucket).
     Principal,
+    /// One bucket per value of this request header, a lower-case name (requests without it
+    /// share one bucket).
+    Header(Str),
 }
 
 /// How one route's responses are cached (the store itself is `Gateway.cache`).

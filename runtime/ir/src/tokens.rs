@@ -206,6 +206,21 @@ macro_rules! newtype_tokens {
     )*};
 }
 
+/// `ThrottleScope`: unit variants, and `Header` with its name.
+impl ToTokens for ThrottleScope {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            ThrottleScope::Header(name) => {
+                let ir = ir();
+                let name = name.emit();
+                tokens.extend(quote!(#ir::ThrottleScope::Header(#name)));
+            }
+            other => tokens.extend(unit_variant("ThrottleScope", other)),
+        }
+    }
+}
+emit_via_tokens!(ThrottleScope);
+
 /// A unit variant `ir::Type::Variant`, the variant named by its `Debug` output.
 fn unit_variant(ty: &str, variant: &impl std::fmt::Debug) -> TokenStream {
     let ir = ir();
@@ -218,7 +233,6 @@ unit_enum_tokens!(
     ApiKind,
     Method,
     ErrorType,
-    ThrottleScope,
     ApiKeySource,
     QuotaPeriod,
     WafAction,

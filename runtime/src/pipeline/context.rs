@@ -136,6 +136,25 @@ pub(crate) struct ApiKeyUse {
     pub(crate) key_id: Box<str>,
     /// The usage plan's name.
     pub(crate) plan: Box<str>,
+    /// `$context.identity.apiKey`, masked: `****` and the value's last four bytes (a
+    /// key is 20 to 128 visible ASCII characters), kept inline so that no allocation holds
+    /// any of the value.
+    pub(crate) hint: [u8; 8],
+}
+
+impl ApiKeyUse {
+    /// The masked key of `value`: `****` and its last four bytes.
+    pub(crate) fn mask(value: &[u8]) -> [u8; 8] {
+        let mut hint = *b"********";
+        let tail = &value[value.len().saturating_sub(4)..];
+        hint[8 - tail.len()..].copy_from_slice(tail);
+        hint
+    }
+
+    /// The masked key as text (`None` only if the key was not ASCII, which a known key is).
+    pub(crate) fn hint(&self) -> Option<&str> {
+        std::str::from_utf8(&self.hint).ok()
+    }
 }
 
 /// Monotonic instants of one request, plus the wall-clock start for logs.

@@ -113,8 +113,11 @@ fn is_ready(control: &Control) -> bool {
 fn metrics_page(path: &str, control: &Control) -> Option<String> {
     let gateway = Arc::clone(&control.gateway.borrow());
     let t = &gateway.telemetry;
-    (t.metrics.is_some() && path == &*t.metrics_path)
-        .then(|| telemetry::render_metrics(&control.metrics))
+    (t.metrics.is_some() && path == &*t.metrics_path).then(|| {
+        let mut page = telemetry::render_metrics(&control.metrics);
+        telemetry::render_key_counts(&mut page, &gateway.name, &gateway.state);
+        page
+    })
 }
 
 /// Largest management request body.

@@ -307,6 +307,7 @@ fn log_record<'a>(
         principal_id: ctx.identity.as_ref().and_then(|i| i.principal.as_deref()),
         identity: ctx.identity.as_deref(),
         api_key_id: ctx.api_key.as_ref().map(|k| &*k.key_id),
+        api_key_hint: ctx.api_key.as_ref().and_then(|k| k.hint()),
         error_message: ctx.error.map(|e| e.message()),
         error_type: ctx.error.map(ErrorType::as_str),
         waf_code: ctx.waf.as_ref().map(|w| w.code),

@@ -101,29 +101,45 @@ impl KeyRecord {
 /// The keys one process accepts right now: immutable, shared behind an `Arc`.
 #[derive(Debug, Default)]
 pub struct KeySnapshot {
-    by_digest: HashMap<Digest, KeyRecord, RandomState>,
+    by_digest: HashMap<Digest, Keyed, RandomState>,
+}
+
+/// A record with its request counter (which outlives snapshots: one per key id per process).
+#[derive(Debug)]
+struct Keyed {
+    record: KeyRecord,
+    requests: Arc<AtomicU64>,
 }
 
 impl KeySnapshot {
     /// The record of a presented value: hashed once, found by digest, compared in constant
     /// time (so the timing does not depend on how much of a real key was guessed).
     pub fn lookup(&self, presented: &[u8]) -> Option<&KeyRecord> {
+        self.lookup_counted(presented).map(|(r, _)| r)
+    }
+
+    /// [`KeySnapshot::lookup`], with the key's request counter (`/metrics`), so the request
+    /// path counts without a second lookup.
+    pub fn lookup_counted(&self, presented: &[u8]) -> Option<(&KeyRecord, &AtomicU64)> {
         let d = hash(presented);
         match self.by_digest.get_key_value(&d) {
-            Some((stored, record)) if bool::from(stored.ct_eq(&d)) => Some(record),
+            Some((stored, k)) if bool::from(stored.ct_eq(&d)) => Some((&k.record, &k.requests)),
             _ => None,
         }
     }
 
     /// Every record, sorted by id.
     pub fn records(&self) -> Vec<&KeyRecord> {
-        let mut all: Vec<&KeyRecord> = self.by_digest.values().collect();
+        let mut all: Vec<&KeyRecord> = self.by_digest.values().map(|k| &k.record).collect();
         all.sort_by(|a, b| a.id.cmp(&b.id));
         all
     }
 
     fn find(&self, id: &str) -> Option<(&Digest, &KeyRecord)> {
-        self.by_digest.iter().find(|(_, r)| &*r.id == id)
+        self.by_digest
+            .iter()
+            .find(|(_, k)| &*k.record.id == id)
+            .map(|(d, k)| (d, &k.record))
     }
 
     /// Number of keys.
@@ -144,6 +160,10 @@ pub struct KeyStore {
     layers: Mutex<Layers>,
     current: RwLock<Arc<KeySnapshot>>,
     generation: AtomicU64,
+    /// Requests identified by each key id since the process started (`/metrics`): kept by
+    /// id, so a key's count survives changes to the store, and bounded by the keys the
+    /// operator created (a label is a key's name, never a request value).
+    requests: Mutex<HashMap<Box<str>, Arc<AtomicU64>, RandomState>>,
 }
 
 #[derive(Debug, Default)]
@@ -156,6 +176,18 @@ impl KeyStore {
     /// Bumped by every change; a worker compares it with the one of its cached snapshot.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
+    }
+
+    /// Requests identified by each key id since the process started, sorted by id.
+    pub fn request_counts(&self) -> Vec<(Box<str>, u64)> {
+        let mut all: Vec<(Box<str>, u64)> = self
+            .requests
+            .lock()
+            .iter()
+            .map(|(id, n)| (id.clone(), n.load(Ordering::Relaxed)))
+            .collect();
+        all.sort();
+        all
     }
 
     /// The merged keys now.
@@ -187,12 +219,21 @@ impl KeyStore {
     }
 
     fn publish(&self, layers: &Layers) {
-        let mut by_digest = layers.spec.clone();
+        let mut merged = layers.spec.clone();
         for (d, r) in &layers.managed {
             if !r.from_spec || layers.spec.contains_key(d) {
-                by_digest.insert(*d, r.clone());
+                merged.insert(*d, r.clone());
             }
         }
+        let mut counters = self.requests.lock();
+        let by_digest = merged
+            .into_iter()
+            .map(|(d, record)| {
+                let requests = Arc::clone(counters.entry(record.id.clone()).or_default());
+                (d, Keyed { record, requests })
+            })
+            .collect();
+        drop(counters);
         *self.current.write() = Arc::new(KeySnapshot { by_digest });
         self.generation.fetch_add(1, Ordering::Release);
     }

@@ -569,15 +569,26 @@ pub(crate) struct Failures {
     last_log: AtomicU64,
     /// Failures not logged since the last line.
     quiet: AtomicU64,
+    /// Deadlines missed in a row (reset by any answer).
+    slow: AtomicU64,
     epoch: Instant,
 }
 
 /// At most one failure line per this interval.
 const LOG_EVERY: Duration = Duration::from_secs(1);
-/// After an operation finds the backend unreachable (or silent past its deadline), the
-/// operations of the next this-long fail at once instead of each waiting out its deadline;
-/// the first one after it tries the backend again. Recovery is noticed at most this late.
+/// After an operation finds the backend unreachable (or silent past its deadline
+/// [`SLOW_IN_A_ROW`] times in a row), the operations of the next this-long fail at once
+/// instead of each waiting out its deadline; the first one after it tries the backend again.
+/// Recovery is noticed at most this late.
 pub(crate) const FAIL_FAST: Duration = Duration::from_millis(250);
+
+/// Missed deadlines in a row, with no answer between them, that count as the backend being
+/// silent. One missed deadline is not: on a loaded machine a live Redis (or the gateway's own
+/// state thread) can be late once, and failing fast on it refused every request of the next
+/// [`FAIL_FAST`] with 503 under `on_failure: closed` (a cross-replica quota test under heavy
+/// load saw 42 of 600 requests refused that way). A request whose own deadline passed still
+/// fails, as configured; only the ones after it are spared.
+pub(crate) const SLOW_IN_A_ROW: u64 = 3;
 
 impl Failures {
     pub(crate) fn new() -> Failures {
@@ -586,6 +597,7 @@ impl Failures {
             down_until: AtomicU64::new(0),
             last_log: AtomicU64::new(0),
             quiet: AtomicU64::new(0),
+            slow: AtomicU64::new(0),
             epoch: Instant::now(),
         }
     }
@@ -606,15 +618,25 @@ impl Failures {
 
     /// The backend answered: stop failing fast.
     pub(crate) fn up(&self) {
+        if self.slow.load(Ordering::Relaxed) != 0 {
+            self.slow.store(0, Ordering::Relaxed);
+        }
         if self.down_until.load(Ordering::Relaxed) != 0 {
             self.down_until.store(0, Ordering::Relaxed);
         }
     }
 
-    /// Counts and (rate-limited) logs a failure; one that says the backend is unreachable
-    /// starts a [`FAIL_FAST`] period.
+    /// Counts and (rate-limited) logs a failure; one that says the backend is unreachable,
+    /// or the [`SLOW_IN_A_ROW`]th missed deadline in a row, starts a [`FAIL_FAST`] period.
     pub(crate) fn record(&self, op: &'static str, error: &StateError) {
-        if matches!(error, StateError::Timeout(_) | StateError::Unavailable(_)) {
+        let unreachable = match error {
+            StateError::Unavailable(_) => true,
+            StateError::Timeout(_) => {
+                self.slow.fetch_add(1, Ordering::Relaxed) + 1 >= SLOW_IN_A_ROW
+            }
+            _ => false,
+        };
+        if unreachable {
             self.down_until.store(
                 self.now().saturating_add(FAIL_FAST.as_millis() as u64),
                 Ordering::Relaxed,

@@ -485,7 +485,7 @@ impl RedisState {
             .await;
             let result = match result {
                 Ok(Ok(value)) => Ok(value),
-                Ok(Err(e)) => Err(error(&e)),
+                Ok(Err(e)) => Err(error(&e, deadline)),
                 Err(_) => Err(StateError::Timeout(deadline)),
             };
             match &result {
@@ -630,7 +630,7 @@ impl RedisState {
         let handle = self.0.runtime.spawn(async move {
             let result = match tokio::time::timeout(deadline, pubsub.subscribe(channel)).await {
                 Ok(Ok(())) => Ok(subscription),
-                Ok(Err(e)) => Err(error(&e)),
+                Ok(Err(e)) => Err(error(&e, deadline)),
                 Err(_) => Err(StateError::Timeout(deadline)),
             };
             if let Err(e) = &result {
@@ -672,9 +672,14 @@ async fn heartbeat(mut pubsub: ConnectionManager) {
     }
 }
 
-fn error(e: &RedisError) -> StateError {
+/// A Redis error as the state reports it: the connection's response timeout is a missed
+/// deadline like the operation's own (not, by itself, an unreachable backend).
+fn error(e: &RedisError, deadline: Duration) -> StateError {
+    if e.is_timeout() {
+        return StateError::Timeout(deadline);
+    }
     let text = e.to_string().into_boxed_str();
-    if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() || e.is_timeout() {
+    if e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() {
         StateError::Unavailable(text)
     } else {
         StateError::Backend(text)

@@ -772,3 +772,32 @@ async fn redis_down_at_start_is_not_fatal() {
     );
     assert_eq!(state.failures(), 1);
 }
+
+/// One missed deadline is not an outage: only an unreachable backend, or
+/// `SLOW_IN_A_ROW` missed deadlines with no answer between them, make the next operations
+/// fail fast (one late answer on a loaded machine once refused a burst of requests with 503).
+#[test]
+fn one_missed_deadline_does_not_fail_fast() {
+    let late = StateError::Timeout(Duration::from_millis(100));
+    let f = Failures::new();
+    f.record("admit", &late);
+    assert!(!f.is_down(), "one missed deadline");
+    f.up();
+    for _ in 0..SLOW_IN_A_ROW - 1 {
+        f.record("admit", &late);
+    }
+    assert!(!f.is_down(), "an answer in between resets the run");
+    f.record("admit", &late);
+    assert!(f.is_down(), "{SLOW_IN_A_ROW} missed deadlines in a row");
+    f.up();
+    assert!(!f.is_down());
+    f.record(
+        "admit",
+        &StateError::Unavailable("connection refused".into()),
+    );
+    assert!(f.is_down(), "a refused connection at once");
+    f.up();
+    f.record("admit", &StateError::Backend("NOSCRIPT".into()));
+    assert!(!f.is_down(), "an error answer is an answer");
+    assert_eq!(f.count(), SLOW_IN_A_ROW + 3);
+}

@@ -89,6 +89,8 @@ pub(crate) struct LogRecord<'a> {
     pub(crate) identity: Option<&'a Identity>,
     /// The id (never the value) of the API key used.
     pub(crate) api_key_id: Option<&'a str>,
+    /// `$context.identity.apiKey`: the key masked (`****` and its last four characters).
+    pub(crate) api_key_hint: Option<&'a str>,
     /// The gateway response's client-facing message, when the request failed.
     pub(crate) error_message: Option<&'a str>,
     /// The gateway response type (`INTEGRATION_TIMEOUT`…), when the request failed.
@@ -432,6 +434,7 @@ fn render_var(shared: &Shared, r: &LogRecord<'_>, var: ContextVar, out: &mut Vec
         ContextVar::UserAgent => text(out, header_str(r.user_agent)),
         ContextVar::Caller | ContextVar::User => text(out, None),
         ContextVar::ApiKeyId => text(out, r.api_key_id),
+        ContextVar::ApiKey => text(out, r.api_key_hint),
         ContextVar::PrincipalId => text(out, r.principal_id),
         ContextVar::ErrorMessage => text(out, r.error_message),
         ContextVar::ErrorResponseType => text(out, r.error_type),

@@ -282,3 +282,26 @@ pub(crate) fn render_metrics(hub: &MetricsHub) -> String {
         log_dropped: access_log::dropped(),
     })
 }
+
+/// Appends `gwc_api_key_requests_total`: requests each API key was identified on (known and
+/// enabled, before throttles and quota), labelled by the key's name, never its value. The
+/// series are as many as the keys the spec and the admin API made.
+pub(crate) fn render_key_counts(page: &mut String, api: &str, state: &crate::state::State) {
+    use std::fmt::Write as _;
+    let counts = state.keys().request_counts();
+    if counts.is_empty() {
+        return;
+    }
+    page.push_str(
+        "# HELP gwc_api_key_requests_total Requests that presented this API key (by its name).\n",
+    );
+    page.push_str("# TYPE gwc_api_key_requests_total counter\n");
+    let api = metrics::escape(api);
+    for (key, n) in counts {
+        let _ = writeln!(
+            page,
+            "gwc_api_key_requests_total{{api=\"{api}\",key=\"{}\"}} {n}",
+            metrics::escape(&key)
+        );
+    }
+}

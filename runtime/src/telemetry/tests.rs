@@ -289,6 +289,7 @@ fn record<'a>(id: &'a HeaderValue, ua: &'a HeaderValue, method: &'a Method) -> L
         principal_id: Some("user \"7\""),
         identity: None,
         api_key_id: None,
+        api_key_hint: None,
         error_message: Some("Internal server error"),
         error_type: Some("INTEGRATION_FAILURE"),
         waf_code: None,
@@ -362,6 +363,7 @@ fn json_line_has_aws_names_and_parses() {
     let cached = LogRecord {
         cache_status: Some("Hit"),
         api_key_id: Some("alice"),
+        api_key_hint: Some("****ghij"),
         ..record(&id, &ua, &m)
     };
     let v: serde_json::Value = serde_json::from_str(&log("json").render(&cached)).unwrap();
@@ -419,6 +421,7 @@ fn every_context_variable_renders() {
         host: Some(&host),
         integration_status: Some(200),
         api_key_id: Some("key-1"),
+        api_key_hint: Some("****ghij"),
         ..record(&id, &ua, &m)
     };
     let mut table = String::new();
@@ -446,6 +449,7 @@ fn every_context_variable_renders() {
         identity.caller=-
         identity.user=-
         identity.apiKeyId=key-1
+        identity.apiKey=****ghij
         authorizer.principalId=user "7"
         error.message=Internal server error
         error.responseType=INTEGRATION_FAILURE

@@ -12,7 +12,8 @@
 //!    per key and route);
 //! 4. then the plan's quota (one counter per key and period).
 //!
-//! A bucket's `per` splits it by client address, API key or authorizer principal. Buckets
+//! A bucket's `per` splits it by client address (resolved through the WAF's trusted proxies,
+//! as the WAF resolves it), API key, authorizer principal or the value of a request header. Buckets
 //! are taken in that order and the first refusal answers 429 `Too Many Requests` with
 //! `Retry-After`; tokens taken from the earlier buckets stay taken (a refused request costs
 //! its caller, never admits more). Throttles come before the quota, so a throttled request
@@ -40,7 +41,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderName, HeaderValue, Request};
+use http::{HeaderMap, HeaderName, HeaderValue, Request};
+use ipnet::IpNet;
 
 use std::cell::RefCell;
 
@@ -71,7 +73,9 @@ pub(crate) struct Admission {
 
 #[derive(Debug)]
 struct KeyCheck {
-    header: HeaderName,
+    /// Where the key is read: this header, or (`None`) the custom authorizer's
+    /// `usageIdentifierKey` (`api_key_source: authorizer`).
+    header: Option<HeaderName>,
     /// The stage this gateway serves: a key's plan may be tied to one.
     stage: Box<str>,
     /// The API's name: the usage counters' prefix.
@@ -92,7 +96,20 @@ struct Counters {
 struct Bucket {
     key: Box<str>,
     rate: Rate,
-    per: ThrottleScope,
+    per: Per,
+}
+
+/// Whom a bucket counts, prepared at start-up: the trusted proxies parsed, the header name
+/// checked.
+#[derive(Debug)]
+enum Per {
+    Api,
+    /// Per client address; through these proxies (the WAF's `trusted_proxies`, the one
+    /// place the gateway learns which `X-Forwarded-For` to believe) when not empty.
+    Ip(Arc<[IpNet]>),
+    ApiKey,
+    Principal,
+    Header(HeaderName),
 }
 
 /// A plan's limits as they apply to one route.
@@ -134,6 +151,19 @@ impl Admission {
             .iter()
             .position(|r| std::ptr::eq(r, route))
             .unwrap_or(usize::MAX);
+        // The client address as the WAF resolves it: every rule set shares the root `waf`'s
+        // inspection settings.
+        let mut trusted = Vec::new();
+        if let Some(set) = ir.waf_rule_sets.first() {
+            for t in &set.inspection.trusted_proxies {
+                trusted.push(crate::step::waf::parse_net(t).ok_or_else(|| {
+                    BuildError::Unsupported(format!(
+                        "`{t}` in `waf.trusted_proxies` (it must be a CIDR or an address)"
+                    ))
+                })?);
+            }
+        }
+        let trusted: Arc<[IpNet]> = trusted.into();
         let bucket = |key: String, t: &ir::Throttle| -> Result<Bucket, BuildError> {
             Ok(Bucket {
                 rate: Rate::per_second(t.rate, t.burst.max(1)).ok_or_else(|| {
@@ -142,7 +172,20 @@ impl Admission {
                         t.rate
                     ))
                 })?,
-                per: t.per,
+                per: match &t.per {
+                    ThrottleScope::Api => Per::Api,
+                    ThrottleScope::Ip => Per::Ip(trusted.clone()),
+                    ThrottleScope::ApiKey => Per::ApiKey,
+                    ThrottleScope::Principal => Per::Principal,
+                    ThrottleScope::Header(name) => {
+                        Per::Header(HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+                            BuildError::BadHeader {
+                                name: name.to_string(),
+                                reason: e.to_string(),
+                            }
+                        })?)
+                    }
+                },
                 key: key.into(),
             })
         };
@@ -160,20 +203,21 @@ impl Admission {
             buckets.push(bucket(format!("{api}:thr:{}:r:{}", cx.stage, route.id), t)?);
         }
         let key_check = if route.policies.api_key_required {
-            if ir.api_key_source == ApiKeySource::Authorizer {
-                return Err(BuildError::Unsupported(
-                    "`api_key_source: authorizer`".to_owned(),
-                ));
-            }
             if cx.api_keys.is_none() {
                 cx.api_keys = Some(seed_keys(ir, cx.state)?);
             }
-            let name = ir.api_key_header.as_deref().unwrap_or("x-api-key");
-            let header =
-                HeaderName::from_bytes(name.as_bytes()).map_err(|e| BuildError::BadHeader {
-                    name: name.to_owned(),
-                    reason: e.to_string(),
-                })?;
+            let header = match ir.api_key_source {
+                ApiKeySource::Authorizer => None,
+                ApiKeySource::Header => {
+                    let name = ir.api_key_header.as_deref().unwrap_or("x-api-key");
+                    Some(HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+                        BuildError::BadHeader {
+                            name: name.to_owned(),
+                            reason: e.to_string(),
+                        }
+                    })?)
+                }
+            };
             Some(KeyCheck {
                 header,
                 stage: cx.stage.into(),
@@ -252,16 +296,34 @@ impl Admission {
         telemetry.incr(route, counter);
     }
 
-    /// The key of one bucket for this request: the bucket's own, plus the client part.
-    fn bucket_key(bucket: &Bucket, ctx: &RequestContext) -> String {
-        let client: &str = match bucket.per {
-            ThrottleScope::Api => return bucket.key.to_string(),
-            ThrottleScope::Ip => ctx.client.ip.to_str().unwrap_or("-"),
-            ThrottleScope::ApiKey => ctx.api_key.as_ref().map_or("-", |k| &k.key_id),
-            ThrottleScope::Principal => ctx
+    /// The key of one bucket for this request: the bucket's own, plus the client part
+    /// (`-` when the request has none: such requests share one bucket).
+    fn bucket_key(bucket: &Bucket, ctx: &RequestContext, headers: &HeaderMap) -> String {
+        let resolved;
+        let client: &str = match &bucket.per {
+            Per::Api => return bucket.key.to_string(),
+            Per::Ip(trusted) if trusted.is_empty() => ctx.client.ip.to_str().unwrap_or("-"),
+            Per::Ip(trusted) => {
+                let peer = ctx.client.ip.to_str().ok().and_then(|p| p.parse().ok());
+                match peer {
+                    Some(peer) => {
+                        resolved = crate::step::waf::client_ip(peer, headers, trusted).to_string();
+                        &resolved
+                    }
+                    None => "-",
+                }
+            }
+            Per::ApiKey => ctx.api_key.as_ref().map_or("-", |k| &k.key_id),
+            Per::Principal => ctx
                 .identity
                 .as_ref()
                 .and_then(|i| i.principal.as_deref())
+                .unwrap_or("-"),
+            // A client sending `-` joins the header-less bucket, as it could by omitting the
+            // header; a value that is not UTF-8 does too.
+            Per::Header(name) => headers
+                .get(name)
+                .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
                 .unwrap_or("-"),
         };
         let mut key = String::with_capacity(bucket.key.len() + 1 + client.len());
@@ -306,17 +368,31 @@ impl RequestStep for Admission {
         let mut plan = None;
         let mut usage = None;
         if let Some(keys) = &self.keys {
-            let Some(presented) = req.headers().get(&keys.header).map(HeaderValue::as_bytes) else {
+            let presented = match &keys.header {
+                Some(header) => req.headers().get(header).map(HeaderValue::as_bytes),
+                // The authorizer ran before this step; its answer (fresh or cached) carries
+                // the key.
+                None => ctx
+                    .identity
+                    .as_ref()
+                    .and_then(|i| i.usage_identifier_key.as_deref())
+                    .map(str::as_bytes),
+            };
+            let Some(presented) = presented else {
                 return refuse("no API key");
             };
+            let hint = ApiKeyUse::mask(presented);
             let store = self.state.keys();
             let generation = store.generation();
             let mut cached = local.0.borrow_mut();
             if cached.0 != generation {
                 *cached = (generation, store.snapshot());
             }
-            let entry = match cached.1.lookup(presented) {
-                Some(entry) if entry.enabled => entry,
+            let entry = match cached.1.lookup_counted(presented) {
+                Some((entry, requests)) if entry.enabled => {
+                    requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    entry
+                }
                 Some(_) => return refuse("disabled API key"),
                 None => return refuse("unknown API key"),
             };
@@ -330,6 +406,7 @@ impl RequestStep for Admission {
             ctx.api_key = Some(Box::new(ApiKeyUse {
                 key_id: entry.id.clone(),
                 plan: limits.name.clone(),
+                hint,
             }));
             drop(cached);
             plan = Some(limits);
@@ -340,11 +417,13 @@ impl RequestStep for Admission {
             usage,
         };
         for b in self.buckets.iter() {
-            ops.takes.push((Admission::bucket_key(b, ctx), b.rate));
+            ops.takes
+                .push((Admission::bucket_key(b, ctx, req.headers()), b.rate));
         }
         if let Some(limits) = plan {
             for b in limits.throttle.iter().chain(&limits.route_throttle) {
-                ops.takes.push((Admission::bucket_key(b, ctx), b.rate));
+                ops.takes
+                    .push((Admission::bucket_key(b, ctx, req.headers()), b.rate));
             }
             if let (Some((quota, prefix)), Some(key)) = (&limits.quota, &ctx.api_key) {
                 let now = SystemTime::now()

@@ -242,3 +242,179 @@ async fn every_applicable_throttle_applies() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The bucket key of each scope: the bucket's own key plus whom it counts, `-` for a request
+/// without that thing.
+#[test]
+fn each_scope_keys_its_bucket_by_its_client() {
+    use super::{Admission, Bucket, Per};
+    use crate::pipeline::{ApiKeyUse, Identity};
+    use crate::state::Rate;
+
+    let bucket = |per: Per| Bucket {
+        key: "api:thr:r".into(),
+        rate: Rate::per_second(1.0, 1).unwrap(),
+        per,
+    };
+    let client = Rc::new(ClientInfo {
+        ip: HeaderValue::from_static("10.0.0.9"),
+        receiving_body: Rc::new(Cell::new(false)),
+    });
+    let mut ctx = RequestContext::new(HeaderValue::from_static("r"), client, http::Method::GET);
+    let mut headers = http::HeaderMap::new();
+    let key = |per: Per, ctx: &RequestContext, headers: &http::HeaderMap| {
+        Admission::bucket_key(&bucket(per), ctx, headers)
+    };
+    let tenant = || Per::Header(http::HeaderName::from_static("x-tenant"));
+    let trusted: Arc<[ipnet::IpNet]> = Arc::from(vec!["10.0.0.0/24".parse().unwrap()]);
+
+    // Nothing known about the caller: one shared bucket per scope.
+    assert_eq!(key(Per::Api, &ctx, &headers), "api:thr:r");
+    assert_eq!(key(Per::ApiKey, &ctx, &headers), "api:thr:r:-");
+    assert_eq!(key(Per::Principal, &ctx, &headers), "api:thr:r:-");
+    assert_eq!(key(tenant(), &ctx, &headers), "api:thr:r:-");
+    // The connection's address, believed as is without trusted proxies.
+    headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.7"));
+    assert_eq!(
+        key(Per::Ip(Arc::from(Vec::new())), &ctx, &headers),
+        "api:thr:r:10.0.0.9"
+    );
+    // From a trusted proxy, the hop it names (as the WAF reads it).
+    assert_eq!(
+        key(Per::Ip(trusted.clone()), &ctx, &headers),
+        "api:thr:r:203.0.113.7"
+    );
+    // Trusted hops are skipped from the right; a forged left-most entry is not believed.
+    headers.insert(
+        "x-forwarded-for",
+        HeaderValue::from_static("1.1.1.1, 198.51.100.4, 10.0.0.3"),
+    );
+    assert_eq!(
+        key(Per::Ip(trusted), &ctx, &headers),
+        "api:thr:r:198.51.100.4"
+    );
+
+    ctx.api_key = Some(Box::new(ApiKeyUse {
+        key_id: "gold-key".into(),
+        plan: "gold".into(),
+        hint: ApiKeyUse::mask(b"gold-0123456789abcdefghij"),
+    }));
+    ctx.identity = Some(Box::new(Identity {
+        principal: Some("alice".into()),
+        ..Identity::default()
+    }));
+    headers.insert("x-tenant", HeaderValue::from_static("acme"));
+    assert_eq!(key(Per::ApiKey, &ctx, &headers), "api:thr:r:gold-key");
+    assert_eq!(key(Per::Principal, &ctx, &headers), "api:thr:r:alice");
+    assert_eq!(key(tenant(), &ctx, &headers), "api:thr:r:acme");
+}
+
+/// A gateway whose per-address route reads the client through a trusted proxy, and whose
+/// per-tenant route counts by a header.
+fn scoped_gateway() -> WorkerGateway {
+    let ir = ir::Gateway {
+        name: "scopes".into(),
+        routes: vec![
+            route(
+                "/by-ip",
+                RoutePolicies {
+                    throttle: throttle(0.001, 1, ThrottleScope::Ip),
+                    ..RoutePolicies::default()
+                },
+            ),
+            route(
+                "/by-tenant",
+                RoutePolicies {
+                    throttle: throttle(0.001, 1, ThrottleScope::Header("x-tenant".into())),
+                    ..RoutePolicies::default()
+                },
+            ),
+        ],
+        waf: Some(ir::WafRuleSetId(0)),
+        waf_rule_sets: vec![ir::WafRuleSet {
+            name: "api".into(),
+            inspection: ir::WafInspection {
+                trusted_proxies: vec!["192.0.2.0/24".into()],
+                ..ir::WafInspection::default()
+            },
+            ..ir::WafRuleSet::default()
+        }],
+        observability: ir::Observability {
+            access_log: ir::AccessLog {
+                enabled: false,
+                ..ir::AccessLog::default()
+            },
+            ..ir::Observability::default()
+        },
+        ..ir::Gateway::default()
+    };
+    let gw = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap();
+    WorkerGateway::new(Arc::new(gw))
+}
+
+async fn send_with(
+    worker: &WorkerGateway,
+    path: &str,
+    headers: &[(&'static str, &'static str)],
+    ip: &'static str,
+) -> Result<u16, ErrorType> {
+    let mut req = http::Request::get(path).header("host", "gw");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(RequestBody::Buffered(Bytes::new())).unwrap();
+    let client = Rc::new(ClientInfo {
+        ip: HeaderValue::from_static(ip),
+        receiving_body: Rc::new(Cell::new(false)),
+    });
+    let mut ctx = RequestContext::new(HeaderValue::from_static("r"), client, http::Method::GET);
+    match worker.serve(&mut ctx, req).await {
+        Ok(resp) => Ok(resp.status().as_u16()),
+        Err(e) => Err(e.kind),
+    }
+}
+
+#[tokio::test]
+async fn per_ip_reads_through_trusted_proxies_and_per_header_by_value() {
+    let worker = scoped_gateway();
+    let proxy = "192.0.2.10";
+    let a = [("x-forwarded-for", "203.0.113.1")];
+    let b = [("x-forwarded-for", "203.0.113.2")];
+    assert_eq!(send_with(&worker, "/by-ip", &a, proxy).await, Ok(200));
+    assert_eq!(
+        send_with(&worker, "/by-ip", &a, proxy).await,
+        Err(ErrorType::Throttled)
+    );
+    // Another client behind the same proxy has its own bucket.
+    assert_eq!(send_with(&worker, "/by-ip", &b, proxy).await, Ok(200));
+    // A client that is not a trusted proxy cannot choose its bucket with the header.
+    assert_eq!(
+        send_with(&worker, "/by-ip", &a, "198.51.100.1").await,
+        Ok(200)
+    );
+    assert_eq!(
+        send_with(&worker, "/by-ip", &b, "198.51.100.1").await,
+        Err(ErrorType::Throttled)
+    );
+
+    let acme = [("x-tenant", "acme")];
+    let globex = [("X-Tenant", "globex")];
+    assert_eq!(
+        send_with(&worker, "/by-tenant", &acme, proxy).await,
+        Ok(200)
+    );
+    assert_eq!(
+        send_with(&worker, "/by-tenant", &acme, proxy).await,
+        Err(ErrorType::Throttled)
+    );
+    assert_eq!(
+        send_with(&worker, "/by-tenant", &globex, proxy).await,
+        Ok(200)
+    );
+    // Requests without the header share one bucket.
+    assert_eq!(send_with(&worker, "/by-tenant", &[], proxy).await, Ok(200));
+    assert_eq!(
+        send_with(&worker, "/by-tenant", &[], "198.51.100.1").await,
+        Err(ErrorType::Throttled)
+    );
+}
