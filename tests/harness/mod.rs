@@ -19,7 +19,9 @@
 /// Fails the test (as an `Err`, so the caller can attach the gateway's stderr) unless `cond`.
 macro_rules! ensure {
     ($cond:expr, $($fmt:tt)+) => {
-        if !$cond {
+        // Bound first: `!` straight onto a float comparison reads badly (clippy says so).
+        let holds: bool = $cond;
+        if !holds {
             return Err($crate::harness::Failure(format!($($fmt)+)));
         }
     };
