@@ -95,7 +95,9 @@ enum Tok {
     Into,
     /// `OUTFILE`, `DUMPFILE`
     Outfile,
-    /// Other keywords (`AS`, `CASE`, `WHEN`, `TABLE`, `DELAY`, `ALL`, `DISTINCT`, …).
+    /// `AS` (an alias: `) AS t FROM`).
+    As,
+    /// Other keywords (`CASE`, `WHEN`, `TABLE`, `DELAY`, `ALL`, `DISTINCT`, …).
     Clause,
     /// Functions whose only common use in a request is an injection (time delays, file
     /// reads, error-based extraction, OS commands).
@@ -135,9 +137,10 @@ fn keyword(word: &[u8]) -> Tok {
         b"into" => Tok::Into,
         b"outfile" | b"dumpfile" => Tok::Outfile,
         b"case" | b"when" | b"then" | b"else" | b"end" | b"values" | b"top" | b"distinct"
-        | b"all" | b"asc" | b"desc" | b"table" | b"database" | b"delay" | b"collate"
-        | b"escape" | b"if" | b"as" | b"set" | b"procedure" | b"offset" | b"join" | b"on"
-        | b"binary" | b"like_escape" => Tok::Clause,
+        | b"all" | b"asc" | b"desc" | b"table" | b"delay" | b"collate" | b"escape" | b"if"
+        | b"set" | b"procedure" | b"offset" | b"join" | b"on" | b"binary" | b"like_escape" => {
+            Tok::Clause
+        }
         b"sleep"
         | b"benchmark"
         | b"pg_sleep"
@@ -182,7 +185,11 @@ fn keyword(word: &[u8]) -> Tok {
         | b"isnull" | b"nullif" | b"coalesce" | b"iif" | b"elt" | b"cast" | b"convert"
         | b"left" | b"right" | b"now" | b"sysdate" | b"encode" | b"decode" | b"unicode"
         | b"nchar" | b"char_length" | b"instr" | b"locate" | b"replace" | b"reverse" | b"trim"
-        | b"format" | b"round" | b"abs" | b"pi" | b"row" | b"password" => Tok::Func,
+        | b"format" | b"round" | b"abs" | b"pi" | b"row" | b"password" | b"database"
+        | b"schema_name" | b"current_database" | b"cos" | b"sin" | b"tan" | b"ln" | b"log"
+        | b"sqrt" | b"time" | b"minute" | b"year" | b"default" | b"compress" | b"conv"
+        | b"find_in_set" | b"strcmp" | b"bit_length" | b"last_insert_id" | b"uuid" => Tok::Func,
+        b"as" => Tok::As,
         b"null" | b"true" | b"false" => Tok::Const,
         b"information_schema"
         | b"sysobjects"
@@ -268,19 +275,25 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                 while j < n && (v[j].is_ascii_alphanumeric() || v[j] == b'.') {
                     j += 1;
                 }
-                // `4oR2`: digits glued to a keyword are a number then the keyword.
+                // `4oR2`, `1e0UNION`, `1FROM`: a number glued to a keyword is a number then
+                // the keyword (MySQL reads it so).
                 let word = &v[i..j];
-                let digits = word.iter().take_while(|b| b.is_ascii_digit()).count();
-                if digits < word.len()
+                let num = number_len(word);
+                if num < word.len()
                     && !(word.len() > 2 && matches!(word[1], b'x' | b'X' | b'b' | b'B'))
-                    && matches!(
-                        keyword(&word[digits..]),
-                        Tok::Logic | Tok::Union | Tok::Select
-                    )
                 {
-                    out.push(Tok::Num);
-                    i += digits;
-                    continue;
+                    let rest = &word[num..];
+                    // `1fUNION`, `1dUNION`: a float/double suffix, then the keyword.
+                    let suffix = usize::from(
+                        rest.len() > 1
+                            && matches!(rest[0], b'f' | b'F' | b'd' | b'D')
+                            && glued_keyword(&rest[1..]),
+                    );
+                    if (suffix == 1 || glued_keyword(rest)) {
+                        out.push(Tok::Num);
+                        i += num + suffix;
+                        continue;
+                    }
                 }
                 out.push(Tok::Num);
                 i = j;
@@ -335,13 +348,16 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                 out.push(Tok::Dot);
                 i += 1;
             }
-            b'#' => {
-                out.push(Tok::Comment);
-                return;
-            }
-            b'-' if v.get(i + 1) == Some(&b'-') => {
-                out.push(Tok::Comment);
-                return;
+            // A line comment runs to the end of its line: with a newline after it, the query
+            // goes on (`1#x\nAND 1=1`), without one it cuts the rest of the query off.
+            b'#' | b'-' if c == b'#' || v.get(i + 1) == Some(&b'-') => {
+                match v[i..].iter().position(|&b| b == b'\n') {
+                    Some(nl) if i + nl + 1 < n => i += nl + 1,
+                    _ => {
+                        out.push(Tok::Comment);
+                        return;
+                    }
+                }
             }
             b'/' if v.get(i + 1) == Some(&b'*') => {
                 // MySQL's `/*!50000 select */` runs its content: read on inside it.
@@ -397,6 +413,33 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
             }
         }
     }
+}
+
+/// The length of the SQL number at the start of `w` (digits, a fraction, an exponent).
+fn number_len(w: &[u8]) -> usize {
+    let digits = |from: usize| from + w[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut j = digits(0);
+    if w.get(j) == Some(&b'.') {
+        j = digits(j + 1);
+    }
+    if matches!(w.get(j), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(w.get(j + 1), Some(b'+' | b'-')));
+        let end = digits(j + 1 + sign);
+        if end > j + 1 + sign {
+            j = end;
+        }
+    }
+    j
+}
+
+/// Letters that begin with a keyword that can follow a number in a query.
+fn glued_keyword(rest: &[u8]) -> bool {
+    let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    n > 0
+        && matches!(
+            keyword(&rest[..n]),
+            Tok::Logic | Tok::Union | Tok::Select | Tok::From | Tok::Where
+        )
 }
 
 fn at(t: &[Tok], i: usize) -> Tok {
@@ -607,7 +650,10 @@ fn statement_at(t: &[Tok], i: usize) -> bool {
 }
 
 /// After a breakout (`numeric` false) or a leading numeric operand: does SQL follow?
-fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bool {
+///
+/// `open_end`: the value ends inside a string of the breakout's quote, which the query's own
+/// closing quote completes.
+fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool, open_end: bool) -> bool {
     let mut i = from;
     let mut closers = 0;
     while at(t, i) == Tok::RParen {
@@ -622,8 +668,17 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
         // `admin'--`, `1')#`
         Tok::Comment => (!numeric && quote_glued) || closers > 0,
         Tok::Semi => statement_at(t, i + 1) || (!numeric && at(t, i + 1) == Tok::Comment),
+        // `'UNION …`: a string left for a set operation
         Tok::Union | Tok::Select => {
             sql_anywhere(t) || at(t, i + 1) == Tok::Clause || i + 1 >= t.len()
+        }
+        // `', 2, 1`: a string left inside an argument or VALUES list, more values follow
+        Tok::Comma if !numeric => {
+            let mut j = i;
+            while at(t, j) == Tok::Comma && matches!(at(t, j + 1), Tok::Num | Tok::Str) {
+                j += 2;
+            }
+            j > i && (j >= t.len() || matches!(at(t, j), Tok::RParen | Tok::Comment))
         }
         Tok::Logic => {
             let mut j = i + 1;
@@ -633,12 +688,20 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
             ) {
                 j += 1;
             }
+            // `table.column`: a qualified name is one operand
+            while at(t, j) == Tok::Ident && at(t, j + 1) == Tok::Dot && at(t, j + 2) == Tok::Ident {
+                j += 2;
+            }
             let operand = at(t, j);
             let after = at(t, j + 1);
             let last = j + 1 >= t.len();
             match operand {
                 Tok::Select | Tok::Danger | Tok::SysVar => true,
-                Tok::Func => after == Tok::LParen,
+                // `' NOT LIKE 'x`: a negated comparison of the string left open
+                Tok::WordCmp => open_end && after == Tok::Str,
+                Tok::Func => {
+                    after == Tok::LParen || matches!(after, Tok::Cmp | Tok::WordCmp | Tok::Comment)
+                }
                 Tok::Str | Tok::Num | Tok::Const | Tok::Var | Tok::Ident => {
                     matches!(after, Tok::Cmp | Tok::WordCmp | Tok::Comment | Tok::Semi)
                         || (after == Tok::RParen
@@ -650,6 +713,11 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                         || (after == Tok::Logic
                             && is_value(at(t, j + 2))
                             && matches!(at(t, j + 3), Tok::Cmp | Tok::WordCmp | Tok::Comment))
+                        // `' or col^'-1`: an operation on the string the query closes
+                        || (open_end
+                            && after == Tok::Arith
+                            && at(t, j + 2) == Tok::Str
+                            && j + 3 >= t.len())
                 }
                 _ => false,
             }
@@ -706,6 +774,9 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                 || (!numeric
                     && matches!(next, Tok::Num | Tok::Str | Tok::Ident)
                     && matches!(at(t, i + 2), Tok::Comment | Tok::Cmp | Tok::WordCmp))
+                // `A' & 'B`: an operator between the string left and the one the query
+                // closes (MySQL converts both)
+                || (open_end && next == Tok::Str && i + 2 >= t.len())
         }
         Tok::From => {
             matches!(at(t, i + 1), Tok::Ident | Tok::Catalog)
@@ -714,7 +785,7 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                     Tok::Where | Tok::Comment | Tok::Semi | Tok::Dot | Tok::Limit | Tok::OrderGroup
                 )
         }
-        Tok::Clause => {
+        Tok::Clause | Tok::As => {
             // `' AS x FROM`, `' CASE WHEN`, `'COLLATE …--`
             t[i..].contains(&Tok::Comment)
                 && t[i..]
@@ -722,7 +793,12 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                     .filter(|x| {
                         matches!(
                             x,
-                            Tok::Clause | Tok::From | Tok::Cmp | Tok::WordCmp | Tok::Select
+                            Tok::Clause
+                                | Tok::As
+                                | Tok::From
+                                | Tok::Cmp
+                                | Tok::WordCmp
+                                | Tok::Select
                         )
                     })
                     .count()
@@ -800,6 +876,148 @@ fn pure_sql(t: &[Tok]) -> bool {
         || (comment && (logic || (parens && ops)))
 }
 
+/// Words of the SQL grammar that are also common English, so alone they say nothing.
+fn english_word(w: &[u8]) -> bool {
+    let mut buf = [0u8; 8];
+    if w.len() > buf.len() {
+        return false;
+    }
+    let lower = &mut buf[..w.len()];
+    lower.copy_from_slice(w);
+    lower.make_ascii_lowercase();
+    matches!(
+        &*lower,
+        b"and" | b"or" | b"not" | b"in" | b"is" | b"like" | b"between" | b"div" | b"mod"
+    )
+}
+
+/// A value that is a piece of SQL grammar and nothing else, as a parameter spliced into a
+/// query is: an opened call of an SQL function (`CAST(`, `SLEEP (`), a name only an attack
+/// reaches for (`xp_cmdshell`, `information_schema`), an expression made only of operators,
+/// literals and keywords with at least one operator (`1=1`, `IS NULL`, `XOR`, `<=>`,
+/// `ORDER BY`), or an alias between a call and `FROM` (`) AS t FROM`).
+fn sql_fragment(v: &[u8], t: &[Tok]) -> bool {
+    let lead = t.iter().take_while(|&&x| x == Tok::LParen).count();
+    let core = &t[lead..];
+    match core {
+        [Tok::Func | Tok::Danger, Tok::LParen] => return true,
+        [Tok::Danger] => return true,
+        [Tok::Catalog] => return v.contains(&b'_'),
+        _ => {}
+    }
+    if t.len() == 1 {
+        let word = v.trim_ascii();
+        return match t[0] {
+            Tok::Logic | Tok::WordCmp => !english_word(word),
+            Tok::Cmp => true,
+            _ => false,
+        };
+    }
+    let mut op = false;
+    for (i, &x) in t.iter().enumerate() {
+        match x {
+            // `AND`/`OR` alone make no query: search syntax joins phrases with them
+            // (`"wood" AND "sign"`, `8 OR 9`).
+            Tok::Logic => {}
+            // a comparison between two operands (`1=1`, `x' IS NULL`), not a stray `<3`
+            Tok::Cmp => {
+                op |= i > 0
+                    && matches!(
+                        t[i - 1],
+                        Tok::Num | Tok::Str | Tok::Const | Tok::RParen | Tok::Var
+                    )
+                    && matches!(
+                        at(t, i + 1),
+                        Tok::Num | Tok::Str | Tok::Const | Tok::LParen | Tok::Var | Tok::SysVar
+                    );
+            }
+            // `IS NULL`, `IN (`, `NOT LIKE '`; not `8 IN` (inches) or `3 IN 1`
+            Tok::WordCmp => {
+                op |= matches!(
+                    at(t, i + 1),
+                    Tok::Str | Tok::Const | Tok::LParen | Tok::Logic
+                );
+            }
+            Tok::OrderGroup => op |= at(t, i + 1) == Tok::By,
+            Tok::Where => op |= i + 1 < t.len(),
+            Tok::Const
+            | Tok::Num
+            | Tok::Str
+            | Tok::LParen
+            | Tok::RParen
+            | Tok::Comma
+            | Tok::By
+            | Tok::Limit
+            | Tok::Comment
+            | Tok::Arith
+            | Tok::Var
+            | Tok::SysVar => {}
+            Tok::As => {
+                // `) AS t FROM`, `` ` AS `x` FROM ``
+                if (i > 0 && t[i - 1] == Tok::RParen || v.contains(&b'`'))
+                    && at(t, i + 1) == Tok::Ident
+                    && at(t, i + 2) == Tok::From
+                {
+                    return true;
+                }
+                return false;
+            }
+            _ => return false,
+        }
+    }
+    op
+}
+
+/// A MongoDB query operator as a JSON key or a bracketed parameter name (`{"$ne": 1}`,
+/// `id[$gt]=0`): the NoSQL form of the same injection.
+fn query_operator(v: &[u8]) -> bool {
+    const OPS: &[&[u8]] = &[
+        b"ne",
+        b"eq",
+        b"gt",
+        b"gte",
+        b"lt",
+        b"lte",
+        b"in",
+        b"nin",
+        b"regex",
+        b"where",
+        b"exists",
+        b"not",
+        b"nor",
+        b"or",
+        b"and",
+        b"text",
+        b"expr",
+        b"elemmatch",
+        b"type",
+        b"all",
+        b"size",
+        b"mod",
+        b"jsonschema",
+    ];
+    v.windows(2).enumerate().any(|(i, w)| {
+        matches!(w[0], b'"' | b'[' | b'\'') && w[1] == b'$' && {
+            let rest = &v[i + 2..];
+            let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let mut buf = [0u8; 12];
+            n <= buf.len() && matches!(rest.get(n), Some(b'"' | b']' | b'\'')) && {
+                let w = &mut buf[..n];
+                w.copy_from_slice(&rest[..n]);
+                w.make_ascii_lowercase();
+                OPS.contains(&&*w)
+            }
+        }
+    })
+}
+
+/// PostgreSQL's cast operator after a string or a call (`'{}'::jsonb`, `f(x)::int`).
+fn pg_cast(v: &[u8]) -> bool {
+    v.windows(4).any(|w| {
+        matches!(w[0], b'\'' | b')') && w[1] == b':' && w[2] == b':' && w[3].is_ascii_alphabetic()
+    })
+}
+
 /// The candidate values in `v`: itself, and for `name=value` the value.
 fn sqli_one(v: &[u8]) -> bool {
     let name_len = v
@@ -816,12 +1034,18 @@ fn sqli_one(v: &[u8]) -> bool {
 }
 
 fn sqli_value(v: &[u8]) -> bool {
-    if v.len() < 2 || v.iter().all(u8::is_ascii_alphanumeric) {
+    if v.len() < 2 {
         return false;
     }
     let mut toks = Vec::with_capacity(32);
     sql_tokens(v, 0, &mut toks);
-    if sql_anywhere(&toks) {
+    if sql_fragment(v, &toks) {
+        return true;
+    }
+    if v.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    if sql_anywhere(&toks) || query_operator(v) || pg_cast(v) {
         return true;
     }
     if pure_sql(&toks) {
@@ -835,7 +1059,7 @@ fn sqli_value(v: &[u8]) -> bool {
     if matches!(
         at(&toks, first),
         Tok::Num | Tok::Var | Tok::RParen | Tok::Const
-    ) && continues_sql(&toks, first + 1, true, false)
+    ) && continues_sql(&toks, first + 1, true, false, false)
     {
         return true;
     }
@@ -857,7 +1081,8 @@ fn sqli_value(v: &[u8]) -> bool {
             continue;
         }
         let glued = pos == 0 || !matches!(v[pos - 1], b' ' | b'\t');
-        if (!apostrophe && (continues_sql(&toks, 1, false, glued) || pure_sql(&toks)))
+        let open_end = v[pos + 1..].iter().filter(|&&b| b == quote).count() % 2 == 1;
+        if (!apostrophe && (continues_sql(&toks, 1, false, glued, open_end) || pure_sql(&toks)))
             || sql_anywhere(&toks)
         {
             return true;
@@ -1373,6 +1598,17 @@ mod tests {
             "\" or \"\"=\"",
             "-1' union select 1,@@version-- -",
             "1' waitfor delay '0:0:5'--",
+            // fragments a parameter splices into a query
+            "ascii(",
+            "IS NOT NULL",
+            "7 RLIKE '^a'",
+            // a line comment ends at its newline; a number glued to a keyword
+            "2#c\nOR 3=3",
+            "2e1UNION SELECT 3",
+            // strings MySQL converts across an operator; PostgreSQL casts; NoSQL operators
+            "abc' | 'def",
+            "x'::text",
+            "{\"name\": {\"$gt\": \"\"}}",
         ] {
             assert!(sqli(attack.as_bytes()), "{attack}");
         }
@@ -1390,6 +1626,11 @@ mod tests {
             "1950's dresses",
             "(null)",
             "x, @x, @x",
+            "8 IN",
+            "3 IN 1 CHARGER",
+            "\"RED\" AND \"BLUE\"",
+            "12 OR 13",
+            "time (two hours)",
         ] {
             assert!(!sqli(text.as_bytes()), "{text}");
         }
