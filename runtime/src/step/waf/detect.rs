@@ -41,10 +41,108 @@ pub(crate) fn sqli(v: &[u8]) -> bool {
 
 /// True when the value carries cross-site scripting.
 pub(crate) fn xss(v: &[u8]) -> bool {
-    if xss_one(v) {
+    if xss_one(v) || xss_variants(v) {
         return true;
     }
-    decoded_forms(v).iter().flatten().any(|d| xss_one(d))
+    decoded_forms(v)
+        .iter()
+        .flatten()
+        .any(|d| xss_one(d) || xss_variants(d))
+}
+
+/// Readings of `v` a browser or a back end may also make, built only when `v` has what each
+/// undoes: IIS's `%uHHHH` escapes, CSS escapes (`\0075rl(`), short tags that split a word
+/// (`o<x>nerror`, which a filter stripping tags joins again), and a base64 body.
+fn xss_variants(v: &[u8]) -> bool {
+    if v.windows(2)
+        .any(|w| w[0] == b'%' && matches!(w[1], b'u' | b'U'))
+    {
+        if let Some(d) = percent_u_decode(v) {
+            if xss_one(&d) {
+                return true;
+            }
+        }
+    }
+    if v.contains(&b'\\') {
+        if let Some(d) = transform::css_decode(v) {
+            if xss_one(&d) {
+                return true;
+            }
+        }
+    }
+    if v.contains(&b'<') {
+        if let Some(d) = strip_split_tags(v) {
+            if xss_one(&d) {
+                return true;
+            }
+        }
+    }
+    if v.len() >= 16
+        && v.iter().all(|&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ')
+        })
+    {
+        if let Some(d) = transform::base64_decode(v.trim_ascii()) {
+            if xss_one(&d) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `%uHHHH` (IIS's Unicode escape) as UTF-8.
+fn percent_u_decode(v: &[u8]) -> Option<Vec<u8>> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < v.len() {
+        if v[i] == b'%' && matches!(v.get(i + 1), Some(b'u' | b'U')) && i + 6 <= v.len() {
+            let cp = v[i + 2..i + 6]
+                .iter()
+                .try_fold(0u32, |acc, &b| Some(acc << 4 | hex(b)?));
+            if let Some(c) = cp.and_then(char::from_u32) {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += 6;
+                changed = true;
+                continue;
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+/// `v` without the short tags that sit inside a word (`o<x>nfocus`, `alert<b>(`).
+fn strip_split_tags(v: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < v.len() {
+        if v[i] == b'<' && i > 0 && v[i - 1].is_ascii_alphanumeric() {
+            let end = v[i + 1..]
+                .iter()
+                .take(8)
+                .position(|&b| b == b'>')
+                .map(|p| i + 1 + p);
+            if let Some(end) = end {
+                if v[i + 1..end]
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'/')
+                {
+                    i = end + 1;
+                    changed = true;
+                    continue;
+                }
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 // ---------------------------------------------------------------- SQL
@@ -1200,6 +1298,11 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
                 i += 3;
             }
             [0, ..] => i += 1,
+            // Zero-width and bidirectional format characters (U+200B–U+200F, U+202A–U+202E,
+            // U+2060–U+2064, U+FEFF) render as nothing: a tag name split by one still reads.
+            [0xe2, 0x80, 0x8b..=0x8f | 0xaa..=0xae, ..]
+            | [0xe2, 0x81, 0xa0..=0xa4, ..]
+            | [0xef, 0xbb, 0xbf, ..] => i += 3,
             [b, ..] => {
                 out.push(b.to_ascii_lowercase());
                 i += 1;
@@ -1226,6 +1329,7 @@ fn script_call(s: &[u8], i: usize) -> bool {
         b"settimeout",
         b"setinterval",
         b"fromcharcode",
+        b"new function",
     ] {
         if s[i..].starts_with(sink)
             && s.get(i + sink.len())
@@ -1241,6 +1345,31 @@ fn script_call(s: &[u8], i: usize) -> bool {
                 || rest.starts_with(b".call")
                 || rest.starts_with(b".apply")
                 || rest.starts_with(b".bind")
+            {
+                return true;
+            }
+        }
+    }
+    // A dynamic import of a module by URL.
+    if s[i..].starts_with(b"import(") && matches!(s.get(i + 7), Some(b'\'' | b'"' | b'`')) {
+        return true;
+    }
+    // `self['al'+'ert']`, `top[/**/"x"]`: a global object indexed by a computed name.
+    for global in [
+        &b"self"[..],
+        b"top",
+        b"window",
+        b"parent",
+        b"frames",
+        b"globalthis",
+    ] {
+        if s[i..].starts_with(global) {
+            let mut j = i + global.len();
+            while j < s.len() && s[j] == b' ' {
+                j += 1;
+            }
+            if s.get(j) == Some(&b'[')
+                && matches!(s.get(j + 1), Some(b'\'' | b'"' | b'/' | b'[' | b'`'))
             {
                 return true;
             }
@@ -1268,6 +1397,10 @@ fn script_call(s: &[u8], i: usize) -> bool {
                     b"open",
                     b"name",
                     b"documentelement",
+                    b"queryselector",
+                    b"getelementby",
+                    b"innerhtml",
+                    b"outerhtml",
                 ] {
                     if rest.starts_with(prop) {
                         return true;
@@ -1441,6 +1574,15 @@ fn xss_one(v: &[u8]) -> bool {
                 if script_breakout(&s, i) {
                     return true;
                 }
+                // A tagged template with a substitution calls its tag: ``Function`${…}` ``,
+                // ``x.call`${…}` ``.
+                if s[i] == b'`'
+                    && i > 0
+                    && (s[i - 1].is_ascii_alphanumeric() || s[i - 1] == b'_')
+                    && s[i + 1..].starts_with(b"${")
+                {
+                    return true;
+                }
             }
             b'e' if s[i..].starts_with(b"expression") && starts_word(&s, i) => {
                 let mut j = i + 10;
@@ -1456,7 +1598,15 @@ fn xss_one(v: &[u8]) -> bool {
             {
                 return true;
             }
-            b'a' | b'p' | b'c' | b'e' | b's' | b'f' | b'd' | b'w' if script_call(&s, i) => {
+            // JSFuck: script spelled with `[]`, `!` and `+` only (`[][(![]+[])…]`).
+            b'[' if s[i..].starts_with(b"[][")
+                && s.windows(3).filter(|w| w == b"![]").count() >= 2 =>
+            {
+                return true;
+            }
+            b'a' | b'p' | b'c' | b'e' | b's' | b'f' | b'd' | b'w' | b't' | b'g' | b'n' | b'i'
+                if script_call(&s, i) =>
+            {
                 return true;
             }
             b'b' if s[i..].starts_with(b"behavior:") || s[i..].starts_with(b"behaviour:") => {
@@ -1647,6 +1797,14 @@ mod tests {
             "';alert(String.fromCharCode(88,83,83))//",
             "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
             "<iframe src=//evil>",
+            // a tag split by a tag a filter strips, IIS `%u` escapes, a bidi mark in a name
+            "<img src=x o<b>nerror=prompt(2)>",
+            "%uff1ciframe src=//x%uff1e",
+            "<sc\u{202e}ript>confirm(3)</script>",
+            // script without markup: computed globals, tagged templates, JSFuck
+            "parent['con'+'firm'](4)",
+            "x.bind`${y}`",
+            "[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]]",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
         }
@@ -1660,6 +1818,9 @@ mod tests {
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
             "a < b and c > d",
             "evaluate the expression",
+            "the top [3] items",
+            "we import (and export) goods",
+            "![](image.png) and ![](other.png)",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }
