@@ -54,36 +54,43 @@ pub(crate) fn xss(v: &[u8]) -> bool {
 /// undoes: IIS's `%uHHHH` escapes, CSS escapes (`\0075rl(`), short tags that split a word
 /// (`o<x>nerror`, which a filter stripping tags joins again), and a base64 body.
 fn xss_variants(v: &[u8]) -> bool {
-    if v.windows(2)
-        .any(|w| w[0] == b'%' && matches!(w[1], b'u' | b'U'))
-    {
+    // One pass finds which readings apply.
+    let (mut percent_u, mut backslash, mut split_tag, mut base64) = (false, false, false, true);
+    for (i, &b) in v.iter().enumerate() {
+        match b {
+            b'%' => percent_u |= matches!(v.get(i + 1), Some(b'u' | b'U')),
+            b'\\' => backslash = true,
+            b'<' => split_tag |= i > 0 && v[i - 1].is_ascii_alphanumeric(),
+            _ => {}
+        }
+        base64 &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ');
+    }
+    if percent_u {
         if let Some(d) = percent_u_decode(v) {
             if xss_one(&d) {
                 return true;
             }
         }
     }
-    if v.contains(&b'\\') {
+    if backslash {
         if let Some(d) = transform::css_decode(v) {
             if xss_one(&d) {
                 return true;
             }
         }
     }
-    if v.contains(&b'<') {
+    if split_tag {
         if let Some(d) = strip_split_tags(v) {
             if xss_one(&d) {
                 return true;
             }
         }
     }
-    if v.len() >= 16
-        && v.iter().all(|&b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ')
-        })
-    {
+    if base64 && v.len() >= 16 {
         if let Some(d) = transform::base64_decode(v.trim_ascii()) {
-            if xss_one(&d) {
+            // Only a decoded value with markup or a call can hold script; a session id or a
+            // token decodes to noise and is not read again.
+            if d.iter().any(|&b| b == b'<' || b == b'(') && xss_one(&d) {
                 return true;
             }
         }
@@ -1135,13 +1142,17 @@ fn sqli_value(v: &[u8]) -> bool {
     if v.len() < 2 {
         return false;
     }
+    if v.iter().all(u8::is_ascii_alphanumeric) {
+        // One word (ids, tokens, plain values: the common case, read without tokenising):
+        // SQL only as an operator word no English text uses alone (`XOR`, `RLIKE`).
+        return v.len() <= 24
+            && matches!(keyword(v), Tok::Logic | Tok::WordCmp)
+            && !english_word(v);
+    }
     let mut toks = Vec::with_capacity(32);
     sql_tokens(v, 0, &mut toks);
     if sql_fragment(v, &toks) {
         return true;
-    }
-    if v.iter().all(u8::is_ascii_alphanumeric) {
-        return false;
     }
     if sql_anywhere(&toks) || query_operator(v) || pg_cast(v) {
         return true;
@@ -1331,7 +1342,8 @@ fn script_call(s: &[u8], i: usize) -> bool {
         b"fromcharcode",
         b"new function",
     ] {
-        if s[i..].starts_with(sink)
+        if sink[0] == s[i]
+            && s[i..].starts_with(sink)
             && s.get(i + sink.len())
                 .is_none_or(|b| !b.is_ascii_alphanumeric())
         {
@@ -1363,7 +1375,7 @@ fn script_call(s: &[u8], i: usize) -> bool {
         b"frames",
         b"globalthis",
     ] {
-        if s[i..].starts_with(global) {
+        if global[0] == s[i] && s[i..].starts_with(global) {
             let mut j = i + global.len();
             while j < s.len() && s[j] == b' ' {
                 j += 1;
@@ -1376,7 +1388,7 @@ fn script_call(s: &[u8], i: usize) -> bool {
         }
     }
     for object in [&b"document"[..], b"window"] {
-        if s[i..].starts_with(object) {
+        if object[0] == s[i] && s[i..].starts_with(object) {
             let mut j = i + object.len();
             while j < s.len() && s[j] == b' ' {
                 j += 1;
