@@ -65,35 +65,33 @@ fn xss_variants(v: &[u8]) -> bool {
         }
         base64 &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ');
     }
-    if percent_u {
-        if let Some(d) = percent_u_decode(v) {
-            if xss_one(&d) {
-                return true;
-            }
-        }
+    if percent_u
+        && let Some(d) = percent_u_decode(v)
+        && xss_one(&d)
+    {
+        return true;
     }
-    if backslash {
-        if let Some(d) = transform::css_decode(v) {
-            if xss_one(&d) {
-                return true;
-            }
-        }
+    if backslash
+        && let Some(d) = transform::css_decode(v)
+        && xss_one(&d)
+    {
+        return true;
     }
-    if split_tag {
-        if let Some(d) = strip_split_tags(v) {
-            if xss_one(&d) {
-                return true;
-            }
-        }
+    if split_tag
+        && let Some(d) = strip_split_tags(v)
+        && xss_one(&d)
+    {
+        return true;
     }
-    if base64 && v.len() >= 16 {
-        if let Some(d) = transform::base64_decode(v.trim_ascii()) {
-            // Only a decoded value with markup or a call can hold script; a session id or a
-            // token decodes to noise and is not read again.
-            if d.iter().any(|&b| b == b'<' || b == b'(') && xss_one(&d) {
-                return true;
-            }
-        }
+    // Only a decoded value with markup or a call can hold script; a session id or a token
+    // decodes to noise and is not read again.
+    if base64
+        && v.len() >= 16
+        && let Some(d) = transform::base64_decode(v.trim_ascii())
+        && d.iter().any(|&b| b == b'<' || b == b'(')
+        && xss_one(&d)
+    {
+        return true;
     }
     false
 }
@@ -135,15 +133,14 @@ fn strip_split_tags(v: &[u8]) -> Option<Vec<u8>> {
                 .take(8)
                 .position(|&b| b == b'>')
                 .map(|p| i + 1 + p);
-            if let Some(end) = end {
-                if v[i + 1..end]
+            if let Some(end) = end
+                && v[i + 1..end]
                     .iter()
                     .all(|b| b.is_ascii_alphanumeric() || *b == b'/')
-                {
-                    i = end + 1;
-                    changed = true;
-                    continue;
-                }
+            {
+                i = end + 1;
+                changed = true;
+                continue;
             }
         }
         out.push(v[i]);
@@ -394,7 +391,7 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                             && matches!(rest[0], b'f' | b'F' | b'd' | b'D')
                             && glued_keyword(&rest[1..]),
                     );
-                    if (suffix == 1 || glued_keyword(rest)) {
+                    if suffix == 1 || glued_keyword(rest) {
                         out.push(Tok::Num);
                         i += num + suffix;
                         continue;
