@@ -321,6 +321,7 @@ fn every_variant() -> gwc_ir::Gateway {
                     shared: true,
                 }),
                 waf: Some(WafRuleSetId(1)),
+                api_waf_off: true,
                 validation: Some(ValidatorId(0)),
                 cors: Some(CorsId(0)),
             }

@@ -9,3 +9,4 @@ mod serve;
 mod support;
 mod tidy;
 mod vocab;
+mod waf_switches;

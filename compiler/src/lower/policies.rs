@@ -79,7 +79,7 @@ impl Tables {
             })
             .collect();
         let mut waf_rule_sets = Vec::new();
-        let waf = root.waf.as_ref().map(|w| {
+        let waf = root.waf.as_ref().filter(|w| w.enabled).map(|w| {
             waf_rule_sets.push(WafRuleSet {
                 name: Str::Borrowed("api"),
                 default_action: waf_action(w.default_action),
@@ -206,8 +206,10 @@ impl Tables {
                     shared: false,
                 }),
         });
+        // `x-gateway.waf.enabled: false` turns every rule set off, this route's too.
+        let waf_on = root.waf.as_ref().is_none_or(|w| w.enabled);
         let waf = exts.waf.as_ref().and_then(|w| {
-            if w.value.rules.is_empty() {
+            if w.value.rules.is_empty() || !waf_on {
                 return None;
             }
             self.waf_rule_sets.push(WafRuleSet {
@@ -255,6 +257,7 @@ impl Tables {
             throttle,
             cache,
             waf,
+            api_waf_off: exts.waf.as_ref().is_some_and(|w| !w.value.enabled),
             validation,
             cors,
         }

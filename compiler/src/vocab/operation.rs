@@ -405,7 +405,9 @@ fn default_true() -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct OperationWaf {
-    /// Apply the API-wide rules to this route. Default: `true`.
+    /// Apply the API-wide rules (`x-gateway.waf.rules`) to this route; `false` exempts it,
+    /// e.g. an endpoint that receives SQL or markup by design (its own `rules` still run).
+    /// Default: `true`.
     #[serde(default = "default_true")]
     pub enabled: bool,
     /// Extra rules for this route. Default: none.

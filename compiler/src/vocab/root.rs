@@ -973,6 +973,11 @@ pub enum ClientInvalidation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Waf {
+    /// The firewall as a whole: `false` turns every rule off, the API-wide ones and each
+    /// route's `x-gateway-waf` rules (a switch for a stage or an incident, which keeps the
+    /// rules in the spec). Default: `true`.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
     /// What happens to a request no rule decided: `allow` or `block`. Default: `allow`.
     #[serde(default)]
     pub default_action: WafAction,

@@ -73,6 +73,10 @@ pub struct RoutePolicies {
     pub cache: Option<CachePolicy>,
     /// Firewall rules evaluated after matching, on top of the API-wide `Gateway.waf`.
     pub waf: Option<WafRuleSetId>,
+    /// The API-wide rules (`Gateway.waf`) skip this route (`x-gateway-waf.enabled: false`),
+    /// e.g. an endpoint that receives SQL or markup by design. Default: `false`.
+    #[serde(default)]
+    pub api_waf_off: bool,
     /// Request validation.
     pub validation: Option<ValidatorId>,
     /// CORS handling (preflight answers and response headers).

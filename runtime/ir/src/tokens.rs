@@ -348,6 +348,7 @@ struct_tokens!(RoutePolicies {
     throttle,
     cache,
     waf,
+    api_waf_off,
     validation,
     cors
 });

@@ -166,6 +166,9 @@ impl Steps {
 pub(crate) struct ApiSteps {
     /// The API-wide WAF rules, for every request.
     pub(crate) waf: Option<crate::step::waf::Rules>,
+    /// Which routes (by router id) the API-wide WAF skips (`x-gateway-waf.enabled: false`);
+    /// `None` when none does, so a gateway without opt-outs pays one branch and no lookup.
+    pub(crate) waf_off: Option<Box<[bool]>>,
     /// CORS: preflights answered here; [`step::cors::Cors::decorate`] adds the headers to
     /// every final response, errors included.
     pub(crate) cors: Option<step::cors::Cors>,
@@ -182,9 +185,34 @@ impl ApiSteps {
     pub(crate) fn compile(cx: &mut BuildContext<'_>) -> Result<ApiSteps, BuildError> {
         Ok(ApiSteps {
             waf: step::waf::Rules::for_api(cx)?,
+            waf_off: cx
+                .ir
+                .routes
+                .iter()
+                .any(|r| r.policies.api_waf_off)
+                .then(|| {
+                    cx.ir
+                        .routes
+                        .iter()
+                        .map(|r| r.policies.api_waf_off)
+                        .collect()
+                }),
             cors: step::cors::Cors::compile(cx)?,
             ..ApiSteps::default()
         })
+    }
+
+    /// True when the request's route opted out of the API-wide WAF. Only a gateway with an
+    /// opt-out pays for this lookup (the router is looked up again after the API-wide steps;
+    /// a lookup allocates nothing for routes without path parameters).
+    fn skips_waf(&self, router: &crate::router::Router, req: &Request<RequestBody>) -> bool {
+        let Some(off) = &self.waf_off else {
+            return false;
+        };
+        match router.lookup(req.method(), req.uri().path()) {
+            Lookup::Found(id, _) => off.get(id as usize).copied().unwrap_or(false),
+            _ => false,
+        }
     }
 
     fn local(&self) -> WorkerSteps {
@@ -325,7 +353,9 @@ impl WorkerGateway {
         if let Err(e) = edge_checks(gw, &req) {
             return refuse(req, e);
         }
-        if let (Some(waf), Some(local)) = (&gw.api_steps.waf, &self.api.waf) {
+        if let (Some(waf), Some(local)) = (&gw.api_steps.waf, &self.api.waf)
+            && !gw.api_steps.skips_waf(&gw.router, &req)
+        {
             if step::RequestStep::needs_body(waf)
                 && let Err(e) = buffer_body(gw, ctx, &mut req).await
             {

@@ -41,10 +41,112 @@ pub(crate) fn sqli(v: &[u8]) -> bool {
 
 /// True when the value carries cross-site scripting.
 pub(crate) fn xss(v: &[u8]) -> bool {
-    if xss_one(v) {
+    if xss_one(v) || xss_variants(v) {
         return true;
     }
-    decoded_forms(v).iter().flatten().any(|d| xss_one(d))
+    decoded_forms(v)
+        .iter()
+        .flatten()
+        .any(|d| xss_one(d) || xss_variants(d))
+}
+
+/// Readings of `v` a browser or a back end may also make, built only when `v` has what each
+/// undoes: IIS's `%uHHHH` escapes, CSS escapes (`\0075rl(`), short tags that split a word
+/// (`o<x>nerror`, which a filter stripping tags joins again), and a base64 body.
+fn xss_variants(v: &[u8]) -> bool {
+    // One pass finds which readings apply.
+    let (mut percent_u, mut backslash, mut split_tag, mut base64) = (false, false, false, true);
+    for (i, &b) in v.iter().enumerate() {
+        match b {
+            b'%' => percent_u |= matches!(v.get(i + 1), Some(b'u' | b'U')),
+            b'\\' => backslash = true,
+            b'<' => split_tag |= i > 0 && v[i - 1].is_ascii_alphanumeric(),
+            _ => {}
+        }
+        base64 &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ');
+    }
+    if percent_u
+        && let Some(d) = percent_u_decode(v)
+        && xss_one(&d)
+    {
+        return true;
+    }
+    if backslash
+        && let Some(d) = transform::css_decode(v)
+        && xss_one(&d)
+    {
+        return true;
+    }
+    if split_tag
+        && let Some(d) = strip_split_tags(v)
+        && xss_one(&d)
+    {
+        return true;
+    }
+    // Only a decoded value with markup or a call can hold script; a session id or a token
+    // decodes to noise and is not read again.
+    if base64
+        && v.len() >= 16
+        && let Some(d) = transform::base64_decode(v.trim_ascii())
+        && d.iter().any(|&b| b == b'<' || b == b'(')
+        && xss_one(&d)
+    {
+        return true;
+    }
+    false
+}
+
+/// `%uHHHH` (IIS's Unicode escape) as UTF-8.
+fn percent_u_decode(v: &[u8]) -> Option<Vec<u8>> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < v.len() {
+        if v[i] == b'%' && matches!(v.get(i + 1), Some(b'u' | b'U')) && i + 6 <= v.len() {
+            let cp = v[i + 2..i + 6]
+                .iter()
+                .try_fold(0u32, |acc, &b| Some(acc << 4 | hex(b)?));
+            if let Some(c) = cp.and_then(char::from_u32) {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += 6;
+                changed = true;
+                continue;
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+/// `v` without the short tags that sit inside a word (`o<x>nfocus`, `alert<b>(`).
+fn strip_split_tags(v: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < v.len() {
+        if v[i] == b'<' && i > 0 && v[i - 1].is_ascii_alphanumeric() {
+            let end = v[i + 1..]
+                .iter()
+                .take(8)
+                .position(|&b| b == b'>')
+                .map(|p| i + 1 + p);
+            if let Some(end) = end
+                && v[i + 1..end]
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'/')
+            {
+                i = end + 1;
+                changed = true;
+                continue;
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 // ---------------------------------------------------------------- SQL
@@ -95,7 +197,9 @@ enum Tok {
     Into,
     /// `OUTFILE`, `DUMPFILE`
     Outfile,
-    /// Other keywords (`AS`, `CASE`, `WHEN`, `TABLE`, `DELAY`, `ALL`, `DISTINCT`, …).
+    /// `AS` (an alias: `) AS t FROM`).
+    As,
+    /// Other keywords (`CASE`, `WHEN`, `TABLE`, `DELAY`, `ALL`, `DISTINCT`, …).
     Clause,
     /// Functions whose only common use in a request is an injection (time delays, file
     /// reads, error-based extraction, OS commands).
@@ -135,9 +239,10 @@ fn keyword(word: &[u8]) -> Tok {
         b"into" => Tok::Into,
         b"outfile" | b"dumpfile" => Tok::Outfile,
         b"case" | b"when" | b"then" | b"else" | b"end" | b"values" | b"top" | b"distinct"
-        | b"all" | b"asc" | b"desc" | b"table" | b"database" | b"delay" | b"collate"
-        | b"escape" | b"if" | b"as" | b"set" | b"procedure" | b"offset" | b"join" | b"on"
-        | b"binary" | b"like_escape" => Tok::Clause,
+        | b"all" | b"asc" | b"desc" | b"table" | b"delay" | b"collate" | b"escape" | b"if"
+        | b"set" | b"procedure" | b"offset" | b"join" | b"on" | b"binary" | b"like_escape" => {
+            Tok::Clause
+        }
         b"sleep"
         | b"benchmark"
         | b"pg_sleep"
@@ -182,7 +287,11 @@ fn keyword(word: &[u8]) -> Tok {
         | b"isnull" | b"nullif" | b"coalesce" | b"iif" | b"elt" | b"cast" | b"convert"
         | b"left" | b"right" | b"now" | b"sysdate" | b"encode" | b"decode" | b"unicode"
         | b"nchar" | b"char_length" | b"instr" | b"locate" | b"replace" | b"reverse" | b"trim"
-        | b"format" | b"round" | b"abs" | b"pi" | b"row" | b"password" => Tok::Func,
+        | b"format" | b"round" | b"abs" | b"pi" | b"row" | b"password" | b"database"
+        | b"schema_name" | b"current_database" | b"cos" | b"sin" | b"tan" | b"ln" | b"log"
+        | b"sqrt" | b"time" | b"minute" | b"year" | b"default" | b"compress" | b"conv"
+        | b"find_in_set" | b"strcmp" | b"bit_length" | b"last_insert_id" | b"uuid" => Tok::Func,
+        b"as" => Tok::As,
         b"null" | b"true" | b"false" => Tok::Const,
         b"information_schema"
         | b"sysobjects"
@@ -268,19 +377,25 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                 while j < n && (v[j].is_ascii_alphanumeric() || v[j] == b'.') {
                     j += 1;
                 }
-                // `4oR2`: digits glued to a keyword are a number then the keyword.
+                // `4oR2`, `1e0UNION`, `1FROM`: a number glued to a keyword is a number then
+                // the keyword (MySQL reads it so).
                 let word = &v[i..j];
-                let digits = word.iter().take_while(|b| b.is_ascii_digit()).count();
-                if digits < word.len()
+                let num = number_len(word);
+                if num < word.len()
                     && !(word.len() > 2 && matches!(word[1], b'x' | b'X' | b'b' | b'B'))
-                    && matches!(
-                        keyword(&word[digits..]),
-                        Tok::Logic | Tok::Union | Tok::Select
-                    )
                 {
-                    out.push(Tok::Num);
-                    i += digits;
-                    continue;
+                    let rest = &word[num..];
+                    // `1fUNION`, `1dUNION`: a float/double suffix, then the keyword.
+                    let suffix = usize::from(
+                        rest.len() > 1
+                            && matches!(rest[0], b'f' | b'F' | b'd' | b'D')
+                            && glued_keyword(&rest[1..]),
+                    );
+                    if suffix == 1 || glued_keyword(rest) {
+                        out.push(Tok::Num);
+                        i += num + suffix;
+                        continue;
+                    }
                 }
                 out.push(Tok::Num);
                 i = j;
@@ -335,13 +450,16 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
                 out.push(Tok::Dot);
                 i += 1;
             }
-            b'#' => {
-                out.push(Tok::Comment);
-                return;
-            }
-            b'-' if v.get(i + 1) == Some(&b'-') => {
-                out.push(Tok::Comment);
-                return;
+            // A line comment runs to the end of its line: with a newline after it, the query
+            // goes on (`1#x\nAND 1=1`), without one it cuts the rest of the query off.
+            b'#' | b'-' if c == b'#' || v.get(i + 1) == Some(&b'-') => {
+                match v[i..].iter().position(|&b| b == b'\n') {
+                    Some(nl) if i + nl + 1 < n => i += nl + 1,
+                    _ => {
+                        out.push(Tok::Comment);
+                        return;
+                    }
+                }
             }
             b'/' if v.get(i + 1) == Some(&b'*') => {
                 // MySQL's `/*!50000 select */` runs its content: read on inside it.
@@ -397,6 +515,33 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Vec<Tok>) {
             }
         }
     }
+}
+
+/// The length of the SQL number at the start of `w` (digits, a fraction, an exponent).
+fn number_len(w: &[u8]) -> usize {
+    let digits = |from: usize| from + w[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut j = digits(0);
+    if w.get(j) == Some(&b'.') {
+        j = digits(j + 1);
+    }
+    if matches!(w.get(j), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(w.get(j + 1), Some(b'+' | b'-')));
+        let end = digits(j + 1 + sign);
+        if end > j + 1 + sign {
+            j = end;
+        }
+    }
+    j
+}
+
+/// Letters that begin with a keyword that can follow a number in a query.
+fn glued_keyword(rest: &[u8]) -> bool {
+    let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    n > 0
+        && matches!(
+            keyword(&rest[..n]),
+            Tok::Logic | Tok::Union | Tok::Select | Tok::From | Tok::Where
+        )
 }
 
 fn at(t: &[Tok], i: usize) -> Tok {
@@ -607,7 +752,10 @@ fn statement_at(t: &[Tok], i: usize) -> bool {
 }
 
 /// After a breakout (`numeric` false) or a leading numeric operand: does SQL follow?
-fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bool {
+///
+/// `open_end`: the value ends inside a string of the breakout's quote, which the query's own
+/// closing quote completes.
+fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool, open_end: bool) -> bool {
     let mut i = from;
     let mut closers = 0;
     while at(t, i) == Tok::RParen {
@@ -622,8 +770,17 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
         // `admin'--`, `1')#`
         Tok::Comment => (!numeric && quote_glued) || closers > 0,
         Tok::Semi => statement_at(t, i + 1) || (!numeric && at(t, i + 1) == Tok::Comment),
+        // `'UNION …`: a string left for a set operation
         Tok::Union | Tok::Select => {
             sql_anywhere(t) || at(t, i + 1) == Tok::Clause || i + 1 >= t.len()
+        }
+        // `', 2, 1`: a string left inside an argument or VALUES list, more values follow
+        Tok::Comma if !numeric => {
+            let mut j = i;
+            while at(t, j) == Tok::Comma && matches!(at(t, j + 1), Tok::Num | Tok::Str) {
+                j += 2;
+            }
+            j > i && (j >= t.len() || matches!(at(t, j), Tok::RParen | Tok::Comment))
         }
         Tok::Logic => {
             let mut j = i + 1;
@@ -633,12 +790,20 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
             ) {
                 j += 1;
             }
+            // `table.column`: a qualified name is one operand
+            while at(t, j) == Tok::Ident && at(t, j + 1) == Tok::Dot && at(t, j + 2) == Tok::Ident {
+                j += 2;
+            }
             let operand = at(t, j);
             let after = at(t, j + 1);
             let last = j + 1 >= t.len();
             match operand {
                 Tok::Select | Tok::Danger | Tok::SysVar => true,
-                Tok::Func => after == Tok::LParen,
+                // `' NOT LIKE 'x`: a negated comparison of the string left open
+                Tok::WordCmp => open_end && after == Tok::Str,
+                Tok::Func => {
+                    after == Tok::LParen || matches!(after, Tok::Cmp | Tok::WordCmp | Tok::Comment)
+                }
                 Tok::Str | Tok::Num | Tok::Const | Tok::Var | Tok::Ident => {
                     matches!(after, Tok::Cmp | Tok::WordCmp | Tok::Comment | Tok::Semi)
                         || (after == Tok::RParen
@@ -650,6 +815,11 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                         || (after == Tok::Logic
                             && is_value(at(t, j + 2))
                             && matches!(at(t, j + 3), Tok::Cmp | Tok::WordCmp | Tok::Comment))
+                        // `' or col^'-1`: an operation on the string the query closes
+                        || (open_end
+                            && after == Tok::Arith
+                            && at(t, j + 2) == Tok::Str
+                            && j + 3 >= t.len())
                 }
                 _ => false,
             }
@@ -706,6 +876,9 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                 || (!numeric
                     && matches!(next, Tok::Num | Tok::Str | Tok::Ident)
                     && matches!(at(t, i + 2), Tok::Comment | Tok::Cmp | Tok::WordCmp))
+                // `A' & 'B`: an operator between the string left and the one the query
+                // closes (MySQL converts both)
+                || (open_end && next == Tok::Str && i + 2 >= t.len())
         }
         Tok::From => {
             matches!(at(t, i + 1), Tok::Ident | Tok::Catalog)
@@ -714,7 +887,7 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                     Tok::Where | Tok::Comment | Tok::Semi | Tok::Dot | Tok::Limit | Tok::OrderGroup
                 )
         }
-        Tok::Clause => {
+        Tok::Clause | Tok::As => {
             // `' AS x FROM`, `' CASE WHEN`, `'COLLATE …--`
             t[i..].contains(&Tok::Comment)
                 && t[i..]
@@ -722,7 +895,12 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool) -> bo
                     .filter(|x| {
                         matches!(
                             x,
-                            Tok::Clause | Tok::From | Tok::Cmp | Tok::WordCmp | Tok::Select
+                            Tok::Clause
+                                | Tok::As
+                                | Tok::From
+                                | Tok::Cmp
+                                | Tok::WordCmp
+                                | Tok::Select
                         )
                     })
                     .count()
@@ -800,6 +978,148 @@ fn pure_sql(t: &[Tok]) -> bool {
         || (comment && (logic || (parens && ops)))
 }
 
+/// Words of the SQL grammar that are also common English, so alone they say nothing.
+fn english_word(w: &[u8]) -> bool {
+    let mut buf = [0u8; 8];
+    if w.len() > buf.len() {
+        return false;
+    }
+    let lower = &mut buf[..w.len()];
+    lower.copy_from_slice(w);
+    lower.make_ascii_lowercase();
+    matches!(
+        &*lower,
+        b"and" | b"or" | b"not" | b"in" | b"is" | b"like" | b"between" | b"div" | b"mod"
+    )
+}
+
+/// A value that is a piece of SQL grammar and nothing else, as a parameter spliced into a
+/// query is: an opened call of an SQL function (`CAST(`, `SLEEP (`), a name only an attack
+/// reaches for (`xp_cmdshell`, `information_schema`), an expression made only of operators,
+/// literals and keywords with at least one operator (`1=1`, `IS NULL`, `XOR`, `<=>`,
+/// `ORDER BY`), or an alias between a call and `FROM` (`) AS t FROM`).
+fn sql_fragment(v: &[u8], t: &[Tok]) -> bool {
+    let lead = t.iter().take_while(|&&x| x == Tok::LParen).count();
+    let core = &t[lead..];
+    match core {
+        [Tok::Func | Tok::Danger, Tok::LParen] => return true,
+        [Tok::Danger] => return true,
+        [Tok::Catalog] => return v.contains(&b'_'),
+        _ => {}
+    }
+    if t.len() == 1 {
+        let word = v.trim_ascii();
+        return match t[0] {
+            Tok::Logic | Tok::WordCmp => !english_word(word),
+            Tok::Cmp => true,
+            _ => false,
+        };
+    }
+    let mut op = false;
+    for (i, &x) in t.iter().enumerate() {
+        match x {
+            // `AND`/`OR` alone make no query: search syntax joins phrases with them
+            // (`"wood" AND "sign"`, `8 OR 9`).
+            Tok::Logic => {}
+            // a comparison between two operands (`1=1`, `x' IS NULL`), not a stray `<3`
+            Tok::Cmp => {
+                op |= i > 0
+                    && matches!(
+                        t[i - 1],
+                        Tok::Num | Tok::Str | Tok::Const | Tok::RParen | Tok::Var
+                    )
+                    && matches!(
+                        at(t, i + 1),
+                        Tok::Num | Tok::Str | Tok::Const | Tok::LParen | Tok::Var | Tok::SysVar
+                    );
+            }
+            // `IS NULL`, `IN (`, `NOT LIKE '`; not `8 IN` (inches) or `3 IN 1`
+            Tok::WordCmp => {
+                op |= matches!(
+                    at(t, i + 1),
+                    Tok::Str | Tok::Const | Tok::LParen | Tok::Logic
+                );
+            }
+            Tok::OrderGroup => op |= at(t, i + 1) == Tok::By,
+            Tok::Where => op |= i + 1 < t.len(),
+            Tok::Const
+            | Tok::Num
+            | Tok::Str
+            | Tok::LParen
+            | Tok::RParen
+            | Tok::Comma
+            | Tok::By
+            | Tok::Limit
+            | Tok::Comment
+            | Tok::Arith
+            | Tok::Var
+            | Tok::SysVar => {}
+            Tok::As => {
+                // `) AS t FROM`, `` ` AS `x` FROM ``
+                if (i > 0 && t[i - 1] == Tok::RParen || v.contains(&b'`'))
+                    && at(t, i + 1) == Tok::Ident
+                    && at(t, i + 2) == Tok::From
+                {
+                    return true;
+                }
+                return false;
+            }
+            _ => return false,
+        }
+    }
+    op
+}
+
+/// A MongoDB query operator as a JSON key or a bracketed parameter name (`{"$ne": 1}`,
+/// `id[$gt]=0`): the NoSQL form of the same injection.
+fn query_operator(v: &[u8]) -> bool {
+    const OPS: &[&[u8]] = &[
+        b"ne",
+        b"eq",
+        b"gt",
+        b"gte",
+        b"lt",
+        b"lte",
+        b"in",
+        b"nin",
+        b"regex",
+        b"where",
+        b"exists",
+        b"not",
+        b"nor",
+        b"or",
+        b"and",
+        b"text",
+        b"expr",
+        b"elemmatch",
+        b"type",
+        b"all",
+        b"size",
+        b"mod",
+        b"jsonschema",
+    ];
+    v.windows(2).enumerate().any(|(i, w)| {
+        matches!(w[0], b'"' | b'[' | b'\'') && w[1] == b'$' && {
+            let rest = &v[i + 2..];
+            let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let mut buf = [0u8; 12];
+            n <= buf.len() && matches!(rest.get(n), Some(b'"' | b']' | b'\'')) && {
+                let w = &mut buf[..n];
+                w.copy_from_slice(&rest[..n]);
+                w.make_ascii_lowercase();
+                OPS.contains(&&*w)
+            }
+        }
+    })
+}
+
+/// PostgreSQL's cast operator after a string or a call (`'{}'::jsonb`, `f(x)::int`).
+fn pg_cast(v: &[u8]) -> bool {
+    v.windows(4).any(|w| {
+        matches!(w[0], b'\'' | b')') && w[1] == b':' && w[2] == b':' && w[3].is_ascii_alphabetic()
+    })
+}
+
 /// The candidate values in `v`: itself, and for `name=value` the value.
 fn sqli_one(v: &[u8]) -> bool {
     let name_len = v
@@ -816,12 +1136,22 @@ fn sqli_one(v: &[u8]) -> bool {
 }
 
 fn sqli_value(v: &[u8]) -> bool {
-    if v.len() < 2 || v.iter().all(u8::is_ascii_alphanumeric) {
+    if v.len() < 2 {
         return false;
+    }
+    if v.iter().all(u8::is_ascii_alphanumeric) {
+        // One word (ids, tokens, plain values: the common case, read without tokenising):
+        // SQL only as an operator word no English text uses alone (`XOR`, `RLIKE`).
+        return v.len() <= 24
+            && matches!(keyword(v), Tok::Logic | Tok::WordCmp)
+            && !english_word(v);
     }
     let mut toks = Vec::with_capacity(32);
     sql_tokens(v, 0, &mut toks);
-    if sql_anywhere(&toks) {
+    if sql_fragment(v, &toks) {
+        return true;
+    }
+    if sql_anywhere(&toks) || query_operator(v) || pg_cast(v) {
         return true;
     }
     if pure_sql(&toks) {
@@ -835,7 +1165,7 @@ fn sqli_value(v: &[u8]) -> bool {
     if matches!(
         at(&toks, first),
         Tok::Num | Tok::Var | Tok::RParen | Tok::Const
-    ) && continues_sql(&toks, first + 1, true, false)
+    ) && continues_sql(&toks, first + 1, true, false, false)
     {
         return true;
     }
@@ -857,7 +1187,8 @@ fn sqli_value(v: &[u8]) -> bool {
             continue;
         }
         let glued = pos == 0 || !matches!(v[pos - 1], b' ' | b'\t');
-        if (!apostrophe && (continues_sql(&toks, 1, false, glued) || pure_sql(&toks)))
+        let open_end = v[pos + 1..].iter().filter(|&&b| b == quote).count() % 2 == 1;
+        if (!apostrophe && (continues_sql(&toks, 1, false, glued, open_end) || pure_sql(&toks)))
             || sql_anywhere(&toks)
         {
             return true;
@@ -975,6 +1306,11 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
                 i += 3;
             }
             [0, ..] => i += 1,
+            // Zero-width and bidirectional format characters (U+200B–U+200F, U+202A–U+202E,
+            // U+2060–U+2064, U+FEFF) render as nothing: a tag name split by one still reads.
+            [0xe2, 0x80, 0x8b..=0x8f | 0xaa..=0xae, ..]
+            | [0xe2, 0x81, 0xa0..=0xa4, ..]
+            | [0xef, 0xbb, 0xbf, ..] => i += 3,
             [b, ..] => {
                 out.push(b.to_ascii_lowercase());
                 i += 1;
@@ -1001,8 +1337,10 @@ fn script_call(s: &[u8], i: usize) -> bool {
         b"settimeout",
         b"setinterval",
         b"fromcharcode",
+        b"new function",
     ] {
-        if s[i..].starts_with(sink)
+        if sink[0] == s[i]
+            && s[i..].starts_with(sink)
             && s.get(i + sink.len())
                 .is_none_or(|b| !b.is_ascii_alphanumeric())
         {
@@ -1021,8 +1359,33 @@ fn script_call(s: &[u8], i: usize) -> bool {
             }
         }
     }
+    // A dynamic import of a module by URL.
+    if s[i..].starts_with(b"import(") && matches!(s.get(i + 7), Some(b'\'' | b'"' | b'`')) {
+        return true;
+    }
+    // `self['al'+'ert']`, `top[/**/"x"]`: a global object indexed by a computed name.
+    for global in [
+        &b"self"[..],
+        b"top",
+        b"window",
+        b"parent",
+        b"frames",
+        b"globalthis",
+    ] {
+        if global[0] == s[i] && s[i..].starts_with(global) {
+            let mut j = i + global.len();
+            while j < s.len() && s[j] == b' ' {
+                j += 1;
+            }
+            if s.get(j) == Some(&b'[')
+                && matches!(s.get(j + 1), Some(b'\'' | b'"' | b'/' | b'[' | b'`'))
+            {
+                return true;
+            }
+        }
+    }
     for object in [&b"document"[..], b"window"] {
-        if s[i..].starts_with(object) {
+        if object[0] == s[i] && s[i..].starts_with(object) {
             let mut j = i + object.len();
             while j < s.len() && s[j] == b' ' {
                 j += 1;
@@ -1043,6 +1406,10 @@ fn script_call(s: &[u8], i: usize) -> bool {
                     b"open",
                     b"name",
                     b"documentelement",
+                    b"queryselector",
+                    b"getelementby",
+                    b"innerhtml",
+                    b"outerhtml",
                 ] {
                     if rest.starts_with(prop) {
                         return true;
@@ -1216,6 +1583,15 @@ fn xss_one(v: &[u8]) -> bool {
                 if script_breakout(&s, i) {
                     return true;
                 }
+                // A tagged template with a substitution calls its tag: ``Function`${…}` ``,
+                // ``x.call`${…}` ``.
+                if s[i] == b'`'
+                    && i > 0
+                    && (s[i - 1].is_ascii_alphanumeric() || s[i - 1] == b'_')
+                    && s[i + 1..].starts_with(b"${")
+                {
+                    return true;
+                }
             }
             b'e' if s[i..].starts_with(b"expression") && starts_word(&s, i) => {
                 let mut j = i + 10;
@@ -1231,7 +1607,15 @@ fn xss_one(v: &[u8]) -> bool {
             {
                 return true;
             }
-            b'a' | b'p' | b'c' | b'e' | b's' | b'f' | b'd' | b'w' if script_call(&s, i) => {
+            // JSFuck: script spelled with `[]`, `!` and `+` only (`[][(![]+[])…]`).
+            b'[' if s[i..].starts_with(b"[][")
+                && s.windows(3).filter(|w| w == b"![]").count() >= 2 =>
+            {
+                return true;
+            }
+            b'a' | b'p' | b'c' | b'e' | b's' | b'f' | b'd' | b'w' | b't' | b'g' | b'n' | b'i'
+                if script_call(&s, i) =>
+            {
                 return true;
             }
             b'b' if s[i..].starts_with(b"behavior:") || s[i..].starts_with(b"behaviour:") => {
@@ -1373,6 +1757,17 @@ mod tests {
             "\" or \"\"=\"",
             "-1' union select 1,@@version-- -",
             "1' waitfor delay '0:0:5'--",
+            // fragments a parameter splices into a query
+            "ascii(",
+            "IS NOT NULL",
+            "7 RLIKE '^a'",
+            // a line comment ends at its newline; a number glued to a keyword
+            "2#c\nOR 3=3",
+            "2e1UNION SELECT 3",
+            // strings MySQL converts across an operator; PostgreSQL casts; NoSQL operators
+            "abc' | 'def",
+            "x'::text",
+            "{\"name\": {\"$gt\": \"\"}}",
         ] {
             assert!(sqli(attack.as_bytes()), "{attack}");
         }
@@ -1390,6 +1785,11 @@ mod tests {
             "1950's dresses",
             "(null)",
             "x, @x, @x",
+            "8 IN",
+            "3 IN 1 CHARGER",
+            "\"RED\" AND \"BLUE\"",
+            "12 OR 13",
+            "time (two hours)",
         ] {
             assert!(!sqli(text.as_bytes()), "{text}");
         }
@@ -1406,6 +1806,14 @@ mod tests {
             "';alert(String.fromCharCode(88,83,83))//",
             "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
             "<iframe src=//evil>",
+            // a tag split by a tag a filter strips, IIS `%u` escapes, a bidi mark in a name
+            "<img src=x o<b>nerror=prompt(2)>",
+            "%uff1ciframe src=//x%uff1e",
+            "<sc\u{202e}ript>confirm(3)</script>",
+            // script without markup: computed globals, tagged templates, JSFuck
+            "parent['con'+'firm'](4)",
+            "x.bind`${y}`",
+            "[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]]",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
         }
@@ -1419,6 +1827,9 @@ mod tests {
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
             "a < b and c > d",
             "evaluate the expression",
+            "the top [3] items",
+            "we import (and export) goods",
+            "![](image.png) and ![](other.png)",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }

@@ -810,3 +810,55 @@ async fn gotestwaf_oversize_payloads_follow_the_oversize_choice() {
         }
     }
 }
+
+/// `x-gateway-waf.enabled: false`: the API-wide rules skip that route (and only it); the
+/// route's own rules still run, and unmatched requests are still inspected.
+#[tokio::test]
+async fn a_route_can_turn_the_api_wide_rules_off() {
+    let mut opted_out = route("/sql", Some(1));
+    opted_out.policies.api_waf_off = true;
+    let ir = ir::Gateway {
+        name: "waf".into(),
+        routes: vec![route("/open", None), opted_out],
+        waf: Some(WafRuleSetId(0)),
+        waf_rule_sets: vec![
+            set("api", WafAction::Block, vec![]),
+            set(
+                "ANY /sql",
+                WafAction::Allow,
+                vec![rule(
+                    "no_drop",
+                    WafAction::Block,
+                    matcher(
+                        WafField::QueryString,
+                        &[Transform::Lowercase],
+                        MatchTest::Contains("drop".into()),
+                    ),
+                )],
+            ),
+        ],
+        observability: ir::Observability {
+            access_log: ir::AccessLog {
+                enabled: false,
+                ..ir::AccessLog::default()
+            },
+            ..ir::Observability::default()
+        },
+        ..ir::Gateway::default()
+    };
+    let w = WorkerGateway::new(Arc::new(
+        Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap(),
+    ));
+    let open = get(&w, "/open").await;
+    assert!(open.blocked(), "the API-wide default action blocks");
+    let sql = get(&w, "/sql?q=select+1").await;
+    assert_eq!(sql.status(), StatusCode::OK, "the opted-out route skips it");
+    assert_eq!(sql.ctx.waf.as_ref().unwrap().code, "WAF_ALLOW");
+    let drop = get(&w, "/sql?q=DROP").await;
+    assert!(drop.blocked(), "the route's own rules still run");
+    assert_eq!(drop.rule(), Some("no_drop"));
+    assert!(
+        get(&w, "/nowhere").await.blocked(),
+        "unmatched requests still go through the API-wide rules"
+    );
+}
