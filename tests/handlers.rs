@@ -12,7 +12,10 @@ use crate::harness::client::{self, TestBody};
 use crate::harness::{GatewayProcess, TestResult, binaries};
 
 fn start_rust_first(extra: &[&str]) -> TestResult<GatewayProcess> {
-    let mut cmd = Command::new(binaries::workspace_bin("orders-handlers", "orders")?);
+    let mut cmd = Command::new(binaries::workspace_bin(
+        "orders-handlers",
+        "orders-rust-first",
+    )?);
     cmd.args(["--listen", "127.0.0.1:0", "--access-log", "off"])
         .args(extra);
     Ok(GatewayProcess::spawn(
@@ -54,14 +57,22 @@ fn authed(
 async fn rust_authorizer_cases(addr: std::net::SocketAddr) -> TestResult {
     let expect_error = |reply: &client::Reply, status: u16, kind: &str, what: &str| -> TestResult {
         ensure_eq!(reply.status.as_u16(), status, "{what}: {}", reply.text());
-        ensure_eq!(reply.header("x-amzn-errortype"), Some(kind), "{what}: error type");
+        ensure_eq!(
+            reply.header("x-amzn-errortype"),
+            Some(kind),
+            "{what}: error type"
+        );
         ensure!(reply.json()?["message"].is_string(), "{what}: JSON message");
         Ok(())
     };
     // No identity source: 401 before the function runs (the next call number proves it).
     let reply = client::send(addr, client::get(addr, "/whoami")?).await?;
     expect_error(&reply, 401, "UnauthorizedException", "no token")?;
-    ensure_eq!(reply.json()?["message"], "Unauthorized", "no token: AWS's message");
+    ensure_eq!(
+        reply.json()?["message"],
+        "Unauthorized",
+        "no token: AWS's message"
+    );
 
     // Allow: the principal and the context reach the handler.
     let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "reader-ann")?).await?;
@@ -84,14 +95,32 @@ async fn rust_authorizer_cases(addr: std::net::SocketAddr) -> TestResult {
         reply.status,
         reply.text()
     );
-    let reply = client::send(addr, authed(Method::DELETE, addr, "/orders/1", "reader-cat")?).await?;
-    expect_error(&reply, 403, "AccessDeniedException", "reader DELETE with a cached GET allow")?;
+    let reply = client::send(
+        addr,
+        authed(Method::DELETE, addr, "/orders/1", "reader-cat")?,
+    )
+    .await?;
+    expect_error(
+        &reply,
+        403,
+        "AccessDeniedException",
+        "reader DELETE with a cached GET allow",
+    )?;
     let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "reader-cat")?).await?;
-    expect_error(&reply, 403, "AccessDeniedException", "reader GET /whoami with a cached GET /orders/1 allow")?;
+    expect_error(
+        &reply,
+        403,
+        "AccessDeniedException",
+        "reader GET /whoami with a cached GET /orders/1 allow",
+    )?;
 
     // One call per new token, and only one: ann (first), cat (+1); then dan (+2).
     let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "reader-dan")?).await?;
-    ensure_eq!(reply.json()?["call"].as_i64(), Some(first + 2), "calls: one per token");
+    ensure_eq!(
+        reply.json()?["call"].as_i64(),
+        Some(first + 2),
+        "calls: one per token"
+    );
 
     // Deny → 403; an unknown token (the function's `Error::unauthorized`) → 401.
     let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "deny-eve")?).await?;
@@ -106,14 +135,28 @@ async fn rust_authorizer_cases(addr: std::net::SocketAddr) -> TestResult {
 
     // An error or a panic in the function → 500 AUTHORIZER_FAILURE, and the gateway serves on.
     let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "fail")?).await?;
-    expect_error(&reply, 500, "AuthorizerFailureException", "authorizer error")?;
+    expect_error(
+        &reply,
+        500,
+        "AuthorizerFailureException",
+        "authorizer error",
+    )?;
     let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "panic")?).await?;
-    expect_error(&reply, 500, "AuthorizerFailureException", "authorizer panic")?;
+    expect_error(
+        &reply,
+        500,
+        "AuthorizerFailureException",
+        "authorizer panic",
+    )?;
     let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "admin-root")?).await?;
     ensure_eq!(reply.status, 200, "after the panic: {}", reply.text());
     ensure_eq!(reply.json()?["role"], "admin", "admin");
     // An admin policy (`*`) admits every method and path.
-    let reply = client::send(addr, authed(Method::DELETE, addr, "/orders/424242", "admin-root")?).await?;
+    let reply = client::send(
+        addr,
+        authed(Method::DELETE, addr, "/orders/424242", "admin-root")?,
+    )
+    .await?;
     ensure_eq!(reply.status, 404, "admin DELETE: {}", reply.text());
     Ok(())
 }
@@ -219,7 +262,7 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
 
 #[test]
 fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
-    let bin = binaries::workspace_bin("orders-handlers", "orders")?;
+    let bin = binaries::workspace_bin("orders-handlers", "orders-rust-first")?;
     let out = Command::new(bin)
         .arg("--print-openapi")
         .output()

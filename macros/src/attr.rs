@@ -101,7 +101,10 @@ pub(crate) fn parse_authorizer(tokens: TokenStream, errors: &mut ErrorSink) -> A
                 let list = strings(meta, errors);
                 for lit in &list {
                     let v = lit.value();
-                    if !v.starts_with("$request.") && !v.starts_with("$context.") && !v.starts_with("$stageVariables.") {
+                    if !v.starts_with("$request.")
+                        && !v.starts_with("$context.")
+                        && !v.starts_with("$stageVariables.")
+                    {
                         errors.error(
                             lit.span(),
                             "an identity source is `$request.header.NAME`, `$request.querystring.NAME`, `$context.NAME` or `$stageVariables.NAME`",

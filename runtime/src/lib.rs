@@ -198,14 +198,14 @@ pub mod __private {
     pub use mimalloc::MiMalloc;
 
     pub use crate::handler::RouteDef;
+    /// What `#[gateway(authorizer = …)]` expansions name.
+    pub use crate::handler::{AUTHORIZERS, AuthorizerDef, AuthorizerFuture, IntoAuthorization};
     /// What `#[gateway]` expansions name: the route record, its link-time list, the
     /// extractor and response traits.
     pub use crate::handler::{
         Arg, FromRequest, FromRequestParts, HandlerFuture, OperationDoc, ROUTES, Request,
         Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult,
     };
-    /// What `#[gateway(authorizer = …)]` expansions name.
-    pub use crate::handler::{AUTHORIZERS, AuthorizerDef, AuthorizerFuture, IntoAuthorization};
     /// What spec-first gateways call to check handler signatures against the typed models.
     pub use crate::handler::{expect_request, expect_response};
     pub use linkme;

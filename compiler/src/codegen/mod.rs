@@ -151,9 +151,9 @@ pub fn generate(ir: &gwc_ir::Gateway, settings: &Settings) -> GeneratedCrate {
             .routes
             .iter()
             .any(|r| matches!(r.integration, gwc_ir::Integration::Rust(_)))
-            || ir.authorizers.iter().any(|a| {
-                matches!(&a.kind, gwc_ir::AuthorizerKind::Custom(c) if c.handler.is_some())
-            }));
+            || ir.authorizers.iter().any(
+                |a| matches!(&a.kind, gwc_ir::AuthorizerKind::Custom(c) if c.handler.is_some()),
+            ));
     files.insert(
         PathBuf::from("Cargo.toml"),
         scaffold::cargo_toml(&package, &header, &settings.runtime, &handlers.crates),

@@ -461,11 +461,7 @@ fn authorizer_kind(a: &vocab::Authorizer, name: Span, diags: &mut Diagnostics) -
 }
 
 /// A custom authorizer's Rust `handler`: exactly one of `uri` and `handler`, and a path.
-fn custom_handler(
-    c: &vocab::CustomAuthorizer,
-    name: Span,
-    diags: &mut Diagnostics,
-) -> Option<Str> {
+fn custom_handler(c: &vocab::CustomAuthorizer, name: Span, diags: &mut Diagnostics) -> Option<Str> {
     match (&c.uri, &c.handler) {
         (Some(_), Some(h)) => {
             diags.push(

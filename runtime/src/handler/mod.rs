@@ -47,12 +47,12 @@ mod table;
 use std::borrow::Cow;
 use std::fmt;
 
+#[doc(hidden)]
+pub use self::authorizer::{AUTHORIZERS, AuthorizerDef, AuthorizerFuture};
 pub use self::authorizer::{
     Authorization, AuthorizerEvent, AuthorizerRequest, AuthorizerRequestContext, Effect,
     IntoAuthorization, PolicyDocument, PolicyStatement,
 };
-#[doc(hidden)]
-pub use self::authorizer::{AUTHORIZERS, AuthorizerDef, AuthorizerFuture};
 pub use self::extract::{
     Arg, Context, FromRequest, FromRequestParts, Header, Path, Query, Request, State, ViaParts,
     ViaRequest,

@@ -26,19 +26,19 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 
 use super::fetch::Client;
+use super::source::Source;
+use super::{Auth, Resumed, unauthorized};
+use crate::body::RequestBody;
+use crate::error::GatewayError;
 use crate::handler::{
     Authorization, AuthorizerDef, AuthorizerEvent, AuthorizerFuture, AuthorizerRequest,
     AuthorizerRequestContext,
 };
 use crate::integration::handler::CatchUnwind;
-use crate::step::SlowPath;
-use super::source::Source;
-use super::{Auth, Resumed, unauthorized};
-use crate::body::RequestBody;
-use crate::error::GatewayError;
 use crate::ir::{self, ErrorType};
 use crate::pipeline::{Identity, RequestContext};
 use crate::state::{Pending, State};
+use crate::step::SlowPath;
 use crate::step::{BuildContext, Check, StepResult, Verdict};
 
 /// Largest authorizer answer read (AWS limits a Lambda authorizer's answer to 8 KB).

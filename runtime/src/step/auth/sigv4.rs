@@ -323,21 +323,23 @@ pub(crate) fn verify<'i>(
     // AWS checks the scope's region, then its service, each with its own message (the trailing
     // space is AWS's); the terminator is a signature mismatch.
     if region != &*iam.region {
-        return Err(
-            refuse(ErrorType::InvalidSignature, "credential scope of another region")
-                .with_message(format!(
-                    "Credential should be scoped to a valid region, not '{region}'. "
-                )),
-        );
+        return Err(refuse(
+            ErrorType::InvalidSignature,
+            "credential scope of another region",
+        )
+        .with_message(format!(
+            "Credential should be scoped to a valid region, not '{region}'. "
+        )));
     }
     if service != &*iam.service {
-        return Err(
-            refuse(ErrorType::InvalidSignature, "credential scope of another service")
-                .with_message(format!(
-                    "Credential should be scoped to correct service: '{}'. ",
-                    iam.service
-                )),
-        );
+        return Err(refuse(
+            ErrorType::InvalidSignature,
+            "credential scope of another service",
+        )
+        .with_message(format!(
+            "Credential should be scoped to correct service: '{}'. ",
+            iam.service
+        )));
     }
     if terminator != "aws4_request" {
         return Err(refuse(
