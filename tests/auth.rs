@@ -1210,16 +1210,17 @@ async fn iam_sigv4_with_botocore_as_aws() -> TestResult {
                     "tampered {what}: {m}"
                 );
             }
+            // AWS's own texts for a scope of another region or service (trailing space included).
             expect_iam(
                 &send_signed(addr, Method::GET, &signed[3], "", none).await?,
                 403,
-                MISMATCH,
+                "Credential should be scoped to a valid region, not 'us-east-1'. ",
                 "other region",
             )?;
             expect_iam(
                 &send_signed(addr, Method::GET, &signed[4], "", none).await?,
                 403,
-                MISMATCH,
+                "Credential should be scoped to correct service: 'execute-api'. ",
                 "other service",
             )?;
             let r = send_signed(addr, Method::GET, &signed[5], "", none).await?;

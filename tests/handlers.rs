@@ -1,7 +1,8 @@
 //! In-process Rust handlers end to end, over TCP: the Rust-first orders service
 //! (`specs/orders/handlers`, `gwc_runtime::serve`) with the runtime's flags, its CRUD routes,
 //! errors in the gateway's shape, the request context; and its `--print-openapi` document,
-//! which `gwc check` accepts.
+//! which `gwc check` accepts; and the orders service's custom authorizer written in Rust
+//! (`orders_handlers::auth::staff`), both ways, through the same path as an HTTP authorizer.
 
 use std::process::Command;
 
@@ -11,7 +12,10 @@ use crate::harness::client::{self, TestBody};
 use crate::harness::{GatewayProcess, TestResult, binaries};
 
 fn start_rust_first(extra: &[&str]) -> TestResult<GatewayProcess> {
-    let mut cmd = Command::new(binaries::workspace_bin("orders-handlers", "orders")?);
+    let mut cmd = Command::new(binaries::workspace_bin(
+        "orders-handlers",
+        "orders-rust-first",
+    )?);
     cmd.args(["--listen", "127.0.0.1:0", "--access-log", "off"])
         .args(extra);
     Ok(GatewayProcess::spawn(
@@ -19,6 +23,9 @@ fn start_rust_first(extra: &[&str]) -> TestResult<GatewayProcess> {
         "orders (Rust-first)".to_owned(),
     )?)
 }
+
+/// A token the orders service's staff authorizer admits everywhere.
+const ADMIN: &str = "admin-tester";
 
 fn json_request(
     method: Method,
@@ -30,6 +37,142 @@ fn json_request(
         .header("content-type", "application/json")
         .body(TestBody::full(body.to_owned()))
         .expect("a valid request")
+}
+
+/// A request carrying `Authorization: Bearer {token}`.
+fn authed(
+    method: Method,
+    addr: std::net::SocketAddr,
+    path: &str,
+    token: &str,
+) -> TestResult<http::Request<TestBody>> {
+    Ok(client::request(method, addr, path)
+        .header("authorization", format!("Bearer {token}"))
+        .body(TestBody::empty())?)
+}
+
+/// The staff authorizer (a `#[gateway(authorizer = "staff")]` function) guarding `/whoami`
+/// and `/orders/{id}`: AWS's outcomes, its answers cached per token, each cached policy
+/// evaluated again for every request's method and path.
+async fn rust_authorizer_cases(addr: std::net::SocketAddr) -> TestResult {
+    let expect_error = |reply: &client::Reply, status: u16, kind: &str, what: &str| -> TestResult {
+        ensure_eq!(reply.status.as_u16(), status, "{what}: {}", reply.text());
+        ensure_eq!(
+            reply.header("x-amzn-errortype"),
+            Some(kind),
+            "{what}: error type"
+        );
+        ensure!(reply.json()?["message"].is_string(), "{what}: JSON message");
+        Ok(())
+    };
+    // No identity source: 401 before the function runs (the next call number proves it).
+    let reply = client::send(addr, client::get(addr, "/whoami")?).await?;
+    expect_error(&reply, 401, "UnauthorizedException", "no token")?;
+    ensure_eq!(
+        reply.json()?["message"],
+        "Unauthorized",
+        "no token: AWS's message"
+    );
+
+    // Allow: the principal and the context reach the handler.
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "reader-ann")?).await?;
+    ensure_eq!(reply.status, 200, "reader: {}", reply.text());
+    let who = reply.json()?;
+    ensure_eq!(who["principal"], "ann", "principal");
+    ensure_eq!(who["role"], "reader", "context");
+    let first = who["call"].as_i64().ok_or("no call number")?;
+
+    // The same token again: the cached answer, the function not called (same call number).
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "reader-ann")?).await?;
+    ensure_eq!(reply.status, 200, "reader again: {}", reply.text());
+    ensure_eq!(reply.json()?["call"].as_i64(), Some(first), "cached answer");
+
+    // A cached Allow of `GET /orders/1` does not admit `DELETE /orders/1`.
+    let reply = client::send(addr, authed(Method::GET, addr, "/orders/1", "reader-cat")?).await?;
+    ensure!(
+        reply.status == 200 || reply.status == 404,
+        "reader GET /orders/1: {} {}",
+        reply.status,
+        reply.text()
+    );
+    let reply = client::send(
+        addr,
+        authed(Method::DELETE, addr, "/orders/1", "reader-cat")?,
+    )
+    .await?;
+    expect_error(
+        &reply,
+        403,
+        "AccessDeniedException",
+        "reader DELETE with a cached GET allow",
+    )?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "reader-cat")?).await?;
+    expect_error(
+        &reply,
+        403,
+        "AccessDeniedException",
+        "reader GET /whoami with a cached GET /orders/1 allow",
+    )?;
+
+    // One call per new token, and only one: ann (first), cat (+1); then dan (+2).
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "reader-dan")?).await?;
+    ensure_eq!(
+        reply.json()?["call"].as_i64(),
+        Some(first + 2),
+        "calls: one per token"
+    );
+
+    // Deny → 403; an unknown token (the function's `Error::unauthorized`) → 401.
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "deny-eve")?).await?;
+    expect_error(&reply, 403, "AccessDeniedException", "deny")?;
+    ensure_eq!(
+        reply.json()?["message"],
+        "User is not authorized to access this resource",
+        "deny: AWS's message"
+    );
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "stranger-x")?).await?;
+    expect_error(&reply, 401, "UnauthorizedException", "unknown token")?;
+
+    // An error or a panic in the function → 500 AUTHORIZER_FAILURE, and the gateway serves on.
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "fail")?).await?;
+    expect_error(
+        &reply,
+        500,
+        "AuthorizerFailureException",
+        "authorizer error",
+    )?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "panic")?).await?;
+    expect_error(
+        &reply,
+        500,
+        "AuthorizerFailureException",
+        "authorizer panic",
+    )?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", "admin-root")?).await?;
+    ensure_eq!(reply.status, 200, "after the panic: {}", reply.text());
+    ensure_eq!(reply.json()?["role"], "admin", "admin");
+    // An admin policy (`*`) admits every method and path.
+    let reply = client::send(
+        addr,
+        authed(Method::DELETE, addr, "/orders/424242", "admin-root")?,
+    )
+    .await?;
+    ensure_eq!(reply.status, 404, "admin DELETE: {}", reply.text());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_authorizer_rust_first() -> TestResult {
+    let gw = start_rust_first(&[])?;
+    rust_authorizer_cases(gw.addr()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_authorizer_spec_first() -> TestResult {
+    let mut cmd = Command::new(binaries::example_gateway("orders")?);
+    cmd.args(["--listen", "127.0.0.1:0", "--access-log", "off"]);
+    let gw = GatewayProcess::spawn(cmd, "orders (generated, spec-first)".to_owned())?;
+    rust_authorizer_cases(gw.addr()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +198,7 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
     );
     ensure!(reply.header("x-request-id").is_some(), "no request id");
 
-    let reply = client::send(addr, client::get(addr, "/orders/1")?).await?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/orders/1", ADMIN)?).await?;
     ensure_eq!(reply.status, 200, "get: {}", reply.text());
     ensure_eq!(reply.json()?["item"], "tea", "got the order");
 
@@ -68,7 +211,7 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
     );
 
     // A handler's error is a gateway response: JSON message, error type header, request id.
-    let reply = client::send(addr, client::get(addr, "/orders/99")?).await?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/orders/99", ADMIN)?).await?;
     ensure_eq!(reply.status, 404, "missing order");
     ensure_eq!(reply.json()?["message"], "Not Found", "404 body");
     ensure_eq!(
@@ -90,7 +233,7 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
     .await?;
     ensure_eq!(reply.status, 400, "bad JSON: {}", reply.text());
 
-    let reply = client::send(addr, client::get(addr, "/whoami")?).await?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", ADMIN)?).await?;
     let who = reply.json()?;
     ensure_eq!(who["stage"], "default", "stage");
     ensure_eq!(who["source_ip"], "127.0.0.1", "client address");
@@ -100,13 +243,9 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
         "request id"
     );
 
-    let reply = client::send(
-        addr,
-        client::request(Method::DELETE, addr, "/orders/1").body(TestBody::empty())?,
-    )
-    .await?;
+    let reply = client::send(addr, authed(Method::DELETE, addr, "/orders/1", ADMIN)?).await?;
     ensure_eq!(reply.status, 204, "delete");
-    let reply = client::send(addr, client::get(addr, "/orders/1")?).await?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/orders/1", ADMIN)?).await?;
     ensure_eq!(reply.status, 404, "deleted");
 
     // Routing is the gateway's: an unknown path and a wrong method.
@@ -123,7 +262,7 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
 
 #[test]
 fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
-    let bin = binaries::workspace_bin("orders-handlers", "orders")?;
+    let bin = binaries::workspace_bin("orders-handlers", "orders-rust-first")?;
     let out = Command::new(bin)
         .arg("--print-openapi")
         .output()
@@ -139,6 +278,16 @@ fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
         doc["paths"]["/orders"]["post"]["x-gateway-integration"],
         serde_json::json!({"type": "rust", "handler": "orders_handlers::orders::create", "timeout": "2000ms"}),
         "the create operation"
+    );
+    ensure_eq!(
+        doc["paths"]["/whoami"]["get"]["x-gateway-auth"],
+        serde_json::json!({"authorizer": "staff"}),
+        "the guarded operation"
+    );
+    ensure_eq!(
+        doc["x-gateway"]["authorizers"]["staff"]["handler"],
+        "orders_handlers::auth::staff",
+        "the Rust authorizer"
     );
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let spec = dir.path().join("orders.json");
@@ -181,12 +330,12 @@ async fn spec_first_orders_serve_over_tcp() -> TestResult {
         serde_json::json!({"id": 1, "item": "jam", "quantity": 1}),
         "created order"
     );
-    let reply = client::send(addr, client::get(addr, "/orders/1")?).await?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/orders/1", ADMIN)?).await?;
     ensure_eq!(reply.status, 200, "get: {}", reply.text());
-    let reply = client::send(addr, client::get(addr, "/orders/2")?).await?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/orders/2", ADMIN)?).await?;
     ensure_eq!(reply.status, 404, "missing");
     ensure_eq!(reply.json()?["message"], "Not Found", "404 body");
-    let reply = client::send(addr, client::get(addr, "/whoami")?).await?;
+    let reply = client::send(addr, authed(Method::GET, addr, "/whoami", ADMIN)?).await?;
     ensure_eq!(reply.json()?["stage"], "default", "stage");
     Ok(())
 }

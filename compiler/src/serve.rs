@@ -36,7 +36,7 @@ pub enum ServeError {
     /// The spec has errors; print them with [`crate::build::render`].
     #[error("the spec has errors")]
     Spec(Box<Frontend>),
-    /// The spec calls Rust handlers, which only a built crate links.
+    /// The spec calls Rust handlers (routes' or authorizers'), which only a built crate links.
     #[error(
         "gwc serve runs no Rust handlers: {routes} call{s} `type: rust` handlers, which are compiled into the gateway. Build and run the crate instead: `gwc build {spec} -o out/gateway && cargo run --manifest-path out/gateway/Cargo.toml -- --listen 127.0.0.1:8080` (or, for a Rust-first crate, `cargo run` it)",
         s = if *.count == 1 { "s" } else { "" }
@@ -140,6 +140,12 @@ impl Serving {
             .iter()
             .filter(|r| matches!(r.integration, gwc_ir::Integration::Rust(_)))
             .map(|r| format!("`{}`", r.id))
+            .chain(ir.authorizers.iter().filter_map(|a| match &a.kind {
+                gwc_ir::AuthorizerKind::Custom(c) if c.handler.is_some() => {
+                    Some(format!("authorizer `{}`", a.name))
+                }
+                _ => None,
+            }))
             .collect();
         if !rust.is_empty() {
             return Err(ServeError::RustHandlers {

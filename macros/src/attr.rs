@@ -11,8 +11,8 @@
 //! [`SUPPORTED`], as the compiler's `vocab::support` does for specs.
 
 use gwc_ir::{
-    CacheKeyPart, CachePolicy, Method, Millis, PathTemplate, RoutePolicies, Str, Throttle,
-    ThrottleScope,
+    AuthorizerId, CacheKeyPart, CachePolicy, CustomAuthorizer, Method, Millis, PathTemplate,
+    RouteAuth, RoutePolicies, Str, Throttle, ThrottleScope,
 };
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
@@ -28,7 +28,126 @@ pub(crate) const KEYS: &[&str] = &[
 ];
 
 /// The keys whose runtime step exists today; the others parse, lower, and are reported.
-pub(crate) const SUPPORTED: &[&str] = &["timeout", "id"];
+pub(crate) const SUPPORTED: &[&str] = &["timeout", "id", "auth"];
+
+/// The keys of `#[gateway(authorizer = "NAME", …)]`, named as `x-gateway.authorizers.*`'s
+/// `type: custom` settings.
+pub(crate) const AUTHORIZER_KEYS: &[&str] = &[
+    "authorizer",
+    "identity_source",
+    "result_ttl",
+    "timeout",
+    "event",
+    "identity_validation",
+];
+
+/// What `#[gateway(authorizer = "NAME", …)]` says: a Rust custom authorizer and the settings
+/// a Rust-first API gives it (a spec's own settings win in a spec-first one).
+#[derive(Debug)]
+pub(crate) struct AuthorizerAttr {
+    pub(crate) name: String,
+    pub(crate) authorizer: CustomAuthorizer,
+}
+
+/// True when the attribute declares an authorizer rather than a route.
+pub(crate) fn is_authorizer(tokens: &TokenStream) -> bool {
+    let mut iter = tokens.clone().into_iter();
+    matches!(
+        (iter.next(), iter.next()),
+        (Some(proc_macro2::TokenTree::Ident(i)), Some(proc_macro2::TokenTree::Punct(p)))
+            if i == "authorizer" && p.as_char() == '='
+    )
+}
+
+/// Parses `authorizer = "NAME", identity_source = […], result_ttl = "5m", timeout = "10s",
+/// event = token|request, identity_validation = "REGEX"`, with the spec's defaults.
+pub(crate) fn parse_authorizer(tokens: TokenStream, errors: &mut ErrorSink) -> AuthorizerAttr {
+    let mut out = AuthorizerAttr {
+        name: String::new(),
+        authorizer: CustomAuthorizer {
+            identity_sources: vec![Str::Borrowed("$request.header.Authorization")],
+            result_ttl: Millis(300_000),
+            timeout: Millis(10_000),
+            ..CustomAuthorizer::default()
+        },
+    };
+    let settings = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(s) => s,
+        Err(e) => {
+            errors.push(e);
+            return out;
+        }
+    };
+    let a = &mut out.authorizer;
+    for meta in &settings {
+        match inner_key(meta, errors).as_deref() {
+            Some("authorizer") => {
+                if let Some(lit) = string_value(meta, errors) {
+                    let name = lit.value();
+                    if name.is_empty()
+                        || !name
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                    {
+                        errors.error(
+                            lit.span(),
+                            "an authorizer's name is letters, digits, `_` and `-`, as the keys of `x-gateway.authorizers`",
+                        );
+                    }
+                    out.name = name;
+                }
+            }
+            Some("identity_source") => {
+                let list = strings(meta, errors);
+                for lit in &list {
+                    let v = lit.value();
+                    if !v.starts_with("$request.")
+                        && !v.starts_with("$context.")
+                        && !v.starts_with("$stageVariables.")
+                    {
+                        errors.error(
+                            lit.span(),
+                            "an identity source is `$request.header.NAME`, `$request.querystring.NAME`, `$context.NAME` or `$stageVariables.NAME`",
+                        );
+                    }
+                }
+                if list.is_empty() {
+                    errors.error(meta.span(), "`identity_source` needs at least one value");
+                }
+                a.identity_sources = list.iter().map(|l| Str::Owned(l.value())).collect();
+            }
+            Some(key @ ("result_ttl" | "timeout")) => {
+                if let Some(lit) = string_value(meta, errors) {
+                    match Millis::parse(&lit.value()) {
+                        Ok(ms) if key == "timeout" && ms.0 == 0 => {
+                            errors.error(lit.span(), "`timeout` must be more than zero");
+                        }
+                        Ok(ms) if key == "timeout" => a.timeout = ms,
+                        Ok(ms) => a.result_ttl = ms,
+                        Err(e) => errors.error(lit.span(), format!("invalid duration: {e}")),
+                    }
+                }
+            }
+            Some("event") => {
+                if let Some(w) = word_value(meta, errors) {
+                    match w.to_string().as_str() {
+                        "token" => a.token_event = true,
+                        "request" => a.token_event = false,
+                        _ => errors.error(w.span(), "`event` is `token` or `request`"),
+                    }
+                }
+            }
+            Some("identity_validation") => {
+                if let Some(lit) = string_value(meta, errors) {
+                    a.identity_validation = Some(Str::Owned(lit.value()));
+                }
+            }
+            Some(other) => unknown(meta.path().span(), other, AUTHORIZER_KEYS, errors),
+            None => {}
+        }
+    }
+    out
+}
 
 /// What the attribute says about the route.
 #[derive(Debug, Default)]
@@ -38,7 +157,8 @@ pub(crate) struct Attr {
     pub(crate) timeout: Option<Millis>,
     pub(crate) id: Option<String>,
     pub(crate) policies: RoutePolicies,
-    /// `auth(authorizer = NAME)`: kept by name until Rust-first APIs declare authorizers.
+    /// `auth(authorizer = NAME)`: by name, resolved by the Rust-first API against its
+    /// authorizers (the route's `policies.auth` carries the scopes and a placeholder id).
     pub(crate) authorizer: Option<String>,
 }
 
@@ -215,6 +335,7 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
             attr.policies.cache = Some(cache);
         }
         "auth" => {
+            let mut scopes = Vec::new();
             for inner in list(meta, errors) {
                 match inner_key(&inner, errors).as_deref() {
                     Some("authorizer") => {
@@ -223,7 +344,10 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
                         }
                     }
                     Some("scopes") => {
-                        let _ = strings(&inner, errors);
+                        scopes = strings(&inner, errors)
+                            .iter()
+                            .map(|s| Str::Owned(s.value()))
+                            .collect();
                     }
                     Some(other) => unknown(
                         inner.path().span(),
@@ -237,6 +361,10 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
             if attr.authorizer.is_none() {
                 errors.error(meta.span(), "`auth` needs `authorizer = \"NAME\"`");
             }
+            attr.policies.auth = Some(RouteAuth {
+                authorizer: AuthorizerId(u32::MAX),
+                scopes,
+            });
         }
         "validate" => {
             for inner in list(meta, errors) {

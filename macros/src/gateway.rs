@@ -45,6 +45,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> (TokenStream, Vec<
             return (item, errors.finish());
         }
     };
+    if attr::is_authorizer(&attr) {
+        let attr = attr::parse_authorizer(attr, &mut errors);
+        check_authorizer_signature(&func, &mut errors);
+        if !errors.is_empty() {
+            return (quote!(#func), errors.finish());
+        }
+        return (emit_authorizer(&func, &attr), errors.finish());
+    }
     let attr = attr::parse(attr, &mut errors);
     let args = check_signature(&func, &attr, &mut errors);
     if !errors.is_empty() {
@@ -149,6 +157,109 @@ fn check_signature(func: &ItemFn, attr: &Attr, errors: &mut ErrorSink) -> Vec<Ar
     args
 }
 
+/// A Rust authorizer is `async fn NAME(req: AuthorizerRequest) -> …`: async, one argument,
+/// not generic (the argument's and the return value's types are checked by rustc, with
+/// `IntoAuthorization`'s note).
+fn check_authorizer_signature(func: &ItemFn, errors: &mut ErrorSink) {
+    let sig = &func.sig;
+    if sig.asyncness.is_none() {
+        errors.error(
+            sig.fn_token.span,
+            format!(
+                "`#[gateway(authorizer = …)]` functions are `async fn`s: write `async fn {}`",
+                sig.ident
+            ),
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.error(
+            sig.generics.span(),
+            "`#[gateway(authorizer = …)]` functions cannot be generic: the gateway calls one concrete function",
+        );
+    }
+    let typed = sig
+        .inputs
+        .iter()
+        .filter(|i| matches!(i, FnArg::Typed(_)))
+        .count();
+    if typed != 1 || sig.receiver().is_some() {
+        let span = if sig.inputs.is_empty() {
+            sig.ident.span()
+        } else {
+            sig.inputs.span()
+        };
+        errors.error(
+            span,
+            format!(
+                "a Rust authorizer takes one argument, the event: `async fn {}(req: AuthorizerRequest)`",
+                sig.ident
+            ),
+        );
+    }
+}
+
+/// The authorizer's record: its settings as IR (for Rust-first APIs), the call, the
+/// registration in `__private::AUTHORIZERS`, and the path-reachable marker type.
+fn emit_authorizer(func: &ItemFn, attr: &attr::AuthorizerAttr) -> TokenStream {
+    let ident = &func.sig.ident;
+    let vis = &func.vis;
+    let function = ident.to_string();
+    let name = &attr.name;
+    let ir = gwc_ir::Authorizer {
+        name: Str::Owned(name.clone()),
+        kind: gwc_ir::AuthorizerKind::Custom(attr.authorizer.clone()),
+    };
+    let ir_tokens = gwc_ir::tokens::scoped(&ir);
+    let p = quote!(::gwc_runtime::__private);
+    let ret_span = match &func.sig.output {
+        syn::ReturnType::Default => func.sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    };
+    let answer = quote_spanned! {ret_span=>
+        #p::IntoAuthorization::into_authorization(__gwc_out)
+    };
+    quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code, unreachable_pub)]
+        #vis struct #ident {}
+
+        const _: () = {
+            fn __gwc_authorizer() -> ::gwc_runtime::ir::Authorizer {
+                let mut authorizer: ::gwc_runtime::ir::Authorizer = #ir_tokens;
+                if let ::gwc_runtime::ir::AuthorizerKind::Custom(c) = &mut authorizer.kind {
+                    c.handler = ::core::option::Option::Some(::std::borrow::Cow::Borrowed(
+                        ::core::concat!(::core::module_path!(), "::", #function),
+                    ));
+                }
+                authorizer
+            }
+
+            fn __gwc_call(__gwc_req: ::gwc_runtime::handler::AuthorizerRequest) -> #p::AuthorizerFuture {
+                ::std::boxed::Box::pin(async move {
+                    let __gwc_out = #ident(__gwc_req).await;
+                    #answer
+                })
+            }
+
+            #[#p::linkme::distributed_slice(#p::AUTHORIZERS)]
+            #[linkme(crate = #p::linkme)]
+            static __GWC_AUTHORIZER: #p::AuthorizerDef = #p::AuthorizerDef {
+                name: #name,
+                function: #function,
+                module: ::core::module_path!(),
+                authorizer: __gwc_authorizer,
+                call: __gwc_call,
+            };
+
+            impl #p::AuthorizerHandler for #ident {
+                const DEF: &'static #p::AuthorizerDef = &__GWC_AUTHORIZER;
+            }
+        };
+    }
+}
+
 /// The name an argument's pattern binds: `id`, `mut id`, `Path(id)`, `Header(user_agent)`.
 fn arg_name(pat: &Pat) -> Option<String> {
     match pat {
@@ -193,6 +304,10 @@ fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
         ..Route::default()
     };
     let route_tokens = gwc_ir::tokens::scoped(&route);
+    let authorizer = match &attr.authorizer {
+        Some(a) => quote!(::core::option::Option::Some(#a)),
+        None => quote!(::core::option::Option::None),
+    };
     let p = quote!(::gwc_runtime::__private);
 
     let arg_table = args.iter().map(|a| {
@@ -306,6 +421,7 @@ fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
             #[linkme(crate = #p::linkme)]
             static __GWC_DEF: #p::RouteDef = #p::RouteDef {
                 name: #name,
+                authorizer: #authorizer,
                 module: ::core::module_path!(),
                 method: #method_str,
                 path: #path_str,

@@ -73,17 +73,51 @@ impl App {
 
     /// The gateway's IR: the API-wide settings plus one route per handler.
     /// A handler without a `timeout` gets `limits.integration_timeout`, as a spec's route does.
+    ///
+    /// Its authorizers are the settings' plus every `#[gateway(authorizer = "NAME")]` function
+    /// linked in (a settings' authorizer of the same name wins); each route's
+    /// `auth(authorizer = "NAME")` names one of them.
     pub fn ir(&self) -> ir::Gateway {
+        let mut authorizers = self.ir.authorizers.clone();
+        for def in self.handlers.authorizers() {
+            if !authorizers.iter().any(|a| a.name == def.name) {
+                authorizers.push((def.authorizer)());
+            }
+        }
         let mut routes = self.handlers.routes_ir();
-        for route in &mut routes {
+        for (route, def) in routes.iter_mut().zip(self.handlers.routes()) {
             if route.timeout.0 == 0 {
                 route.timeout = self.ir.limits.integration_timeout;
+            }
+            if let (Some(name), Some(auth)) = (def.authorizer, route.policies.auth.as_mut())
+                && let Some(i) = authorizers.iter().position(|a| a.name == name)
+            {
+                auth.authorizer = ir::AuthorizerId(i as u32);
             }
         }
         ir::Gateway {
             routes,
+            authorizers,
             ..self.ir.clone()
         }
+    }
+
+    /// The routes naming an authorizer the API does not have, as a message.
+    fn unknown_authorizers(&self, ir: &ir::Gateway) -> Option<String> {
+        let problems: Vec<String> = self
+            .handlers
+            .routes()
+            .filter_map(|def| {
+                let name = def.authorizer?;
+                (!ir.authorizers.iter().any(|a| a.name == name)).then(|| {
+                    format!(
+                        "handler `{}` names authorizer `{name}`, which is neither a `#[gateway(authorizer = \"{name}\")]` function linked into this program nor in the API's settings",
+                        def.full_path()
+                    )
+                })
+            })
+            .collect();
+        (!problems.is_empty()).then(|| problems.join("\n"))
     }
 
     /// The handler table the gateway is built with.
@@ -94,9 +128,9 @@ impl App {
     /// The OpenAPI 3.1 document describing the handlers, each operation with its
     /// `x-gateway-integration: {type: rust, handler: …}` and the settings of its attribute.
     pub fn openapi(&self) -> Value {
+        let ir = self.ir();
         let mut paths: Map<String, Value> = Map::new();
-        for def in self.handlers.routes() {
-            let route = (def.route)();
+        for (def, route) in self.handlers.routes().zip(&ir.routes) {
             let mut doc = OperationDoc::default();
             (def.document)(&mut doc);
             let mut op = Map::new();
@@ -131,6 +165,15 @@ impl App {
                 "responses".into(),
                 json!({"200": {"description": "The handler's response."}}),
             );
+            if let Some(auth) = &route.policies.auth
+                && let Some(a) = ir.authorizers.get(auth.authorizer.index())
+            {
+                let mut value = json!({"authorizer": a.name.as_ref()});
+                if !auth.scopes.is_empty() {
+                    value["scopes"] = json!(auth.scopes);
+                }
+                op.insert("x-gateway-auth".into(), value);
+            }
             if let Integration::Rust(r) = &route.integration {
                 let mut integration = json!({"type": "rust", "handler": r.handler.as_ref()});
                 if route.timeout.0 > 0 {
@@ -151,10 +194,36 @@ impl App {
                 item.insert(method, Value::Object(op));
             }
         }
+        let mut gateway = json!({"name": self.ir.name.as_ref()});
+        let authorizers: Map<String, Value> = ir
+            .authorizers
+            .iter()
+            .filter_map(|a| match &a.kind {
+                ir::AuthorizerKind::Custom(c) => {
+                    let handler = c.handler.as_deref()?;
+                    let mut v = json!({
+                        "type": "custom",
+                        "handler": handler,
+                        "identity_source": c.identity_sources,
+                        "result_ttl": format!("{}ms", c.result_ttl.0),
+                        "timeout": format!("{}ms", c.timeout.0),
+                        "event": if c.token_event { "token" } else { "request" },
+                    });
+                    if let Some(re) = &c.identity_validation {
+                        v["identity_validation"] = json!(re);
+                    }
+                    Some((a.name.to_string(), v))
+                }
+                _ => None,
+            })
+            .collect();
+        if !authorizers.is_empty() {
+            gateway["authorizers"] = Value::Object(authorizers);
+        }
         json!({
             "openapi": "3.1.0",
             "info": {"title": self.ir.name.as_ref(), "version": self.version},
-            "x-gateway": {"name": self.ir.name.as_ref()},
+            "x-gateway": gateway,
             "paths": paths,
         })
     }
@@ -185,7 +254,12 @@ impl App {
             Ok(args) => args,
             Err(e) => e.exit(),
         };
-        run(&self.ir(), &args, &self.handlers)
+        let ir = self.ir();
+        if let Some(problem) = self.unknown_authorizers(&ir) {
+            eprintln!("error: {problem}");
+            return ExitCode::from(2);
+        }
+        run(&ir, &args, &self.handlers)
     }
 }
 

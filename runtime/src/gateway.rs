@@ -160,6 +160,7 @@ impl Gateway {
             telemetry: TelemetryBuilder::new(ir, stage_name, args),
             api_keys: None,
             authorizers: Default::default(),
+            handlers,
         };
         let api_steps = ApiSteps::compile(&mut cx)?;
         let mut routes = Vec::with_capacity(ir.routes.len());

@@ -198,6 +198,8 @@ pub mod __private {
     pub use mimalloc::MiMalloc;
 
     pub use crate::handler::RouteDef;
+    /// What `#[gateway(authorizer = …)]` expansions name.
+    pub use crate::handler::{AUTHORIZERS, AuthorizerDef, AuthorizerFuture, IntoAuthorization};
     /// What `#[gateway]` expansions name: the route record, its link-time list, the
     /// extractor and response traits.
     pub use crate::handler::{
@@ -219,6 +221,18 @@ pub mod __private {
     pub trait Handler {
         /// The handler's route record.
         const DEF: &'static RouteDef;
+    }
+
+    /// Implemented by the type `#[gateway(authorizer = …)]` declares beside each Rust
+    /// authorizer, so generated spec-first code reaches its record by the function's path.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a `#[gateway(authorizer = …)]` function",
+        label = "the spec names this as a custom authorizer's handler",
+        note = "annotate the function with `#[gwc_runtime::gateway(authorizer = \"NAME\")]`"
+    )]
+    pub trait AuthorizerHandler {
+        /// The authorizer's record.
+        const DEF: &'static AuthorizerDef;
     }
 
     /// Panics at compile time (in a `const`) unless the spec's method and path are the

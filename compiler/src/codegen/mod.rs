@@ -147,10 +147,13 @@ pub fn generate(ir: &gwc_ir::Gateway, settings: &Settings) -> GeneratedCrate {
     // requires that of every spec with `type: rust` routes that is built).
     let handlers = settings.handlers.clone().unwrap_or_default();
     let has_handlers = settings.handlers.is_some()
-        && ir
+        && (ir
             .routes
             .iter()
-            .any(|r| matches!(r.integration, gwc_ir::Integration::Rust(_)));
+            .any(|r| matches!(r.integration, gwc_ir::Integration::Rust(_)))
+            || ir.authorizers.iter().any(
+                |a| matches!(&a.kind, gwc_ir::AuthorizerKind::Custom(c) if c.handler.is_some()),
+            ));
     files.insert(
         PathBuf::from("Cargo.toml"),
         scaffold::cargo_toml(&package, &header, &settings.runtime, &handlers.crates),

@@ -114,6 +114,19 @@ fn handlers_tokens(
             }
         }
     };
+    // Custom authorizers whose `handler` is a Rust function, reached by its path (a missing
+    // one is a compile error there, a function without `#[gateway(authorizer = …)]` one that
+    // says so).
+    for a in &ir.authorizers {
+        if let gwc_ir::AuthorizerKind::Custom(c) = &a.kind
+            && let Some(handler) = &c.handler
+            && let Ok(path) = syn::parse_str::<syn::Path>(handler)
+        {
+            routes.push(quote! {
+                .authorizer(<#path as ::gwc_runtime::__private::AuthorizerHandler>::DEF)
+            });
+        }
+    }
     if routes.is_empty() {
         return TokenStream::new();
     }
@@ -122,7 +135,7 @@ fn handlers_tokens(
         .filter_map(|s| syn::parse_str::<syn::Path>(s).ok())
         .map(|f| quote!(.state(#f())));
     quote! {
-        /// The Rust handlers this spec names, and the state they are given.
+        /// The Rust handlers (and authorizers) this spec names, and the state they are given.
         pub fn handlers() -> ::gwc_runtime::handler::Handlers {
             ::gwc_runtime::handler::Handlers::new()
                 #(#routes)*

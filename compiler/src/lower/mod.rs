@@ -218,6 +218,7 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
     };
     if purpose == Purpose::Serve {
         check_handler_crates(&gateway, &sites, &root.rust, diags);
+        check_authorizer_crates(&root.authorizers, &root.rust, diags);
     }
     complete.then_some(Lowered {
         gateway,
@@ -279,6 +280,44 @@ fn check_handler_crates(
                     format!("handler crate `{krate}` is not declared"),
                 )
                 .with_span(site.integration, "its handler is named here")
+                .with_help(format!(
+                    "add `x-gateway: {{rust: {{crates: {{{krate}: {{path: FOLDER}}}}}}}}`, the crate's folder relative to the spec's"
+                )),
+            );
+        }
+    }
+}
+
+/// As [`check_handler_crates`], for custom authorizers whose `handler` is a Rust function.
+fn check_authorizer_crates(
+    authorizers: &vocab::NamedMap<vocab::Authorizer>,
+    rust: &vocab::RustHandlers,
+    diags: &mut Diagnostics,
+) {
+    for (_, a) in authorizers {
+        let vocab::Authorizer::Custom(c) = a else {
+            continue;
+        };
+        let Some(handler) = &c.handler else {
+            continue;
+        };
+        let krate = handler.value.split("::").next().unwrap_or_default();
+        if krate == "crate" || !handler.value.contains("::") {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::INVALID_VALUE,
+                    format!("authorizer handler `{}` does not name its crate", handler.value),
+                )
+                .with_span(handler.span, "in this authorizer")
+                .with_help("a spec-first Rust authorizer lives in a handler crate: write `crate_name::module::function`"),
+            );
+        } else if !rust.crates.keys().any(|k| k.value == krate) {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::MISSING_KEY,
+                    format!("handler crate `{krate}` is not declared"),
+                )
+                .with_span(handler.span, "its authorizer function is named here")
                 .with_help(format!(
                     "add `x-gateway: {{rust: {{crates: {{{krate}: {{path: FOLDER}}}}}}}}`, the crate's folder relative to the spec's"
                 )),

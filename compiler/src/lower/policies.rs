@@ -66,7 +66,7 @@ impl Tables {
             .iter()
             .map(|(name, a)| Authorizer {
                 name: owned(&name.value),
-                kind: authorizer_kind(a, diags),
+                kind: authorizer_kind(a, name.span, diags),
             })
             .collect();
         let validators = root
@@ -386,7 +386,7 @@ fn api_key(key: &vocab::ApiKey, plan: &str, span: Span, diags: &mut Diagnostics)
     })
 }
 
-fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> AuthorizerKind {
+fn authorizer_kind(a: &vocab::Authorizer, name: Span, diags: &mut Diagnostics) -> AuthorizerKind {
     match a {
         vocab::Authorizer::Jwt(j) => AuthorizerKind::Jwt(JwtAuthorizer {
             issuer: owned(&j.issuer),
@@ -460,6 +460,7 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
                 .collect(),
         }),
         vocab::Authorizer::Custom(c) => AuthorizerKind::Custom(CustomAuthorizer {
+            handler: custom_handler(c, name, diags),
             uri: c.uri.as_ref().map_or_else(UriTemplate::default, |u| {
                 UriTemplate::parse(&u.value).unwrap_or_else(|e| {
                     diags.push(
@@ -478,6 +479,47 @@ fn authorizer_kind(a: &vocab::Authorizer, diags: &mut Diagnostics) -> Authorizer
             token_event: c.event == vocab::CustomEvent::Token,
             identity_validation: c.identity_validation.as_deref().map(owned),
         }),
+    }
+}
+
+/// A custom authorizer's Rust `handler`: exactly one of `uri` and `handler`, and a path.
+fn custom_handler(c: &vocab::CustomAuthorizer, name: Span, diags: &mut Diagnostics) -> Option<Str> {
+    match (&c.uri, &c.handler) {
+        (Some(_), Some(h)) => {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::INVALID_VALUE,
+                    "a custom authorizer names both a `uri` and a `handler`",
+                )
+                .with_span(h.span, "the Rust handler")
+                .with_help("give exactly one: `uri` for an HTTP authorizer, `handler` for a `#[gateway(authorizer = …)]` Rust function"),
+            );
+            None
+        }
+        (None, None) => {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::MISSING_KEY,
+                    "a custom authorizer needs a `uri` or a `handler`",
+                )
+                .with_span(name, "this authorizer")
+                .with_help("write `uri: https://…` (an HTTP authorizer) or `handler: my_crate::auth::check` (a `#[gateway(authorizer = …)]` Rust function)"),
+            );
+            None
+        }
+        (Some(_), None) => None,
+        (None, Some(h)) if !super::valid_rust_path(&h.value) => {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::INVALID_VALUE,
+                    format!("`{}` is not a Rust path", h.value),
+                )
+                .with_span(h.span, "expected `crate_name::module::function`")
+                .with_help("name the `#[gateway(authorizer = …)]` function by its path, e.g. `orders_handlers::auth::check`"),
+            );
+            None
+        }
+        (None, Some(h)) => Some(owned(&h.value)),
     }
 }
 

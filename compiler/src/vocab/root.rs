@@ -738,8 +738,11 @@ pub struct CustomAuthorizer {
     /// `${stageVariables.NAME}`. Default: none.
     #[serde(default)]
     pub uri: Option<Spanned<String>>,
-    /// Rust function called in-process instead, as a path (`crate::auth::check`).
-    /// Default: none.
+    /// Rust function called in-process instead, by its path in a handler crate of
+    /// `x-gateway.rust.crates` (`my_crate::auth::check`): an `async fn` declared with
+    /// `#[gateway(authorizer = "NAME")]` that takes the typed authorizer event and returns an
+    /// allow/deny policy. Its answers are cached and evaluated exactly as an HTTP
+    /// authorizer's; its error or panic is a 500 (`AUTHORIZER_FAILURE`). Default: none.
     #[serde(default)]
     pub handler: Option<Spanned<String>>,
     /// Request values that identify the caller; they form the event and the result-cache key.

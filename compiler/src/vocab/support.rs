@@ -83,6 +83,7 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway.authorizers.*(cognito).issuer",
     "x-gateway.authorizers.*(cognito).jwks_uri",
     "x-gateway.authorizers.*(custom).uri",
+    "x-gateway.authorizers.*(custom).handler",
     "x-gateway.authorizers.*(custom).identity_source",
     "x-gateway.authorizers.*(custom).result_ttl",
     "x-gateway.authorizers.*(custom).payload_format",

@@ -145,6 +145,7 @@ pub fn gateway() -> ir::Gateway {
                     simple_responses: false,
                     token_event: true,
                     identity_validation: Some(Cow::Borrowed("Bearer [a-z0-9-]+")),
+                    ..Default::default()
                 }),
             },
             ir::Authorizer {
@@ -167,6 +168,7 @@ pub fn gateway() -> ir::Gateway {
                     simple_responses: true,
                     token_event: false,
                     identity_validation: None,
+                    ..Default::default()
                 }),
             },
         ]),

@@ -75,6 +75,13 @@ pub fn gateway() -> ir::Gateway {
                     handler: Cow::Borrowed("orders_handlers::orders::get"),
                 }),
                 timeout: ir::Millis(29000),
+                policies: ir::RoutePolicies {
+                    auth: Some(ir::RouteAuth {
+                        authorizer: ir::AuthorizerId(0),
+                        scopes: Vec::new(),
+                    }),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             ir::Route {
@@ -95,6 +102,13 @@ pub fn gateway() -> ir::Gateway {
                     handler: Cow::Borrowed("orders_handlers::orders::delete"),
                 }),
                 timeout: ir::Millis(29000),
+                policies: ir::RoutePolicies {
+                    auth: Some(ir::RouteAuth {
+                        authorizer: ir::AuthorizerId(0),
+                        scopes: Vec::new(),
+                    }),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             ir::Route {
@@ -108,6 +122,13 @@ pub fn gateway() -> ir::Gateway {
                     handler: Cow::Borrowed("orders_handlers::orders::whoami"),
                 }),
                 timeout: ir::Millis(29000),
+                policies: ir::RoutePolicies {
+                    auth: Some(ir::RouteAuth {
+                        authorizer: ir::AuthorizerId(0),
+                        scopes: Vec::new(),
+                    }),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
         ]),
@@ -117,10 +138,31 @@ pub fn gateway() -> ir::Gateway {
             key_prefix: Cow::Borrowed("gwc:"),
             timeout: ir::Millis(100),
         },
+        authorizers: Vec::from([
+            ir::Authorizer {
+                name: Cow::Borrowed("staff"),
+                kind: ir::AuthorizerKind::Custom(ir::CustomAuthorizer {
+                    uri: ir::UriTemplate {
+                        raw: Cow::Borrowed(""),
+                        parts: Vec::new(),
+                    },
+                    identity_sources: Vec::from([
+                        Cow::Borrowed("$request.header.Authorization"),
+                    ]),
+                    result_ttl: ir::Millis(300000),
+                    timeout: ir::Millis(2000),
+                    payload_v2: true,
+                    simple_responses: false,
+                    token_event: false,
+                    identity_validation: None,
+                    handler: Some(Cow::Borrowed("orders_handlers::auth::staff")),
+                }),
+            },
+        ]),
         ..Default::default()
     }
 }
-/// The Rust handlers this spec names, and the state they are given.
+/// The Rust handlers (and authorizers) this spec names, and the state they are given.
 pub fn handlers() -> ::gwc_runtime::handler::Handlers {
     ::gwc_runtime::handler::Handlers::new()
         .route(<orders_handlers::orders::list as ::gwc_runtime::__private::Handler>::DEF)
@@ -133,6 +175,9 @@ pub fn handlers() -> ::gwc_runtime::handler::Handlers {
         )
         .route(
             <orders_handlers::orders::whoami as ::gwc_runtime::__private::Handler>::DEF,
+        )
+        .authorizer(
+            <orders_handlers::auth::staff as ::gwc_runtime::__private::AuthorizerHandler>::DEF,
         )
         .state(orders_handlers::store::open())
 }

@@ -98,6 +98,7 @@ const _: () = {
     #[linkme(crate = ::gwc_runtime::__private::linkme)]
     static __GWC_DEF: ::gwc_runtime::__private::RouteDef = ::gwc_runtime::__private::RouteDef {
         name: "create_order",
+        authorizer: ::core::option::Option::None,
         module: ::core::module_path!(),
         method: "POST",
         path: "/orders",

@@ -99,6 +99,7 @@ const _: () = {
     #[linkme(crate = ::gwc_runtime::__private::linkme)]
     static __GWC_DEF: ::gwc_runtime::__private::RouteDef = ::gwc_runtime::__private::RouteDef {
         name: "get_order",
+        authorizer: ::core::option::Option::None,
         module: ::core::module_path!(),
         method: "GET",
         path: "/orders/{id}",

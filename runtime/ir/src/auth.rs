@@ -89,11 +89,16 @@ pub struct IamCredential {
     pub deny: Vec<Str>,
 }
 
-/// A custom authorizer called over HTTP.
+/// A custom (Lambda-style) authorizer: an HTTP endpoint, or an in-process Rust function.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomAuthorizer {
-    /// Endpoint called with the authorizer event.
+    /// Endpoint called with the authorizer event (empty when `handler` is set).
     pub uri: UriTemplate,
+    /// The `#[gateway(authorizer = …)]` Rust function called in-process instead of `uri`, by
+    /// its path (`my_crate::auth::check`); the answer then takes the same way as an HTTP one
+    /// (result cache, policy evaluated per request, `$context.authorizer.*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<Str>,
     /// Request values that identify the caller (event and cache key).
     pub identity_sources: Vec<Str>,
     /// How long an answer is cached per identity; zero: not cached.

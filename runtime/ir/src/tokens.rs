@@ -405,7 +405,8 @@ struct_tokens!(CustomAuthorizer {
     payload_v2,
     simple_responses,
     token_event,
-    identity_validation,
+    identity_validation;
+    handler
 });
 struct_tokens!(UsagePlan {
     name,

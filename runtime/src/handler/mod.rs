@@ -31,10 +31,14 @@
 //! [`State`] (application state given at start-up), [`http::HeaderMap`], [`http::Method`] and
 //! [`http::Uri`].
 //!
+//! A custom authorizer may be a Rust function too (`#[gateway(authorizer = "NAME")]`, see
+//! [`AuthorizerRequest`]).
+//!
 //! Rust-first crates serve their handlers with [`crate::serve`]; spec-first crates name them in
 //! the spec (`x-gateway-integration: {type: rust, handler: my_crate::orders::create}`) and
 //! `gwc build` writes the crate that links them.
 
+mod authorizer;
 pub(crate) mod extract;
 mod respond;
 mod signature;
@@ -43,6 +47,12 @@ mod table;
 use std::borrow::Cow;
 use std::fmt;
 
+#[doc(hidden)]
+pub use self::authorizer::{AUTHORIZERS, AuthorizerDef, AuthorizerFuture};
+pub use self::authorizer::{
+    Authorization, AuthorizerEvent, AuthorizerRequest, AuthorizerRequestContext, Effect,
+    IntoAuthorization, PolicyDocument, PolicyStatement,
+};
 pub use self::extract::{
     Arg, Context, FromRequest, FromRequestParts, Header, Path, Query, Request, State, ViaParts,
     ViaRequest,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use http::Response;
 
 use super::Error;
+use super::authorizer::{AUTHORIZERS, AuthorizerDef};
 use super::extract::{Request, StateValue};
 use crate::body::Body;
 use crate::ir;
@@ -62,6 +63,9 @@ pub struct OperationDoc {
 pub struct RouteDef {
     /// The function's name.
     pub name: &'static str,
+    /// The authorizer its attribute names (`auth(authorizer = "NAME")`), which a Rust-first
+    /// API resolves against its authorizers; `None`: public.
+    pub authorizer: Option<&'static str>,
     /// Its module, as `module_path!()` says (`orders_service::orders`).
     pub module: &'static str,
     /// The method as the attribute names it (`GET`, `ANY`).
@@ -140,6 +144,7 @@ impl std::fmt::Debug for AppState {
 #[derive(Debug, Clone, Default)]
 pub struct Handlers {
     pub(crate) routes: Vec<&'static RouteDef>,
+    pub(crate) authorizers: Vec<&'static AuthorizerDef>,
     pub(crate) state: AppState,
 }
 
@@ -154,8 +159,11 @@ impl Handlers {
         let mut routes: Vec<&'static RouteDef> = ROUTES.iter().collect();
         // Link order is not source order; sort for a stable document and route table.
         routes.sort_by_key(|r| (r.module, r.name));
+        let mut authorizers: Vec<&'static AuthorizerDef> = AUTHORIZERS.iter().collect();
+        authorizers.sort_by_key(|a| (a.name, a.module, a.function));
         Handlers {
             routes,
+            authorizers,
             state: AppState::default(),
         }
     }
@@ -165,6 +173,28 @@ impl Handlers {
     pub fn route(mut self, def: &'static RouteDef) -> Handlers {
         self.routes.push(def);
         self
+    }
+
+    /// Adds one Rust authorizer (what a spec-first crate's generated code does for each
+    /// custom authorizer whose `handler` the spec names).
+    #[must_use]
+    pub fn authorizer(mut self, def: &'static AuthorizerDef) -> Handlers {
+        self.authorizers.push(def);
+        self
+    }
+
+    /// The Rust authorizers, in table order.
+    pub fn authorizers(&self) -> impl Iterator<Item = &'static AuthorizerDef> + '_ {
+        self.authorizers.iter().copied()
+    }
+
+    /// The Rust authorizer a spec names, by path as [`Handlers::find`] finds handlers.
+    pub(crate) fn find_authorizer(&self, name: &str) -> Option<&'static AuthorizerDef> {
+        let name = name.strip_prefix("crate::").unwrap_or(name);
+        self.authorizers
+            .iter()
+            .copied()
+            .find(|a| a.path_from_crate() == name || a.full_path() == name)
     }
 
     /// Gives the handlers a value of type `T` (`State<T>` arguments clone it); one per type.

@@ -134,7 +134,7 @@ impl HandlerTarget {
 
 /// Turns a panic while polling into `Err(())`, so one faulty handler answers 500 instead of
 /// taking its connection down.
-struct CatchUnwind<F>(F);
+pub(crate) struct CatchUnwind<F>(pub(crate) F);
 
 impl<F: Future + Unpin> Future for CatchUnwind<F> {
     type Output = Result<F::Output, ()>;

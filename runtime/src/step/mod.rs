@@ -68,6 +68,8 @@ pub(crate) struct BuildContext<'a> {
     pub(crate) api_keys: Option<plan::SharedKeys>,
     /// The authorizers compiled so far (each once, shared by the routes naming it).
     pub(crate) authorizers: auth::Table,
+    /// The in-process Rust handlers and authorizers the gateway may call.
+    pub(crate) handlers: &'a crate::handler::Handlers,
 }
 
 /// What a step decided about a request.

@@ -90,6 +90,7 @@ fn gateway() -> Gateway {
                     simple_responses: false,
                     token_event: true,
                     identity_validation: None,
+                    handler: None,
                 }),
             },
         ],

@@ -1,7 +1,10 @@
-//! Custom (Lambda-style) authorizers called over HTTP: the request's identity sources are
-//! posted as AWS's authorizer event (TOKEN, REQUEST 1.0 or 2.0) to the endpoint the spec names,
-//! and its answer (an IAM policy `{principalId, policyDocument, context, usageIdentifierKey}`
-//! or the 2.0 simple `{isAuthorized, context}`) decides.
+//! Custom (Lambda-style) authorizers: the request's identity sources are posted as AWS's
+//! authorizer event (TOKEN, REQUEST 1.0 or 2.0) to the endpoint the spec names, or handed as
+//! a typed [`AuthorizerRequest`] to an in-process `#[gateway(authorizer = …)]` Rust function;
+//! the answer (an IAM policy `{principalId, policyDocument, context, usageIdentifierKey}` or
+//! the 2.0 simple `{isAuthorized, context}`; a Rust function's [`Authorization`] is written in
+//! the policy form) decides. From the answer on, both kinds take the same code: the result
+//! cache, the policy evaluation, the identity in the request context.
 //!
 //! Answers are cached in the shared state (so replicas share them through Redis) under a hash
 //! of the identity values, for `result_ttl`. What is cached is the answer itself, evaluated
@@ -14,7 +17,8 @@
 //! without calling; the authorizer answering 401 (AWS: the function's `Unauthorized` error) →
 //! 401; an explicit Deny or no matching Allow → 403; a timeout, connection failure or other
 //! status → 500 `AUTHORIZER_FAILURE`; an answer that is not a policy → 500
-//! `AUTHORIZER_CONFIGURATION_ERROR`.
+//! `AUTHORIZER_CONFIGURATION_ERROR`. A Rust function's `Error::unauthorized` is the 401; its
+//! other errors, a panic or its timeout are 500 `AUTHORIZER_FAILURE`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -31,9 +35,15 @@ use super::source::Source;
 use super::{Auth, Resumed, unauthorized};
 use crate::body::RequestBody;
 use crate::error::GatewayError;
+use crate::handler::{
+    Authorization, AuthorizerDef, AuthorizerEvent, AuthorizerFuture, AuthorizerRequest,
+    AuthorizerRequestContext,
+};
+use crate::integration::handler::CatchUnwind;
 use crate::ir::{self, ErrorType};
 use crate::pipeline::{Identity, RequestContext};
 use crate::state::{Pending, State};
+use crate::step::SlowPath;
 use crate::step::{BuildContext, Check, StepResult, Verdict};
 
 /// Largest authorizer answer read (AWS limits a Lambda authorizer's answer to 8 KB).
@@ -43,7 +53,7 @@ const MAX_ANSWER: usize = 64 * 1024;
 #[derive(Debug)]
 pub(crate) struct CustomAuth {
     name: Box<str>,
-    uri: Uri,
+    target: Target,
     sources: Box<[Source]>,
     ttl: Duration,
     timeout: Duration,
@@ -51,9 +61,30 @@ pub(crate) struct CustomAuth {
     v2: bool,
     simple: bool,
     validation: Option<Regex>,
-    client: Client,
     state: State,
     stage: Box<str>,
+    /// The stage's variables, for Rust authorizers' REQUEST events.
+    stage_variables: Box<[(Box<str>, Box<str>)]>,
+}
+
+/// Who answers.
+enum Target {
+    /// An endpoint, posted the event as JSON.
+    Http { uri: Uri, client: Client },
+    /// A `#[gateway(authorizer = …)]` function, called in-process.
+    Rust {
+        path: Box<str>,
+        call: fn(AuthorizerRequest) -> AuthorizerFuture,
+    },
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Http { uri, .. } => write!(f, "Http({uri})"),
+            Target::Rust { path, .. } => write!(f, "Rust({path})"),
+        }
+    }
 }
 
 /// What the slow path brings back.
@@ -75,8 +106,65 @@ impl CustomAuth {
         cx: &BuildContext<'_>,
         name: &str,
         c: &ir::CustomAuthorizer,
-        client: Client,
+        client: impl FnOnce() -> Result<Client, String>,
     ) -> Result<CustomAuth, String> {
+        let target = match &c.handler {
+            Some(path) if !c.uri.parts.is_empty() => {
+                return Err(format!(
+                    "names both a `uri` and a Rust `handler` ({path}); give exactly one"
+                ));
+            }
+            Some(path) => {
+                let def: &AuthorizerDef = cx.handlers.find_authorizer(path).ok_or_else(|| {
+                    format!(
+                        "no `#[gateway(authorizer = …)]` function `{path}` is linked into this gateway (Rust authorizers run in a built crate: `gwc build`, then `cargo run` in it)"
+                    )
+                })?;
+                Target::Rust {
+                    path: path.as_ref().into(),
+                    call: def.call,
+                }
+            }
+            None => Target::Http {
+                uri: Self::uri(cx, c)?,
+                client: client()?,
+            },
+        };
+        let sources = super::source::compile_all(&c.identity_sources, cx.stage_variables)?;
+        if sources.is_empty() {
+            return Err("a custom authorizer needs at least one identity source".into());
+        }
+        let validation = match &c.identity_validation {
+            Some(re) => Some(
+                Regex::new(&format!("^(?:{re})$"))
+                    .map_err(|e| format!("identity_validation: {e}"))?,
+            ),
+            None => None,
+        };
+        let mut stage_variables: Vec<(Box<str>, Box<str>)> = cx
+            .stage_variables
+            .iter()
+            .map(|(k, v)| (Box::from(*k), Box::from(*v)))
+            .collect();
+        stage_variables.sort();
+        Ok(CustomAuth {
+            name: name.into(),
+            target,
+            sources,
+            ttl: c.result_ttl.as_duration(),
+            timeout: c.timeout.as_duration(),
+            token_event: c.token_event,
+            v2: c.payload_v2,
+            simple: c.payload_v2 && c.simple_responses,
+            validation,
+            state: cx.state.clone(),
+            stage: cx.stage.into(),
+            stage_variables: stage_variables.into(),
+        })
+    }
+
+    /// The endpoint of an HTTP authorizer, stage variables substituted.
+    fn uri(cx: &BuildContext<'_>, c: &ir::CustomAuthorizer) -> Result<Uri, String> {
         let uri_text: String = c
             .uri
             .parts
@@ -92,32 +180,7 @@ impl CustomAuth {
                 ir::UriPart::PathParam(p) => format!("{{{p}}}"),
             })
             .collect();
-        let uri = super::parse_uri(&uri_text)?;
-        let sources = super::source::compile_all(&c.identity_sources, cx.stage_variables)?;
-        if sources.is_empty() {
-            return Err("a custom authorizer needs at least one identity source".into());
-        }
-        let validation = match &c.identity_validation {
-            Some(re) => Some(
-                Regex::new(&format!("^(?:{re})$"))
-                    .map_err(|e| format!("identity_validation: {e}"))?,
-            ),
-            None => None,
-        };
-        Ok(CustomAuth {
-            name: name.into(),
-            uri,
-            sources,
-            ttl: c.result_ttl.as_duration(),
-            timeout: c.timeout.as_duration(),
-            token_event: c.token_event,
-            v2: c.payload_v2,
-            simple: c.payload_v2 && c.simple_responses,
-            validation,
-            client,
-            state: cx.state.clone(),
-            stage: cx.stage.into(),
-        })
+        super::parse_uri(&uri_text)
     }
 
     /// A digest of the identity values: the key of cached answers (never the values
@@ -196,8 +259,16 @@ impl CustomAuth {
                 }
             }
         };
-        let event = self.event(step, ctx, req, &values, &arn);
-        let call = self.call(event);
+        let call = match &self.target {
+            Target::Http { uri, client } => {
+                let event = self.event(step, ctx, req, &values, &arn);
+                self.call(uri, client, event)
+            }
+            Target::Rust { path, call } => {
+                let request = self.rust_request(step, ctx, req, values, arn);
+                self.call_rust(path, *call, request)
+            }
+        };
         let state = self.state.clone();
         let ttl = self.ttl;
         let key = digest.map(|d| (self.state_key(&d), d));
@@ -262,13 +333,115 @@ impl CustomAuth {
         }
     }
 
-    /// The call to the authorizer, as a future that owns what it needs.
-    fn call(&self, event: Value) -> impl std::future::Future<Output = CustomResumed> + 'static {
-        let client = self.client.clone();
-        let uri = self.uri.clone();
+    /// The call to a Rust authorizer, within the authorizer's timeout; its answer is written
+    /// as an HTTP authorizer's, so what follows is the same.
+    fn call_rust(
+        &self,
+        path: &str,
+        call: fn(AuthorizerRequest) -> AuthorizerFuture,
+        request: AuthorizerRequest,
+    ) -> SlowPath<CustomResumed> {
         let timeout = self.timeout;
         let name = self.name.clone();
-        async move {
+        let path: Box<str> = path.into();
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, CatchUnwind(call(request))).await {
+                Ok(Ok(Ok(answer))) => {
+                    CustomResumed::Answer(Bytes::from(Authorization::to_answer(&answer)))
+                }
+                Ok(Ok(Err(e))) if e.kind == ErrorType::Unauthorized => CustomResumed::Failed(
+                    ErrorType::Unauthorized,
+                    format!("authorizer {name} (`{path}`): {}", e.detail),
+                ),
+                Ok(Ok(Err(e))) => CustomResumed::Failed(
+                    ErrorType::AuthorizerFailure,
+                    format!("authorizer {name} (`{path}`) failed: {}", e.detail),
+                ),
+                Ok(Err(())) => CustomResumed::Failed(
+                    ErrorType::AuthorizerFailure,
+                    format!("authorizer {name} (`{path}`) panicked"),
+                ),
+                Err(_) => CustomResumed::Failed(
+                    ErrorType::AuthorizerFailure,
+                    format!("authorizer {name} (`{path}`) over its {timeout:?} timeout"),
+                ),
+            }
+        })
+    }
+
+    /// AWS's event as a Rust authorizer receives it.
+    fn rust_request(
+        &self,
+        step: &Auth,
+        ctx: &RequestContext,
+        req: &Request<RequestBody>,
+        values: Vec<String>,
+        arn: String,
+    ) -> AuthorizerRequest {
+        let path = req.uri().path();
+        let method = req.method().as_str();
+        let request_context = AuthorizerRequestContext {
+            request_id: ctx.request_id.to_str().unwrap_or("").to_owned(),
+            stage: self.stage.to_string(),
+            source_ip: ctx.client.ip.to_str().unwrap_or("").to_owned(),
+            resource_path: step.resource.to_string(),
+            http_method: method.to_owned(),
+            path: path.to_owned(),
+        };
+        let mut request = AuthorizerRequest {
+            event: AuthorizerEvent::Token,
+            identity_source: values,
+            method_arn: arn,
+            resource: step.resource.to_string(),
+            path: path.to_owned(),
+            http_method: method.to_owned(),
+            headers: http::HeaderMap::new(),
+            query: Vec::new(),
+            path_parameters: Vec::new(),
+            stage_variables: Vec::new(),
+            request_context,
+        };
+        if self.token_event {
+            return request;
+        }
+        request.event = AuthorizerEvent::Request;
+        request.headers = req.headers().clone();
+        request.query = req
+            .uri()
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode(k), decode(v))
+            })
+            .collect();
+        request.path_parameters = step
+            .params
+            .iter()
+            .enumerate()
+            .filter_map(|(i, name)| {
+                ctx.params
+                    .decoded(path, i)
+                    .map(|v| (name.to_string(), v.into_owned()))
+            })
+            .collect();
+        request.stage_variables = self
+            .stage_variables
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        request
+    }
+
+    /// The call to an HTTP authorizer, as a future that owns what it needs.
+    fn call(&self, uri: &Uri, client: &Client, event: Value) -> SlowPath<CustomResumed> {
+        let client = client.clone();
+        let uri = uri.clone();
+        let timeout = self.timeout;
+        let name = self.name.clone();
+        Box::pin(async move {
             let body = Bytes::from(event.to_string());
             match client
                 .send(Method::POST, &uri, Some(body), timeout, MAX_ANSWER)
@@ -292,7 +465,7 @@ impl CustomAuth {
                     format!("authorizer {name}: {e}"),
                 ),
             }
-        }
+        })
     }
 
     /// Decides on an answer for this request's method ARN and fills the identity.

@@ -3,7 +3,7 @@
 //! Each authorizer of the gateway's table is compiled once ([`Table`], shared by the routes
 //! that name it and by every worker): a JWT authorizer (OpenID Connect issuers and Cognito user
 //! pools) with its issuer's key cache, or a custom (Lambda-style) authorizer called over HTTP
-//! with its result cache in the shared state, or an IAM (SigV4) authorizer. A route's step ([`Auth`]) adds the route's
+//! or in-process (a `#[gateway(authorizer = …)]` Rust function) with its result cache in the shared state, or an IAM (SigV4) authorizer. A route's step ([`Auth`]) adds the route's
 //! scopes. The fast path is synchronous (a token verified with cached keys, a cached policy);
 //! only a key fetch or an authorizer call is a slow path.
 //!
@@ -74,6 +74,8 @@ pub(crate) struct Auth {
     arn_prefix: Box<str>,
     /// The route's path template (`resource` and `routeKey` of authorizer events).
     resource: Box<str>,
+    /// The template's parameter names, in order (`pathParameters` of Rust authorizers).
+    params: Box<[Box<str>]>,
     counters: Counters,
 }
 
@@ -190,6 +192,7 @@ pub(crate) fn compile(
         )
         .into(),
         resource: route.path.raw.as_ref().into(),
+        params: route.path.params().map(Into::into).collect(),
         counters: Counters {
             allowed: cx.telemetry.declare_counter(
                 "gwc_authorizer_allowed_total",
@@ -287,10 +290,15 @@ fn compile_authorizer(
             }))
         }
         ir::AuthorizerKind::Custom(c) => {
-            let client = client(cx)?;
-            CustomAuth::compile(cx, name, c, client)
-                .map(Authorizer::Custom)
-                .map_err(fail)
+            let client = match &c.handler {
+                None => Some(client(cx)?),
+                Some(_) => None,
+            };
+            CustomAuth::compile(cx, name, c, || {
+                client.ok_or_else(|| "no control-plane client".to_owned())
+            })
+            .map(Authorizer::Custom)
+            .map_err(fail)
         }
         ir::AuthorizerKind::Iam(i) => sigv4::Iam::compile(name, i)
             .map(Authorizer::Iam)

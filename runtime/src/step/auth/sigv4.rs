@@ -356,10 +356,31 @@ pub(crate) fn verify<'i>(
         (Some(_), None) => return Err(invalid_token("session token missing")),
         (Some(_), Some(_)) => return Err(invalid_token("wrong session token")),
     }
-    if region != &*iam.region || service != &*iam.service || terminator != "aws4_request" {
+    // AWS checks the scope's region, then its service, each with its own message (the trailing
+    // space is AWS's); the terminator is a signature mismatch.
+    if region != &*iam.region {
         return Err(refuse(
             ErrorType::InvalidSignature,
-            "credential scope of another region or service",
+            "credential scope of another region",
+        )
+        .with_message(format!(
+            "Credential should be scoped to a valid region, not '{region}'. "
+        )));
+    }
+    if service != &*iam.service {
+        return Err(refuse(
+            ErrorType::InvalidSignature,
+            "credential scope of another service",
+        )
+        .with_message(format!(
+            "Credential should be scoped to correct service: '{}'. ",
+            iam.service
+        )));
+    }
+    if terminator != "aws4_request" {
+        return Err(refuse(
+            ErrorType::InvalidSignature,
+            "credential scope not ending in aws4_request",
         ));
     }
     let t = parse_amz_date(&signed.amz_date).ok_or_else(|| {

@@ -7,11 +7,14 @@
 //! - **Spec-first**: `specs/orders/spec.yaml` names each handler in its
 //!   `x-gateway-integration: {type: rust, handler: orders_handlers::orders::create}`, and
 //!   `gwc build` writes a crate (`generated-examples/orders`) that depends on this one.
+//!
+//! Some routes are guarded by a custom authorizer written in Rust ([`auth::staff`]).
 
 /// The spec's typed models, written by `gwc models ../spec.yaml -o src/models.rs` (a test
 /// keeps it fresh): the handlers take and return these, and the generated gateway checks that.
 #[rustfmt::skip]
 pub mod models;
+pub mod auth;
 pub mod orders;
 pub mod store;
 

@@ -23,8 +23,17 @@ pub struct Order {
 /// What the gateway knows about the caller.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WhoAmI {
+    /// `$context.authorizer.call`: which call of the authorizer made this answer (a cached answer repeats it).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub call: ::std::option::Option<i64>,
+    /// `$context.authorizer.principalId`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub principal: ::std::option::Option<::std::string::String>,
     /// `$context.requestId`.
     pub request_id: ::std::string::String,
+    /// `$context.authorizer.role`, from the staff authorizer.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub role: ::std::option::Option<::std::string::String>,
     /// `$context.identity.sourceIp`.
     pub source_ip: ::std::string::String,
     /// `$context.stage`.

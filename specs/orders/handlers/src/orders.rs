@@ -28,7 +28,7 @@ pub async fn create(
 }
 
 /// Reads one order.
-#[gateway(GET, "/orders/{id}", id = "getOrder")]
+#[gateway(GET, "/orders/{id}", id = "getOrder", auth(authorizer = "staff"))]
 pub async fn get(id: Path<i64>, store: State<Store>) -> Result<Json<Order>, Error> {
     store
         .get(*id)
@@ -43,7 +43,7 @@ pub async fn list(page: Query<Page>, store: State<Store>) -> Vec<Order> {
 }
 
 /// Deletes an order.
-#[gateway(DELETE, "/orders/{id}", id = "deleteOrder")]
+#[gateway(DELETE, "/orders/{id}", id = "deleteOrder", auth(authorizer = "staff"))]
 pub async fn delete(id: Path<i64>, store: State<Store>) -> Result<StatusCode, Error> {
     if store.remove(*id) {
         Ok(StatusCode::NO_CONTENT)
@@ -52,12 +52,15 @@ pub async fn delete(id: Path<i64>, store: State<Store>) -> Result<StatusCode, Er
     }
 }
 
-/// Echoes the request context.
-#[gateway(GET, "/whoami", id = "whoAmI")]
+/// Echoes the request context, with what the authorizer said about the caller.
+#[gateway(GET, "/whoami", id = "whoAmI", auth(authorizer = "staff"))]
 pub async fn whoami(ctx: Context) -> Json<WhoAmI> {
     Json(WhoAmI {
         request_id: ctx.request_id().to_owned(),
         stage: ctx.stage().to_owned(),
         source_ip: ctx.source_ip().to_owned(),
+        principal: ctx.principal().map(str::to_owned),
+        role: ctx.authorizer("role").map(str::to_owned),
+        call: ctx.authorizer("call").and_then(|c| c.parse().ok()),
     })
 }
