@@ -346,9 +346,11 @@ impl CustomAuth {
         let path: Box<str> = path.into();
         Box::pin(async move {
             match tokio::time::timeout(timeout, CatchUnwind(call(request))).await {
-                Ok(Ok(Ok(answer))) => {
-                    CustomResumed::Answer(Bytes::from(Authorization::to_answer(&answer)))
-                }
+                Ok(Ok(Ok(answer))) => CustomResumed::Answer {
+                    body: Bytes::from(Authorization::to_answer(&answer)),
+                    expires: None,
+                    digest: None,
+                },
                 Ok(Ok(Err(e))) if e.kind == ErrorType::Unauthorized => CustomResumed::Failed(
                     ErrorType::Unauthorized,
                     format!("authorizer {name} (`{path}`): {}", e.detail),
