@@ -716,7 +716,9 @@ impl ToTokens for crate::vtl::VtlTemplate {
         let source = Borrowed(&self.source);
         let parsed = match &self.parsed {
             Some(t) => Some(t.clone()),
-            None => crate::vtl::parse(&self.source).ok().map(std::sync::Arc::new),
+            None => crate::vtl::parse(&self.source)
+                .ok()
+                .map(std::sync::Arc::new),
         };
         let Some(template) = parsed else {
             tokens.extend(quote!(ir::vtl::VtlTemplate::unparsed(#source)));
@@ -812,7 +814,11 @@ fn vtl_expr(expr: &crate::vtl::Expr) -> TokenStream {
             let f = if f.is_nan() {
                 quote!(f64::NAN)
             } else if f.is_infinite() {
-                if *f > 0.0 { quote!(f64::INFINITY) } else { quote!(f64::NEG_INFINITY) }
+                if *f > 0.0 {
+                    quote!(f64::INFINITY)
+                } else {
+                    quote!(f64::NEG_INFINITY)
+                }
             } else if f.is_sign_negative() {
                 let lit = Literal::f64_unsuffixed(-*f);
                 quote!(-#lit)

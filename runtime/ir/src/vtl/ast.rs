@@ -41,10 +41,7 @@ impl Node {
                 branches
                     .iter()
                     .any(|(c, body)| c.reads_params() || body.iter().any(Node::reads_params))
-                    || otherwise
-                        .iter()
-                        .flatten()
-                        .any(Node::reads_params)
+                    || otherwise.iter().flatten().any(Node::reads_params)
             }
             Node::Foreach(_, list, body) => {
                 list.reads_params() || body.iter().any(Node::reads_params)

@@ -177,7 +177,10 @@ impl<'a> Eval<'a> {
     fn set_foreach(&mut self, values: [Value; 5]) {
         if let Some((_, Value::Map(entries))) = self.vars.iter_mut().find(|(k, _)| *k == "foreach")
             && entries.len() == FOREACH_KEYS.len()
-            && entries.iter().zip(FOREACH_KEYS).all(|((k, _), want)| k == want)
+            && entries
+                .iter()
+                .zip(FOREACH_KEYS)
+                .all(|((k, _), want)| k == want)
         {
             for ((_, slot), v) in entries.iter_mut().zip(values) {
                 *slot = v;

@@ -125,7 +125,11 @@ fn response_override_is_returned_in_the_context() {
         .render(&env(r#"{"why":"input"}"#), Limits::default())
         .unwrap();
     assert_eq!(out.body, r#"{"ok": false}"#);
-    let o = out.context.as_ref().and_then(|c| c.get("responseOverride")).unwrap();
+    let o = out
+        .context
+        .as_ref()
+        .and_then(|c| c.get("responseOverride"))
+        .unwrap();
     assert_eq!(o.get("status"), Some(&Value::Int(400)));
     assert_eq!(
         o.get("header").and_then(|h| h.get("X-Reason")),
