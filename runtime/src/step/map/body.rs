@@ -28,10 +28,13 @@ use crate::ir::{self, ContentHandling, ErrorType, Passthrough};
 use crate::pipeline::RequestContext;
 use crate::step::{BuildContext, Check, RequestStep, Verdict};
 
+/// A template and the content type (lower case) it is for.
+type Typed = (Box<str>, Arc<Template>);
+
 fn compile_templates(
     route: &ir::Route,
     templates: &[ir::ContentTemplate],
-) -> Result<Vec<(Box<str>, Arc<Template>)>, BuildError> {
+) -> Result<Vec<Typed>, BuildError> {
     templates
         .iter()
         .map(|t| {
@@ -253,7 +256,7 @@ impl Deployment {
 /// A route's request templates: the step that builds the integration request's body.
 #[derive(Debug)]
 pub(crate) struct RequestTemplate {
-    templates: Vec<(Box<str>, Arc<Template>)>,
+    templates: Vec<Typed>,
     passthrough: Passthrough,
     content_handling: Option<ContentHandling>,
     binary: MediaTypes,
@@ -400,7 +403,7 @@ struct Selected {
     pattern: Option<regex::Regex>,
     status: Option<StatusCode>,
     headers: Vec<Change>,
-    templates: Vec<(Box<str>, Arc<Template>)>,
+    templates: Vec<Typed>,
     content_handling: Option<ContentHandling>,
 }
 
@@ -408,7 +411,7 @@ impl Selected {
     /// The template for this client: the first of its `Accept` media types that has one,
     /// else `application/json`, else the first (AWS's choice of integration response
     /// template).
-    fn template(&self, accept: Option<&HeaderValue>) -> Option<&(Box<str>, Arc<Template>)> {
+    fn template(&self, accept: Option<&HeaderValue>) -> Option<&Typed> {
         if self.templates.len() > 1
             && let Some(accept) = accept.and_then(|v| v.to_str().ok())
             && let Some(found) = accept.split(',').find_map(|t| {
