@@ -105,8 +105,8 @@ async fn templated(gw: &GatewayProcess) -> TestResult {
     ensure_eq!(reply.status, 422, "4xx selection (body {:?})", reply.text());
     ensure_eq!(
         reply.text(),
-        r#"{"quoted": false, "reason": "the pricing service refused the request"}"#,
-        "4xx template"
+        r#"{"quoted": false, "sku": "tea-01", "tenant": "o'brien", "reason": "the pricing service refused the request"}"#,
+        "4xx template, with the method request's parameters"
     );
     // 500: no pattern matches, `default` with a responseOverride.
     let reply = conn.send(quote("?status=500", "application/json")?).await?;

@@ -173,15 +173,15 @@ impl GatewayError {
     }
 }
 
-/// A prepared gateway response body: static bytes, or a VTL template (parsed at start-up;
-/// the compiler already reported any syntax error at its spec line) evaluated per error with
+/// A prepared gateway response body: static bytes, or a VTL template (parsed by the compiler,
+/// which reported any syntax error at its spec line; an IR read from JSON is parsed at start-up) evaluated per error with
 /// `$context.requestId`, `$context.error.message`, `$context.error.messageString`,
 /// `$context.error.responseType`, `$context.stage`, `$context.authorizer.*` and
 /// `$stageVariables`.
 #[derive(Debug, Clone)]
 enum BodyTemplate {
     Static(Bytes),
-    Vtl(Box<ir::vtl::Template>),
+    Vtl(std::sync::Arc<ir::vtl::Template>),
 }
 
 #[derive(Debug, Clone)]
@@ -387,12 +387,12 @@ fn prepare(gateway: &ir::Gateway, error: ErrorType) -> Result<Prepared, BuildErr
             headers.insert(name, value);
         }
     }
-    let body = match over.and_then(|o| o.body.as_deref()) {
+    let body = match over.and_then(|o| o.body.as_ref()) {
         Some(template) if !template.contains(['$', '#', '\\']) => {
-            BodyTemplate::Static(Bytes::from(template.to_owned()))
+            BodyTemplate::Static(Bytes::from(template.source.to_string()))
         }
-        Some(template) => match ir::vtl::parse(template) {
-            Ok(t) => BodyTemplate::Vtl(Box::new(t)),
+        Some(template) => match template.template() {
+            Ok(t) => BodyTemplate::Vtl(t),
             Err(e) => {
                 return Err(BuildError::Unsupported(format!(
                     "the {} gateway response's template: {e} (at byte {})",

@@ -148,12 +148,9 @@ pub(super) fn lower_http_mapping(
     let templates =
         |map: &indexmap::IndexMap<String, String>, what: &str, diags: &mut Diagnostics| {
             map.iter()
-                .map(|(content_type, template)| {
-                    super::check_template(template, span, what, diags);
-                    ContentTemplate {
-                        content_type: Str::Owned(content_type.to_ascii_lowercase()),
-                        template: Str::Owned(template.clone()),
-                    }
+                .map(|(content_type, template)| ContentTemplate {
+                    content_type: Str::Owned(content_type.to_ascii_lowercase()),
+                    template: super::check_template(template, span, what, diags),
                 })
                 .collect::<Vec<_>>()
         };

@@ -568,26 +568,30 @@ fn lower_observability(
 }
 
 fn lower_responses(root: &vocab::Root, diags: &mut Diagnostics) -> Vec<gwc_ir::GatewayResponse> {
-    for (error_type, response) in &root.responses {
-        if let Some(body) = &response.body {
-            check_template(body, error_type.span, "this gateway response's body", diags);
-        }
-    }
     root.responses
         .iter()
         .map(|(error_type, response)| gwc_ir::GatewayResponse {
             error_type: error_type.value.0,
             status: response.status.map(|s| s.0),
             headers: lower_headers(&response.headers, error_type.span, diags),
-            body: response.body.clone().map(Str::Owned),
+            body: response.body.as_ref().map(|body| {
+                check_template(body, error_type.span, "this gateway response's body", diags)
+            }),
         })
         .collect()
 }
 
 /// Parses a VTL template now, so a syntax error is reported at the spec (with its line and
-/// column inside the template) rather than when the gateway starts.
-pub(super) fn check_template(template: &str, span: Span, what: &str, diags: &mut Diagnostics) {
-    if let Err(e) = gwc_ir::vtl::parse(template) {
+/// column inside the template) rather than when the gateway starts, and the IR carries the
+/// parsed form (which `gwc build` writes into the generated crate).
+pub(super) fn check_template(
+    template: &str,
+    span: Span,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> gwc_ir::vtl::VtlTemplate {
+    let parsed = gwc_ir::vtl::parse(template);
+    if let Err(e) = &parsed {
         let before = &template[..e.offset.min(template.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -599,6 +603,10 @@ pub(super) fn check_template(template: &str, span: Span, what: &str, diags: &mut
             .with_span(span, what)
             .with_help("templates are Velocity (VTL) as in AWS API Gateway: `$ref`, `#set(...)`, `#if(...) ... #end`, `#foreach($x in $list) ... #end`"),
         );
+    }
+    gwc_ir::vtl::VtlTemplate {
+        source: Str::Owned(template.to_owned()),
+        parsed: parsed.ok().map(std::sync::Arc::new),
     }
 }
 

@@ -51,7 +51,7 @@ impl GatewayResponse {
             error_type: error_type.0,
             status: self.status.map(|s| s.0),
             headers: header_pairs(&self.headers),
-            body: self.body.clone().map(Str::Owned),
+            body: self.body.clone().map(gwc_ir::vtl::VtlTemplate::new),
         }
     }
 }

@@ -244,9 +244,58 @@ pub fn gateway() -> ir::Gateway {
                     request_templates: Vec::from([
                         ir::ContentTemplate {
                             content_type: Cow::Borrowed("application/json"),
-                            template: Cow::Borrowed(
-                                "#set($body = $input.path('$'))\n{\"product\": \"$input.params('sku')\", \"units\": $body.quantity, \"tenant\": \"$util.escapeJavaScript($input.params('x-tenant'))\"}\n",
-                            ),
+                            template: {
+                                #[allow(unused_imports)]
+                                use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                                ir::vtl::VtlTemplate::prepared(
+                                    Cow::Borrowed(
+                                        "#set($body = $input.path('$'))\n{\"product\": \"$input.params('sku')\", \"units\": $body.quantity, \"tenant\": \"$util.escapeJavaScript($input.params('x-tenant'))\"}\n",
+                                    ),
+                                    Vec::from([
+                                        N::Set(
+                                            E::Var(Cow::Borrowed("body")),
+                                            E::Call(
+                                                Box::new(E::Var(Cow::Borrowed("input"))),
+                                                Cow::Borrowed("path"),
+                                                Vec::from([E::Str(Cow::Borrowed("$"))]),
+                                            ),
+                                        ),
+                                        N::Text(Cow::Borrowed("{\"product\": \"")),
+                                        N::Print {
+                                            expr: E::Call(
+                                                Box::new(E::Var(Cow::Borrowed("input"))),
+                                                Cow::Borrowed("params"),
+                                                Vec::from([E::Str(Cow::Borrowed("sku"))]),
+                                            ),
+                                            quiet: false,
+                                        },
+                                        N::Text(Cow::Borrowed("\", \"units\": ")),
+                                        N::Print {
+                                            expr: E::Prop(
+                                                Box::new(E::Var(Cow::Borrowed("body"))),
+                                                Cow::Borrowed("quantity"),
+                                            ),
+                                            quiet: false,
+                                        },
+                                        N::Text(Cow::Borrowed(", \"tenant\": \"")),
+                                        N::Print {
+                                            expr: E::Call(
+                                                Box::new(E::Var(Cow::Borrowed("util"))),
+                                                Cow::Borrowed("escapeJavaScript"),
+                                                Vec::from([
+                                                    E::Call(
+                                                        Box::new(E::Var(Cow::Borrowed("input"))),
+                                                        Cow::Borrowed("params"),
+                                                        Vec::from([E::Str(Cow::Borrowed("x-tenant"))]),
+                                                    ),
+                                                ]),
+                                            ),
+                                            quiet: false,
+                                        },
+                                        N::Text(Cow::Borrowed("\"}\n")),
+                                    ]),
+                                )
+                            },
                         },
                     ]),
                     passthrough: ir::Passthrough::Never,
@@ -268,9 +317,54 @@ pub fn gateway() -> ir::Gateway {
                             templates: Vec::from([
                                 ir::ContentTemplate {
                                     content_type: Cow::Borrowed("application/json"),
-                                    template: Cow::Borrowed(
-                                        "#set($r = $input.path('$'))\n{\"quoted\": true, \"backend\": {\"method\": \"$r.method\", \"path\": \"$r.path\", \"bytes\": $r.body_len}}\n",
-                                    ),
+                                    template: {
+                                        #[allow(unused_imports)]
+                                        use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                                        ir::vtl::VtlTemplate::prepared(
+                                            Cow::Borrowed(
+                                                "#set($r = $input.path('$'))\n{\"quoted\": true, \"backend\": {\"method\": \"$r.method\", \"path\": \"$r.path\", \"bytes\": $r.body_len}}\n",
+                                            ),
+                                            Vec::from([
+                                                N::Set(
+                                                    E::Var(Cow::Borrowed("r")),
+                                                    E::Call(
+                                                        Box::new(E::Var(Cow::Borrowed("input"))),
+                                                        Cow::Borrowed("path"),
+                                                        Vec::from([E::Str(Cow::Borrowed("$"))]),
+                                                    ),
+                                                ),
+                                                N::Text(
+                                                    Cow::Borrowed(
+                                                        "{\"quoted\": true, \"backend\": {\"method\": \"",
+                                                    ),
+                                                ),
+                                                N::Print {
+                                                    expr: E::Prop(
+                                                        Box::new(E::Var(Cow::Borrowed("r"))),
+                                                        Cow::Borrowed("method"),
+                                                    ),
+                                                    quiet: false,
+                                                },
+                                                N::Text(Cow::Borrowed("\", \"path\": \"")),
+                                                N::Print {
+                                                    expr: E::Prop(
+                                                        Box::new(E::Var(Cow::Borrowed("r"))),
+                                                        Cow::Borrowed("path"),
+                                                    ),
+                                                    quiet: false,
+                                                },
+                                                N::Text(Cow::Borrowed("\", \"bytes\": ")),
+                                                N::Print {
+                                                    expr: E::Prop(
+                                                        Box::new(E::Var(Cow::Borrowed("r"))),
+                                                        Cow::Borrowed("body_len"),
+                                                    ),
+                                                    quiet: false,
+                                                },
+                                                N::Text(Cow::Borrowed("}}\n")),
+                                            ]),
+                                        )
+                                    },
                                 },
                             ]),
                             ..Default::default()
@@ -282,9 +376,51 @@ pub fn gateway() -> ir::Gateway {
                             templates: Vec::from([
                                 ir::ContentTemplate {
                                     content_type: Cow::Borrowed("application/json"),
-                                    template: Cow::Borrowed(
-                                        "{\"quoted\": false, \"reason\": \"the pricing service refused the request\"}",
-                                    ),
+                                    template: {
+                                        #[allow(unused_imports)]
+                                        use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                                        ir::vtl::VtlTemplate::prepared(
+                                            Cow::Borrowed(
+                                                "{\"quoted\": false, \"sku\": \"$input.params('sku')\", \"tenant\": \"$input.params().header.get('x-tenant')\", \"reason\": \"the pricing service refused the request\"}",
+                                            ),
+                                            Vec::from([
+                                                N::Text(Cow::Borrowed("{\"quoted\": false, \"sku\": \"")),
+                                                N::Print {
+                                                    expr: E::Call(
+                                                        Box::new(E::Var(Cow::Borrowed("input"))),
+                                                        Cow::Borrowed("params"),
+                                                        Vec::from([E::Str(Cow::Borrowed("sku"))]),
+                                                    ),
+                                                    quiet: false,
+                                                },
+                                                N::Text(Cow::Borrowed("\", \"tenant\": \"")),
+                                                N::Print {
+                                                    expr: E::Call(
+                                                        Box::new(
+                                                            E::Prop(
+                                                                Box::new(
+                                                                    E::Call(
+                                                                        Box::new(E::Var(Cow::Borrowed("input"))),
+                                                                        Cow::Borrowed("params"),
+                                                                        Vec::new(),
+                                                                    ),
+                                                                ),
+                                                                Cow::Borrowed("header"),
+                                                            ),
+                                                        ),
+                                                        Cow::Borrowed("get"),
+                                                        Vec::from([E::Str(Cow::Borrowed("x-tenant"))]),
+                                                    ),
+                                                    quiet: false,
+                                                },
+                                                N::Text(
+                                                    Cow::Borrowed(
+                                                        "\", \"reason\": \"the pricing service refused the request\"}",
+                                                    ),
+                                                ),
+                                            ]),
+                                        )
+                                    },
                                 },
                             ]),
                             ..Default::default()
@@ -296,9 +432,34 @@ pub fn gateway() -> ir::Gateway {
                             templates: Vec::from([
                                 ir::ContentTemplate {
                                     content_type: Cow::Borrowed("application/json"),
-                                    template: Cow::Borrowed(
-                                        "#set($context.responseOverride.status = 503)\n{\"quoted\": false, \"reason\": \"pricing unavailable\"}\n",
-                                    ),
+                                    template: {
+                                        #[allow(unused_imports)]
+                                        use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                                        ir::vtl::VtlTemplate::prepared(
+                                            Cow::Borrowed(
+                                                "#set($context.responseOverride.status = 503)\n{\"quoted\": false, \"reason\": \"pricing unavailable\"}\n",
+                                            ),
+                                            Vec::from([
+                                                N::Set(
+                                                    E::Prop(
+                                                        Box::new(
+                                                            E::Prop(
+                                                                Box::new(E::Var(Cow::Borrowed("context"))),
+                                                                Cow::Borrowed("responseOverride"),
+                                                            ),
+                                                        ),
+                                                        Cow::Borrowed("status"),
+                                                    ),
+                                                    E::Int(503),
+                                                ),
+                                                N::Text(
+                                                    Cow::Borrowed(
+                                                        "{\"quoted\": false, \"reason\": \"pricing unavailable\"}\n",
+                                                    ),
+                                                ),
+                                            ]),
+                                        )
+                                    },
                                 },
                             ]),
                             ..Default::default()
@@ -419,9 +580,64 @@ pub fn gateway() -> ir::Gateway {
                     request_templates: Vec::from([
                         ir::ContentTemplate {
                             content_type: Cow::Borrowed("image/png"),
-                            template: Cow::Borrowed(
-                                "{\"png\": \"$input.body\", \"bytes\": $input.body.length(), \"via\": \"$context.protocol $context.httpMethod $context.resourcePath\"}",
-                            ),
+                            template: {
+                                #[allow(unused_imports)]
+                                use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                                ir::vtl::VtlTemplate::prepared(
+                                    Cow::Borrowed(
+                                        "{\"png\": \"$input.body\", \"bytes\": $input.body.length(), \"via\": \"$context.protocol $context.httpMethod $context.resourcePath\"}",
+                                    ),
+                                    Vec::from([
+                                        N::Text(Cow::Borrowed("{\"png\": \"")),
+                                        N::Print {
+                                            expr: E::Prop(
+                                                Box::new(E::Var(Cow::Borrowed("input"))),
+                                                Cow::Borrowed("body"),
+                                            ),
+                                            quiet: false,
+                                        },
+                                        N::Text(Cow::Borrowed("\", \"bytes\": ")),
+                                        N::Print {
+                                            expr: E::Call(
+                                                Box::new(
+                                                    E::Prop(
+                                                        Box::new(E::Var(Cow::Borrowed("input"))),
+                                                        Cow::Borrowed("body"),
+                                                    ),
+                                                ),
+                                                Cow::Borrowed("length"),
+                                                Vec::new(),
+                                            ),
+                                            quiet: false,
+                                        },
+                                        N::Text(Cow::Borrowed(", \"via\": \"")),
+                                        N::Print {
+                                            expr: E::Prop(
+                                                Box::new(E::Var(Cow::Borrowed("context"))),
+                                                Cow::Borrowed("protocol"),
+                                            ),
+                                            quiet: false,
+                                        },
+                                        N::Text(Cow::Borrowed(" ")),
+                                        N::Print {
+                                            expr: E::Prop(
+                                                Box::new(E::Var(Cow::Borrowed("context"))),
+                                                Cow::Borrowed("httpMethod"),
+                                            ),
+                                            quiet: false,
+                                        },
+                                        N::Text(Cow::Borrowed(" ")),
+                                        N::Print {
+                                            expr: E::Prop(
+                                                Box::new(E::Var(Cow::Borrowed("context"))),
+                                                Cow::Borrowed("resourcePath"),
+                                            ),
+                                            quiet: false,
+                                        },
+                                        N::Text(Cow::Borrowed("\"}")),
+                                    ]),
+                                )
+                            },
                         },
                     ]),
                     passthrough: ir::Passthrough::WhenNoMatch,
@@ -469,9 +685,42 @@ pub fn gateway() -> ir::Gateway {
                     request_templates: Vec::from([
                         ir::ContentTemplate {
                             content_type: Cow::Borrowed("application/json"),
-                            template: Cow::Borrowed(
-                                "#if($input.params('sku').startsWith('tea-'))\n{\"statusCode\": 200}\n#else\n{\"statusCode\": 404}\n#end\n",
-                            ),
+                            template: {
+                                #[allow(unused_imports)]
+                                use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                                ir::vtl::VtlTemplate::prepared(
+                                    Cow::Borrowed(
+                                        "#if($input.params('sku').startsWith('tea-'))\n{\"statusCode\": 200}\n#else\n{\"statusCode\": 404}\n#end\n",
+                                    ),
+                                    Vec::from([
+                                        N::If(
+                                            Vec::from([
+                                                (
+                                                    E::Call(
+                                                        Box::new(
+                                                            E::Call(
+                                                                Box::new(E::Var(Cow::Borrowed("input"))),
+                                                                Cow::Borrowed("params"),
+                                                                Vec::from([E::Str(Cow::Borrowed("sku"))]),
+                                                            ),
+                                                        ),
+                                                        Cow::Borrowed("startsWith"),
+                                                        Vec::from([E::Str(Cow::Borrowed("tea-"))]),
+                                                    ),
+                                                    Vec::from([
+                                                        N::Text(Cow::Borrowed("{\"statusCode\": 200}\n")),
+                                                    ]),
+                                                ),
+                                            ]),
+                                            Some(
+                                                Vec::from([
+                                                    N::Text(Cow::Borrowed("{\"statusCode\": 404}\n")),
+                                                ]),
+                                            ),
+                                        ),
+                                    ]),
+                                )
+                            },
                         },
                     ]),
                     passthrough: ir::Passthrough::WhenNoMatch,
@@ -483,9 +732,36 @@ pub fn gateway() -> ir::Gateway {
                             templates: Vec::from([
                                 ir::ContentTemplate {
                                     content_type: Cow::Borrowed("application/json"),
-                                    template: Cow::Borrowed(
-                                        "{\"in_stock\": true, \"stage\": \"$context.stage\", \"request\": \"$context.requestId\"}",
-                                    ),
+                                    template: {
+                                        #[allow(unused_imports)]
+                                        use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                                        ir::vtl::VtlTemplate::prepared(
+                                            Cow::Borrowed(
+                                                "{\"in_stock\": true, \"stage\": \"$context.stage\", \"request\": \"$context.requestId\"}",
+                                            ),
+                                            Vec::from([
+                                                N::Text(
+                                                    Cow::Borrowed("{\"in_stock\": true, \"stage\": \""),
+                                                ),
+                                                N::Print {
+                                                    expr: E::Prop(
+                                                        Box::new(E::Var(Cow::Borrowed("context"))),
+                                                        Cow::Borrowed("stage"),
+                                                    ),
+                                                    quiet: false,
+                                                },
+                                                N::Text(Cow::Borrowed("\", \"request\": \"")),
+                                                N::Print {
+                                                    expr: E::Prop(
+                                                        Box::new(E::Var(Cow::Borrowed("context"))),
+                                                        Cow::Borrowed("requestId"),
+                                                    ),
+                                                    quiet: false,
+                                                },
+                                                N::Text(Cow::Borrowed("\"}")),
+                                            ]),
+                                        )
+                                    },
                                 },
                             ]),
                             ..Default::default()
@@ -497,13 +773,27 @@ pub fn gateway() -> ir::Gateway {
                             templates: Vec::from([
                                 ir::ContentTemplate {
                                     content_type: Cow::Borrowed("application/json"),
-                                    template: Cow::Borrowed(
-                                        "{\"message\": \"no such product\"}",
-                                    ),
+                                    template: {
+                                        #[allow(unused_imports)]
+                                        use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                                        ir::vtl::VtlTemplate::prepared(
+                                            Cow::Borrowed("{\"message\": \"no such product\"}"),
+                                            Vec::from([
+                                                N::Text(Cow::Borrowed("{\"message\": \"no such product\"}")),
+                                            ]),
+                                        )
+                                    },
                                 },
                                 ir::ContentTemplate {
                                     content_type: Cow::Borrowed("text/plain"),
-                                    template: Cow::Borrowed("no such product"),
+                                    template: {
+                                        #[allow(unused_imports)]
+                                        use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                                        ir::vtl::VtlTemplate::prepared(
+                                            Cow::Borrowed("no such product"),
+                                            Vec::from([N::Text(Cow::Borrowed("no such product"))]),
+                                        )
+                                    },
                                 },
                             ]),
                             ..Default::default()

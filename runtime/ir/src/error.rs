@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{HeaderPair, Str};
+use crate::HeaderPair;
 
 /// The kinds of error the gateway itself answers, as AWS names them, so that specs written for
 /// AWS can override the same responses and the `rest` kind can answer as AWS does.
@@ -222,7 +222,7 @@ pub struct GatewayResponse {
     /// Extra response headers.
     pub headers: Vec<HeaderPair>,
     /// Replacement body; `$context.error.message` and `$context.requestId` are substituted.
-    pub body: Option<Str>,
+    pub body: Option<crate::vtl::VtlTemplate>,
 }
 
 /// Why an IR value is inconsistent; the compiler reports these with spans before they can

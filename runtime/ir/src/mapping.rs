@@ -336,8 +336,8 @@ impl BodyMapping {
 pub struct ContentTemplate {
     /// The content type, e.g. `application/json`.
     pub content_type: Str,
-    /// The VTL template, checked by the compiler and parsed at start-up.
-    pub template: Str,
+    /// The VTL template, parsed by the compiler (and carried parsed into generated crates).
+    pub template: crate::vtl::VtlTemplate,
 }
 
 /// AWS's `passthroughBehavior`.

@@ -723,6 +723,181 @@ emit_via_tokens!(
     MatchTest
 );
 
+/// A template as its source plus its parsed nodes, so the generated gateway parses nothing at
+/// start-up: `ir::vtl::VtlTemplate::prepared(source, nodes)` inside a block that names the
+/// node types briefly (`N::Text`, `E::Var`, `Op::Eq`). A template carried unparsed is parsed
+/// here; one that does not parse (the compiler has reported it) is written as its source alone.
+impl ToTokens for crate::vtl::VtlTemplate {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let source = Borrowed(&self.source);
+        let parsed = match &self.parsed {
+            Some(t) => Some(t.clone()),
+            None => crate::vtl::parse(&self.source)
+                .ok()
+                .map(std::sync::Arc::new),
+        };
+        let Some(template) = parsed else {
+            tokens.extend(quote!(ir::vtl::VtlTemplate::unparsed(#source)));
+            return;
+        };
+        let nodes = vtl_nodes(template.nodes());
+        tokens.extend(quote! {
+            {
+                #[allow(unused_imports)]
+                use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                ir::vtl::VtlTemplate::prepared(#source, #nodes)
+            }
+        });
+    }
+}
+emit_via_tokens!(crate::vtl::VtlTemplate);
+
+fn vec_tokens(items: impl ExactSizeIterator<Item = TokenStream>) -> TokenStream {
+    if items.len() == 0 {
+        quote!(Vec::new())
+    } else {
+        quote!(Vec::from([#(#items),*]))
+    }
+}
+
+fn vtl_nodes(nodes: &[crate::vtl::Node]) -> TokenStream {
+    vec_tokens(nodes.iter().map(vtl_node))
+}
+
+fn vtl_exprs(exprs: &[crate::vtl::Expr]) -> TokenStream {
+    vec_tokens(exprs.iter().map(vtl_expr))
+}
+
+fn vtl_node(node: &crate::vtl::Node) -> TokenStream {
+    use crate::vtl::Node;
+    match node {
+        Node::Text(t) => {
+            let t = Borrowed(t);
+            quote!(N::Text(#t))
+        }
+        Node::Print { expr, quiet } => {
+            let expr = vtl_expr(expr);
+            quote!(N::Print { expr: #expr, quiet: #quiet })
+        }
+        Node::Set(target, value) => {
+            let (target, value) = (vtl_expr(target), vtl_expr(value));
+            quote!(N::Set(#target, #value))
+        }
+        Node::If(branches, otherwise) => {
+            let branches = vec_tokens(branches.iter().map(|(cond, body)| {
+                let (cond, body) = (vtl_expr(cond), vtl_nodes(body));
+                quote!((#cond, #body))
+            }));
+            let otherwise = match otherwise {
+                Some(body) => {
+                    let body = vtl_nodes(body);
+                    quote!(Some(#body))
+                }
+                None => quote!(None),
+            };
+            quote!(N::If(#branches, #otherwise))
+        }
+        Node::Foreach(var, list, body) => {
+            let (var, list, body) = (Borrowed(var), vtl_expr(list), vtl_nodes(body));
+            quote!(N::Foreach(#var, #list, #body))
+        }
+        Node::Break => quote!(N::Break),
+        Node::Stop => quote!(N::Stop),
+    }
+}
+
+fn vtl_expr(expr: &crate::vtl::Expr) -> TokenStream {
+    use crate::vtl::Expr;
+    let boxed = |e: &Expr| {
+        let e = vtl_expr(e);
+        quote!(Box::new(#e))
+    };
+    match expr {
+        Expr::Null => quote!(E::Null),
+        Expr::Bool(b) => quote!(E::Bool(#b)),
+        Expr::Int(i) => {
+            let i = if *i == i64::MIN {
+                quote!(i64::MIN)
+            } else if *i < 0 {
+                let lit = Literal::i64_unsuffixed(-*i);
+                quote!(-#lit)
+            } else {
+                Literal::i64_unsuffixed(*i).to_token_stream()
+            };
+            quote!(E::Int(#i))
+        }
+        Expr::Float(f) => {
+            let f = if f.is_nan() {
+                quote!(f64::NAN)
+            } else if f.is_infinite() {
+                if *f > 0.0 {
+                    quote!(f64::INFINITY)
+                } else {
+                    quote!(f64::NEG_INFINITY)
+                }
+            } else if f.is_sign_negative() {
+                let lit = Literal::f64_unsuffixed(-*f);
+                quote!(-#lit)
+            } else {
+                Literal::f64_unsuffixed(*f).to_token_stream()
+            };
+            quote!(E::Float(#f))
+        }
+        Expr::Str(s) => {
+            let s = Borrowed(s);
+            quote!(E::Str(#s))
+        }
+        Expr::Interp(nodes) => {
+            let nodes = vtl_nodes(nodes);
+            quote!(E::Interp(#nodes))
+        }
+        Expr::Var(name) => {
+            let name = Borrowed(name);
+            quote!(E::Var(#name))
+        }
+        Expr::Prop(base, key) => {
+            let (base, key) = (boxed(base), Borrowed(key));
+            quote!(E::Prop(#base, #key))
+        }
+        Expr::Index(base, index) => {
+            let (base, index) = (boxed(base), boxed(index));
+            quote!(E::Index(#base, #index))
+        }
+        Expr::Call(base, method, args) => {
+            let (base, method, args) = (boxed(base), Borrowed(method), vtl_exprs(args));
+            quote!(E::Call(#base, #method, #args))
+        }
+        Expr::List(items) => {
+            let items = vtl_exprs(items);
+            quote!(E::List(#items))
+        }
+        Expr::Map(entries) => {
+            let entries = vec_tokens(entries.iter().map(|(k, v)| {
+                let (k, v) = (vtl_expr(k), vtl_expr(v));
+                quote!((#k, #v))
+            }));
+            quote!(E::Map(#entries))
+        }
+        Expr::Range(a, b) => {
+            let (a, b) = (boxed(a), boxed(b));
+            quote!(E::Range(#a, #b))
+        }
+        Expr::Not(e) => {
+            let e = boxed(e);
+            quote!(E::Not(#e))
+        }
+        Expr::Neg(e) => {
+            let e = boxed(e);
+            quote!(E::Neg(#e))
+        }
+        Expr::Bin(op, l, r) => {
+            let op = Ident::new(&format!("{op:?}"), Span::call_site());
+            let (l, r) = (boxed(l), boxed(r));
+            quote!(E::Bin(Op::#op, #l, #r))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

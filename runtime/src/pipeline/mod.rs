@@ -406,6 +406,13 @@ impl WorkerGateway {
         if route.buffer_body {
             buffer_body(gw, ctx, &mut req).await?;
         }
+        // What the response phase reads of the method request, read before the request steps
+        // (the request template, parameter mapping) rewrite it for the integration.
+        let facts = route
+            .steps
+            .template_response
+            .as_ref()
+            .map(|responses| step::map::body::RequestFacts::capture(&req, ctx, responses));
         let verdict = match worker_route
             .run_request_steps(ctx, &mut req, &self.telemetry)
             .await
@@ -413,12 +420,6 @@ impl WorkerGateway {
             Ok(verdict) => verdict,
             Err(e) => return refuse(req, e),
         };
-        // What the response phase reads of the request, read before it goes.
-        let facts = route
-            .steps
-            .template_response
-            .as_ref()
-            .map(|_| step::map::body::RequestFacts::capture(&req));
         let accept_binary = route
             .steps
             .binary

@@ -1,4 +1,11 @@
 //! The parsed form of a template.
+//!
+//! Public so that a generated gateway can carry its templates already parsed, written as Rust
+//! data by the compiler (`gwc build`), and start without parsing any. Strings are [`Str`], so
+//! that data borrows string literals. Build values with [`super::parse`]; code other than the
+//! parser and the compiler's emitter has no reason to construct them by hand.
+
+use crate::Str;
 
 /// A parsed template: what the evaluator runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -6,46 +13,134 @@ pub struct Template {
     pub(crate) nodes: Vec<Node>,
 }
 
+impl Template {
+    /// A template from its parsed nodes (what generated code writes; the nodes must come from
+    /// [`super::parse`], whose output the evaluator is tested on).
+    pub fn new(nodes: Vec<Node>) -> Template {
+        Template { nodes }
+    }
+
+    /// The top-level nodes, for emitting the template as Rust data.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+    /// Whether the template reads `$input.params` (decided once, at start-up, so a response
+    /// template's route keeps the method request's parameters only when one reads them).
+    pub fn reads_params(&self) -> bool {
+        self.nodes.iter().any(Node::reads_params)
+    }
+}
+
+impl Node {
+    fn reads_params(&self) -> bool {
+        match self {
+            Node::Text(_) | Node::Break | Node::Stop => false,
+            Node::Print { expr, .. } => expr.reads_params(),
+            Node::Set(a, b) => a.reads_params() || b.reads_params(),
+            Node::If(branches, otherwise) => {
+                branches
+                    .iter()
+                    .any(|(c, body)| c.reads_params() || body.iter().any(Node::reads_params))
+                    || otherwise.iter().flatten().any(Node::reads_params)
+            }
+            Node::Foreach(_, list, body) => {
+                list.reads_params() || body.iter().any(Node::reads_params)
+            }
+        }
+    }
+}
+
+impl Expr {
+    fn reads_params(&self) -> bool {
+        let is_input = |e: &Expr| matches!(e, Expr::Var(v) if v == "input");
+        match self {
+            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Float(_) | Expr::Str(_) => false,
+            Expr::Var(_) => false,
+            Expr::Interp(nodes) => nodes.iter().any(Node::reads_params),
+            Expr::Prop(base, name) => (is_input(base) && name == "params") || base.reads_params(),
+            Expr::Call(base, name, args) => {
+                (is_input(base) && name == "params")
+                    || base.reads_params()
+                    || args.iter().any(Expr::reads_params)
+            }
+            Expr::Index(a, b) | Expr::Range(a, b) | Expr::Bin(_, a, b) => {
+                a.reads_params() || b.reads_params()
+            }
+            Expr::List(items) => items.iter().any(Expr::reads_params),
+            Expr::Map(entries) => entries
+                .iter()
+                .any(|(k, v)| k.reads_params() || v.reads_params()),
+            Expr::Not(e) | Expr::Neg(e) => e.reads_params(),
+        }
+    }
+}
+
+/// One piece of a template: printed text, a printed reference, or a directive.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node {
-    Text(String),
-    /// A reference printed in text; `raw` is its source, printed when it is undefined and not
-    /// quiet (AWS prints nothing for undefined values, so `raw` is kept for diagnostics only).
+pub enum Node {
+    /// Literal text, printed as it is.
+    Text(Str),
+    /// A reference printed in text (`$a.b`); `quiet` is the `$!` form. AWS prints nothing for
+    /// an undefined value either way.
     Print {
+        /// The reference.
         expr: Expr,
+        /// `$!a` rather than `$a`.
         quiet: bool,
     },
+    /// `#set(target = value)`.
     Set(Expr, Expr),
+    /// `#if`/`#elseif` branches (condition, body) and the `#else` body.
     If(Vec<(Expr, Vec<Node>)>, Option<Vec<Node>>),
-    Foreach(String, Expr, Vec<Node>),
+    /// `#foreach($var in list) body #end`.
+    Foreach(Str, Expr, Vec<Node>),
+    /// `#break`.
     Break,
+    /// `#stop`.
     Stop,
 }
 
+/// An expression: a literal, a reference chain or an operation.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Expr {
+pub enum Expr {
+    /// `null`.
     Null,
+    /// `true`, `false`.
     Bool(bool),
+    /// An integer literal.
     Int(i64),
+    /// A decimal literal.
     Float(f64),
     /// A single-quoted string: no interpolation.
-    Str(String),
+    Str(Str),
     /// A double-quoted string with references in it.
     Interp(Vec<Node>),
-    Var(String),
-    Prop(Box<Expr>, String),
+    /// `$name`.
+    Var(Str),
+    /// `base.name`.
+    Prop(Box<Expr>, Str),
+    /// `base[index]`.
     Index(Box<Expr>, Box<Expr>),
-    Call(Box<Expr>, String, Vec<Expr>),
+    /// `base.name(args)`.
+    Call(Box<Expr>, Str, Vec<Expr>),
+    /// `[a, b]`.
     List(Vec<Expr>),
+    /// `{k: v}`.
     Map(Vec<(Expr, Expr)>),
+    /// `[a..b]`.
     Range(Box<Expr>, Box<Expr>),
+    /// `!e`.
     Not(Box<Expr>),
+    /// `-e`.
     Neg(Box<Expr>),
+    /// `l op r`.
     Bin(BinOp, Box<Expr>, Box<Expr>),
 }
 
+/// A binary operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BinOp {
+#[allow(missing_docs)]
+pub enum BinOp {
     Or,
     And,
     Eq,

@@ -2,6 +2,7 @@
 //! AWS's 1,000-iteration `#foreach` limit, so no template can run long, print without bound or
 //! panic.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::ast::{BinOp, Expr, Node, Template};
@@ -14,11 +15,22 @@ enum Flow {
     Stop,
 }
 
-pub(crate) struct Eval<'e> {
-    env: &'e Env,
+/// What an undefined reference (or a property of one) is, borrowed.
+static NULL: Value = Value::Null;
+
+/// The names `#foreach` sets on each iteration, in this order.
+const FOREACH_KEYS: [&str; 5] = ["index", "count", "hasNext", "first", "last"];
+
+/// One evaluation. Variable names borrow the template (no allocation per `#set`); `$context`
+/// is copied only when the template writes to it; the body is parsed as JSON at most once,
+/// on the first `$input.path`/`$input.json`.
+pub(crate) struct Eval<'a> {
+    env: &'a Env,
     limits: Limits,
-    vars: Vec<(String, Value)>,
-    pub(crate) context: Value,
+    vars: Vec<(&'a str, Value)>,
+    context: Cow<'a, Value>,
+    /// The body as JSON, once something asked for it.
+    json: Option<Value>,
     out: String,
     steps: u64,
 }
@@ -32,20 +44,24 @@ fn fail(message: impl Into<String>) -> VtlError {
     }
 }
 
-impl<'e> Eval<'e> {
-    pub(crate) fn run(template: &Template, env: &'e Env, limits: Limits) -> R<Output> {
+impl<'a> Eval<'a> {
+    pub(crate) fn run(template: &'a Template, env: &'a Env, limits: Limits) -> R<Output> {
         let mut e = Eval {
             env,
             limits,
             vars: Vec::new(),
-            context: env.context.clone(),
+            context: Cow::Borrowed(&env.context),
+            json: None,
             out: String::new(),
             steps: 0,
         };
         e.nodes(&template.nodes)?;
         Ok(Output {
             body: e.out,
-            context: e.context,
+            context: match e.context {
+                Cow::Owned(v) => Some(v),
+                Cow::Borrowed(_) => None,
+            },
         })
     }
 
@@ -60,15 +76,23 @@ impl<'e> Eval<'e> {
         Ok(())
     }
 
-    fn nodes(&mut self, nodes: &[Node]) -> R<Flow> {
+    fn nodes(&mut self, nodes: &'a [Node]) -> R<Flow> {
         for node in nodes {
             self.tick()?;
             match node {
                 Node::Text(t) => self.out.push_str(t),
                 Node::Print { expr, .. } => {
-                    let v = self.expr(expr)?;
                     let mut s = std::mem::take(&mut self.out);
-                    v.render(&mut s);
+                    match self.borrow(expr) {
+                        Some(v) => v.render(&mut s),
+                        None => match self.expr(expr) {
+                            Ok(v) => v.render(&mut s),
+                            Err(e) => {
+                                self.out = s;
+                                return Err(e);
+                            }
+                        },
+                    }
                     self.out = s;
                 }
                 Node::Set(target, value) => {
@@ -106,16 +130,13 @@ impl<'e> Eval<'e> {
                     for (i, item) in items.into_iter().take(n).enumerate() {
                         self.set_var(var, item);
                         let i64_of = |x: usize| Value::Int(i64::try_from(x).unwrap_or(i64::MAX));
-                        self.set_var(
-                            "foreach",
-                            Value::map([
-                                ("index", i64_of(i)),
-                                ("count", i64_of(i + 1)),
-                                ("hasNext", Value::Bool(i + 1 < n)),
-                                ("first", Value::Bool(i == 0)),
-                                ("last", Value::Bool(i + 1 == n)),
-                            ]),
-                        );
+                        self.set_foreach([
+                            i64_of(i),
+                            i64_of(i + 1),
+                            Value::Bool(i + 1 < n),
+                            Value::Bool(i == 0),
+                            Value::Bool(i + 1 == n),
+                        ]);
                         // Velocity 1.7's names, still common in AWS examples.
                         self.set_var("velocityCount", i64_of(i + 1));
                         self.set_var("velocityHasNext", Value::Bool(i + 1 < n));
@@ -140,39 +161,81 @@ impl<'e> Eval<'e> {
         self.vars
             .iter()
             .rev()
-            .find(|(k, _)| k == name)
+            .find(|(k, _)| *k == name)
             .map(|(_, v)| v)
     }
 
-    fn set_var(&mut self, name: &str, v: Value) {
-        match self.vars.iter_mut().find(|(k, _)| k == name) {
+    fn set_var(&mut self, name: &'a str, v: Value) {
+        match self.vars.iter_mut().find(|(k, _)| *k == name) {
             Some(slot) => slot.1 = v,
-            None => self.vars.push((name.to_owned(), v)),
+            None => self.vars.push((name, v)),
         }
+    }
+
+    /// `$foreach` for one iteration: its map is updated in place from the second iteration
+    /// on (no allocation per item), or built afresh when the body replaced it.
+    fn set_foreach(&mut self, values: [Value; 5]) {
+        if let Some((_, Value::Map(entries))) = self.vars.iter_mut().find(|(k, _)| *k == "foreach")
+            && entries.len() == FOREACH_KEYS.len()
+            && entries
+                .iter()
+                .zip(FOREACH_KEYS)
+                .all(|((k, _), want)| k == want)
+        {
+            for ((_, slot), v) in entries.iter_mut().zip(values) {
+                *slot = v;
+            }
+            return;
+        }
+        self.set_var("foreach", Value::map(FOREACH_KEYS.into_iter().zip(values)));
+    }
+
+    /// A chain of names (`$a.b.c`) resolved without copying, when each step is a variable or
+    /// a map key (what most references in templates are). `None`: something else (a builtin,
+    /// an index, a call, a getter on a string or list): evaluate it.
+    fn borrow(&self, e: &Expr) -> Option<&Value> {
+        match e {
+            Expr::Var(name) => match name.as_ref() {
+                "context" => Some(&*self.context),
+                "stageVariables" => Some(&self.env.stage_variables),
+                "input" | "util" => self.var(name),
+                _ => Some(self.var(name).unwrap_or(&NULL)),
+            },
+            Expr::Prop(base, key) => match self.borrow(base)? {
+                v @ Value::Map(_) => Some(v.get(key).unwrap_or(&NULL)),
+                Value::Null => Some(&NULL),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `$context`, copied on the first write.
+    fn context_mut(&mut self) -> &mut Value {
+        self.context.to_mut()
     }
 
     /// The value a path of property names leads to, mutably, creating maps on the way (for
     /// `#set($context.responseOverride.header.X = …)` and `$map.put`).
-    fn place(&mut self, target: &Expr) -> R<&mut Value> {
+    fn place(&mut self, target: &'a Expr) -> R<&mut Value> {
         match target {
-            Expr::Var(name) if name == "context" => Ok(&mut self.context),
+            Expr::Var(name) if name == "context" => Ok(self.context_mut()),
             Expr::Var(name) => {
                 if self.var(name).is_none() {
-                    self.vars.push((name.clone(), Value::Null));
+                    self.vars.push((name, Value::Null));
                 }
                 let slot = self
                     .vars
                     .iter_mut()
                     .rev()
-                    .find(|(k, _)| k == name)
+                    .find(|(k, _)| *k == name)
                     .map(|(_, v)| v)
                     .ok_or_else(|| fail("variable vanished"))?;
                 Ok(slot)
             }
             Expr::Prop(base, key) => {
-                let key = key.clone();
                 let base = self.place(base)?;
-                entry(base, &key)
+                entry(base, key)
             }
             Expr::Index(base, index) => {
                 let index = self.expr(index)?;
@@ -189,19 +252,24 @@ impl<'e> Eval<'e> {
         }
     }
 
-    fn assign(&mut self, target: &Expr, v: Value) -> R<()> {
+    fn assign(&mut self, target: &'a Expr, v: Value) -> R<()> {
         *self.place(target)? = v;
         Ok(())
     }
 
-    fn expr(&mut self, e: &Expr) -> R<Value> {
+    fn expr(&mut self, e: &'a Expr) -> R<Value> {
         self.tick()?;
+        if matches!(e, Expr::Var(_) | Expr::Prop(..))
+            && let Some(v) = self.borrow(e)
+        {
+            return Ok(v.clone());
+        }
         Ok(match e {
             Expr::Null => Value::Null,
             Expr::Bool(b) => Value::Bool(*b),
             Expr::Int(i) => Value::Int(*i),
             Expr::Float(f) => Value::Float(*f),
-            Expr::Str(s) => Value::Str(s.clone()),
+            Expr::Str(s) => Value::Str(s.to_string()),
             Expr::Interp(nodes) => {
                 let saved = std::mem::take(&mut self.out);
                 let flow = self.nodes(nodes);
@@ -209,17 +277,17 @@ impl<'e> Eval<'e> {
                 flow?;
                 Value::Str(text)
             }
-            Expr::Var(name) => match name.as_str() {
-                "context" => self.context.clone(),
-                "stageVariables" => self.env.stage_variables.clone(),
-                _ => self.var(name).cloned().unwrap_or(Value::Null),
-            },
+            // Reached only for `$input`/`$util` themselves (`borrow` resolved the rest).
+            Expr::Var(name) => self.var(name).cloned().unwrap_or(Value::Null),
             Expr::Prop(base, key) => {
                 if let Expr::Var(root) = &**base
                     && (root == "input" || root == "util")
                     && self.var(root).is_none()
                 {
                     return self.builtin_prop(root, key);
+                }
+                if let Some(base) = self.borrow(base) {
+                    return Ok(property(base, key));
                 }
                 let base = self.expr(base)?;
                 property(&base, key)
@@ -248,12 +316,15 @@ impl<'e> Eval<'e> {
                     return self.builtin_call(root, method, &values);
                 }
                 if matches!(
-                    method.as_str(),
+                    method.as_ref(),
                     "add" | "put" | "remove" | "addAll" | "putAll"
                 ) && matches!(&**base, Expr::Var(_) | Expr::Prop(..) | Expr::Index(..))
                 {
                     let place = self.place(base)?;
                     return Ok(mutate(place, method, values));
+                }
+                if let Some(base) = self.borrow(base) {
+                    return Ok(method_call(base, method, &values));
                 }
                 let base = self.expr(base)?;
                 method_call(&base, method, &values)
@@ -322,12 +393,28 @@ impl<'e> Eval<'e> {
         let arg = |i: usize| args.get(i).map(Value::to_text).unwrap_or_default();
         Ok(match (root, method) {
             ("input", "json") => {
-                let v = jsonpath(&self.body_json(), &arg(0));
                 let mut out = String::new();
-                v.write_json(&mut out);
+                match select(self.body_json(), &arg(0)) {
+                    Some(Selected::One(v)) => v.write_json(&mut out),
+                    Some(Selected::Many(vs)) => {
+                        out.push('[');
+                        for (i, v) in vs.iter().enumerate() {
+                            if i > 0 {
+                                out.push(',');
+                            }
+                            v.write_json(&mut out);
+                        }
+                        out.push(']');
+                    }
+                    None => out.push_str("null"),
+                }
                 Value::Str(out)
             }
-            ("input", "path") => jsonpath(&self.body_json(), &arg(0)),
+            ("input", "path") => match select(self.body_json(), &arg(0)) {
+                Some(Selected::One(v)) => v.clone(),
+                Some(Selected::Many(vs)) => Value::List(vs.into_iter().cloned().collect()),
+                None => Value::Null,
+            },
             ("input", "params") if args.is_empty() => self.env.params_value(),
             ("input", "params") => self.env.param(&arg(0)).map_or(Value::str(""), Value::Str),
             ("util", "escapeJavaScript") => Value::Str(escape_javascript(&arg(0))),
@@ -349,12 +436,17 @@ impl<'e> Eval<'e> {
         })
     }
 
-    /// The body as JSON: `{}` when empty (AWS), `null` when it is not JSON.
-    fn body_json(&self) -> Value {
-        if self.env.body.trim().is_empty() {
-            return Value::Map(Vec::new());
-        }
-        parse_json(&self.env.body).unwrap_or(Value::Null)
+    /// The body as JSON: `{}` when empty (AWS), `null` when it is not JSON. Parsed on the
+    /// first call of an evaluation, then reused.
+    fn body_json(&mut self) -> &Value {
+        let body = &self.env.body;
+        self.json.get_or_insert_with(|| {
+            if body.trim().is_empty() {
+                Value::Map(Vec::new())
+            } else {
+                parse_json(body).unwrap_or(Value::Null)
+            }
+        })
     }
 }
 
@@ -693,15 +785,22 @@ fn arith(l: &Value, r: &Value, f: impl Fn(f64, f64) -> f64) -> Value {
 
 /// A JSONPath (Goessner's, as AWS evaluates it): `$`, `.name`, `['name']`, `[n]`, `[*]`,
 /// `.*`, `..name`. One match is the value itself; a wildcard or recursive step gives a list.
-pub(crate) fn jsonpath(root: &Value, path: &str) -> Value {
+/// What a JSONPath selects: one value, or (after a wildcard or `..`) a list of them.
+enum Selected<'v> {
+    One(&'v Value),
+    Many(Vec<&'v Value>),
+}
+
+/// Evaluates a JSONPath (AWS's Goessner-style subset: `.name`, `['name']`, `[i]`, `[-i]`,
+/// `*`, `..name`) by reference; the caller copies only what it keeps. `None`: nothing
+/// selected, or not a path.
+fn select<'v>(root: &'v Value, path: &str) -> Option<Selected<'v>> {
     let path = path.trim();
-    let Some(mut rest) = path.strip_prefix('$') else {
-        return Value::Null;
-    };
-    let mut current = vec![root.clone()];
+    let mut rest = path.strip_prefix('$')?;
+    let mut current = vec![root];
     let mut many = false;
     while !rest.is_empty() {
-        let mut next: Vec<Value> = Vec::new();
+        let mut next: Vec<&'v Value> = Vec::new();
         if let Some(r) = rest.strip_prefix("..") {
             let end = r.find(['.', '[']).unwrap_or(r.len());
             let name = &r[..end];
@@ -718,14 +817,12 @@ pub(crate) fn jsonpath(root: &Value, path: &str) -> Value {
                     many = true;
                     children(v, &mut next);
                 } else if let Some(c) = v.get(name) {
-                    next.push(c.clone());
+                    next.push(c);
                 }
             }
             rest = &r[end..];
         } else if let Some(r) = rest.strip_prefix('[') {
-            let Some(end) = r.find(']') else {
-                return Value::Null;
-            };
+            let end = r.find(']')?;
             let inner = r[..end].trim();
             for v in &current {
                 if inner == "*" {
@@ -737,44 +834,44 @@ pub(crate) fn jsonpath(root: &Value, path: &str) -> Value {
                     .or_else(|| inner.strip_prefix('"').and_then(|q| q.strip_suffix('"')))
                 {
                     if let Some(c) = v.get(q) {
-                        next.push(c.clone());
+                        next.push(c);
                     }
                 } else if let Ok(i) = inner.parse::<i64>()
                     && let Value::List(items) = v
                 {
                     let i = if i < 0 { items.len() as i64 + i } else { i };
                     if let Some(c) = usize::try_from(i).ok().and_then(|i| items.get(i)) {
-                        next.push(c.clone());
+                        next.push(c);
                     }
                 }
             }
             rest = &r[end + 1..];
         } else {
-            return Value::Null;
+            return None;
         }
         current = next;
     }
     if many {
-        Value::List(current)
+        Some(Selected::Many(current))
     } else {
-        current.into_iter().next().unwrap_or(Value::Null)
+        current.into_iter().next().map(Selected::One)
     }
 }
 
-fn children(v: &Value, out: &mut Vec<Value>) {
+fn children<'v>(v: &'v Value, out: &mut Vec<&'v Value>) {
     match v {
-        Value::List(items) => out.extend(items.iter().cloned()),
-        Value::Map(entries) => out.extend(entries.iter().map(|(_, v)| v.clone())),
+        Value::List(items) => out.extend(items.iter()),
+        Value::Map(entries) => out.extend(entries.iter().map(|(_, v)| v)),
         _ => {}
     }
 }
 
-fn descend(v: &Value, name: &str, out: &mut Vec<Value>) {
+fn descend<'v>(v: &'v Value, name: &str, out: &mut Vec<&'v Value>) {
     match v {
         Value::Map(entries) => {
             for (k, c) in entries {
                 if k == name || name == "*" {
-                    out.push(c.clone());
+                    out.push(c);
                 }
                 descend(c, name, out);
             }

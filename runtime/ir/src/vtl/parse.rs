@@ -312,7 +312,7 @@ impl<'a> Parser<'a> {
                 if stop.is_none() {
                     return Err(self.err_at(at, "`#foreach` without `#end`"));
                 }
-                Ok((Node::Foreach(var, list, body), gobbled))
+                Ok((Node::Foreach(var.into(), list, body), gobbled))
             }
             "break" => Ok((Node::Break, self.gobble_line_end())),
             "stop" => Ok((Node::Stop, self.gobble_line_end())),
@@ -353,7 +353,7 @@ impl<'a> Parser<'a> {
     /// name start ends the reference (`$a.` at a sentence's end).
     fn reference_chain(&mut self, braced: bool) -> Result<Expr, VtlError> {
         let name = self.ident().ok_or_else(|| self.err("expected a name"))?;
-        let mut e = Expr::Var(name);
+        let mut e = Expr::Var(name.into());
         loop {
             match self.peek() {
                 Some(b'.') if self.peek_at(1).is_some_and(is_ident_start) => {
@@ -362,9 +362,9 @@ impl<'a> Parser<'a> {
                     if self.peek() == Some(b'(') {
                         self.pos += 1;
                         let args = self.args(b')')?;
-                        e = Expr::Call(Box::new(e), name, args);
+                        e = Expr::Call(Box::new(e), name.into(), args);
                     } else {
-                        e = Expr::Prop(Box::new(e), name);
+                        e = Expr::Prop(Box::new(e), name.into());
                     }
                 }
                 Some(b'[') => {
@@ -562,7 +562,7 @@ impl<'a> Parser<'a> {
                     .find('\'')
                     .ok_or_else(|| self.err_at(start - 1, "unterminated string"))?;
                 self.pos = start + end + 1;
-                Ok(Expr::Str(self.src[start..start + end].to_owned()))
+                Ok(Expr::Str(self.src[start..start + end].to_owned().into()))
             }
             b'"' => {
                 self.pos += 1;
@@ -573,7 +573,7 @@ impl<'a> Parser<'a> {
                 let inner = &self.src[start..start + end];
                 self.pos = start + end + 1;
                 if !inner.contains(['$', '#']) {
-                    return Ok(Expr::Str(inner.to_owned()));
+                    return Ok(Expr::Str(inner.to_owned().into()));
                 }
                 let mut sub = Parser {
                     src: inner,
@@ -697,6 +697,6 @@ fn line_ended(nodes: &[Node]) -> bool {
 
 fn flush(text: &mut String, nodes: &mut Vec<Node>) {
     if !text.is_empty() {
-        nodes.push(Node::Text(std::mem::take(text)));
+        nodes.push(Node::Text(std::mem::take(text).into()));
     }
 }

@@ -125,7 +125,11 @@ fn response_override_is_returned_in_the_context() {
         .render(&env(r#"{"why":"input"}"#), Limits::default())
         .unwrap();
     assert_eq!(out.body, r#"{"ok": false}"#);
-    let o = out.context.get("responseOverride").unwrap();
+    let o = out
+        .context
+        .as_ref()
+        .and_then(|c| c.get("responseOverride"))
+        .unwrap();
     assert_eq!(o.get("status"), Some(&Value::Int(400)));
     assert_eq!(
         o.get("header").and_then(|h| h.get("X-Reason")),
@@ -295,4 +299,83 @@ fn arbitrary_templates_never_panic() {
             let _ = t.render(&env(r#"{"x":[1,2]}"#), limits);
         }
     }
+}
+
+#[test]
+fn references_read_by_reference_behave_as_copies() {
+    let body = r#"{"a": {"b": [1, {"c": "x"}]}, "s": "Hi", "n": null}"#;
+    let cases: &[(&str, &str)] = &[
+        // The body is parsed once and reused; each path selects from the same document.
+        (
+            "$input.path('$.a.b[1].c')$input.json('$.a.b')$input.path('$.s')",
+            "x[1,{\"c\":\"x\"}]Hi",
+        ),
+        ("$input.json('$..c')|$input.json('$.nope')", "[\"x\"]|null"),
+        // A copy taken by #set is not changed by a later write to the original.
+        (
+            "#set($m = {'k': 1})#set($c = $m.k)#set($m.k = 2)$c $m.k",
+            "1 2",
+        ),
+        // Getters on strings and lists go through the evaluator, not the borrowed path.
+        (
+            "#set($p = $input.path('$'))$p.s.length() $p.s.length $p.a.b.size()",
+            "2 2 2",
+        ),
+        (
+            "$p.missing.deeper|$context.authorizer.principalId|$stageVariables.table",
+            "|user-7|Pets",
+        ),
+        // A template that writes to $context hands it back; one that reads it does not.
+        ("$context.requestId", "req-1"),
+        // $foreach is updated in place, and a body that replaces it gets a fresh one next time.
+        (
+            "#foreach($i in [1, 2, 3])$foreach.count#set($foreach = 'x')#end",
+            "123",
+        ),
+    ];
+    for (template, want) in cases {
+        assert_eq!(render(template, body), *want, "{template}");
+    }
+    let t = parse("$context.requestId").unwrap();
+    assert_eq!(
+        t.render(&env(body), Limits::default()).unwrap().context,
+        None
+    );
+    let t = parse("#set($context.responseOverride.status = 400)").unwrap();
+    let out = t
+        .render(&env(body), Limits::default())
+        .unwrap()
+        .context
+        .unwrap();
+    assert_eq!(out.get("requestId"), Some(&Value::str("req-1")));
+}
+
+#[test]
+fn templates_that_read_params_are_known_before_evaluation() {
+    for (template, reads) in [
+        ("$input.params('id')", true),
+        ("#set($all = $input.params())", true),
+        ("#if($x)${input.params}#end", true),
+        (
+            "#foreach($h in $input.params().header.keySet())$h#end",
+            true,
+        ),
+        ("\"$input.params('a')\"", true),
+        ("$input.path('$.params')", false),
+        ("$params.get('x') $context.params", false),
+        ("static", false),
+    ] {
+        assert_eq!(parse(template).unwrap().reads_params(), reads, "{template}");
+    }
+}
+
+#[test]
+fn carried_templates_compare_by_source_and_parse_when_unparsed() {
+    let parsed = VtlTemplate::new("$input.params('a')");
+    let unparsed = VtlTemplate::unparsed("$input.params('a')");
+    assert!(parsed.parsed.is_some() && unparsed.parsed.is_none());
+    assert_eq!(parsed, unparsed);
+    assert_eq!(*parsed.template().unwrap(), *unparsed.template().unwrap());
+    assert!(VtlTemplate::new("#if(").parsed.is_none());
+    assert!(VtlTemplate::unparsed("#if(").template().is_err());
 }

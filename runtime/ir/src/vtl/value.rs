@@ -192,6 +192,7 @@ const MAX_JSON_DEPTH: usize = 128;
 /// Parses JSON text, keeping object key order; `None` when it is not JSON.
 pub fn parse_json(text: &str) -> Option<Value> {
     let mut p = Json {
+        src: text,
         b: text.as_bytes(),
         pos: 0,
     };
@@ -202,6 +203,7 @@ pub fn parse_json(text: &str) -> Option<Value> {
 }
 
 struct Json<'a> {
+    src: &'a str,
     b: &'a [u8],
     pos: usize,
 }
@@ -313,12 +315,22 @@ impl Json<'_> {
             return None;
         }
         self.pos += 1;
-        let mut out: Vec<u8> = Vec::new();
+        // Runs of plain bytes are copied as slices of the source (valid UTF-8, cut only at
+        // ASCII `"` and `\\`), so a string without escapes is one copy.
+        let mut out = String::new();
         loop {
+            let run = self.pos;
+            while let Some(&c) = self.b.get(self.pos) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(self.src.get(run..self.pos)?);
             let c = *self.b.get(self.pos)?;
             self.pos += 1;
             match c {
-                b'"' => return String::from_utf8(out).ok(),
+                b'"' => return Some(out),
                 b'\\' => {
                     let e = *self.b.get(self.pos)?;
                     self.pos += 1;
@@ -348,11 +360,9 @@ impl Json<'_> {
                         }
                         _ => return None,
                     };
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                    out.push(ch);
                 }
-                c if c < 0x20 => return None,
-                c => out.push(c),
+                _ => return None,
             }
         }
     }

@@ -10,9 +10,11 @@
 //! else `application/json`, else the first. Binary payloads follow [`super::binary`]: a
 //! template reads a binary body as base64 text in `$input.body`.
 //!
-//! Templates were checked by the compiler; they are parsed once here, at start-up.
+//! Templates were parsed by the compiler and arrive parsed (an IR read from JSON carries only
+//! their source, parsed here at start-up).
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING, USER_AGENT};
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode, Version};
@@ -21,19 +23,22 @@ use super::binary::{self, Convert, MediaTypes};
 use super::{Change, Sources, apply_headers, compile_changes};
 use crate::body::{Body, RequestBody};
 use crate::error::{BuildError, GatewayError};
-use crate::ir::vtl::{self, Env, Limits, Template, Value};
+use crate::ir::vtl::{Env, Limits, Template, Value};
 use crate::ir::{self, ContentHandling, ErrorType, Passthrough};
 use crate::pipeline::RequestContext;
 use crate::step::{BuildContext, Check, RequestStep, Verdict};
 
+/// A template and the content type (lower case) it is for.
+type Typed = (Box<str>, Arc<Template>);
+
 fn compile_templates(
     route: &ir::Route,
     templates: &[ir::ContentTemplate],
-) -> Result<Vec<(Box<str>, Template)>, BuildError> {
+) -> Result<Vec<Typed>, BuildError> {
     templates
         .iter()
         .map(|t| {
-            let parsed = vtl::parse(&t.template).map_err(|e| {
+            let parsed = t.template.template().map_err(|e| {
                 BuildError::Unsupported(format!(
                     "route `{}`: template for `{}`: {e} (at byte {})",
                     route.id, t.content_type, e.offset
@@ -54,11 +59,17 @@ pub(crate) struct RequestFacts {
     user_agent: Option<HeaderValue>,
     path: Box<str>,
     version: Version,
+    /// `$input.params()` of the method request, kept only when a response template reads it.
+    params: Option<MethodParams>,
 }
 
 impl RequestFacts {
-    /// Reads them off the request.
-    pub(crate) fn capture<B>(req: &Request<B>) -> RequestFacts {
+    /// Reads them off the method request, before any step rewrites it.
+    pub(crate) fn capture<B>(
+        req: &Request<B>,
+        ctx: &RequestContext,
+        responses: &ResponseTemplate,
+    ) -> RequestFacts {
         let h = req.headers();
         RequestFacts {
             accept: h.get(ACCEPT).cloned(),
@@ -66,6 +77,60 @@ impl RequestFacts {
             user_agent: h.get(USER_AGENT).cloned(),
             path: req.uri().path().into(),
             version: req.version(),
+            params: responses
+                .params
+                .as_deref()
+                .map(|names| MethodParams::capture(ctx, req, names)),
+        }
+    }
+}
+
+/// The method request's parameters as `$input.params()` shows them: path parameters
+/// (decoded), the first value of each query parameter (decoded), and every header (repeated
+/// ones joined with commas).
+#[derive(Debug, Default)]
+pub(crate) struct MethodParams {
+    path: Vec<(String, String)>,
+    querystring: Vec<(String, String)>,
+    header: Vec<(String, String)>,
+}
+
+impl MethodParams {
+    fn capture<B>(ctx: &RequestContext, req: &Request<B>, names: &[Box<str>]) -> MethodParams {
+        let uri = req.uri();
+        let path = uri.path();
+        MethodParams {
+            path: names
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| {
+                    Some((n.to_string(), ctx.params.decoded(path, i)?.into_owned()))
+                })
+                .collect(),
+            querystring: uri
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (super::decode(k).into_owned(), super::decode(v).into_owned())
+                })
+                .fold(Vec::new(), |mut acc: Vec<(String, String)>, (k, v)| {
+                    if !acc.iter().any(|(n, _)| *n == k) {
+                        acc.push((k, v));
+                    }
+                    acc
+                }),
+            header: req
+                .headers()
+                .keys()
+                .map(|k| {
+                    let mut v = String::new();
+                    super::joined_header(req.headers(), k, &mut v);
+                    (k.as_str().to_owned(), v)
+                })
+                .collect(),
         }
     }
 }
@@ -191,7 +256,7 @@ impl Deployment {
 /// A route's request templates: the step that builds the integration request's body.
 #[derive(Debug)]
 pub(crate) struct RequestTemplate {
-    templates: Vec<(Box<str>, Template)>,
+    templates: Vec<Typed>,
     passthrough: Passthrough,
     content_handling: Option<ContentHandling>,
     binary: MediaTypes,
@@ -269,43 +334,20 @@ impl RequestTemplate {
             RequestBody::Buffered(b) => ir::vtl::base64_encode(b),
             RequestBody::Streaming(_) => String::new(),
         };
-        let facts = RequestFacts::capture(req);
-        let uri = req.uri().clone();
-        let path = uri.path();
+        let facts = RequestFacts {
+            accept: None,
+            host: req.headers().get(HOST).cloned(),
+            user_agent: req.headers().get(USER_AGENT).cloned(),
+            path: req.uri().path().into(),
+            version: req.version(),
+            params: None,
+        };
+        let params = MethodParams::capture(ctx, req, &self.param_names);
         let env = Env {
             body,
-            path: self
-                .param_names
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| {
-                    Some((n.to_string(), ctx.params.decoded(path, i)?.into_owned()))
-                })
-                .collect(),
-            querystring: uri
-                .query()
-                .unwrap_or("")
-                .split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                    (super::decode(k).into_owned(), super::decode(v).into_owned())
-                })
-                .fold(Vec::new(), |mut acc: Vec<(String, String)>, (k, v)| {
-                    if !acc.iter().any(|(n, _)| *n == k) {
-                        acc.push((k, v));
-                    }
-                    acc
-                }),
-            header: req
-                .headers()
-                .keys()
-                .map(|k| {
-                    let mut v = String::new();
-                    super::joined_header(req.headers(), k, &mut v);
-                    (k.as_str().to_owned(), v)
-                })
-                .collect(),
+            path: params.path,
+            querystring: params.querystring,
+            header: params.header,
             context: self.deployment.context(ctx, &facts),
             stage_variables: self.deployment.variables.clone(),
         };
@@ -318,7 +360,8 @@ impl RequestTemplate {
         binary::set_length(headers, len);
         if let Some(Value::Map(over)) = out
             .context
-            .get("requestOverride")
+            .as_ref()
+            .and_then(|c| c.get("requestOverride"))
             .and_then(|o| o.get("header"))
         {
             for (k, v) in over {
@@ -360,7 +403,7 @@ struct Selected {
     pattern: Option<regex::Regex>,
     status: Option<StatusCode>,
     headers: Vec<Change>,
-    templates: Vec<(Box<str>, Template)>,
+    templates: Vec<Typed>,
     content_handling: Option<ContentHandling>,
 }
 
@@ -368,7 +411,7 @@ impl Selected {
     /// The template for this client: the first of its `Accept` media types that has one,
     /// else `application/json`, else the first (AWS's choice of integration response
     /// template).
-    fn template(&self, accept: Option<&HeaderValue>) -> Option<&(Box<str>, Template)> {
+    fn template(&self, accept: Option<&HeaderValue>) -> Option<&Typed> {
         if self.templates.len() > 1
             && let Some(accept) = accept.and_then(|v| v.to_str().ok())
             && let Some(found) = accept.split(',').find_map(|t| {
@@ -390,6 +433,9 @@ impl Selected {
 #[derive(Debug)]
 pub(crate) struct ResponseTemplate {
     responses: Vec<Selected>,
+    /// The route's path parameter names, when a template reads `$input.params` (AWS gives
+    /// response templates the method request's parameters too).
+    params: Option<Vec<Box<str>>>,
     binary: MediaTypes,
     deployment: Deployment,
 }
@@ -432,8 +478,13 @@ impl ResponseTemplate {
                 content_handling: r.content_handling,
             });
         }
+        let reads_params = responses
+            .iter()
+            .flat_map(|r| &r.templates)
+            .any(|(_, t)| t.reads_params());
         Ok(Some(ResponseTemplate {
             responses,
+            params: reads_params.then(|| route.path.params().map(Into::into).collect()),
             binary: MediaTypes::new(cx.ir),
             deployment: Deployment::new(cx, route),
         }))
@@ -485,11 +536,17 @@ impl ResponseTemplate {
                 } else {
                     String::from_utf8_lossy(&collected).into_owned()
                 };
+                let params = facts.params.as_ref();
+                let pairs = |f: fn(&MethodParams) -> &Vec<(String, String)>| {
+                    params.map(f).cloned().unwrap_or_default()
+                };
                 let env = Env {
                     body: text,
+                    path: pairs(|p| &p.path),
+                    querystring: pairs(|p| &p.querystring),
+                    header: pairs(|p| &p.header),
                     context: self.deployment.context(ctx, facts),
                     stage_variables: self.deployment.variables.clone(),
-                    ..Env::default()
                 };
                 let out = template.render(&env, Limits::default()).map_err(|e| {
                     GatewayError::new(ErrorType::Default5xx, format!("response template: {e}"))
@@ -499,7 +556,7 @@ impl ResponseTemplate {
                 if let Ok(v) = HeaderValue::from_str(content_type) {
                     parts.headers.insert(CONTENT_TYPE, v);
                 }
-                context = Some(out.context);
+                context = out.context;
                 Body::full(bytes::Bytes::from(out.body))
             }
         };
