@@ -45,8 +45,8 @@ fn settings() -> Gateway {
         plans: vec![UsagePlan {
             name: "bench".into(),
             throttle: Some(Throttle {
-                rate: 10_000_000.0,
-                burst: 10_000_000,
+                rate: 1_000_000.0,
+                burst: 1_000_000,
                 per: ThrottleScope::ApiKey,
             }),
             api_keys: vec![ApiKey {
