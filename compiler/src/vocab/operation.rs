@@ -267,8 +267,11 @@ pub enum ApiKeyRequirement {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Throttle {
-    /// Steady rate in requests per second (may be fractional); when the bucket is empty →
-    /// 429 (`THROTTLED`).
+    /// Steady rate in requests per second (may be fractional, more than 0 and at most
+    /// 1,000,000: the bucket counts in microseconds); when the bucket is empty → 429
+    /// (`THROTTLED`).
+    #[serde(deserialize_with = "throttle_rate")]
+    #[schemars(range(min = 0, max = 1_000_000))]
     pub rate: f64,
     /// Bucket size: requests served at once after a quiet period.
     pub burst: u32,
@@ -278,6 +281,19 @@ pub struct Throttle {
     /// plan, where buckets are always per API key.
     #[serde(default)]
     pub per: ThrottleScope,
+}
+
+/// Reads a throttle rate, refusing one the runtime's buckets cannot count, so `gwc check`
+/// says so at the value instead of the gateway refusing to start.
+fn throttle_rate<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let rate = f64::deserialize(d)?;
+    if rate.is_finite() && rate > 0.0 && rate <= 1_000_000.0 {
+        Ok(rate)
+    } else {
+        Err(serde::de::Error::custom(format_args!(
+            "a throttle rate of {rate} requests a second: it must be more than 0 and at most 1000000 (to refuse every request, remove the route or use a WAF rule)"
+        )))
+    }
 }
 
 /// What one token bucket counts: `api`, `ip`, `api_key`, `principal` or `header:NAME`.
