@@ -254,3 +254,101 @@ async fn curl_preflight() -> TestResult {
     );
     Ok(())
 }
+
+/// A spec of its own for the refusals the storefront has no reason to make: an authorizer's
+/// 401 (no token: refused before the authorizer is called) and a throttle's 429. CORS is
+/// API-wide, so the headers must come on both (AWS's most reported CORS complaint: a browser
+/// shows a CORS failure instead of the 401 or 429).
+const REFUSALS_SPEC: &str = r#"openapi: 3.0.3
+info: {title: CORS on refusals, version: 1.0.0}
+x-gateway:
+  name: refusals
+  kind: rest
+  default_stage: prod
+  stages:
+    prod:
+      variables:
+        backend: http://127.0.0.1:9
+  cors:
+    allow_origins: ["https://shop.example.com"]
+    allow_credentials: true
+  authorizers:
+    tokens:
+      type: custom
+      uri: "${stageVariables.backend}/authorize"
+      event: token
+      result_ttl: 0s
+      timeout: 1s
+paths:
+  /guarded:
+    get:
+      operationId: guarded
+      x-gateway-auth: {authorizer: tokens}
+      x-gateway-integration:
+        type: mock
+        status: 200
+        body: '{"guarded":true}'
+      responses:
+        "200": {description: Guarded.}
+  /limited:
+    get:
+      operationId: limited
+      x-gateway-throttle: {rate: 1, burst: 1}
+      x-gateway-integration:
+        type: mock
+        status: 200
+        body: '{"limited":true}'
+      responses:
+        "200": {description: Limited.}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_by_authorizers_and_throttles_keep_the_cors_headers() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let spec = dir.path().join("spec.yaml");
+    std::fs::write(&spec, REFUSALS_SPEC)?;
+    let closed = ClosedPort::new()?;
+    let gw = Target::Serve(spec).start(&closed.url(), &[])?;
+    refusals(&gw).await.map_err(|e| annotate(&gw, e))
+}
+
+async fn refusals(gw: &GatewayProcess) -> TestResult {
+    let addr = gw.addr();
+    let mut conn = Conn::open(addr).await?;
+    let get = |path: &str| {
+        client::request(Method::GET, addr, path)
+            .header("origin", SHOP)
+            .body(TestBody::empty())
+    };
+    // No token: 401 from the gateway, never the authorizer (its port is closed).
+    let reply = conn.send(get("/guarded")?).await?;
+    ensure_eq!(reply.status, 401, "no token (body {:?})", reply.text());
+    ensure_eq!(
+        reply.json()?["message"].as_str(),
+        Some("Unauthorized"),
+        "401 body"
+    );
+    ensure_allowed(&reply, SHOP, "401")?;
+    // A bucket of one: the first request passes, one of the next few is throttled.
+    let reply = conn.send(get("/limited")?).await?;
+    ensure_eq!(reply.status, 200, "first (body {:?})", reply.text());
+    ensure_allowed(&reply, SHOP, "200")?;
+    let mut throttled = None;
+    for _ in 0..5 {
+        let reply = conn.send(get("/limited")?).await?;
+        if reply.status == 429 {
+            throttled = Some(reply);
+            break;
+        }
+    }
+    let Some(reply) = throttled else {
+        return Err("five requests in a row were not throttled by a bucket of one".into());
+    };
+    ensure_eq!(
+        reply.json()?["message"].as_str(),
+        Some("Too Many Requests"),
+        "429 body"
+    );
+    ensure_allowed(&reply, SHOP, "429")?;
+    Ok(())
+}

@@ -1,6 +1,7 @@
 """Instructions per request of the gateway under callgrind, per target (bench/auth/run with
-MODE=callgrind). Reads {"pid", "out", "requests", "targets": [{"name", "path", "headers"}]}
-on stdin; for each target it sends a warm-up, zeroes callgrind's counters, sends `requests`
+MODE=callgrind, and the other bench/*/run scripts). Reads {"pid", "out", "requests",
+"targets": [{"name", "path", "headers", "method"?, "body"?}]} on stdin (method GET and no body
+unless given); for each target it sends a warm-up, zeroes callgrind's counters, sends `requests`
 requests on one keep-alive connection, dumps the counters and reads their total (`Ir`, every
 thread of the gateway). Prints one "name instructions_per_request" line per target. With
 PROFILES=DIR in the environment, each target's dump is also copied to DIR/NAME.callgrind, for
@@ -20,7 +21,9 @@ conn = http.client.HTTPConnection("127.0.0.1", 18084, timeout=120)
 
 
 def send(target):
-    conn.request("GET", target["path"], headers=target["headers"])
+    body = target.get("body")
+    conn.request(target.get("method", "GET"), target["path"],
+                 body=body.encode() if body is not None else None, headers=target["headers"])
     r = conn.getresponse()
     r.read()
     if r.status != 200:

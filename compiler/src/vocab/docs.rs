@@ -55,7 +55,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         uri: "${stageVariables.backend}/v2/pets/{id}"
         method: POST
         request:
-          headers: {x-tenant: "method.request.header.x-tenant-id"}
+          headers: {x-tenant: "$request.header.x-tenant-id"}
           templates: {application/json: '{"pet": $input.json(''$'')}'}
         responses:
           "2\\d{2}": {status: 200}

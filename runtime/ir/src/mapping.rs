@@ -140,12 +140,25 @@ pub enum MappingError {
     /// An empty name after the prefix.
     #[error("`${0}` names nothing")]
     EmptyName(String),
+    /// A whole value written in another of the spellings request values have elsewhere (AWS
+    /// REST's `method.request.header.NAME`, the cache key's `header.NAME`, the WAF's
+    /// `header:NAME`): in a mapping it would be sent as literal text, which is never meant.
+    #[error("`{found}` is not a reference in a mapping: it would be sent as this literal text")]
+    OtherSpelling {
+        /// The value as written.
+        found: String,
+        /// The mapping's spelling of the same value.
+        write: String,
+    },
 }
 
 impl MappingError {
     /// What to write instead.
     pub fn help(&self) -> String {
         match self {
+            MappingError::OtherSpelling { write, .. } => format!(
+                "write `{write}`: mappings spell request values `$request.header.NAME`, `$request.querystring.NAME`, `$request.path.NAME` (and `$response.header.NAME`, `$context.NAME`, `${{stageVariables.NAME}}`)"
+            ),
             MappingError::UnknownContext(_) => format!(
                 "mappings read $context.{}, $context.authorizer.claims.NAME and $context.authorizer.KEY",
                 CONTEXT_VARIABLES.join(", $context.")
@@ -160,8 +173,55 @@ fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
 }
 
+/// The mapping's spelling of a whole value written in another spelling of a request value:
+/// AWS REST's `method.request.{header,querystring,path}.NAME`,
+/// `integration.response.header.NAME`, `context.NAME` and `stageVariables.NAME` (its
+/// `requestParameters`, without `$`), the cache key's `header.NAME`/`query.NAME`/`path.NAME`
+/// and the WAF's `header:NAME`/`query_arg:NAME`. `None` for anything else.
+fn other_spelling(raw: &str) -> Option<String> {
+    const FORMS: [(&str, &str); 14] = [
+        ("method.request.header.", "$request.header."),
+        ("method.request.querystring.", "$request.querystring."),
+        (
+            "method.request.multivaluequerystring.",
+            "$request.querystring.",
+        ),
+        ("method.request.multivalueheader.", "$request.header."),
+        ("method.request.path.", "$request.path."),
+        ("integration.response.header.", "$response.header."),
+        ("context.", "$context."),
+        ("header.", "$request.header."),
+        ("querystring.", "$request.querystring."),
+        ("query.", "$request.querystring."),
+        ("path.", "$request.path."),
+        ("header:", "$request.header."),
+        ("query_arg:", "$request.querystring."),
+        ("querystring:", "$request.querystring."),
+    ];
+    let raw = raw.trim();
+    if let Some(name) = raw.strip_prefix("stageVariables.")
+        && !name.is_empty()
+        && name.bytes().all(is_name_byte)
+    {
+        return Some(format!("${{stageVariables.{name}}}"));
+    }
+    FORMS.iter().find_map(|(form, ours)| {
+        let name = raw.strip_prefix(form)?;
+        (!name.is_empty() && name.bytes().all(|b| is_name_byte(b) || b == b':'))
+            .then(|| format!("{ours}{name}"))
+    })
+}
+
 /// Parses a mapped value (see the module docs). A `$` not followed by a known prefix is text.
+/// A whole value in another spelling of a request value (`method.request.header.X`,
+/// `header.X`, `header:X`) is refused with the mapping's spelling, rather than sent as text.
 pub fn parse_value(raw: &str, side: MappingSide) -> Result<Vec<ValuePart>, MappingError> {
+    if let Some(write) = other_spelling(raw) {
+        return Err(MappingError::OtherSpelling {
+            found: raw.to_owned(),
+            write,
+        });
+    }
     let mut parts: Vec<ValuePart> = Vec::new();
     let mut text = String::new();
     let mut rest = raw;
@@ -276,6 +336,49 @@ mod tests {
                 ValuePart::Context("authorizer.tier".into()),
             ]
         );
+    }
+
+    #[test]
+    fn other_spellings_are_refused_with_ours() {
+        for (raw, ours) in [
+            (
+                "method.request.header.x-tenant-id",
+                "$request.header.x-tenant-id",
+            ),
+            ("method.request.querystring.q", "$request.querystring.q"),
+            ("method.request.path.id", "$request.path.id"),
+            ("integration.response.header.etag", "$response.header.etag"),
+            ("context.requestId", "$context.requestId"),
+            ("stageVariables.backend", "${stageVariables.backend}"),
+            ("header.Accept", "$request.header.Accept"),
+            ("query.lang", "$request.querystring.lang"),
+            ("path.id", "$request.path.id"),
+            (" header:x-tenant ", "$request.header.x-tenant"),
+        ] {
+            let e = parse_value(raw, MappingSide::Request).unwrap_err();
+            assert_eq!(
+                e,
+                MappingError::OtherSpelling {
+                    found: raw.to_owned(),
+                    write: ours.to_owned()
+                },
+                "{raw}"
+            );
+            assert!(e.help().starts_with(&format!("write `{ours}`")), "{raw}");
+        }
+        // Text that merely starts like one stays text.
+        for raw in [
+            "header value",
+            "path.to/file",
+            "context: none",
+            "application/json",
+        ] {
+            assert_eq!(
+                parse_value(raw, MappingSide::Request).unwrap(),
+                vec![ValuePart::Text(raw.into())],
+                "{raw}"
+            );
+        }
     }
 
     #[test]

@@ -161,3 +161,47 @@ fn templates_are_velocity() {
     );
     assert!(ErrorResponses::new(&bad).is_err());
 }
+
+/// Every response type AWS documents (and the ones gwc adds) takes an override of its own:
+/// status, headers and a template body reading `$context.error.*`, `$context.requestId` and
+/// `$stageVariables`; none falls back to DEFAULT_4XX/5XX once overridden.
+#[test]
+fn every_response_type_is_overridable() {
+    let id = HeaderValue::from_static("req-3");
+    let responses: Vec<GatewayResponse> = ErrorType::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| GatewayResponse {
+            error_type: *t,
+            status: Some(if i % 2 == 0 { 400 + i as u16 } else { 500 + i as u16 }),
+            headers: vec![HeaderPair {
+                name: "x-overridden".into(),
+                value: t.as_str().into(),
+            }],
+            body: Some(
+                r#"{"type": "$context.error.responseType", "message": $context.error.messageString, "id": "$context.requestId", "region": "$stageVariables.region"}"#
+                    .into(),
+            ),
+        })
+        .collect();
+    let gw = gateway(ApiKind::Rest, responses);
+    let vars = std::collections::HashMap::from([("region", "eu-west-1")]);
+    let table = ErrorResponses::for_stage(&gw, "prod", &vars).unwrap();
+    for (i, t) in ErrorType::ALL.iter().enumerate() {
+        let want = if i % 2 == 0 { 400 + i } else { 500 + i };
+        assert_eq!(usize::from(table.status(*t).as_u16()), want, "{t:?}");
+        let resp = table.respond(*t, &id);
+        assert_eq!(usize::from(resp.status().as_u16()), want, "{t:?}");
+        let shown = show(resp);
+        assert!(
+            shown.contains(&format!("x-overridden: {}", t.as_str())),
+            "{t:?}: {shown}"
+        );
+        let body = shown.lines().last().unwrap();
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["type"], t.as_str(), "{t:?}");
+        assert_eq!(json["message"], t.message(), "{t:?}");
+        assert_eq!(json["id"], "req-3", "{t:?}");
+        assert_eq!(json["region"], "eu-west-1", "{t:?}");
+    }
+}

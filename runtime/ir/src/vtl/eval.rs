@@ -33,6 +33,10 @@ pub(crate) struct Eval<'a> {
     json: Option<Value>,
     out: String,
     steps: u64,
+    /// Bytes of the values expressions produced so far (strings, and the strings inside
+    /// lists and maps), against [`Limits::max_allocated`]: what bounds the memory of a template
+    /// that builds values without printing them (`#set($s = "$s$s")` in a loop).
+    allocated: usize,
 }
 
 type R<T> = Result<T, VtlError>;
@@ -54,8 +58,13 @@ impl<'a> Eval<'a> {
             json: None,
             out: String::new(),
             steps: 0,
+            allocated: 0,
         };
         e.nodes(&template.nodes)?;
+        // The last node's text is past every `tick`.
+        if e.out.len() > e.limits.max_output {
+            return Err(fail("template output over its size limit"));
+        }
         Ok(Output {
             body: e.out,
             context: match e.context {
@@ -258,6 +267,15 @@ impl<'a> Eval<'a> {
     }
 
     fn expr(&mut self, e: &'a Expr) -> R<Value> {
+        let v = self.expr_unaccounted(e)?;
+        self.allocated = self.allocated.saturating_add(v.heap_size());
+        if self.allocated > self.limits.max_allocated {
+            return Err(fail("template built values over its memory limit"));
+        }
+        Ok(v)
+    }
+
+    fn expr_unaccounted(&mut self, e: &'a Expr) -> R<Value> {
         self.tick()?;
         if matches!(e, Expr::Var(_) | Expr::Prop(..))
             && let Some(v) = self.borrow(e)
@@ -323,11 +341,12 @@ impl<'a> Eval<'a> {
                     let place = self.place(base)?;
                     return Ok(mutate(place, method, values));
                 }
+                let cap = self.limits.max_allocated;
                 if let Some(base) = self.borrow(base) {
-                    return Ok(method_call(base, method, &values));
+                    return method_call(base, method, &values, cap);
                 }
                 let base = self.expr(base)?;
-                method_call(&base, method, &values)
+                method_call(&base, method, &values, cap)?
             }
             Expr::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -468,13 +487,18 @@ fn entry<'v>(base: &'v mut Value, key: &str) -> R<&'v mut Value> {
 fn property(base: &Value, key: &str) -> Value {
     match base {
         Value::Map(_) => base.get(key).cloned().unwrap_or(Value::Null),
-        // `$list.size`, `$s.length` without parentheses are Velocity's getter shorthand.
-        _ => method_call(
-            base,
-            &format!("get{}{}", key[..1].to_ascii_uppercase(), &key[1..]),
-            &[],
-        )
-        .or_null(|| method_call(base, key, &[])),
+        // `$list.size`, `$s.length` without parentheses are Velocity's getter shorthand. A
+        // getter takes no arguments, so none makes a value larger than its base (no cap).
+        _ => {
+            let mut chars = key.chars();
+            let Some(first) = chars.next() else {
+                return Value::Null;
+            };
+            let getter = format!("get{}{}", first.to_ascii_uppercase(), chars.as_str());
+            method_call(base, &getter, &[], usize::MAX)
+                .unwrap_or(Value::Null)
+                .or_null(|| method_call(base, key, &[], usize::MAX).unwrap_or(Value::Null))
+        }
     }
 }
 
@@ -565,9 +589,37 @@ fn char_slice(s: &str, start: i64, end: Option<i64>) -> Value {
     Value::Str(chars[start as usize..end as usize].iter().collect())
 }
 
-fn method_call(base: &Value, method: &str, args: &[Value]) -> Value {
+/// A regex replacement that stops appending once the result would pass `cap` bytes (a
+/// `$0$0…` replacement of a long match could otherwise grow without bound in one call).
+struct BoundedReplacer<'r> {
+    replacement: &'r str,
+    /// `$` signs in the replacement: each expands to at most the whole match.
+    groups: usize,
+    cap: usize,
+    over: bool,
+}
+
+impl regex::Replacer for BoundedReplacer<'_> {
+    fn replace_append(&mut self, caps: &regex::Captures<'_>, dst: &mut String) {
+        let whole = caps.get(0).map_or(0, |m| m.len());
+        let most = self
+            .replacement
+            .len()
+            .saturating_add(self.groups.saturating_mul(whole));
+        if self.over || dst.len().saturating_add(most) > self.cap {
+            self.over = true;
+            return;
+        }
+        caps.expand(self.replacement, dst);
+    }
+}
+
+/// A method call on a value; a string result that would pass `cap` bytes is an error before
+/// it is built.
+fn method_call(base: &Value, method: &str, args: &[Value], cap: usize) -> R<Value> {
     let text = |i: usize| args.get(i).map(Value::to_text).unwrap_or_default();
-    match base {
+    let too_big = || fail("template built a string over its memory limit");
+    Ok(match base {
         Value::Str(s) => match method {
             "length" | "size" | "getLength" => len_i64(s.chars().count()),
             "isEmpty" => Value::Bool(s.is_empty()),
@@ -592,15 +644,38 @@ fn method_call(base: &Value, method: &str, args: &[Value]) -> Value {
                 (Some(a), b) => char_slice(s, a, b),
                 _ => Value::Null,
             },
-            "replace" => Value::Str(s.replace(&text(0), &text(1))),
+            "replace" => {
+                let (from, to) = (text(0), text(1));
+                let most = s
+                    .matches(from.as_str())
+                    .count()
+                    .saturating_mul(to.len())
+                    .saturating_add(s.len());
+                if most > cap {
+                    return Err(too_big());
+                }
+                Value::Str(s.replace(&from, &to))
+            }
             "replaceAll" | "replaceFirst" => match regex::Regex::new(&text(0)) {
                 Ok(re) => {
                     let rep = java_replacement(&text(1));
-                    Value::Str(if method == "replaceAll" {
-                        re.replace_all(s, rep.as_str()).into_owned()
+                    let mut bounded = BoundedReplacer {
+                        replacement: &rep,
+                        groups: rep.matches('$').count(),
+                        cap,
+                        over: false,
+                    };
+                    let out = if method == "replaceAll" {
+                        re.replace_all(s, regex::Replacer::by_ref(&mut bounded))
+                            .into_owned()
                     } else {
-                        re.replace(s, rep.as_str()).into_owned()
-                    })
+                        re.replace(s, regex::Replacer::by_ref(&mut bounded))
+                            .into_owned()
+                    };
+                    if bounded.over {
+                        return Err(too_big());
+                    }
+                    Value::Str(out)
                 }
                 Err(_) => Value::Null,
             },
@@ -670,7 +745,7 @@ fn method_call(base: &Value, method: &str, args: &[Value]) -> Value {
             _ => Value::Null,
         },
         Value::Null => Value::Null,
-    }
+    })
 }
 
 /// Java replacement strings use `$1`; the regex crate reads `$1x` as a group named `1x`, so

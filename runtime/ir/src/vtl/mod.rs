@@ -57,6 +57,10 @@ pub struct Limits {
     pub max_output: usize,
     /// Most iterations of one `#foreach` (AWS: 1,000).
     pub max_iterations: usize,
+    /// Most bytes of values built by one evaluation, printed or not (strings, and the strings
+    /// inside lists and maps, counted each time an expression yields them): a template that
+    /// doubles a string in a loop is stopped here, not by the machine's memory.
+    pub max_allocated: usize,
 }
 
 impl Default for Limits {
@@ -65,6 +69,7 @@ impl Default for Limits {
             max_steps: 1_000_000,
             max_output: 10 << 20,
             max_iterations: 1_000,
+            max_allocated: 80 << 20,
         }
     }
 }

@@ -295,6 +295,7 @@ fn arbitrary_templates_never_panic() {
                 max_steps: 10_000,
                 max_output: 10_000,
                 max_iterations: 1_000,
+                max_allocated: 1 << 20,
             };
             let _ = t.render(&env(r#"{"x":[1,2]}"#), limits);
         }
@@ -378,4 +379,270 @@ fn carried_templates_compare_by_source_and_parse_when_unparsed() {
     assert_eq!(*parsed.template().unwrap(), *unparsed.template().unwrap());
     assert!(VtlTemplate::new("#if(").parsed.is_none());
     assert!(VtlTemplate::unparsed("#if(").template().is_err());
+}
+
+/// Limits small enough that the generated templates below reach them.
+const SMALL: Limits = Limits {
+    max_steps: 20_000,
+    max_output: 4_096,
+    max_iterations: 1_000,
+    max_allocated: 256 << 10,
+};
+
+/// Templates that build values without printing them are stopped by the memory budget, and
+/// single calls that would make a huge string fail before they allocate it.
+#[test]
+fn values_built_without_printing_are_bounded() {
+    for template in [
+        // Doubling: 2^60 bytes after 60 iterations, were nothing to stop it.
+        "#set($s = 'ab')#foreach($i in [1..60])#set($s = \"$s$s\")#end$s.length()",
+        "#set($s = 'ab')#foreach($i in [1..60])#set($s = $s + $s)#end",
+        "#set($s = 'ab')#foreach($i in [1..60])#set($s = $s.concat($s))#end",
+        // Copies of a value kept in a list.
+        "#set($s = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')#foreach($i in [1..20])#set($s = \"$s$s\")#end#set($l = [])#foreach($i in [1..1000])#set($ok = $l.add($s))#end",
+        // Deeper and deeper lists (empty ones count too).
+        "#set($a = [])#foreach($i in [1..1000])#foreach($j in [1..1000])#set($a = [$a, $a])#end#end",
+        // One call, a huge result.
+        "#set($s = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')#foreach($i in [1..12])#set($s = $s.replace('a', 'aaaaaaaa'))#end",
+        "#set($s = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')#foreach($i in [1..12])#set($s = $s.replaceAll('a+', '$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0'))#end",
+    ] {
+        let t = parse(template).unwrap_or_else(|e| panic!("{template}: {e}"));
+        let e = t.render(&env(""), Limits::default()).unwrap_err();
+        assert!(
+            e.message.contains("memory limit")
+                || e.message.contains("size limit")
+                || e.message.contains("too many steps"),
+            "{template}: {e}"
+        );
+    }
+    // What fits passes.
+    assert_eq!(
+        render(
+            "#set($s = 'ab')#foreach($i in [1..10])#set($s = \"$s$s\")#end$s.length()",
+            ""
+        ),
+        "2048"
+    );
+    assert_eq!(
+        render("$input.body.replaceAll('(b)', '[$1]')", "abc"),
+        "a[b]c"
+    );
+}
+
+/// Property and index keys that are not names: empty, or starting with a multi-byte character.
+#[test]
+fn odd_property_keys_read_as_nothing() {
+    assert_eq!(
+        render("[$s['']][$s['é']][$n['']][$l['ünï']][${s.length}]", ""),
+        "[][][][][]"
+    );
+    assert_eq!(
+        render("#set($s = 'héllo')[$s['']][$s['é']]$s.length", ""),
+        "[][]5"
+    );
+}
+
+/// A tiny xorshift generator: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Renders `template` (when it parses) with small limits against a JSON body and a body that
+/// is not JSON: no panic, and whatever renders is within the output limit.
+fn check_bounded(template: &str) {
+    let Ok(t) = parse(template) else {
+        return;
+    };
+    for body in [r#"{"x":[1,2,{"y":"é"}],"s":"it's","n":null}"#, "not json ]"] {
+        if let Ok(out) = t.render(&env(body), SMALL) {
+            assert!(
+                out.body.len() <= SMALL.max_output,
+                "{template:?}: {} bytes of output",
+                out.body.len()
+            );
+        }
+    }
+}
+
+/// Fuzz-style: templates drawn from the whole surface (directives, references, literals, Java
+/// methods with odd arguments, `$input`/`$util` calls, unicode), 30,000 of them.
+#[test]
+fn generated_templates_never_panic_and_stay_bounded() {
+    let alphabet: &[&str] = &[
+        "#set($a = ",
+        "#set($s = \"$s$s\")",
+        "#set($l = [])",
+        "#set($m = {})",
+        "#if(",
+        "#elseif(",
+        "#else",
+        "#end",
+        "#foreach($i in ",
+        "#break",
+        "#stop",
+        "#define($d)",
+        "#macro(m $x)",
+        "#{if}(",
+        "#{end}",
+        "$a",
+        "$!a",
+        "${a}",
+        "$s",
+        "$l",
+        "$m",
+        "$i",
+        "$foreach.index",
+        "$foreach.hasNext",
+        "$velocityCount",
+        ".length()",
+        ".size()",
+        ".substring(",
+        ".charAt(",
+        ".replaceAll(",
+        ".replace(",
+        ".split(",
+        ".matches(",
+        ".indexOf(",
+        ".get(",
+        ".put(",
+        ".add(",
+        ".remove(",
+        ".keySet()",
+        ".entrySet()",
+        ".toString()",
+        ".toUpperCase()",
+        ".concat(",
+        "$input.json('$.x')",
+        "$input.json('$..y')",
+        "$input.path('$.x[2].y')",
+        "$input.path('$.x[-1]')",
+        "$input.path('$[*]')",
+        "$input.path(",
+        "$input.params(",
+        "$input.params().header",
+        "$input.body",
+        "$util.escapeJavaScript(",
+        "$util.parseJson(",
+        "$util.urlDecode('%')",
+        "$util.urlDecode('%zz%c3')",
+        "$util.base64Decode('@@')",
+        "$util.base64Encode(",
+        "$util.toJson(",
+        "$context.requestId",
+        "#set($context.responseOverride.status = ",
+        "$stageVariables.table",
+        "[1..",
+        "[-9223372036854775808..9223372036854775807]",
+        "9999999999999999999999",
+        "1.5e308",
+        "-0",
+        "0",
+        "'",
+        "\"",
+        "''",
+        "'é'",
+        "'.*'",
+        "'(a+)+$'",
+        "'$0$0'",
+        "'['",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        ":",
+        " + ",
+        " - ",
+        " * ",
+        " / ",
+        " % ",
+        " == ",
+        " != ",
+        " && ",
+        " || ",
+        "!",
+        " < ",
+        "#*",
+        "*#",
+        "##",
+        "\n",
+        " ",
+        "\\",
+        "\\$a",
+        "é",
+        "日本",
+        "\u{0}",
+        "x",
+    ];
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for _ in 0..30_000 {
+        let mut s = String::new();
+        for _ in 0..rng.below(32) {
+            s.push_str(alphabet[rng.below(alphabet.len())]);
+        }
+        check_bounded(&s);
+    }
+}
+
+/// Fuzz-style: AWS's documented templates and the benchmark's, mutated a character at a time
+/// (deleted, duplicated, swapped for a syntax character), 20,000 mutants.
+#[test]
+fn mutated_templates_never_panic_and_stay_bounded() {
+    let seeds: &[&str] = &[
+        r#"{"input": "$util.escapeJavaScript($input.json('$'))", "stateMachineArn": "arn:aws:states:us-east-1:123:stateMachine:M"}"#,
+        "Action=SendMessage&MessageBody=$util.urlEncode($input.body)",
+        r#"{"TableName": "$stageVariables.table", "Key": {"id": {"S": "$input.params('id')"}}}"#,
+        r#"#set($inputRoot = $input.path('$'))
+[
+#foreach($elem in $inputRoot.x)
+  {"v": "$elem", "i": $foreach.index}#if($foreach.hasNext),#end
+#end
+]"#,
+        r##"#set($allParams = $input.params())
+{"params": {
+#foreach($type in $allParams.keySet())
+#set($params = $allParams.get($type))
+"$type": {#foreach($paramName in $params.keySet())"$paramName": "$util.escapeJavaScript($params.get($paramName))"#if($foreach.hasNext),#end#end}#if($foreach.hasNext),#end
+#end
+}}"##,
+        "#set($context.responseOverride.status = 400)\n#set($context.responseOverride.header.X-Reason = \"bad $input.path('$.s')\")\n{\"ok\": false}",
+        "#if($input.path('$.n') == $null)none#elseif($input.path('$.s').contains(\"'\"))quote#else other#end ## done\n#* block *#",
+    ];
+    let syntax = [
+        '$', '#', '(', ')', '[', ']', '{', '}', '\'', '"', '.', '!', '\\', '*', 'é',
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..20_000 {
+        let mut chars: Vec<char> = seeds[rng.below(seeds.len())].chars().collect();
+        for _ in 0..=rng.below(4) {
+            let at = rng.below(chars.len());
+            match rng.below(3) {
+                0 => {
+                    chars.remove(at);
+                }
+                1 => {
+                    let c = chars[at];
+                    chars.insert(at, c);
+                }
+                _ => chars[at] = syntax[rng.below(syntax.len())],
+            }
+            if chars.is_empty() {
+                break;
+            }
+        }
+        check_bounded(&chars.into_iter().collect::<String>());
+    }
 }

@@ -43,6 +43,23 @@ impl Value {
         }
     }
 
+    /// What building this value cost in memory, roughly: its string bytes plus one
+    /// `size_of::<Value>()` per node (so empty lists nested in lists count too). The evaluator
+    /// adds it up against `Limits::max_allocated`; it is as cheap as the clone it accounts for.
+    pub(crate) fn heap_size(&self) -> usize {
+        let node = std::mem::size_of::<Value>();
+        match self {
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => node,
+            Value::Str(s) => node + s.len(),
+            Value::List(items) => items
+                .iter()
+                .fold(node, |n, v| n.saturating_add(v.heap_size())),
+            Value::Map(entries) => entries.iter().fold(node, |n, (k, v)| {
+                n.saturating_add(k.len()).saturating_add(v.heap_size())
+            }),
+        }
+    }
+
     /// Velocity truthiness: `null` and `false` are false, everything else true.
     pub(crate) fn truthy(&self) -> bool {
         !matches!(self, Value::Null | Value::Bool(false))
