@@ -363,7 +363,8 @@ async fn with_redis_killed_the_cache_serves_misses_and_recovers() -> TestResult 
         let addr = gw.addr();
         async move {
             let mut conn = Conn::open(addr).await?;
-            let req = client::request(http::Method::GET, addr, path).body(client::TestBody::empty())?;
+            let req =
+                client::request(http::Method::GET, addr, path).body(client::TestBody::empty())?;
             let r = conn.send(req).await?;
             Ok::<_, Failure>((r.status.as_u16(), r.header("x-cache") == Some("Hit")))
         }
@@ -405,7 +406,10 @@ async fn with_redis_killed_the_cache_serves_misses_and_recovers() -> TestResult 
         })
         .await;
         ensure!(logged.is_some(), "no log line about the outage");
-        println!("cache, Redis down: 5 of 5 served as misses (200), {}", counted.unwrap_or_default());
+        println!(
+            "cache, Redis down: 5 of 5 served as misses (200), {}",
+            counted.unwrap_or_default()
+        );
 
         redis.restart()?;
         let back = std::time::Instant::now();
@@ -413,11 +417,11 @@ async fn with_redis_killed_the_cache_serves_misses_and_recovers() -> TestResult 
             (hit(&gw).await.ok()? == (200, true)).then_some(())
         })
         .await;
-        ensure!(
-            recovered.is_some(),
-            "no hit within 10 s of Redis's return"
+        ensure!(recovered.is_some(), "no hit within 10 s of Redis's return");
+        println!(
+            "cache hits again {:?} after Redis came back",
+            back.elapsed()
         );
-        println!("cache hits again {:?} after Redis came back", back.elapsed());
         Ok(())
     };
     check.await.map_err(|e| annotate(&gw, e))

@@ -462,8 +462,11 @@ async fn redis_outage_fails_as_configured_and_recovers() -> TestResult {
         // The key check never goes to Redis (each process reads its own snapshot): an
         // unknown key is still refused, a known one admitted, while Redis is down.
         let addr = gws[1].addr();
-        let unknown = client::send(addr, keyed(addr, "/pets", Some("not-a-key-0123456789abcdef"))?)
-            .await?;
+        let unknown = client::send(
+            addr,
+            keyed(addr, "/pets", Some("not-a-key-0123456789abcdef"))?,
+        )
+        .await?;
         ensure_eq!(unknown.status, 403, "open, Redis down, unknown key");
         redis.restart()?;
         let back = Instant::now();
@@ -489,7 +492,10 @@ async fn reload(gw: &GatewayProcess, spec: &Path, text: &str, n: usize) -> TestR
         "throttle: {rate: 50, burst: 10}",
         &format!("throttle: {{rate: {}, burst: 10}}", 50 + n),
     );
-    ensure!(changed != text, "the example no longer has silver's throttle");
+    ensure!(
+        changed != text,
+        "the example no longer has silver's throttle"
+    );
     std::fs::write(spec, changed)?;
     let seen = crate::harness::eventually(Duration::from_secs(30), || async {
         (gw.stderr().matches("gwc serve: reloaded").count() >= n).then_some(())
@@ -520,7 +526,11 @@ async fn a_quota_survives_reloads_and_a_restart() -> TestResult {
             after.admitted(),
             after.statuses
         );
-        ensure_eq!(after.admitted(), GOLD_QUOTA - 100, "memory, after the reload");
+        ensure_eq!(
+            after.admitted(),
+            GOLD_QUOTA - 100,
+            "memory, after the reload"
+        );
         Ok(())
     };
     check.await.map_err(|e| annotate(&gw, e))?;
@@ -531,7 +541,11 @@ async fn a_quota_survives_reloads_and_a_restart() -> TestResult {
     };
     std::fs::write(&spec, &text)?;
     let url = redis.url();
-    let gw = start(&Target::Serve(spec.clone()), &backend.url(), &["--state", &url])?;
+    let gw = start(
+        &Target::Serve(spec.clone()),
+        &backend.url(),
+        &["--state", &url],
+    )?;
     let check = async {
         let before = load(&[gw.addr()], "/pets", GOLD, 4, None, Some(100)).await?;
         ensure_eq!(before.admitted(), 100, "Redis, before the reload");
@@ -542,7 +556,11 @@ async fn a_quota_survives_reloads_and_a_restart() -> TestResult {
     };
     check.await.map_err(|e| annotate(&gw, e))?;
     drop(gw);
-    let gw = start(&Target::Example("plans"), &backend.url(), &["--state", &url])?;
+    let gw = start(
+        &Target::Example("plans"),
+        &backend.url(),
+        &["--state", &url],
+    )?;
     let check = async {
         let after = load(&[gw.addr()], "/pets", GOLD, 4, None, Some(GOLD_QUOTA)).await?;
         println!(
@@ -550,7 +568,11 @@ async fn a_quota_survives_reloads_and_a_restart() -> TestResult {
             after.admitted(),
             after.statuses
         );
-        ensure_eq!(after.admitted(), GOLD_QUOTA - 150, "Redis, after the restart");
+        ensure_eq!(
+            after.admitted(),
+            GOLD_QUOTA - 150,
+            "Redis, after the restart"
+        );
         Ok(())
     };
     check.await.map_err(|e| annotate(&gw, e))

@@ -124,10 +124,7 @@ impl KeySnapshot {
     /// [`KeySnapshot::lookup`], with the key's id as a shared string and its request counter
     /// (`/metrics`), so the request path counts without a second lookup and keeps the id
     /// without copying it.
-    pub fn lookup_counted(
-        &self,
-        presented: &[u8],
-    ) -> Option<(&KeyRecord, &Arc<str>, &AtomicU64)> {
+    pub fn lookup_counted(&self, presented: &[u8]) -> Option<(&KeyRecord, &Arc<str>, &AtomicU64)> {
         let d = hash(presented);
         match self.by_digest.get_key_value(&d) {
             Some((stored, k)) if bool::from(stored.ct_eq(&d)) => {

@@ -526,7 +526,9 @@ fn admit<'a>(
         limit: q.limit,
         ttl: q.ttl,
     });
-    let usage = ops.usage.map(|(from, to)| (&text[from..to], store::USAGE_TTL));
+    let usage = ops
+        .usage
+        .map(|(from, to)| (&text[from..to], store::USAGE_TTL));
     let retry_after = ops.quota.as_ref().map_or(1, |q| q.retry_after);
     let pending = match ops.takes {
         [None, ..] => state.admit_counted(&[], quota, usage),
