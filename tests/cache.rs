@@ -341,3 +341,88 @@ async fn a_hit_is_served_as_stored_without_mapping_it_again() -> TestResult {
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
+
+/// The cache on Redis when Redis is killed: every request is still served (a state failure is
+/// a miss, whatever `on_failure` says: a cache never refuses), straight from the backend, with
+/// a log line and `gwc_state_failures_total` counting it; once Redis is back, entries are
+/// stored and hit again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_killed_the_cache_serves_misses_and_recovers() -> TestResult {
+    let Some(mut redis) = RedisServer::start()? else {
+        return Ok(());
+    };
+    let backend = Backend::start().await?;
+    let gw = start(
+        &Target::Example("plans"),
+        &backend.url(),
+        &["--state", &redis.url(), "--admin-listen", "127.0.0.1:0"],
+    )?;
+    let path = "/catalog/5?cookies=0&lang=en";
+    // A hit on a fresh connection each time (the entry is written after the body went out).
+    let hit = |gw: &GatewayProcess| {
+        let addr = gw.addr();
+        async move {
+            let mut conn = Conn::open(addr).await?;
+            let req =
+                client::request(http::Method::GET, addr, path).body(client::TestBody::empty())?;
+            let r = conn.send(req).await?;
+            Ok::<_, Failure>((r.status.as_u16(), r.header("x-cache") == Some("Hit")))
+        }
+    };
+    let check = async {
+        ensure_eq!(hit(&gw).await?, (200, false), "first request, Redis up");
+        let stored = crate::harness::eventually(std::time::Duration::from_secs(5), || async {
+            (hit(&gw).await.ok()? == (200, true)).then_some(())
+        })
+        .await;
+        ensure!(stored.is_some(), "never a hit with Redis up");
+
+        redis.kill();
+        let before = backend.requests();
+        for i in 0..5 {
+            ensure_eq!(hit(&gw).await?, (200, false), "request {i}, Redis down");
+        }
+        ensure_eq!(
+            backend.requests(),
+            before + 5,
+            "every request went to the backend while Redis was down"
+        );
+        let admin = gw.admin_addr().ok_or("no admin line")?;
+        let counted = crate::harness::eventually(std::time::Duration::from_secs(5), || async {
+            let page = client::send(admin, client::get(admin, "/metrics").ok()?)
+                .await
+                .ok()?
+                .text();
+            page.lines()
+                .find(|l| l.starts_with("gwc_state_failures_total{") && !l.ends_with(" 0"))
+                .map(str::to_owned)
+        })
+        .await;
+        ensure!(counted.is_some(), "no gwc_state_failures_total count");
+        let logged = crate::harness::eventually(std::time::Duration::from_secs(5), || async {
+            gw.stderr()
+                .contains("state backend operation failed")
+                .then_some(())
+        })
+        .await;
+        ensure!(logged.is_some(), "no log line about the outage");
+        println!(
+            "cache, Redis down: 5 of 5 served as misses (200), {}",
+            counted.unwrap_or_default()
+        );
+
+        redis.restart()?;
+        let back = std::time::Instant::now();
+        let recovered = crate::harness::eventually(std::time::Duration::from_secs(10), || async {
+            (hit(&gw).await.ok()? == (200, true)).then_some(())
+        })
+        .await;
+        ensure!(recovered.is_some(), "no hit within 10 s of Redis's return");
+        println!(
+            "cache hits again {:?} after Redis came back",
+            back.elapsed()
+        );
+        Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))
+}

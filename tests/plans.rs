@@ -174,7 +174,7 @@ fn check_throttle(
     let allowed = burst + rate * outcome.elapsed.as_secs_f64();
     let admitted = outcome.admitted() as f64;
     println!(
-        "{what}: admitted {admitted} of {} sent in {:.3}s; allowed burst + rate × elapsed = {allowed:.1} ({:.1} %); statuses {:?}",
+        "accuracy: throttle, {what}: admitted {admitted} of {} sent in {:.3}s; allowed burst + rate × elapsed = {allowed:.1} (admitted/allowed {:.1} %); statuses {:?}",
         outcome.sent(),
         outcome.elapsed.as_secs_f64(),
         100.0 * admitted / allowed,
@@ -248,7 +248,12 @@ async fn quota_admits_its_limit_then_limit_exceeded() -> TestResult {
     let gw = start(&Target::serve_example("plans"), &backend.url(), &[])?;
     let check = async {
         let outcome = load(&[gw.addr()], "/pets", GOLD, 4, None, Some(GOLD_QUOTA + 50)).await?;
-        println!("quota, memory: {:?}", outcome.statuses);
+        println!(
+            "accuracy: quota, one gateway, memory: admitted {} of limit {GOLD_QUOTA} ({} sent, {:?})",
+            outcome.admitted(),
+            outcome.sent(),
+            outcome.statuses
+        );
         ensure_eq!(outcome.admitted(), GOLD_QUOTA, "admitted");
         let reply = client::send(gw.addr(), keyed(gw.addr(), "/pets/1", Some(GOLD))?).await?;
         ensure_eq!(reply.status, 429, "after the quota");
@@ -302,7 +307,7 @@ async fn three_replicas_on_one_redis_hold_one_quota_and_one_throttle() -> TestRe
     let check = async {
         let outcome = load(&addrs, "/pets", GOLD, 12, None, Some(GOLD_QUOTA * 2)).await?;
         println!(
-            "quota across 3 replicas: admitted {} of limit {GOLD_QUOTA} ({} sent, {:?})",
+            "accuracy: quota, three replicas, Redis: admitted {} of limit {GOLD_QUOTA} ({} sent over 12 connections, {:?})",
             outcome.admitted(),
             outcome.sent(),
             outcome.statuses
@@ -380,7 +385,7 @@ async fn redis_outage_fails_as_configured_and_recovers() -> TestResult {
     let open = start(
         &Target::Serve(spec_failing("open", dir.path())?),
         &backend.url(),
-        &["--state", &redis.url()],
+        &["--state", &redis.url(), "--admin-listen", "127.0.0.1:0"],
     )?;
     let gws = [closed, open];
     let check = async {
@@ -428,10 +433,41 @@ async fn redis_outage_fails_as_configured_and_recovers() -> TestResult {
                 .any(|l| l.starts_with("gwc_plan_state_unavailable_total{") && !l.ends_with(" 0")),
             "no state-unavailable count in\n{page}"
         );
+        // The metric every feature shares, on the gateway that fails open too (its clients
+        // see nothing of the outage).
+        let failures = page
+            .lines()
+            .find(|l| l.starts_with("gwc_state_failures_total{"))
+            .ok_or_else(|| format!("no gwc_state_failures_total in\n{page}"))?;
+        ensure!(!failures.ends_with(" 0"), "closed: {failures}");
+        let admin_open = gws[1].admin_addr().ok_or("no admin line (open)")?;
+        let page = client::send(admin_open, client::get(admin_open, "/metrics")?)
+            .await?
+            .text();
         ensure!(
-            gws[0].stderr().contains("state backend operation failed"),
-            "no log line about the outage"
+            page.lines()
+                .any(|l| l.starts_with("gwc_state_failures_total{") && !l.ends_with(" 0")),
+            "open: no state failure count in\n{page}"
         );
+        // The gateway writes its log line asynchronously: wait for it.
+        for (gw, what) in [(&gws[0], "closed"), (&gws[1], "open")] {
+            let logged = crate::harness::eventually(Duration::from_secs(5), || async {
+                gw.stderr()
+                    .contains("state backend operation failed")
+                    .then_some(())
+            })
+            .await;
+            ensure!(logged.is_some(), "{what}: no log line about the outage");
+        }
+        // The key check never goes to Redis (each process reads its own snapshot): an
+        // unknown key is still refused, a known one admitted, while Redis is down.
+        let addr = gws[1].addr();
+        let unknown = client::send(
+            addr,
+            keyed(addr, "/pets", Some("not-a-key-0123456789abcdef"))?,
+        )
+        .await?;
+        ensure_eq!(unknown.status, 403, "open, Redis down, unknown key");
         redis.restart()?;
         let back = Instant::now();
         let recovered = crate::harness::eventually(Duration::from_secs(10), || async {
@@ -447,4 +483,97 @@ async fn redis_outage_fails_as_configured_and_recovers() -> TestResult {
         Ok(())
     };
     check.await.map_err(|e| annotate_all(&gws, e))
+}
+
+/// `gwc serve SPEC` after rewriting `spec` with silver's plan rate changed (a real change, so
+/// the gateway is rebuilt), once `n` reloads have been announced.
+async fn reload(gw: &GatewayProcess, spec: &Path, text: &str, n: usize) -> TestResult {
+    let changed = text.replace(
+        "throttle: {rate: 50, burst: 10}",
+        &format!("throttle: {{rate: {}, burst: 10}}", 50 + n),
+    );
+    ensure!(
+        changed != text,
+        "the example no longer has silver's throttle"
+    );
+    std::fs::write(spec, changed)?;
+    let seen = crate::harness::eventually(Duration::from_secs(30), || async {
+        (gw.stderr().matches("gwc serve: reloaded").count() >= n).then_some(())
+    })
+    .await;
+    ensure!(seen.is_some(), "reload {n} not announced within 30 s");
+    Ok(())
+}
+
+/// A quota is counted in the state, not in the gateway: spent in parts across a reload (in
+/// memory), then across a reload and a restart (on Redis, the restart from `gwc serve` to the
+/// generated binary), it admits its limit exactly, never a fresh one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quota_survives_reloads_and_a_restart() -> TestResult {
+    let backend = Backend::start().await?;
+    let dir = tempfile::tempdir()?;
+    let spec = dir.path().join("plans.yaml");
+    let text = std::fs::read_to_string(binaries::workspace_root().join("specs/plans/spec.yaml"))?;
+    std::fs::write(&spec, &text)?;
+    let gw = start(&Target::Serve(spec.clone()), &backend.url(), &[])?;
+    let check = async {
+        let before = load(&[gw.addr()], "/pets", GOLD, 4, None, Some(100)).await?;
+        ensure_eq!(before.admitted(), 100, "memory, before the reload");
+        reload(&gw, &spec, &text, 1).await?;
+        let after = load(&[gw.addr()], "/pets", GOLD, 4, None, Some(GOLD_QUOTA)).await?;
+        println!(
+            "quota across a reload, memory: 100 before, {} after ({:?}), limit {GOLD_QUOTA}",
+            after.admitted(),
+            after.statuses
+        );
+        ensure_eq!(
+            after.admitted(),
+            GOLD_QUOTA - 100,
+            "memory, after the reload"
+        );
+        Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))?;
+    drop(gw);
+
+    let Some(redis) = RedisServer::start()? else {
+        return Ok(());
+    };
+    std::fs::write(&spec, &text)?;
+    let url = redis.url();
+    let gw = start(
+        &Target::Serve(spec.clone()),
+        &backend.url(),
+        &["--state", &url],
+    )?;
+    let check = async {
+        let before = load(&[gw.addr()], "/pets", GOLD, 4, None, Some(100)).await?;
+        ensure_eq!(before.admitted(), 100, "Redis, before the reload");
+        reload(&gw, &spec, &text, 1).await?;
+        let between = load(&[gw.addr()], "/pets", GOLD, 4, None, Some(50)).await?;
+        ensure_eq!(between.admitted(), 50, "Redis, after the reload");
+        Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))?;
+    drop(gw);
+    let gw = start(
+        &Target::Example("plans"),
+        &backend.url(),
+        &["--state", &url],
+    )?;
+    let check = async {
+        let after = load(&[gw.addr()], "/pets", GOLD, 4, None, Some(GOLD_QUOTA)).await?;
+        println!(
+            "quota across a reload and a restart, Redis: 150 before, {} after ({:?}), limit {GOLD_QUOTA}",
+            after.admitted(),
+            after.statuses
+        );
+        ensure_eq!(
+            after.admitted(),
+            GOLD_QUOTA - 150,
+            "Redis, after the restart"
+        );
+        Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))
 }

@@ -696,4 +696,5 @@ pub(crate) fn skip(why: &str) {
     }
 }
 
+pub(crate) mod alloc_count;
 mod telemetry;

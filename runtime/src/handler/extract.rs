@@ -405,7 +405,7 @@ impl FromRequestParts for Context {
             principal,
             claims,
             authorizer,
-            api_key_id: ctx.api_key.as_ref().map(|k| k.key_id.clone()),
+            api_key_id: ctx.api_key.as_ref().map(|k| Box::from(&*k.key_id)),
             stage: Arc::clone(&req.stage.name),
             stage_variables: Arc::clone(&req.stage.variables),
         })

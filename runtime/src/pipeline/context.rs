@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderValue, Method};
@@ -37,7 +38,7 @@ pub(crate) struct RequestContext {
     pub(crate) identity: Option<Box<Identity>>,
     /// The API key and usage plan that admitted the request (`$context.identity.apiKeyId`);
     /// the usage-plan step fills it.
-    pub(crate) api_key: Option<Box<ApiKeyUse>>,
+    pub(crate) api_key: Option<ApiKeyUse>,
     /// The response cache's note on this request (its entry, hit or miss), when the route
     /// is cached; the cache lookup fills it, the cache store and the access log read it.
     pub(crate) cache: Option<Box<crate::step::cache::Note>>,
@@ -132,10 +133,11 @@ fn claim_text(v: &serde_json::Value) -> Cow<'_, str> {
 /// The API key a request presented and the plan it belongs to.
 #[derive(Debug)]
 pub(crate) struct ApiKeyUse {
-    /// `$context.identity.apiKeyId`: the key's id, never its value.
-    pub(crate) key_id: Box<str>,
-    /// The usage plan's name.
-    pub(crate) plan: Box<str>,
+    /// `$context.identity.apiKeyId`: the key's id, never its value. Shared with the key
+    /// snapshot, so filling it per request copies nothing.
+    pub(crate) key_id: Arc<str>,
+    /// The usage plan's name, shared with the compiled route.
+    pub(crate) plan: Arc<str>,
     /// `$context.identity.apiKey`, masked: `****` and the value's last four bytes (a
     /// key is 20 to 128 visible ASCII characters), kept inline so that no allocation holds
     /// any of the value.

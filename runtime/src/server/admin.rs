@@ -116,6 +116,7 @@ fn metrics_page(path: &str, control: &Control) -> Option<String> {
     (t.metrics.is_some() && path == &*t.metrics_path).then(|| {
         let mut page = telemetry::render_metrics(&control.metrics);
         telemetry::render_key_counts(&mut page, &gateway.name, &gateway.state);
+        telemetry::render_state_failures(&mut page, &gateway.state);
         page
     })
 }

@@ -108,6 +108,9 @@ pub struct KeySnapshot {
 #[derive(Debug)]
 struct Keyed {
     record: KeyRecord,
+    /// The record's id, shared with every request that presents the key (the request
+    /// context and the log read it without a copy).
+    id: Arc<str>,
     requests: Arc<AtomicU64>,
 }
 
@@ -115,15 +118,18 @@ impl KeySnapshot {
     /// The record of a presented value: hashed once, found by digest, compared in constant
     /// time (so the timing does not depend on how much of a real key was guessed).
     pub fn lookup(&self, presented: &[u8]) -> Option<&KeyRecord> {
-        self.lookup_counted(presented).map(|(r, _)| r)
+        self.lookup_counted(presented).map(|(r, _, _)| r)
     }
 
-    /// [`KeySnapshot::lookup`], with the key's request counter (`/metrics`), so the request
-    /// path counts without a second lookup.
-    pub fn lookup_counted(&self, presented: &[u8]) -> Option<(&KeyRecord, &AtomicU64)> {
+    /// [`KeySnapshot::lookup`], with the key's id as a shared string and its request counter
+    /// (`/metrics`), so the request path counts without a second lookup and keeps the id
+    /// without copying it.
+    pub fn lookup_counted(&self, presented: &[u8]) -> Option<(&KeyRecord, &Arc<str>, &AtomicU64)> {
         let d = hash(presented);
         match self.by_digest.get_key_value(&d) {
-            Some((stored, k)) if bool::from(stored.ct_eq(&d)) => Some((&k.record, &k.requests)),
+            Some((stored, k)) if bool::from(stored.ct_eq(&d)) => {
+                Some((&k.record, &k.id, &k.requests))
+            }
             _ => None,
         }
     }
@@ -230,7 +236,15 @@ impl KeyStore {
             .into_iter()
             .map(|(d, record)| {
                 let requests = Arc::clone(counters.entry(record.id.clone()).or_default());
-                (d, Keyed { record, requests })
+                let id = record.id.as_ref().into();
+                (
+                    d,
+                    Keyed {
+                        record,
+                        id,
+                        requests,
+                    },
+                )
             })
             .collect();
         drop(counters);
@@ -298,7 +312,19 @@ pub fn today() -> u64 {
 
 /// The counter of one key's requests on one day (in the counter namespace).
 pub fn usage_key(api: &str, id: &str, day: u64) -> String {
-    format!("{api}:use:{id}:{day}")
+    let mut key = String::new();
+    write_usage_key(&mut key, api, id, day);
+    key
+}
+
+/// Appends [`usage_key`] to `out` and returns its byte range there, so the request path
+/// builds it in a reused buffer.
+pub fn write_usage_key(out: &mut String, api: &str, id: &str, day: u64) -> (usize, usize) {
+    use std::fmt::Write as _;
+    let start = out.len();
+    // Writing to a `String` cannot fail.
+    let _ = write!(out, "{api}:use:{id}:{day}");
+    (start, out.len())
 }
 
 /// A key value of 40 random characters from the system's CSPRNG.

@@ -283,6 +283,27 @@ pub(crate) fn render_metrics(hub: &MetricsHub) -> String {
     })
 }
 
+/// Appends `gwc_state_failures_total`: shared-state operations that failed (Redis unreachable,
+/// past its deadline, or erring), whatever each feature then did (a plan failing open admits,
+/// failing closed answers 503; a cache treats it as a miss). It is the one series that shows
+/// an outage a fail-open feature hides from clients. Absent in memory, which cannot fail.
+pub(crate) fn render_state_failures(page: &mut String, state: &crate::state::State) {
+    use std::fmt::Write as _;
+    if matches!(state, crate::state::State::Memory(_)) {
+        return;
+    }
+    page.push_str(
+        "# HELP gwc_state_failures_total Shared-state (Redis) operations that failed, by backend.\n",
+    );
+    page.push_str("# TYPE gwc_state_failures_total counter\n");
+    let _ = writeln!(
+        page,
+        "gwc_state_failures_total{{backend=\"{}\"}} {}",
+        state.backend_name(),
+        state.failures()
+    );
+}
+
 /// Appends `gwc_api_key_requests_total`: requests each API key was identified on (known and
 /// enabled, before throttles and quota), labelled by the key's name, never its value. The
 /// series are as many as the keys the spec and the admin API made.

@@ -36,9 +36,8 @@ pub(crate) mod period;
 #[cfg(test)]
 mod tests;
 
-use std::future::Future;
+use std::fmt::Write as _;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Request};
@@ -115,7 +114,8 @@ enum Per {
 /// A plan's limits as they apply to one route.
 #[derive(Debug)]
 struct PlanLimits {
-    name: Box<str>,
+    /// Shared with each admitted request's [`ApiKeyUse`] (a reference count, no copy).
+    name: Arc<str>,
     /// The plan's bucket (per key, across routes).
     throttle: Option<Bucket>,
     /// The plan's bucket for this route (per key).
@@ -133,10 +133,6 @@ pub(crate) fn seed_keys(ir: &ir::Gateway, state: &State) -> Result<SharedKeys, B
     state.keys().seed_spec(records);
     Ok(Arc::new(()))
 }
-
-/// A worker's copy of the key snapshot, re-read only when the store's generation moved.
-#[derive(Debug)]
-pub(crate) struct LocalKeys(RefCell<(u64, Arc<KeySnapshot>)>);
 
 impl Admission {
     /// The step `route` needs, or `None` when no key, throttle or quota applies to it.
@@ -231,7 +227,7 @@ impl Admission {
             for plan in &ir.plans {
                 let name = &plan.name;
                 plans.push(PlanLimits {
-                    name: name.as_ref().into(),
+                    name: Arc::from(&**name),
                     throttle: plan
                         .throttle
                         .as_ref()
@@ -296,22 +292,33 @@ impl Admission {
         telemetry.incr(route, counter);
     }
 
-    /// The key of one bucket for this request: the bucket's own, plus the client part
-    /// (`-` when the request has none: such requests share one bucket).
-    fn bucket_key(bucket: &Bucket, ctx: &RequestContext, headers: &HeaderMap) -> String {
-        let resolved;
+    /// Appends the key of one bucket for this request to `text` and returns where it is:
+    /// the bucket's own key, plus `:` and the client part (`-` when the request has none:
+    /// such requests share one bucket). An API-wide bucket is its own key and appends
+    /// nothing.
+    fn bucket_key<'b>(
+        bucket: &'b Bucket,
+        ctx: &RequestContext,
+        headers: &HeaderMap,
+        text: &mut String,
+    ) -> Span<'b> {
         let client: &str = match &bucket.per {
-            Per::Api => return bucket.key.to_string(),
+            Per::Api => return Span::Fixed(&bucket.key),
             Per::Ip(trusted) if trusted.is_empty() => ctx.client.ip.to_str().unwrap_or("-"),
             Per::Ip(trusted) => {
                 let peer = ctx.client.ip.to_str().ok().and_then(|p| p.parse().ok());
+                let start = text.len();
+                text.push_str(&bucket.key);
+                text.push(':');
                 match peer {
                     Some(peer) => {
-                        resolved = crate::step::waf::client_ip(peer, headers, trusted).to_string();
-                        &resolved
+                        let ip = crate::step::waf::client_ip(peer, headers, trusted);
+                        // Writing to a `String` cannot fail.
+                        let _ = write!(text, "{ip}");
                     }
-                    None => "-",
+                    None => text.push('-'),
                 }
+                return Span::Text(start, text.len());
             }
             Per::ApiKey => ctx.api_key.as_ref().map_or("-", |k| &k.key_id),
             Per::Principal => ctx
@@ -326,28 +333,50 @@ impl Admission {
                 .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
                 .unwrap_or("-"),
         };
-        let mut key = String::with_capacity(bucket.key.len() + 1 + client.len());
-        key.push_str(&bucket.key);
-        key.push(':');
-        key.push_str(client);
-        key
+        let start = text.len();
+        text.push_str(&bucket.key);
+        text.push(':');
+        text.push_str(client);
+        Span::Text(start, text.len())
     }
 }
 
-/// What the state must be asked for one request.
-struct Ops {
-    takes: Vec<(String, Rate)>,
+/// Most buckets one request takes: the API-wide and the route bucket, the plan's and the
+/// plan's bucket for the route.
+const MAX_TAKES: usize = 4;
+
+/// Where one state key of a request is: a bucket's own key (built at start-up), or a range
+/// of the worker's scratch text.
+#[derive(Debug, Clone, Copy)]
+enum Span<'a> {
+    Fixed(&'a str),
+    Text(usize, usize),
+}
+
+/// What the state must be asked for one request. The keys are ranges of the worker's scratch
+/// text, so building them allocates nothing once the scratch has grown to fit.
+struct Ops<'a> {
+    /// Per bucket taken (in order): where its key is, and its rate.
+    takes: [Option<(Span<'a>, Rate)>; MAX_TAKES],
     quota: Option<QuotaOp>,
     /// The key's usage counter of today.
-    usage: Option<String>,
+    usage: Option<(usize, usize)>,
 }
 
 struct QuotaOp {
-    key: String,
+    key: (usize, usize),
     limit: u64,
     ttl: Duration,
     /// Seconds until the period ends.
     retry_after: u64,
+}
+
+/// A worker's part of the step: the key snapshot it last saw, and its scratch text for the
+/// state keys of one request (cleared per request, its capacity kept).
+#[derive(Debug)]
+pub(crate) struct LocalKeys {
+    keys: RefCell<(u64, Arc<KeySnapshot>)>,
+    scratch: RefCell<String>,
 }
 
 impl RequestStep for Admission {
@@ -356,7 +385,10 @@ impl RequestStep for Admission {
 
     fn local(&self) -> LocalKeys {
         let keys = self.state.keys();
-        LocalKeys(RefCell::new((keys.generation(), keys.snapshot())))
+        LocalKeys {
+            keys: RefCell::new((keys.generation(), keys.snapshot())),
+            scratch: RefCell::new(String::with_capacity(256)),
+        }
     }
 
     fn check(
@@ -366,6 +398,8 @@ impl RequestStep for Admission {
         req: &mut Request<RequestBody>,
     ) -> Check<StepResult> {
         let mut plan = None;
+        let mut text = local.scratch.borrow_mut();
+        text.clear();
         let mut usage = None;
         if let Some(keys) = &self.keys {
             let presented = match &keys.header {
@@ -384,14 +418,14 @@ impl RequestStep for Admission {
             let hint = ApiKeyUse::mask(presented);
             let store = self.state.keys();
             let generation = store.generation();
-            let mut cached = local.0.borrow_mut();
+            let mut cached = local.keys.borrow_mut();
             if cached.0 != generation {
                 *cached = (generation, store.snapshot());
             }
-            let entry = match cached.1.lookup_counted(presented) {
-                Some((entry, requests)) if entry.enabled => {
+            let (entry, id) = match cached.1.lookup_counted(presented) {
+                Some((entry, id, requests)) if entry.enabled => {
                     requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    entry
+                    (entry, id)
                 }
                 Some(_) => return refuse("disabled API key"),
                 None => return refuse("unknown API key"),
@@ -402,63 +436,60 @@ impl RequestStep for Admission {
             else {
                 return refuse("API key in no usage plan of this stage");
             };
-            usage = Some(store::usage_key(&keys.api, &entry.id, store::today()));
-            ctx.api_key = Some(Box::new(ApiKeyUse {
-                key_id: entry.id.clone(),
-                plan: limits.name.clone(),
+            usage = Some(store::write_usage_key(
+                &mut text,
+                &keys.api,
+                id,
+                store::today(),
+            ));
+            ctx.api_key = Some(ApiKeyUse {
+                key_id: Arc::clone(id),
+                plan: Arc::clone(&limits.name),
                 hint,
-            }));
+            });
             drop(cached);
             plan = Some(limits);
         }
         let mut ops = Ops {
-            takes: Vec::with_capacity(self.buckets.len() + 2),
+            takes: [None; MAX_TAKES],
             quota: None,
             usage,
         };
-        for b in self.buckets.iter() {
-            ops.takes
-                .push((Admission::bucket_key(b, ctx, req.headers()), b.rate));
-        }
-        if let Some(limits) = plan {
-            for b in limits.throttle.iter().chain(&limits.route_throttle) {
-                ops.takes
-                    .push((Admission::bucket_key(b, ctx, req.headers()), b.rate));
-            }
-            if let (Some((quota, prefix)), Some(key)) = (&limits.quota, &ctx.api_key) {
-                let now = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-                let (start, end) = period::window(quota, now);
-                let left = u64::try_from(end - now).unwrap_or(1).max(1);
-                ops.quota = Some(QuotaOp {
-                    key: format!("{prefix}:{}:{start}", key.key_id),
-                    limit: quota.limit,
-                    // A day past the period's end: the key names its period, so a late
-                    // expiry never mixes two periods.
-                    ttl: Duration::from_secs(left + 86_400),
-                    retry_after: left,
-                });
+        let mut n = 0;
+        let own = plan
+            .into_iter()
+            .flat_map(|l| l.throttle.iter().chain(&l.route_throttle));
+        for b in self.buckets.iter().chain(own) {
+            let span = Admission::bucket_key(b, ctx, req.headers(), &mut text);
+            if let Some(slot) = ops.takes.get_mut(n) {
+                *slot = Some((span, b.rate));
+                n += 1;
             }
         }
-        if ops.takes.is_empty() && ops.quota.is_none() && ops.usage.is_none() {
+        if let Some(limits) = plan
+            && let (Some((quota, prefix)), Some(key)) = (&limits.quota, &ctx.api_key)
+        {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            let (start, end) = period::window(quota, now);
+            let left = u64::try_from(end - now).unwrap_or(1).max(1);
+            let from = text.len();
+            // Writing to a `String` cannot fail.
+            let _ = write!(text, "{prefix}:{}:{start}", key.key_id);
+            ops.quota = Some(QuotaOp {
+                key: (from, text.len()),
+                limit: quota.limit,
+                // A day past the period's end: the key names its period, so a late
+                // expiry never mixes two periods.
+                ttl: Duration::from_secs(left + 86_400),
+                retry_after: left,
+            });
+        }
+        if n == 0 && ops.quota.is_none() && ops.usage.is_none() {
             return Check::Done(Ok(Verdict::Continue));
         }
-        let fut = admit(self.state.clone(), self.policy, ops);
-        match &self.state {
-            // Every memory operation is `Ready`: the future finishes at its first poll.
-            State::Memory(_) => {
-                let mut fut = std::pin::pin!(fut);
-                match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-                    Poll::Ready(result) => Check::Done(result),
-                    Poll::Pending => Check::Done(Err(GatewayError::new(
-                        ErrorType::Default5xx,
-                        "in-memory state answered asynchronously",
-                    ))),
-                }
-            }
-            State::Redis(_) => Check::Pending(Box::pin(fut)),
-        }
+        admit(&self.state, self.policy, &ops, &text)
     }
 
     fn resume(
@@ -477,16 +508,52 @@ fn refuse(detail: &'static str) -> Check<StepResult> {
 }
 
 /// Takes a token from each bucket and counts the request against the quota, in one state
-/// operation (one round trip with Redis), all or nothing.
-async fn admit(state: State, policy: FailurePolicy, ops: Ops) -> StepResult {
-    let buckets: Vec<(&str, Rate)> = ops.takes.iter().map(|(k, r)| (k.as_str(), *r)).collect();
+/// operation (one round trip with Redis), all or nothing. In memory the answer is there at
+/// once; Redis copies the keys into its operation before this returns, so only the answer
+/// is awaited (the step's one boxed slow path).
+fn admit<'a>(
+    state: &State,
+    policy: FailurePolicy,
+    ops: &Ops<'a>,
+    text: &'a str,
+) -> Check<StepResult> {
+    let key = |span: Span<'a>| match span {
+        Span::Fixed(fixed) => fixed,
+        Span::Text(from, to) => &text[from..to],
+    };
     let quota = ops.quota.as_ref().map(|q| QuotaCount {
-        key: &q.key,
+        key: &text[q.key.0..q.key.1],
         limit: q.limit,
         ttl: q.ttl,
     });
-    let usage = ops.usage.as_deref().map(|k| (k, store::USAGE_TTL));
-    let result = state.admit_counted(&buckets, quota, usage).await;
+    let usage = ops
+        .usage
+        .map(|(from, to)| (&text[from..to], store::USAGE_TTL));
+    let retry_after = ops.quota.as_ref().map_or(1, |q| q.retry_after);
+    let pending = match ops.takes {
+        [None, ..] => state.admit_counted(&[], quota, usage),
+        [Some(first), ..] => {
+            let buckets: [(&str, Rate); MAX_TAKES] = std::array::from_fn(|i| {
+                ops.takes[i].map_or(("", first.1), |(span, rate)| (key(span), rate))
+            });
+            let n = ops.takes.iter().take_while(|t| t.is_some()).count();
+            state.admit_counted(&buckets[..n], quota, usage)
+        }
+    };
+    match pending.ready() {
+        Ok(result) => Check::Done(decide(policy, result, retry_after)),
+        Err(remote) => Check::Pending(Box::pin(async move {
+            decide(policy, remote.await, retry_after)
+        })),
+    }
+}
+
+/// The step's answer to the state's verdict, under the failure policy.
+fn decide(
+    policy: FailurePolicy,
+    result: Result<StateVerdict, crate::state::StateError>,
+    retry_after: u64,
+) -> StepResult {
     match policy.apply(result) {
         Decision::Value(StateVerdict::Admit) | Decision::Open => Ok(Verdict::Continue),
         Decision::Value(StateVerdict::Throttled(_, wait)) => {
@@ -494,9 +561,8 @@ async fn admit(state: State, policy: FailurePolicy, ops: Ops) -> StepResult {
                 .with_header(RETRY_AFTER.clone(), seconds(wait.as_secs_f64().ceil())))
         }
         Decision::Value(StateVerdict::QuotaSpent) => {
-            let retry = ops.quota.as_ref().map_or(1, |q| q.retry_after);
             Err(GatewayError::new(ErrorType::QuotaExceeded, "quota spent")
-                .with_header(RETRY_AFTER.clone(), seconds(retry as f64)))
+                .with_header(RETRY_AFTER.clone(), seconds(retry_after as f64)))
         }
         Decision::Closed => Err(unavailable()),
     }
