@@ -787,9 +787,21 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                 "authorizer says Unauthorized",
             )?;
             for (token, kind, what) in [
-                ("Bearer broken", "AuthorizerConfigurationException", "malformed answer"),
-                ("Bearer slow", "AuthorizerFailureException", "authorizer timeout"),
-                ("Bearer error", "AuthorizerFailureException", "authorizer error"),
+                (
+                    "Bearer broken",
+                    "AuthorizerConfigurationException",
+                    "malformed answer",
+                ),
+                (
+                    "Bearer slow",
+                    "AuthorizerFailureException",
+                    "authorizer timeout",
+                ),
+                (
+                    "Bearer error",
+                    "AuthorizerFailureException",
+                    "authorizer error",
+                ),
             ] {
                 let r = docs(Method::GET, Some(token)).await?;
                 ensure_eq!(r.status.as_u16(), 500, "{what}");
@@ -1652,7 +1664,10 @@ async fn request_authorizer_payload_1_0_as_aws_rest() -> TestResult {
         ensure_eq!(service.calls(), 3, "calls after another header value");
 
         // A missing identity source: 401 without a call.
-        for (user, path) in [(None, "/tenants/t1?tenant=acme"), (Some("alice"), "/tenants/t1")] {
+        for (user, path) in [
+            (None, "/tenants/t1?tenant=acme"),
+            (Some("alice"), "/tenants/t1"),
+        ] {
             let reply = send(user, path).await?;
             expect_custom(&reply, 401, "missing identity source")?;
         }
@@ -1675,8 +1690,9 @@ async fn request_authorizer_payload_1_0_as_aws_rest() -> TestResult {
         // The cause is logged, the client sees none of it.
         let logged = eventually(Duration::from_secs(5), || async {
             let err = gw.stderr();
-            (err.contains("authorizer requests answered 500") && err.contains("authorizer requests: "))
-                .then_some(())
+            (err.contains("authorizer requests answered 500")
+                && err.contains("authorizer requests: "))
+            .then_some(())
         })
         .await;
         ensure!(logged.is_some(), "no logged cause in\n{}", gw.stderr());
@@ -1743,10 +1759,10 @@ async fn openapi_security_requirements_enforced_over_tcp() -> TestResult {
     let (jwks, _, tokens) = mint(
         &json!([{"kid": "rsa1", "kty": "RSA"}]),
         &[
-            claims("pets-api", None),                       // 0
+            claims("pets-api", None),                      // 0
             claims("pets-api", Some("openid pets:write")), // 1
-            claims("pets-web", None),                       // 2
-            claims("someone-else", None),                   // 3
+            claims("pets-web", None),                      // 2
+            claims("someone-else", None),                  // 3
         ],
     )?;
     idp.set_jwks(&jwks);
@@ -1754,13 +1770,21 @@ async fn openapi_security_requirements_enforced_over_tcp() -> TestResult {
     let bearer = |i: usize| format!("Bearer {}", tokens[i]);
     let run = async {
         // The opted-out operation, without a token.
-        expect(&call(addr, Method::GET, "/health", None).await?, 200, "security: []")?;
+        expect(
+            &call(addr, Method::GET, "/health", None).await?,
+            200,
+            "security: []",
+        )?;
         // The document's requirement: http bearer.
         let pets = |auth: Option<String>| async move {
             call(addr, Method::GET, "/pets", auth.as_deref()).await
         };
         expect(&pets(None).await?, 401, "document requirement, no token")?;
-        expect(&pets(Some(bearer(0))).await?, 200, "document requirement, token")?;
+        expect(
+            &pets(Some(bearer(0))).await?,
+            200,
+            "document requirement, token",
+        )?;
         expect(&pets(Some(bearer(3))).await?, 401, "another audience")?;
         // oauth2 with a scope.
         let post = |auth: Option<String>| async move {
@@ -1774,8 +1798,16 @@ async fn openapi_security_requirements_enforced_over_tcp() -> TestResult {
             call(addr, Method::GET, "/profile", auth.as_deref()).await
         };
         expect(&profile(None).await?, 401, "openIdConnect, no token")?;
-        expect(&profile(Some(bearer(0))).await?, 401, "openIdConnect, audience of bearer")?;
-        expect(&profile(Some(bearer(2))).await?, 200, "openIdConnect, token")?;
+        expect(
+            &profile(Some(bearer(0))).await?,
+            401,
+            "openIdConnect, audience of bearer",
+        )?;
+        expect(
+            &profile(Some(bearer(2))).await?,
+            200,
+            "openIdConnect, token",
+        )?;
         ensure!(
             idp.discovery_fetches.load(Ordering::SeqCst) >= 1,
             "the openIdConnect scheme's keys came from discovery"
@@ -1802,7 +1834,8 @@ async fn openapi_security_requirements_enforced_over_tcp() -> TestResult {
         );
         // The token and the key never reach a log.
         ensure!(
-            !gw.stderr().contains(&tokens[0]) && !gw.stdout_lines().iter().any(|l| l.contains(&tokens[0])),
+            !gw.stderr().contains(&tokens[0])
+                && !gw.stdout_lines().iter().any(|l| l.contains(&tokens[0])),
             "a token reached a log"
         );
         TestResult::Ok(())

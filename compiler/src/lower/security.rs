@@ -95,7 +95,11 @@ pub(super) fn route_auth(
                 .iter()
                 .map(|r| match r {
                     [] => "anonymous".to_owned(),
-                    r => r.iter().map(|e| e.key.as_str()).collect::<Vec<_>>().join(" and "),
+                    r => r
+                        .iter()
+                        .map(|e| e.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" and "),
                 })
                 .collect();
             report(
