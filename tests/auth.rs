@@ -645,6 +645,30 @@ async fn authorize(body: &[u8]) -> (StatusCode, String) {
             _ => (StatusCode::INTERNAL_SERVER_ERROR, String::new()),
         };
     }
+    if event["type"] == "REQUEST" && event.get("version").is_none() {
+        // AWS REST's REQUEST event: a policy chosen by the `x-user` header.
+        let policy = |effect: &str, resource: &str| {
+            json!({
+                "principalId": event["headers"]["x-user"],
+                "policyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}
+                ]},
+                "context": {"tenant": event["queryStringParameters"]["tenant"]},
+            })
+            .to_string()
+        };
+        return match event["headers"]["x-user"].as_str().unwrap_or("") {
+            "alice" | "dave" => (StatusCode::OK, policy("Allow", "*")),
+            "bob" => (StatusCode::OK, policy("Deny", "*")),
+            // Allows another method only: no statement matches.
+            "carol" => (
+                StatusCode::OK,
+                policy("Allow", "arn:aws:execute-api:*:*:*/*/POST/*"),
+            ),
+            "broken" => (StatusCode::OK, r#"{"principalId": 7}"#.into()),
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, String::new()),
+        };
+    }
     let ok = event["identitySource"][0] == "alice";
     (
         StatusCode::OK,
@@ -746,15 +770,15 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                 "cached GET",
             )?;
             ensure_eq!(service.calls(), 1, "calls after a cached allow");
-            expect_custom(
+            expect_denied(
                 &docs(Method::DELETE, Some("Bearer allow-get")).await?,
-                403,
+                NO_ALLOW,
                 "cached allow replayed on DELETE",
             )?;
             ensure_eq!(service.calls(), 1, "calls after the replay");
-            expect_custom(
+            expect_denied(
                 &docs(Method::GET, Some("Bearer deny")).await?,
-                403,
+                EXPLICIT_DENY,
                 "explicit deny",
             )?;
             expect_custom(
@@ -762,12 +786,28 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                 401,
                 "authorizer says Unauthorized",
             )?;
-            let r = docs(Method::GET, Some("Bearer broken")).await?;
-            ensure_eq!(r.status.as_u16(), 500, "malformed answer");
-            let r = docs(Method::GET, Some("Bearer slow")).await?;
-            ensure_eq!(r.status.as_u16(), 500, "authorizer timeout");
-            let r = docs(Method::GET, Some("Bearer error")).await?;
-            ensure_eq!(r.status.as_u16(), 500, "authorizer error");
+            for (token, kind, what) in [
+                (
+                    "Bearer broken",
+                    "AuthorizerConfigurationException",
+                    "malformed answer",
+                ),
+                (
+                    "Bearer slow",
+                    "AuthorizerFailureException",
+                    "authorizer timeout",
+                ),
+                (
+                    "Bearer error",
+                    "AuthorizerFailureException",
+                    "authorizer error",
+                ),
+            ] {
+                let r = docs(Method::GET, Some(token)).await?;
+                ensure_eq!(r.status.as_u16(), 500, "{what}");
+                ensure_eq!(r.text(), r#"{"message": null}"#, "{what}: AWS's body");
+                ensure_eq!(r.header("x-amzn-errortype"), Some(kind), "{what}: type");
+            }
             // REQUEST, 2.0, simple responses, two identity sources, not cached.
             let before = service.calls();
             let tenants = |user: &'static str, q: &'static str| async move {
@@ -777,20 +817,30 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                     .map_err(|e| Failure(e.to_string()))?;
                 Ok::<_, Failure>(client::send(addr, req).await?)
             };
-            expect_custom(
-                &tenants("alice", "/tenants?tenant=t1").await?,
-                200,
-                "simple allow",
-            )?;
+            let reply = tenants("alice", "/tenants?tenant=t1").await?;
+            expect_custom(&reply, 200, "simple allow")?;
+            // HTTP APIs' 2.0 event, field by field.
+            let expected = json!({
+                "version": "2.0",
+                "type": "REQUEST",
+                "routeArn": "arn:aws:execute-api:local:000000000000:custom/prod/GET/tenants",
+                "identitySource": ["alice", "t1"],
+                "routeKey": "GET /tenants",
+                "rawPath": "/tenants",
+                "rawQueryString": "tenant=t1",
+                "headers": {"host": addr.to_string(), "x-user": "alice"},
+                "queryStringParameters": {"tenant": "t1"},
+                "requestContext": {
+                    "http": {"method": "GET", "path": "/tenants", "sourceIp": "127.0.0.1"},
+                    "requestId": reply.header("x-amzn-requestid").unwrap_or_default(),
+                    "routeKey": "GET /tenants",
+                    "stage": "prod",
+                },
+            });
             ensure_eq!(
-                service.last.lock().unwrap()["version"],
-                "2.0",
-                "event version"
-            );
-            ensure_eq!(
-                service.last.lock().unwrap()["identitySource"],
-                json!(["alice", "t1"]),
-                "identity sources"
+                service.last.lock().unwrap().clone(),
+                expected,
+                "the 2.0 REQUEST event"
             );
             expect_custom(
                 &tenants("alice", "/tenants?tenant=t1").await?,
@@ -835,6 +885,24 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
         };
         run.await.map_err(|e| annotate(&gw, e))?;
     }
+    Ok(())
+}
+
+/// AWS REST's body for a custom authorizer's policy with an explicit Deny.
+const EXPLICIT_DENY: &str =
+    r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#;
+/// AWS REST's body for a custom authorizer's policy without a matching Allow.
+const NO_ALLOW: &str = r#"{"Message":"User is not authorized to access this resource"}"#;
+
+/// A REST custom authorizer's policy refusal: 403 `ACCESS_DENIED` with AWS REST's `body`.
+fn expect_denied(reply: &client::Reply, body: &str, what: &str) -> TestResult {
+    ensure_eq!(reply.status.as_u16(), 403, "{what} (body {})", reply.text());
+    ensure_eq!(reply.text(), body, "{what}: body");
+    ensure_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("AccessDeniedException"),
+        "{what}: type"
+    );
     Ok(())
 }
 
@@ -1460,7 +1528,7 @@ async fn authorizer_result_reaches_backend_templates_and_log() -> TestResult {
         ensure_eq!(reply.status, 403, "denied: {}", reply.text());
         ensure_eq!(
             reply.text(),
-            r#"{"message":"User is not authorized to access this resource","principal":"user-13","reason":"account suspended"}"#,
+            r#"{"message":"User is not authorized to access this resource with an explicit deny","principal":"user-13","reason":"account suspended"}"#,
             "ACCESS_DENIED template"
         );
 
@@ -1496,6 +1564,278 @@ async fn authorizer_result_reaches_backend_templates_and_log() -> TestResult {
         );
         ensure!(
             !gw.stderr().contains(&tokens[0]) && !lines.iter().any(|l| l.contains(&tokens[0])),
+            "a token reached a log"
+        );
+        TestResult::Ok(())
+    };
+    run.await.map_err(|e| annotate(&gw, e))
+}
+
+/// A REST custom authorizer of type REQUEST (payload 1.0) end to end under `gwc serve` of
+/// `tests/fixtures/auth-request.yaml`: the authorizer receives AWS REST's REQUEST event, field
+/// by field; the answer is cached by both identity sources (a header and a query parameter),
+/// so changing either asks again; a missing one is 401 without a call; a policy's explicit
+/// deny and a policy without a matching Allow answer AWS REST's own 403 bodies, a malformed
+/// answer and a failing authorizer AWS's 500 `{"message": null}`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_authorizer_payload_1_0_as_aws_rest() -> TestResult {
+    let backend = Backend::start().await?;
+    let service = AuthService::start().await?;
+    let spec = binaries::workspace_root().join("tests/fixtures/auth-request.yaml");
+    let gw = Target::Serve(spec).start(
+        &backend.url(),
+        &[
+            "--stage-variable",
+            &format!("authorizer=http://{}", service.addr),
+            "--admin-listen",
+            "127.0.0.1:0",
+        ],
+    )?;
+    let addr = gw.addr();
+    let send = |user: Option<&'static str>, path: &'static str| async move {
+        let mut req = client::request(Method::GET, addr, path);
+        if let Some(u) = user {
+            req = req.header("x-user", u);
+        }
+        let req = req
+            .header("x-multi", "one")
+            .header("x-multi", "two")
+            .body(TestBody::empty())
+            .map_err(|e| Failure(e.to_string()))?;
+        Ok::<_, Failure>(client::send(addr, req).await?)
+    };
+    let run = async {
+        let reply = send(Some("alice"), "/tenants/t%201?tenant=acme&tag=a&tag=b").await?;
+        ensure_eq!(reply.status, 200, "allowed: {}", reply.text());
+        ensure_eq!(service.calls(), 1, "authorizer calls");
+        let request_id = reply
+            .header("x-amzn-requestid")
+            .ok_or("no x-amzn-RequestId")?
+            .to_owned();
+        let host = addr.to_string();
+        let expected = json!({
+            "type": "REQUEST",
+            "methodArn": "arn:aws:execute-api:local:000000000000:authreq/prod/GET/tenants/t%201",
+            "resource": "/tenants/{id}",
+            "path": "/tenants/t%201",
+            "httpMethod": "GET",
+            // A repeated header: its last value, as AWS's 1.0 events carry it.
+            "headers": {"host": host, "x-user": "alice", "x-multi": "two"},
+            "multiValueHeaders": {
+                "host": [host], "x-user": ["alice"], "x-multi": ["one", "two"],
+            },
+            "queryStringParameters": {"tenant": "acme", "tag": "b"},
+            "multiValueQueryStringParameters": {"tenant": ["acme"], "tag": ["a", "b"]},
+            "pathParameters": {"id": "t 1"},
+            "stageVariables": {
+                "authorizer": format!("http://{}", service.addr),
+                "backend": backend.url(),
+                "region": "eu-west-1",
+            },
+            "requestContext": {
+                "path": "/tenants/t%201",
+                "accountId": "000000000000",
+                "apiId": "authreq",
+                "stage": "prod",
+                "requestId": request_id,
+                "httpMethod": "GET",
+                "resourcePath": "/tenants/{id}",
+                "identity": {"sourceIp": "127.0.0.1"},
+            },
+        });
+        let event = service.last.lock().unwrap().clone();
+        ensure_eq!(event, expected, "the REQUEST event");
+
+        // Cached by both identity sources: the same pair is not sent again (another path
+        // under the policy's `*` included), a change of either is.
+        let reply = send(Some("alice"), "/tenants/t2?tenant=acme").await?;
+        ensure_eq!(reply.status, 200, "cached: {}", reply.text());
+        ensure_eq!(service.calls(), 1, "calls after the same identity");
+        let reply = send(Some("alice"), "/tenants/t2?tenant=other").await?;
+        ensure_eq!(reply.status, 200, "other tenant: {}", reply.text());
+        ensure_eq!(service.calls(), 2, "calls after another query value");
+        ensure_eq!(
+            service.last.lock().unwrap()["queryStringParameters"],
+            json!({"tenant": "other"}),
+            "the second event's query"
+        );
+        let reply = send(Some("dave"), "/tenants/t2?tenant=other").await?;
+        ensure_eq!(reply.status, 200, "other user: {}", reply.text());
+        ensure_eq!(service.calls(), 3, "calls after another header value");
+
+        // A missing identity source: 401 without a call.
+        for (user, path) in [
+            (None, "/tenants/t1?tenant=acme"),
+            (Some("alice"), "/tenants/t1"),
+        ] {
+            let reply = send(user, path).await?;
+            expect_custom(&reply, 401, "missing identity source")?;
+        }
+        ensure_eq!(service.calls(), 3, "calls after missing identity sources");
+
+        // AWS REST's denials and failures, body for body.
+        let reply = send(Some("bob"), "/tenants/t1?tenant=acme").await?;
+        expect_denied(&reply, EXPLICIT_DENY, "explicit deny")?;
+        let reply = send(Some("carol"), "/tenants/t1?tenant=acme").await?;
+        expect_denied(&reply, NO_ALLOW, "no matching allow")?;
+        for (user, kind) in [
+            ("broken", "AuthorizerConfigurationException"),
+            ("failing", "AuthorizerFailureException"),
+        ] {
+            let reply = send(Some(user), "/tenants/t1?tenant=acme").await?;
+            ensure_eq!(reply.status, 500, "{user}: {}", reply.text());
+            ensure_eq!(reply.text(), r#"{"message": null}"#, "{user}: body");
+            ensure_eq!(reply.header("x-amzn-errortype"), Some(kind), "{user}: type");
+        }
+        // The cause is logged, the client sees none of it.
+        let logged = eventually(Duration::from_secs(5), || async {
+            let err = gw.stderr();
+            (err.contains("authorizer requests answered 500")
+                && err.contains("authorizer requests: "))
+            .then_some(())
+        })
+        .await;
+        ensure!(logged.is_some(), "no logged cause in\n{}", gw.stderr());
+
+        // Every outcome counted per authorizer, in the route's series.
+        let admin = gw
+            .admin_addr()
+            .ok_or_else(|| Failure("no admin line".into()))?;
+        let page = client::send(
+            admin,
+            client::get(admin, "/metrics").map_err(|e| Failure(e.to_string()))?,
+        )
+        .await?
+        .text();
+        let labels = r#"{api="authreq",stage="prod",method="GET",route="/tenants/{id}"}"#;
+        for (name, n) in [
+            ("gwc_authorizer_allowed_total", 4),
+            ("gwc_authorizer_denied_total", 4),
+            ("gwc_authorizer_errors_total", 2),
+            ("gwc_authorizer_cache_hits_total", 1),
+        ] {
+            let series = format!("{name}{labels} {n}");
+            ensure!(page.contains(&series), "no `{series}` in\n{page}");
+        }
+        // The identity values never reach a log (only their digest keys the cache).
+        ensure!(
+            !gw.stderr().contains("acme"),
+            "an identity value reached a log:\n{}",
+            gw.stderr()
+        );
+        TestResult::Ok(())
+    };
+    run.await.map_err(|e| annotate(&gw, e))
+}
+
+/// A plain OpenAPI document's `security` enforced over TCP under `gwc serve` of
+/// `tests/fixtures/openapi-security.yaml`: the document's requirement (an `http` bearer JWT
+/// scheme) guards every operation without its own; operations name `openIdConnect`, `oauth2`
+/// with a scope, and `apiKey` in a header; `security: []` opts out. Without a token 401, with
+/// a valid one 200, without the scope 403, the opted-out operation 200 without a token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_security_requirements_enforced_over_tcp() -> TestResult {
+    let backend = Backend::start().await?;
+    let service = AuthService::start().await?;
+    let idp = Idp::start(&json!({})).await?;
+    let spec = binaries::workspace_root().join("tests/fixtures/openapi-security.yaml");
+    let gw = Target::Serve(spec).start(
+        &backend.url(),
+        &[
+            "--stage-variable",
+            &format!("issuer={}", idp.url()),
+            "--stage-variable",
+            &format!("authorizer=http://{}", service.addr),
+        ],
+    )?;
+    let t = now();
+    let claims = |aud: &str, scope: Option<&str>| {
+        let mut c = json!({"iss": idp.url(), "sub": "alice", "aud": aud, "exp": t + 600, "iat": t});
+        if let Some(s) = scope {
+            c["scope"] = json!(s);
+        }
+        json!({"kid": "rsa1", "alg": "RS256", "claims": c})
+    };
+    let (jwks, _, tokens) = mint(
+        &json!([{"kid": "rsa1", "kty": "RSA"}]),
+        &[
+            claims("pets-api", None),                      // 0
+            claims("pets-api", Some("openid pets:write")), // 1
+            claims("pets-web", None),                      // 2
+            claims("someone-else", None),                  // 3
+        ],
+    )?;
+    idp.set_jwks(&jwks);
+    let addr = gw.addr();
+    let bearer = |i: usize| format!("Bearer {}", tokens[i]);
+    let run = async {
+        // The opted-out operation, without a token.
+        expect(
+            &call(addr, Method::GET, "/health", None).await?,
+            200,
+            "security: []",
+        )?;
+        // The document's requirement: http bearer.
+        let pets = |auth: Option<String>| async move {
+            call(addr, Method::GET, "/pets", auth.as_deref()).await
+        };
+        expect(&pets(None).await?, 401, "document requirement, no token")?;
+        expect(
+            &pets(Some(bearer(0))).await?,
+            200,
+            "document requirement, token",
+        )?;
+        expect(&pets(Some(bearer(3))).await?, 401, "another audience")?;
+        // oauth2 with a scope.
+        let post = |auth: Option<String>| async move {
+            call(addr, Method::POST, "/pets", auth.as_deref()).await
+        };
+        expect(&post(None).await?, 401, "oauth2, no token")?;
+        expect(&post(Some(bearer(0))).await?, 403, "oauth2, missing scope")?;
+        expect(&post(Some(bearer(1))).await?, 200, "oauth2, scope")?;
+        // openIdConnect: keys from the issuer's discovery document, its own audience.
+        let profile = |auth: Option<String>| async move {
+            call(addr, Method::GET, "/profile", auth.as_deref()).await
+        };
+        expect(&profile(None).await?, 401, "openIdConnect, no token")?;
+        expect(
+            &profile(Some(bearer(0))).await?,
+            401,
+            "openIdConnect, audience of bearer",
+        )?;
+        expect(
+            &profile(Some(bearer(2))).await?,
+            200,
+            "openIdConnect, token",
+        )?;
+        ensure!(
+            idp.discovery_fetches.load(Ordering::SeqCst) >= 1,
+            "the openIdConnect scheme's keys came from discovery"
+        );
+        // apiKey in a header, checked by the custom authorizer of the same name.
+        let keyed = |key: Option<&'static str>| async move {
+            let mut req = client::request(Method::GET, addr, "/keyed");
+            if let Some(k) = key {
+                req = req.header("x-api-key", k);
+            }
+            let req = req
+                .body(TestBody::empty())
+                .map_err(|e| Failure(e.to_string()))?;
+            Ok::<_, Failure>(client::send(addr, req).await?)
+        };
+        expect_custom(&keyed(None).await?, 401, "apiKey, no key")?;
+        ensure_eq!(service.calls(), 0, "no authorizer call without a key");
+        expect_custom(&keyed(Some("alice")).await?, 200, "apiKey, key")?;
+        expect_custom(&keyed(Some("bob")).await?, 403, "apiKey, refused key")?;
+        ensure_eq!(
+            service.last.lock().unwrap()["identitySource"],
+            json!(["bob"]),
+            "the key reached the authorizer"
+        );
+        // The token and the key never reach a log.
+        ensure!(
+            !gw.stderr().contains(&tokens[0])
+                && !gw.stdout_lines().iter().any(|l| l.contains(&tokens[0])),
             "a token reached a log"
         );
         TestResult::Ok(())

@@ -98,7 +98,16 @@ fn requirements_without_an_authorizer_are_reported() {
         "{text}"
     );
     assert!(
-        text.contains("alternative or combined security requirements"),
+        text.contains("alternative security requirements (oidc or keys) cannot be enforced yet: OpenAPI admits a request that meets any one of them"),
+        "{text}"
+    );
+    // Several schemes in one requirement: OpenAPI's AND, named as such.
+    let both = SPEC.replace("security: [{oidc: []}]", "security: [{oidc: [], keys: []}]");
+    let f = front(&both, Purpose::Serve);
+    assert!(f.gateway().is_none(), "served without its security");
+    let text = format!("{:?}", f.diagnostics);
+    assert!(
+        text.contains("combined security requirements (oidc and keys) cannot be enforced yet: OpenAPI requires every scheme"),
         "{text}"
     );
     // `gwc check` describes the spec, with warnings.

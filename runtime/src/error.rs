@@ -136,6 +136,9 @@ pub(crate) struct GatewayError {
     /// A client-safe message replacing the type's default (`$context.error.message`), for
     /// errors whose text depends on the request: `Missing required request parameters: [a]`.
     pub(crate) message: Option<Box<str>>,
+    /// AWS's whole default body where it is not `{"message": …}` (a REST custom authorizer's
+    /// deny answers `{"Message": …}`); used only when the spec does not override the body.
+    pub(crate) body: Option<&'static str>,
 }
 
 impl GatewayError {
@@ -147,12 +150,21 @@ impl GatewayError {
             headers: HeaderMap::new(),
             close: false,
             message: None,
+            body: None,
         })
     }
 
     /// Replaces the client message of the error's type; it must be safe to show the client.
     pub(crate) fn with_message(mut self: Box<Self>, message: impl Into<Box<str>>) -> Box<Self> {
         self.message = Some(message.into());
+        self
+    }
+
+    /// Replaces the default body (not a spec's override) with AWS's exact one, for answers
+    /// whose JSON differs from the `{"message": …}` of their type. `message` still feeds
+    /// `$context.error.message` in templates.
+    pub(crate) fn with_body(mut self: Box<Self>, body: &'static str) -> Box<Self> {
+        self.body = Some(body);
         self
     }
 
@@ -262,8 +274,14 @@ impl ErrorResponses {
         request_id: &HeaderValue,
         identity: Option<&Identity>,
     ) -> Response<Body> {
-        let mut resp =
-            self.respond_with(error.kind, error.message.as_deref(), request_id, identity);
+        let mut resp = match error.body {
+            Some(body) if self.get(error.kind).is_some_and(|p| p.default_body) => {
+                let mut resp = self.respond_with(error.kind, None, request_id, identity);
+                *resp.body_mut() = Body::from_static(body.as_bytes());
+                resp
+            }
+            _ => self.respond_with(error.kind, error.message.as_deref(), request_id, identity),
+        };
         if !error.headers.is_empty() {
             // Replaces a prepared header of the same name, keeps every value of the error's.
             resp.headers_mut().extend(error.headers);
@@ -356,6 +374,10 @@ impl ErrorResponses {
     }
 }
 
+/// AWS's default body of `AUTHORIZER_FAILURE` and `AUTHORIZER_CONFIGURATION_ERROR`, as its
+/// REST and HTTP APIs send it.
+const AUTHORIZER_FAILURE_BODY: &[u8] = b"{\"message\": null}";
+
 /// The default status and message of an error type for an API kind: native `http` APIs answer
 /// a backend connection failure with 502 `Bad Gateway`, AWS REST with 504.
 fn defaults(kind: ApiKind, error: ErrorType) -> (u16, &'static str) {
@@ -401,6 +423,15 @@ fn prepare(gateway: &ir::Gateway, error: ErrorType) -> Result<Prepared, BuildErr
                 )));
             }
         },
+        // AWS answers an authorizer's failure with a null message (the log and the metrics
+        // keep the cause).
+        None if matches!(
+            error,
+            ErrorType::AuthorizerFailure | ErrorType::AuthorizerConfigurationError
+        ) =>
+        {
+            BodyTemplate::Static(Bytes::from_static(AUTHORIZER_FAILURE_BODY))
+        }
         None => BodyTemplate::Static(Bytes::from(format!(
             "{{\"message\":{}}}",
             json_string(message)

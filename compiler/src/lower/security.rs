@@ -5,8 +5,10 @@
 //! onto the authorizer of the same name in `x-gateway.authorizers`, with the requirement's
 //! scopes: OpenAPI says which scheme and scopes, `x-gateway` says what OpenAPI cannot (the
 //! issuer, the audiences, where keys are). `security: []` or `[{}]` is public. Anything else
-//! (a scheme without such an authorizer, alternatives, several schemes at once) is reported,
-//! so that a plain OpenAPI document with `security` is never served as if it had none.
+//! (a scheme without such an authorizer, alternatives `[{a: []}, {b: []}]` — OpenAPI's OR —
+//! or several schemes in one requirement `[{a: [], b: []}]` — its AND) is reported, naming
+//! the schemes and which reading it is, so that a plain OpenAPI document with `security` is
+//! never served as if it had none.
 
 use gwc_ir::{AuthorizerId, RouteAuth, Str};
 
@@ -87,11 +89,39 @@ pub(super) fn route_auth(
                 }
             }
         }
-        _ => {
+        [_, _, ..] => {
+            // `{}` among alternatives is OpenAPI's optional authentication.
+            let names: Vec<String> = required
+                .iter()
+                .map(|r| match r {
+                    [] => "anonymous".to_owned(),
+                    r => r
+                        .iter()
+                        .map(|e| e.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" and "),
+                })
+                .collect();
             report(
                 diags,
-                "alternative or combined security requirements cannot be enforced yet".to_owned(),
-                "keep one requirement with one scheme, or choose with `x-gateway-auth`".to_owned(),
+                format!(
+                    "alternative security requirements ({}) cannot be enforced yet: OpenAPI admits a request that meets any one of them, and an operation has one authorizer",
+                    names.join(" or ")
+                ),
+                "keep one requirement here (the others can go to operations of their own), or choose the authorizer with `x-gateway-auth`".to_owned(),
+            );
+            None
+        }
+        [combined] => {
+            let names: Vec<&str> = combined.iter().map(|e| e.key.as_str()).collect();
+            report(
+                diags,
+                format!(
+                    "combined security requirements ({}) cannot be enforced yet: OpenAPI requires every scheme of one requirement, and an operation has one authorizer",
+                    names.join(" and ")
+                ),
+                "name one scheme per requirement, or choose the authorizer with `x-gateway-auth`"
+                    .to_owned(),
             );
             None
         }

@@ -61,6 +61,10 @@ pub(crate) struct CustomAuth {
     v2: bool,
     simple: bool,
     validation: Option<Regex>,
+    /// A REST API (`kind: rest`): a policy's deny answers with AWS REST's own bodies
+    /// ([`EXPLICIT_DENY`], [`NO_ALLOW`]) and the REQUEST 1.0 event is REST's; the native
+    /// `http` kind answers the plain `ACCESS_DENIED` and sends HTTP APIs' 1.0 event.
+    rest: bool,
     state: State,
     stage: Box<str>,
     /// The stage's variables, for Rust authorizers' REQUEST events.
@@ -157,6 +161,7 @@ impl CustomAuth {
             v2: c.payload_v2,
             simple: c.payload_v2 && c.simple_responses,
             validation,
+            rest: cx.ir.kind == ir::ApiKind::Rest,
             state: cx.state.clone(),
             stage: cx.stage.into(),
             stage_variables: stage_variables.into(),
@@ -510,7 +515,7 @@ impl CustomAuth {
     /// Decides on a parsed answer for this request's method ARN and fills the identity.
     fn decide_answer(&self, ctx: &mut RequestContext, arn: &str, answer: &Answer) -> StepResult {
         let refused = match &answer.decision {
-            Decision::Simple(ok) if self.simple => (!*ok).then_some("not allowed"),
+            Decision::Simple(ok) if self.simple => (!*ok).then_some(Refusal::Simple),
             Decision::Simple(_) => {
                 return Err(GatewayError::new(
                     ErrorType::AuthorizerConfigurationError,
@@ -521,9 +526,9 @@ impl CustomAuth {
                 ));
             }
             Decision::Policy(statements) => match evaluate(statements, arn) {
-                Effect::Deny => Some("explicit deny"),
+                Effect::Deny => Some(Refusal::ExplicitDeny),
                 Effect::Allow => None,
-                Effect::None => Some("not allowed"),
+                Effect::None => Some(Refusal::NoAllow),
             },
         };
         // A deny keeps the principal and context too: gateway responses read them
@@ -538,13 +543,22 @@ impl CustomAuth {
                 .filter(|_| refused.is_none())
                 .map(Into::into),
         }));
-        match refused {
-            Some(why) => Err(GatewayError::new(
-                ErrorType::AccessDenied,
-                format!("authorizer {}: {why}", self.name),
-            )),
-            None => Ok(Verdict::Continue),
-        }
+        let Some(refusal) = refused else {
+            return Ok(Verdict::Continue);
+        };
+        let (why, aws) = match refusal {
+            Refusal::Simple => ("not authorized", None),
+            Refusal::ExplicitDeny => ("explicit deny", Some(EXPLICIT_DENY)),
+            Refusal::NoAllow => ("no statement allows it", Some(NO_ALLOW)),
+        };
+        let error = GatewayError::new(
+            ErrorType::AccessDenied,
+            format!("authorizer {}: {why}", self.name),
+        );
+        Err(match aws {
+            Some((message, body)) if self.rest => error.with_message(message).with_body(body),
+            _ => error,
+        })
     }
 
     /// AWS's authorizer event for this request.
@@ -617,12 +631,27 @@ impl CustomAuth {
                 },
             })
         } else {
-            json!({
-                "version": "1.0",
+            let path_parameters: Map<String, Value> = step
+                .params
+                .iter()
+                .enumerate()
+                .filter_map(|(i, name)| {
+                    let v = ctx.params.decoded(path, i)?;
+                    Some((name.to_string(), Value::String(v.into_owned())))
+                })
+                .collect();
+            let stage_variables: Map<String, Value> = self
+                .stage_variables
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                .collect();
+            // `arn:aws:execute-api:{region}:{account}:{api}/{stage}`
+            let mut arn_parts = step.arn_prefix.split(['/', ':']).skip(4);
+            let account = arn_parts.next().unwrap_or("");
+            let api = arn_parts.next().unwrap_or("");
+            let mut event = json!({
                 "type": "REQUEST",
                 "methodArn": arn,
-                "identitySource": values.join(","),
-                "authorizationToken": values[0],
                 "resource": &*step.resource,
                 "path": path,
                 "httpMethod": method,
@@ -630,18 +659,57 @@ impl CustomAuth {
                 "multiValueHeaders": multi_headers,
                 "queryStringParameters": query_map,
                 "multiValueQueryStringParameters": multi_query,
+                "pathParameters": path_parameters,
+                "stageVariables": stage_variables,
                 "requestContext": {
                     "path": path,
+                    "accountId": account,
+                    "apiId": api,
                     "stage": &*self.stage,
                     "requestId": request_id,
                     "httpMethod": method,
                     "resourcePath": &*step.resource,
                     "identity": {"sourceIp": source_ip},
                 },
-            })
+            });
+            // HTTP APIs' 1.0 event (the native `http` kind) adds the version and the
+            // identity sources.
+            if !self.rest
+                && let Value::Object(event) = &mut event
+            {
+                event.insert("version".into(), "1.0".into());
+                event.insert("identitySource".into(), values.join(",").into());
+                event.insert("authorizationToken".into(), values[0].clone().into());
+            }
+            event
         }
     }
 }
+
+/// Why an answer refuses the request.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// A simple response's `isAuthorized: false`.
+    Simple,
+    /// A policy statement denies the method ARN.
+    ExplicitDeny,
+    /// No policy statement allows the method ARN.
+    NoAllow,
+}
+
+/// AWS REST's answer to a policy that denies the method ARN: the message and the exact body
+/// (AWS writes `Message` with a capital M here, unlike its other gateway responses).
+const EXPLICIT_DENY: (&str, &str) = (
+    "User is not authorized to access this resource with an explicit deny",
+    r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#,
+);
+
+/// AWS REST's answer to a policy that does not allow the method ARN (also a cached policy
+/// replayed on another method or path).
+const NO_ALLOW: (&str, &str) = (
+    "User is not authorized to access this resource",
+    r#"{"Message":"User is not authorized to access this resource"}"#,
+);
 
 fn decode(s: &str) -> String {
     let s = s.replace('+', " ");

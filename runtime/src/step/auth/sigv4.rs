@@ -753,6 +753,97 @@ mod tests {
         assert_eq!(parse_amz_date("00000101T000000Z"), None);
     }
 
+    mod properties {
+        use http::HeaderValue;
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn iam() -> Iam {
+            Iam {
+                name: "t".into(),
+                region: "us-east-1".into(),
+                service: "execute-api".into(),
+                max_skew: 300,
+                credentials: vec![Credential {
+                    access_key_id: "AKIDEXAMPLE".into(),
+                    secret: b"AWS4secret".to_vec().into(),
+                    session_token: None,
+                    principal: "p".into(),
+                    allow: vec!["*".into()].into(),
+                    deny: Vec::new().into(),
+                    signing_key: parking_lot::Mutex::new(None),
+                }]
+                .into(),
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Any `Authorization` and `X-Amz-Date` header text, with the pieces a parser
+            /// looks for (`Credential=`, `SignedHeaders=`, `Signature=`, the scope's slashes)
+            /// in any order and amount: refused, never a panic.
+            #[test]
+            fn any_authorization_header(
+                parts in prop::collection::vec(
+                    prop_oneof![
+                        Just("AWS4-HMAC-SHA256 ".to_owned()),
+                        Just("Credential=".to_owned()),
+                        Just("SignedHeaders=".to_owned()),
+                        Just("Signature=".to_owned()),
+                        Just("AKIDEXAMPLE/20150830/us-east-1/execute-api/aws4_request".to_owned()),
+                        Just("host;x-amz-date".to_owned()),
+                        "[/,; =a-z0-9]{0,12}",
+                        ".{0,12}",
+                    ],
+                    0..10,
+                ),
+                date in prop_oneof![Just("20150830T123600Z".to_owned()), ".{0,20}"],
+                body in prop::collection::vec(any::<u8>(), 0..40),
+            ) {
+                let mut headers = HeaderMap::new();
+                headers.insert("host", HeaderValue::from_static("api.example.com"));
+                if let Ok(v) = HeaderValue::from_str(&parts.concat()) {
+                    headers.insert("authorization", v);
+                }
+                if let Ok(v) = HeaderValue::from_str(&date) {
+                    headers.insert("x-amz-date", v);
+                }
+                let uri: http::Uri = "/pets?a=1".parse().unwrap();
+                prop_assert!(verify(&iam(), "GET", &uri, &headers, &body, 1_440_938_160).is_err());
+            }
+
+            /// Any presigned query: the `X-Amz-*` parameters with any values, repeated or
+            /// missing, among any others.
+            #[test]
+            fn any_presigned_query(
+                params in prop::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("X-Amz-Algorithm"), Just("X-Amz-Credential"),
+                            Just("X-Amz-Date"), Just("X-Amz-Expires"),
+                            Just("X-Amz-SignedHeaders"), Just("X-Amz-Signature"),
+                            Just("X-Amz-Security-Token"), Just("x"),
+                        ],
+                        "[%0-9A-Za-z/_.~+-]{0,30}",
+                    ),
+                    0..9,
+                ),
+                path in "(/[%a-z0-9._~-]{0,8}){0,4}",
+            ) {
+                let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let text = format!("{}?{}", if path.is_empty() { "/" } else { &path }, query.join("&"));
+                let Ok(uri) = text.parse::<http::Uri>() else {
+                    return Ok(());
+                };
+                let mut headers = HeaderMap::new();
+                headers.insert("host", HeaderValue::from_static("api.example.com"));
+                prop_assert!(verify(&iam(), "GET", &uri, &headers, b"", 1_440_938_160).is_err());
+            }
+        }
+    }
+
     #[test]
     fn canonical_uris_double_encode() {
         let mut s = String::new();

@@ -414,3 +414,90 @@ fn ec_coordinates_without_leading_zeros_are_padded() {
     let keys = parse_jwks(jwks(&long).to_string().as_bytes()).unwrap();
     assert!(keys.is_empty(), "a 34-byte coordinate is not a P-256 key");
 }
+
+/// Fuzz-style properties of the parsers a client reaches: whatever the token or the
+/// authorizer's answer, parsing refuses or accepts, never panics.
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn b64(bytes: &[u8]) -> String {
+        super::b64(bytes)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any text as a token.
+        #[test]
+        fn any_text_as_token(text in ".{0,300}") {
+            let s = Signer::new();
+            prop_assert!(check(&text, &s).is_err());
+        }
+
+        /// Three base64url segments of any bytes, or of JSON-looking text: a header and claims
+        /// that decode but are not what they should be.
+        #[test]
+        fn segments_of_any_bytes(
+            header in prop::collection::vec(any::<u8>(), 0..120),
+            claims in prop::collection::vec(any::<u8>(), 0..200),
+            sig in prop::collection::vec(any::<u8>(), 0..80),
+        ) {
+            let s = Signer::new();
+            let token = format!("{}.{}.{}", b64(&header), b64(&claims), b64(&sig));
+            prop_assert!(check(&token, &s).is_err());
+        }
+
+        /// JSON headers with any `alg`, `kid` and `typ` over a good token's claims and
+        /// signature: refused unless the header is the one that was signed.
+        #[test]
+        fn headers_with_any_fields(
+            alg in "[A-Za-z0-9]{0,8}",
+            kid in ".{0,20}",
+            extra in prop::option::of(".{0,20}"),
+        ) {
+            prop_assume!(!(alg == "ES256" && kid == "ec" && extra.is_none()));
+            let s = Signer::new();
+            let good = s.token(&json!({"alg": "ES256", "kid": "ec"}), &claims());
+            let mut parts = good.split('.');
+            let (_, body, sig) = (parts.next(), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let mut header = json!({"alg": alg, "kid": kid});
+            if let Some(e) = extra {
+                header["typ"] = json!(e);
+            }
+            let token = format!("{}.{body}.{sig}", b64(header.to_string().as_bytes()));
+            prop_assert!(check(&token, &s).is_err());
+        }
+
+        /// Any bytes as a custom authorizer's answer.
+        #[test]
+        fn any_authorizer_answer(body in prop::collection::vec(any::<u8>(), 0..400)) {
+            let _ = parse_answer(&body);
+        }
+
+        /// Policy-shaped answers with any effect, resource and context values.
+        #[test]
+        fn policy_shaped_answers(
+            effect in "(Allow|Deny|allow|[A-Za-z]{0,6})",
+            resource in ".{0,60}",
+            value in prop_oneof![
+                Just(json!(null)), Just(json!([1])), Just(json!({"a": 1})),
+                any::<i64>().prop_map(|n| json!(n)), ".{0,10}".prop_map(|t| json!(t)),
+            ],
+        ) {
+            let answer = json!({
+                "principalId": "p",
+                "policyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}
+                ]},
+                "context": {"k": value},
+            });
+            if let Ok(a) = parse_answer(answer.to_string().as_bytes())
+                && let super::super::custom::Decision::Policy(statements) = &a.decision
+            {
+                let _ = evaluate(statements, "arn:aws:execute-api:local:0:api/prod/GET/x");
+            }
+        }
+    }
+}
