@@ -197,9 +197,12 @@ pub mod __private {
     /// The global allocator of generated crates (measured faster than the system one here).
     pub use mimalloc::MiMalloc;
 
-    pub use crate::handler::RouteDef;
+    /// The route record `#[gateway]` writes, and its `validate(…)` part.
+    pub use crate::handler::{RouteDef, ValidateDef};
     /// What `#[gateway(authorizer = …)]` expansions name.
-    pub use crate::handler::{AUTHORIZERS, AuthorizerDef, AuthorizerFuture, IntoAuthorization};
+    pub use crate::handler::{
+        AUTHORIZERS, AuthorizerDef, AuthorizerFuture, FromAuthorizerRequest, IntoAuthorization,
+    };
     /// What `#[gateway]` expansions name: the route record, its link-time list, the
     /// extractor and response traits.
     pub use crate::handler::{
