@@ -302,7 +302,11 @@ async fn rust_first_attribute_settings_run_their_steps() -> TestResult {
     ensure_eq!(calls().await?, serde_json::json!(1), "the handler ran once");
     let other = client::send(addr, client::get(addr, "/prices/milk")?).await?;
     ensure_eq!(other.header("x-cache"), Some("Miss"), "another item");
-    ensure_eq!(calls().await?, serde_json::json!(2), "another item is computed");
+    ensure_eq!(
+        calls().await?,
+        serde_json::json!(2),
+        "another item is computed"
+    );
 
     // throttle(rate = 0.5, burst = 2)
     let mut statuses = Vec::new();
@@ -323,7 +327,11 @@ async fn rust_first_attribute_settings_run_their_steps() -> TestResult {
     // api_key = required, and the key's id in the handler's context
     let reply = client::send(addr, client::get(addr, "/partner/feed")?).await?;
     ensure_eq!(reply.status, 403, "no key: {}", reply.text());
-    ensure_eq!(reply.json()?, serde_json::json!({"message": "Forbidden"}), "no key body");
+    ensure_eq!(
+        reply.json()?,
+        serde_json::json!({"message": "Forbidden"}),
+        "no key body"
+    );
     let with_key = |key: &str| -> TestResult<http::Request<TestBody>> {
         Ok(client::request(Method::GET, addr, "/partner/feed")
             .header("x-api-key", key)
@@ -335,7 +343,10 @@ async fn rust_first_attribute_settings_run_their_steps() -> TestResult {
     ensure_eq!(reply.status, 200, "partner key: {}", reply.text());
     let feed = reply.json()?;
     ensure_eq!(feed["api_key_id"], "partner-1", "the key's id");
-    ensure!(!reply.text().contains(PARTNER_KEY), "the key's value leaked");
+    ensure!(
+        !reply.text().contains(PARTNER_KEY),
+        "the key's value leaked"
+    );
     ensure_eq!(
         Some(feed["request_id"].as_str().unwrap_or_default()),
         reply.header("x-request-id"),
@@ -355,10 +366,19 @@ async fn rust_first_attribute_settings_run_their_steps() -> TestResult {
     }
     let reply = client::send(addr, json_request(Method::POST, addr, "/quotes", "")).await?;
     ensure_eq!(reply.status, 400, "no body: {}", reply.text());
-    ensure_eq!(calls().await?, before, "refused bodies never reach the handler");
+    ensure_eq!(
+        calls().await?,
+        before,
+        "refused bodies never reach the handler"
+    );
     let reply = client::send(
         addr,
-        json_request(Method::POST, addr, "/quotes", r#"{"item":"tea","quantity":2}"#),
+        json_request(
+            Method::POST,
+            addr,
+            "/quotes",
+            r#"{"item":"tea","quantity":2}"#,
+        ),
     )
     .await?;
     ensure_eq!(reply.status, 200, "valid quote: {}", reply.text());

@@ -310,10 +310,9 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
                     Some("per") => {
                         // `per = ip` or `per = "header:x-tenant"`, read by the IR's parser.
                         let text = match value(&inner, errors) {
-                            Some(Expr::Path(p)) if p.path.get_ident().is_some() => p
-                                .path
-                                .get_ident()
-                                .map(|i| (i.to_string(), i.span())),
+                            Some(Expr::Path(p)) if p.path.get_ident().is_some() => {
+                                p.path.get_ident().map(|i| (i.to_string(), i.span()))
+                            }
                             Some(Expr::Lit(ExprLit {
                                 lit: Lit::Str(s), ..
                             })) => Some((s.value(), s.span())),
@@ -719,7 +718,11 @@ mod tests {
         assert_eq!(a.validate, Some((true, false)));
         let a = parse_ok(quote!(GET, "/a", api_key = required, cache()));
         assert!(a.policies.api_key_required);
-        assert_eq!(a.policies.cache.unwrap().ttl, Millis(300_000), "the spec's default");
+        assert_eq!(
+            a.policies.cache.unwrap().ttl,
+            Millis(300_000),
+            "the spec's default"
+        );
     }
 
     #[test]
@@ -733,11 +736,20 @@ mod tests {
             api_key = maybe
         ));
         assert_eq!(errs.len(), 8, "{errs:?}");
-        assert!(errs[0].starts_with("`rate` is requests per second"), "{errs:?}");
+        assert!(
+            errs[0].starts_with("`rate` is requests per second"),
+            "{errs:?}"
+        );
         assert!(errs[1].starts_with("`burst` is a whole number"), "{errs:?}");
-        assert!(errs[2].starts_with("unknown throttle scope `everyone`"), "{errs:?}");
+        assert!(
+            errs[2].starts_with("unknown throttle scope `everyone`"),
+            "{errs:?}"
+        );
         assert!(errs[3].starts_with("invalid duration"), "{errs:?}");
-        assert!(errs[4].starts_with("unknown cache key part `cookie.id`"), "{errs:?}");
+        assert!(
+            errs[4].starts_with("unknown cache key part `cookie.id`"),
+            "{errs:?}"
+        );
         assert_eq!(errs[5], "unknown setting `tll`; did you mean `ttl`?");
         assert_eq!(errs[6], "unknown setting `bdy`; did you mean `body`?");
         assert!(errs[7].starts_with("`api_key` is `required`"), "{errs:?}");

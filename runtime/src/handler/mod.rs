@@ -68,9 +68,7 @@ pub use self::signature::{
 pub(crate) use self::table::HandlerCall;
 pub use self::table::{AppState, Handlers};
 #[doc(hidden)]
-pub use self::table::{
-    ArgDoc, ArgIn, HandlerFuture, OperationDoc, ROUTES, RouteDef, ValidateDef,
-};
+pub use self::table::{ArgDoc, ArgIn, HandlerFuture, OperationDoc, ROUTES, RouteDef, ValidateDef};
 
 use crate::ir::ErrorType;
 
