@@ -138,10 +138,12 @@ impl ThrottleScope {
             _ => {}
         }
         if let Some(name) = text.strip_prefix("header:") {
-            let valid = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if name.is_empty() {
+                return Err("`header:` needs a header name, such as `header:x-tenant`".to_owned());
+            }
+            let valid = name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
             return if valid {
                 Ok(ThrottleScope::Header(Str::Owned(name.to_ascii_lowercase())))
             } else {
