@@ -431,7 +431,7 @@ fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
         String::from_utf8_lossy(&check.stderr)
     );
     ensure!(
-        String::from_utf8_lossy(&check.stdout).contains("11 routes"),
+        String::from_utf8_lossy(&check.stdout).contains("10 routes"),
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
