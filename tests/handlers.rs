@@ -260,6 +260,132 @@ async fn rust_first_orders_serve_over_tcp() -> TestResult {
     Ok(())
 }
 
+/// The partners' key (`ORDERS_PARTNER_KEY`), as a test secret.
+const PARTNER_KEY: &str = "partner-key-0123456789abcdef";
+
+/// `#[gateway(...)]`'s gateway settings over TCP, each run by the same step as a spec route's:
+/// `cache(ttl, key)` answers the second request without calling the handler, `throttle(rate,
+/// burst)` answers 429 past the burst, `api_key = required` answers 403 without a key of a
+/// plan, and the handler sees the key's id (never its value) in its request context;
+/// `validate(body)` answers 400 for a body its JSON type's schema refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_first_attribute_settings_run_their_steps() -> TestResult {
+    let mut cmd = Command::new(binaries::workspace_bin(
+        "orders-handlers",
+        "orders-rust-first",
+    )?);
+    cmd.args(["--listen", "127.0.0.1:0", "--access-log", "off"])
+        .env("ORDERS_PARTNER_KEY", PARTNER_KEY);
+    let gw = GatewayProcess::spawn(cmd, "orders (Rust-first, partner key)".to_owned())?;
+    let addr = gw.addr();
+    let calls = || async move {
+        let reply = client::send(addr, client::get(addr, "/calls")?).await?;
+        ensure_eq!(reply.status, 200, "calls: {}", reply.text());
+        TestResult::Ok(reply.json()?)
+    };
+
+    // cache(ttl = "60s", key = ["path.item"])
+    let first = client::send(addr, client::get(addr, "/prices/tea")?).await?;
+    ensure_eq!(first.status, 200, "price: {}", first.text());
+    ensure_eq!(first.header("x-cache"), Some("Miss"), "first price");
+    ensure_eq!(first.json()?["computed_by_call"], 1, "computed once");
+    // The entry is written once the body ended: poll for the hit.
+    let hit = crate::harness::eventually(std::time::Duration::from_secs(5), || async move {
+        let r = client::send(addr, client::get(addr, "/prices/tea").ok()?)
+            .await
+            .ok()?;
+        (r.header("x-cache") == Some("Hit")).then_some(r)
+    })
+    .await
+    .ok_or("the second price request was never a cache hit")?;
+    ensure_eq!(hit.json()?, first.json()?, "the cached answer");
+    ensure_eq!(calls().await?, serde_json::json!(1), "the handler ran once");
+    let other = client::send(addr, client::get(addr, "/prices/milk")?).await?;
+    ensure_eq!(other.header("x-cache"), Some("Miss"), "another item");
+    ensure_eq!(
+        calls().await?,
+        serde_json::json!(2),
+        "another item is computed"
+    );
+
+    // throttle(rate = 0.5, burst = 2)
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let reply = client::send(addr, client::get(addr, "/status")?).await?;
+        statuses.push(reply.status.as_u16());
+        if reply.status == 429 {
+            ensure_eq!(
+                reply.json()?,
+                serde_json::json!({"message": "Too Many Requests"}),
+                "throttled body"
+            );
+            ensure!(reply.header("retry-after").is_some(), "no Retry-After");
+        }
+    }
+    ensure_eq!(statuses, [200, 200, 429], "past the burst");
+
+    // api_key = required, and the key's id in the handler's context
+    let reply = client::send(addr, client::get(addr, "/partner/feed")?).await?;
+    ensure_eq!(reply.status, 403, "no key: {}", reply.text());
+    ensure_eq!(
+        reply.json()?,
+        serde_json::json!({"message": "Forbidden"}),
+        "no key body"
+    );
+    let with_key = |key: &str| -> TestResult<http::Request<TestBody>> {
+        Ok(client::request(Method::GET, addr, "/partner/feed")
+            .header("x-api-key", key)
+            .body(TestBody::empty())?)
+    };
+    let reply = client::send(addr, with_key("not-the-partner-key-0000000")?).await?;
+    ensure_eq!(reply.status, 403, "unknown key: {}", reply.text());
+    let reply = client::send(addr, with_key(PARTNER_KEY)?).await?;
+    ensure_eq!(reply.status, 200, "partner key: {}", reply.text());
+    let feed = reply.json()?;
+    ensure_eq!(feed["api_key_id"], "partner-1", "the key's id");
+    ensure!(
+        !reply.text().contains(PARTNER_KEY),
+        "the key's value leaked"
+    );
+    ensure_eq!(
+        Some(feed["request_id"].as_str().unwrap_or_default()),
+        reply.header("x-request-id"),
+        "request id"
+    );
+
+    // validate(body): the schema of `Json<NewOrder>`'s type, before the handler
+    let before = calls().await?;
+    for bad in [r#"["tea"]"#, r#""tea""#, "42"] {
+        let reply = client::send(addr, json_request(Method::POST, addr, "/quotes", bad)).await?;
+        ensure_eq!(reply.status, 400, "{bad}: {}", reply.text());
+        ensure_eq!(
+            reply.json()?,
+            serde_json::json!({"message": "Invalid request body"}),
+            "{bad}: the validator's answer"
+        );
+    }
+    let reply = client::send(addr, json_request(Method::POST, addr, "/quotes", "")).await?;
+    ensure_eq!(reply.status, 400, "no body: {}", reply.text());
+    ensure_eq!(
+        calls().await?,
+        before,
+        "refused bodies never reach the handler"
+    );
+    let reply = client::send(
+        addr,
+        json_request(
+            Method::POST,
+            addr,
+            "/quotes",
+            r#"{"item":"tea","quantity":2}"#,
+        ),
+    )
+    .await?;
+    ensure_eq!(reply.status, 200, "valid quote: {}", reply.text());
+    ensure_eq!(reply.json()?["item"], "tea", "quoted");
+    Ok(())
+}
+
 #[test]
 fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
     let bin = binaries::workspace_bin("orders-handlers", "orders-rust-first")?;
@@ -305,7 +431,7 @@ fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
         String::from_utf8_lossy(&check.stderr)
     );
     ensure!(
-        String::from_utf8_lossy(&check.stdout).contains("5 routes"),
+        String::from_utf8_lossy(&check.stdout).contains("10 routes"),
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );

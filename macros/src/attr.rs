@@ -2,13 +2,13 @@
 //!
 //! Keys carry the spec vocabulary's names and meanings (`docs/extensions.md`): `timeout` as
 //! in `x-gateway-integration`, `auth(authorizer = …, scopes = […])` as `x-gateway-auth`,
-//! `api_key = required` as `x-gateway-api-key`, `throttle(rate = …, burst = …, per = …)` as
-//! `x-gateway-throttle`, `cache(ttl = …, key = […])` as `x-gateway-cache`,
-//! `validate(body = …, parameters = …)` as `x-gateway-validate`; plus `id` (the operationId).
-//! Paths and durations are parsed by `gwc-ir`'s own parsers, so the macro and the compiler
-//! cannot disagree on them. Each key is lowered into the IR's policy slots; a key whose step
-//! the runtime does not run yet is reported as such (never silently ignored), from one table,
-//! [`SUPPORTED`], as the compiler's `vocab::support` does for specs.
+//! `api_key = required` (or `true`) as `x-gateway-api-key`, `throttle(rate = …, burst = …,
+//! per = …)` as `x-gateway-throttle`, `cache(ttl = …, key = […], shared = …)` as
+//! `x-gateway-cache`, `validate(body, parameters)` (or `body = true`) as `x-gateway-validate`;
+//! plus `id` (the operationId). Paths, durations, throttle scopes and numbers, and cache key
+//! parts are read by `gwc-ir`'s own parsers, so the macro and the compiler cannot disagree on
+//! them. Each key is lowered into the IR's policy slots, the same ones a spec route's keys
+//! fill, so the runtime runs the same steps for both.
 
 use gwc_ir::{
     AuthorizerId, CacheKeyPart, CachePolicy, CustomAuthorizer, Method, Millis, PathTemplate,
@@ -26,9 +26,6 @@ use crate::errors::ErrorSink;
 pub(crate) const KEYS: &[&str] = &[
     "timeout", "id", "auth", "api_key", "throttle", "cache", "validate",
 ];
-
-/// The keys whose runtime step exists today; the others parse, lower, and are reported.
-pub(crate) const SUPPORTED: &[&str] = &["timeout", "id", "auth"];
 
 /// The keys of `#[gateway(authorizer = "NAME", …)]`, named as `x-gateway.authorizers.*`'s
 /// `type: custom` settings.
@@ -160,6 +157,9 @@ pub(crate) struct Attr {
     /// `auth(authorizer = NAME)`: by name, resolved by the Rust-first API against its
     /// authorizers (the route's `policies.auth` carries the scopes and a placeholder id).
     pub(crate) authorizer: Option<String>,
+    /// `validate(…)`: (body, parameters), turned by the Rust-first API into a validator of
+    /// its own and the request model its extractors describe.
+    pub(crate) validate: Option<(bool, bool)>,
 }
 
 /// The raw attribute: a method, a path literal, then `key = value` / `key(…)` settings.
@@ -259,44 +259,77 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
             }
         }
         "api_key" => {
-            if let Some(value) = word_value(meta, errors) {
-                match value.to_string().as_str() {
-                    "required" => attr.policies.api_key_required = true,
-                    "not_required" => attr.policies.api_key_required = false,
-                    _ => errors.error(
-                        value.span(),
-                        "`api_key` is `required` or `not_required` (as `x-gateway-api-key`)",
-                    ),
+            // `api_key = required` as the spec writes it, or `api_key = true`.
+            match value(meta, errors) {
+                Some(Expr::Lit(ExprLit {
+                    lit: Lit::Bool(b), ..
+                })) => attr.policies.api_key_required = b.value,
+                Some(Expr::Path(p)) if p.path.is_ident("required") => {
+                    attr.policies.api_key_required = true;
                 }
+                Some(Expr::Path(p)) if p.path.is_ident("not_required") => {
+                    attr.policies.api_key_required = false;
+                }
+                Some(other) => errors.error(
+                    other.span(),
+                    "`api_key` is `required` or `not_required` (as `x-gateway-api-key`), or `true` or `false`",
+                ),
+                None => {}
             }
         }
         "throttle" => {
             let mut throttle = Throttle::default();
-            let mut has_rate = false;
+            let (mut has_rate, mut has_burst) = (false, false);
             for inner in list(meta, errors) {
                 match inner_key(&inner, errors).as_deref() {
                     Some("rate") => {
-                        if let Some(v) = number(&inner, errors) {
+                        if let Some((v, span)) = number(&inner, errors) {
                             throttle.rate = v;
                             has_rate = true;
+                            let probe = Throttle {
+                                rate: v,
+                                ..Throttle::default()
+                            };
+                            if let Err(e) = probe.check() {
+                                errors.error(span, e);
+                            }
                         }
                     }
                     Some("burst") => {
-                        if let Some(v) = number(&inner, errors) {
+                        if let Some((v, span)) = number(&inner, errors) {
+                            if v.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&v) {
+                                errors.error(
+                                    span,
+                                    "`burst` is a whole number of requests (at least 0)",
+                                );
+                            }
                             throttle.burst = v as u32;
+                            has_burst = true;
                         }
                     }
                     Some("per") => {
-                        if let Some(w) = word_value(&inner, errors) {
-                            throttle.per = match w.to_string().as_str() {
-                                "api" => ThrottleScope::Api,
-                                "ip" => ThrottleScope::Ip,
-                                "api_key" => ThrottleScope::ApiKey,
-                                _ => {
-                                    errors.error(w.span(), "`per` is `api`, `ip` or `api_key`");
-                                    ThrottleScope::Api
-                                }
-                            };
+                        // `per = ip` or `per = "header:x-tenant"`, read by the IR's parser.
+                        let text = match value(&inner, errors) {
+                            Some(Expr::Path(p)) if p.path.get_ident().is_some() => {
+                                p.path.get_ident().map(|i| (i.to_string(), i.span()))
+                            }
+                            Some(Expr::Lit(ExprLit {
+                                lit: Lit::Str(s), ..
+                            })) => Some((s.value(), s.span())),
+                            Some(other) => {
+                                errors.error(
+                                    other.span(),
+                                    "expected a scope: `api`, `ip`, `api_key`, `principal` or \"header:NAME\"",
+                                );
+                                None
+                            }
+                            None => None,
+                        };
+                        if let Some((text, span)) = text {
+                            match ThrottleScope::parse(&text) {
+                                Ok(scope) => throttle.per = scope,
+                                Err(e) => errors.error(span, e),
+                            }
                         }
                     }
                     Some(other) => unknown(
@@ -308,13 +341,20 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
                     None => {}
                 }
             }
-            if !has_rate {
-                errors.error(meta.span(), "`throttle` needs `rate` (requests per second)");
+            if !has_rate || !has_burst {
+                errors.error(
+                    meta.span(),
+                    "`throttle` needs `rate` (requests per second) and `burst` (requests at once), as `x-gateway-throttle`",
+                );
             }
             attr.policies.throttle = Some(throttle);
         }
         "cache" => {
-            let mut cache = CachePolicy::default();
+            // The spec's root `cache.ttl` default, which an operation without `ttl` inherits.
+            let mut cache = CachePolicy {
+                ttl: Millis(300_000),
+                ..CachePolicy::default()
+            };
             for inner in list(meta, errors) {
                 match inner_key(&inner, errors).as_deref() {
                     Some("ttl") => {
@@ -328,7 +368,17 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
                         }
                     }
                     Some("key") => cache.key = cache_key(&inner, errors),
-                    Some(other) => unknown(inner.path().span(), other, &["ttl", "key"], errors),
+                    Some("shared") => {
+                        if let Some(b) = bool_value(&inner, errors) {
+                            cache.shared = b;
+                        }
+                    }
+                    Some(other) => unknown(
+                        inner.path().span(),
+                        other,
+                        &["ttl", "key", "shared"],
+                        errors,
+                    ),
                     None => {}
                 }
             }
@@ -367,10 +417,21 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
             });
         }
         "validate" => {
+            // `validate(body)`, `validate(body, parameters)` or `validate(body = true, …)`.
+            let (mut body, mut parameters) = (false, false);
             for inner in list(meta, errors) {
+                let on = match &inner {
+                    Meta::Path(_) => Some(true),
+                    _ => None,
+                };
                 match inner_key(&inner, errors).as_deref() {
-                    Some("body" | "parameters") => {
-                        let _ = bool_value(&inner, errors);
+                    Some(key @ ("body" | "parameters")) => {
+                        let on = on.or_else(|| bool_value(&inner, errors)).unwrap_or(false);
+                        if key == "body" {
+                            body = on;
+                        } else {
+                            parameters = on;
+                        }
                     }
                     Some(other) => {
                         unknown(inner.path().span(), other, &["body", "parameters"], errors)
@@ -378,19 +439,12 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
                     None => {}
                 }
             }
+            attr.validate = Some((body, parameters));
         }
         other => {
             unknown(path.span(), other, KEYS, errors);
             return;
         }
-    }
-    if !SUPPORTED.contains(&key.as_str()) {
-        errors.error(
-            path.span(),
-            format!(
-                "`{key}` is not supported yet: the runtime does not run this step (see \"Support status\" in docs/extensions.md); remove it rather than have it ignored"
-            ),
-        );
     }
 }
 
@@ -514,15 +568,33 @@ fn bool_value(meta: &Meta, errors: &mut ErrorSink) -> Option<bool> {
     }
 }
 
-fn number(meta: &Meta, errors: &mut ErrorSink) -> Option<f64> {
-    match value(meta, errors)? {
+/// A number literal, negative ones included (so the IR's check can say why it is wrong).
+fn number(meta: &Meta, errors: &mut ErrorSink) -> Option<(f64, Span)> {
+    let expr = value(meta, errors)?;
+    let (negative, lit) = match expr {
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => (true, &**expr),
+        other => (false, other),
+    };
+    let sign = if negative { -1.0 } else { 1.0 };
+    match lit {
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
-        }) => i.base10_parse::<u64>().ok().map(|v| v as f64),
+        }) => i
+            .base10_parse::<u64>()
+            .ok()
+            .map(|v| (sign * v as f64, expr.span())),
         Expr::Lit(ExprLit {
             lit: Lit::Float(f), ..
-        }) => f.base10_parse::<f64>().ok(),
-        other => {
+        }) => f
+            .base10_parse::<f64>()
+            .ok()
+            .map(|v| (sign * v, expr.span())),
+        _ => {
+            let other = expr;
             errors.error(other.span(), "expected a number");
             None
         }
@@ -555,25 +627,23 @@ fn strings(meta: &Meta, errors: &mut ErrorSink) -> Vec<LitStr> {
     }
 }
 
-/// `key = ["path.id", "query.lang", "header.accept"]`, as `x-gateway-cache.key`.
+/// `key = ["path.id", "query.lang", "header.accept"]`, as `x-gateway-cache.key` (read by the
+/// IR's parser).
 fn cache_key(meta: &Meta, errors: &mut ErrorSink) -> Vec<CacheKeyPart> {
     strings(meta, errors)
         .into_iter()
         .filter_map(|lit| {
-            let text = lit.value();
-            let part = match text.split_once('.') {
-                Some(("path", n)) => CacheKeyPart::Path(Str::Owned(n.to_owned())),
-                Some(("query", n)) => CacheKeyPart::Query(Str::Owned(n.to_owned())),
-                Some(("header", n)) => CacheKeyPart::Header(Str::Owned(n.to_owned())),
-                _ => {
-                    errors.error(
-                        lit.span(),
-                        "a cache key part is `path.NAME`, `query.NAME` or `header.NAME`",
-                    );
-                    return None;
-                }
-            };
-            Some(part)
+            let part = CacheKeyPart::parse(&lit.value());
+            if part.is_none() {
+                errors.error(
+                    lit.span(),
+                    format!(
+                        "unknown cache key part `{}`: a part is `path.NAME`, `query.NAME` or `header.NAME`",
+                        lit.value()
+                    ),
+                );
+            }
+            part
         })
         .collect()
 }
@@ -616,31 +686,75 @@ mod tests {
     }
 
     #[test]
-    fn policies_lower_into_ir_and_are_reported_until_supported() {
+    fn policies_lower_into_the_ir_slots_a_spec_route_fills() {
+        let a = parse_ok(quote!(
+            GET,
+            "/a/{id}",
+            throttle(rate = 0.5, burst = 20, per = "header:X-Tenant"),
+            api_key = true,
+            cache(ttl = "60s", key = ["path.id", "query.lang"], shared = true),
+            validate(body, parameters = false)
+        ));
+        let p = &a.policies;
+        assert!(p.api_key_required);
+        assert_eq!(
+            p.throttle,
+            Some(Throttle {
+                rate: 0.5,
+                burst: 20,
+                per: ThrottleScope::Header(Str::Borrowed("x-tenant")),
+            })
+        );
+        let cache = p.cache.clone().unwrap();
+        assert_eq!(cache.ttl, Millis(60_000));
+        assert_eq!(
+            cache.key,
+            [
+                CacheKeyPart::Path(Str::Borrowed("id")),
+                CacheKeyPart::Query(Str::Borrowed("lang"))
+            ]
+        );
+        assert!(cache.shared);
+        assert_eq!(a.validate, Some((true, false)));
+        let a = parse_ok(quote!(GET, "/a", api_key = required, cache()));
+        assert!(a.policies.api_key_required);
+        assert_eq!(
+            a.policies.cache.unwrap().ttl,
+            Millis(300_000),
+            "the spec's default"
+        );
+    }
+
+    #[test]
+    fn policy_mistakes_are_reported_with_the_irs_words() {
         let errs = parse_err(quote!(
             GET,
             "/a",
-            throttle(rate = 10, burst = 20, per = ip),
-            api_key = required
+            throttle(rate = -1, burst = 2.5, per = everyone),
+            cache(ttl = "soon", key = ["cookie.id"], tll = "1s"),
+            validate(bdy),
+            api_key = maybe
         ));
-        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs.len(), 8, "{errs:?}");
         assert!(
-            errs[0].starts_with("`throttle` is not supported yet"),
+            errs[0].starts_with("`rate` is requests per second"),
             "{errs:?}"
         );
-        let mut errors = ErrorSink::new();
-        let a = parse(
-            quote!(
-                GET,
-                "/a",
-                cache(ttl = "60s", key = ["path.id", "query.lang"])
-            ),
-            &mut errors,
+        assert!(errs[1].starts_with("`burst` is a whole number"), "{errs:?}");
+        assert!(
+            errs[2].starts_with("unknown throttle scope `everyone`"),
+            "{errs:?}"
         );
-        let _ = errors.finish();
-        let cache = a.policies.cache.unwrap();
-        assert_eq!(cache.ttl, Millis(60_000));
-        assert_eq!(cache.key.len(), 2);
+        assert!(errs[3].starts_with("invalid duration"), "{errs:?}");
+        assert!(
+            errs[4].starts_with("unknown cache key part `cookie.id`"),
+            "{errs:?}"
+        );
+        assert_eq!(errs[5], "unknown setting `tll`; did you mean `ttl`?");
+        assert_eq!(errs[6], "unknown setting `bdy`; did you mean `body`?");
+        assert!(errs[7].starts_with("`api_key` is `required`"), "{errs:?}");
+        let errs = parse_err(quote!(GET, "/a", throttle(rate = 1)));
+        assert!(errs[0].contains("needs `rate`"), "{errs:?}");
     }
 
     #[test]

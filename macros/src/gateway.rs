@@ -157,9 +157,10 @@ fn check_signature(func: &ItemFn, attr: &Attr, errors: &mut ErrorSink) -> Vec<Ar
     args
 }
 
-/// A Rust authorizer is `async fn NAME(req: AuthorizerRequest) -> …`: async, one argument,
-/// not generic (the argument's and the return value's types are checked by rustc, with
-/// `IntoAuthorization`'s note).
+/// A Rust authorizer is `async fn NAME(req: AuthorizerRequest, state: State<T>, …) -> …`:
+/// async, not generic, the event first and then shared state (the argument types and the
+/// return value's are checked by rustc, with `FromAuthorizerRequest`'s and
+/// `IntoAuthorization`'s notes).
 fn check_authorizer_signature(func: &ItemFn, errors: &mut ErrorSink) {
     let sig = &func.sig;
     if sig.asyncness.is_none() {
@@ -182,7 +183,7 @@ fn check_authorizer_signature(func: &ItemFn, errors: &mut ErrorSink) {
         .iter()
         .filter(|i| matches!(i, FnArg::Typed(_)))
         .count();
-    if typed != 1 || sig.receiver().is_some() {
+    if typed == 0 || sig.receiver().is_some() {
         let span = if sig.inputs.is_empty() {
             sig.ident.span()
         } else {
@@ -191,7 +192,7 @@ fn check_authorizer_signature(func: &ItemFn, errors: &mut ErrorSink) {
         errors.error(
             span,
             format!(
-                "a Rust authorizer takes one argument, the event: `async fn {}(req: AuthorizerRequest)`",
+                "a Rust authorizer takes the event first, then any shared state: `async fn {}(req: AuthorizerRequest, db: State<Db>)`",
                 sig.ident
             ),
         );
@@ -218,6 +219,26 @@ fn emit_authorizer(func: &ItemFn, attr: &attr::AuthorizerAttr) -> TokenStream {
     let answer = quote_spanned! {ret_span=>
         #p::IntoAuthorization::into_authorization(__gwc_out)
     };
+    // Arguments after the event: shared state, read from the event's application state.
+    let mut extract = Vec::new();
+    let mut checks = Vec::new();
+    let mut names = Vec::new();
+    for (i, input) in func.sig.inputs.iter().skip(1).enumerate() {
+        let FnArg::Typed(t) = input else { continue };
+        let ty = &t.ty;
+        let span = ty.span();
+        let var = format_ident!("__gwc_arg{}", i + 1);
+        extract.push(quote_spanned! {span=>
+            let #var = <#ty as #p::FromAuthorizerRequest>::from_authorizer_request(&__gwc_req)?;
+        });
+        checks.push(quote_spanned!(span=> <#ty as #p::FromAuthorizerRequest>::check(__gwc_app)?;));
+        names.push(var);
+    }
+    let check_app = if checks.is_empty() {
+        quote!(_)
+    } else {
+        quote!(__gwc_app)
+    };
     quote! {
         #func
 
@@ -238,9 +259,15 @@ fn emit_authorizer(func: &ItemFn, attr: &attr::AuthorizerAttr) -> TokenStream {
 
             fn __gwc_call(__gwc_req: ::gwc_runtime::handler::AuthorizerRequest) -> #p::AuthorizerFuture {
                 ::std::boxed::Box::pin(async move {
-                    let __gwc_out = #ident(__gwc_req).await;
+                    #(#extract)*
+                    let __gwc_out = #ident(__gwc_req #(, #names)*).await;
                     #answer
                 })
+            }
+
+            fn __gwc_check(#check_app: &::gwc_runtime::handler::AppState) -> ::core::result::Result<(), ::std::string::String> {
+                #(#checks)*
+                ::core::result::Result::Ok(())
             }
 
             #[#p::linkme::distributed_slice(#p::AUTHORIZERS)]
@@ -251,6 +278,7 @@ fn emit_authorizer(func: &ItemFn, attr: &attr::AuthorizerAttr) -> TokenStream {
                 module: ::core::module_path!(),
                 authorizer: __gwc_authorizer,
                 call: __gwc_call,
+                check: __gwc_check,
             };
 
             impl #p::AuthorizerHandler for #ident {
@@ -309,6 +337,13 @@ fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let p = quote!(::gwc_runtime::__private);
+    let validate = match attr.validate {
+        Some((body, parameters)) => quote!(::core::option::Option::Some(#p::ValidateDef {
+            body: #body,
+            parameters: #parameters,
+        })),
+        None => quote!(::core::option::Option::None),
+    };
 
     let arg_table = args.iter().map(|a| {
         let n = &a.name;
@@ -422,6 +457,7 @@ fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
             static __GWC_DEF: #p::RouteDef = #p::RouteDef {
                 name: #name,
                 authorizer: #authorizer,
+                validate: #validate,
                 module: ::core::module_path!(),
                 method: #method_str,
                 path: #path_str,

@@ -85,9 +85,23 @@ impl App {
             }
         }
         let mut routes = self.handlers.routes_ir();
+        let mut validators = self.ir.validators.clone();
         for (route, def) in routes.iter_mut().zip(self.handlers.routes()) {
             if route.timeout.0 == 0 {
                 route.timeout = self.ir.limits.integration_timeout;
+            }
+            if let Some(v) = def.validate
+                && (v.body || v.parameters)
+            {
+                validators.push(ir::Validator {
+                    name: route.id.clone(),
+                    body: v.body,
+                    parameters: v.parameters,
+                });
+                route.policies.validation = Some(ir::ValidatorId((validators.len() - 1) as u32));
+                let mut doc = OperationDoc::default();
+                (def.document)(&mut doc);
+                route.request = request_model(&doc);
             }
             if let (Some(name), Some(auth)) = (def.authorizer, route.policies.auth.as_mut())
                 && let Some(i) = authorizers.iter().position(|a| a.name == name)
@@ -95,11 +109,33 @@ impl App {
                 auth.authorizer = ir::AuthorizerId(i as u32);
             }
         }
+        // A cached handler needs a store: the spec's `cache: {}` defaults (64MiB, 1MiB
+        // entries) unless the settings give one. It caches only the routes that ask.
+        let cache = self.ir.cache.or_else(|| {
+            routes
+                .iter()
+                .any(|r| r.policies.cache.is_some())
+                .then_some(ir::CacheSettings {
+                    capacity: ir::ByteSize(64 << 20),
+                    max_entry: ir::ByteSize(1 << 20),
+                    ..ir::CacheSettings::default()
+                })
+        });
         ir::Gateway {
             routes,
             authorizers,
+            validators,
+            cache,
             ..self.ir.clone()
         }
+    }
+
+    /// Adds a usage plan: its throttle, quota and API keys (each a secret reference, never
+    /// a value), for the routes whose attribute says `api_key = required`.
+    #[must_use]
+    pub fn plan(mut self, plan: ir::UsagePlan) -> App {
+        self.ir.plans.push(plan);
+        self
     }
 
     /// The routes naming an authorizer the API does not have, as a message.
@@ -174,6 +210,44 @@ impl App {
                 }
                 op.insert("x-gateway-auth".into(), value);
             }
+            let policies = &route.policies;
+            if policies.api_key_required {
+                op.insert("x-gateway-api-key".into(), json!("required"));
+            }
+            if let Some(t) = &policies.throttle {
+                let per = match &t.per {
+                    ir::ThrottleScope::Api => "api".to_owned(),
+                    ir::ThrottleScope::Ip => "ip".to_owned(),
+                    ir::ThrottleScope::ApiKey => "api_key".to_owned(),
+                    ir::ThrottleScope::Principal => "principal".to_owned(),
+                    ir::ThrottleScope::Header(h) => format!("header:{h}"),
+                };
+                op.insert(
+                    "x-gateway-throttle".into(),
+                    json!({"rate": t.rate, "burst": t.burst, "per": per}),
+                );
+            }
+            if let Some(c) = &policies.cache {
+                let key: Vec<String> = c
+                    .key
+                    .iter()
+                    .map(|k| match k {
+                        ir::CacheKeyPart::Path(n) => format!("path.{n}"),
+                        ir::CacheKeyPart::Query(n) => format!("query.{n}"),
+                        ir::CacheKeyPart::Header(n) => format!("header.{n}"),
+                    })
+                    .collect();
+                op.insert(
+                    "x-gateway-cache".into(),
+                    json!({"ttl": format!("{}ms", c.ttl.0), "key": key, "shared": c.shared}),
+                );
+            }
+            if let Some(v) = def.validate {
+                op.insert(
+                    "x-gateway-validate".into(),
+                    json!({"body": v.body, "parameters": v.parameters}),
+                );
+            }
             if let Integration::Rust(r) = &route.integration {
                 let mut integration = json!({"type": "rust", "handler": r.handler.as_ref()});
                 if route.timeout.0 > 0 {
@@ -219,6 +293,14 @@ impl App {
             .collect();
         if !authorizers.is_empty() {
             gateway["authorizers"] = Value::Object(authorizers);
+        }
+        if let Some(c) = &ir.cache {
+            // `methods: []`: the spec caches only the operations that say so, as here.
+            gateway["cache"] = json!({
+                "capacity": format!("{}B", c.capacity.0),
+                "max_entry": format!("{}B", c.max_entry.0),
+                "methods": [],
+            });
         }
         json!({
             "openapi": "3.1.0",
@@ -266,6 +348,36 @@ impl App {
 /// Serves a Rust-first gateway ([`App::serve`]): `gwc_runtime::serve(App::new("orders"))`.
 pub fn serve(app: App) -> ExitCode {
     app.serve()
+}
+
+/// What a validated handler's requests must carry, from what its extractors read: its path
+/// and required header parameters, and its body's schema (the one the OpenAPI document
+/// gives it).
+fn request_model(doc: &OperationDoc) -> ir::RequestModel {
+    ir::RequestModel {
+        required: doc
+            .args
+            .iter()
+            .filter(|a| a.required && a.location != ArgIn::Query)
+            .map(|a| ir::RequiredParam {
+                location: match a.location {
+                    ArgIn::Path => ir::ParamIn::Path,
+                    ArgIn::Query => ir::ParamIn::Query,
+                    ArgIn::Header => ir::ParamIn::Header,
+                },
+                name: Str::Owned(a.name.clone()),
+            })
+            .collect(),
+        body_required: doc.body.is_some(),
+        bodies: doc
+            .body
+            .iter()
+            .map(|(media, ty)| ir::BodySchema {
+                content_type: Str::Borrowed(media),
+                schema: Str::Owned(schema_of(ty).to_string()),
+            })
+            .collect(),
+    }
 }
 
 /// A JSON Schema for a Rust type's short name: scalars by name, anything else an object.

@@ -197,15 +197,18 @@ pub mod __private {
     /// The global allocator of generated crates (measured faster than the system one here).
     pub use mimalloc::MiMalloc;
 
-    pub use crate::handler::RouteDef;
     /// What `#[gateway(authorizer = …)]` expansions name.
-    pub use crate::handler::{AUTHORIZERS, AuthorizerDef, AuthorizerFuture, IntoAuthorization};
+    pub use crate::handler::{
+        AUTHORIZERS, AuthorizerDef, AuthorizerFuture, FromAuthorizerRequest, IntoAuthorization,
+    };
     /// What `#[gateway]` expansions name: the route record, its link-time list, the
     /// extractor and response traits.
     pub use crate::handler::{
         Arg, FromRequest, FromRequestParts, HandlerFuture, OperationDoc, ROUTES, Request,
         Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult,
     };
+    /// The route record `#[gateway]` writes, and its `validate(…)` part.
+    pub use crate::handler::{RouteDef, ValidateDef};
     /// What spec-first gateways call to check handler signatures against the typed models.
     pub use crate::handler::{expect_request, expect_response};
     pub use linkme;

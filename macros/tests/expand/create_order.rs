@@ -99,6 +99,7 @@ const _: () = {
     static __GWC_DEF: ::gwc_runtime::__private::RouteDef = ::gwc_runtime::__private::RouteDef {
         name: "create_order",
         authorizer: ::core::option::Option::None,
+        validate: ::core::option::Option::None,
         module: ::core::module_path!(),
         method: "POST",
         path: "/orders",

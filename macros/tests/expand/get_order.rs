@@ -100,6 +100,7 @@ const _: () = {
     static __GWC_DEF: ::gwc_runtime::__private::RouteDef = ::gwc_runtime::__private::RouteDef {
         name: "get_order",
         authorizer: ::core::option::Option::None,
+        validate: ::core::option::Option::None,
         module: ::core::module_path!(),
         method: "GET",
         path: "/orders/{id}",

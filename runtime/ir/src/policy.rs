@@ -110,6 +110,54 @@ pub struct Throttle {
     pub per: ThrottleScope,
 }
 
+impl Throttle {
+    /// Checks a bucket's numbers, the rule every spelling of a throttle (a spec's
+    /// `x-gateway-throttle`, a `#[gateway(throttle(…))]` attribute) shares: `rate` a finite
+    /// number of requests per second, not negative (fractions allowed).
+    pub fn check(&self) -> Result<(), String> {
+        if !self.rate.is_finite() || self.rate < 0.0 {
+            return Err(format!(
+                "`rate` is requests per second, a number of at least 0 (fractions allowed), not {}",
+                self.rate
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ThrottleScope {
+    /// Reads `api`, `ip`, `api_key`, `principal` or `header:NAME` (a header token, kept
+    /// lower-cased since header names are case-insensitive): one parser for the spec and the
+    /// `#[gateway]` attribute, so the two cannot drift.
+    pub fn parse(text: &str) -> Result<ThrottleScope, String> {
+        match text {
+            "api" => return Ok(ThrottleScope::Api),
+            "ip" => return Ok(ThrottleScope::Ip),
+            "api_key" => return Ok(ThrottleScope::ApiKey),
+            "principal" => return Ok(ThrottleScope::Principal),
+            _ => {}
+        }
+        if let Some(name) = text.strip_prefix("header:") {
+            if name.is_empty() {
+                return Err("`header:` needs a header name, such as `header:x-tenant`".to_owned());
+            }
+            let valid = name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            return if valid {
+                Ok(ThrottleScope::Header(Str::Owned(name.to_ascii_lowercase())))
+            } else {
+                Err(format!(
+                    "`{name}` is not a header name: write `header:` and a header such as `header:x-tenant`"
+                ))
+            };
+        }
+        Err(format!(
+            "unknown throttle scope `{text}`, expected one of `api`, `ip`, `api_key`, `principal` or `header:NAME`"
+        ))
+    }
+}
+
 /// What one token bucket counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -151,6 +199,24 @@ pub enum CacheKeyPart {
     Query(Str),
     /// A request header (case-insensitive).
     Header(Str),
+}
+
+impl CacheKeyPart {
+    /// Reads `path.NAME`, `query.NAME` or `header.NAME` (`x-gateway-cache.key`'s entries and
+    /// `#[gateway(cache(key = […]))]`'s): one parser for both spellings.
+    pub fn parse(text: &str) -> Option<CacheKeyPart> {
+        let (kind, name) = text.split_once('.')?;
+        if name.is_empty() {
+            return None;
+        }
+        let name = Str::Owned(name.to_owned());
+        match kind {
+            "path" => Some(CacheKeyPart::Path(name)),
+            "query" => Some(CacheKeyPart::Query(name)),
+            "header" => Some(CacheKeyPart::Header(name)),
+            _ => None,
+        }
+    }
 }
 
 /// CORS settings shared by the routes that name them.

@@ -32,6 +32,8 @@ use std::pin::Pin;
 use serde_json::{Map, Value, json};
 
 use super::Error;
+use super::extract::State;
+use super::table::AppState;
 use crate::ir;
 
 /// The future of one authorizer call: boxed once per call, which only a result-cache miss
@@ -96,6 +98,8 @@ pub struct AuthorizerRequest {
     pub stage_variables: Vec<(String, String)>,
     /// The request context.
     pub request_context: AuthorizerRequestContext,
+    /// The application state the gateway was given, which `State<T>` arguments read.
+    pub(crate) app: AppState,
 }
 
 impl AuthorizerRequest {
@@ -279,6 +283,45 @@ impl<E: Into<Error>> IntoAuthorization for Result<Authorization, E> {
     }
 }
 
+/// An argument of a Rust authorizer after its event: shared application state, taken as a
+/// handler takes it (`State<T>`, given at start-up with `.state(value)`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of a `#[gateway(authorizer = …)]` function",
+    label = "not an authorizer argument",
+    note = "a Rust authorizer takes its event first (`req: AuthorizerRequest`), then any number of `State<T>` (application state given at start-up with `.state(value)`)"
+)]
+pub trait FromAuthorizerRequest: Sized {
+    /// Takes the value for this call.
+    fn from_authorizer_request(req: &AuthorizerRequest) -> Result<Self, Error>;
+
+    /// Checked once when the gateway is built (state that was never given fails start-up).
+    fn check(_app: &AppState) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> FromAuthorizerRequest for State<T> {
+    fn from_authorizer_request(req: &AuthorizerRequest) -> Result<Self, Error> {
+        req.app.get::<T>().cloned().map(State).ok_or_else(|| {
+            Error::internal(format!(
+                "no state of type `{}` was given at start-up",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+
+    fn check(app: &AppState) -> Result<(), String> {
+        if app.contains(std::any::TypeId::of::<T>()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the authorizer takes `State<{0}>` but no `{0}` was given at start-up (add `.state(value)` to the handler table)",
+                std::any::type_name::<T>()
+            ))
+        }
+    }
+}
+
 /// One `#[gateway(authorizer = …)]` function, written by the macro as a `static`.
 #[derive(Debug)]
 pub struct AuthorizerDef {
@@ -293,6 +336,8 @@ pub struct AuthorizerDef {
     pub authorizer: fn() -> ir::Authorizer,
     /// Calls the function.
     pub call: fn(AuthorizerRequest) -> AuthorizerFuture,
+    /// Start-up checks of its arguments after the event (state that was never given).
+    pub check: fn(&AppState) -> Result<(), String>,
 }
 
 impl AuthorizerDef {

@@ -51,7 +51,7 @@ use std::fmt;
 pub use self::authorizer::{AUTHORIZERS, AuthorizerDef, AuthorizerFuture};
 pub use self::authorizer::{
     Authorization, AuthorizerEvent, AuthorizerRequest, AuthorizerRequestContext, Effect,
-    IntoAuthorization, PolicyDocument, PolicyStatement,
+    FromAuthorizerRequest, IntoAuthorization, PolicyDocument, PolicyStatement,
 };
 pub use self::extract::{
     Arg, Context, FromRequest, FromRequestParts, Header, Path, Query, Request, State, ViaParts,
@@ -68,7 +68,7 @@ pub use self::signature::{
 pub(crate) use self::table::HandlerCall;
 pub use self::table::{AppState, Handlers};
 #[doc(hidden)]
-pub use self::table::{ArgDoc, ArgIn, HandlerFuture, OperationDoc, ROUTES, RouteDef};
+pub use self::table::{ArgDoc, ArgIn, HandlerFuture, OperationDoc, ROUTES, RouteDef, ValidateDef};
 
 use crate::ir::ErrorType;
 

@@ -66,6 +66,9 @@ pub struct RouteDef {
     /// The authorizer its attribute names (`auth(authorizer = "NAME")`), which a Rust-first
     /// API resolves against its authorizers; `None`: public.
     pub authorizer: Option<&'static str>,
+    /// Its attribute's `validate(…)`, which a Rust-first API turns into a validator of its own
+    /// and the request model its extractors describe; `None`: not validated.
+    pub validate: Option<ValidateDef>,
     /// Its module, as `module_path!()` says (`orders_service::orders`).
     pub module: &'static str,
     /// The method as the attribute names it (`GET`, `ANY`).
@@ -82,6 +85,15 @@ pub struct RouteDef {
     pub document: fn(&mut OperationDoc),
     /// The handler's doc comment, for the OpenAPI summary.
     pub doc: &'static str,
+}
+
+/// What `#[gateway(validate(…))]` checks, as `x-gateway-validate`'s `body` and `parameters`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidateDef {
+    /// The body against the JSON Schema of the handler's body type (`BAD_REQUEST_BODY`).
+    pub body: bool,
+    /// The path and header parameters its extractors require (`BAD_REQUEST_PARAMETERS`).
+    pub parameters: bool,
 }
 
 impl RouteDef {

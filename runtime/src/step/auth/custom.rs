@@ -79,6 +79,8 @@ enum Target {
     Rust {
         path: Box<str>,
         call: fn(AuthorizerRequest) -> AuthorizerFuture,
+        /// The application state its `State<T>` arguments read.
+        app: crate::handler::AppState,
     },
 }
 
@@ -124,9 +126,11 @@ impl CustomAuth {
                         "no `#[gateway(authorizer = …)]` function `{path}` is linked into this gateway (Rust authorizers run in a built crate: `gwc build`, then `cargo run` in it)"
                     )
                 })?;
+                (def.check)(&cx.handlers.state)?;
                 Target::Rust {
                     path: path.as_ref().into(),
                     call: def.call,
+                    app: cx.handlers.state.clone(),
                 }
             }
             None => Target::Http {
@@ -269,8 +273,8 @@ impl CustomAuth {
                 let event = self.event(step, ctx, req, &values, &arn);
                 self.call(uri, client, event)
             }
-            Target::Rust { path, call } => {
-                let request = self.rust_request(step, ctx, req, values, arn);
+            Target::Rust { path, call, app } => {
+                let request = self.rust_request(step, ctx, req, values, arn, app);
                 self.call_rust(path, *call, request)
             }
         };
@@ -384,6 +388,7 @@ impl CustomAuth {
         req: &Request<RequestBody>,
         values: Vec<String>,
         arn: String,
+        app: &crate::handler::AppState,
     ) -> AuthorizerRequest {
         let path = req.uri().path();
         let method = req.method().as_str();
@@ -407,6 +412,7 @@ impl CustomAuth {
             path_parameters: Vec::new(),
             stage_variables: Vec::new(),
             request_context,
+            app: app.clone(),
         };
         if self.token_event {
             return request;

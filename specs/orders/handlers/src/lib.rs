@@ -8,7 +8,9 @@
 //!   `x-gateway-integration: {type: rust, handler: orders_handlers::orders::create}`, and
 //!   `gwc build` writes a crate (`generated-examples/orders`) that depends on this one.
 //!
-//! Some routes are guarded by a custom authorizer written in Rust ([`auth::staff`]).
+//! Some routes are guarded by a custom authorizer written in Rust ([`auth::staff`]); the
+//! Rust-first [`partners`] routes show the attribute's cache, throttle, API key and
+//! validation settings.
 
 /// The spec's typed models, written by `gwc models ../spec.yaml -o src/models.rs` (a test
 /// keeps it fresh): the handlers take and return these, and the generated gateway checks that.
@@ -16,6 +18,8 @@
 pub mod models;
 pub mod auth;
 pub mod orders;
+pub mod partners;
 pub mod store;
 
+pub use partners::Calls;
 pub use store::Store;

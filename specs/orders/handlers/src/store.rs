@@ -14,6 +14,7 @@ pub struct Store {
 #[derive(Debug, Default)]
 struct Inner {
     next: i64,
+    authorizer_calls: u64,
     orders: BTreeMap<i64, Order>,
 }
 
@@ -41,6 +42,14 @@ impl Store {
     pub fn list(&self, limit: usize) -> Vec<Order> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.orders.values().take(limit).cloned().collect()
+    }
+
+    /// Counts one call of the staff authorizer and returns its number (the authorizer takes
+    /// the store as shared state, as the handlers do).
+    pub fn authorizer_call(&self) -> u64 {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.authorizer_calls += 1;
+        inner.authorizer_calls
     }
 
     /// Removes an order; false when there was none.

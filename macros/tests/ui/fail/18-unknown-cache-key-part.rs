@@ -1,6 +1,6 @@
 use gwc_runtime::gateway;
 
-#[gateway(GET, "/orders", throttle(rate = 10, burst = 20))]
+#[gateway(GET, "/orders", cache(ttl = "60s", key = ["cookie.session"]))]
 async fn list() -> &'static str {
     "[]"
 }

@@ -1,0 +1,99 @@
+//! Routes for the shop's partners, each with one more gateway setting in its `#[gateway]`
+//! attribute, named and meant as the spec's `x-gateway-*` keys: a response cache, a
+//! throttle, an API key requirement, and request validation. The gateway runs these steps
+//! before the handler is called, exactly as for a spec's route, so a cached, throttled,
+//! keyless or malformed request never reaches the function.
+//!
+//! These routes are Rust-first only: `specs/orders/spec.yaml` does not name them.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use gwc_runtime::gateway;
+use gwc_runtime::handler::{Context, Json, Path, State};
+use serde::Serialize;
+
+use crate::models::NewOrder;
+
+/// How many times the handlers of this module ran, shared by every worker: it shows what a
+/// cache hit saves (the handler is not called).
+#[derive(Debug, Clone, Default)]
+pub struct Calls(Arc<AtomicU64>);
+
+impl Calls {
+    fn count(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// An item's price.
+#[derive(Debug, Serialize)]
+pub struct Price {
+    /// The item.
+    pub item: String,
+    /// Its price in cents.
+    pub cents: u64,
+    /// The handler's call number that computed this answer (a cached answer keeps it).
+    pub computed_by_call: u64,
+}
+
+/// An item's price, costly to compute: cached for a minute per item (`path.item`).
+#[gateway(
+    GET,
+    "/prices/{item}",
+    id = "getPrice",
+    cache(ttl = "60s", key = ["path.item"])
+)]
+pub async fn price(item: Path<String>, calls: State<Calls>) -> Json<Price> {
+    let cents = item.bytes().map(u64::from).sum::<u64>() * 7;
+    Json(Price {
+        item: item.0,
+        cents,
+        computed_by_call: calls.count(),
+    })
+}
+
+/// How many times the handlers of this module ran.
+#[gateway(GET, "/calls", id = "getCalls")]
+pub async fn calls(calls: State<Calls>) -> Json<u64> {
+    Json(calls.0.0.load(Ordering::Relaxed))
+}
+
+/// The service's status, throttled for everyone together: two requests at once, then one
+/// every two seconds (429 `Too Many Requests` in between).
+#[gateway(GET, "/status", id = "getStatus", throttle(rate = 0.5, burst = 2))]
+pub async fn status() -> &'static str {
+    "ok"
+}
+
+/// What a partner's feed says about the caller.
+#[derive(Debug, Serialize)]
+pub struct Feed {
+    /// `$context.identity.apiKeyId`: the name of the API key that admitted the request
+    /// (never the key itself).
+    pub api_key_id: Option<String>,
+    /// The request id.
+    pub request_id: String,
+}
+
+/// The partners' feed: only with an API key of a usage plan (403 without one); the handler
+/// sees which key it was by its id.
+#[gateway(GET, "/partner/feed", id = "partnerFeed", api_key = required)]
+pub async fn feed(ctx: Context) -> Json<Feed> {
+    Json(Feed {
+        api_key_id: ctx.api_key_id().map(str::to_owned),
+        request_id: ctx.request_id().to_owned(),
+    })
+}
+
+/// A quote for an order, without placing it: the body is validated against `NewOrder`'s
+/// schema before the handler runs (400 `Invalid request body`).
+#[gateway(POST, "/quotes", id = "quoteOrder", validate(body))]
+pub async fn quote(calls: State<Calls>, order: Json<NewOrder>) -> Json<Price> {
+    let quantity = order.quantity.unwrap_or(1).max(0) as u64;
+    Json(Price {
+        cents: order.item.bytes().map(u64::from).sum::<u64>() * 7 * quantity,
+        item: order.0.item,
+        computed_by_call: calls.count(),
+    })
+}
