@@ -2169,6 +2169,15 @@ mod tests {
             "abc' | 'def",
             "x'::text",
             "{\"name\": {\"$gt\": \"\"}}",
+            // third round: later query values, XML attributes, typographic quotes, backticks
+            "q=ok&id=2 UNION SELECT 4",
+            "<r><a v=\"x&apos; OR 2=2--\"></a></r>",
+            "5\u{2019} OR \u{2019}6\u{2019}=\u{2019}6",
+            "un\u{200b}ion sel\u{200b}ect 7,8",
+            "FROM `t` WHERE `t`.`c` = 9 LIMIT",
+            "x HAVING (3 OR TRUE)",
+            "LENGTH(compress(version()))",
+            "DECLARE @q",
         ] {
             assert!(sqli(attack.as_bytes()), "{attack}");
         }
@@ -2191,6 +2200,10 @@ mod tests {
             "\"RED\" AND \"BLUE\"",
             "12 OR 13",
             "time (two hours)",
+            "18 CREATE GOLD",
+            "BLUE -BABY' --INFANT -CHILD -KIDS",
+            "/search?q=RED SHOES 9\"&page=1",
+            "we select 2 colours",
         ] {
             assert!(!sqli(text.as_bytes()), "{text}");
         }
@@ -2215,6 +2228,14 @@ mod tests {
             "parent['con'+'firm'](4)",
             "x.bind`${y}`",
             "[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]]",
+            // third round
+            "<w:vmlframe src=\"a.fml\"/>",
+            "$<i f r a m e",
+            "<b datasrc=#d dataformatas=html>",
+            "k:url(javascript",
+            "  onpointerrawupdate= =v",
+            "parent[7..toString(9)](1)",
+            "Function`$${1}`",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
         }
@@ -2231,6 +2252,9 @@ mod tests {
             "the top [3] items",
             "we import (and export) goods",
             "![](image.png) and ![](other.png)",
+            "Light, grippy and made for long days; recycled upper.",
+            "on the form page",
+            "a < i f",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }
