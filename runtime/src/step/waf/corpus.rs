@@ -183,7 +183,11 @@ fn crs_regression() {
             }
             Some("benign") => {
                 benign += 1;
-                clean += usize::from(!detect::sqli(&payload) && !detect::xss(&payload));
+                let passed = !detect::sqli(&payload) && !detect::xss(&payload);
+                if !passed && std::env::var_os("GWC_WAF_MISSES").is_some() {
+                    println!("CRS benign flagged: {}", String::from_utf8_lossy(&payload));
+                }
+                clean += usize::from(passed);
             }
             _ => {}
         }
@@ -254,9 +258,9 @@ fn waf_corpus_floors() {
     assert!(pct(xss.fp) <= XSS_FP_CEILING, "{}", show("xss fp", xss.fp));
 }
 
-// Measured on the held-out half on 2026-12-01 (BENCHMARKS.md): SQLi 81.7 % at 7.3 % false
-// positives, XSS 93.3 % at 1.7 %.
-const SQLI_DETECTION_FLOOR: f64 = 79.0;
-const SQLI_FP_CEILING: f64 = 8.5;
-const XSS_DETECTION_FLOOR: f64 = 91.5;
+// Measured on the held-out half on 2026-12-02 (BENCHMARKS.md): SQLi 84.5 % at 6.7 % false
+// positives, XSS 94.8 % at 1.7 %.
+const SQLI_DETECTION_FLOOR: f64 = 82.5;
+const SQLI_FP_CEILING: f64 = 8.0;
+const XSS_DETECTION_FLOOR: f64 = 93.0;
 const XSS_FP_CEILING: f64 = 3.0;
