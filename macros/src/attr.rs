@@ -441,10 +441,7 @@ fn setting_into(meta: &Meta, attr: &mut Attr, errors: &mut ErrorSink) {
             }
             attr.validate = Some((body, parameters));
         }
-        other => {
-            unknown(path.span(), other, KEYS, errors);
-            return;
-        }
+        other => unknown(path.span(), other, KEYS, errors),
     }
 }
 

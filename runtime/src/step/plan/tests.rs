@@ -466,7 +466,6 @@ fn the_keyed_path_allocates_nothing_in_memory() {
                 offset: 0,
             }),
             api_keys: vec![key(&dir, "gold", GOLD, true)],
-            ..UsagePlan::default()
         }],
         observability: ir::Observability {
             access_log: ir::AccessLog {
