@@ -352,8 +352,21 @@ async fn with_redis_killed_the_cache_serves_misses_and_recovers() -> TestResult 
         return Ok(());
     };
     let backend = Backend::start().await?;
+    // The plans example fails closed (its throttles answer 503 without Redis); the cache
+    // always fails open, which this test is about, so the spec is served failing open.
+    let dir = tempfile::tempdir()?;
+    let spec = dir.path().join("spec.yaml");
+    let text = std::fs::read_to_string(binaries::workspace_root().join("specs/plans/spec.yaml"))?;
+    ensure!(
+        text.contains("on_failure: closed"),
+        "specs/plans/spec.yaml no longer fails closed: update this test"
+    );
+    std::fs::write(
+        &spec,
+        text.replace("on_failure: closed", "on_failure: open"),
+    )?;
     let gw = start(
-        &Target::Example("plans"),
+        &Target::Serve(spec),
         &backend.url(),
         &["--state", &redis.url(), "--admin-listen", "127.0.0.1:0"],
     )?;
