@@ -734,7 +734,7 @@ mod tests {
         ));
         assert_eq!(errs.len(), 8, "{errs:?}");
         assert!(
-            errs[0].starts_with("`rate` is requests per second"),
+            errs[0].starts_with("a throttle rate of -1 requests a second: it must be more than 0"),
             "{errs:?}"
         );
         assert!(errs[1].starts_with("`burst` is a whole number"), "{errs:?}");

@@ -287,13 +287,8 @@ pub struct Throttle {
 /// says so at the value instead of the gateway refusing to start.
 fn throttle_rate<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let rate = f64::deserialize(d)?;
-    if rate.is_finite() && rate > 0.0 && rate <= 1_000_000.0 {
-        Ok(rate)
-    } else {
-        Err(serde::de::Error::custom(format_args!(
-            "a throttle rate of {rate} requests a second: it must be more than 0 and at most 1000000 (to refuse every request, remove the route or use a WAF rule)"
-        )))
-    }
+    gwc_ir::Throttle::check_rate(rate).map_err(serde::de::Error::custom)?;
+    Ok(rate)
 }
 
 /// What one token bucket counts: `api`, `ip`, `api_key`, `principal` or `header:NAME`.
@@ -317,32 +312,16 @@ pub enum ThrottleScope {
 const THROTTLE_SCOPES: [&str; 4] = ["api", "ip", "api_key", "principal"];
 
 impl ThrottleScope {
-    /// Reads `api`, `ip`, `api_key`, `principal` or `header:NAME` (a header token, kept
-    /// lower-cased since header names are case-insensitive).
+    /// Reads `api`, `ip`, `api_key`, `principal` or `header:NAME` with `gwc_ir`'s parser, the
+    /// one the `#[gateway]` attribute uses, so the two cannot drift.
     fn parse(text: &str) -> Result<ThrottleScope, String> {
-        match text {
-            "api" => return Ok(ThrottleScope::Api),
-            "ip" => return Ok(ThrottleScope::Ip),
-            "api_key" => return Ok(ThrottleScope::ApiKey),
-            "principal" => return Ok(ThrottleScope::Principal),
-            _ => {}
-        }
-        if let Some(name) = text.strip_prefix("header:") {
-            let valid = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-            return if valid {
-                Ok(ThrottleScope::Header(name.to_ascii_lowercase()))
-            } else {
-                Err(format!(
-                    "`{name}` is not a header name: write `header:` and a header such as `header:x-tenant`"
-                ))
-            };
-        }
-        Err(format!(
-            "unknown throttle scope `{text}`, expected one of `api`, `ip`, `api_key`, `principal` or `header:NAME`"
-        ))
+        Ok(match gwc_ir::ThrottleScope::parse(text)? {
+            gwc_ir::ThrottleScope::Api => ThrottleScope::Api,
+            gwc_ir::ThrottleScope::Ip => ThrottleScope::Ip,
+            gwc_ir::ThrottleScope::ApiKey => ThrottleScope::ApiKey,
+            gwc_ir::ThrottleScope::Principal => ThrottleScope::Principal,
+            gwc_ir::ThrottleScope::Header(name) => ThrottleScope::Header(name.to_string()),
+        })
     }
 }
 

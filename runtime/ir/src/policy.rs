@@ -112,16 +112,21 @@ pub struct Throttle {
 
 impl Throttle {
     /// Checks a bucket's numbers, the rule every spelling of a throttle (a spec's
-    /// `x-gateway-throttle`, a `#[gateway(throttle(…))]` attribute) shares: `rate` a finite
-    /// number of requests per second, not negative (fractions allowed).
+    /// `x-gateway-throttle`, a `#[gateway(throttle(…))]` attribute) shares.
     pub fn check(&self) -> Result<(), String> {
-        if !self.rate.is_finite() || self.rate < 0.0 {
-            return Err(format!(
-                "`rate` is requests per second, a number of at least 0 (fractions allowed), not {}",
-                self.rate
-            ));
+        Throttle::check_rate(self.rate)
+    }
+
+    /// A rate the runtime's buckets can count: more than 0 and at most 1,000,000 requests a
+    /// second (they count in microseconds), fractions allowed.
+    pub fn check_rate(rate: f64) -> Result<(), String> {
+        if rate.is_finite() && rate > 0.0 && rate <= 1_000_000.0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "a throttle rate of {rate} requests a second: it must be more than 0 and at most 1000000 (to refuse every request, remove the route or use a WAF rule)"
+            ))
         }
-        Ok(())
     }
 }
 
@@ -250,5 +255,32 @@ pub enum Secret {
 impl Default for Secret {
     fn default() -> Self {
         Secret::Env(Str::Borrowed(""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_is_what_the_buckets_can_count() {
+        for ok in [0.001, 1.0, 2.5, 1_000_000.0] {
+            assert!(Throttle::check_rate(ok).is_ok(), "{ok}");
+        }
+        for bad in [0.0, -1.0, 1_000_000.5, f64::NAN, f64::INFINITY] {
+            assert!(Throttle::check_rate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scopes_parse_as_the_reference_says() {
+        assert_eq!(ThrottleScope::parse("ip"), Ok(ThrottleScope::Ip));
+        assert_eq!(
+            ThrottleScope::parse("header:X-Tenant"),
+            Ok(ThrottleScope::Header(Str::Owned("x-tenant".to_owned())))
+        );
+        assert!(ThrottleScope::parse("header:").is_err());
+        assert!(ThrottleScope::parse("header:a b").is_err());
+        assert!(ThrottleScope::parse("user").is_err());
     }
 }
