@@ -3,7 +3,8 @@ MODE=callgrind, and the other bench/*/run scripts). Reads {"pid", "out", "reques
 "targets": [{"name", "path", "headers", "method"?, "body"?}]} on stdin (method GET and no body
 unless given); for each target it sends a warm-up, zeroes callgrind's counters, sends `requests`
 requests on one keep-alive connection, dumps the counters and reads their total (`Ir`, every
-thread of the gateway). Prints one "name instructions_per_request" line per target. With
+thread of the gateway); the gateway listens on 127.0.0.1:$PORT (18084 unless set). Prints one
+"name instructions_per_request" line per target. With
 PROFILES=DIR in the environment, each target's dump is also copied to DIR/NAME.callgrind, for
 callgrind_annotate."""
 
@@ -17,7 +18,7 @@ import sys
 
 cfg = json.load(sys.stdin)
 pid = str(cfg["pid"])
-conn = http.client.HTTPConnection("127.0.0.1", 18084, timeout=120)
+conn = http.client.HTTPConnection("127.0.0.1", int(os.environ.get("PORT", "18084")), timeout=120)
 
 
 def send(target):

@@ -7,6 +7,7 @@
 use std::cell::Cell;
 use std::hash::{BuildHasher, Hasher};
 
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
 /// `x-amzn-RequestId`, as AWS sends it.
@@ -15,8 +16,13 @@ pub(crate) static AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-
 pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 thread_local! {
-    static STATE: (u64, Cell<u64>) = (random_prefix(), Cell::new(0));
+    /// This thread's prefix, already formatted (`xxxxxxxx-xxxx-xxxx-`), and its counter.
+    static STATE: ([u8; PREFIX_LEN], Cell<u64>) = (format_prefix(random_prefix()), Cell::new(0));
 }
+
+/// `8-4-4-` of the UUID shape: the random per-thread half.
+const PREFIX_LEN: usize = 19;
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn random_prefix() -> u64 {
     // RandomState is seeded from the OS once per process and varied per instance.
@@ -28,35 +34,44 @@ fn random_prefix() -> u64 {
     h.finish()
 }
 
-/// A new id, unique across threads and restarts with overwhelming probability.
-pub(crate) fn generate() -> HeaderValue {
-    let (prefix, n) = STATE.with(|(p, c)| {
-        let n = c.get().wrapping_add(1);
-        c.set(n);
-        (*p, n)
-    });
-    format_id(prefix, n)
+fn format_prefix(prefix: u64) -> [u8; PREFIX_LEN] {
+    let mut out = [b'-'; PREFIX_LEN];
+    let mut digits = prefix;
+    // Right to left, skipping the dashes at 8 and 13.
+    for i in (0..18).rev().filter(|i| *i != 8 && *i != 13) {
+        out[i] = HEX[(digits & 0xf) as usize];
+        digits >>= 4;
+    }
+    out
 }
 
-fn format_id(prefix: u64, n: u64) -> HeaderValue {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut raw = [0u8; 32];
-    for (i, byte) in prefix
-        .to_be_bytes()
-        .iter()
-        .chain(&n.to_be_bytes())
-        .enumerate()
-    {
-        raw[2 * i] = HEX[usize::from(byte >> 4)];
-        raw[2 * i + 1] = HEX[usize::from(byte & 0xf)];
-    }
+/// A new id, unique across threads and restarts with overwhelming probability.
+pub(crate) fn generate() -> HeaderValue {
+    STATE.with(|(prefix, counter)| {
+        let n = counter.get().wrapping_add(1);
+        counter.set(n);
+        format_id(prefix, n)
+    })
+}
+
+fn format_id(prefix: &[u8; PREFIX_LEN], n: u64) -> HeaderValue {
     let mut out = [b'-'; 36];
-    out[..8].copy_from_slice(&raw[..8]);
-    out[9..13].copy_from_slice(&raw[8..12]);
-    out[14..18].copy_from_slice(&raw[12..16]);
-    out[19..23].copy_from_slice(&raw[16..20]);
-    out[24..].copy_from_slice(&raw[20..]);
-    HeaderValue::from_bytes(&out).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+    out[..PREFIX_LEN].copy_from_slice(prefix);
+    let mut digits = n;
+    // `4-12` of the UUID shape, right to left, skipping the dash at 23.
+    for i in (PREFIX_LEN..36).rev().filter(|i| *i != 23) {
+        out[i] = HEX[(digits & 0xf) as usize];
+        digits >>= 4;
+    }
+    // One allocation shared by both response headers (cloning a `Bytes` made from an owner
+    // counts a reference; one made from a `Vec` allocates again on its first clone).
+    let bytes = Bytes::from_owner(out);
+    // SAFETY: `out` holds only ASCII hex digits and dashes: valid UTF-8 (the function's
+    // contract) and a valid header value. Skips `from_bytes`' check of every byte.
+    #[allow(unsafe_code)]
+    unsafe {
+        HeaderValue::from_maybe_shared_unchecked(bytes)
+    }
 }
 
 /// An incoming id is kept if it is 1–128 characters of letters, digits and `-_.:`.
@@ -74,10 +89,17 @@ mod tests {
 
     #[test]
     fn shape_and_uniqueness() {
+        let prefix = format_prefix(0x0123_4567_89ab_cdef);
+        assert_eq!(&prefix, b"01234567-89ab-cdef-");
         assert_eq!(
-            format_id(0x0123_4567_89ab_cdef, 42),
+            format_id(&prefix, 42),
             "01234567-89ab-cdef-0000-00000000002a"
         );
+        assert_eq!(
+            format_id(&prefix, u64::MAX),
+            "01234567-89ab-cdef-ffff-ffffffffffff"
+        );
+        assert!(is_valid(&format_id(&prefix, 0x0123_4567_89ab_cdef)));
         let a = generate();
         let b = generate();
         assert_ne!(a, b);

@@ -98,8 +98,16 @@ impl HandlerTarget {
             app: &self.app,
             limits,
         };
-        let fut = CatchUnwind((self.call)(request));
-        match tokio::time::timeout(self.timeout, fut).await {
+        let mut fut = CatchUnwind((self.call)(request));
+        // Most handlers answer at their first poll: the timer (a timer-wheel entry made and
+        // dropped, about a thousand instructions) is armed only for one that does not. Its
+        // deadline then counts from that first poll, microseconds late at most.
+        let first = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut fut).poll(cx))).await;
+        let outcome = match first {
+            Poll::Ready(answer) => Ok(answer),
+            Poll::Pending => tokio::time::timeout(self.timeout, fut).await,
+        };
+        match outcome {
             Ok(Ok(Ok(resp))) => Ok(resp),
             Ok(Ok(Err(e))) => Err(GatewayError::new(
                 e.kind,
@@ -146,5 +154,92 @@ impl<F: Future + Unpin> Future for CatchUnwind<F> {
             Ok(Poll::Pending) => Poll::Pending,
             Err(_) => Poll::Ready(Err(())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use bytes::Bytes;
+    use http::{HeaderValue, Method};
+
+    use super::*;
+    use crate::handler::{Error, HandlerFuture};
+    use crate::integration::proxy::ClientInfo;
+
+    fn at_once(_: crate::handler::Request<'_>) -> HandlerFuture<'_> {
+        Box::pin(async { Ok(Response::new(Body::full(Bytes::from_static(b"now")))) })
+    }
+
+    fn after_a_yield(_: crate::handler::Request<'_>) -> HandlerFuture<'_> {
+        Box::pin(async {
+            tokio::task::yield_now().await;
+            Ok(Response::new(Body::full(Bytes::from_static(b"later"))))
+        })
+    }
+
+    fn too_slow(_: crate::handler::Request<'_>) -> HandlerFuture<'_> {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok(Response::new(Body::empty()))
+        })
+    }
+
+    fn failing(_: crate::handler::Request<'_>) -> HandlerFuture<'_> {
+        Box::pin(async { Err(Error::new(ErrorType::Default4xx, "taken")) })
+    }
+
+    fn panicking(_: crate::handler::Request<'_>) -> HandlerFuture<'_> {
+        Box::pin(async { panic!("a handler bug") })
+    }
+
+    async fn call(call: HandlerCall) -> Result<Response<Body>, Box<GatewayError>> {
+        let target = HandlerTarget {
+            name: "t".into(),
+            call,
+            timeout: Duration::from_millis(200),
+            stage: Arc::default(),
+            app: AppState::default(),
+        };
+        let client = Rc::new(ClientInfo {
+            ip: HeaderValue::from_static("127.0.0.1"),
+            receiving_body: Rc::new(Cell::new(false)),
+        });
+        let ctx = RequestContext::new(HeaderValue::from_static("id"), client, Method::GET);
+        let req = Request::new(RequestBody::Buffered(Bytes::new()));
+        target.call(&ctx, req, &ir::Limits::default()).await
+    }
+
+    /// The timer is armed only for a handler still pending after its first poll: one that
+    /// answers at once or after yielding answers, one past its time gets 504's type, and
+    /// errors and panics keep their gateway responses on either path.
+    #[tokio::test]
+    async fn timeout_armed_only_for_a_pending_handler() {
+        for (handler, body) in [(at_once as HandlerCall, "now"), (after_a_yield, "later")] {
+            let resp = call(handler).await.expect("answered");
+            let bytes = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .expect("body")
+                .to_bytes();
+            assert_eq!(bytes, body.as_bytes());
+        }
+        let started = std::time::Instant::now();
+        let e = call(too_slow).await.expect_err("timed out");
+        assert_eq!(e.kind, ErrorType::IntegrationTimeout);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            call(failing).await.expect_err("failed").kind,
+            ErrorType::Default4xx
+        );
+        assert_eq!(
+            call(panicking).await.expect_err("panicked").kind,
+            ErrorType::Default5xx
+        );
     }
 }
