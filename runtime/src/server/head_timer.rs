@@ -13,8 +13,8 @@
 //!   which [`Watched`] (the connection's socket) notes, or `idle_timeout` after the wait began
 //!   while no byte came.
 //!
-//! Cost: one relaxed atomic load per socket read and a clock read per head; the sleep hyper
-//! allocates per head it allocated before with its own timer. The state is atomic only because
+//! Cost: one relaxed atomic load per socket read; a clock read only for a head that arrives in
+//! pieces; the sleep hyper allocates per head it allocated before with its own timer. The state is atomic only because
 //! hyper requires `Send + Sync` timers; one thread touches it.
 //!
 //! A pipelining client whose next head was read together with the previous body, and then
@@ -33,8 +33,11 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 #[derive(Debug)]
 pub(crate) struct HeadClock {
     base: Instant,
-    /// Nanoseconds from `base` to the first byte read since the current wait began, plus one;
-    /// zero while none.
+    /// Bytes were read since the current wait began.
+    seen: AtomicBool,
+    /// Nanoseconds from `base` to when the timer first saw `seen`, plus one; zero while not
+    /// yet. Taken by the timer, not the socket: a head read whole in one go (nearly all of
+    /// them) never needs the time, and the socket's reads stay free of clock reads.
     first_byte: AtomicU64,
     /// A wait for a head began before (this connection is kept alive).
     waited: AtomicBool,
@@ -44,6 +47,7 @@ impl HeadClock {
     pub(crate) fn new() -> Arc<HeadClock> {
         Arc::new(HeadClock {
             base: Instant::now(),
+            seen: AtomicBool::new(false),
             first_byte: AtomicU64::new(0),
             waited: AtomicBool::new(false),
         })
@@ -51,15 +55,22 @@ impl HeadClock {
 
     /// Bytes arrived: the first of a head when a wait is on (harmless otherwise).
     fn note_read(&self) {
-        if self.first_byte.load(Ordering::Relaxed) == 0 {
-            let since = self.base.elapsed().as_nanos();
-            let since = u64::try_from(since).unwrap_or(u64::MAX - 1);
-            self.first_byte.store(since + 1, Ordering::Relaxed);
+        if !self.seen.load(Ordering::Relaxed) {
+            self.seen.store(true, Ordering::Relaxed);
         }
     }
 
+    /// When the first byte of the awaited head came, as first observed by the timer (hyper
+    /// polls it as soon as a read of the head would block, so at most one read late).
     fn first_byte(&self) -> Option<Instant> {
         match self.first_byte.load(Ordering::Relaxed) {
+            0 if self.seen.load(Ordering::Relaxed) => {
+                let now = Instant::now();
+                let since =
+                    u64::try_from(now.duration_since(self.base).as_nanos()).unwrap_or(u64::MAX - 1);
+                self.first_byte.store(since + 1, Ordering::Relaxed);
+                Some(now)
+            }
             0 => None,
             n => Some(self.base + Duration::from_nanos(n - 1)),
         }
@@ -67,6 +78,7 @@ impl HeadClock {
 
     /// A wait for a head begins; returns whether the connection carried a request before.
     fn begin_wait(&self) -> bool {
+        self.seen.store(false, Ordering::Relaxed);
         self.first_byte.store(0, Ordering::Relaxed);
         self.waited.swap(true, Ordering::Relaxed)
     }
@@ -97,6 +109,9 @@ impl Timer for HeadTimer {
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
         let kept_alive = self.clock.begin_wait();
         let began = deadline.checked_sub(self.head).unwrap_or(deadline);
+        // The sleep starts at its real end (a kept-alive connection's idle limit), so its first
+        // poll does not move it: moving a registered sleep costs a timer-wheel removal.
+        let deadline = target(&self.clock, kept_alive, began, self.head, self.idle);
         Box::pin(HeadSleep {
             sleep: tokio::time::sleep_until(deadline.into()),
             deadline,
@@ -126,14 +141,19 @@ pin_project_lite::pin_project! {
 /// Far enough to mean "no limit" (tokio sleeps up to about two years).
 const NEVER: Duration = Duration::from_secs(365 * 24 * 3600);
 
-impl HeadSleep {
-    fn target(&self) -> Instant {
-        match self.clock.first_byte() {
-            Some(first) if self.kept_alive => first + self.head,
-            _ if !self.kept_alive => self.began + self.head,
-            _ if self.idle.is_zero() => self.began + NEVER,
-            _ => self.began + self.idle,
-        }
+/// When a wait for a head ends; see the module docs.
+fn target(
+    clock: &HeadClock,
+    kept_alive: bool,
+    began: Instant,
+    head: Duration,
+    idle: Duration,
+) -> Instant {
+    match clock.first_byte() {
+        Some(first) if kept_alive => first + head,
+        _ if !kept_alive => began + head,
+        _ if idle.is_zero() => began + NEVER,
+        _ => began + idle,
     }
 }
 
@@ -143,7 +163,13 @@ impl std::future::Future for HeadSleep {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // hyper polls this whenever a read of the head would block, so a first byte moves the
         // deadline before it can matter.
-        let target = self.target();
+        let target = target(
+            &self.clock,
+            self.kept_alive,
+            self.began,
+            self.head,
+            self.idle,
+        );
         let mut this = self.project();
         if target != *this.deadline {
             *this.deadline = target;
