@@ -36,11 +36,15 @@ pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer
         tracing::debug!(error = %e, "set_nodelay failed");
     }
     let limits = worker.generation().gateway.limits;
+    // hyper's head timer, made to tell a started head (`header_read_timeout`) from an idle
+    // kept-alive connection (`idle_timeout`); see `head_timer`.
+    let clock = HeadClock::new();
     let ctl = Rc::new(ConnCtl {
         requests: Cell::new(0),
         seen: Cell::new(u64::MAX),
         close: Cell::new(false),
         waker: RefCell::new(None),
+        head: Arc::clone(&clock),
     });
     worker.register(&ctl);
     let ip = peer.ip().to_string();
@@ -58,9 +62,6 @@ pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer
     let max_buf = usize::try_from(limits.max_header.0)
         .unwrap_or(usize::MAX)
         .max(READ_BUFFER);
-    // hyper's head timer, made to tell a started head (`header_read_timeout`) from an idle
-    // kept-alive connection (`idle_timeout`); see `head_timer`.
-    let clock = HeadClock::new();
     let mut builder = http1::Builder::new();
     builder
         .timer(HeadTimer::new(
@@ -87,7 +88,8 @@ pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer
             conn.as_mut().graceful_shutdown();
         }
         let polled = conn.as_mut().poll(cx);
-        if polled.is_pending() && !closing {
+        // Kept while closing too: the worker's head watch wakes the task through it.
+        if polled.is_pending() {
             let mut waker = ctl.waker.borrow_mut();
             if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 *waker = Some(cx.waker().clone());

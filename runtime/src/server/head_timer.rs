@@ -13,8 +13,17 @@
 //!   which [`Watched`] (the connection's socket) notes, or `idle_timeout` after the wait began
 //!   while no byte came.
 //!
-//! Cost: one relaxed atomic load per socket read; a clock read only for a head that arrives in
-//! pieces; the sleep hyper allocates per head it allocated before with its own timer. The state is atomic only because
+//! The sleeps are not tokio timers: a sleep records its end in the connection's [`HeadClock`],
+//! and the worker's head watch ([`HeadClock::take_due`], every [`HEAD_WATCH_TICK`]) wakes the
+//! connections whose end has passed (through the task waker the connection keeps for the
+//! worker anyway, for graceful close). A tokio timer per head (a
+//! timer-wheel entry made, polled and removed for every request of a kept-alive connection)
+//! cost about a thousand instructions per request; the watch costs a check per connection per
+//! tick, and a limit ends up to one tick late.
+//!
+//! Cost per request: one relaxed atomic load per socket read, a clock read when hyper polls the
+//! sleep (once per head that was not already in the socket's buffer); the sleep hyper
+//! allocates per head it allocated before with its own timer. The state is atomic only because
 //! hyper requires `Send + Sync` timers; one thread touches it.
 //!
 //! A pipelining client whose next head was read together with the previous body, and then
@@ -41,6 +50,10 @@ pub(crate) struct HeadClock {
     first_byte: AtomicU64,
     /// A wait for a head began before (this connection is kept alive).
     waited: AtomicBool,
+    /// When the current wait ends (nanoseconds from `base`, plus one); zero while none is due.
+    /// The worker's head watch wakes the connection's task (the one that polls the sleep) once
+    /// it has passed.
+    due: AtomicU64,
 }
 
 impl HeadClock {
@@ -50,6 +63,7 @@ impl HeadClock {
             seen: AtomicBool::new(false),
             first_byte: AtomicU64::new(0),
             waited: AtomicBool::new(false),
+            due: AtomicU64::new(0),
         })
     }
 
@@ -74,6 +88,30 @@ impl HeadClock {
             0 => None,
             n => Some(self.base + Duration::from_nanos(n - 1)),
         }
+    }
+
+    /// True once if the current wait has ended by `now`: the worker's head watch then wakes
+    /// the connection's task, whose next poll of the sleep ends the wait. Called every
+    /// [`HEAD_WATCH_TICK`] for each open connection.
+    pub(crate) fn take_due(&self, now: Instant) -> bool {
+        let due = self.due.load(Ordering::Relaxed);
+        if due == 0 || self.base + Duration::from_nanos(due - 1) > now {
+            return false;
+        }
+        self.due.store(0, Ordering::Relaxed);
+        true
+    }
+
+    /// Records the end of the current wait, for the head watch.
+    fn arm(&self, end: Instant) {
+        let nanos = u64::try_from(end.saturating_duration_since(self.base).as_nanos())
+            .unwrap_or(u64::MAX - 1);
+        self.due.store(nanos + 1, Ordering::Relaxed);
+    }
+
+    /// The wait is over (its head came, or it ended): nothing to wake.
+    fn disarm(&self) {
+        self.due.store(0, Ordering::Relaxed);
     }
 
     /// A wait for a head begins; returns whether the connection carried a request before.
@@ -109,12 +147,7 @@ impl Timer for HeadTimer {
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
         let kept_alive = self.clock.begin_wait();
         let began = deadline.checked_sub(self.head).unwrap_or(deadline);
-        // The sleep starts at its real end (a kept-alive connection's idle limit), so its first
-        // poll does not move it: moving a registered sleep costs a timer-wheel removal.
-        let deadline = target(&self.clock, kept_alive, began, self.head, self.idle);
         Box::pin(HeadSleep {
-            sleep: tokio::time::sleep_until(deadline.into()),
-            deadline,
             clock: Arc::clone(&self.clock),
             began,
             kept_alive,
@@ -124,21 +157,25 @@ impl Timer for HeadTimer {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// One wait for a head; see the module docs for when it ends.
-    struct HeadSleep {
-        #[pin]
-        sleep: tokio::time::Sleep,
-        deadline: Instant,
-        clock: Arc<HeadClock>,
-        began: Instant,
-        kept_alive: bool,
-        head: Duration,
-        idle: Duration,
+/// One wait for a head; see the module docs for when it ends.
+struct HeadSleep {
+    clock: Arc<HeadClock>,
+    began: Instant,
+    kept_alive: bool,
+    head: Duration,
+    idle: Duration,
+}
+
+impl Drop for HeadSleep {
+    fn drop(&mut self) {
+        self.clock.disarm();
     }
 }
 
-/// Far enough to mean "no limit" (tokio sleeps up to about two years).
+/// How often a worker's head watch looks for waits that have ended: how late a limit can be.
+pub(crate) const HEAD_WATCH_TICK: Duration = Duration::from_millis(100);
+
+/// Far enough to mean "no limit".
 const NEVER: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// When a wait for a head ends; see the module docs.
@@ -160,22 +197,23 @@ fn target(
 impl std::future::Future for HeadSleep {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
         // hyper polls this whenever a read of the head would block, so a first byte moves the
-        // deadline before it can matter.
-        let target = target(
+        // end before it can matter.
+        let end = target(
             &self.clock,
             self.kept_alive,
             self.began,
             self.head,
             self.idle,
         );
-        let mut this = self.project();
-        if target != *this.deadline {
-            *this.deadline = target;
-            this.sleep.as_mut().reset(target.into());
+        if Instant::now() >= end {
+            self.clock.disarm();
+            return Poll::Ready(());
         }
-        this.sleep.poll(cx)
+        // The task to wake is the connection's, which `serve_connection` keeps for the worker.
+        self.clock.arm(end);
+        Poll::Pending
     }
 }
 
@@ -238,5 +276,60 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The watch sees a wait's end once, only after it, and never the end of a wait that is
+    /// over.
+    #[test]
+    fn the_watch_sees_a_wait_end_once_after_it() {
+        let clock = HeadClock::new();
+        let now = Instant::now();
+        clock.arm(now + Duration::from_millis(50));
+        assert!(!clock.take_due(now), "due before its end");
+        assert!(clock.take_due(now + Duration::from_millis(60)));
+        assert!(
+            !clock.take_due(now + Duration::from_millis(70)),
+            "due twice"
+        );
+        clock.arm(now + Duration::from_millis(50));
+        clock.disarm();
+        assert!(
+            !clock.take_due(now + Duration::from_secs(1)),
+            "a finished wait due"
+        );
+    }
+
+    /// A kept-alive connection waits `idle` for a first byte, then `head` from that byte.
+    #[test]
+    fn kept_alive_waits_idle_then_head_from_the_first_byte() {
+        let clock = HeadClock::new();
+        let (head, idle) = (Duration::from_secs(1), Duration::from_secs(60));
+        assert!(!clock.begin_wait(), "a new connection");
+        let began = Instant::now();
+        assert_eq!(target(&clock, false, began, head, idle), began + head);
+        assert!(clock.begin_wait(), "kept alive");
+        assert_eq!(target(&clock, true, began, head, idle), began + idle);
+        clock.note_read();
+        let end = target(&clock, true, began, head, idle);
+        assert!(
+            end >= began + head && end < began + idle,
+            "{:?}",
+            end - began
+        );
+        assert_eq!(
+            target(&clock, true, began, head, idle),
+            end,
+            "first byte time kept"
+        );
+        assert_eq!(
+            target(&clock, true, began, head, Duration::ZERO),
+            end,
+            "no idle limit once the head started"
+        );
     }
 }

@@ -285,6 +285,8 @@ struct ConnCtl {
     seen: Cell<u64>,
     close: Cell<bool>,
     waker: RefCell<Option<Waker>>,
+    /// The connection's head timer, for the worker's head watch.
+    head: Arc<head_timer::HeadClock>,
 }
 
 impl ConnCtl {
@@ -355,6 +357,7 @@ async fn worker_main(
         pruned: Cell::new(0),
     });
     let sweeper = tokio::task::spawn_local(sweep_idle_connections(Rc::clone(&worker)));
+    let head_watch = tokio::task::spawn_local(watch_heads(Rc::clone(&worker)));
     let flusher = tokio::task::spawn_local(flush_access_log(Rc::clone(&worker)));
     while !*shutdown.borrow_and_update() {
         tokio::select! {
@@ -377,6 +380,7 @@ async fn worker_main(
     drop(listener);
     control.accepting.fetch_sub(1, Ordering::Relaxed);
     sweeper.abort();
+    head_watch.abort();
     flusher.abort();
     worker.close_all();
     let drain = worker.generation().gateway.drain + Duration::from_secs(1);
@@ -389,6 +393,25 @@ async fn worker_main(
                 "connections still open after the drain period; closing them"
             );
             break;
+        }
+    }
+}
+
+/// Ends the waits for request heads whose limit has passed (see `head_timer`): every tick
+/// while the worker has connections.
+async fn watch_heads(worker: Rc<Worker>) {
+    loop {
+        tokio::time::sleep(head_timer::HEAD_WATCH_TICK).await;
+        if worker.active.get() == 0 {
+            continue;
+        }
+        let now = std::time::Instant::now();
+        for ctl in worker.conns.borrow().iter().filter_map(Weak::upgrade) {
+            if ctl.head.take_due(now)
+                && let Some(waker) = ctl.waker.borrow().as_ref()
+            {
+                waker.wake_by_ref();
+            }
         }
     }
 }
