@@ -420,6 +420,8 @@ impl WorkerGateway {
             Ok(verdict) => verdict,
             Err(e) => return refuse(req, e),
         };
+        // `$context.integrationLatency` is read by metrics and the access log only.
+        let timed = self.telemetry.records();
         let accept_binary = route
             .steps
             .binary
@@ -437,7 +439,9 @@ impl WorkerGateway {
             ) => {
                 // A backend call is timed for `$context.integrationLatency`; a mock is not an
                 // integration call, as in AWS's logs.
-                ctx.timings.integration_start = Some(Instant::now());
+                if timed {
+                    ctx.timings.integration_start = Some(Instant::now());
+                }
                 // Boxed: the upstream exchange is the largest state of any integration
                 // (about 4 KiB), and inline it made every route's request future that big,
                 // copied whole several times per request (Box::pin of the service future,

@@ -164,6 +164,13 @@ pub(crate) struct WorkerTelemetry {
 }
 
 impl WorkerTelemetry {
+    /// True when metrics or the access log are on: only they read a request's latencies, so
+    /// with both off the request path reads no clock for them.
+    #[inline]
+    pub(crate) fn records(&self) -> bool {
+        self.metrics.is_some() || self.log.is_some()
+    }
+
     /// A request arrived: counts it in flight until [`InFlight::finish`] (or until the guard
     /// is dropped, when the client went away before an answer: then it leaves the gauge without
     /// being counted as answered).
