@@ -23,7 +23,7 @@ pub(crate) fn parse(src: &str) -> Result<Template, VtlError> {
     if let Some(end) = end {
         return Err(p.err_at(end.1, format!("`#{}` without a block to close", end.0)));
     }
-    Ok(Template { nodes })
+    Ok(Template::new(nodes))
 }
 
 /// The directive that ended a block, and where it was.

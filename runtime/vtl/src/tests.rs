@@ -370,17 +370,6 @@ fn templates_that_read_params_are_known_before_evaluation() {
     }
 }
 
-#[test]
-fn carried_templates_compare_by_source_and_parse_when_unparsed() {
-    let parsed = VtlTemplate::new("$input.params('a')");
-    let unparsed = VtlTemplate::unparsed("$input.params('a')");
-    assert!(parsed.parsed.is_some() && unparsed.parsed.is_none());
-    assert_eq!(parsed, unparsed);
-    assert_eq!(*parsed.template().unwrap(), *unparsed.template().unwrap());
-    assert!(VtlTemplate::new("#if(").parsed.is_none());
-    assert!(VtlTemplate::unparsed("#if(").template().is_err());
-}
-
 /// Limits small enough that the generated templates below reach them.
 const SMALL: Limits = Limits {
     max_steps: 20_000,
@@ -645,4 +634,48 @@ fn mutated_templates_never_panic_and_stay_bounded() {
         }
         check_bounded(&chars.into_iter().collect::<String>());
     }
+}
+
+/// Literal patterns are compiled once, with the template; a pattern computed at run time still
+/// works, compiled on its call; both give the same answers.
+#[test]
+fn literal_regexes_are_compiled_with_the_template() {
+    let literal = r#"#set($s = 'a  b c')$s.replaceAll("\s+", '-') $s.replaceFirst('\s+', '') $s.split('\s+').size() $s.matches("a.*") $s.matches('b') $s.replaceAll("\s+", '_')"#;
+    // `\s+` searched (once, though four calls use it), `a.*` and `b` matched whole.
+    assert_eq!(parse(literal).unwrap().regexes.len(), 3);
+    let dynamic = r#"#set($s = 'a  b c')#set($p = '\s+')#set($a = "a.*")#set($b = 'b')$s.replaceAll($p, '-') $s.replaceFirst($p, '') $s.split($p).size() $s.matches($a) $s.matches("$b") $s.replaceAll("$p", '_')"#;
+    assert_eq!(parse(dynamic).unwrap().regexes.len(), 0);
+    assert_eq!(render(literal, ""), "a-b-c ab c 3 true false a_b_c");
+    assert_eq!(render(dynamic, ""), "a-b-c ab c 3 true false a_b_c");
+    // Inside a loop, an `#if` and an interpolated string too.
+    let nested = r##"#foreach($x in ['a1', 'b2'])#if($x.matches('[a-z]\d'))"$x.replaceAll('\d', '')"#end#end"##;
+    assert_eq!(parse(nested).unwrap().regexes.len(), 2);
+    assert_eq!(render(nested, ""), r#""a""b""#);
+}
+
+/// A pattern that does not compile answers `null` (printed as nothing), literal or not, and a
+/// pattern whose program would be huge is refused by the size limit, not built.
+#[test]
+fn bad_and_huge_patterns_answer_null() {
+    let bad = "#set($s = 'abc')$s.replaceAll('(', 'x')|$s.split('[')|$s.matches('*')";
+    assert_eq!(parse(bad).unwrap().regexes.len(), 3);
+    assert_eq!(render(bad, ""), "||");
+    let bad = "#set($s = 'abc')#set($p = '(')$s.replaceAll($p, 'x')|$s.split($p)|$s.matches($p)";
+    assert_eq!(render(bad, ""), "||");
+    // `\w` is Unicode: 1,000 of them repeated 1,000 times is far over a MiB of program.
+    let huge = r#"#set($s = 'abc')#set($p = '(?:\w{1000}){1000}')$s.matches($p)|$s.replaceAll($p, '')|$s.matches('(?:\w{1000}){1000}')"#;
+    assert_eq!(render(huge, ""), "||");
+}
+
+/// Velocity's getter shorthand (`$s.length`, `$list.size` on a non-map) reads through the
+/// `get…` methods, whatever the case of the property's first letter.
+#[test]
+fn getter_shorthand() {
+    assert_eq!(
+        render(
+            "#set($s = 'abc')#set($l = [1, 2])$s.length $s.Length $l.size $l.Size $l.empty|$s.nothing|$s.é|$l.isEmpty",
+            ""
+        ),
+        "3 3 2 2 ||abc.é|false"
+    );
 }

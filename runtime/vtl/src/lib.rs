@@ -1,11 +1,14 @@
 //! A Velocity (VTL) engine with AWS API Gateway's surface: mapping templates and
 //! gateway-response templates.
 //!
-//! It lives in `gwc-ir` because both sides need it: the compiler parses every template while
-//! spans exist ([`parse`] gives the byte offset of a syntax error, which the compiler turns
-//! into the spec's line and column), and the runtime evaluates the parsed form. Parsing has no
-//! dependency beyond the standard library; evaluation uses `regex` for Java's `replaceAll`,
-//! `split` and `matches`.
+//! It is a crate of its own because it is a language: a lexer and parser with spans, an
+//! evaluator, its own fuzz target (`fuzz/`) and benchmark (`examples/vtl_bench.rs`). Both
+//! sides of gwc use it: the compiler parses every template at build time while spans exist
+//! ([`parse`] gives the byte offset of a syntax error, which the compiler turns into the
+//! spec's line and column), and the runtime evaluates the parsed form. `gwc-ir` re-exports it
+//! as `gwc_ir::vtl`, beside the IR's carrier of a template, so generated gateways still depend
+//! on `gwc-runtime` alone. Parsing needs nothing beyond the standard library; evaluation uses
+//! `regex` for Java's `replaceAll`, `replaceFirst`, `split` and `matches`.
 //!
 //! The surface: text; references `$a`, `$!a`, `${a}`, with properties, indexes and method
 //! calls; `#set`, `#if`/`#elseif`/`#else`, `#foreach` (with `$foreach.index`, `.count`,
@@ -24,10 +27,17 @@
 //!
 //! Evaluation never panics and is bounded ([`Limits`]): steps, output size, loop length.
 
+#![deny(missing_docs)]
+
 mod ast;
 mod eval;
 mod parse;
+mod regexes;
 mod value;
+
+/// Borrowed in generated code (string literals of the parsed form), owned when parsed at run
+/// time; the same type as `gwc_ir::Str`.
+pub type Str = std::borrow::Cow<'static, str>;
 
 pub use ast::{BinOp, Expr, Node, Template};
 pub use value::{Value, parse_json};
@@ -162,99 +172,3 @@ pub fn json_quoted(s: &str) -> String {
 
 #[cfg(test)]
 mod tests;
-
-/// A template as the IR carries it: the spec's source text and, once parsed, the parsed form.
-///
-/// The compiler parses every template while lowering (a syntax error is a diagnostic at the
-/// spec's line), keeps the result here, and `gwc build` writes it into the generated crate as
-/// Rust data, so a generated gateway parses no template at start-up. An IR read from JSON has
-/// only the source; the runtime parses it at start-up then. Equality, hashing and serde look
-/// at the source alone: the parsed form is a function of it.
-#[derive(Debug, Clone, Default)]
-pub struct VtlTemplate {
-    /// The template as the spec wrote it.
-    pub source: crate::Str,
-    /// Its parsed form, when parsed.
-    pub parsed: Option<std::sync::Arc<Template>>,
-}
-
-impl VtlTemplate {
-    /// A template from its source, parsed now when it parses (a template that does not keeps
-    /// only its source; the runtime then refuses it at start-up with the parser's message).
-    pub fn new(source: impl Into<crate::Str>) -> VtlTemplate {
-        let source = source.into();
-        let parsed = parse(&source).ok().map(std::sync::Arc::new);
-        VtlTemplate { source, parsed }
-    }
-
-    /// A template whose source is not parsed (yet).
-    pub fn unparsed(source: impl Into<crate::Str>) -> VtlTemplate {
-        VtlTemplate {
-            source: source.into(),
-            parsed: None,
-        }
-    }
-
-    /// What generated code writes: the source with its parsed nodes, built by the compiler
-    /// from [`parse`]'s output.
-    pub fn prepared(source: crate::Str, nodes: Vec<Node>) -> VtlTemplate {
-        VtlTemplate {
-            source,
-            parsed: Some(std::sync::Arc::new(Template::new(nodes))),
-        }
-    }
-
-    /// The parsed form: the one carried, else the source parsed now.
-    pub fn template(&self) -> Result<std::sync::Arc<Template>, VtlError> {
-        match &self.parsed {
-            Some(t) => Ok(t.clone()),
-            None => parse(&self.source).map(std::sync::Arc::new),
-        }
-    }
-}
-
-impl std::ops::Deref for VtlTemplate {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.source
-    }
-}
-
-impl PartialEq for VtlTemplate {
-    fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
-    }
-}
-
-impl Eq for VtlTemplate {}
-
-impl std::hash::Hash for VtlTemplate {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.source.hash(state);
-    }
-}
-
-impl From<&'static str> for VtlTemplate {
-    fn from(source: &'static str) -> Self {
-        VtlTemplate::new(source)
-    }
-}
-
-impl From<String> for VtlTemplate {
-    fn from(source: String) -> Self {
-        VtlTemplate::new(source)
-    }
-}
-
-impl serde::Serialize for VtlTemplate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.source)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VtlTemplate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(VtlTemplate::unparsed)
-    }
-}

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::ast::{BinOp, Expr, Node, Template};
+use super::regexes::{self, Regexes, Use};
 use super::value::{Value, json_string, parse_json};
 use super::{Env, Limits, Output, VtlError};
 
@@ -27,6 +28,8 @@ const FOREACH_KEYS: [&str; 5] = ["index", "count", "hasNext", "first", "last"];
 pub(crate) struct Eval<'a> {
     env: &'a Env,
     limits: Limits,
+    /// The template's literal patterns, compiled when it was built.
+    regexes: &'a Regexes,
     vars: Vec<(&'a str, Value)>,
     context: Cow<'a, Value>,
     /// The body as JSON, once something asked for it.
@@ -53,6 +56,7 @@ impl<'a> Eval<'a> {
         let mut e = Eval {
             env,
             limits,
+            regexes: &template.regexes,
             vars: Vec::new(),
             context: Cow::Borrowed(&env.context),
             json: None,
@@ -342,11 +346,12 @@ impl<'a> Eval<'a> {
                     return Ok(mutate(place, method, values));
                 }
                 let cap = self.limits.max_allocated;
+                let regexes = self.regexes;
                 if let Some(base) = self.borrow(base) {
-                    return method_call(base, method, &values, cap);
+                    return method_call(base, method, &values, cap, regexes);
                 }
                 let base = self.expr(base)?;
-                method_call(&base, method, &values, cap)?
+                method_call(&base, method, &values, cap, regexes)?
             }
             Expr::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -490,15 +495,23 @@ fn property(base: &Value, key: &str) -> Value {
         // `$list.size`, `$s.length` without parentheses are Velocity's getter shorthand. A
         // getter takes no arguments, so none makes a value larger than its base (no cap).
         _ => {
-            let mut chars = key.chars();
-            let Some(first) = chars.next() else {
-                return Value::Null;
+            let call = |method| {
+                method_call(base, method, &[], usize::MAX, &regexes::NONE).unwrap_or(Value::Null)
             };
-            let getter = format!("get{}{}", first.to_ascii_uppercase(), chars.as_str());
-            method_call(base, &getter, &[], usize::MAX)
-                .unwrap_or(Value::Null)
-                .or_null(|| method_call(base, key, &[], usize::MAX).unwrap_or(Value::Null))
+            getter(key).map_or(Value::Null, call).or_null(|| call(key))
         }
+    }
+}
+
+/// Velocity's getter for the property `key` (`length` → `getLength`), among the `get…`
+/// methods [`method_call`] knows; matched without building the name on every access.
+fn getter(key: &str) -> Option<&'static str> {
+    let (first, rest) = key.split_at_checked(1)?;
+    match (first.as_bytes()[0].to_ascii_uppercase(), rest) {
+        (b'L', "ength") => Some("getLength"),
+        (b'S', "ize") => Some("getSize"),
+        (b'K', "eySet") => Some("getKeySet"),
+        _ => None,
     }
 }
 
@@ -616,7 +629,13 @@ impl regex::Replacer for BoundedReplacer<'_> {
 
 /// A method call on a value; a string result that would pass `cap` bytes is an error before
 /// it is built.
-fn method_call(base: &Value, method: &str, args: &[Value], cap: usize) -> R<Value> {
+fn method_call(
+    base: &Value,
+    method: &str,
+    args: &[Value],
+    cap: usize,
+    regexes: &Regexes,
+) -> R<Value> {
     let text = |i: usize| args.get(i).map(Value::to_text).unwrap_or_default();
     let too_big = || fail("template built a string over its memory limit");
     Ok(match base {
@@ -656,8 +675,8 @@ fn method_call(base: &Value, method: &str, args: &[Value], cap: usize) -> R<Valu
                 }
                 Value::Str(s.replace(&from, &to))
             }
-            "replaceAll" | "replaceFirst" => match regex::Regex::new(&text(0)) {
-                Ok(re) => {
+            "replaceAll" | "replaceFirst" => match regexes.get(Use::Search, &text(0)) {
+                Some(re) => {
                     let rep = java_replacement(&text(1));
                     let mut bounded = BoundedReplacer {
                         replacement: &rep,
@@ -677,14 +696,14 @@ fn method_call(base: &Value, method: &str, args: &[Value], cap: usize) -> R<Valu
                     }
                     Value::Str(out)
                 }
-                Err(_) => Value::Null,
+                None => Value::Null,
             },
-            "matches" => match regex::Regex::new(&format!("^(?:{})$", text(0))) {
-                Ok(re) => Value::Bool(re.is_match(s)),
-                Err(_) => Value::Null,
+            "matches" => match regexes.get(Use::Whole, &text(0)) {
+                Some(re) => Value::Bool(re.is_match(s)),
+                None => Value::Null,
             },
-            "split" => match regex::Regex::new(&text(0)) {
-                Ok(re) => {
+            "split" => match regexes.get(Use::Search, &text(0)) {
+                Some(re) => {
                     let mut parts: Vec<Value> =
                         re.split(s).map(|p| Value::Str(p.to_owned())).collect();
                     // Java drops trailing empty strings.
@@ -693,7 +712,7 @@ fn method_call(base: &Value, method: &str, args: &[Value], cap: usize) -> R<Valu
                     }
                     Value::List(parts)
                 }
-                Err(_) => Value::Null,
+                None => Value::Null,
             },
             "concat" => Value::Str(format!("{s}{}", text(0))),
             _ => Value::Null,

@@ -6,18 +6,31 @@
 //! parser and the compiler's emitter has no reason to construct them by hand.
 
 use crate::Str;
+use crate::regexes::Regexes;
 
 /// A parsed template: what the evaluator runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Template {
     pub(crate) nodes: Vec<Node>,
+    /// The regexes of `replaceAll`/`replaceFirst`/`split`/`matches` calls whose pattern is a
+    /// literal, compiled here once rather than on every call.
+    pub(crate) regexes: Regexes,
+}
+
+impl PartialEq for Template {
+    /// The regexes are a function of the nodes.
+    fn eq(&self, other: &Self) -> bool {
+        self.nodes == other.nodes
+    }
 }
 
 impl Template {
     /// A template from its parsed nodes (what generated code writes; the nodes must come from
-    /// [`super::parse`], whose output the evaluator is tested on).
+    /// [`super::parse`], whose output the evaluator is tested on). Compiles the regexes of
+    /// literal patterns now, so that a generated gateway does it once at start-up.
     pub fn new(nodes: Vec<Node>) -> Template {
-        Template { nodes }
+        let regexes = Regexes::of(&nodes);
+        Template { nodes, regexes }
     }
 
     /// The top-level nodes, for emitting the template as Rust data.

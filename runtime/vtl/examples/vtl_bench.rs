@@ -6,12 +6,12 @@
 //! the baseline the others are given as a ratio of (see BENCHMARKS.md, "VTL evaluation").
 //!
 //! ```sh
-//! cargo build --release -p gwc-ir --example vtl_bench
+//! cargo build --release -p gwc-vtl --example vtl_bench
 //! for n in 0 1000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!   target/release/examples/vtl_bench $n 2>&1 | grep 'Collected'; done
 //! ```
 
-use gwc_ir::vtl::{self, Env, Limits, Value};
+use gwc_vtl::{self as vtl, Env, Limits, Value};
 
 /// The templates measured: AWS documentation shapes (passthrough, a reshaped body, a loop).
 const TEMPLATES: &[(&str, &str)] = &[
