@@ -207,8 +207,14 @@ fn waf_corpus_report() {
         return;
     }
     report("tuning", true);
-    report("held-out", false);
+    // `GWC_WAF_HALF=tuning` while tuning: the held-out figures stay unseen until the end.
+    if std::env::var_os("GWC_WAF_HALF").is_none_or(|h| h != "tuning") {
+        report("held-out", false);
+    }
     crs_regression();
+    if std::env::var_os("GWC_WAF_PERTURB").is_some() {
+        perturbed_benign();
+    }
     if std::env::var_os("GWC_WAF_MISSES").is_some() {
         for (class, f) in [
             ("sqli", detect::sqli as fn(&[u8]) -> bool),
@@ -228,6 +234,60 @@ fn waf_corpus_report() {
             }
         }
     }
+}
+
+/// Benign tuning rows changed the way real traffic varies (case, digits, a parameter name,
+/// `+` for space): a rule that flags a variant but not the row is brittle, and the held-out
+/// half will hold such variants. Prints the flagged variants.
+fn perturbed_benign() {
+    let variants = |p: &[u8]| -> Vec<Vec<u8>> {
+        let digits: Vec<u8> = p
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_digit() {
+                    b'0' + (b - b'0' + 3) % 10
+                } else {
+                    b
+                }
+            })
+            .collect();
+        let mut q = b"q=".to_vec();
+        q.extend_from_slice(p);
+        vec![
+            p.to_ascii_lowercase(),
+            p.to_ascii_uppercase(),
+            digits,
+            q,
+            p.iter()
+                .map(|&b| if b == b' ' { b'+' } else { b })
+                .collect(),
+            p.iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect(),
+        ]
+    };
+    let (mut flagged, mut total) = (0, 0);
+    for (class, f) in [
+        ("sqli", detect::sqli as fn(&[u8]) -> bool),
+        ("xss", detect::xss),
+    ] {
+        for r in load(&format!("{class}-benign.jsonl"))
+            .iter()
+            .filter(|r| r.tune)
+        {
+            if f(&r.payload) {
+                continue;
+            }
+            for v in variants(&r.payload) {
+                total += 1;
+                if f(&v) {
+                    flagged += 1;
+                    println!("VARIANT {class}: {}", String::from_utf8_lossy(&v));
+                }
+            }
+        }
+    }
+    println!("benign variants flagged: {flagged}/{total}");
 }
 
 /// Floors on the held-out half, so a change that loses detection or gains false positives
@@ -258,9 +318,9 @@ fn waf_corpus_floors() {
     assert!(pct(xss.fp) <= XSS_FP_CEILING, "{}", show("xss fp", xss.fp));
 }
 
-// Measured on the held-out half on 2026-12-02 (BENCHMARKS.md): SQLi 84.5 % at 6.7 % false
-// positives, XSS 94.8 % at 1.7 %.
-const SQLI_DETECTION_FLOOR: f64 = 82.5;
-const SQLI_FP_CEILING: f64 = 8.0;
-const XSS_DETECTION_FLOOR: f64 = 93.0;
-const XSS_FP_CEILING: f64 = 3.0;
+// Measured on the held-out half on 2026-12-02 (BENCHMARKS.md, fourth round): SQLi 84.0 % at
+// 6.7 % false positives, XSS 94.8 % at 1.7 %.
+const SQLI_DETECTION_FLOOR: f64 = 83.0;
+const SQLI_FP_CEILING: f64 = 7.5;
+const XSS_DETECTION_FLOOR: f64 = 94.0;
+const XSS_FP_CEILING: f64 = 2.5;

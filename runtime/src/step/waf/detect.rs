@@ -788,22 +788,21 @@ fn sql_anywhere(t: &[Tok]) -> bool {
                 // SELECT <list> FROM <name>, with a list that is SQL (a star, commas, calls)
                 let mut j = i + 1;
                 let mut sql_list = false;
+                let mut literal = false;
                 while j < t.len() && j < i + 16 && t[j] != Tok::From {
-                    sql_list |= matches!(
-                        t[j],
-                        Tok::Comma
-                            | Tok::Arith
-                            | Tok::LParen
-                            | Tok::Num
-                            | Tok::Const
-                            | Tok::Var
-                            | Tok::Str
-                    );
+                    sql_list |= matches!(t[j], Tok::Comma | Tok::Arith | Tok::LParen | Tok::Var);
+                    literal |= matches!(t[j], Tok::Num | Tok::Const | Tok::Str);
                     j += 1;
                 }
+                // `select 'none' from the list`: one literal picked from two words is prose;
+                // a table after FROM is one name (and its alias comes before WHERE, `;`…).
+                let prose_tail = at(t, j + 1) == Tok::Ident
+                    && at(t, j + 2) == Tok::Ident
+                    && matches!(at(t, j + 3), Tok::Ident | Tok::Other);
                 if at(t, j) == Tok::From
                     && j > i + 1
                     && (sql_list
+                        || literal && !prose_tail
                         || matches!(
                             at(t, j + 2),
                             Tok::Where
@@ -849,6 +848,7 @@ fn sql_anywhere(t: &[Tok]) -> bool {
             }
             Tok::Danger => {
                 if at(t, i + 1) == Tok::LParen
+                    && !prose_parens(t, i + 1)
                     && matches!(
                         at(t, i + 2),
                         Tok::Num
@@ -953,6 +953,16 @@ fn sql_anywhere(t: &[Tok]) -> bool {
     false
 }
 
+/// `(8 hours)`, `(draft 2)`: a parenthesis opening on two words, or a number and a word, as
+/// prose's asides do; an SQL argument list separates its operands with commas or operators.
+fn prose_parens(t: &[Tok], i: usize) -> bool {
+    at(t, i) == Tok::LParen
+        && matches!(
+            (at(t, i + 1), at(t, i + 2)),
+            (Tok::Num | Tok::Ident, Tok::Ident) | (Tok::Ident, Tok::Num)
+        )
+}
+
 /// A statement an injection stacks after `;`: `DROP TABLE x`, `EXEC xp_cmdshell`, `DECLARE @x`,
 /// `SHUTDOWN`, `SELECT …`, `WAITFOR DELAY`, `INSERT INTO`, `UPDATE x SET`, `DELETE FROM`.
 fn statement_at(t: &[Tok], i: usize) -> bool {
@@ -981,6 +991,7 @@ fn statement_at(t: &[Tok], i: usize) -> bool {
             | Tok::LParen
             | Tok::Comment
             | Tok::Catalog => true,
+            Tok::Ident if prose_parens(t, i + 2) => false,
             Tok::Ident => {
                 matches!(
                     at(t, i + 2),
@@ -1381,6 +1392,13 @@ fn pg_cast(v: &[u8]) -> bool {
 
 /// The candidate values in `v`: itself, and for `name=value` the value.
 fn sqli_one(v: &[u8]) -> bool {
+    sqli_pairs(v, 3)
+}
+
+/// [`sqli_one`] with at most `depth` levels of `name=value` nesting: a value may itself be a
+/// query string (a redirect target, `q=a=b&c=d`), and its own `name=` is no more SQL than
+/// the outer one.
+fn sqli_pairs(v: &[u8], depth: u8) -> bool {
     let name_len = v
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']' | b'-'))
@@ -1389,7 +1407,19 @@ fn sqli_one(v: &[u8]) -> bool {
         // `name=value&name=value`: each value is what the application reads.
         let mut toks = Toks::new();
         sql_tokens(v, 0, &mut toks);
-        return sql_anywhere(&toks) || query_values(&v[name_len + 1..]).any(sqli_value);
+        return sql_anywhere(&toks)
+            || query_values(&v[name_len + 1..]).any(|p| {
+                // a nested name starts with a letter (`1=1` is a comparison, not a pair)
+                if depth > 0
+                    && p.first()
+                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                    && param_name_len(p).is_some()
+                {
+                    sqli_pairs(p, depth - 1)
+                } else {
+                    sqli_value(p)
+                }
+            });
     }
     // A path with a query string (`/search?q=…&page=1`): its values.
     if v.first() == Some(&b'/')
@@ -1443,6 +1473,26 @@ fn sqli_value(v: &[u8]) -> bool {
     if v.len() < 2 {
         return false;
     }
+    // `RED+SHOES+1+'#`: a form-encoded value whose `+`s are its spaces (no space in it, a
+    // `+` between two words). SQL's own `+` sits between operands and a form encoder writes
+    // it `%2B`, so the value is read with spaces; spaced SQL stays SQL in that reading.
+    if !v.contains(&b' ') && plus_spaced(v) {
+        let spaced: Vec<u8> = v
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        return sqli_value_as_is(&spaced);
+    }
+    sqli_value_as_is(v)
+}
+
+/// A `+` with a letter on each side somewhere in `v` (`RED+SHOES`, `1+OR+2`).
+fn plus_spaced(v: &[u8]) -> bool {
+    v.windows(3)
+        .any(|w| w[1] == b'+' && w[0].is_ascii_alphabetic() && w[2].is_ascii_alphabetic())
+}
+
+fn sqli_value_as_is(v: &[u8]) -> bool {
     if v.iter().all(u8::is_ascii_alphanumeric) {
         // One word (ids, tokens, plain values: the common case, read without tokenising):
         // SQL only as an operator word no English text uses alone (`XOR`, `RLIKE`).
@@ -2257,6 +2307,165 @@ mod tests {
             "a < i f",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
+        }
+    }
+
+    /// Written for this test, not taken from the corpus: the kinds of legitimate text that
+    /// share SQL's words and punctuation (prose, names with apostrophes, punctuation-heavy
+    /// strings, paths, data), and the same values nested in a query string or form-encoded.
+    #[test]
+    fn everyday_text_is_not_sql() {
+        let texts: &[&str] = &[
+            // prose that uses the grammar's words
+            "Select a delivery slot from the calendar, then confirm.",
+            "Please select the files from your computer and drop them here",
+            "Union Street, open from 9 to 5",
+            "Delete the old drafts from the folder and update your profile",
+            "We will update you when the order ships",
+            "drop by anytime; we're open 24/7",
+            "Insert a coin (1 or 2 euros) to start",
+            "Where are you from? I'm from Cork.",
+            "order by phone or online",
+            "Group by group, the pupils left (slowly)",
+            "Sleep (8 hours) matters",
+            "Execute the plan; then rest",
+            "Having fun? Join us, or not.",
+            "limit 2 per customer",
+            "Union of students; founded 1969",
+            "case closed -- next one",
+            "If you like it, then say so",
+            "select all that apply from the options below",
+            "the union and the management met; no deal",
+            "Pick 1 or 2, not both",
+            "Is 5 greater than 3? Yes, and 7 is more.",
+            "true or false: the sky is green",
+            "null and void",
+            "between 10 and 20 people",
+            "exec summary (draft 2)",
+            "drop table tennis lessons from the schedule",
+            "update: the shop is closed; back tomorrow",
+            "select from our range of 300 teas",
+            "Sort by price (low to high)",
+            "in stock: 3; on order: 12",
+            // names and quotes
+            "O'Brien",
+            "D'Arcy O'Neil",
+            "Mary O'Hara's 'best' cake",
+            "'Twas the night before",
+            "the '90s or the '80s",
+            "It's 5 o'clock somewhere",
+            "He said 'no' -- twice",
+            "'quoted' and 'unquoted'",
+            "Côte d'Ivoire",
+            "5'11\" tall",
+            "a 6' x 4' shed",
+            "it's 1 or 2 hours",
+            "Don't select 'none' from the list",
+            "L'Auberge du 'Pont'",
+            "she wrote \"yes\" or \"no\" on each card",
+            "\"hello\" and \"goodbye\"",
+            "size 10' or 12' rope",
+            "the 'or' keyword",
+            "Rock 'n' Roll Hall of Fame",
+            "'s-Hertogenbosch",
+            // punctuation-heavy
+            "!!! --- !!!",
+            "#1 best seller!",
+            "C# / F# / C++",
+            "Q&A: 1) yes 2) no",
+            "(a) or (b)",
+            "50% off -- today only",
+            "$$$ save $$$",
+            ":-) ;-) :-(",
+            "x=1; y=2",
+            "version 2.0.1 (build 1234)",
+            "rating: 4/5 (great)",
+            "#hashtag #drop #select",
+            "a -- b -- c",
+            "--",
+            "--help",
+            "'; ",
+            "***",
+            "me & you = us",
+            "100% cotton; 0% polyester",
+            "[1, 2, 3]",
+            "(1)",
+            "-- Sent from my phone",
+            "#!/bin/sh",
+            "/* note */",
+            "@everyone check this",
+            "@@ -1,3 +1,4 @@",
+            // paths and urls
+            "/api/v1/users/select",
+            "/admin/delete/42",
+            "/union/station/map",
+            "/files/drop/update.txt",
+            "/order/by/date",
+            "https://example.com/select?from=2024-01-01&to=2024-02-01",
+            "C:\\Program Files\\Tools\\select.exe",
+            "/blog/2020/05/where-to-eat-in-rome",
+            "/shop/tables?sort=price&order=desc",
+            "?q=hello&limit=20&offset=40",
+            "mailto:sales@example.com?subject=Order 12",
+            // data
+            "2024-01-01--2024-01-31",
+            "ISBN 978-3-16-148410-0",
+            "SKU-123-OR-456",
+            "user@example.com",
+            "+1 (555) 010-9999",
+            "N/A",
+            "null",
+            "-1",
+            "0x1F",
+            "#FF00AA",
+            "12:30--13:45",
+            "3' 4\" x 2' 1\"",
+            "{\"order\": \"desc\", \"limit\": 10}",
+            "{\"where\": {\"name\": \"x\"}}",
+            "name=John&select=all",
+            "id=5&sort=asc",
+            "7 and a half",
+            "4 or more",
+            "1 or 2 (or 3)",
+            "1-2 days",
+            "1/2 price",
+            "two-for-one",
+            "AND-OR gates",
+            "NOT gate",
+            "like new!",
+            "IN-N-OUT",
+            "TRUE BLUE",
+            "10 char max",
+            "char(10)",
+            "count (3)",
+            "sum of 1, 2, 3",
+            "version 1 or version 2",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+            "sleep mode",
+            "user(s)",
+            "The book's title is 'Select'",
+            "it's 'or' not 'and'",
+            "'ok' -- fine",
+            "Dear all, -- see below",
+        ];
+        for t in texts {
+            assert!(!sqli(t.as_bytes()), "sqli: {t}");
+            assert!(!xss(t.as_bytes()), "xss: {t}");
+            let nested = format!("next=q={t}");
+            assert!(!sqli(nested.as_bytes()), "sqli: {nested}");
+            if !t.contains('+') {
+                let form = t.replace(' ', "+");
+                assert!(!sqli(form.as_bytes()), "sqli: {form}");
+            }
+        }
+        // Form-encoded and nested attacks stay attacks.
+        for attack in [
+            "1+OR+1=1",
+            "x'+UNION+SELECT+1,2--",
+            "next=q=1' OR '1'='1",
+            "a=1=1",
+        ] {
+            assert!(sqli(attack.as_bytes()), "{attack}");
         }
     }
 }
