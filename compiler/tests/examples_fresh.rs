@@ -490,7 +490,14 @@ fn every_variant() -> gwc_ir::Gateway {
                     .is_multiple_of(2)
                     .then_some(400 + u16::try_from(i).unwrap()),
                 headers: vec![],
-                body: i.is_multiple_of(3).then(|| format!("{{\"n\":{i}}}").into()),
+                templates: if i.is_multiple_of(3) {
+                    vec![ContentTemplate {
+                        content_type: "application/json".into(),
+                        template: format!("{{\"n\":{i}}}").into(),
+                    }]
+                } else {
+                    vec![]
+                },
             })
             .collect(),
         routes,

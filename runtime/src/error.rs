@@ -203,7 +203,11 @@ struct Prepared {
     /// The body is the default `{"message": ...}` (no spec override).
     default_body: bool,
     headers: HeaderMap,
+    /// The body for `application/json` (or the spec's only type), and for a request whose
+    /// `Accept` names no type the spec has.
     body: BodyTemplate,
+    /// The bodies for the spec's other content types: its type, as a header value, its body.
+    others: Box<[(Box<str>, HeaderValue, BodyTemplate)]>,
 }
 
 /// Every gateway response of one gateway, prepared at start-up (defaults per API kind, then
@@ -262,25 +266,31 @@ impl ErrorResponses {
     // The server answers through `answer_for`; tests and steps without a context use this.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn answer(&self, error: GatewayError, request_id: &HeaderValue) -> Response<Body> {
-        self.answer_for(error, request_id, None)
+        self.answer_for(error, request_id, None, None)
     }
 
-    /// [`ErrorResponses::answer`] for a request an authorizer has seen: its templates can
-    /// read `$context.authorizer.*` (a custom authorizer's context on a deny, too, as AWS
-    /// allows).
+    /// [`ErrorResponses::answer`] for a request: the body for the content type its `Accept`
+    /// names (when the spec gives several), and templates that can read
+    /// `$context.authorizer.*` (a custom authorizer's context on a deny, too, as AWS allows).
     pub(crate) fn answer_for(
         &self,
         error: GatewayError,
         request_id: &HeaderValue,
         identity: Option<&Identity>,
+        accept: Option<&HeaderValue>,
     ) -> Response<Body> {
+        let request = Asking {
+            request_id,
+            identity,
+            accept,
+        };
         let mut resp = match error.body {
             Some(body) if self.get(error.kind).is_some_and(|p| p.default_body) => {
-                let mut resp = self.respond_with(error.kind, None, request_id, identity);
+                let mut resp = self.respond_with(error.kind, None, &request);
                 *resp.body_mut() = Body::from_static(body.as_bytes());
                 resp
             }
-            _ => self.respond_with(error.kind, error.message.as_deref(), request_id, identity),
+            _ => self.respond_with(error.kind, error.message.as_deref(), &request),
         };
         if !error.headers.is_empty() {
             // Replaces a prepared header of the same name, keeps every value of the error's.
@@ -297,16 +307,31 @@ impl ErrorResponses {
     /// as on every other response.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn respond(&self, kind: ErrorType, request_id: &HeaderValue) -> Response<Body> {
-        self.respond_with(kind, None, request_id, None)
+        let request = Asking {
+            request_id,
+            identity: None,
+            accept: None,
+        };
+        self.respond_with(kind, None, &request)
+    }
+
+    /// True when some response has bodies for several content types: only then does the
+    /// server keep the request's `Accept` for an error answer.
+    pub(crate) fn negotiates(&self) -> bool {
+        self.table.iter().any(|p| !p.others.is_empty())
     }
 
     fn respond_with(
         &self,
         kind: ErrorType,
         message: Option<&str>,
-        request_id: &HeaderValue,
-        identity: Option<&Identity>,
+        request: &Asking<'_>,
     ) -> Response<Body> {
+        let Asking {
+            request_id,
+            identity,
+            ..
+        } = *request;
         let Some(p) = self.get(kind) else {
             let mut resp = Response::new(Body::from_static(
                 b"{\"message\":\"Internal server error\"}",
@@ -314,7 +339,8 @@ impl ErrorResponses {
             *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             return resp;
         };
-        let body = match (&p.body, message) {
+        let (template, content_type) = p.body_for(request.accept);
+        let body = match (template, message) {
             (BodyTemplate::Static(b), None) => b.clone(),
             (BodyTemplate::Static(_), Some(m)) if p.default_body => {
                 Bytes::from(format!("{{\"message\":{}}}", json_string(m)))
@@ -327,7 +353,52 @@ impl ErrorResponses {
         let mut resp = Response::new(Body::full(body));
         *resp.status_mut() = p.status;
         *resp.headers_mut() = p.headers.clone();
+        if let Some(content_type) = content_type {
+            resp.headers_mut()
+                .insert(header::CONTENT_TYPE, content_type.clone());
+        }
         resp
+    }
+}
+
+/// What an error answer reads of its request.
+#[derive(Clone, Copy)]
+struct Asking<'a> {
+    request_id: &'a HeaderValue,
+    identity: Option<&'a Identity>,
+    accept: Option<&'a HeaderValue>,
+}
+
+impl Prepared {
+    /// The body for a request's `Accept`: the first media type it lists that the spec has a
+    /// body for (parameters and quality ignored), else the main one; with the content type
+    /// to send when it is not the main one's.
+    fn body_for(&self, accept: Option<&HeaderValue>) -> (&BodyTemplate, Option<&HeaderValue>) {
+        if self.others.is_empty() {
+            return (&self.body, None);
+        }
+        let Some(accept) = accept.and_then(|a| a.to_str().ok()) else {
+            return (&self.body, None);
+        };
+        let main_type = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/json");
+        for range in accept.split(',') {
+            let media = range.split(';').next().unwrap_or("").trim();
+            if media.eq_ignore_ascii_case(main_type) {
+                return (&self.body, None);
+            }
+            if let Some((_, content_type, body)) = self
+                .others
+                .iter()
+                .find(|(t, _, _)| media.eq_ignore_ascii_case(t))
+            {
+                return (body, Some(content_type));
+            }
+        }
+        (&self.body, None)
     }
 }
 
@@ -409,41 +480,81 @@ fn prepare(gateway: &ir::Gateway, error: ErrorType) -> Result<Prepared, BuildErr
             headers.insert(name, value);
         }
     }
-    let body = match over.and_then(|o| o.body.as_ref()) {
-        Some(template) if !template.contains(['$', '#', '\\']) => {
-            BodyTemplate::Static(Bytes::from(template.source.to_string()))
+    let templates = over.map_or(&[][..], |o| &o.templates[..]);
+    // The first body is `application/json`'s when the spec has one (AWS's fallback), else
+    // the first in spec order; the others are chosen by the request's `Accept`.
+    let first = templates
+        .iter()
+        .position(|t| *t.content_type == *"application/json")
+        .unwrap_or(0);
+    let mut bodies = Vec::with_capacity(templates.len());
+    for (i, t) in templates.iter().enumerate() {
+        let content_type = HeaderValue::from_str(&t.content_type).map_err(|e| {
+            BuildError::Unsupported(format!(
+                "the {} gateway response's content type `{}`: {e}",
+                error.as_str(),
+                t.content_type
+            ))
+        })?;
+        let body = body_template(error, &t.template)?;
+        let typed = (
+            t.content_type.to_string().into_boxed_str(),
+            content_type,
+            body,
+        );
+        if i == first {
+            bodies.insert(0, typed);
+        } else {
+            bodies.push(typed);
         }
-        Some(template) => match template.template() {
-            Ok(t) => BodyTemplate::Vtl(t),
-            Err(e) => {
-                return Err(BuildError::Unsupported(format!(
-                    "the {} gateway response's template: {e} (at byte {})",
-                    error.as_str(),
-                    e.offset
-                )));
-            }
-        },
+    }
+    let body = if bodies.is_empty() {
         // AWS answers an authorizer's failure with a null message (the log and the metrics
         // keep the cause).
-        None if matches!(
+        if matches!(
             error,
             ErrorType::AuthorizerFailure | ErrorType::AuthorizerConfigurationError
-        ) =>
-        {
+        ) {
             BodyTemplate::Static(Bytes::from_static(AUTHORIZER_FAILURE_BODY))
+        } else {
+            BodyTemplate::Static(Bytes::from(format!(
+                "{{\"message\":{}}}",
+                json_string(message)
+            )))
         }
-        None => BodyTemplate::Static(Bytes::from(format!(
-            "{{\"message\":{}}}",
-            json_string(message)
-        ))),
+    } else {
+        let (_, content_type, body) = bodies.remove(0);
+        headers.insert(header::CONTENT_TYPE, content_type);
+        body
     };
     Ok(Prepared {
         status,
         message,
-        default_body: over.and_then(|o| o.body.as_deref()).is_none(),
+        default_body: templates.is_empty(),
         headers,
         body,
+        others: bodies.into_boxed_slice(),
     })
+}
+
+/// A body template, prepared: text without references is sent as it is.
+fn body_template(
+    error: ErrorType,
+    template: &ir::vtl::VtlTemplate,
+) -> Result<BodyTemplate, BuildError> {
+    if !template.contains(['$', '#', '\\']) {
+        return Ok(BodyTemplate::Static(Bytes::from(
+            template.source.to_string(),
+        )));
+    }
+    match template.template() {
+        Ok(t) => Ok(BodyTemplate::Vtl(t)),
+        Err(e) => Err(BuildError::Unsupported(format!(
+            "the {} gateway response's template: {e} (at byte {})",
+            error.as_str(),
+            e.offset
+        ))),
+    }
 }
 
 /// Validates a spec header once, at start-up.

@@ -52,7 +52,7 @@ pub(crate) fn small() -> Gateway {
                 name: "retry-after".into(),
                 value: "1".into(),
             }],
-            body: None,
+            templates: vec![],
         }],
         routes: vec![
             route(
@@ -156,7 +156,7 @@ fn gateway_rs_snapshot() {
                                 value: Cow::Borrowed("1"),
                             },
                         ]),
-                        body: None,
+                        templates: Vec::from([]),
                     },
                 ]),
                 routes: Vec::from([

@@ -574,11 +574,58 @@ fn lower_responses(root: &vocab::Root, diags: &mut Diagnostics) -> Vec<gwc_ir::G
             error_type: error_type.value.0,
             status: response.status.map(|s| s.0),
             headers: lower_headers(&response.headers, error_type.span, diags),
-            body: response.body.as_ref().map(|body| {
-                check_template(body, error_type.span, "this gateway response's body", diags)
-            }),
+            templates: lower_response_templates(response, error_type.span, diags),
         })
         .collect()
+}
+
+/// A gateway response's bodies by content type: `body` is `application/json`'s, then
+/// `templates` in spec order.
+fn lower_response_templates(
+    response: &vocab::GatewayResponse,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> Vec<gwc_ir::ContentTemplate> {
+    let json = response
+        .body
+        .iter()
+        .map(|body| ("application/json", body.as_str()));
+    let others = response
+        .templates
+        .iter()
+        .map(|(content_type, body)| (content_type.as_str(), body.as_str()));
+    let mut out: Vec<gwc_ir::ContentTemplate> = Vec::new();
+    for (content_type, body) in json.chain(others) {
+        let content_type = content_type.trim().to_ascii_lowercase();
+        if http::HeaderValue::from_str(&content_type).is_err() || !content_type.contains('/') {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::INVALID_VALUE,
+                    format!("`{content_type}` is not a content type"),
+                )
+                .with_span(span, "this gateway response")
+                .with_help("write a media type such as `application/json` or `text/html`"),
+            );
+            continue;
+        }
+        if out.iter().any(|t| *t.content_type == *content_type) {
+            diags.push(
+                Diagnostic::error(
+                    vocab::codes::INVALID_VALUE,
+                    format!("this gateway response has two bodies for `{content_type}`"),
+                )
+                .with_span(span, "this gateway response")
+                .with_help("`body` is the `application/json` body: keep it or `templates.application/json`, not both"),
+            );
+            continue;
+        }
+        let template = check_template(body, span, "this gateway response's body", diags);
+        out.push(gwc_ir::ContentTemplate {
+            content_type: Str::Owned(content_type),
+            template,
+        });
+    }
+    out
 }
 
 /// Parses a VTL template now, so a syntax error is reported at the spec (with its line and

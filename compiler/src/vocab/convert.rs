@@ -51,7 +51,16 @@ impl GatewayResponse {
             error_type: error_type.0,
             status: self.status.map(|s| s.0),
             headers: header_pairs(&self.headers),
-            body: self.body.clone().map(gwc_ir::vtl::VtlTemplate::new),
+            templates: self
+                .body
+                .iter()
+                .map(|body| ("application/json", body))
+                .chain(self.templates.iter().map(|(t, b)| (t.as_str(), b)))
+                .map(|(content_type, body)| gwc_ir::ContentTemplate {
+                    content_type: Str::Owned(content_type.to_ascii_lowercase()),
+                    template: gwc_ir::vtl::VtlTemplate::new(body.clone()),
+                })
+                .collect(),
         }
     }
 }
@@ -97,6 +106,7 @@ mod tests {
             status: Some(super::super::StatusCode(503)),
             headers,
             body: None,
+            templates: IndexMap::new(),
         };
         let ir = resp.to_ir(ErrorTypeName(gwc_ir::ErrorType::IntegrationTimeout));
         assert_eq!(ir.error_type, gwc_ir::ErrorType::IntegrationTimeout);

@@ -548,9 +548,14 @@ pub struct GatewayResponse {
     /// `$context.error.message`, `$context.error.messageString` (the message as a JSON string),
     /// `$context.error.responseType`, `$context.requestId`, `$context.stage` and
     /// `$stageVariables.NAME`, e.g. `{"error": $context.error.messageString}`.
-    /// Default: `{"message": "<the type's message>"}`.
+    /// Default: `{"message": "<the type's message>"}`. The body for `application/json`.
     #[serde(default)]
     pub body: Option<String>,
+    /// Bodies for other content types, as AWS's `responseTemplates` (content type → template):
+    /// the response takes the one the request's `Accept` names, else `application/json`'s
+    /// (`body`), else the first, and says its type in `Content-Type`. Default: none.
+    #[serde(default)]
+    pub templates: IndexMap<String, String>,
 }
 
 /// A named authorizer. `type` picks the kind; each kind has its own keys.

@@ -221,8 +221,12 @@ pub struct GatewayResponse {
     pub status: Option<u16>,
     /// Extra response headers.
     pub headers: Vec<HeaderPair>,
-    /// Replacement body; `$context.error.message` and `$context.requestId` are substituted.
-    pub body: Option<crate::vtl::VtlTemplate>,
+    /// Replacement bodies by content type, in spec order (AWS's `responseTemplates`): the one
+    /// the request's `Accept` names, else `application/json`'s, else the first; none keeps
+    /// the type's default body. Templates read `$context.error.*`, `$context.requestId`,
+    /// `$context.authorizer.*` and `$stageVariables.*`.
+    #[serde(default)]
+    pub templates: Vec<crate::ContentTemplate>,
 }
 
 /// Why an IR value is inconsistent; the compiler reports these with spans before they can

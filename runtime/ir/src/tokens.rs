@@ -277,7 +277,7 @@ struct_tokens!(GatewayResponse {
     error_type,
     status,
     headers,
-    body
+    templates
 });
 struct_tokens!(Param {
     name,
@@ -921,7 +921,10 @@ mod tests {
                 error_type: ErrorType::IntegrationTimeout,
                 status: Some(504),
                 headers: vec![],
-                body: Some("{\"message\":\"slow \\\"backend\\\"\"}".into()),
+                templates: vec![ContentTemplate {
+                    content_type: "application/json".into(),
+                    template: "{\"message\":\"slow \\\"backend\\\"\"}".into(),
+                }],
             }],
             routes: vec![Route {
                 id: "getPet".into(),

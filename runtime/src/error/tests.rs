@@ -3,7 +3,22 @@
 use expect_test::expect;
 
 use super::*;
-use crate::ir::{Gateway, GatewayResponse, HeaderPair, Stage};
+use crate::ir::{ContentTemplate, Gateway, GatewayResponse, HeaderPair, Stage};
+
+/// One `application/json` body, as the vocabulary's `body` gives it.
+fn json(template: &'static str) -> Vec<ContentTemplate> {
+    typed(&[("application/json", template)])
+}
+
+fn typed(templates: &[(&'static str, &'static str)]) -> Vec<ContentTemplate> {
+    templates
+        .iter()
+        .map(|(content_type, template)| ContentTemplate {
+            content_type: (*content_type).into(),
+            template: (*template).into(),
+        })
+        .collect()
+}
 
 fn gateway(kind: ApiKind, responses: Vec<GatewayResponse>) -> Gateway {
     Gateway {
@@ -81,16 +96,15 @@ fn overrides() {
                     name: "x-env".into(),
                     value: "prod".into(),
                 }],
-                body: Some(
-                    r#"{"error":$context.error.messageString,"raw":"$context.error.message","id":"$context.requestId","cost":"$5"}"#
-                        .into(),
+                templates: json(
+                    r#"{"error":$context.error.messageString,"raw":"$context.error.message","id":"$context.requestId","cost":"$5"}"#,
                 ),
             },
             GatewayResponse {
                 error_type: ErrorType::ResourceNotFound,
                 status: Some(410),
                 headers: vec![],
-                body: None,
+                templates: vec![],
             },
         ],
     );
@@ -112,7 +126,7 @@ fn overrides() {
                 name: "bad header".into(),
                 value: "x".into(),
             }],
-            body: None,
+            templates: vec![],
         }],
     );
     assert!(matches!(
@@ -130,9 +144,8 @@ fn templates_are_velocity() {
             error_type: ErrorType::Default4xx,
             status: None,
             headers: vec![],
-            body: Some(
-                "#if($context.error.responseType == 'THROTTLED')\n{\"retry\": true, \"stage\": \"$context.stage\", \"region\": \"$stageVariables.region\"}\n#else\n{\"message\": $context.error.messageString}\n#end"
-                    .into(),
+            templates: json(
+                "#if($context.error.responseType == 'THROTTLED')\n{\"retry\": true, \"stage\": \"$context.stage\", \"region\": \"$stageVariables.region\"}\n#else\n{\"message\": $context.error.messageString}\n#end",
             ),
         }],
     );
@@ -156,7 +169,7 @@ fn templates_are_velocity() {
             error_type: ErrorType::Default4xx,
             status: None,
             headers: vec![],
-            body: Some("#if($x) never closed".into()),
+            templates: json("#if($x) never closed"),
         }],
     );
     assert!(ErrorResponses::new(&bad).is_err());
@@ -178,10 +191,7 @@ fn every_response_type_is_overridable() {
                 name: "x-overridden".into(),
                 value: t.as_str().into(),
             }],
-            body: Some(
-                r#"{"type": "$context.error.responseType", "message": $context.error.messageString, "id": "$context.requestId", "region": "$stageVariables.region"}"#
-                    .into(),
-            ),
+            templates: json(r#"{"type": "$context.error.responseType", "message": $context.error.messageString, "id": "$context.requestId", "region": "$stageVariables.region"}"#),
         })
         .collect();
     let gw = gateway(ApiKind::Rest, responses);
@@ -204,4 +214,87 @@ fn every_response_type_is_overridable() {
         assert_eq!(json["id"], "req-3", "{t:?}");
         assert_eq!(json["region"], "eu-west-1", "{t:?}");
     }
+}
+
+/// A response with bodies for several content types answers the one the request's `Accept`
+/// names first (parameters and quality ignored, case-insensitive), else `application/json`'s,
+/// with the chosen type in `Content-Type`; a spec without `application/json` falls back to
+/// its first type.
+#[test]
+fn bodies_are_chosen_by_accept() {
+    let id = HeaderValue::from_static("req-4");
+    let gw = gateway(
+        ApiKind::Rest,
+        vec![
+            GatewayResponse {
+                error_type: ErrorType::Unauthorized,
+                status: None,
+                headers: vec![],
+                templates: typed(&[
+                    ("text/html", "<p>$context.error.message</p>"),
+                    (
+                        "application/json",
+                        r#"{"error": $context.error.messageString}"#,
+                    ),
+                    ("application/xml", "<error>$context.error.message</error>"),
+                ]),
+            },
+            GatewayResponse {
+                error_type: ErrorType::Throttled,
+                status: None,
+                headers: vec![],
+                templates: typed(&[("text/plain", "slow down"), ("text/html", "<p>slow</p>")]),
+            },
+        ],
+    );
+    let table = ErrorResponses::new(&gw).unwrap();
+    assert!(table.negotiates());
+    let answer = |kind, accept: Option<&'static str>| {
+        let accept = accept.map(HeaderValue::from_static);
+        let e = GatewayError::new(kind, "x");
+        show(table.answer_for(*e, &id, None, accept.as_ref()))
+    };
+    let head = "x-amzn-errortype: UnauthorizedException";
+    assert_eq!(
+        answer(ErrorType::Unauthorized, Some("text/html")),
+        format!("content-type: text/html\n{head}\n<p>Unauthorized</p>")
+    );
+    assert_eq!(
+        answer(
+            ErrorType::Unauthorized,
+            Some("image/png, Application/XML;q=0.9, text/html")
+        ),
+        format!("content-type: application/xml\n{head}\n<error>Unauthorized</error>")
+    );
+    for accept in [
+        None,
+        Some("*/*"),
+        Some("image/png"),
+        Some("application/json"),
+    ] {
+        assert_eq!(
+            answer(ErrorType::Unauthorized, accept),
+            format!("content-type: application/json\n{head}\n{{\"error\": \"Unauthorized\"}}"),
+            "{accept:?}"
+        );
+    }
+    let head = "x-amzn-errortype: TooManyRequestsException";
+    assert_eq!(
+        answer(ErrorType::Throttled, None),
+        format!("content-type: text/plain\n{head}\nslow down")
+    );
+    assert_eq!(
+        answer(ErrorType::Throttled, Some("text/html")),
+        format!("content-type: text/html\n{head}\n<p>slow</p>")
+    );
+    // A response type without an override keeps its default, whatever the Accept.
+    assert_eq!(
+        answer(ErrorType::ResourceNotFound, Some("text/html")),
+        "content-type: application/json\nx-amzn-errortype: ResourceNotFoundException\n{\"message\":\"Not Found\"}"
+    );
+    assert!(
+        !ErrorResponses::new(&gateway(ApiKind::Rest, vec![]))
+            .unwrap()
+            .negotiates()
+    );
 }

@@ -151,6 +151,13 @@ async fn handle(
             req.headers().get(header::HOST).cloned(),
         )
     });
+    // Kept only when a gateway response has bodies for several content types.
+    let accept = worker_gateway
+        .gateway
+        .errors
+        .negotiates()
+        .then(|| req.headers().get(header::ACCEPT).cloned())
+        .flatten();
     let cors = worker_gateway
         .gateway
         .api_steps
@@ -166,8 +173,12 @@ async fn handle(
         Err(e) => {
             ctx.error = Some(e.kind);
             log_failure(gw, &ctx, &e);
-            gw.errors
-                .answer_for(*e, &ctx.request_id, ctx.identity.as_deref())
+            gw.errors.answer_for(
+                *e,
+                &ctx.request_id,
+                ctx.identity.as_deref(),
+                accept.as_ref(),
+            )
         }
     };
     if let Some(waf) = &ctx.waf {
