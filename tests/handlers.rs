@@ -368,9 +368,20 @@ async fn rust_first_attribute_settings_run_their_steps() -> TestResult {
         "request id"
     );
 
-    // validate(body): the schema of `Json<NewOrder>`'s type, before the handler
+    // validate(body): the schema derived from `Json<QuoteRequest>`'s type (`JsonSchema`),
+    // field by field, before the handler. A quantity of 0 and an empty item deserialise
+    // (`u32`, `String`): only the schema refuses them.
     let before = calls().await?;
-    for bad in [r#"["tea"]"#, r#""tea""#, "42"] {
+    for bad in [
+        r#"["tea"]"#,
+        r#""tea""#,
+        "42",
+        r#"{"item":"tea","quantity":0}"#,
+        r#"{"item":"tea","quantity":101}"#,
+        r#"{"item":"","quantity":1}"#,
+        r#"{"item":"tea"}"#,
+        r#"{"item":"tea","quantity":"two"}"#,
+    ] {
         let reply = client::send(addr, json_request(Method::POST, addr, "/quotes", bad)).await?;
         ensure_eq!(reply.status, 400, "{bad}: {}", reply.text());
         ensure_eq!(
@@ -406,6 +417,7 @@ fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
     let bin = binaries::workspace_bin("orders-handlers", "orders-rust-first")?;
     let out = Command::new(bin)
         .arg("--print-openapi")
+        .env("ORDERS_PARTNER_KEY", PARTNER_KEY)
         .output()
         .map_err(|e| format!("cannot run orders: {e}"))?;
     ensure!(
@@ -429,6 +441,52 @@ fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
         doc["x-gateway"]["authorizers"]["staff"]["handler"],
         "orders_handlers::auth::staff",
         "the Rust authorizer"
+    );
+    // The App's usage plan, in the vocabulary's form: the key by where its value is, never
+    // the value.
+    ensure_eq!(
+        doc["x-gateway"]["plans"],
+        serde_json::json!({"partners": {
+            "throttle": {"rate": 10.0, "burst": 20},
+            "quota": {"limit": 10000, "period": "day", "offset": 0},
+            "api_keys": [{"name": "partner-1", "enabled": true, "value_env": "ORDERS_PARTNER_KEY"}],
+        }}),
+        "the plans"
+    );
+    ensure!(
+        !String::from_utf8_lossy(&out.stdout).contains(PARTNER_KEY),
+        "the key's value leaked into the document"
+    );
+    ensure_eq!(
+        doc["paths"]["/partner/feed"]["get"]["x-gateway-api-key"],
+        "required",
+        "the keyed operation"
+    );
+    // The body schema comes from the type (`QuoteRequest: JsonSchema`): a named component
+    // with its fields' rules, which the validator also checks.
+    ensure_eq!(
+        doc["paths"]["/quotes"]["post"]["requestBody"]["content"]["application/json"]["schema"],
+        serde_json::json!({"$ref": "#/components/schemas/QuoteRequest"}),
+        "the quote's body"
+    );
+    let quote = &doc["components"]["schemas"]["QuoteRequest"];
+    ensure_eq!(
+        quote["required"],
+        serde_json::json!(["item", "quantity"]),
+        "{quote}"
+    );
+    ensure_eq!(
+        (
+            &quote["properties"]["quantity"]["minimum"],
+            &quote["properties"]["quantity"]["maximum"]
+        ),
+        (&serde_json::json!(1), &serde_json::json!(100)),
+        "{quote}"
+    );
+    ensure_eq!(
+        quote["properties"]["item"]["minLength"],
+        serde_json::json!(1),
+        "{quote}"
     );
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let spec = dir.path().join("orders.json");

@@ -4,6 +4,7 @@ mod diagnostics;
 mod examples_fresh;
 mod loader_fuzz;
 mod real_apis;
+mod rust_first;
 mod security;
 mod serve;
 mod support;

@@ -306,6 +306,22 @@ fn last_segment(ty: &Type) -> Option<String> {
     }
 }
 
+/// `T` of a `Json<T>` argument (written `Json<T>` or `path::to::Json<T>`).
+fn json_body_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Json" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
 fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
     let ident = &func.sig.ident;
     let vis = &func.vis;
@@ -374,6 +390,24 @@ fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
             docs.push(quote_spanned!(span=> <#ty as #p::FromRequestParts>::document(&__GWC_ARGS[#i], __gwc_op);));
         }
         names.push(var);
+    }
+    // The body type's JSON Schema (`Json<T>` with `T: JsonSchema`), for the OpenAPI document
+    // and the validator; under `validate(body)` a `Json<T>` body must have one, checked with
+    // the span of `T` so the error points at it.
+    if let Some(a) = args.last() {
+        let ty = &a.ty;
+        let span = ty.span();
+        docs.push(quote_spanned! {span=>
+            {
+                #[allow(unused_imports)]
+                use #p::{ViaJsonSchema as _, ViaNoSchema as _};
+                __gwc_op.body_schema = (&#p::SchemaProbe::<#ty>::NEW).gwc_body_schema();
+            }
+        });
+        if let (Some((true, _)), Some(inner)) = (attr.validate, json_body_type(ty)) {
+            let span = inner.span();
+            docs.push(quote_spanned!(span=> #p::body_has_schema::<#inner>();));
+        }
     }
     let req_binding = if args.len() > 1 {
         quote!(mut __gwc_req)

@@ -26,6 +26,31 @@ struct NewItem {
     name: String,
 }
 
+/// A body checked field by field: `validate(body)` takes its schema from the type.
+#[derive(Deserialize, schemars::JsonSchema)]
+struct NewTag {
+    #[schemars(length(min = 2))]
+    name: String,
+    #[schemars(range(max = 10))]
+    weight: u8,
+}
+
+/// A body with a schema but no `validate(body)`: the document still shows its schema.
+#[derive(Deserialize, schemars::JsonSchema)]
+struct Note {
+    text: String,
+}
+
+#[gateway(POST, "/tags", validate(body))]
+async fn create_tag(body: Json<NewTag>) -> Json<String> {
+    Json(format!("{}:{}", body.name, body.weight))
+}
+
+#[gateway(POST, "/notes")]
+async fn create_note(body: Json<Note>) -> Json<String> {
+    Json(body.0.text)
+}
+
 #[derive(Deserialize)]
 struct Paging {
     limit: Option<u32>,
@@ -172,6 +197,35 @@ fn handlers_serve_over_tcp() {
     assert_eq!((status, body.as_str()), (200, "hello wörld"));
     assert!(head.contains("text/plain"), "{head}");
 
+    // validate(body): the schema of `NewTag`, field by field, before the handler; a weight
+    // of 11 and a one-letter name deserialise, only the schema refuses them.
+    for bad in [
+        r#"{"name":"tea","weight":11}"#,
+        r#"{"name":"t","weight":1}"#,
+        r#"{"name":"tea"}"#,
+    ] {
+        let (status, _, body) = request(
+            addr,
+            "POST",
+            "/tags",
+            "content-type: application/json\r\n",
+            bad,
+        );
+        assert_eq!(
+            (status, body.as_str()),
+            (400, r#"{"message":"Invalid request body"}"#),
+            "{bad}"
+        );
+    }
+    let (status, _, body) = request(
+        addr,
+        "POST",
+        "/tags",
+        "content-type: application/json\r\n",
+        r#"{"name":"tea","weight":10}"#,
+    );
+    assert_eq!((status, body.as_str()), (200, r#""tea:10""#));
+
     let (status, _, body) = request(addr, "POST", "/echo", "", "raw bytes");
     assert_eq!((status, body.as_str()), (200, "raw bytes"));
 
@@ -226,6 +280,41 @@ fn openapi_document_describes_the_handlers() {
         "handlers::get_item"
     );
     assert_eq!(get["x-gateway-integration"]["timeout"], "2000ms");
+    // `NewItem` has no `JsonSchema`: a named object, as before.
     let post = &doc["paths"]["/items"]["post"];
-    assert!(post["requestBody"]["content"]["application/json"].is_object());
+    assert_eq!(
+        post["requestBody"]["content"]["application/json"]["schema"],
+        serde_json::json!({"type": "object", "title": "NewItem"})
+    );
+    // With `JsonSchema`, validated or not: a reference to the type's component.
+    for (path, name) in [("/tags", "NewTag"), ("/notes", "Note")] {
+        assert_eq!(
+            doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"],
+            serde_json::json!({"$ref": format!("#/components/schemas/{name}")}),
+            "{path}"
+        );
+    }
+    let tag = &doc["components"]["schemas"]["NewTag"];
+    assert_eq!(
+        tag["required"],
+        serde_json::json!(["name", "weight"]),
+        "{tag}"
+    );
+    assert_eq!(tag["properties"]["name"]["minLength"], 2, "{tag}");
+    assert_eq!(tag["properties"]["weight"]["maximum"], 10, "{tag}");
+    assert_eq!(
+        doc["components"]["schemas"]["Note"]["required"],
+        serde_json::json!(["text"])
+    );
+    // The validator's schema is the same, made self-contained.
+    let ir = App::new("handlers-test").ir();
+    let route = ir.routes.iter().find(|r| r.id == "create_tag").unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&route.request.bodies[0].schema).unwrap();
+    assert_eq!(
+        schema,
+        serde_json::json!({
+            "$ref": "#/components/schemas/NewTag",
+            "components": {"schemas": {"NewTag": tag}},
+        })
+    );
 }

@@ -162,10 +162,15 @@ impl App {
     }
 
     /// The OpenAPI 3.1 document describing the handlers, each operation with its
-    /// `x-gateway-integration: {type: rust, handler: …}` and the settings of its attribute.
+    /// `x-gateway-integration: {type: rust, handler: …}` and the settings of its attribute,
+    /// body schemas from their types (`components/schemas`), and the API's usage plans
+    /// (`x-gateway.plans`, as [`App::plan`] gave them), so `gwc build` of it serves the same API.
     pub fn openapi(&self) -> Value {
         let ir = self.ir();
         let mut paths: Map<String, Value> = Map::new();
+        // One generator for every operation: a type several handlers read is one named
+        // schema under `components/schemas`.
+        let mut schemas = crate::handler::schema::generator();
         for (def, route) in self.handlers.routes().zip(&ir.routes) {
             let mut doc = OperationDoc::default();
             (def.document)(&mut doc);
@@ -192,9 +197,13 @@ impl App {
                 op.insert("parameters".into(), Value::Array(params));
             }
             if let Some((media, ty)) = &doc.body {
+                let schema = match doc.body_schema {
+                    Some(schema) => schema(&mut schemas).to_value(),
+                    None => schema_of(ty),
+                };
                 op.insert(
                     "requestBody".into(),
-                    json!({"required": true, "content": {*media: {"schema": schema_of(ty)}}}),
+                    json!({"required": true, "content": {*media: {"schema": schema}}}),
                 );
             }
             op.insert(
@@ -215,17 +224,7 @@ impl App {
                 op.insert("x-gateway-api-key".into(), json!("required"));
             }
             if let Some(t) = &policies.throttle {
-                let per = match &t.per {
-                    ir::ThrottleScope::Api => "api".to_owned(),
-                    ir::ThrottleScope::Ip => "ip".to_owned(),
-                    ir::ThrottleScope::ApiKey => "api_key".to_owned(),
-                    ir::ThrottleScope::Principal => "principal".to_owned(),
-                    ir::ThrottleScope::Header(h) => format!("header:{h}"),
-                };
-                op.insert(
-                    "x-gateway-throttle".into(),
-                    json!({"rate": t.rate, "burst": t.burst, "per": per}),
-                );
+                op.insert("x-gateway-throttle".into(), throttle_doc(t, true));
             }
             if let Some(c) = &policies.cache {
                 let key: Vec<String> = c
@@ -294,6 +293,20 @@ impl App {
         if !authorizers.is_empty() {
             gateway["authorizers"] = Value::Object(authorizers);
         }
+        if !ir.plans.is_empty() {
+            gateway["plans"] = Value::Object(
+                ir.plans
+                    .iter()
+                    .map(|p| (p.name.to_string(), plan_doc(p, &ir.routes)))
+                    .collect(),
+            );
+        }
+        if ir.api_key_source == ir::ApiKeySource::Authorizer {
+            gateway["api_key_source"] = json!("authorizer");
+        }
+        if let Some(header) = &ir.api_key_header {
+            gateway["api_key_header"] = json!(header.as_ref());
+        }
         if let Some(c) = &ir.cache {
             // `methods: []`: the spec caches only the operations that say so, as here.
             gateway["cache"] = json!({
@@ -302,12 +315,17 @@ impl App {
                 "methods": [],
             });
         }
-        json!({
+        let mut doc = json!({
             "openapi": "3.1.0",
             "info": {"title": self.ir.name.as_ref(), "version": self.version},
             "x-gateway": gateway,
             "paths": paths,
-        })
+        });
+        let definitions = schemas.take_definitions(true);
+        if !definitions.is_empty() {
+            doc["components"] = json!({ "schemas": definitions });
+        }
+        doc
     }
 
     /// Runs the gateway: parses the runtime's flags (`--listen`, `--admin-listen`, `--stage`,
@@ -350,9 +368,70 @@ pub fn serve(app: App) -> ExitCode {
     app.serve()
 }
 
+/// A token bucket as the vocabulary writes it (`x-gateway-throttle`, a plan's `throttle`):
+/// `per` only where the scope is the spec's to choose (inside a plan it is always per key).
+fn throttle_doc(t: &ir::Throttle, with_scope: bool) -> Value {
+    let mut v = json!({"rate": t.rate, "burst": t.burst});
+    if with_scope {
+        v["per"] = json!(match &t.per {
+            ir::ThrottleScope::Api => "api".to_owned(),
+            ir::ThrottleScope::Ip => "ip".to_owned(),
+            ir::ThrottleScope::ApiKey => "api_key".to_owned(),
+            ir::ThrottleScope::Principal => "principal".to_owned(),
+            ir::ThrottleScope::Header(h) => format!("header:{h}"),
+        });
+    }
+    v
+}
+
+/// A usage plan as `x-gateway.plans.NAME` writes it: its throttle, quota, per-route throttles
+/// (keyed `METHOD /path`, as the vocabulary names routes) and API keys (where each key's value
+/// is, never a value: the IR holds none).
+fn plan_doc(plan: &ir::UsagePlan, routes: &[ir::Route]) -> Value {
+    let mut v = json!({});
+    if let Some(t) = &plan.throttle {
+        v["throttle"] = throttle_doc(t, false);
+    }
+    if let Some(q) = &plan.quota {
+        let period = match q.period {
+            ir::QuotaPeriod::Day => "day",
+            ir::QuotaPeriod::Week => "week",
+            ir::QuotaPeriod::Month => "month",
+        };
+        v["quota"] = json!({"limit": q.limit, "period": period, "offset": q.offset});
+    }
+    let route_throttles: Map<String, Value> = plan
+        .route_throttles
+        .iter()
+        .filter_map(|rt| {
+            let route = routes.get(rt.route.index())?;
+            Some((
+                format!("{} {}", route.method.as_str(), route.path.raw),
+                throttle_doc(&rt.throttle, false),
+            ))
+        })
+        .collect();
+    if !route_throttles.is_empty() {
+        v["route_throttles"] = Value::Object(route_throttles);
+    }
+    v["api_keys"] = plan
+        .api_keys
+        .iter()
+        .map(|k| {
+            let mut key = json!({"name": k.name.as_ref(), "enabled": k.enabled});
+            match &k.value {
+                ir::Secret::Env(name) => key["value_env"] = json!(name.as_ref()),
+                ir::Secret::File(path) => key["value_file"] = json!(path.as_ref()),
+            }
+            key
+        })
+        .collect();
+    v
+}
+
 /// What a validated handler's requests must carry, from what its extractors read: its path
-/// and required header parameters, and its body's schema (the one the OpenAPI document
-/// gives it).
+/// and required header parameters, and its body's schema: its type's (`JsonSchema`, the one
+/// the OpenAPI document gives it), self-contained; a body without one is only required.
 fn request_model(doc: &OperationDoc) -> ir::RequestModel {
     ir::RequestModel {
         required: doc
@@ -374,13 +453,20 @@ fn request_model(doc: &OperationDoc) -> ir::RequestModel {
             .iter()
             .map(|(media, ty)| ir::BodySchema {
                 content_type: Str::Borrowed(media),
-                schema: Str::Owned(schema_of(ty).to_string()),
+                schema: Str::Owned(
+                    match doc.body_schema {
+                        Some(schema) => crate::handler::schema::self_contained(schema),
+                        None => schema_of(ty),
+                    }
+                    .to_string(),
+                ),
             })
             .collect(),
     }
 }
 
-/// A JSON Schema for a Rust type's short name: scalars by name, anything else an object.
+/// A JSON Schema for a Rust type's short name, for bodies and parameters whose type has no
+/// `JsonSchema`: scalars by name, anything else an object.
 fn schema_of(type_name: &str) -> Value {
     match type_name {
         "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"

@@ -30,6 +30,11 @@ pub use bytes;
 pub use gwc_ir as ir;
 /// The `http` crate the handler types use (`StatusCode`, `HeaderMap`, `Method`…).
 pub use http;
+/// The `schemars` crate (1.x) Rust-first handlers' body types derive `JsonSchema` from, for
+/// crates that do not depend on it themselves:
+/// `#[derive(gwc_runtime::schemars::JsonSchema)] #[schemars(crate = "gwc_runtime::schemars")]`.
+/// A `Json<T>` body's schema is the OpenAPI document's, and `validate(body)`'s.
+pub use schemars;
 
 pub use app::{App, serve};
 pub use args::{AccessLogOverride, LogFormat, RuntimeArgs, Toggle, UpstreamRoots};
@@ -209,9 +214,15 @@ pub mod __private {
     };
     /// The route record `#[gateway]` writes, and its `validate(…)` part.
     pub use crate::handler::{RouteDef, ValidateDef};
+    /// What `#[gateway]` expansions name for body schemas: the probe that finds a `Json<T>`'s
+    /// schema, and the bound `validate(body)` puts on `T`.
+    pub use crate::handler::{
+        SchemaProbe, ValidatedBody, ViaJsonSchema, ViaNoSchema, body_has_schema,
+    };
     /// What spec-first gateways call to check handler signatures against the typed models.
     pub use crate::handler::{expect_request, expect_response};
     pub use linkme;
+    pub use schemars;
 
     /// Implemented by the type `#[gateway]` declares beside each handler (same name, type
     /// namespace), so generated spec-first code reaches a handler's route record by the

@@ -52,7 +52,7 @@ fn the_function_is_kept_beside_the_errors() {
 #[test]
 fn expansion_snapshots() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand");
-    let cases: [(&str, proc_macro2::TokenStream, proc_macro2::TokenStream); 2] = [
+    let cases: [(&str, proc_macro2::TokenStream, proc_macro2::TokenStream); 3] = [
         (
             "get_order",
             quote!(GET, "/orders/{id}", timeout = "2s"),
@@ -69,6 +69,15 @@ fn expansion_snapshots() {
             quote! {
                 async fn create_order(State(store): State<Store>, body: Json<NewOrder>) -> (StatusCode, Json<Order>) {
                     store.insert(body.0)
+                }
+            },
+        ),
+        (
+            "quote_order",
+            quote!(POST, "/quotes", validate(body)),
+            quote! {
+                async fn quote_order(body: Json<QuoteRequest>) -> Json<Price> {
+                    price(body.0)
                 }
             },
         ),

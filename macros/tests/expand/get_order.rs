@@ -92,6 +92,14 @@ const _: () = {
         <Context as ::gwc_runtime::__private::FromRequest<
             _,
         >>::document(&__GWC_ARGS[1usize], __gwc_op);
+        {
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{ViaJsonSchema as _, ViaNoSchema as _};
+            __gwc_op.body_schema = (&::gwc_runtime::__private::SchemaProbe::<
+                Context,
+            >::NEW)
+                .gwc_body_schema();
+        }
     }
     #[::gwc_runtime::__private::linkme::distributed_slice(
         ::gwc_runtime::__private::ROUTES

@@ -41,6 +41,7 @@
 mod authorizer;
 pub(crate) mod extract;
 mod respond;
+pub(crate) mod schema;
 mod signature;
 mod table;
 
@@ -60,6 +61,10 @@ pub use self::extract::{
 pub use self::respond::{IntoResponse, Json};
 #[doc(hidden)]
 pub use self::respond::{Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult};
+#[doc(hidden)]
+pub use self::schema::{
+    SchemaFn, SchemaProbe, ValidatedBody, ViaJsonSchema, ViaNoSchema, body_has_schema,
+};
 #[doc(hidden)]
 pub use self::signature::{
     BodyOf, NoBody, RequestSignature, ResponseOf, ResponseSignature, expect_request,

@@ -56,6 +56,9 @@ pub struct OperationDoc {
     pub args: Vec<ArgDoc>,
     /// The body's media type and type name.
     pub body: Option<(&'static str, String)>,
+    /// The body type's JSON Schema, when it has one (`Json<T>` with `T: schemars::JsonSchema`):
+    /// the document's `requestBody` schema and, under `validate(body)`, the validator's.
+    pub body_schema: Option<super::schema::SchemaFn>,
 }
 
 /// One `#[gateway]` handler, written by the macro as a `static`.

@@ -4,7 +4,8 @@ use gwc_runtime::handler::{Authorization, AuthorizerRequest, Json, Path, State};
 #[derive(Clone)]
 struct Directory;
 
-#[derive(serde::Serialize, serde::Deserialize)]
+// `validate(body)` checks the body against the type's schema: it must derive `JsonSchema`.
+#[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 struct Order {
     id: u64,
 }

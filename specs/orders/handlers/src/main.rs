@@ -4,12 +4,13 @@
 //!
 //! The partners' routes need an API key of the `partners` usage plan: its key `partner-1` is
 //! the value of the environment variable `ORDERS_PARTNER_KEY` (20 to 128 characters); without
-//! it the plan has no key and those routes refuse every request.
+//! it the plan has no key and those routes refuse every request. `--print-openapi` writes the
+//! plan as `x-gateway.plans.partners` (the key by its variable's name, never its value).
 
 use std::process::ExitCode;
 
 use gwc_runtime::App;
-use gwc_runtime::ir::{ApiKey, Secret, UsagePlan};
+use gwc_runtime::ir::{ApiKey, Quota, QuotaPeriod, Secret, Throttle, ThrottleScope, UsagePlan};
 use orders_handlers::{Calls, Store};
 
 // Every generated gateway uses mimalloc too.
@@ -31,6 +32,17 @@ fn main() -> ExitCode {
         .state(Calls::default())
         .plan(UsagePlan {
             name: "partners".into(),
+            // Each partner key: 20 requests at once, 10 a second after that, 10,000 a day.
+            throttle: Some(Throttle {
+                rate: 10.0,
+                burst: 20,
+                per: ThrottleScope::ApiKey,
+            }),
+            quota: Some(Quota {
+                limit: 10_000,
+                period: QuotaPeriod::Day,
+                offset: 0,
+            }),
             api_keys,
             ..UsagePlan::default()
         });

@@ -11,9 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use gwc_runtime::gateway;
 use gwc_runtime::handler::{Context, Json, Path, State};
-use serde::Serialize;
-
-use crate::models::NewOrder;
+use gwc_runtime::schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// How many times the handlers of this module ran, shared by every worker: it shows what a
 /// cache hit saves (the handler is not called).
@@ -86,11 +85,27 @@ pub async fn feed(ctx: Context) -> Json<Feed> {
     })
 }
 
-/// A quote for an order, without placing it: the body is validated against `NewOrder`'s
-/// schema before the handler runs (400 `Invalid request body`).
+/// What a client asks a quote for. Its JSON Schema is derived from the type (`schemars`,
+/// through the runtime's re-export, so this crate needs no dependency of its own); the
+/// OpenAPI document shows it, and `validate(body)` checks every body against it, field by
+/// field, before the handler runs.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(crate = "gwc_runtime::schemars")]
+pub struct QuoteRequest {
+    /// What to quote: 1 to 40 characters.
+    #[schemars(length(min = 1, max = 40))]
+    pub item: String,
+    /// How many: 1 to 100 (serde alone would take 0 or 5000).
+    #[schemars(range(min = 1, max = 100))]
+    pub quantity: u32,
+}
+
+/// A quote for an order, without placing it: the body is validated against `QuoteRequest`'s
+/// schema before the handler runs (400 `Invalid request body` for a missing field, a wrong
+/// type, an empty item, a quantity of 0…).
 #[gateway(POST, "/quotes", id = "quoteOrder", validate(body))]
-pub async fn quote(calls: State<Calls>, order: Json<NewOrder>) -> Json<Price> {
-    let quantity = order.quantity.unwrap_or(1).max(0) as u64;
+pub async fn quote(calls: State<Calls>, order: Json<QuoteRequest>) -> Json<Price> {
+    let quantity = u64::from(order.quantity);
     Json(Price {
         cents: order.item.bytes().map(u64::from).sum::<u64>() * 7 * quantity,
         item: order.0.item,

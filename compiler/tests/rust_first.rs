@@ -1,0 +1,167 @@
+//! A Rust-first API's document read back: `App::openapi()` (what `--print-openapi` prints),
+//! written to a file and run through the front end `gwc check` and `gwc build` run, gives the
+//! same IR where it matters: the usage plans `App::plan` added, and the validated route's body
+//! schema (derived from its Rust type), so a gateway built from the document behaves as the
+//! Rust-first one does.
+
+use gwc_runtime::App;
+use gwc_runtime::handler::Json;
+use gwc_runtime::ir::{
+    ApiKey, Gateway, Quota, QuotaPeriod, RouteId, RouteThrottle, Secret, Throttle, ThrottleScope,
+    UsagePlan,
+};
+use gwc_runtime::schemars::JsonSchema;
+use serde::Deserialize;
+
+#[gwc_runtime::gateway(GET, "/feed", api_key = required)]
+async fn feed() -> &'static str {
+    "feed"
+}
+
+/// A nested named type: its schema is a component of its own, which the validator's
+/// self-contained schema must carry.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(crate = "gwc_runtime::schemars")]
+struct Tag {
+    #[schemars(length(min = 1))]
+    name: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[schemars(crate = "gwc_runtime::schemars")]
+struct NewOrder {
+    #[schemars(range(min = 1, max = 100))]
+    quantity: u32,
+    tags: Vec<Tag>,
+}
+
+#[gwc_runtime::gateway(POST, "/orders", validate(body))]
+async fn create(order: Json<NewOrder>) -> Json<u32> {
+    Json(order.quantity + order.tags.len() as u32)
+}
+
+fn app() -> App {
+    let feed_route = App::new("round-trip")
+        .ir()
+        .routes
+        .iter()
+        .position(|r| r.path.raw == "/feed")
+        .expect("the feed handler is linked");
+    let throttle = |rate, burst| Throttle {
+        rate,
+        burst,
+        per: ThrottleScope::ApiKey,
+    };
+    App::new("round-trip")
+        .plan(UsagePlan {
+            name: "gold".into(),
+            throttle: Some(throttle(12.5, 30)),
+            quota: Some(Quota {
+                limit: 5000,
+                period: QuotaPeriod::Month,
+                offset: 3,
+            }),
+            route_throttles: vec![RouteThrottle {
+                route: RouteId(feed_route as u32),
+                throttle: throttle(1.0, 2),
+            }],
+            api_keys: vec![
+                ApiKey {
+                    name: "gold-1".into(),
+                    value: Secret::Env("GOLD_KEY".into()),
+                    enabled: true,
+                },
+                ApiKey {
+                    name: "gold-old".into(),
+                    value: Secret::File("/run/secrets/gold-old".into()),
+                    enabled: false,
+                },
+            ],
+        })
+        .plan(UsagePlan {
+            name: "free".into(),
+            quota: Some(Quota {
+                limit: 100,
+                period: QuotaPeriod::Day,
+                offset: 0,
+            }),
+            ..UsagePlan::default()
+        })
+}
+
+/// The IR `gwc check`/`gwc build` get from the document `app` prints.
+fn read_back(app: &App) -> Gateway {
+    let dir = std::env::temp_dir().join(format!("gwc-rust-first-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("openapi.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&app.openapi()).unwrap()).unwrap();
+    let front = gwc::frontend(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+    let errors: Vec<String> = front.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+    front
+        .gateway()
+        .unwrap_or_else(|| panic!("the printed document does not check: {errors:#?}"))
+        .clone()
+}
+
+/// Plans by name, each route throttle's route named `METHOD /path` (route ids are positions,
+/// and the document's order of paths need not be the program's order of handlers; the
+/// document's `plans` is a JSON object, read back in name order).
+fn plans(ir: &Gateway) -> Vec<(UsagePlan, Vec<String>)> {
+    let mut plans: Vec<(UsagePlan, Vec<String>)> = ir
+        .plans
+        .iter()
+        .map(|p| {
+            let routes = p
+                .route_throttles
+                .iter()
+                .map(|rt| {
+                    let r = &ir.routes[rt.route.index()];
+                    format!("{} {}", r.method.as_str(), r.path.raw)
+                })
+                .collect();
+            let mut plan = p.clone();
+            for rt in &mut plan.route_throttles {
+                rt.route = RouteId(0);
+            }
+            (plan, routes)
+        })
+        .collect();
+    plans.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    plans
+}
+
+#[test]
+fn printed_plans_build_the_same_plans() {
+    let app = app();
+    let mine = app.ir();
+    let built = read_back(&app);
+    assert_eq!(mine.plans.len(), 2);
+    assert_eq!(plans(&built), plans(&mine));
+    assert_eq!(plans(&mine)[1].1, ["GET /feed"]);
+    let feed = built.routes.iter().find(|r| r.path.raw == "/feed").unwrap();
+    assert!(feed.policies.api_key_required);
+}
+
+#[test]
+fn printed_body_schema_is_the_validators() {
+    let app = app();
+    let mine = app.ir();
+    let built = read_back(&app);
+    let body = |ir: &Gateway| -> serde_json::Value {
+        let route = ir.routes.iter().find(|r| r.path.raw == "/orders").unwrap();
+        assert!(route.policies.validation.is_some());
+        serde_json::from_str(&route.request.bodies[0].schema).unwrap()
+    };
+    let (mine, built) = (body(&mine), body(&built));
+    assert_eq!(mine, built);
+    // Field-level: the nested component is carried, with its rule.
+    assert_eq!(
+        mine["components"]["schemas"]["Tag"]["properties"]["name"]["minLength"], 1,
+        "{mine}"
+    );
+    assert_eq!(
+        mine["components"]["schemas"]["NewOrder"]["properties"]["quantity"]["maximum"], 100,
+        "{mine}"
+    );
+}

@@ -1,0 +1,109 @@
+async fn quote_order(body: Json<QuoteRequest>) -> Json<Price> {
+    price(body.0)
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code, unreachable_pub)]
+struct quote_order {}
+const _: () = {
+    static __GWC_ARGS: [::gwc_runtime::__private::Arg; 1usize] = [
+        ::gwc_runtime::__private::Arg {
+            name: "body",
+            index: 0usize,
+        },
+    ];
+    fn __gwc_route() -> ::gwc_runtime::ir::Route {
+        let mut route: ::gwc_runtime::ir::Route = {
+            use ::gwc_runtime::ir;
+            use ::std::borrow::Cow;
+            #[allow(unused_imports)]
+            use ::std::{
+                option::Option::{None, Some},
+                vec::Vec,
+            };
+            ir::Route {
+                id: Cow::Borrowed("quote_order"),
+                method: ir::Method::Post,
+                path: ir::PathTemplate {
+                    raw: Cow::Borrowed("/quotes"),
+                    segments: Vec::from([ir::Segment::Literal(Cow::Borrowed("quotes"))]),
+                },
+                integration: ir::Integration::Rust(ir::RustHandler {
+                    handler: Cow::Borrowed(""),
+                }),
+                timeout: ir::Millis(0),
+                ..Default::default()
+            }
+        };
+        route.integration = ::gwc_runtime::ir::Integration::Rust(::gwc_runtime::ir::RustHandler {
+            handler: ::std::borrow::Cow::Borrowed(
+                ::core::concat!(::core::module_path!(), "::", "quote_order"),
+            ),
+        });
+        route
+    }
+    fn __gwc_call<'a>(
+        __gwc_req: ::gwc_runtime::__private::Request<'a>,
+    ) -> ::gwc_runtime::__private::HandlerFuture<'a> {
+        ::std::boxed::Box::pin(async move {
+            let __gwc_arg0 = <Json<
+                QuoteRequest,
+            > as ::gwc_runtime::__private::FromRequest<
+                _,
+            >>::from_request(__gwc_req, &__GWC_ARGS[0usize])
+                .await?;
+            let __gwc_out = quote_order(__gwc_arg0).await;
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{
+                ViaIntoResponse as _, ViaSerialize as _, ViaSerializeResult as _,
+            };
+            (&&&::gwc_runtime::__private::Responder::new(__gwc_out)).gwc_respond()
+        })
+    }
+    fn __gwc_check(
+        __gwc_app: &::gwc_runtime::handler::AppState,
+    ) -> ::core::result::Result<(), ::std::string::String> {
+        <Json<
+            QuoteRequest,
+        > as ::gwc_runtime::__private::FromRequest<_>>::check(__gwc_app)?;
+        ::core::result::Result::Ok(())
+    }
+    fn __gwc_document(__gwc_op: &mut ::gwc_runtime::__private::OperationDoc) {
+        <Json<
+            QuoteRequest,
+        > as ::gwc_runtime::__private::FromRequest<
+            _,
+        >>::document(&__GWC_ARGS[0usize], __gwc_op);
+        {
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{ViaJsonSchema as _, ViaNoSchema as _};
+            __gwc_op.body_schema = (&::gwc_runtime::__private::SchemaProbe::<
+                Json<QuoteRequest>,
+            >::NEW)
+                .gwc_body_schema();
+        }
+        ::gwc_runtime::__private::body_has_schema::<QuoteRequest>();
+    }
+    #[::gwc_runtime::__private::linkme::distributed_slice(
+        ::gwc_runtime::__private::ROUTES
+    )]
+    #[linkme(crate = ::gwc_runtime::__private::linkme)]
+    static __GWC_DEF: ::gwc_runtime::__private::RouteDef = ::gwc_runtime::__private::RouteDef {
+        name: "quote_order",
+        authorizer: ::core::option::Option::None,
+        validate: ::core::option::Option::Some(::gwc_runtime::__private::ValidateDef {
+            body: true,
+            parameters: false,
+        }),
+        module: ::core::module_path!(),
+        method: "POST",
+        path: "/quotes",
+        route: __gwc_route,
+        call: __gwc_call,
+        check: __gwc_check,
+        document: __gwc_document,
+        doc: "",
+    };
+    impl ::gwc_runtime::__private::Handler for quote_order {
+        const DEF: &'static ::gwc_runtime::__private::RouteDef = &__GWC_DEF;
+    }
+};
