@@ -1,5 +1,5 @@
 //! Spec features end to end, through `gwc serve` on specs written by the test: gateway-response
-//! overrides (status, headers, body template), the `rest` kind answering as AWS does, and a
+//! overrides (status, headers, body templates chosen by `Accept`), the `rest` kind answering as AWS does, and a
 //! plain OpenAPI document with no `x-gateway` at all proxying to `servers[0]`.
 
 use std::path::PathBuf;
@@ -33,6 +33,8 @@ x-gateway:
       headers:
         x-why: gone
       body: '{"error":"$context.error.message","id":"$context.requestId"}'
+      templates:
+        text/html: '<h1>$context.error.message</h1><p>$context.requestId</p>'
     DEFAULT_5XX:
       headers:
         retry-after: "3"
@@ -74,6 +76,47 @@ async fn overrides(gw: &GatewayProcess) -> TestResult {
         body["id"],
         id,
         "$context.requestId is the response's request id"
+    );
+
+    // The same response for a browser: the body for the content type its Accept names.
+    let req = client::request(Method::GET, addr, "/nowhere")
+        .header("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+        .body(TestBody::empty())?;
+    let reply = conn.send(req).await?;
+    ensure_eq!(reply.status, 410, "overridden status, HTML body");
+    ensure_eq!(
+        reply.header("content-type"),
+        Some("text/html"),
+        "chosen type"
+    );
+    ensure_eq!(
+        reply.header("x-why"),
+        Some("gone"),
+        "overridden header, HTML body"
+    );
+    let id = reply.header("x-request-id").unwrap_or_default().to_owned();
+    ensure_eq!(
+        reply.text(),
+        format!(
+            "<h1>{}</h1><p>{id}</p>",
+            ErrorType::ResourceNotFound.message()
+        ),
+        "HTML template"
+    );
+    // An Accept naming no type of the spec's gets application/json's body.
+    let req = client::request(Method::GET, addr, "/nowhere")
+        .header("accept", "image/png")
+        .body(TestBody::empty())?;
+    let reply = conn.send(req).await?;
+    ensure_eq!(
+        reply.header("content-type"),
+        Some("application/json"),
+        "fallback type"
+    );
+    ensure_eq!(
+        reply.json()?["error"],
+        ErrorType::ResourceNotFound.message(),
+        "fallback body"
     );
 
     // The backend is down: the 502 keeps its own status and body but gets DEFAULT_5XX's header.

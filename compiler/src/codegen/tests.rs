@@ -156,7 +156,7 @@ fn gateway_rs_snapshot() {
                                 value: Cow::Borrowed("1"),
                             },
                         ]),
-                        templates: Vec::from([]),
+                        templates: Vec::new(),
                     },
                 ]),
                 routes: Vec::from([

@@ -36,6 +36,7 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway.responses.*.status",
     "x-gateway.responses.*.headers.*",
     "x-gateway.responses.*.body",
+    "x-gateway.responses.*.templates.*",
     "x-gateway.observability.access_log.enabled",
     "x-gateway.observability.access_log.format",
     "x-gateway.observability.access_log.destination",
