@@ -37,7 +37,7 @@ struct NewOrder {
 
 #[gwc_runtime::gateway(POST, "/orders", validate(body))]
 async fn create(order: Json<NewOrder>) -> Json<u32> {
-    Json(order.quantity + order.tags.len() as u32)
+    Json(order.quantity + order.tags.iter().map(|t| t.name.len() as u32).sum::<u32>())
 }
 
 fn app() -> App {
