@@ -15,6 +15,39 @@ pub struct Template {
     /// The regexes of `replaceAll`/`replaceFirst`/`split`/`matches` calls whose pattern is a
     /// literal, compiled here once rather than on every call.
     pub(crate) regexes: Regexes,
+    /// The `$context` variables it reads, so a caller builds only those for each render.
+    context: ContextReads,
+}
+
+/// Which `$context` variables a template reads, found when it is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextReads {
+    /// `$context` itself is used as a value (copied, iterated, indexed by a computed key):
+    /// every variable may be read.
+    All,
+    /// Only these, by their first name (`$context.identity.sourceIp` reads `identity`).
+    Names(Vec<Str>),
+}
+
+impl ContextReads {
+    /// Whether the variable `name` may be read.
+    pub fn reads(&self, name: &str) -> bool {
+        match self {
+            ContextReads::All => true,
+            ContextReads::Names(names) => names.iter().any(|n| n == name),
+        }
+    }
+
+    fn of(nodes: &[Node]) -> ContextReads {
+        let mut names = Vec::new();
+        if nodes.iter().all(|n| n.context_names(&mut names)) {
+            names.sort();
+            names.dedup();
+            ContextReads::Names(names)
+        } else {
+            ContextReads::All
+        }
+    }
 }
 
 impl PartialEq for Template {
@@ -30,7 +63,17 @@ impl Template {
     /// literal patterns now, so that a generated gateway does it once at start-up.
     pub fn new(nodes: Vec<Node>) -> Template {
         let regexes = Regexes::of(&nodes);
-        Template { nodes, regexes }
+        let context = ContextReads::of(&nodes);
+        Template {
+            nodes,
+            regexes,
+            context,
+        }
+    }
+
+    /// The `$context` variables the template reads.
+    pub fn context_reads(&self) -> &ContextReads {
+        &self.context
     }
 
     /// The top-level nodes, for emitting the template as Rust data.
@@ -45,6 +88,24 @@ impl Template {
 }
 
 impl Node {
+    /// Adds the `$context` names this node reads to `names`; false when it uses `$context`
+    /// as a whole.
+    fn context_names(&self, names: &mut Vec<Str>) -> bool {
+        match self {
+            Node::Text(_) | Node::Break | Node::Stop => true,
+            Node::Print { expr, .. } => expr.context_names(names),
+            Node::Set(a, b) => a.context_names(names) && b.context_names(names),
+            Node::If(branches, otherwise) => {
+                branches.iter().all(|(c, body)| {
+                    c.context_names(names) && body.iter().all(|n| n.context_names(names))
+                }) && otherwise.iter().flatten().all(|n| n.context_names(names))
+            }
+            Node::Foreach(_, list, body) => {
+                list.context_names(names) && body.iter().all(|n| n.context_names(names))
+            }
+        }
+    }
+
     fn reads_params(&self) -> bool {
         match self {
             Node::Text(_) | Node::Break | Node::Stop => false,
@@ -64,6 +125,37 @@ impl Node {
 }
 
 impl Expr {
+    fn context_names(&self, names: &mut Vec<Str>) -> bool {
+        let is_context = |e: &Expr| matches!(e, Expr::Var(v) if v == "context");
+        match self {
+            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Float(_) | Expr::Str(_) => true,
+            Expr::Var(v) => v != "context",
+            Expr::Prop(base, name) if is_context(base) => {
+                names.push(name.clone());
+                true
+            }
+            Expr::Index(base, key) if is_context(base) => match &**key {
+                Expr::Str(name) => {
+                    names.push(name.clone());
+                    true
+                }
+                _ => false,
+            },
+            Expr::Interp(nodes) => nodes.iter().all(|n| n.context_names(names)),
+            Expr::Prop(base, _) | Expr::Not(base) | Expr::Neg(base) => base.context_names(names),
+            Expr::Call(base, _, args) => {
+                base.context_names(names) && args.iter().all(|a| a.context_names(names))
+            }
+            Expr::Index(a, b) | Expr::Range(a, b) | Expr::Bin(_, a, b) => {
+                a.context_names(names) && b.context_names(names)
+            }
+            Expr::List(items) => items.iter().all(|e| e.context_names(names)),
+            Expr::Map(entries) => entries
+                .iter()
+                .all(|(k, v)| k.context_names(names) && v.context_names(names)),
+        }
+    }
+
     fn reads_params(&self) -> bool {
         let is_input = |e: &Expr| matches!(e, Expr::Var(v) if v == "input");
         match self {

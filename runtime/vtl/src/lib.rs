@@ -39,7 +39,7 @@ mod value;
 /// time; the same type as `gwc_ir::Str`.
 pub type Str = std::borrow::Cow<'static, str>;
 
-pub use ast::{BinOp, Expr, Node, Template};
+pub use ast::{BinOp, ContextReads, Expr, Node, Template};
 pub use value::{Value, parse_json};
 
 /// A template syntax error (or an evaluation that hit a limit), with the byte offset into the

@@ -370,6 +370,41 @@ fn templates_that_read_params_are_known_before_evaluation() {
     }
 }
 
+/// A caller builds only the `$context` variables a template names; a template that uses
+/// `$context` as a value (copies, iterates or indexes it by a computed key) gets them all.
+#[test]
+fn context_variables_read_are_known_before_evaluation() {
+    let names = |list: &[&'static str]| {
+        ContextReads::Names(list.iter().map(|n| Str::Borrowed(*n)).collect())
+    };
+    for (template, reads) in [
+        ("static", names(&[])),
+        ("$context.requestId", names(&["requestId"])),
+        (
+            "{\"ip\": \"$context.identity.sourceIp\", \"id\": \"${context.requestId}\"}",
+            names(&["identity", "requestId"]),
+        ),
+        (
+            "#if($context.stage == 'prod')$context['httpMethod']#end",
+            names(&["httpMethod", "stage"]),
+        ),
+        (
+            "#set($context.responseOverride.status = 400)$context.authorizer.claims.sub",
+            names(&["authorizer", "responseOverride"]),
+        ),
+        ("$input.path('$.context') $ctx.requestId", names(&[])),
+        ("#set($c = $context)$c.requestId", ContextReads::All),
+        ("#foreach($k in $context.keySet())$k#end", ContextReads::All),
+        ("$context[$name]", ContextReads::All),
+        ("$context", ContextReads::All),
+    ] {
+        let parsed = parse(template).unwrap();
+        assert_eq!(parsed.context_reads(), &reads, "{template}");
+    }
+    assert!(ContextReads::All.reads("anything"));
+    assert!(!names(&["stage"]).reads("requestId"));
+}
+
 /// Limits small enough that the generated templates below reach them.
 const SMALL: Limits = Limits {
     max_steps: 20_000,
