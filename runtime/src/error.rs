@@ -215,6 +215,8 @@ struct Prepared {
 #[derive(Debug, Clone)]
 pub(crate) struct ErrorResponses {
     table: Vec<Prepared>,
+    /// Some response has bodies for several content types (see [`Self::negotiates`]).
+    negotiates: bool,
     /// `$context.stage` of templates.
     stage: Box<str>,
     /// `$stageVariables` of templates.
@@ -243,6 +245,7 @@ impl ErrorResponses {
         let mut vars: Vec<(&str, &str)> = variables.iter().map(|(k, v)| (*k, *v)).collect();
         vars.sort_unstable();
         Ok(ErrorResponses {
+            negotiates: table.iter().any(|p| !p.others.is_empty()),
             table,
             stage: stage.into(),
             stage_variables: ir::vtl::Value::map(
@@ -318,7 +321,7 @@ impl ErrorResponses {
     /// True when some response has bodies for several content types: only then does the
     /// server keep the request's `Accept` for an error answer.
     pub(crate) fn negotiates(&self) -> bool {
-        self.table.iter().any(|p| !p.others.is_empty())
+        self.negotiates
     }
 
     fn respond_with(
