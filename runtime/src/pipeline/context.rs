@@ -162,8 +162,10 @@ impl ApiKeyUse {
 /// Monotonic instants of one request, plus the wall-clock start for logs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Timings {
-    /// When the gateway started on the request (after its head was read).
-    pub(crate) start: Instant,
+    /// When the gateway started on the request (after its head was read); `None` on a
+    /// gateway that reads it nowhere (no metrics, no access log, no body templates), which
+    /// saves a clock read per request.
+    pub(crate) start: Option<Instant>,
     /// When the integration was called.
     pub(crate) integration_start: Option<Instant>,
     /// When the integration's response head arrived (or it failed).
@@ -171,9 +173,9 @@ pub(crate) struct Timings {
 }
 
 impl Timings {
-    fn now() -> Timings {
+    fn new(clocked: bool) -> Timings {
         Timings {
-            start: Instant::now(),
+            start: clocked.then(Instant::now),
             integration_start: None,
             integration_end: None,
         }
@@ -188,22 +190,37 @@ impl Timings {
     }
 
     /// `$context.requestTime`: the wall clock at `start`, worked out only when a log line
-    /// needs it (one clock read per request fewer).
+    /// or a template needs it (one clock read per request fewer); now, if the request was
+    /// not clocked.
     pub(crate) fn wall_start(&self) -> SystemTime {
+        let Some(start) = self.start else {
+            return SystemTime::now();
+        };
         SystemTime::now()
-            .checked_sub(self.start.elapsed())
+            .checked_sub(start.elapsed())
             .unwrap_or(SystemTime::UNIX_EPOCH)
     }
 
-    /// `$context.responseLatency` so far.
+    /// `$context.responseLatency` so far (zero if the request was not clocked).
     pub(crate) fn elapsed(&self) -> Duration {
-        self.start.elapsed()
+        self.start.map_or(Duration::ZERO, |s| s.elapsed())
     }
 }
 
 impl RequestContext {
-    /// A context for a request that has just arrived.
+    /// A context for a request that has just arrived, with its arrival clocked.
     pub(crate) fn new(request_id: HeaderValue, client: Rc<ClientInfo>, method: Method) -> Self {
+        Self::arrived(request_id, client, method, true)
+    }
+
+    /// A context for a request that has just arrived; `clocked`: whether anything will read
+    /// its arrival time ([`Timings::start`]).
+    pub(crate) fn arrived(
+        request_id: HeaderValue,
+        client: Rc<ClientInfo>,
+        method: Method,
+        clocked: bool,
+    ) -> Self {
         RequestContext {
             request_id,
             client,
@@ -213,7 +230,7 @@ impl RequestContext {
             identity: None,
             api_key: None,
             cache: None,
-            timings: Timings::now(),
+            timings: Timings::new(clocked),
             error: None,
             waf: None,
         }

@@ -303,6 +303,9 @@ pub(crate) struct WorkerGateway {
     pub(crate) telemetry: WorkerTelemetry,
     api: WorkerSteps,
     routes: Vec<WorkerRoute>,
+    /// Whether anything reads a request's arrival time: metrics, the access log, or a body
+    /// template (`$context.requestTime`); decided once, not per request.
+    pub(crate) clocked: bool,
 }
 
 impl WorkerGateway {
@@ -330,8 +333,15 @@ impl WorkerGateway {
                 },
             })
             .collect();
+        let telemetry = gateway.telemetry.worker();
+        let clocked = telemetry.records()
+            || gateway
+                .routes
+                .iter()
+                .any(|r| r.steps.template_request.is_some() || r.steps.template_response.is_some());
         WorkerGateway {
-            telemetry: gateway.telemetry.worker(),
+            clocked,
+            telemetry,
             api: gateway.api_steps.local(),
             gateway,
             routes,
@@ -448,14 +458,20 @@ impl WorkerGateway {
                 // each nested `async fn`), handler and mock routes included.
                 let result =
                     Box::pin(target.call(upstream, fixed.as_ref(), ctx, req, &gw.limits)).await;
-                ctx.timings.integration_end = Some(Instant::now());
+                if timed {
+                    ctx.timings.integration_end = Some(Instant::now());
+                }
                 result?
             }
             (Verdict::Continue, WorkerIntegration::Mock(m), _) => m.respond(req)?,
             (Verdict::Continue, WorkerIntegration::Handler, Integration::Handler(handler)) => {
-                ctx.timings.integration_start = Some(Instant::now());
+                if timed {
+                    ctx.timings.integration_start = Some(Instant::now());
+                }
                 let result = handler.call(ctx, req, &gw.limits).await;
-                ctx.timings.integration_end = Some(Instant::now());
+                if timed {
+                    ctx.timings.integration_end = Some(Instant::now());
+                }
                 result?
             }
             (

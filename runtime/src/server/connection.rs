@@ -38,7 +38,7 @@ pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer
     let limits = worker.generation().gateway.limits;
     // hyper's head timer, made to tell a started head (`header_read_timeout`) from an idle
     // kept-alive connection (`idle_timeout`); see `head_timer`.
-    let clock = HeadClock::new();
+    let clock = HeadClock::new(limits.idle_timeout.as_duration());
     let ctl = Rc::new(ConnCtl {
         requests: Cell::new(0),
         seen: Cell::new(u64::MAX),
@@ -67,7 +67,6 @@ pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer
         .timer(HeadTimer::new(
             Arc::clone(&clock),
             limits.header_read_timeout.as_duration(),
-            limits.idle_timeout.as_duration(),
         ))
         .keep_alive(true)
         .max_buf_size(max_buf);
@@ -141,7 +140,12 @@ async fn handle(
         Some(v) if request_id::is_valid(v) => v.clone(),
         _ => request_id::generate(),
     };
-    let mut ctx = RequestContext::new(request_id, client, req.method().clone());
+    let mut ctx = RequestContext::arrived(
+        request_id,
+        client,
+        req.method().clone(),
+        worker_gateway.clocked,
+    );
     // What the access log needs after `req` is consumed: cheap clones, only when it is on.
     let log_info = worker_gateway.telemetry.log.as_ref().map(|_| {
         (
