@@ -1,10 +1,10 @@
 //! Request ids: one on every response (`x-amzn-RequestId` and `x-request-id`), generated
 //! without a UUID crate or a lock: a random per-thread prefix and a per-thread counter,
-//! formatted as a UUID-shaped string on the stack. An incoming `x-request-id` is kept when it
+//! formatted as UUID-shaped strings, a batch at a time. An incoming `x-request-id` is kept when it
 //! looks like an id (so traces can be joined across hops), never when it could smuggle text
 //! into logs.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::hash::{BuildHasher, Hasher};
 
 use bytes::Bytes;
@@ -16,11 +16,33 @@ pub(crate) static AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-
 pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 thread_local! {
-    /// This thread's prefix, already formatted (`xxxxxxxx-xxxx-xxxx-`), and its counter.
-    static STATE: ([u8; PREFIX_LEN], Cell<u64>) = (format_prefix(random_prefix()), Cell::new(0));
+    /// This thread's prefix, already formatted (`xxxxxxxx-xxxx-xxxx-`), its counter and its
+    /// current batch of ids.
+    static IDS: Ids = Ids {
+        prefix: format_prefix(random_prefix()),
+        batches: Cell::new(0),
+        batch: RefCell::new(Bytes::new()),
+        next: Cell::new(BATCH),
+    };
 }
 
-/// `8-4-4-` of the UUID shape: the random per-thread half.
+/// Ids are formatted [`BATCH`] at a time into one shared allocation: the counter's last hex
+/// digit runs through a batch, so the rest of an id is formatted once per batch, and a
+/// request's id costs a reference count rather than an allocation and sixteen digits.
+struct Ids {
+    prefix: [u8; PREFIX_LEN],
+    /// Batches made so far: the counter's digits above the last.
+    batches: Cell<u64>,
+    batch: RefCell<Bytes>,
+    /// The next id of `batch` to hand out; `BATCH` when it is used up.
+    next: Cell<usize>,
+}
+
+/// Ids per batch: one for each value of the counter's last hex digit.
+const BATCH: usize = 16;
+/// A UUID-shaped id's length.
+const ID_LEN: usize = 36;
+
 const PREFIX_LEN: usize = 19;
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -47,31 +69,47 @@ fn format_prefix(prefix: u64) -> [u8; PREFIX_LEN] {
 
 /// A new id, unique across threads and restarts with overwhelming probability.
 pub(crate) fn generate() -> HeaderValue {
-    STATE.with(|(prefix, counter)| {
-        let n = counter.get().wrapping_add(1);
-        counter.set(n);
-        format_id(prefix, n)
+    IDS.with(|ids| {
+        let mut i = ids.next.get();
+        if i == BATCH {
+            let n = ids.batches.get().wrapping_add(1);
+            ids.batches.set(n);
+            *ids.batch.borrow_mut() = format_batch(&ids.prefix, n);
+            i = 0;
+        }
+        ids.next.set(i + 1);
+        let id = ids.batch.borrow().slice(i * ID_LEN..(i + 1) * ID_LEN);
+        // SAFETY: `format_batch` wrote only hex digits and dashes, all visible ASCII, which
+        // is what `HeaderValue` requires.
+        #[allow(unsafe_code)]
+        unsafe {
+            HeaderValue::from_maybe_shared_unchecked(id)
+        }
     })
 }
 
-fn format_id(prefix: &[u8; PREFIX_LEN], n: u64) -> HeaderValue {
-    let mut out = [b'-'; 36];
+/// The ids of counters `batch * BATCH` to `batch * BATCH + BATCH - 1`, one after the other.
+fn format_batch(prefix: &[u8; PREFIX_LEN], batch: u64) -> Bytes {
+    let first = format_id(prefix, batch.wrapping_mul(BATCH as u64));
+    let mut out = Vec::with_capacity(BATCH * ID_LEN);
+    for digit in &HEX[..BATCH] {
+        out.extend_from_slice(&first[..ID_LEN - 1]);
+        out.push(*digit);
+    }
+    Bytes::from(out)
+}
+
+/// The id of counter `n`: the prefix, then `n` as `xxxx-xxxxxxxxxxxx`.
+fn format_id(prefix: &[u8; PREFIX_LEN], n: u64) -> [u8; ID_LEN] {
+    let mut out = [b'-'; ID_LEN];
     out[..PREFIX_LEN].copy_from_slice(prefix);
     let mut digits = n;
-    // `4-12` of the UUID shape, right to left, skipping the dash at 23.
-    for i in (PREFIX_LEN..36).rev().filter(|i| *i != 23) {
+    // Right to left, skipping the dash at 23.
+    for i in (PREFIX_LEN..ID_LEN).rev().filter(|i| *i != 23) {
         out[i] = HEX[(digits & 0xf) as usize];
         digits >>= 4;
     }
-    // One allocation shared by both response headers (cloning a `Bytes` made from an owner
-    // counts a reference; one made from a `Vec` allocates again on its first clone).
-    let bytes = Bytes::from_owner(out);
-    // SAFETY: `out` holds only ASCII hex digits and dashes: valid UTF-8 (the function's
-    // contract) and a valid header value. Skips `from_bytes`' check of every byte.
-    #[allow(unsafe_code)]
-    unsafe {
-        HeaderValue::from_maybe_shared_unchecked(bytes)
-    }
+    out
 }
 
 /// An incoming id is kept if it is 1–128 characters of letters, digits and `-_.:`.
@@ -92,20 +130,37 @@ mod tests {
         let prefix = format_prefix(0x0123_4567_89ab_cdef);
         assert_eq!(&prefix, b"01234567-89ab-cdef-");
         assert_eq!(
-            format_id(&prefix, 42),
-            "01234567-89ab-cdef-0000-00000000002a"
+            &format_id(&prefix, 42),
+            b"01234567-89ab-cdef-0000-00000000002a"
         );
         assert_eq!(
-            format_id(&prefix, u64::MAX),
-            "01234567-89ab-cdef-ffff-ffffffffffff"
+            &format_id(&prefix, u64::MAX),
+            b"01234567-89ab-cdef-ffff-ffffffffffff"
         );
-        assert!(is_valid(&format_id(&prefix, 0x0123_4567_89ab_cdef)));
+        let valid = |id: [u8; ID_LEN]| is_valid(&HeaderValue::from_bytes(&id).unwrap());
+        assert!(valid(format_id(&prefix, 0x0123_4567_89ab_cdef)));
         let a = generate();
         let b = generate();
         assert_ne!(a, b);
         assert_eq!(a.len(), 36);
         let other = std::thread::spawn(generate).join().unwrap();
         assert_ne!(a.as_bytes()[..18], other.as_bytes()[..18]);
+    }
+
+    /// A batch holds the ids of its counters in order, and ids stay unique and well formed
+    /// across batch boundaries.
+    #[test]
+    fn batches_are_consecutive_counters() {
+        let prefix = format_prefix(7);
+        let batch = format_batch(&prefix, 3);
+        assert_eq!(batch.len(), BATCH * ID_LEN);
+        for (j, id) in batch.chunks(ID_LEN).enumerate() {
+            assert_eq!(id, format_id(&prefix, 3 * BATCH as u64 + j as u64));
+        }
+        let ids: Vec<HeaderValue> = (0..3 * BATCH + 5).map(|_| generate()).collect();
+        let unique: std::collections::HashSet<&[u8]> = ids.iter().map(|v| v.as_bytes()).collect();
+        assert_eq!(unique.len(), ids.len());
+        assert!(ids.iter().all(|id| id.len() == ID_LEN && is_valid(id)));
     }
 
     #[test]
