@@ -256,3 +256,51 @@ fn conflicting_routes() {
         "routes `GET /p/{a}` and `GET /p/{b}` both serve GET /p/{b}"
     );
 }
+
+/// The static-path shortcut answers exactly what the walk alone answers, method fallbacks,
+/// trailing slashes, base paths and unsafe paths included.
+#[test]
+fn static_paths_match_as_the_walk_does() {
+    let mut routes = table();
+    routes.push(route(Method::Get, "/odd/%2e%2e"));
+    routes.push(route(Method::Get, "/dots/../up"));
+    for base in [None, Some("/prod")] {
+        let fast = Router::new(&routes, base).unwrap();
+        assert!(fast.statics.len() >= 6, "{:?}", fast.statics);
+        let walk = Router {
+            statics: Vec::new(),
+            ..Router::new(&routes, base).unwrap()
+        };
+        let prefix = base.unwrap_or("");
+        for method in ["GET", "POST", "PUT", "DELETE", "TRACE", "PATCH", "BREW"] {
+            let method = http::Method::from_bytes(method.as_bytes()).unwrap();
+            for path in [
+                "/",
+                "/pets",
+                "/pets/",
+                "/pets//",
+                "/pets/mine",
+                "/pets/mine/",
+                "/pets/mine/photo",
+                "/files/readme",
+                "/files/readme/",
+                "/a/b/d",
+                "/a/b/c",
+                "/any",
+                "/any/",
+                "/Calls/x.json",
+                "/odd/%2e%2e",
+                "/dots/../up",
+                "/pets/./mine",
+                "/PETS",
+            ] {
+                let path = format!("{prefix}{path}");
+                assert_eq!(
+                    format!("{:?}", fast.lookup(&method, &path)),
+                    format!("{:?}", walk.lookup(&method, &path)),
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+}
