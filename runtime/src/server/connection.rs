@@ -7,7 +7,6 @@ use std::cell::{Cell, RefCell};
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -55,6 +54,7 @@ pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer
             receiving_body: Rc::new(Cell::new(false)),
         }),
         ctl: Rc::clone(&ctl),
+        handle,
     };
     // hyper's read buffer caps the request head *and* each read of the body: sized to the
     // header limit it made uploads 5–17× slower than downloads. It is a backstop now (hyper
@@ -103,25 +103,31 @@ pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer
     drop(guard);
 }
 
-type BoxFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>>>>;
-
-struct ConnService {
+/// The connection's service. `F` is [`handle`]'s future, named through the function pointer
+/// (an `async fn`'s future has no other name on stable Rust): hyper keeps a service's future
+/// in one allocation per connection, where a boxed `dyn Future` cost an allocation and a free
+/// per request.
+struct ConnService<F> {
     worker: Rc<Worker>,
     client: Rc<ClientInfo>,
     ctl: Rc<ConnCtl>,
+    handle: fn(Rc<WorkerGateway>, Rc<ClientInfo>, Request<Incoming>) -> F,
 }
 
-impl hyper::service::Service<Request<Incoming>> for ConnService {
+impl<F> hyper::service::Service<Request<Incoming>> for ConnService<F>
+where
+    F: Future<Output = Result<Response<Body>, Infallible>>,
+{
     type Response = Response<Body>;
     type Error = Infallible;
-    type Future = BoxFuture;
+    type Future = F;
 
-    fn call(&self, req: Request<Incoming>) -> BoxFuture {
+    fn call(&self, req: Request<Incoming>) -> F {
         let requests = &self.ctl.requests;
         requests.set(requests.get().wrapping_add(1));
         let generation = self.worker.generation();
         let client = Rc::clone(&self.client);
-        Box::pin(handle(generation, client, req))
+        (self.handle)(generation, client, req)
     }
 }
 
