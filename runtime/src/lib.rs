@@ -18,6 +18,7 @@ mod router;
 mod server;
 pub mod state;
 mod step;
+mod tail_hash;
 mod telemetry;
 
 #[cfg(test)]

@@ -101,7 +101,9 @@ impl KeyRecord {
 /// The keys one process accepts right now: immutable, shared behind an `Arc`.
 #[derive(Debug, Default)]
 pub struct KeySnapshot {
-    by_digest: HashMap<Digest, Keyed, RandomState>,
+    /// Hashed by eight bytes of each digest: SHA-256 output is uniform, and the whole digest
+    /// is still compared.
+    by_digest: HashMap<Digest, Keyed, crate::tail_hash::Tail<8>>,
 }
 
 /// A record with its request counter (which outlives snapshots: one per key id per process).

@@ -16,6 +16,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use hashbrown::HashTable;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
@@ -304,15 +305,18 @@ fn later(now: Instant, ttl: Duration) -> Instant {
         .unwrap_or(now)
 }
 
-/// A map split across locks by a keyed hash of the key.
+/// A map split across locks by a keyed hash of the key. The key is hashed once: the hash's
+/// upper half picks the shard, and the whole hash places the key in the shard's table (whose
+/// slots come from the hash's low bits and its tags from the top seven, so keys of one shard
+/// do not crowd into a part of its table).
 struct Shards<V> {
     shards: Box<[Mutex<Shard<V>>]>,
     hasher: RandomState,
 }
 
 struct Shard<V> {
-    map: HashMap<Box<str>, V, RandomState>,
-    /// Sweep expired values when the map reaches this length.
+    table: HashTable<(Box<str>, V)>,
+    /// Sweep expired values when the table reaches this length.
     sweep_at: usize,
 }
 
@@ -322,7 +326,7 @@ impl<V> Shards<V> {
             shards: (0..SHARDS)
                 .map(|_| {
                     Mutex::new(Shard {
-                        map: HashMap::default(),
+                        table: HashTable::new(),
                         sweep_at: SWEEP_FLOOR,
                     })
                 })
@@ -339,22 +343,33 @@ impl<V> Shards<V> {
         expired: impl Fn(&V) -> bool,
         f: impl FnOnce(Option<&mut V>) -> (R, Option<V>),
     ) -> R {
-        let index = (self.hasher.hash_one(key) as usize) % SHARDS;
+        let hash = self.hasher.hash_one(key);
+        let index = ((hash >> 32) as usize) % SHARDS;
+        let rehash = |(k, _): &(Box<str>, V)| self.hasher.hash_one(&**k);
         let mut shard = self.shards[index].lock();
-        let (result, insert) = f(shard.map.get_mut(key));
+        let shard = &mut *shard;
+        let (result, insert) = f(shard
+            .table
+            .find_mut(hash, |(k, _)| **k == *key)
+            .map(|(_, v)| v));
         if let Some(value) = insert {
-            if shard.map.len() >= shard.sweep_at {
-                shard.map.retain(|_, v| !expired(v));
-                shard.sweep_at = (shard.map.len() * 2).max(SWEEP_FLOOR);
+            if shard.table.len() >= shard.sweep_at {
+                shard.table.retain(|(_, v)| !expired(v));
+                shard.sweep_at = (shard.table.len() * 2).max(SWEEP_FLOOR);
             }
-            shard.map.insert(key.into(), value);
+            match shard.table.find_mut(hash, |(k, _)| **k == *key) {
+                Some(slot) => slot.1 = value,
+                None => {
+                    shard.table.insert_unique(hash, (key.into(), value), rehash);
+                }
+            }
         }
         result
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().map.len()).sum()
+        self.shards.iter().map(|s| s.lock().table.len()).sum()
     }
 }
 

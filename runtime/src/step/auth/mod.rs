@@ -93,7 +93,8 @@ struct Counters {
 #[derive(Debug, Default)]
 pub(crate) struct AuthLocal {
     cache_hit: Cell<bool>,
-    verified: RefCell<HashMap<Box<str>, Verified>>,
+    /// Hashed by the token's last 64 bytes (its signature's), not its whole text.
+    verified: RefCell<HashMap<Box<str>, Verified, crate::tail_hash::Tail<64>>>,
     /// A custom authorizer's cached answers, decoded.
     answers: custom::LocalAnswers,
 }
