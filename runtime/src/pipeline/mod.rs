@@ -454,8 +454,8 @@ impl WorkerGateway {
                 }
                 // Boxed: the upstream exchange is the largest state of any integration
                 // (about 4 KiB), and inline it made every route's request future that big,
-                // copied whole several times per request (Box::pin of the service future,
-                // each nested `async fn`), handler and mock routes included.
+                // copied whole several times per request (into hyper's slot for the service
+                // future, into each nested `async fn`), handler and mock routes included.
                 let result =
                     Box::pin(target.call(upstream, fixed.as_ref(), ctx, req, &gw.limits)).await;
                 if timed {
