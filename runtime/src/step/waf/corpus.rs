@@ -41,7 +41,8 @@ pub(super) fn corpus_dir() -> Option<PathBuf> {
     }
 }
 
-fn fnv(b: &[u8]) -> u64 {
+/// FNV-1a, 64 bits: the corpus split and the benign samples' order.
+pub(super) fn fnv(b: &[u8]) -> u64 {
     b.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| {
         (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -212,6 +213,7 @@ fn waf_corpus_report() {
         report("held-out", false);
     }
     crs_regression();
+    independent_benign_report();
     if std::env::var_os("GWC_WAF_PERTURB").is_some() {
         perturbed_benign();
     }
@@ -233,6 +235,68 @@ fn waf_corpus_report() {
                 println!("FP {class}: {}", String::from_utf8_lossy(&r.payload));
             }
         }
+    }
+}
+
+/// The false-positive rate of each detector on the independent benign set
+/// ([`super::benign_text`]): per source, per traffic form, and over all texts (a text counts
+/// once when any of its forms is flagged). `GWC_WAF_MISSES=1` prints the flagged texts
+/// (they are not corpus rows, so looking at them tunes nothing on the held-out half).
+fn independent_benign_report() {
+    let texts = super::benign_text::independent_benign();
+    if texts.is_empty() {
+        crate::tests::skip("no independent benign text on this machine (/usr/share/doc, …)");
+        return;
+    }
+    let mut sources: Vec<&str> = texts.iter().map(|t| t.source).collect();
+    sources.dedup();
+    println!(
+        "== independent benign set: {} texts from {} sources, 4 forms each ==",
+        texts.len(),
+        sources.len()
+    );
+    let print = std::env::var_os("GWC_WAF_MISSES").is_some();
+    for (class, f) in [
+        ("sqli", detect::sqli as fn(&[u8]) -> bool),
+        ("xss", detect::xss),
+    ] {
+        let mut per_form = [0usize; 4];
+        let mut any = 0;
+        let mut line = String::new();
+        for source in &sources {
+            let (mut k, mut n) = (0, 0);
+            for t in texts.iter().filter(|t| t.source == *source) {
+                n += 1;
+                let forms = super::benign_text::traffic_forms(&t.text);
+                let mut flagged = false;
+                for (i, (form, v)) in forms.iter().enumerate() {
+                    if f(v) {
+                        per_form[i] += 1;
+                        flagged = true;
+                        if print {
+                            println!(
+                                "BENIGN {class} {source} {form}: {}",
+                                String::from_utf8_lossy(v)
+                            );
+                        }
+                    }
+                }
+                k += usize::from(flagged);
+            }
+            any += k;
+            line.push_str(&format!(" {source} {k}/{n};"));
+        }
+        let forms = super::benign_text::traffic_forms("");
+        let per_form: Vec<String> = forms
+            .iter()
+            .zip(per_form)
+            .map(|((form, _), k)| format!("{form} {k}"))
+            .collect();
+        println!(
+            "{class:4} gwc          {} | by source:{line} | flagged per form: {}",
+            show("independent benign flagged", (any, texts.len())),
+            per_form.join(", ")
+        );
     }
 }
 
