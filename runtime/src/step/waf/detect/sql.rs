@@ -13,10 +13,36 @@ pub(crate) fn sqli(v: &[u8]) -> bool {
     }
     // A markup document (an XML body): its attribute values are what the application reads.
     if v.first() == Some(&b'<') {
-        return markup_attributes(v, &mut |a| match transform::html_entity_decode(a) {
-            Some(d) => sqli_plain(&d),
-            None => sqli_plain(a),
-        });
+        return markup_sqli(v);
+    }
+    // The same document percent-encoded (a form field holding XML).
+    if v.len() > 3 && v[..3].eq_ignore_ascii_case(b"%3c") {
+        return transform::url_decode(v, true).is_some_and(|d| markup_sqli(&d));
+    }
+    false
+}
+
+/// The attribute values of a markup document, quoted with `"` or `'`, entity-decoded.
+fn markup_sqli(v: &[u8]) -> bool {
+    let mut judge = |a: &[u8]| match transform::html_entity_decode(a) {
+        Some(d) => sqli_plain(&d),
+        None => sqli_plain(a),
+    };
+    markup_attributes(v, &mut judge) || single_quoted_attributes(v, &mut judge)
+}
+
+/// Each `='…'` attribute value of a markup document, until `f` says yes.
+fn single_quoted_attributes(v: &[u8], f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+    let mut i = 0;
+    while let Some(p) = v[i..].windows(2).position(|w| w == b"='") {
+        let start = i + p + 2;
+        let Some(len) = v[start..].iter().position(|&b| b == b'\'') else {
+            return false;
+        };
+        if len > 0 && f(&v[start..start + len]) {
+            return true;
+        }
+        i = start + len + 1;
     }
     false
 }
@@ -363,7 +389,19 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                     compound = true;
                     j = end;
                 }
-                out.push(if compound { Tok::Ident } else { first });
+                // `is 022`, `in 'a`: SQL's IS takes NULL, NOT, TRUE…, its IN a list in
+                // parentheses; before a number or a quote the word is English
+                let english = first == Tok::WordCmp
+                    && matches!(&v[i..j], [b'i' | b'I', b's' | b'S' | b'n' | b'N'])
+                    && v[j..]
+                        .iter()
+                        .find(|b| !b.is_ascii_whitespace())
+                        .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'\'' | b'"'));
+                out.push(if compound || english {
+                    Tok::Ident
+                } else {
+                    first
+                });
                 i = j;
             }
             0x80..=0xff => {
@@ -726,7 +764,9 @@ fn sql_anywhere(t: &[Tok]) -> bool {
                 }
             }
             Tok::Waitfor => {
-                if at(t, i + 1) == Tok::Clause && matches!(at(t, i + 2), Tok::Str | Tok::Num) {
+                if matches!(at(t, i + 1), Tok::Clause | Tok::Func)
+                    && matches!(at(t, i + 2), Tok::Str | Tok::Num)
+                {
                     return true;
                 }
             }
@@ -798,7 +838,8 @@ fn statement_at(t: &[Tok], i: usize) -> bool {
                 | Tok::Ident
                 | Tok::LParen
         ),
-        Tok::Waitfor => next == Tok::Clause,
+        // `WAITFOR DELAY '0:0:5'`, `WAITFOR TIME '23:00'` (SQL Server's two forms)
+        Tok::Waitfor => matches!(next, Tok::Clause | Tok::Func),
         Tok::Stmt => match next {
             Tok::Clause
             | Tok::Into
@@ -1061,6 +1102,13 @@ fn pure_sql(t: &[Tok]) -> bool {
                 open_cmp |= left && i + 1 == t.len();
                 ops = true;
             }
+            // `8 LIKE 3`, `x LIKE '`: a word comparison with a literal on its right
+            Tok::WordCmp => {
+                cmp |= i > 0
+                    && (is_value(t[i - 1]) || t[i - 1] == Tok::RParen)
+                    && matches!(at(t, i + 1), Tok::Num | Tok::Str | Tok::Const | Tok::LParen);
+                ops = true;
+            }
             Tok::Logic => {
                 logic = true;
                 ops = true;
@@ -1227,7 +1275,10 @@ fn query_operator(v: &[u8]) -> bool {
 /// PostgreSQL's cast operator after a string or a call (`'{}'::jsonb`, `f(x)::int`).
 fn pg_cast(v: &[u8]) -> bool {
     v.windows(4).any(|w| {
-        matches!(w[0], b'\'' | b')') && w[1] == b':' && w[2] == b':' && w[3].is_ascii_alphabetic()
+        matches!(w[0], b'\'' | b'"' | b')')
+            && w[1] == b':'
+            && w[2] == b':'
+            && w[3].is_ascii_alphabetic()
     })
 }
 
@@ -1493,6 +1544,10 @@ mod tests {
             "x' -- -",
             "&& k !=",
             "1'#\nOR 1=1",
+            // SQL Server's other wait, a word comparison, an XML body in single quotes
+            "x'); WAITFOR TIME '23:59'--",
+            "Q AND 4 LIKE 4",
+            "<r><a v='z&apos; OR 3=3--'/></r>",
         ] {
             assert!(sqli(attack.as_bytes()), "{attack}");
         }
@@ -1532,6 +1587,7 @@ mod tests {
             "(draft-notes)=",
             "=====================",
             "a => b ==> c",
+            "the mask is 022 unless set in 'profile' and 'rc'",
         ] {
             assert!(!sqli(text.as_bytes()), "{text}");
         }
