@@ -561,7 +561,7 @@ fn long_option(rest: &[u8]) -> bool {
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
         .count();
-    rest.first().is_some_and(u8::is_ascii_lowercase)
+    rest.first().is_some_and(u8::is_ascii_alphabetic)
         && n >= 2
         && rest
             .get(n)
@@ -850,6 +850,18 @@ fn statement_at(t: &[Tok], i: usize) -> bool {
             | Tok::Comment
             | Tok::Catalog => true,
             Tok::Ident if prose_parens(t, i + 2) => false,
+            // `Update notes.txt with …`, `Drop support on x from y`: after the name (a file
+            // name, or a word then a clause word), prose goes on in plain words where SQL
+            // has `SET`, `(`, `=`, `VALUES`
+            Tok::Ident
+                if matches!(at(t, i + 2), Tok::Dot | Tok::Clause)
+                    && at(t, i + 3) == Tok::Ident
+                    && (matches!(at(t, i + 4), Tok::Ident | Tok::From | Tok::Other)
+                        || i + 4 >= t.len()
+                        || (at(t, i + 4) == Tok::Dot && i + 5 >= t.len())) =>
+            {
+                false
+            }
             Tok::Ident => {
                 matches!(
                     at(t, i + 2),
@@ -1074,6 +1086,15 @@ fn pure_sql(t: &[Tok]) -> bool {
             Tok::Other => return false,
             // prose: two plain words in a row, a number with a unit (`300 DPI`)
             Tok::Ident if i > 0 && matches!(t[i - 1], Tok::Ident | Tok::Num) => return false,
+            // `list(show="")`: a call of a function SQL does not have, with named
+            // arguments, is a programming language's
+            Tok::Ident
+                if at(t, i + 1) == Tok::LParen
+                    && at(t, i + 2) == Tok::Ident
+                    && at(t, i + 3) == Tok::Cmp =>
+            {
+                return false;
+            }
             // `ORDER` is always `ORDER BY` in SQL
             Tok::OrderGroup if at(t, i + 1) != Tok::By => return false,
             // `&name=`: a query string, not an expression
@@ -1588,6 +1609,10 @@ mod tests {
             "=====================",
             "a => b ==> c",
             "the mask is 022 unless set in 'profile' and 'rc'",
+            "Update README.md with the new flags",
+            "Drop support on armel from the build",
+            "* \"GIT FETCH\" AND \"GIT PULL\" LEARNED --PRUNE OPTION",
+            "render(title=\"\", width=\"80\")",
         ] {
             assert!(!sqli(text.as_bytes()), "{text}");
         }
