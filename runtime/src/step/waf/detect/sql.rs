@@ -364,6 +364,17 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                     j
                 };
                 let mut j = word_end(i + 1);
+                // `x NOTNULL`, `x ISNULL`: PostgreSQL's and SQLite's postfix tests, read as
+                // `IS NOT NULL` (a call `ISNULL(x)` stays a call)
+                let w = &v[i..j];
+                if w.eq_ignore_ascii_case(b"notnull")
+                    || w.eq_ignore_ascii_case(b"isnull") && v.get(j) != Some(&b'(')
+                {
+                    out.push(Tok::WordCmp);
+                    out.push(Tok::Const);
+                    i = j;
+                    continue;
+                }
                 let first = keyword(&v[i..j]);
                 // `pass-discard`, `top-node`, `systemd-sysusers`: words joined by hyphens
                 // are one compound word (prose, option names, file names); SQL puts a minus
@@ -1032,8 +1043,13 @@ fn continues_sql(t: &[Tok], from: usize, numeric: bool, quote_glued: bool, open_
                 )
         }
         Tok::Clause | Tok::As => {
+            // `'COLLATE nocase--`: a keyword and its operand glued to the breakout, the rest
+            // of the query cut off
+            (quote_glued
+                && matches!(at(t, i + 1), Tok::Str | Tok::Ident)
+                && at(t, i + 2) == Tok::Comment)
             // `' AS x FROM`, `' CASE WHEN`, `'COLLATE …--`
-            t[i..].contains(&Tok::Comment)
+            || t[i..].contains(&Tok::Comment)
                 && t[i..]
                     .iter()
                     .filter(|x| {
@@ -1062,7 +1078,7 @@ fn keyword_glued(rest: &[u8]) -> bool {
         && rest.get(n).is_none_or(|b| !b.is_ascii_alphanumeric())
         && matches!(
             keyword(&rest[..n]),
-            Tok::Logic | Tok::Union | Tok::Select | Tok::Stmt | Tok::Waitfor
+            Tok::Logic | Tok::Union | Tok::Select | Tok::Stmt | Tok::Waitfor | Tok::Clause
         )
 }
 
@@ -1569,6 +1585,10 @@ mod tests {
             "x'); WAITFOR TIME '23:59'--",
             "Q AND 4 LIKE 4",
             "<r><a v='z&apos; OR 3=3--'/></r>",
+            // postfix null tests, a collation glued to the breakout
+            "k' notnull --",
+            "k'or c isnull--",
+            "k'collate`binary`--",
         ] {
             assert!(sqli(attack.as_bytes()), "{attack}");
         }
