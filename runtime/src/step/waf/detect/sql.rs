@@ -295,6 +295,13 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
         let c = v[i];
         match c {
             b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' | 0xa0 | 0 | b'\\' => i += 1,
+            // `%2C`, `%60`: a percent escape left in a value read before decoding separates
+            // words (the decoded reading judges what it stands for)
+            b'%' if v.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && v.get(i + 2).is_some_and(u8::is_ascii_hexdigit) =>
+            {
+                i += 3;
+            }
             b'\'' | b'"' | b'`' => {
                 let mut j = i + 1;
                 while j < n {
@@ -574,9 +581,12 @@ fn long_option(rest: &[u8]) -> bool {
         .count();
     rest.first().is_some_and(u8::is_ascii_alphabetic)
         && n >= 2
-        && rest
-            .get(n)
-            .is_none_or(|b| matches!(b, b' ' | b'=' | b'`' | b'"' | b'\'' | b',' | b')' | b']'))
+        && rest.get(n).is_none_or(|b| {
+            matches!(
+                b,
+                b' ' | b'=' | b'`' | b'"' | b'\'' | b',' | b')' | b']' | b'%' | b'+'
+            )
+        })
 }
 
 /// Two or more ` -word`s after a `--`: a search engine's exclusions.
@@ -1633,6 +1643,8 @@ mod tests {
             "Drop support on armel from the build",
             "* \"GIT FETCH\" AND \"GIT PULL\" LEARNED --PRUNE OPTION",
             "render(title=\"\", width=\"80\")",
+            "q=%23%23+%60--no-cache%60+rebuilds+everything",
+            "q=%60--jobs%3D4%60%2C+then+%60--release%60",
         ] {
             assert!(!sqli(text.as_bytes()), "{text}");
         }
