@@ -24,6 +24,8 @@ pub(crate) mod managed;
 pub(crate) mod transform;
 
 #[cfg(test)]
+mod benign_text;
+#[cfg(test)]
 mod corpus;
 #[cfg(test)]
 mod tests;
