@@ -15,6 +15,8 @@ use std::path::PathBuf;
 use super::detect;
 use super::transform;
 
+mod xss;
+
 struct Row {
     payload: Vec<u8>,
     hard: bool,
@@ -214,6 +216,9 @@ fn waf_corpus_report() {
     crs_regression();
     if std::env::var_os("GWC_WAF_PERTURB").is_some() {
         perturbed_benign();
+    }
+    if std::env::var_os("GWC_WAF_XSS").is_some() {
+        xss::report();
     }
     if std::env::var_os("GWC_WAF_MISSES").is_some() {
         for (class, f) in [
