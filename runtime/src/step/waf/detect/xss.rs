@@ -17,13 +17,20 @@ pub(crate) fn xss(v: &[u8]) -> bool {
         return true;
     }
     let forms = decoded_forms(v);
-    if forms.iter().flatten().any(|d| xss_one(d) || xss_variants(d)) {
+    if forms
+        .iter()
+        .flatten()
+        .any(|d| xss_one(d) || xss_variants(d))
+    {
         return true;
     }
     // Encoded more than twice: decode on while escapes remain (a fixed number of rounds).
     let mut deeper = forms[1].clone();
     for _ in 0..2 {
-        match deeper.as_deref().and_then(|d| transform::url_decode(d, false)) {
+        match deeper
+            .as_deref()
+            .and_then(|d| transform::url_decode(d, false))
+        {
             Some(d) => {
                 if xss_one(&d) || xss_variants(&d) {
                     return true;
@@ -427,13 +434,35 @@ fn script_call(s: &[u8], i: usize) -> bool {
     {
         return true;
     }
+    // A script element made through the DOM: `createElement('script')`.
+    if s[i..].starts_with(b"createelement(") {
+        let arg = s[i + 14..].trim_ascii_start();
+        if matches!(arg.first(), Some(b'\'' | b'"' | b'`'))
+            && (arg[1..].starts_with(b"script") || arg[1..].starts_with(b"iframe"))
+        {
+            return true;
+        }
+    }
+    // A template literal's substitution that calls a sink or navigates: `${print()}`.
+    if s[i..].starts_with(b"${") {
+        let inner = s[i + 2..].trim_ascii_start();
+        if SINKS
+            .iter()
+            .any(|k| inner.starts_with(k) && inner[k.len()..].trim_ascii_start().starts_with(b"("))
+            || inner.starts_with(b"location") && location_written(&inner[8..])
+        {
+            return true;
+        }
+    }
     // `x.constructor('code')()`: the Function constructor reached through any object.
     if i > 0
         && s[i - 1] == b'.'
         && s[i..].starts_with(b"constructor")
         && s[i + 11..].trim_ascii_start().starts_with(b"(")
         && matches!(
-            s[i + 11..].trim_ascii_start()[1..].trim_ascii_start().first(),
+            s[i + 11..].trim_ascii_start()[1..]
+                .trim_ascii_start()
+                .first(),
             Some(b'\'' | b'"' | b'`')
         )
     {
@@ -485,7 +514,8 @@ fn script_call(s: &[u8], i: usize) -> bool {
                 // and leaks when handed over whole; reading a member of it
                 // (`window.location.hash`) is ordinary code.
                 if rest.starts_with(b"location")
-                    && (location_written(&rest[8..]) || !rest[8..].trim_ascii_start().starts_with(b"."))
+                    && (location_written(&rest[8..])
+                        || !rest[8..].trim_ascii_start().starts_with(b"."))
                 {
                     return true;
                 }
@@ -519,7 +549,8 @@ fn declared(s: &[u8], at: usize) -> bool {
     before.len() < at
         && [&b"fn"[..], b"function", b"def"].iter().any(|k| {
             before.ends_with(k)
-                && (before.len() == k.len() || !before[before.len() - k.len() - 1].is_ascii_alphanumeric())
+                && (before.len() == k.len()
+                    || !before[before.len() - k.len() - 1].is_ascii_alphanumeric())
         })
 }
 
@@ -540,9 +571,20 @@ fn in_code_span(s: &[u8], at: usize) -> bool {
 fn timer_runs_string(arg: &[u8]) -> bool {
     let arg = arg.trim_ascii_start();
     matches!(arg.first(), Some(b'\'' | b'"' | b'`'))
-        || [&b"alert"[..], b"prompt", b"confirm", b"eval", b"atob", b"unescape", b"decodeuri", b"string.fromcharcode", b"name", b"location"]
-            .iter()
-            .any(|w| arg.starts_with(w) && arg.get(w.len()).is_none_or(|b| !b.is_ascii_alphanumeric()))
+        || [
+            &b"alert"[..],
+            b"prompt",
+            b"confirm",
+            b"eval",
+            b"atob",
+            b"unescape",
+            b"decodeuri",
+            b"string.fromcharcode",
+            b"name",
+            b"location",
+        ]
+        .iter()
+        .any(|w| arg.starts_with(w) && arg.get(w.len()).is_none_or(|b| !b.is_ascii_alphanumeric()))
 }
 
 /// The sink between `start` and `end` is an argument of a call (`(alert)`, `(0,alert)`,
@@ -553,14 +595,30 @@ fn sink_as_value(s: &[u8], start: usize, end: usize) -> bool {
     if before.ends_with(b"${") && after.starts_with(b"}") {
         return true;
     }
+    // Assigned to a name that is then called: `x=alert,x(1)`, `a=alert;a(1)`.
+    if let Some(lhs) = before.strip_suffix(b"=")
+        && matches!(after.first(), Some(b',' | b';'))
+    {
+        let lhs = lhs.trim_ascii_end();
+        let len = lhs
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
+            .count();
+        let name = &lhs[lhs.len() - len..];
+        let next = after[1..].trim_ascii_start();
+        if len > 0 && next.starts_with(name) && next[len..].trim_ascii_start().starts_with(b"(") {
+            return true;
+        }
+    }
     if !matches!(before.last(), Some(b'(' | b',')) || !matches!(after.first(), Some(b')' | b',')) {
         return false;
     }
     // A call's argument list: an opening `(` glued to a callee, close by.
     let from = before.len().saturating_sub(64);
-    before[from..]
-        .windows(2)
-        .any(|w| w[1] == b'(' && (w[0].is_ascii_alphanumeric() || matches!(w[0], b'_' | b'$' | b')' | b']')))
+    before[from..].windows(2).any(|w| {
+        w[1] == b'(' && (w[0].is_ascii_alphanumeric() || matches!(w[0], b'_' | b'$' | b')' | b']'))
+    })
 }
 
 /// After `location`: an assignment, or a navigation by `href=`, `assign(` or `replace(` with
@@ -584,7 +642,10 @@ fn location_written(rest: &[u8]) -> bool {
 /// `at` starts the target of a CSS `url(` (after an optional quote).
 fn in_css_url(s: &[u8], at: usize) -> bool {
     let b = s[..at].trim_ascii_end();
-    let b = b.strip_suffix(b"\"").or_else(|| b.strip_suffix(b"'")).unwrap_or(b);
+    let b = b
+        .strip_suffix(b"\"")
+        .or_else(|| b.strip_suffix(b"'"))
+        .unwrap_or(b);
     b.trim_ascii_end().ends_with(b"url(")
 }
 
@@ -670,7 +731,13 @@ fn xss_one(v: &[u8]) -> bool {
                 // A namespaced name (`svg:script`) is judged by its local part.
                 // `v:vmlframe` by its local part (VML's frame loads a document).
                 let name = match full.iter().rposition(|&b| b == b':') {
-                    Some(c) if c + 1 < full.len() && (DANGEROUS_TAGS.contains(&&full[c + 1..]) || strong_tag(&full[c + 1..])) => &full[c + 1..],
+                    Some(c)
+                        if c + 1 < full.len()
+                            && (DANGEROUS_TAGS.contains(&&full[c + 1..])
+                                || strong_tag(&full[c + 1..])) =>
+                    {
+                        &full[c + 1..]
+                    }
                     Some(c) if DANGEROUS_TAGS.contains(&&full[..c]) => &full[..c],
                     Some(c) if c + 1 < full.len() => &full[c + 1..],
                     _ => full,
@@ -718,7 +785,10 @@ fn xss_one(v: &[u8]) -> bool {
                     return true;
                 }
             }
-            b'o' if s[i..].starts_with(b"on") && starts_word(&s, i) && known_handler_runs(&s, i) => {
+            b'o' if s[i..].starts_with(b"on")
+                && starts_word(&s, i)
+                && known_handler_runs(&s, i) =>
+            {
                 return true;
             }
             b'o' if s[i..].starts_with(b"on") && starts_word(&s, i) && i > 0 => {
@@ -807,6 +877,7 @@ fn xss_one(v: &[u8]) -> bool {
                 return true;
             }
             b'a' | b'p' | b'c' | b'e' | b's' | b'f' | b'd' | b'w' | b't' | b'g' | b'n' | b'i'
+            | b'$'
                 if script_call(&s, i) =>
             {
                 return true;
@@ -877,7 +948,10 @@ fn strong_tag_acts(s: &[u8], at: usize, name: &[u8], rest: &[u8]) -> bool {
             let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
             let tag = &rest[..end];
             let has = |w: &[u8]| tag.windows(w.len()).any(|x| x == w);
-            has(b"http-equiv") || has(b"charset") || has(b"url") || end == rest.len() && !has(b"name")
+            has(b"http-equiv")
+                || has(b"charset")
+                || has(b"url")
+                || end == rest.len() && !has(b"name")
         }
         _ => {
             // An attribute after the name, or the value ends inside the tag.
@@ -945,44 +1019,168 @@ fn active_attribute(rest: &[u8]) -> bool {
 /// handlers), with Pointer Events, CSS animation and transition, Touch Events, selection,
 /// fullscreen and SVG animation (SMIL) events, and old IE's; sorted for a binary search.
 const EVENT_HANDLERS: &[&[u8]] = &[
-    b"onabort", b"onactivate", b"onafterprint", b"onafterscriptexecute", b"onanimationcancel",
-    b"onanimationend", b"onanimationiteration", b"onanimationstart", b"onauxclick",
-    b"onbeforeactivate", b"onbeforecopy", b"onbeforecut", b"onbeforedeactivate",
-    b"onbeforeinput", b"onbeforematch", b"onbeforepaste", b"onbeforeprint",
-    b"onbeforescriptexecute", b"onbeforetoggle", b"onbeforeunload", b"onbegin", b"onblur",
-    b"onbounce", b"oncancel", b"oncanplay", b"oncanplaythrough", b"onchange", b"onclick",
-    b"onclose", b"oncommand", b"oncontentvisibilityautostatechange", b"oncontextlost",
-    b"oncontextmenu", b"oncontextrestored", b"oncopy", b"oncuechange", b"oncut", b"ondblclick",
-    b"ondeactivate", b"ondrag", b"ondragend", b"ondragenter", b"ondragexit", b"ondragleave",
-    b"ondragover", b"ondragstart", b"ondrop", b"ondurationchange", b"onemptied", b"onend",
-    b"onended", b"onerror", b"onfilterchange", b"onfinish", b"onfocus", b"onfocusin",
-    b"onfocusout", b"onformdata", b"onfullscreenchange", b"onfullscreenerror",
-    b"ongotpointercapture", b"onhashchange", b"onhelp", b"oninput", b"oninvalid", b"onkeydown",
-    b"onkeypress", b"onkeyup", b"onlanguagechange", b"onload", b"onloadeddata",
-    b"onloadedmetadata", b"onloadend", b"onloadstart", b"onlosecapture",
-    b"onlostpointercapture", b"onmessage", b"onmessageerror", b"onmousedown", b"onmouseenter",
-    b"onmouseleave", b"onmousemove", b"onmouseout", b"onmouseover", b"onmouseup",
-    b"onmousewheel", b"onmove", b"onmoveend", b"onmovestart", b"onoffline", b"ononline",
-    b"onpagehide", b"onpagereveal", b"onpageshow", b"onpageswap", b"onpaste", b"onpause",
-    b"onplay", b"onplaying", b"onpointercancel", b"onpointerdown", b"onpointerenter",
-    b"onpointerleave", b"onpointermove", b"onpointerout", b"onpointerover",
-    b"onpointerrawupdate", b"onpointerup", b"onpopstate", b"onprogress", b"onpropertychange",
-    b"onratechange", b"onreadystatechange", b"onrejectionhandled", b"onrepeat", b"onreset",
-    b"onresize", b"onscroll", b"onscrollend", b"onsearch", b"onsecuritypolicyviolation",
-    b"onseeked", b"onseeking", b"onselect", b"onselectionchange", b"onselectstart",
-    b"onshow", b"onslotchange", b"onstalled", b"onstart", b"onstorage", b"onsubmit",
-    b"onsuspend", b"ontimeupdate", b"ontoggle", b"ontouchcancel", b"ontouchend",
-    b"ontouchmove", b"ontouchstart", b"ontransitioncancel", b"ontransitionend",
-    b"ontransitionrun", b"ontransitionstart", b"onunhandledrejection", b"onunload",
-    b"onvolumechange", b"onwaiting", b"onwebkitanimationend", b"onwebkitanimationiteration",
-    b"onwebkitanimationstart", b"onwebkittransitionend", b"onwheel",
+    b"onabort",
+    b"onactivate",
+    b"onafterprint",
+    b"onafterscriptexecute",
+    b"onanimationcancel",
+    b"onanimationend",
+    b"onanimationiteration",
+    b"onanimationstart",
+    b"onauxclick",
+    b"onbeforeactivate",
+    b"onbeforecopy",
+    b"onbeforecut",
+    b"onbeforedeactivate",
+    b"onbeforeinput",
+    b"onbeforematch",
+    b"onbeforepaste",
+    b"onbeforeprint",
+    b"onbeforescriptexecute",
+    b"onbeforetoggle",
+    b"onbeforeunload",
+    b"onbegin",
+    b"onblur",
+    b"onbounce",
+    b"oncancel",
+    b"oncanplay",
+    b"oncanplaythrough",
+    b"onchange",
+    b"onclick",
+    b"onclose",
+    b"oncommand",
+    b"oncontentvisibilityautostatechange",
+    b"oncontextlost",
+    b"oncontextmenu",
+    b"oncontextrestored",
+    b"oncopy",
+    b"oncuechange",
+    b"oncut",
+    b"ondblclick",
+    b"ondeactivate",
+    b"ondrag",
+    b"ondragend",
+    b"ondragenter",
+    b"ondragexit",
+    b"ondragleave",
+    b"ondragover",
+    b"ondragstart",
+    b"ondrop",
+    b"ondurationchange",
+    b"onemptied",
+    b"onend",
+    b"onended",
+    b"onerror",
+    b"onfilterchange",
+    b"onfinish",
+    b"onfocus",
+    b"onfocusin",
+    b"onfocusout",
+    b"onformdata",
+    b"onfullscreenchange",
+    b"onfullscreenerror",
+    b"ongotpointercapture",
+    b"onhashchange",
+    b"onhelp",
+    b"oninput",
+    b"oninvalid",
+    b"onkeydown",
+    b"onkeypress",
+    b"onkeyup",
+    b"onlanguagechange",
+    b"onload",
+    b"onloadeddata",
+    b"onloadedmetadata",
+    b"onloadend",
+    b"onloadstart",
+    b"onlosecapture",
+    b"onlostpointercapture",
+    b"onmessage",
+    b"onmessageerror",
+    b"onmousedown",
+    b"onmouseenter",
+    b"onmouseleave",
+    b"onmousemove",
+    b"onmouseout",
+    b"onmouseover",
+    b"onmouseup",
+    b"onmousewheel",
+    b"onmove",
+    b"onmoveend",
+    b"onmovestart",
+    b"onoffline",
+    b"ononline",
+    b"onpagehide",
+    b"onpagereveal",
+    b"onpageshow",
+    b"onpageswap",
+    b"onpaste",
+    b"onpause",
+    b"onplay",
+    b"onplaying",
+    b"onpointercancel",
+    b"onpointerdown",
+    b"onpointerenter",
+    b"onpointerleave",
+    b"onpointermove",
+    b"onpointerout",
+    b"onpointerover",
+    b"onpointerrawupdate",
+    b"onpointerup",
+    b"onpopstate",
+    b"onprogress",
+    b"onpropertychange",
+    b"onratechange",
+    b"onreadystatechange",
+    b"onrejectionhandled",
+    b"onrepeat",
+    b"onreset",
+    b"onresize",
+    b"onscroll",
+    b"onscrollend",
+    b"onsearch",
+    b"onsecuritypolicyviolation",
+    b"onseeked",
+    b"onseeking",
+    b"onselect",
+    b"onselectionchange",
+    b"onselectstart",
+    b"onshow",
+    b"onslotchange",
+    b"onstalled",
+    b"onstart",
+    b"onstorage",
+    b"onsubmit",
+    b"onsuspend",
+    b"ontimeupdate",
+    b"ontoggle",
+    b"ontouchcancel",
+    b"ontouchend",
+    b"ontouchmove",
+    b"ontouchstart",
+    b"ontransitioncancel",
+    b"ontransitionend",
+    b"ontransitionrun",
+    b"ontransitionstart",
+    b"onunhandledrejection",
+    b"onunload",
+    b"onvolumechange",
+    b"onwaiting",
+    b"onwebkitanimationend",
+    b"onwebkitanimationiteration",
+    b"onwebkitanimationstart",
+    b"onwebkittransitionend",
+    b"onwheel",
 ];
 
 /// A handler attribute the standard defines (`onerror=`, `ontoggle =`) whose value is
 /// script: a call, a template, an assignment, or a sink handed over (`onerror=alert`). No
 /// quote or tag is needed around it: written into an unquoted attribute value, it is one.
 fn known_handler_runs(s: &[u8], at: usize) -> bool {
-    let len = s[at..].iter().take_while(|b| b.is_ascii_lowercase()).count();
+    let len = s[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_lowercase())
+        .count();
     if EVENT_HANDLERS.binary_search(&&s[at..at + len]).is_err() {
         return false;
     }
@@ -1104,17 +1302,21 @@ fn script_breakout(s: &[u8], at: usize) -> bool {
     }
     let rest = &s[j..];
     // A function expression alone runs nothing (`', function() {` is an argument list).
-    SINKS.iter().filter(|sink| **sink != b"function").any(|sink| {
-        rest.starts_with(sink) && {
-            let mut k = sink.len();
-            while k < rest.len() && matches!(rest[k], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
-                k += 1;
+    SINKS
+        .iter()
+        .filter(|sink| **sink != b"function")
+        .any(|sink| {
+            rest.starts_with(sink) && {
+                let mut k = sink.len();
+                while k < rest.len() && matches!(rest[k], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
+                    k += 1;
+                }
+                matches!(rest.get(k), Some(b'('))
+                    || rest.get(k) == Some(&b'`') && !in_code_span(s, j)
+                    || rest[k..].starts_with(b"?.(")
             }
-            matches!(rest.get(k), Some(b'('))
-                || rest.get(k) == Some(&b'`') && !in_code_span(s, j)
-                || rest[k..].starts_with(b"?.(")
-        }
-    }) || rest.starts_with(b"document.")
+        })
+        || rest.starts_with(b"document.")
         || rest.starts_with(b"window.")
         || rest.starts_with(b"location")
 }
@@ -1150,6 +1352,21 @@ mod tests {
             "  onpointerrawupdate= =v",
             "parent[7..toString(9)](1)",
             "Function`$${1}`",
+            // fifth round: JS grammar (comments, optional calls, sinks as values, DOM
+            // script creation, template substitutions), the standard's handler list,
+            // namespaced script, data: script URLs, deep percent encoding
+            "prompt/* x */(3)",
+            "<p style=\"width:expr/**/ession(confirm(2))\">",
+            "<video src=x onerror=confirm?.(5)>",
+            "[7].map(prompt)",
+            "'-(y=confirm,y(4))-'",
+            "';document.body.append(document.createElement(\"script\"))//",
+            "`${print()}`",
+            "ontoggle=prompt;throw 9",
+            "<h:script xmlns:h=\"http://www.w3.org/1999/xhtml\" src=\"data:,print()\"/>",
+            "%2525253Csvg%25252Fonload%25253Dprint()%25253E",
+            "window . name",
+            "[].constructor.constructor(\"print()\")()",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
         }
@@ -1169,6 +1386,19 @@ mod tests {
             "Light, grippy and made for long days; recycled upper.",
             "on the form page",
             "a < i f",
+            // fifth round: code and prose the independent benign text showed
+            "pass `--eval` or `--import` on the command line",
+            "the `Function` object",
+            "setTimeout(() => done(), 100);",
+            "const { readFile } = await import('node:fs');",
+            "let url = new URL(path, window.location.href);",
+            "fn alert(msg: &str) {}",
+            "the `<iframe>` and `<object>` elements",
+            "let t = Vec::<Script>::new();",
+            "<meta name=\"viewport\" content=\"width=device-width\">",
+            "background: url(data:image/png;base64,iVBORw0KGgo=)",
+            "document.addEventListener('load', function() {",
+            "levels=alert,warn,info",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }
