@@ -397,6 +397,7 @@ fn script_call(s: &[u8], i: usize) -> bool {
         b"setinterval",
         b"fromcharcode",
         b"new function",
+        b"execscript",
     ] {
         if sink[0] == s[i]
             && s[i..].starts_with(sink)
@@ -454,19 +455,29 @@ fn script_call(s: &[u8], i: usize) -> bool {
             return true;
         }
     }
-    // `x.constructor('code')()`: the Function constructor reached through any object.
-    if i > 0
-        && s[i - 1] == b'.'
-        && s[i..].starts_with(b"constructor")
-        && s[i + 11..].trim_ascii_start().starts_with(b"(")
-        && matches!(
-            s[i + 11..].trim_ascii_start()[1..]
-                .trim_ascii_start()
-                .first(),
-            Some(b'\'' | b'"' | b'`')
-        )
-    {
-        return true;
+    // `x.constructor('code')()`, `x['constructor']('code')`: the Function constructor
+    // reached through any object; `Function('code')`: called by name. A function
+    // declaration or expression never takes a string literal for a parameter.
+    let member =
+        i > 0 && s[i - 1] == b'.' || i > 1 && matches!(s[i - 1], b'\'' | b'"') && s[i - 2] == b'[';
+    for (name, needs_member) in [(&b"constructor"[..], true), (b"function", false)] {
+        if (member || !needs_member) && s[i..].starts_with(name) {
+            let mut after = s[i + name.len()..].trim_ascii_start();
+            if member && needs_member && matches!(after.first(), Some(b'\'' | b'"')) {
+                after = after[1..]
+                    .strip_prefix(b"]")
+                    .unwrap_or(b"")
+                    .trim_ascii_start();
+            }
+            if after.starts_with(b"(")
+                && matches!(
+                    after[1..].trim_ascii_start().first(),
+                    Some(b'\'' | b'"' | b'`')
+                )
+            {
+                return true;
+            }
+        }
     }
     // `self['al'+'ert']`, `top[/**/"x"]`: a global object indexed by a computed name.
     for global in [
@@ -1367,6 +1378,9 @@ mod tests {
             "%2525253Csvg%25252Fonload%25253Dprint()%25253E",
             "window . name",
             "[].constructor.constructor(\"print()\")()",
+            "[]['filter']['constructor']('print()')()",
+            "Function(\"prompt(8)\")()",
+            "execScript(\"x\")",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
         }
@@ -1399,6 +1413,7 @@ mod tests {
             "background: url(data:image/png;base64,iVBORw0KGgo=)",
             "document.addEventListener('load', function() {",
             "levels=alert,warn,info",
+            "a function (or a closure) with a constructor (see below)",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }
