@@ -327,5 +327,6 @@ fn waf_corpus_floors() {
 // 6.7 % false positives, XSS 94.8 % at 1.7 %.
 const SQLI_DETECTION_FLOOR: f64 = 83.0;
 const SQLI_FP_CEILING: f64 = 7.5;
-const XSS_DETECTION_FLOOR: f64 = 94.0;
+// XSS after the fifth round (waf-xss, held-out run once): 95.7 % at 1.7 %.
+const XSS_DETECTION_FLOOR: f64 = 95.0;
 const XSS_FP_CEILING: f64 = 2.5;
