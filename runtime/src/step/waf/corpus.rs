@@ -15,6 +15,8 @@ use std::path::PathBuf;
 use super::detect;
 use super::transform;
 
+mod xss;
+
 struct Row {
     payload: Vec<u8>,
     hard: bool,
@@ -219,6 +221,9 @@ fn waf_corpus_report() {
     }
     if std::env::var_os("GWC_WAF_VARIANTS").is_some() {
         sqli_attack_variants();
+    }
+    if std::env::var_os("GWC_WAF_XSS").is_some() {
+        xss::report();
     }
     if std::env::var_os("GWC_WAF_MISSES").is_some() {
         for (class, f) in [
@@ -523,5 +528,6 @@ fn waf_corpus_floors() {
 // at 5.9 % (21/358).
 const SQLI_DETECTION_FLOOR: f64 = 83.0;
 const SQLI_FP_CEILING: f64 = 6.5;
-const XSS_DETECTION_FLOOR: f64 = 94.0;
+// XSS after the fifth round (waf-xss, held-out run once): 95.7 % at 1.7 %.
+const XSS_DETECTION_FLOOR: f64 = 95.0;
 const XSS_FP_CEILING: f64 = 2.5;
