@@ -180,7 +180,7 @@ impl App {
             if !summary.is_empty() {
                 op.insert("summary".into(), json!(summary));
             }
-            let params: Vec<Value> = doc
+            let mut params: Vec<Value> = doc
                 .args
                 .iter()
                 .map(|a| {
@@ -193,6 +193,17 @@ impl App {
                 })
                 .filter(|p| p["in"] != "query")
                 .collect();
+            // A `Query<T>` whose `T` has a schema: one parameter per property of `T`.
+            for schema in &doc.query_schemas {
+                for (name, required, schema) in crate::handler::schema::query_parameters(*schema) {
+                    params.push(json!({
+                        "name": name,
+                        "in": "query",
+                        "required": required,
+                        "schema": schema,
+                    }));
+                }
+            }
             if !params.is_empty() {
                 op.insert("parameters".into(), Value::Array(params));
             }
@@ -206,10 +217,12 @@ impl App {
                     json!({"required": true, "content": {*media: {"schema": schema}}}),
                 );
             }
-            op.insert(
-                "responses".into(),
-                json!({"200": {"description": "The handler's response."}}),
-            );
+            let mut ok = json!({"description": "The handler's response."});
+            if let Some(schema) = doc.response_schema {
+                ok["content"] =
+                    json!({"application/json": {"schema": schema(&mut schemas).to_value()}});
+            }
+            op.insert("responses".into(), json!({ "200": ok }));
             if let Some(auth) = &route.policies.auth
                 && let Some(a) = ir.authorizers.get(auth.authorizer.index())
             {
