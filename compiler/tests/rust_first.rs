@@ -7,8 +7,7 @@
 use gwc_runtime::App;
 use gwc_runtime::handler::{Error, Json, Path, Query};
 use gwc_runtime::ir::{
-    ApiKey, Gateway, Quota, QuotaPeriod, RouteId, RouteThrottle, Secret, Throttle, ThrottleScope,
-    UsagePlan,
+    ApiKey, Gateway, Quota, QuotaPeriod, RouteId, Secret, Throttle, ThrottleScope, UsagePlan,
 };
 use gwc_runtime::schemars::JsonSchema;
 use serde::Deserialize;
@@ -82,12 +81,6 @@ async fn receipts(page: Query<Page>) -> Vec<u64> {
 }
 
 fn app() -> App {
-    let feed_route = App::new("round-trip")
-        .ir()
-        .routes
-        .iter()
-        .position(|r| r.path.raw == "/feed")
-        .expect("the feed handler is linked");
     let throttle = |rate, burst| Throttle {
         rate,
         burst,
@@ -102,10 +95,8 @@ fn app() -> App {
                 period: QuotaPeriod::Month,
                 offset: 3,
             }),
-            route_throttles: vec![RouteThrottle {
-                route: RouteId(feed_route as u32),
-                throttle: throttle(1.0, 2),
-            }],
+            // Per-route throttles are given by name, below.
+            route_throttles: Vec::new(),
             api_keys: vec![
                 ApiKey {
                     name: "gold-1".into(),
@@ -119,6 +110,7 @@ fn app() -> App {
                 },
             ],
         })
+        .route_throttle("gold", "GET /feed", throttle(1.0, 2))
         .plan(UsagePlan {
             name: "free".into(),
             quota: Some(Quota {
@@ -292,4 +284,25 @@ fn printed_query_parameters_come_from_query_types() {
     let built = read_back(&app);
     let route = built.routes.iter().find(|r| r.id == "receipts").unwrap();
     assert_eq!(route.path.raw, "/receipts");
+}
+
+/// Route throttles name routes (`METHOD /path`), not positions: the one given by name lands
+/// on its route whatever the handlers' link order; a name matching no route adds nothing
+/// (and `App::serve` refuses to start, naming it).
+#[test]
+fn route_throttles_are_named() {
+    let ir = app().ir();
+    let gold = ir.plans.iter().find(|p| p.name == "gold").unwrap();
+    assert_eq!(gold.route_throttles.len(), 1);
+    let route = &ir.routes[gold.route_throttles[0].route.index()];
+    assert_eq!((route.method.as_str(), &*route.path.raw), ("GET", "/feed"));
+    let ir = app()
+        .route_throttle("gold", "GET /nowhere", Throttle::default())
+        .ir();
+    let gold = ir.plans.iter().find(|p| p.name == "gold").unwrap();
+    assert_eq!(
+        gold.route_throttles.len(),
+        1,
+        "an unknown route adds nothing"
+    );
 }
