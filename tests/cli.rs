@@ -235,3 +235,48 @@ fn squash(text: &str) -> String {
         .filter(|c| !c.is_whitespace() && *c != '│')
         .collect()
 }
+
+/// `gwc routes` describes each route's usage-plan and cache settings from the spec, as a table
+/// and as JSON: a route that requires a key lists the plans whose keys open it (with a plan's
+/// own throttle for that route), a public route says `none`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gwc_routes_shows_plans_and_cache() -> TestResult {
+    let gwc = binaries::gwc()?;
+    let spec = binaries::workspace_root().join("specs/plans/spec.yaml");
+    let (status, out, err) = run(Command::new(&gwc).arg("routes").arg(&spec)).await?;
+    ensure!(status.success(), "gwc routes: {status}\n{out}{err}");
+    let row = |path: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(path))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .ok_or_else(|| format!("no row for {path} in:\n{out}"))
+    };
+    ensure!(
+        row("/pets")?.ends_with("none key: gold, silver off"),
+        "/pets row:\n{out}"
+    );
+    ensure!(
+        row("/pets/{id}")?.ends_with("none key: gold, silver (20/s, burst 5) off"),
+        "/pets/{{id}} row:\n{out}"
+    );
+    ensure!(
+        row("/catalog/{id}")?.ends_with("none none 1m (path.id, query.lang)"),
+        "/catalog/{{id}} row:\n{out}"
+    );
+    ensure!(
+        row("/status")?.ends_with("none none off"),
+        "/status row:\n{out}"
+    );
+
+    let (status, out, err) = run(Command::new(&gwc).args(["routes", "--json"]).arg(&spec)).await?;
+    ensure!(status.success(), "gwc routes --json: {status}\n{out}{err}");
+    let json: serde_json::Value = serde_json::from_str(&out)?;
+    ensure_eq!(
+        json[1]["plans"],
+        serde_json::json!(["gold", "silver"]),
+        "plans of GET /pets/{{id}}"
+    );
+    ensure_eq!(json[1]["api_key_required"], true, "key of GET /pets/{{id}}");
+    ensure_eq!(json[3]["plan"], "none", "plan of GET /status");
+    Ok(())
+}

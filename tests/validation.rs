@@ -3,10 +3,12 @@
 //! `additionalProperties` honoured), 415 for a required body of an undeclared media type, and
 //! nothing refused ever reaching the backend.
 
+use std::time::Duration;
+
 use http::Method;
 
 use crate::harness::client::{self, Conn, Reply, TestBody};
-use crate::harness::{Backend, GatewayProcess, Target, TestResult, annotate};
+use crate::harness::{Backend, GatewayProcess, Target, TestResult, annotate, eventually};
 
 fn ensure_error(reply: &Reply, status: u16, message: &str, what: &str) -> TestResult {
     ensure_eq!(
@@ -78,22 +80,42 @@ async fn validated(gw: &GatewayProcess) -> TestResult {
         reply.text()
     );
 
-    for (body, what) in [
-        (r#"{"item":"tea"}"#, "missing property"),
-        (r#"{"item":"tea","quantity":0}"#, "below minimum"),
+    // The spec's BAD_REQUEST_BODY template adds `$context.error.validationErrorString`:
+    // AWS's list of what is wrong, in its validator's words.
+    for (body, errors) in [
+        (
+            r#"{"item":"tea"}"#,
+            r#"[object has missing required properties (["quantity"])]"#,
+        ),
+        (
+            r#"{"item":"tea","quantity":0}"#,
+            "[numeric instance is lower than the required minimum (minimum: 1, found: 0)]",
+        ),
         (
             r#"{"item":"tea","quantity":1,"colour":"red"}"#,
-            "additional property",
+            r#"[object instance has properties which are not allowed by the schema: ["colour"]]"#,
         ),
         (
             r#"{"item":"tea","quantity":1,"gift":{}}"#,
-            "invalid $ref'd object",
+            r#"[object has missing required properties (["to"])]"#,
         ),
-        (r#"{"item":"tea","quantity":"#, "truncated JSON"),
-        ("", "empty required body"),
+        (
+            r#"{"quantity":"two","note":7}"#,
+            r#"[object has missing required properties (["item"]), instance type (integer) does not match any allowed primitive type (allowed: ["null","string"]), instance type (string) does not match any allowed primitive type (allowed: ["integer"])]"#,
+        ),
+        (
+            r#"{"item":"tea","quantity":"#,
+            "[the request body is not JSON: EOF while parsing a value at line 1 column 25]",
+        ),
+        ("", "[the request body is empty]"),
     ] {
         let reply = conn.send(post(true, json, body)?).await?;
-        ensure_error(&reply, 400, "Invalid request body", what)?;
+        ensure_error(&reply, 400, "Invalid request body", body)?;
+        ensure_eq!(
+            reply.json()?["errors"].as_str(),
+            Some(errors),
+            "{body}: validationErrorString"
+        );
     }
     let reply = conn
         .send(post(false, json, r#"{"item":"tea","quantity":1}"#)?)
@@ -130,5 +152,19 @@ async fn validated(gw: &GatewayProcess) -> TestResult {
         )
         .await?;
     ensure_eq!(reply.status, 200, "parameters present");
+
+    // The access log (JSON on stdout, flushed every 200 ms) carries the same string.
+    let line = eventually(Duration::from_secs(5), || async {
+        gw.stdout_lines()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|l| {
+                l["validationErrorString"] == r#"[object has missing required properties (["to"])]"#
+            })
+    })
+    .await
+    .ok_or("no access-log line with the validation error string")?;
+    ensure_eq!(line["errorType"], "BAD_REQUEST_BODY", "its error type");
+    ensure_eq!(line["status"], 400, "its status");
     Ok(())
 }

@@ -5,10 +5,9 @@
 //! Rust-first one does.
 
 use gwc_runtime::App;
-use gwc_runtime::handler::Json;
+use gwc_runtime::handler::{Error, Json, Path, Query};
 use gwc_runtime::ir::{
-    ApiKey, Gateway, Quota, QuotaPeriod, RouteId, RouteThrottle, Secret, Throttle, ThrottleScope,
-    UsagePlan,
+    ApiKey, Gateway, Quota, QuotaPeriod, RouteId, Secret, Throttle, ThrottleScope, UsagePlan,
 };
 use gwc_runtime::schemars::JsonSchema;
 use serde::Deserialize;
@@ -40,13 +39,48 @@ async fn create(order: Json<NewOrder>) -> Json<u32> {
     Json(order.quantity + order.tags.iter().map(|t| t.name.len() as u32).sum::<u32>())
 }
 
+/// An answer with a schema: `--print-openapi` describes it under `responses.200`.
+#[derive(serde::Serialize, JsonSchema)]
+#[schemars(crate = "gwc_runtime::schemars")]
+struct Receipt {
+    id: u64,
+    total_cents: u64,
+}
+
+#[gwc_runtime::gateway(POST, "/receipts")]
+async fn receipt(order: Json<NewOrder>) -> Json<Receipt> {
+    Json(Receipt {
+        id: 1,
+        total_cents: u64::from(order.quantity) * 250,
+    })
+}
+
+/// The `Serialize` convention in a `Result`: described the same way.
+#[gwc_runtime::gateway(GET, "/receipts/{id}")]
+async fn receipt_by_id(id: Path<u64>) -> Result<Receipt, Error> {
+    Ok(Receipt {
+        id: *id,
+        total_cents: 0,
+    })
+}
+
+/// A page of receipts, chosen by query parameters read into a typed struct.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(crate = "gwc_runtime::schemars")]
+struct Page {
+    /// How many (required).
+    limit: u32,
+    /// Where the previous page ended.
+    cursor: Option<String>,
+}
+
+#[gwc_runtime::gateway(GET, "/receipts")]
+async fn receipts(page: Query<Page>) -> Vec<u64> {
+    let start = page.cursor.as_deref().map_or(0, |c| c.len() as u64);
+    (start..start + u64::from(page.limit)).collect()
+}
+
 fn app() -> App {
-    let feed_route = App::new("round-trip")
-        .ir()
-        .routes
-        .iter()
-        .position(|r| r.path.raw == "/feed")
-        .expect("the feed handler is linked");
     let throttle = |rate, burst| Throttle {
         rate,
         burst,
@@ -61,10 +95,8 @@ fn app() -> App {
                 period: QuotaPeriod::Month,
                 offset: 3,
             }),
-            route_throttles: vec![RouteThrottle {
-                route: RouteId(feed_route as u32),
-                throttle: throttle(1.0, 2),
-            }],
+            // Per-route throttles are given by name, below.
+            route_throttles: Vec::new(),
             api_keys: vec![
                 ApiKey {
                     name: "gold-1".into(),
@@ -78,6 +110,7 @@ fn app() -> App {
                 },
             ],
         })
+        .route_throttle("gold", "GET /feed", throttle(1.0, 2))
         .plan(UsagePlan {
             name: "free".into(),
             quota: Some(Quota {
@@ -163,5 +196,113 @@ fn printed_body_schema_is_the_validators() {
     assert_eq!(
         mine["components"]["schemas"]["NewOrder"]["properties"]["quantity"]["maximum"], 100,
         "{mine}"
+    );
+}
+
+/// The document at `path`'s operation `method` (`get`, `post`).
+fn operation<'a>(doc: &'a serde_json::Value, path: &str, method: &str) -> &'a serde_json::Value {
+    &doc["paths"][path][method]
+}
+
+/// Return types with a JSON Schema describe the answer (`responses.200`, a `$ref` into
+/// `components/schemas`), which `gwc check` accepts and the typed models read back; text
+/// answers keep the bare description.
+#[test]
+fn printed_response_schemas_come_from_return_types() {
+    let app = app();
+    let doc = app.openapi();
+    let json = |path, method| {
+        operation(&doc, path, method)["responses"]["200"]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    let receipt = serde_json::json!({"$ref": "#/components/schemas/Receipt"});
+    assert_eq!(json("/receipts", "post"), receipt, "Json<Receipt>");
+    assert_eq!(
+        json("/receipts/{id}", "get"),
+        receipt,
+        "Result<Receipt, Error>"
+    );
+    assert_eq!(
+        json("/orders", "post"),
+        serde_json::json!({"type": "integer", "format": "uint32", "minimum": 0}),
+        "Json<u32>"
+    );
+    assert_eq!(
+        json("/receipts", "get")["items"]["type"],
+        "integer",
+        "Vec<u64> by the Serialize convention"
+    );
+    assert_eq!(
+        operation(&doc, "/feed", "get")["responses"]["200"],
+        serde_json::json!({"description": "The handler's response."}),
+        "a text answer has no schema"
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["Receipt"]["required"],
+        serde_json::json!(["id", "total_cents"]),
+        "{doc}"
+    );
+    // `gwc check` accepts it, and the schema survives into the typed models.
+    read_back(&app);
+    let dir = std::env::temp_dir().join(format!("gwc-rust-first-models-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("openapi.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let (models, _, diagnostics) = gwc::models_for(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!diagnostics.has_errors());
+    let models = models.expect("models");
+    let response = |id: &str| {
+        models
+            .operations
+            .iter()
+            .find(|o| o.id == id)
+            .and_then(|o| o.response.clone())
+    };
+    assert_eq!(response("receipt").as_deref(), Some("Receipt"));
+    assert_eq!(response("receipt_by_id").as_deref(), Some("Receipt"));
+}
+
+/// `Query<T>` with `T: JsonSchema`: each field of `T` is an `in: query` parameter (in name
+/// order, as the schema's JSON object keeps them), required when `T` requires it; `gwc check`
+/// accepts them.
+#[test]
+fn printed_query_parameters_come_from_query_types() {
+    let app = app();
+    let doc = app.openapi();
+    let params = &operation(&doc, "/receipts", "get")["parameters"];
+    assert_eq!(
+        params,
+        &serde_json::json!([
+            {"name": "cursor", "in": "query", "required": false,
+             "schema": {"type": ["string", "null"], "description": "Where the previous page ended."}},
+            {"name": "limit", "in": "query", "required": true,
+             "schema": {"type": "integer", "format": "uint32", "minimum": 0, "description": "How many (required)."}},
+        ]),
+        "{doc}"
+    );
+    let built = read_back(&app);
+    let route = built.routes.iter().find(|r| r.id == "receipts").unwrap();
+    assert_eq!(route.path.raw, "/receipts");
+}
+
+/// Route throttles name routes (`METHOD /path`), not positions: the one given by name lands
+/// on its route whatever the handlers' link order; a name matching no route adds nothing
+/// (and `App::serve` refuses to start, naming it).
+#[test]
+fn route_throttles_are_named() {
+    let ir = app().ir();
+    let gold = ir.plans.iter().find(|p| p.name == "gold").unwrap();
+    assert_eq!(gold.route_throttles.len(), 1);
+    let route = &ir.routes[gold.route_throttles[0].route.index()];
+    assert_eq!((route.method.as_str(), &*route.path.raw), ("GET", "/feed"));
+    let ir = app()
+        .route_throttle("gold", "GET /nowhere", Throttle::default())
+        .ir();
+    let gold = ir.plans.iter().find(|p| p.name == "gold").unwrap();
+    assert_eq!(
+        gold.route_throttles.len(),
+        1,
+        "an unknown route adds nothing"
     );
 }

@@ -298,6 +298,19 @@ fn arg_name(pat: &Pat) -> Option<String> {
     }
 }
 
+/// True when `impl Trait` appears anywhere in a type (such a type cannot be named in the
+/// expansion's probe).
+fn mentions_impl_trait(ty: &Type) -> bool {
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty))
+}
+
 /// The last path segment of a type (`Path` for `gwc_runtime::handler::Path<u64>`).
 fn last_segment(ty: &Type) -> Option<String> {
     match ty {
@@ -390,6 +403,19 @@ fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
             docs.push(quote_spanned!(span=> <#ty as #p::FromRequestParts>::document(&__GWC_ARGS[#i], __gwc_op);));
         }
         names.push(var);
+        // A `Query<T>` whose `T` has a JSON Schema: its fields are the query parameters the
+        // document lists.
+        docs.push(quote_spanned! {span=>
+            {
+                #[allow(unused_imports)]
+                use #p::{ViaNoQuerySchema as _, ViaQuerySchema as _};
+                if let ::core::option::Option::Some(schema) =
+                    (&#p::QueryProbe::<#ty>::NEW).gwc_query_schema()
+                {
+                    __gwc_op.query_schemas.push(schema);
+                }
+            }
+        });
     }
     // The body type's JSON Schema (`Json<T>` with `T: JsonSchema`), for the OpenAPI document
     // and the validator; under `validate(body)` a `Json<T>` body must have one, checked with
@@ -408,6 +434,25 @@ fn emit(func: &ItemFn, attr: &Attr, args: &[Arg]) -> TokenStream {
             let span = inner.span();
             docs.push(quote_spanned!(span=> #p::body_has_schema::<#inner>();));
         }
+    }
+    // The return type's JSON Schema, for the document's `responses.200`: only for a type that
+    // can be named here (not `impl Trait`, not the function's own generics).
+    if let syn::ReturnType::Type(_, ret) = &func.sig.output
+        && func.sig.generics.params.is_empty()
+        && !mentions_impl_trait(ret)
+    {
+        let span = ret.span();
+        docs.push(quote_spanned! {span=>
+            {
+                #[allow(unused_imports)]
+                use #p::{
+                    ViaJsonResponse as _, ViaNoResponseSchema as _, ViaPlainResponse as _,
+                    ViaSerializeResultSchema as _, ViaSerializeSchema as _,
+                };
+                __gwc_op.response_schema =
+                    (&&&&&#p::ResponseProbe::<#ret>::NEW).gwc_response_schema();
+            }
+        });
     }
     let req_binding = if args.len() > 1 {
         quote!(mut __gwc_req)

@@ -30,6 +30,8 @@ pub struct App {
     ir: ir::Gateway,
     version: String,
     handlers: Handlers,
+    /// Per-route plan throttles by name: (plan, `METHOD /path`, bucket), resolved in [`App::ir`].
+    route_throttles: Vec<(String, String, ir::Throttle)>,
 }
 
 impl App {
@@ -43,6 +45,7 @@ impl App {
             },
             version: "1.0.0".to_owned(),
             handlers: Handlers::linked(),
+            route_throttles: Vec::new(),
         }
     }
 
@@ -121,17 +124,68 @@ impl App {
                     ..ir::CacheSettings::default()
                 })
         });
+        let mut plans = self.ir.plans.clone();
+        for (plan, key, throttle) in &self.route_throttles {
+            let route = routes.iter().position(|r| route_key(r) == *key);
+            if let (Some(plan), Some(route)) =
+                (plans.iter_mut().find(|p| p.name == plan.as_str()), route)
+            {
+                plan.route_throttles.push(ir::RouteThrottle {
+                    route: ir::RouteId(route as u32),
+                    throttle: throttle.clone(),
+                });
+            }
+        }
         ir::Gateway {
             routes,
             authorizers,
             validators,
             cache,
+            plans,
             ..self.ir.clone()
         }
     }
 
+    /// Gives the keys of plan `plan` a bucket of their own on one route, named `METHOD /path`
+    /// as `gwc routes` prints it and a spec's `route_throttles` keys it (`GET /orders/{id}`),
+    /// on top of the plan's own throttle. Names, not positions: the handlers' order is the
+    /// linker's, so a position would change when handlers move. A name that matches no
+    /// handler or plan stops [`App::serve`] with an error naming it.
+    #[must_use]
+    pub fn route_throttle(mut self, plan: &str, route: &str, throttle: ir::Throttle) -> App {
+        self.route_throttles
+            .push((plan.to_owned(), route.to_owned(), throttle));
+        self
+    }
+
+    /// The [`App::route_throttle`]s naming a plan or route the API does not have, as a message.
+    fn unknown_route_throttles(&self, ir: &ir::Gateway) -> Option<String> {
+        let problems: Vec<String> = self
+            .route_throttles
+            .iter()
+            .filter_map(|(plan, key, _)| {
+                if !ir.plans.iter().any(|p| p.name == plan.as_str()) {
+                    return Some(format!(
+                        "route throttle of plan `{plan}` on `{key}`: there is no plan `{plan}` (add it with `App::plan`)"
+                    ));
+                }
+                if ir.routes.iter().any(|r| route_key(r) == *key) {
+                    return None;
+                }
+                let known: Vec<String> = ir.routes.iter().map(route_key).collect();
+                Some(format!(
+                    "route throttle of plan `{plan}` on `{key}`: no handler serves that route; routes are named `METHOD /path` as `#[gateway]` declares them: {}",
+                    known.join(", ")
+                ))
+            })
+            .collect();
+        (!problems.is_empty()).then(|| problems.join("\n"))
+    }
+
     /// Adds a usage plan: its throttle, quota and API keys (each a secret reference, never
-    /// a value), for the routes whose attribute says `api_key = required`.
+    /// a value), for the routes whose attribute says `api_key = required`. Give its per-route
+    /// throttles with [`App::route_throttle`], which names routes; the IR's
+    /// `route_throttles` name them by position in [`App::ir`]'s routes.
     #[must_use]
     pub fn plan(mut self, plan: ir::UsagePlan) -> App {
         self.ir.plans.push(plan);
@@ -180,7 +234,7 @@ impl App {
             if !summary.is_empty() {
                 op.insert("summary".into(), json!(summary));
             }
-            let params: Vec<Value> = doc
+            let mut params: Vec<Value> = doc
                 .args
                 .iter()
                 .map(|a| {
@@ -193,6 +247,17 @@ impl App {
                 })
                 .filter(|p| p["in"] != "query")
                 .collect();
+            // A `Query<T>` whose `T` has a schema: one parameter per property of `T`.
+            for schema in &doc.query_schemas {
+                for (name, required, schema) in crate::handler::schema::query_parameters(*schema) {
+                    params.push(json!({
+                        "name": name,
+                        "in": "query",
+                        "required": required,
+                        "schema": schema,
+                    }));
+                }
+            }
             if !params.is_empty() {
                 op.insert("parameters".into(), Value::Array(params));
             }
@@ -206,10 +271,12 @@ impl App {
                     json!({"required": true, "content": {*media: {"schema": schema}}}),
                 );
             }
-            op.insert(
-                "responses".into(),
-                json!({"200": {"description": "The handler's response."}}),
-            );
+            let mut ok = json!({"description": "The handler's response."});
+            if let Some(schema) = doc.response_schema {
+                ok["content"] =
+                    json!({"application/json": {"schema": schema(&mut schemas).to_value()}});
+            }
+            op.insert("responses".into(), json!({ "200": ok }));
             if let Some(auth) = &route.policies.auth
                 && let Some(a) = ir.authorizers.get(auth.authorizer.index())
             {
@@ -355,12 +422,20 @@ impl App {
             Err(e) => e.exit(),
         };
         let ir = self.ir();
-        if let Some(problem) = self.unknown_authorizers(&ir) {
+        if let Some(problem) = self
+            .unknown_authorizers(&ir)
+            .or_else(|| self.unknown_route_throttles(&ir))
+        {
             eprintln!("error: {problem}");
             return ExitCode::from(2);
         }
         run(&ir, &args, &self.handlers)
     }
+}
+
+/// `METHOD /path`: how plans' route throttles name a route.
+fn route_key(route: &ir::Route) -> String {
+    format!("{} {}", route.method.as_str(), route.path.raw)
 }
 
 /// Serves a Rust-first gateway ([`App::serve`]): `gwc_runtime::serve(App::new("orders"))`.
@@ -476,5 +551,32 @@ fn schema_of(type_name: &str) -> Value {
         "String" | "str" | "string" | "Box" | "Arc" => json!({"type": "string"}),
         "bytes" => json!({"type": "string", "format": "binary"}),
         other => json!({"type": "object", "title": other}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A route throttle that names no plan or no route is refused at start-up with a message
+    /// that names it (and lists the routes there are).
+    #[test]
+    fn unknown_route_throttles_are_named() {
+        let plan = ir::UsagePlan {
+            name: "gold".into(),
+            ..ir::UsagePlan::default()
+        };
+        let app = App::new("t")
+            .plan(plan)
+            .route_throttle("gold", "GET /nowhere", ir::Throttle::default())
+            .route_throttle("silver", "GET /nowhere", ir::Throttle::default());
+        let ir = app.ir();
+        let message = app.unknown_route_throttles(&ir).expect("refused");
+        assert!(
+            message.contains("plan `gold` on `GET /nowhere`: no handler serves that route"),
+            "{message}"
+        );
+        assert!(message.contains("there is no plan `silver`"), "{message}");
+        assert!(App::new("t").unknown_route_throttles(&ir).is_none());
     }
 }

@@ -139,6 +139,10 @@ pub(crate) struct GatewayError {
     /// AWS's whole default body where it is not `{"message": …}` (a REST custom authorizer's
     /// deny answers `{"Message": …}`); used only when the spec does not override the body.
     pub(crate) body: Option<&'static str>,
+    /// `$context.error.validationErrorString`: what request validation found wrong, for a
+    /// spec's `BAD_REQUEST_BODY`/`BAD_REQUEST_PARAMETERS` template to show (never in the
+    /// default body, which stays AWS's `{"message": …}`).
+    pub(crate) validation: Option<Box<str>>,
 }
 
 impl GatewayError {
@@ -151,12 +155,20 @@ impl GatewayError {
             close: false,
             message: None,
             body: None,
+            validation: None,
         })
     }
 
     /// Replaces the client message of the error's type; it must be safe to show the client.
     pub(crate) fn with_message(mut self: Box<Self>, message: impl Into<Box<str>>) -> Box<Self> {
         self.message = Some(message.into());
+        self
+    }
+
+    /// Sets `$context.error.validationErrorString`; it must be safe to show the client (it
+    /// describes the client's own request).
+    pub(crate) fn with_validation(mut self: Box<Self>, errors: impl Into<Box<str>>) -> Box<Self> {
+        self.validation = Some(errors.into());
         self
     }
 
@@ -188,8 +200,8 @@ impl GatewayError {
 /// A prepared gateway response body: static bytes, or a VTL template (parsed by the compiler,
 /// which reported any syntax error at its spec line; an IR read from JSON is parsed at start-up) evaluated per error with
 /// `$context.requestId`, `$context.error.message`, `$context.error.messageString`,
-/// `$context.error.responseType`, `$context.stage`, `$context.authorizer.*` and
-/// `$stageVariables`.
+/// `$context.error.responseType`, `$context.error.validationErrorString`, `$context.stage`,
+/// `$context.authorizer.*` and `$stageVariables`.
 #[derive(Debug, Clone)]
 enum BodyTemplate {
     Static(Bytes),
@@ -286,6 +298,7 @@ impl ErrorResponses {
             request_id,
             identity,
             accept,
+            validation: error.validation.as_deref(),
         };
         let mut resp = match error.body {
             Some(body) if self.get(error.kind).is_some_and(|p| p.default_body) => {
@@ -314,6 +327,7 @@ impl ErrorResponses {
             request_id,
             identity: None,
             accept: None,
+            validation: None,
         };
         self.respond_with(kind, None, &request)
     }
@@ -330,11 +344,6 @@ impl ErrorResponses {
         message: Option<&str>,
         request: &Asking<'_>,
     ) -> Response<Body> {
-        let Asking {
-            request_id,
-            identity,
-            ..
-        } = *request;
         let Some(p) = self.get(kind) else {
             let mut resp = Response::new(Body::from_static(
                 b"{\"message\":\"Internal server error\"}",
@@ -349,9 +358,7 @@ impl ErrorResponses {
                 Bytes::from(format!("{{\"message\":{}}}", json_string(m)))
             }
             (BodyTemplate::Static(b), Some(_)) => b.clone(),
-            (BodyTemplate::Vtl(t), m) => {
-                self.render(t, kind, m.unwrap_or(p.message), request_id, identity)
-            }
+            (BodyTemplate::Vtl(t), m) => self.render(t, kind, m.unwrap_or(p.message), request),
         };
         let mut resp = Response::new(Body::full(body));
         *resp.status_mut() = p.status;
@@ -370,6 +377,8 @@ struct Asking<'a> {
     request_id: &'a HeaderValue,
     identity: Option<&'a Identity>,
     accept: Option<&'a HeaderValue>,
+    /// `$context.error.validationErrorString` (empty when validation did not refuse it).
+    validation: Option<&'a str>,
 }
 
 impl Prepared {
@@ -415,10 +424,15 @@ impl ErrorResponses {
         template: &ir::vtl::Template,
         kind: ErrorType,
         message: &str,
-        request_id: &HeaderValue,
-        identity: Option<&Identity>,
+        request: &Asking<'_>,
     ) -> Bytes {
         use ir::vtl::{Env, Limits, Value};
+        let Asking {
+            request_id,
+            identity,
+            validation,
+            ..
+        } = *request;
         let authorizer = identity.map_or_else(|| Value::Map(Vec::new()), Identity::vtl);
         let env = Env {
             context: Value::map([
@@ -433,6 +447,10 @@ impl ErrorResponses {
                         ("message", Value::str(message)),
                         ("messageString", Value::str(json_string(message))),
                         ("responseType", Value::str(kind.as_str())),
+                        (
+                            "validationErrorString",
+                            Value::str(validation.unwrap_or("")),
+                        ),
                     ]),
                 ),
                 ("authorizer", authorizer),

@@ -213,13 +213,15 @@ pub mod __private {
         Arg, FromRequest, FromRequestParts, HandlerFuture, OperationDoc, ROUTES, Request,
         Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult,
     };
-    /// The route record `#[gateway]` writes, and its `validate(…)` part.
-    pub use crate::handler::{RouteDef, ValidateDef};
     /// What `#[gateway]` expansions name for body schemas: the probe that finds a `Json<T>`'s
     /// schema, and the bound `validate(body)` puts on `T`.
     pub use crate::handler::{
-        SchemaProbe, ValidatedBody, ViaJsonSchema, ViaNoSchema, body_has_schema,
+        QueryProbe, ResponseProbe, SchemaProbe, ValidatedBody, ViaJsonResponse, ViaJsonSchema,
+        ViaNoQuerySchema, ViaNoResponseSchema, ViaNoSchema, ViaPlainResponse, ViaQuerySchema,
+        ViaSerializeResultSchema, ViaSerializeSchema, body_has_schema,
     };
+    /// The route record `#[gateway]` writes, and its `validate(…)` part.
+    pub use crate::handler::{RouteDef, ValidateDef};
     /// What spec-first gateways call to check handler signatures against the typed models.
     pub use crate::handler::{expect_request, expect_response};
     pub use linkme;

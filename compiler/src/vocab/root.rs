@@ -546,7 +546,10 @@ pub struct GatewayResponse {
     pub headers: IndexMap<String, String>,
     /// Replacement body: a VTL template (AWS's gateway-response templates) reading
     /// `$context.error.message`, `$context.error.messageString` (the message as a JSON string),
-    /// `$context.error.responseType`, `$context.requestId`, `$context.stage` and
+    /// `$context.error.responseType`, `$context.error.validationErrorString` (what request
+    /// validation found wrong, as AWS words it: `[object has missing required properties
+    /// (["name"])]` for a body, the `Missing required request parameters: [a]` message for
+    /// parameters; empty otherwise), `$context.requestId`, `$context.stage` and
     /// `$stageVariables.NAME`, e.g. `{"error": $context.error.messageString}`.
     /// Default: `{"message": "<the type's message>"}`. The body for `application/json`.
     #[serde(default)]
@@ -1245,7 +1248,8 @@ pub struct AccessLog {
     /// `json` (one object per line: requestId, ip, requestTime, requestTimeEpoch, httpMethod,
     /// routeKey, resourcePath, path, protocol, status, responseLength, responseLatency and
     /// integrationLatency in milliseconds, integrationStatus, userAgent, principalId, apiKeyId,
-    /// errorMessage, errorType, stage), `clf` (AWS's Common Log Format preset), or a template
+    /// errorMessage, errorType, stage, and validationErrorString when request validation refused
+    /// the request), `clf` (AWS's Common Log Format preset), or a template
     /// of `$context.*` variables as AWS writes them (an unknown variable is an error).
     /// `--access-log-format` overrides it. Default: `json`.
     #[serde(default = "default_log_format")]

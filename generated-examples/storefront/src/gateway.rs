@@ -38,7 +38,62 @@ pub fn gateway() -> ir::Gateway {
             idle_timeout: ir::Millis(60000),
             underscores_in_headers: false,
         },
-        responses: Vec::new(),
+        responses: Vec::from([
+            ir::GatewayResponse {
+                error_type: ir::ErrorType::BadRequestBody,
+                status: None,
+                headers: Vec::new(),
+                templates: Vec::from([
+                    ir::ContentTemplate {
+                        content_type: Cow::Borrowed("application/json"),
+                        template: {
+                            #[allow(unused_imports)]
+                            use ir::vtl::{BinOp as Op, Expr as E, Node as N};
+                            ir::vtl::VtlTemplate::prepared(
+                                Cow::Borrowed(
+                                    "{\"message\": $context.error.messageString, \"errors\": \"$util.escapeJavaScript($context.error.validationErrorString)\"}",
+                                ),
+                                Vec::from([
+                                    N::Text(Cow::Borrowed("{\"message\": ")),
+                                    N::Print {
+                                        expr: E::Prop(
+                                            Box::new(
+                                                E::Prop(
+                                                    Box::new(E::Var(Cow::Borrowed("context"))),
+                                                    Cow::Borrowed("error"),
+                                                ),
+                                            ),
+                                            Cow::Borrowed("messageString"),
+                                        ),
+                                        quiet: false,
+                                    },
+                                    N::Text(Cow::Borrowed(", \"errors\": \"")),
+                                    N::Print {
+                                        expr: E::Call(
+                                            Box::new(E::Var(Cow::Borrowed("util"))),
+                                            Cow::Borrowed("escapeJavaScript"),
+                                            Vec::from([
+                                                E::Prop(
+                                                    Box::new(
+                                                        E::Prop(
+                                                            Box::new(E::Var(Cow::Borrowed("context"))),
+                                                            Cow::Borrowed("error"),
+                                                        ),
+                                                    ),
+                                                    Cow::Borrowed("validationErrorString"),
+                                                ),
+                                            ]),
+                                        ),
+                                        quiet: false,
+                                    },
+                                    N::Text(Cow::Borrowed("\"}")),
+                                ]),
+                            )
+                        },
+                    },
+                ]),
+            },
+        ]),
         routes: Vec::from([
             ir::Route {
                 id: Cow::Borrowed("createOrder"),

@@ -86,6 +86,17 @@ const _: () = {
             &__GWC_ARGS[0usize],
             __gwc_op,
         );
+        {
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{ViaNoQuerySchema as _, ViaQuerySchema as _};
+            if let ::core::option::Option::Some(schema) = (&::gwc_runtime::__private::QueryProbe::<
+                State<Store>,
+            >::NEW)
+                .gwc_query_schema()
+            {
+                __gwc_op.query_schemas.push(schema);
+            }
+        }
         <Json<
             NewOrder,
         > as ::gwc_runtime::__private::FromRequest<
@@ -93,11 +104,33 @@ const _: () = {
         >>::document(&__GWC_ARGS[1usize], __gwc_op);
         {
             #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{ViaNoQuerySchema as _, ViaQuerySchema as _};
+            if let ::core::option::Option::Some(schema) = (&::gwc_runtime::__private::QueryProbe::<
+                Json<NewOrder>,
+            >::NEW)
+                .gwc_query_schema()
+            {
+                __gwc_op.query_schemas.push(schema);
+            }
+        }
+        {
+            #[allow(unused_imports)]
             use ::gwc_runtime::__private::{ViaJsonSchema as _, ViaNoSchema as _};
             __gwc_op.body_schema = (&::gwc_runtime::__private::SchemaProbe::<
                 Json<NewOrder>,
             >::NEW)
                 .gwc_body_schema();
+        }
+        {
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{
+                ViaJsonResponse as _, ViaNoResponseSchema as _, ViaPlainResponse as _,
+                ViaSerializeResultSchema as _, ViaSerializeSchema as _,
+            };
+            __gwc_op.response_schema = (&&&&&::gwc_runtime::__private::ResponseProbe::<
+                (StatusCode, Json<Order>),
+            >::NEW)
+                .gwc_response_schema();
         }
     }
     #[::gwc_runtime::__private::linkme::distributed_slice(

@@ -89,9 +89,31 @@ const _: () = {
             &__GWC_ARGS[0usize],
             __gwc_op,
         );
+        {
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{ViaNoQuerySchema as _, ViaQuerySchema as _};
+            if let ::core::option::Option::Some(schema) = (&::gwc_runtime::__private::QueryProbe::<
+                Path<u64>,
+            >::NEW)
+                .gwc_query_schema()
+            {
+                __gwc_op.query_schemas.push(schema);
+            }
+        }
         <Context as ::gwc_runtime::__private::FromRequest<
             _,
         >>::document(&__GWC_ARGS[1usize], __gwc_op);
+        {
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{ViaNoQuerySchema as _, ViaQuerySchema as _};
+            if let ::core::option::Option::Some(schema) = (&::gwc_runtime::__private::QueryProbe::<
+                Context,
+            >::NEW)
+                .gwc_query_schema()
+            {
+                __gwc_op.query_schemas.push(schema);
+            }
+        }
         {
             #[allow(unused_imports)]
             use ::gwc_runtime::__private::{ViaJsonSchema as _, ViaNoSchema as _};
@@ -99,6 +121,17 @@ const _: () = {
                 Context,
             >::NEW)
                 .gwc_body_schema();
+        }
+        {
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{
+                ViaJsonResponse as _, ViaNoResponseSchema as _, ViaPlainResponse as _,
+                ViaSerializeResultSchema as _, ViaSerializeSchema as _,
+            };
+            __gwc_op.response_schema = (&&&&&::gwc_runtime::__private::ResponseProbe::<
+                Result<Json<Order>, Error>,
+            >::NEW)
+                .gwc_response_schema();
         }
     }
     #[::gwc_runtime::__private::linkme::distributed_slice(

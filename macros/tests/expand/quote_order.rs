@@ -75,6 +75,17 @@ const _: () = {
         >>::document(&__GWC_ARGS[0usize], __gwc_op);
         {
             #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{ViaNoQuerySchema as _, ViaQuerySchema as _};
+            if let ::core::option::Option::Some(schema) = (&::gwc_runtime::__private::QueryProbe::<
+                Json<QuoteRequest>,
+            >::NEW)
+                .gwc_query_schema()
+            {
+                __gwc_op.query_schemas.push(schema);
+            }
+        }
+        {
+            #[allow(unused_imports)]
             use ::gwc_runtime::__private::{ViaJsonSchema as _, ViaNoSchema as _};
             __gwc_op.body_schema = (&::gwc_runtime::__private::SchemaProbe::<
                 Json<QuoteRequest>,
@@ -82,6 +93,17 @@ const _: () = {
                 .gwc_body_schema();
         }
         ::gwc_runtime::__private::body_has_schema::<QuoteRequest>();
+        {
+            #[allow(unused_imports)]
+            use ::gwc_runtime::__private::{
+                ViaJsonResponse as _, ViaNoResponseSchema as _, ViaPlainResponse as _,
+                ViaSerializeResultSchema as _, ViaSerializeSchema as _,
+            };
+            __gwc_op.response_schema = (&&&&&::gwc_runtime::__private::ResponseProbe::<
+                Json<Price>,
+            >::NEW)
+                .gwc_response_schema();
+        }
     }
     #[::gwc_runtime::__private::linkme::distributed_slice(
         ::gwc_runtime::__private::ROUTES

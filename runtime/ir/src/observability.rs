@@ -116,6 +116,12 @@ pub enum ContextVar {
     PrincipalId,
     /// `error.message`: the gateway response's message.
     ErrorMessage,
+    /// `error.messageString`: the message as a quoted JSON string.
+    ErrorMessageString,
+    /// `error.validationErrorString`: what request validation found wrong, when it refused the
+    /// request (`[object has missing required properties (["name"])]`, or the
+    /// `Missing required request parameters: [a]` message); `-` otherwise.
+    ErrorValidationErrorString,
     /// `error.responseType`: the gateway response type (`THROTTLED`…).
     ErrorResponseType,
     /// `stage`: the deployed stage.
@@ -156,6 +162,11 @@ impl ContextVar {
         ("identity.apiKey", ContextVar::ApiKey),
         ("authorizer.principalId", ContextVar::PrincipalId),
         ("error.message", ContextVar::ErrorMessage),
+        ("error.messageString", ContextVar::ErrorMessageString),
+        (
+            "error.validationErrorString",
+            ContextVar::ErrorValidationErrorString,
+        ),
         ("error.responseType", ContextVar::ErrorResponseType),
         ("stage", ContextVar::Stage),
         ("apiId", ContextVar::ApiId),

@@ -298,3 +298,43 @@ fn bodies_are_chosen_by_accept() {
             .negotiates()
     );
 }
+
+/// `$context.error.validationErrorString` reaches a spec's template from the error (empty when
+/// validation did not refuse the request); the default body stays AWS's `{"message": …}`.
+#[test]
+fn templates_read_the_validation_error_string() {
+    let id = HeaderValue::from_static("req-9");
+    let gw = gateway(
+        ApiKind::Rest,
+        vec![GatewayResponse {
+            error_type: ErrorType::BadRequestBody,
+            status: None,
+            headers: vec![],
+            templates: json(
+                r#"{"message": $context.error.messageString, "errors": "$util.escapeJavaScript($context.error.validationErrorString)"}"#,
+            ),
+        }],
+    );
+    let responses = ErrorResponses::new(&gw).unwrap();
+    let refused = GatewayError::new(ErrorType::BadRequestBody, "log only")
+        .with_validation(r#"[object has missing required properties (["name"])]"#);
+    expect![[r#"
+        content-type: application/json
+        x-amzn-errortype: BadRequestException
+        {"message": "Invalid request body", "errors": "[object has missing required properties ([\"name\"])]"}"#]]
+    .assert_eq(&show(responses.answer(*refused, &id)));
+    let plain = GatewayError::new(ErrorType::BadRequestBody, "log only");
+    expect![[r#"
+        content-type: application/json
+        x-amzn-errortype: BadRequestException
+        {"message": "Invalid request body", "errors": ""}"#]]
+    .assert_eq(&show(responses.answer(*plain, &id)));
+    let defaults = ErrorResponses::new(&gateway(ApiKind::Rest, vec![])).unwrap();
+    let refused = GatewayError::new(ErrorType::BadRequestBody, "log only")
+        .with_validation("[the request body is empty]");
+    expect![[r#"
+        content-type: application/json
+        x-amzn-errortype: BadRequestException
+        {"message":"Invalid request body"}"#]]
+    .assert_eq(&show(defaults.answer(*refused, &id)));
+}

@@ -63,7 +63,9 @@ pub use self::respond::{IntoResponse, Json};
 pub use self::respond::{Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult};
 #[doc(hidden)]
 pub use self::schema::{
-    SchemaFn, SchemaProbe, ValidatedBody, ViaJsonSchema, ViaNoSchema, body_has_schema,
+    QueryProbe, ResponseProbe, SchemaFn, SchemaProbe, ValidatedBody, ViaJsonResponse,
+    ViaJsonSchema, ViaNoQuerySchema, ViaNoResponseSchema, ViaNoSchema, ViaPlainResponse,
+    ViaQuerySchema, ViaSerializeResultSchema, ViaSerializeSchema, body_has_schema,
 };
 #[doc(hidden)]
 pub use self::signature::{

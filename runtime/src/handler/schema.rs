@@ -124,3 +124,163 @@ pub(crate) fn self_contained(schema: SchemaFn) -> serde_json::Value {
     }
     value
 }
+
+/// Autoref-specialisation probe of a handler's *return* type, for the OpenAPI document's
+/// `responses.200` schema: what the response conversion sends as JSON and can describe.
+/// `(&&&&&ResponseProbe::<R>::NEW).gwc_response_schema()` picks, in order:
+/// `Json<T>` or `Result<Json<T>, E>` with `T: JsonSchema` ([`ViaJsonResponse`]); any other
+/// [`super::IntoResponse`] (text, bytes, a status, a tuple: no schema, [`ViaPlainResponse`]);
+/// `Result<T, E>` or `T` sent by the `Serialize` convention with `T: JsonSchema`
+/// ([`ViaSerializeResultSchema`], [`ViaSerializeSchema`]); nothing ([`ViaNoResponseSchema`]).
+/// The order mirrors the response conversion's own ([`super::Responder`]).
+pub struct ResponseProbe<R: ?Sized>(PhantomData<fn() -> PhantomData<R>>);
+
+impl<R: ?Sized> ResponseProbe<R> {
+    /// The probe (a constant: it holds nothing).
+    pub const NEW: ResponseProbe<R> = ResponseProbe(PhantomData);
+}
+
+impl<R: ?Sized> std::fmt::Debug for ResponseProbe<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResponseProbe")
+    }
+}
+
+/// First choice: a `Json<T>` answer whose `T` has a schema.
+pub trait ViaJsonResponse {
+    /// The answer's schema writer.
+    fn gwc_response_schema(&self) -> Option<SchemaFn>;
+}
+
+impl<T: JsonSchema> ViaJsonResponse for &&&&ResponseProbe<Json<T>> {
+    fn gwc_response_schema(&self) -> Option<SchemaFn> {
+        Some(schema_of::<T>)
+    }
+}
+
+impl<T: JsonSchema, E> ViaJsonResponse for &&&&ResponseProbe<Result<Json<T>, E>> {
+    fn gwc_response_schema(&self) -> Option<SchemaFn> {
+        Some(schema_of::<T>)
+    }
+}
+
+/// Second: any other `IntoResponse` value, which is not described.
+pub trait ViaPlainResponse {
+    /// `None`.
+    fn gwc_response_schema(&self) -> Option<SchemaFn>;
+}
+
+impl<R: super::IntoResponse> ViaPlainResponse for &&&ResponseProbe<R> {
+    fn gwc_response_schema(&self) -> Option<SchemaFn> {
+        None
+    }
+}
+
+/// Third: `Result<T, E>` sent as JSON by the `Serialize` convention.
+pub trait ViaSerializeResultSchema {
+    /// The `Ok` value's schema writer.
+    fn gwc_response_schema(&self) -> Option<SchemaFn>;
+}
+
+impl<T: serde::Serialize + JsonSchema, E> ViaSerializeResultSchema
+    for &&ResponseProbe<Result<T, E>>
+{
+    fn gwc_response_schema(&self) -> Option<SchemaFn> {
+        Some(schema_of::<T>)
+    }
+}
+
+/// Fourth: a value sent as JSON by the `Serialize` convention.
+pub trait ViaSerializeSchema {
+    /// The value's schema writer.
+    fn gwc_response_schema(&self) -> Option<SchemaFn>;
+}
+
+impl<T: serde::Serialize + JsonSchema> ViaSerializeSchema for &ResponseProbe<T> {
+    fn gwc_response_schema(&self) -> Option<SchemaFn> {
+        Some(schema_of::<T>)
+    }
+}
+
+/// Last: no schema (a type without `JsonSchema`).
+pub trait ViaNoResponseSchema {
+    /// `None`.
+    fn gwc_response_schema(&self) -> Option<SchemaFn>;
+}
+
+impl<R: ?Sized> ViaNoResponseSchema for ResponseProbe<R> {
+    fn gwc_response_schema(&self) -> Option<SchemaFn> {
+        None
+    }
+}
+
+/// Autoref-specialisation probe of an argument: the schema of `T` for a `Query<T>` whose `T`
+/// has one, so the OpenAPI document lists `T`'s fields as `in: query` parameters.
+/// `(&QueryProbe::<A>::NEW).gwc_query_schema()`.
+pub struct QueryProbe<A: ?Sized>(PhantomData<fn() -> PhantomData<A>>);
+
+impl<A: ?Sized> QueryProbe<A> {
+    /// The probe (a constant: it holds nothing).
+    pub const NEW: QueryProbe<A> = QueryProbe(PhantomData);
+}
+
+impl<A: ?Sized> std::fmt::Debug for QueryProbe<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("QueryProbe")
+    }
+}
+
+/// The probe's first choice: a `Query<T>` with `T: JsonSchema`.
+pub trait ViaQuerySchema {
+    /// `T`'s schema writer.
+    fn gwc_query_schema(&self) -> Option<SchemaFn>;
+}
+
+impl<T: JsonSchema> ViaQuerySchema for QueryProbe<super::Query<T>> {
+    fn gwc_query_schema(&self) -> Option<SchemaFn> {
+        Some(schema_of::<T>)
+    }
+}
+
+/// The probe's fallback: another argument, or a query type without a schema.
+pub trait ViaNoQuerySchema {
+    /// `None`.
+    fn gwc_query_schema(&self) -> Option<SchemaFn>;
+}
+
+impl<A: ?Sized> ViaNoQuerySchema for &QueryProbe<A> {
+    fn gwc_query_schema(&self) -> Option<SchemaFn> {
+        None
+    }
+}
+
+/// The query parameters a `Query<T>` type's schema describes: each property of the (inlined)
+/// object schema, with its schema and whether `required` lists it. A schema that is not an
+/// object of properties (a map, say) gives none.
+pub(crate) fn query_parameters(schema: SchemaFn) -> Vec<(String, bool, serde_json::Value)> {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let value = schema(&mut generator).to_value();
+    let required: Vec<&str> = value
+        .get("required")
+        .and_then(|r| r.as_array())
+        .map(|r| r.iter().filter_map(|n| n.as_str()).collect())
+        .unwrap_or_default();
+    let Some(properties) = value.get("properties").and_then(|p| p.as_object()) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, schema)| {
+            (
+                name.clone(),
+                required.contains(&name.as_str()),
+                schema.clone(),
+            )
+        })
+        .collect()
+}

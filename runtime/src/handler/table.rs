@@ -59,6 +59,13 @@ pub struct OperationDoc {
     /// The body type's JSON Schema, when it has one (`Json<T>` with `T: schemars::JsonSchema`):
     /// the document's `requestBody` schema and, under `validate(body)`, the validator's.
     pub body_schema: Option<super::schema::SchemaFn>,
+    /// The JSON Schema of what the handler answers with, when its return type has one
+    /// (`Json<T>`, or a value sent by the `Serialize` convention, with `T: JsonSchema`): the
+    /// document's `responses.200` schema.
+    pub response_schema: Option<super::schema::SchemaFn>,
+    /// The schemas of its `Query<T>` arguments' `T` (with `T: JsonSchema`), whose properties
+    /// the document lists as `in: query` parameters.
+    pub query_schemas: Vec<super::schema::SchemaFn>,
 }
 
 /// One `#[gateway]` handler, written by the macro as a `static`.

@@ -47,6 +47,10 @@ pub(crate) struct RequestContext {
     /// The gateway response type the request ended with, if it failed
     /// (`$context.error.responseType`).
     pub(crate) error: Option<ErrorType>,
+    /// `$context.error.validationErrorString` of the access log: what request validation
+    /// found wrong, set by the validation step when it refuses the request (the gateway
+    /// response reads its own copy from the error).
+    pub(crate) validation_error: Option<Box<str>>,
     /// What the WAF decided and which rules matched (`$context.waf.*`, per-rule metrics);
     /// `None` when no WAF ran.
     pub(crate) waf: Option<Box<crate::step::waf::WafOutcome>>,
@@ -232,6 +236,7 @@ impl RequestContext {
             cache: None,
             timings: Timings::new(clocked),
             error: None,
+            validation_error: None,
             waf: None,
         }
     }

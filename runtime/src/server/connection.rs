@@ -338,6 +338,7 @@ fn log_record<'a>(
         api_key_hint: ctx.api_key.as_ref().and_then(|k| k.hint()),
         error_message: ctx.error.map(|e| e.message()),
         error_type: ctx.error.map(ErrorType::as_str),
+        validation_error: ctx.validation_error.as_deref(),
         waf_code: ctx.waf.as_ref().map(|w| w.code),
         waf_rule: ctx.waf.as_ref().and_then(|w| w.rule.as_deref()),
         cache_status: ctx

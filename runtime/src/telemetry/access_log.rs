@@ -7,7 +7,8 @@
 //! `responseLength`, `responseLatency` and `integrationLatency` (milliseconds, µs precision),
 //! `integrationStatus`, `userAgent`, `principalId` (`$context.authorizer.principalId`),
 //! `apiKeyId`, `errorMessage` (`$context.error.message`), `errorType`, `stage`; a value that
-//! does not apply is `null`. `clf`: AWS's Common Log Format preset. Anything else is a template
+//! does not apply is `null`. A request refused by request validation also carries
+//! `validationErrorString` (`$context.error.validationErrorString`). `clf`: AWS's Common Log Format preset. Anything else is a template
 //! of `$context.*` variables ([`crate::ir::parse_log_format`]), parsed once when the gateway is
 //! built; a variable that does not apply renders `-`, as AWS writes it.
 //!
@@ -95,6 +96,8 @@ pub(crate) struct LogRecord<'a> {
     pub(crate) error_message: Option<&'a str>,
     /// The gateway response type (`INTEGRATION_TIMEOUT`…), when the request failed.
     pub(crate) error_type: Option<&'a str>,
+    /// `$context.error.validationErrorString`, when request validation refused the request.
+    pub(crate) validation_error: Option<&'a str>,
     /// `$context.wafResponseCode` (`WAF_ALLOW`, `WAF_BLOCK`), when a WAF ran.
     pub(crate) waf_code: Option<&'a str>,
     /// `$context.waf.rule`: the WAF rule that decided, when one did.
@@ -437,6 +440,11 @@ fn render_var(shared: &Shared, r: &LogRecord<'_>, var: ContextVar, out: &mut Vec
         ContextVar::ApiKey => text(out, r.api_key_hint),
         ContextVar::PrincipalId => text(out, r.principal_id),
         ContextVar::ErrorMessage => text(out, r.error_message),
+        ContextVar::ErrorMessageString => match r.error_message {
+            Some(m) => json_str(out, Some(m)),
+            None => text(out, None),
+        },
+        ContextVar::ErrorValidationErrorString => text(out, r.validation_error),
         ContextVar::ErrorResponseType => text(out, r.error_type),
         ContextVar::Stage => text(out, Some(&shared.stage)),
         ContextVar::ApiId => text(out, Some(&shared.api)),
@@ -492,6 +500,10 @@ fn render_json(shared: &Shared, r: &LogRecord<'_>, out: &mut Vec<u8>) {
     json_str(out, r.error_message);
     out.extend_from_slice(b",\"errorType\":");
     json_str(out, r.error_type);
+    if r.validation_error.is_some() {
+        out.extend_from_slice(b",\"validationErrorString\":");
+        json_str(out, r.validation_error);
+    }
     if r.cache_status.is_some() {
         out.extend_from_slice(b",\"cacheStatus\":");
         json_str(out, r.cache_status);

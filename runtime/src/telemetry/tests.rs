@@ -292,6 +292,7 @@ fn record<'a>(id: &'a HeaderValue, ua: &'a HeaderValue, method: &'a Method) -> L
         api_key_hint: None,
         error_message: Some("Internal server error"),
         error_type: Some("INTEGRATION_FAILURE"),
+        validation_error: None,
         waf_code: None,
         waf_rule: None,
         cache_status: None,
@@ -370,6 +371,34 @@ fn json_line_has_aws_names_and_parses() {
     assert_eq!(
         (&v["cacheStatus"], &v["apiKeyId"]),
         (&"Hit".into(), &"alice".into())
+    );
+}
+
+/// A request refused by validation carries what was wrong: in the JSON line (only then) and
+/// as `$context.error.validationErrorString` in a template.
+#[test]
+fn validation_error_string_is_logged_when_validation_refused() {
+    let (id, ua, m) = (
+        HeaderValue::from_static("req-1"),
+        HeaderValue::from_static("curl/8"),
+        Method::POST,
+    );
+    let refused = LogRecord {
+        status: 400,
+        error_message: Some("Invalid request body"),
+        error_type: Some("BAD_REQUEST_BODY"),
+        validation_error: Some(r#"[object has missing required properties (["name"])]"#),
+        ..record(&id, &ua, &m)
+    };
+    let v: serde_json::Value = serde_json::from_str(&log("json").render(&refused)).unwrap();
+    assert_eq!(
+        v["validationErrorString"],
+        r#"[object has missing required properties (["name"])]"#
+    );
+    assert_eq!(
+        log("$context.error.responseType $context.error.messageString $context.error.validationErrorString")
+            .render(&refused),
+        "BAD_REQUEST_BODY \"Invalid request body\" [object has missing required properties ([\"name\"])]\n"
     );
 }
 
@@ -452,6 +481,8 @@ fn every_context_variable_renders() {
         identity.apiKey=****ghij
         authorizer.principalId=user "7"
         error.message=Internal server error
+        error.messageString="Internal server error"
+        error.validationErrorString=-
         error.responseType=INTEGRATION_FAILURE
         stage=prod
         apiId=pets

@@ -15,8 +15,12 @@
 //! model, no validation), except that a required body whose media type matches none of the
 //! declared ones is refused with 415 (`UNSUPPORTED_MEDIA_TYPE`). Only JSON media types
 //! (`application/json`, `*/*+json`) are parsed and checked against their schema.
+//!
+//! A refusal carries `$context.error.validationErrorString` for the spec's gateway-response
+//! templates and the access log: the missing-parameters message, or the body's failures in
+//! the words AWS's validator uses ([`report`]).
 
-use std::fmt::Write as _;
+mod report;
 
 use bytes::Bytes;
 use http::{Request, header};
@@ -179,7 +183,8 @@ impl Validate {
             .or_else(|| self.bodies.iter().find(|(t, _)| &**t == "*/*"));
         if body.is_empty() {
             if self.body_required {
-                return Err(GatewayError::new(ErrorType::BadRequestBody, "empty body"));
+                return Err(GatewayError::new(ErrorType::BadRequestBody, "empty body")
+                    .with_validation(report::list(&["the request body is empty"])));
             }
             return Ok(());
         }
@@ -202,21 +207,20 @@ impl Validate {
         let value: serde_json::Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => {
+                let found = report::list(&[format!("the request body is not JSON: {e}")]);
                 return Err(GatewayError::new(
                     ErrorType::BadRequestBody,
                     format!("body is not JSON: {e}"),
-                ));
+                )
+                .with_validation(found));
             }
         };
         if schema.is_valid(&value) {
             return Ok(());
         }
-        // Log-only detail: where the first few failures are (JSON pointers).
-        let mut detail = String::from("body fails its schema:");
-        for e in schema.iter_errors(&value).take(3) {
-            let _ = write!(detail, " [{}: {e}]", e.instance_path());
-        }
-        Err(GatewayError::new(ErrorType::BadRequestBody, detail))
+        // The client's list, and a log-only detail with where the first failures are.
+        let (found, detail) = report::body_errors(schema, &value);
+        Err(GatewayError::new(ErrorType::BadRequestBody, detail).with_validation(found))
     }
 }
 
@@ -277,19 +281,23 @@ impl RequestStep for Validate {
     fn check(
         &self,
         _local: &(),
-        _ctx: &mut RequestContext,
+        ctx: &mut RequestContext,
         req: &mut Request<RequestBody>,
     ) -> Check<()> {
         if let Some(message) = self.missing_parameters(req) {
+            // AWS's validation error string of a parameter check is its message.
+            ctx.validation_error = Some(message.as_str().into());
             return Check::Done(Err(GatewayError::new(
                 ErrorType::BadRequestParameters,
                 "required parameters missing",
             )
+            .with_validation(message.as_str())
             .with_message(message)));
         }
         if self.needs_body()
             && let Err(e) = self.check_body(req)
         {
+            ctx.validation_error.clone_from(&e.validation);
             return Check::Done(Err(e));
         }
         Check::Done(Ok(Verdict::Continue))

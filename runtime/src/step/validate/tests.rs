@@ -95,6 +95,17 @@ fn run(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Result<(), Box<GatewayError>> {
+    run_noting(v, uri, headers, body).0
+}
+
+/// [`run`], with the validation error string the step left in the request context (what
+/// the access log reads).
+fn run_noting(
+    v: &Validate,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (Result<(), Box<GatewayError>>, Option<Box<str>>) {
     let mut b = Request::builder().method(Method::POST).uri(uri);
     for (k, val) in headers {
         b = b.header(*k, *val);
@@ -107,12 +118,13 @@ fn run(
         receiving_body: Rc::new(std::cell::Cell::new(false)),
     });
     let mut ctx = RequestContext::new(HeaderValue::from_static("id"), client, Method::POST);
-    match v.check(&(), &mut ctx, &mut req) {
+    let result = match v.check(&(), &mut ctx, &mut req) {
         Check::Done(Ok(Verdict::Continue)) => Ok(()),
         Check::Done(Ok(Verdict::Respond(_))) => panic!("validation never answers"),
         Check::Done(Err(e)) => Err(e),
         Check::Pending(_) => panic!("validation has no slow path"),
-    }
+    };
+    (result, ctx.validation_error)
 }
 
 const OK_HEADERS: &[(&str, &str)] = &[("x-tenant", "t1"), ("content-type", "application/json")];
@@ -179,6 +191,54 @@ fn bodies_are_checked_against_their_media_types_schema() {
     // An undeclared media type for a required body: 415.
     let e = run(v, "/pets/s1", &[("content-type", "image/png")], "png").unwrap_err();
     assert_eq!(e.kind, ErrorType::UnsupportedMediaType);
+}
+
+/// `$context.error.validationErrorString`: AWS's bracketed list in its validator's words, the
+/// same text on the error (for templates) and in the request context (for the access log).
+#[test]
+fn validation_error_strings_read_as_aws_writes_them() {
+    let gw = gateway(true, true);
+    let v = step(&gw);
+    let q = "/pets/s1?lang=en&dry+run";
+    let mut table = String::new();
+    for body in [
+        r#"{"tag":"x"}"#,
+        r#"{"name":""}"#,
+        r#"{"name":"rex","tag":"much too long"}"#,
+        r#"{"name": 3, "tag": 4}"#,
+        r#"[1]"#,
+        "not json",
+        "",
+    ] {
+        let (result, noted) = run_noting(v, q, OK_HEADERS, body);
+        let e = result.unwrap_err();
+        assert_eq!(e.validation, noted, "{body}");
+        table.push_str(&format!(
+            "{body} → {}\n",
+            e.validation.as_deref().unwrap_or("-")
+        ));
+    }
+    let (result, noted) = run_noting(v, "/pets/s1", &[], r#"{"name":"rex"}"#);
+    let e = result.unwrap_err();
+    assert_eq!(e.validation, noted);
+    table.push_str(&format!(
+        "(no lang) → {}\n",
+        noted.as_deref().unwrap_or("-")
+    ));
+    expect_test::expect![[r#"
+        {"tag":"x"} → [object has missing required properties (["name"])]
+        {"name":""} → [string "" is too short (length: 0, required minimum: 1)]
+        {"name":"rex","tag":"much too long"} → [string "much too long" is too long (length: 13, maximum allowed: 8)]
+        {"name": 3, "tag": 4} → [instance type (integer) does not match any allowed primitive type (allowed: ["string"]), instance type (integer) does not match any allowed primitive type (allowed: ["null","string"])]
+        [1] → [instance type (array) does not match any allowed primitive type (allowed: ["object"])]
+        not json → [the request body is not JSON: expected ident at line 1 column 2]
+         → [the request body is empty]
+        (no lang) → Missing required request parameters: [lang, X-Tenant, dry run]
+    "#]]
+    .assert_eq(&table);
+    // An accepted request leaves nothing behind.
+    let (result, noted) = run_noting(v, q, OK_HEADERS, r#"{"name":"rex"}"#);
+    assert!(result.is_ok() && noted.is_none());
 }
 
 #[test]
