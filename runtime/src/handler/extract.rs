@@ -454,7 +454,15 @@ impl<T: DeserializeOwned> FromRequest<ViaRequest> for super::Json<T> {
         let bytes = req.bytes().await?;
         serde_json::from_slice(&bytes)
             .map(super::Json)
-            .map_err(|e| Error::bad_request(format!("JSON body: {e}")))
+            .map_err(|e| {
+                // The validation string's words, as request validation words the same faults.
+                let found = if e.is_data() {
+                    e.to_string()
+                } else {
+                    format!("the request body is not JSON: {e}")
+                };
+                Error::bad_request(format!("JSON body: {e}")).with_validation(format!("[{found}]"))
+            })
     }
 
     fn document(_arg: &Arg, op: &mut OperationDoc) {

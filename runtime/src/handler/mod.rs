@@ -88,6 +88,9 @@ use crate::ir::ErrorType;
 pub struct Error {
     pub(crate) kind: ErrorType,
     pub(crate) detail: Cow<'static, str>,
+    /// `$context.error.validationErrorString`, when an extractor found the request's body
+    /// or parameters malformed (shown to clients through gateway-response templates).
+    pub(crate) validation: Option<Box<str>>,
 }
 
 impl Error {
@@ -96,7 +99,15 @@ impl Error {
         Error {
             kind,
             detail: detail.into(),
+            validation: None,
         }
+    }
+
+    /// Sets `$context.error.validationErrorString` (AWS's bracketed list); it must be safe to
+    /// show the client.
+    pub(crate) fn with_validation(mut self, errors: String) -> Error {
+        self.validation = Some(errors.into());
+        self
     }
 
     /// `BAD_REQUEST_BODY` (400).

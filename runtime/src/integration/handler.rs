@@ -109,10 +109,14 @@ impl HandlerTarget {
         };
         match outcome {
             Ok(Ok(Ok(resp))) => Ok(resp),
-            Ok(Ok(Err(e))) => Err(GatewayError::new(
-                e.kind,
-                format!("handler `{}`: {}", self.name, e.detail),
-            )),
+            Ok(Ok(Err(e))) => {
+                let error =
+                    GatewayError::new(e.kind, format!("handler `{}`: {}", self.name, e.detail));
+                Err(match e.validation {
+                    Some(found) => error.with_validation(found),
+                    None => error,
+                })
+            }
             Ok(Err(())) => Err(GatewayError::new(
                 ErrorType::Default5xx,
                 format!("handler `{}` panicked", self.name),
@@ -195,7 +199,31 @@ mod tests {
         Box::pin(async { panic!("a handler bug") })
     }
 
-    async fn call(call: HandlerCall) -> Result<Response<Body>, Box<GatewayError>> {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        item: String,
+        qty: u32,
+    }
+
+    static BODY_ARG: crate::handler::Arg = crate::handler::Arg {
+        name: "body",
+        index: 0,
+    };
+
+    /// Takes a typed JSON body, as a `#[gateway]` handler's `Json<Order>` argument does.
+    fn typed_body(req: crate::handler::Request<'_>) -> HandlerFuture<'_> {
+        use crate::handler::FromRequest;
+        Box::pin(async move {
+            crate::handler::Json::<Order>::from_request(req, &BODY_ARG).await?;
+            Ok(Response::new(Body::empty()))
+        })
+    }
+
+    async fn call_with(
+        call: HandlerCall,
+        body: &'static [u8],
+    ) -> Result<Response<Body>, Box<GatewayError>> {
         let target = HandlerTarget {
             name: "t".into(),
             call,
@@ -208,8 +236,42 @@ mod tests {
             receiving_body: Rc::new(Cell::new(false)),
         });
         let ctx = RequestContext::new(HeaderValue::from_static("id"), client, Method::GET);
-        let req = Request::new(RequestBody::Buffered(Bytes::new()));
+        let req = Request::new(RequestBody::Buffered(Bytes::from_static(body)));
         target.call(&ctx, req, &ir::Limits::default()).await
+    }
+
+    async fn call(call: HandlerCall) -> Result<Response<Body>, Box<GatewayError>> {
+        call_with(call, b"").await
+    }
+
+    /// A body the `Json<T>` extractor cannot read is `BAD_REQUEST_BODY` with a
+    /// `$context.error.validationErrorString` in request validation's words.
+    #[tokio::test]
+    async fn typed_body_faults_carry_a_validation_string() {
+        for (body, found) in [
+            (
+                &b"{\"item\": \"tea\"}"[..],
+                "[missing field `qty` at line 1 column 15]",
+            ),
+            (
+                b"{\"item\": \"tea\", \"qty\": -1}",
+                "[invalid value: integer `-1`, expected u32 at line 1 column 25]",
+            ),
+            (
+                b"<tea/>",
+                "[the request body is not JSON: expected value at line 1 column 1]",
+            ),
+        ] {
+            let e = call_with(typed_body, body).await.expect_err("refused");
+            assert_eq!(e.kind, ErrorType::BadRequestBody);
+            assert_eq!(e.validation.as_deref(), Some(found));
+        }
+        assert!(
+            call_with(typed_body, b"{\"item\": \"tea\", \"qty\": 2}")
+                .await
+                .is_ok()
+        );
+        assert_eq!(call(failing).await.expect_err("failed").validation, None);
     }
 
     /// The timer is armed only for a handler still pending after its first poll: one that

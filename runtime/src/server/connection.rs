@@ -182,6 +182,10 @@ async fn handle(
         Ok(resp) => resp,
         Err(e) => {
             ctx.error = Some(e.kind);
+            // A handler's extractor sets it on the error, not on the context.
+            if ctx.validation_error.is_none() {
+                ctx.validation_error.clone_from(&e.validation);
+            }
             log_failure(gw, &ctx, &e);
             gw.errors.answer_for(
                 *e,
