@@ -83,12 +83,12 @@ impl HandlerTarget {
     }
 
     /// Calls the handler within the route's timeout.
-    pub(crate) async fn call(
-        &self,
-        ctx: &RequestContext,
+    pub(crate) fn call<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
         req: Request<RequestBody>,
-        limits: &ir::Limits,
-    ) -> Result<Response<Body>, Box<GatewayError>> {
+        limits: &'a ir::Limits,
+    ) -> HandlerCallFuture<'a> {
         let (parts, body) = req.into_parts();
         let request = crate::handler::Request {
             parts,
@@ -98,18 +98,24 @@ impl HandlerTarget {
             app: &self.app,
             limits,
         };
-        let mut fut = CatchUnwind((self.call)(request));
-        // Most handlers answer at their first poll: the timer (a timer-wheel entry made and
-        // dropped, about a thousand instructions) is armed only for one that does not. Its
-        // deadline then counts from that first poll, microseconds late at most.
-        let first = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut fut).poll(cx))).await;
-        let outcome = match first {
-            Poll::Ready(answer) => Ok(answer),
-            Poll::Pending => tokio::time::timeout(self.timeout, fut).await,
-        };
+        HandlerCallFuture {
+            target: self,
+            ctx,
+            fut: CatchUnwind((self.call)(request)),
+            deadline: None,
+        }
+    }
+
+    /// The gateway's answer for the handler's outcome: its response, or the error its
+    /// `Err`, a panic or the timeout becomes.
+    fn outcome(
+        &self,
+        ctx: &RequestContext,
+        outcome: Option<Result<Result<Response<Body>, crate::handler::Error>, ()>>,
+    ) -> Result<Response<Body>, Box<GatewayError>> {
         match outcome {
-            Ok(Ok(Ok(resp))) => Ok(resp),
-            Ok(Ok(Err(e))) => {
+            Some(Ok(Ok(resp))) => Ok(resp),
+            Some(Ok(Err(e))) => {
                 let error =
                     GatewayError::new(e.kind, format!("handler `{}`: {}", self.name, e.detail));
                 Err(match e.validation {
@@ -117,11 +123,11 @@ impl HandlerTarget {
                     None => error,
                 })
             }
-            Ok(Err(())) => Err(GatewayError::new(
+            Some(Err(())) => Err(GatewayError::new(
                 ErrorType::Default5xx,
                 format!("handler `{}` panicked", self.name),
             )),
-            Err(_) => {
+            None => {
                 let kind = if ctx.client.receiving_body.get() {
                     ErrorType::RequestTimeout
                 } else {
@@ -144,8 +150,38 @@ impl HandlerTarget {
     }
 }
 
-/// Turns a panic while polling into `Err(())`, so one faulty handler answers 500 instead of
-/// taking its connection down.
+/// A handler call in flight: the handler's own (boxed) future, and its deadline once it has
+/// had to wait. Written by hand rather than as an `async fn` so the pipeline's future holds
+/// a few words for it instead of a second copy of the request: the request is handed to the
+/// handler when the call is made.
+pub(crate) struct HandlerCallFuture<'a> {
+    target: &'a HandlerTarget,
+    ctx: &'a RequestContext,
+    fut: CatchUnwind<crate::handler::HandlerFuture<'a>>,
+    /// Armed the first time the handler is pending: one that answers at once never touches
+    /// the timer wheel.
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Future for HandlerCallFuture<'_> {
+    type Output = Result<Response<Body>, Box<GatewayError>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(answer) = Pin::new(&mut this.fut).poll(cx) {
+            return Poll::Ready(this.target.outcome(this.ctx, Some(answer)));
+        }
+        let timeout = this.target.timeout;
+        let deadline = this
+            .deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(this.target.outcome(this.ctx, None)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 pub(crate) struct CatchUnwind<F>(pub(crate) F);
 
 impl<F: Future + Unpin> Future for CatchUnwind<F> {

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Dispatch is static: a step is a typed `Option` field of [`Steps`] (or [`ApiSteps`]), run
-//! through [`crate::step::run`], so a route without it pays one `None` branch and nothing else
+//! through [`crate::step::run_step!`], so a route without it pays one `None` branch and nothing else
 //! (Pingora's phases, linkerd's stacks built per target, rather than a chain of boxed layers).
 //! Every compiled part is immutable and shared by the workers ([`RoutePipeline`] in an `Arc`);
 //! each worker holds its own [`WorkerRoute`] beside it (connection pools, per-thread copies of
@@ -141,6 +141,21 @@ impl Steps {
         false
     }
 
+    /// Whether the request phase has anything to run (`run_request_steps`' list).
+    fn has_request_steps(&self) -> bool {
+        #[cfg(test)]
+        if self.probe.is_some() {
+            return true;
+        }
+        self.waf.is_some()
+            || self.auth.is_some()
+            || self.plan.is_some()
+            || self.validate.is_some()
+            || self.cache.is_some()
+            || self.template_request.is_some()
+            || self.map_request.is_some()
+    }
+
     fn local(&self) -> WorkerSteps {
         WorkerSteps {
             waf: self.waf.as_ref().map(step::RequestStep::local),
@@ -256,6 +271,9 @@ pub(crate) struct RoutePipeline {
     pub(crate) steps: Steps,
     /// Buffer the body before the request steps (some step reads it).
     pub(crate) buffer_body: bool,
+    /// Some request step is on: a route with none skips the request phase without making
+    /// its future.
+    pub(crate) request_steps: bool,
     /// What answers it.
     pub(crate) integration: Integration,
 }
@@ -265,6 +283,7 @@ impl RoutePipeline {
     pub(crate) fn new(id: Box<str>, steps: Steps, integration: Integration) -> RoutePipeline {
         RoutePipeline {
             buffer_body: steps.need_body(),
+            request_steps: steps.has_request_steps(),
             id,
             steps,
             integration,
@@ -351,147 +370,160 @@ impl WorkerGateway {
     /// Serves one request through the phases, up to (not including) the conversion of an
     /// error into its gateway response, which the server does.
     ///
-    /// One `async fn` from routing to the integration's answer: every nested future is moved
-    /// into its parent's state when it is created, and those copies measured about 1,100
-    /// instructions per proxied request when each phase was its own `async fn`.
-    pub(crate) async fn serve(
-        &self,
-        ctx: &mut RequestContext,
+    /// One future from routing to the integration's answer, kept small because hyper stores
+    /// it (inside the server's) per request and every nested future is copied into its
+    /// parent's state when made: each phase as its own `async fn` measured about 1,100
+    /// instructions per proxied request in those copies. So phases only some routes take
+    /// (body buffering, a proxy call, response templates) are boxed, steps run through
+    /// [`step::run_step!`] (no future unless a step goes async), and this is a plain function
+    /// returning an `async move` block, which uses the request it captured in place where an
+    /// `async fn` keeps a second copy of its by-value arguments.
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` would keep a second copy of the request in its state"
+    )]
+    pub(crate) fn serve<'a>(
+        &'a self,
+        ctx: &'a mut RequestContext,
         mut req: Request<RequestBody>,
-    ) -> Result<Response<Body>, Box<GatewayError>> {
-        let gw = &*self.gateway;
-        if let Err(e) = edge_checks(gw, &req) {
-            return refuse(req, e);
-        }
-        if let (Some(waf), Some(local)) = (&gw.api_steps.waf, &self.api.waf)
-            && !gw.api_steps.skips_waf(&gw.router, &req)
-        {
-            if step::RequestStep::needs_body(waf)
-                && let Err(e) = buffer_body(gw, ctx, &mut req).await
+    ) -> impl Future<Output = Result<Response<Body>, Box<GatewayError>>> + 'a {
+        async move {
+            let gw = &*self.gateway;
+            if let Err(e) = edge_checks(gw, &req) {
+                return refuse(req, e);
+            }
+            if let (Some(waf), Some(local)) = (&gw.api_steps.waf, &self.api.waf)
+                && !gw.api_steps.skips_waf(&gw.router, &req)
             {
-                return Err(e);
-            }
-            match step::run(waf, local, ctx, &mut req).await {
-                Ok(Verdict::Continue) => {}
-                Ok(Verdict::Respond(resp)) => {
-                    req.into_body().discard();
-                    return Ok(resp);
+                if step::RequestStep::needs_body(waf)
+                    && let Err(e) = Box::pin(buffer_body(gw, ctx, &mut req)).await
+                {
+                    return Err(e);
                 }
-                Err(e) => return refuse(req, e),
-            }
-        }
-        if let (Some(step), Some(local)) = (&gw.api_steps.cors, &self.api.cors) {
-            match step::run(step, local, ctx, &mut req).await {
-                Ok(Verdict::Continue) => {}
-                Ok(Verdict::Respond(resp)) => {
-                    req.into_body().discard();
-                    return Ok(resp);
+                match step::run_step!(waf, local, ctx, &mut req) {
+                    Ok(Verdict::Continue) => {}
+                    Ok(Verdict::Respond(resp)) => {
+                        req.into_body().discard();
+                        return Ok(resp);
+                    }
+                    Err(e) => return refuse(req, e),
                 }
-                Err(e) => return refuse(req, e),
             }
-        }
-        #[cfg(test)]
-        if let (Some(step), Some(local)) = (&gw.api_steps.probe, &self.api.probe) {
-            match step::run(step, local, ctx, &mut req).await {
-                Ok(Verdict::Continue) => {}
-                Ok(Verdict::Respond(resp)) => {
-                    req.into_body().discard();
-                    return Ok(resp);
+            if let (Some(step), Some(local)) = (&gw.api_steps.cors, &self.api.cors) {
+                match step::run_step!(step, local, ctx, &mut req) {
+                    Ok(Verdict::Continue) => {}
+                    Ok(Verdict::Respond(resp)) => {
+                        req.into_body().discard();
+                        return Ok(resp);
+                    }
+                    Err(e) => return refuse(req, e),
                 }
-                Err(e) => return refuse(req, e),
             }
-        }
-        let worker_route = match self.route(ctx, &req) {
-            Ok(route) => route,
-            Err(e) => return refuse(req, e),
-        };
-        if req.body().size_hint().lower() > gw.limits.max_body.0 {
-            let e = GatewayError::new(
-                ErrorType::RequestTooLarge,
-                "Content-Length over the payload limit",
-            );
-            return refuse(req, e);
-        }
-        let route = &*worker_route.route;
-        if route.buffer_body {
-            buffer_body(gw, ctx, &mut req).await?;
-        }
-        // What the response phase reads of the method request, read before the request steps
-        // (the request template, parameter mapping) rewrite it for the integration.
-        let facts = route
-            .steps
-            .template_response
-            .as_ref()
-            .map(|responses| step::map::body::RequestFacts::capture(&req, ctx, responses));
-        let verdict = match worker_route
-            .run_request_steps(ctx, &mut req, &self.telemetry)
-            .await
-        {
-            Ok(verdict) => verdict,
-            Err(e) => return refuse(req, e),
-        };
-        // `$context.integrationLatency` is read by metrics and the access log only.
-        let timed = self.telemetry.records();
-        let accept_binary = route
-            .steps
-            .binary
-            .as_ref()
-            .is_some_and(|b| b.accepts_binary(req.headers()));
-        let mut resp = match (verdict, &worker_route.integration, &route.integration) {
-            (Verdict::Respond(resp), _, _) => {
+            #[cfg(test)]
+            if let (Some(step), Some(local)) = (&gw.api_steps.probe, &self.api.probe) {
+                match step::run_step!(step, local, ctx, &mut req) {
+                    Ok(Verdict::Continue) => {}
+                    Ok(Verdict::Respond(resp)) => {
+                        req.into_body().discard();
+                        return Ok(resp);
+                    }
+                    Err(e) => return refuse(req, e),
+                }
+            }
+            let worker_route = match self.route(ctx, &req) {
+                Ok(route) => route,
+                Err(e) => return refuse(req, e),
+            };
+            if req.body().size_hint().lower() > gw.limits.max_body.0 {
+                let e = GatewayError::new(
+                    ErrorType::RequestTooLarge,
+                    "Content-Length over the payload limit",
+                );
+                return refuse(req, e);
+            }
+            let route = &*worker_route.route;
+            // Boxed, as every phase only some routes take: inline, their states would size the
+            // future of every request (copied whole into hyper's slot and each parent's state).
+            if route.buffer_body {
+                Box::pin(buffer_body(gw, ctx, &mut req)).await?;
+            }
+            // What the response phase reads of the method request, read before the request steps
+            // (the request template, parameter mapping) rewrite it for the integration.
+            let facts = route.steps.template_response.as_ref().map(|responses| {
+                Box::new(step::map::body::RequestFacts::capture(&req, ctx, responses))
+            });
+            // A step's answer (a cache hit, a preflight) is boxed, and the `Verdict` scoped: a
+            // local `Verdict` would be kept (about 200 bytes) across the integration's await on
+            // every request.
+            let answered = if route.request_steps {
+                match worker_route
+                    .run_request_steps(ctx, &mut req, &self.telemetry)
+                    .await
+                {
+                    Ok(Verdict::Respond(resp)) => Some(Box::new(resp)),
+                    Ok(Verdict::Continue) => None,
+                    Err(e) => return refuse(req, e),
+                }
+            } else {
+                None
+            };
+            // `$context.integrationLatency` is read by metrics and the access log only.
+            let timed = self.telemetry.records();
+            let accept_binary = route
+                .steps
+                .binary
+                .as_ref()
+                .is_some_and(|b| b.accepts_binary(req.headers()));
+            let mut resp = if let Some(resp) = answered {
                 req.into_body().discard();
-                resp
-            }
-            (
-                Verdict::Continue,
-                WorkerIntegration::Proxy { upstream, fixed },
-                Integration::Proxy(target),
-            ) => {
-                // A backend call is timed for `$context.integrationLatency`; a mock is not an
-                // integration call, as in AWS's logs.
-                if timed {
-                    ctx.timings.integration_start = Some(Instant::now());
+                *resp
+            } else {
+                match (&worker_route.integration, &route.integration) {
+                    (WorkerIntegration::Proxy { upstream, fixed }, Integration::Proxy(target)) => {
+                        // A backend call is timed for `$context.integrationLatency`; a mock is not an
+                        // integration call, as in AWS's logs.
+                        if timed {
+                            ctx.timings.integration_start = Some(Instant::now());
+                        }
+                        // Boxed: the upstream exchange is the largest state of any integration
+                        // (about 4 KiB), and inline it made every route's request future that big,
+                        // copied whole several times per request (into hyper's slot for the service
+                        // future, into each nested `async fn`), handler and mock routes included.
+                        let result =
+                            Box::pin(target.call(upstream, fixed.as_ref(), ctx, req, &gw.limits))
+                                .await;
+                        if timed {
+                            ctx.timings.integration_end = Some(Instant::now());
+                        }
+                        result?
+                    }
+                    (WorkerIntegration::Mock(m), _) => m.respond(req)?,
+                    (WorkerIntegration::Handler, Integration::Handler(handler)) => {
+                        if timed {
+                            ctx.timings.integration_start = Some(Instant::now());
+                        }
+                        let result = handler.call(ctx, req, &gw.limits).await;
+                        if timed {
+                            ctx.timings.integration_end = Some(Instant::now());
+                        }
+                        result?
+                    }
+                    (WorkerIntegration::Proxy { .. } | WorkerIntegration::Handler, _) => {
+                        unreachable!("a worker route mirrors its pipeline's integration")
+                    }
                 }
-                // Boxed: the upstream exchange is the largest state of any integration
-                // (about 4 KiB), and inline it made every route's request future that big,
-                // copied whole several times per request (into hyper's slot for the service
-                // future, into each nested `async fn`), handler and mock routes included.
-                let result =
-                    Box::pin(target.call(upstream, fixed.as_ref(), ctx, req, &gw.limits)).await;
-                if timed {
-                    ctx.timings.integration_end = Some(Instant::now());
-                }
-                result?
+            };
+            // Boxed for the reason the proxy call is: about 1 KiB of state each, needed by
+            // mapped routes only.
+            if let (Some(responses), Some(facts)) = (&route.steps.template_response, &facts) {
+                resp = Box::pin(responses.apply(ctx, resp, facts)).await?;
             }
-            (Verdict::Continue, WorkerIntegration::Mock(m), _) => m.respond(req)?,
-            (Verdict::Continue, WorkerIntegration::Handler, Integration::Handler(handler)) => {
-                if timed {
-                    ctx.timings.integration_start = Some(Instant::now());
-                }
-                let result = handler.call(ctx, req, &gw.limits).await;
-                if timed {
-                    ctx.timings.integration_end = Some(Instant::now());
-                }
-                result?
+            if let Some(binary) = &route.steps.binary {
+                resp = Box::pin(binary.apply(accept_binary, resp)).await?;
             }
-            (
-                Verdict::Continue,
-                WorkerIntegration::Proxy { .. } | WorkerIntegration::Handler,
-                _,
-            ) => {
-                unreachable!("a worker route mirrors its pipeline's integration")
-            }
-        };
-        // Boxed for the reason the proxy call is: about 1 KiB of state each, needed by
-        // mapped routes only.
-        if let (Some(responses), Some(facts)) = (&route.steps.template_response, &facts) {
-            resp = Box::pin(responses.apply(ctx, resp, facts)).await?;
+            worker_route.run_response_steps(ctx, &mut resp)?;
+            Ok(resp)
         }
-        if let Some(binary) = &route.steps.binary {
-            resp = Box::pin(binary.apply(accept_binary, resp)).await?;
-        }
-        worker_route.run_response_steps(ctx, &mut resp)?;
-        Ok(resp)
     }
 
     /// Routes the request: the worker's half of the matched route, or the error that answers
@@ -525,33 +557,33 @@ impl WorkerRoute {
     ) -> step::StepResult {
         let _ = (&ctx, &req, telemetry);
         if let (Some(step), Some(local)) = (&self.route.steps.waf, &self.steps.waf)
-            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+            && let verdict @ Verdict::Respond(_) = step::run_step!(step, local, ctx, req)?
         {
             return Ok(verdict);
         }
         if let (Some(step), Some(local)) = (&self.route.steps.auth, &self.steps.auth) {
-            let result = step::run(step, local, ctx, req).await;
+            let result = step::run_step!(step, local, ctx, req);
             step.count(local, telemetry, ctx.route, &result);
             result?;
         }
         if let (Some(step), Some(local)) = (&self.route.steps.plan, &self.steps.plan) {
-            step::run(step, local, ctx, req).await.inspect_err(|e| {
+            step::run_step!(step, local, ctx, req).inspect_err(|e| {
                 step.count(telemetry, ctx.route.map(|r| r as usize), e.kind);
             })?;
         }
         #[cfg(test)]
         if let (Some(step), Some(local)) = (&self.route.steps.probe, &self.steps.probe)
-            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+            && let verdict @ Verdict::Respond(_) = step::run_step!(step, local, ctx, req)?
         {
             return Ok(verdict);
         }
         if let (Some(step), Some(local)) = (&self.route.steps.validate, &self.steps.validate)
-            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+            && let verdict @ Verdict::Respond(_) = step::run_step!(step, local, ctx, req)?
         {
             return Ok(verdict);
         }
         if let (Some(step), Some(local)) = (&self.route.steps.cache, &self.steps.cache) {
-            let verdict = step::run(step, local, ctx, req).await?;
+            let verdict = step::run_step!(step, local, ctx, req)?;
             step.count(telemetry, ctx);
             if let Verdict::Respond(_) = verdict {
                 return Ok(verdict);
@@ -561,12 +593,12 @@ impl WorkerRoute {
         if let (Some(step), Some(local)) = (
             &self.route.steps.template_request,
             &self.steps.template_request,
-        ) && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+        ) && let verdict @ Verdict::Respond(_) = step::run_step!(step, local, ctx, req)?
         {
             return Ok(verdict);
         }
         if let (Some(step), Some(local)) = (&self.route.steps.map_request, &self.steps.map_request)
-            && let verdict @ Verdict::Respond(_) = step::run(step, local, ctx, req).await?
+            && let verdict @ Verdict::Respond(_) = step::run_step!(step, local, ctx, req)?
         {
             return Ok(verdict);
         }
@@ -725,8 +757,18 @@ fn valid_host(value: &[u8]) -> bool {
         }
         end + 1
     } else {
-        let colon = value.iter().position(|&b| b == b':').unwrap_or(value.len());
-        if colon == 0 || !value[..colon].iter().all(|&b| is_reg_name_byte(b)) {
+        // One pass to the port's colon, each byte checked by table.
+        let mut colon = value.len();
+        for (i, &b) in value.iter().enumerate() {
+            if b == b':' {
+                colon = i;
+                break;
+            }
+            if !REG_NAME[usize::from(b)] {
+                return false;
+            }
+        }
+        if colon == 0 {
             return false;
         }
         colon
@@ -738,7 +780,18 @@ fn valid_host(value: &[u8]) -> bool {
     }
 }
 
-fn is_reg_name_byte(b: u8) -> bool {
+/// [`is_reg_name_byte`] as a table, built at compile time.
+static REG_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_reg_name_byte(b as u8);
+        b += 1;
+    }
+    table
+};
+
+const fn is_reg_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,

@@ -89,6 +89,7 @@ fn probed(reads_body: bool, api_wide: bool) -> WorkerGateway {
     route.steps.probe = Some(Probe { reads_body });
     route.steps.probe_response = Some(Probe::default());
     route.buffer_body = route.steps.need_body();
+    route.request_steps = route.steps.has_request_steps();
     if api_wide {
         gw.api_steps.probe = Some(Probe::default());
     }

@@ -152,18 +152,23 @@ pub(crate) trait ResponseStep {
     ) -> Result<(), Box<GatewayError>>;
 }
 
-/// Runs one request step: its fast path, and its slow path only when it asks for one.
-pub(crate) async fn run<S: RequestStep>(
-    step: &S,
-    local: &S::Local,
-    ctx: &mut RequestContext,
-    req: &mut Request<RequestBody>,
-) -> StepResult {
-    match step.check(local, ctx, req) {
-        Check::Done(result) => result,
-        Check::Pending(slow) => {
+/// Runs one request step inline: its fast path, and its slow path only when it asks for one.
+/// A macro rather than an `async fn`: a step that decides at once (nearly every request)
+/// then makes no future, and the caller's state holds only the boxed slow path rather than
+/// room for the step's whole answer.
+macro_rules! run_step {
+    ($step:expr, $local:expr, $ctx:expr, $req:expr) => {
+        'step: {
+            let (step, local) = ($step, $local);
+            // The check's answer is taken apart before the await, so only the slow path's
+            // box is held across it.
+            let slow = match $crate::step::RequestStep::check(step, local, $ctx, $req) {
+                $crate::step::Check::Done(result) => break 'step result,
+                $crate::step::Check::Pending(slow) => slow,
+            };
             let resumed = slow.await;
-            step.resume(local, ctx, req, resumed)
+            $crate::step::RequestStep::resume(step, local, $ctx, $req, resumed)
         }
-    }
+    };
 }
+pub(crate) use run_step;
