@@ -201,6 +201,16 @@ struct Gen<'c> {
 /// An object's properties, in order.
 type Properties = Vec<(String, J)>;
 
+/// An `allOf` read as one object ([`Gen::merge_all_of`]).
+#[derive(Default)]
+struct MergedAllOf {
+    props: Properties,
+    required: BTreeSet<String>,
+    additional: Option<J>,
+    /// A `oneOf`/`anyOf` member (as written: a `$ref` or inline).
+    union: Option<J>,
+}
+
 /// Deepest inline nesting turned into types; beyond it, `serde_json::Value`.
 const MAX_NESTING: usize = 64;
 
@@ -307,9 +317,22 @@ impl<'c> Gen<'c> {
         if let Some(members) = all_of(schema)
             && members.len() > 1
         {
-            if let Some((props, required)) = self.merge_all_of(&members) {
-                let props: Vec<(String, J)> = props;
-                self.struct_def(name, &doc, &props, &required, None);
+            if let Some(merged) = self.merge_all_of(&members) {
+                // A union among the members (each event of a set, plus common fields) is a
+                // flattened field: serde reads the union from the same object.
+                let union = merged.union.map(|u| {
+                    let hint = format!("{name}Kind");
+                    let field = component_ref(&u).map_or_else(|| "kind".to_owned(), |t| snake(&t));
+                    (field, self.ty(&u, &hint))
+                });
+                self.struct_def_with(
+                    name,
+                    &doc,
+                    &merged.props,
+                    &merged.required,
+                    merged.additional.as_ref(),
+                    union,
+                );
             } else {
                 let v = self.unsupported("allOf of non-object schemas");
                 self.items.push(quote! {
@@ -487,28 +510,46 @@ impl<'c> Gen<'c> {
         }
     }
 
-    /// The properties and `required` of an `allOf` whose members are all objects (inline or
-    /// components), or `None`.
-    fn merge_all_of(&self, members: &[J]) -> Option<(Properties, BTreeSet<String>)> {
-        let mut props: Vec<(String, J)> = Vec::new();
-        let mut required = BTreeSet::new();
+    /// The members of an `allOf` as one object: their properties (a later member's schema of
+    /// a property wins), `required` names and `additionalProperties`, and at most one union
+    /// (`oneOf`/`anyOf`, inline or by reference) that the object also is. `None` when a member
+    /// is something else (a string, an array), which no struct represents.
+    fn merge_all_of(&self, members: &[J]) -> Option<MergedAllOf> {
+        let mut merged = MergedAllOf::default();
         let mut stack: Vec<&J> = members.iter().rev().collect();
         let mut hops = 0;
-        while let Some(m) = stack.pop() {
+        while let Some(member) = stack.pop() {
             hops += 1;
             if hops > 256 {
                 return None;
             }
-            let m = match component_ref(m) {
+            let m = match component_ref(member) {
                 Some(name) => *self.components.get(name.as_str())?,
-                None => m,
+                None => member,
             };
             if let Some(inner) = m.get("allOf").and_then(J::as_array) {
                 stack.extend(inner.iter().rev());
                 continue;
             }
-            let is_object = m.get("type").and_then(J::as_str) == Some("object")
-                || m.get("properties").is_some();
+            if union_members(m).is_some() && m.get("properties").is_none() {
+                if merged.union.is_some() {
+                    return None;
+                }
+                // By reference when it was one, so the union keeps its component's name.
+                merged.union = Some(member.clone());
+                continue;
+            }
+            // `object`, `[object, null]` (a normalised `nullable`), or no type with object
+            // keywords.
+            let is_object = match m.get("type") {
+                Some(J::String(t)) => t == "object",
+                Some(J::Array(types)) => {
+                    types.iter().any(|t| t == "object")
+                        && types.iter().all(|t| t == "object" || t == "null")
+                }
+                Some(_) => false,
+                None => m.get("properties").is_some() || m.get("additionalProperties").is_some(),
+            };
             if !is_object {
                 // A member that only adds `required` or a description is fine.
                 let only_annotations = m.as_object().is_some_and(|o| {
@@ -523,15 +564,25 @@ impl<'c> Gen<'c> {
                     return None;
                 }
             }
-            required.extend(required_set(m));
-            for (k, v) in object_properties(m).unwrap_or_default() {
-                match props.iter_mut().find(|(pk, _)| *pk == k) {
+            merged.required.extend(required_set(m));
+            if let Some(ap) = m.get("additionalProperties").filter(|ap| ap.is_object()) {
+                merged.additional = Some(ap.clone());
+            }
+            // Its properties whether or not it is nullable: a merged member's `null` is ruled
+            // out by the others (an `allOf` value satisfies every member).
+            let props = m
+                .get("properties")
+                .and_then(J::as_object)
+                .filter(|_| is_object);
+            for (k, v) in props.into_iter().flatten() {
+                let (k, v) = (k.clone(), v.clone());
+                match merged.props.iter_mut().find(|(pk, _)| *pk == k) {
                     Some(slot) => slot.1 = v,
-                    None => props.push((k, v)),
+                    None => merged.props.push((k, v)),
                 }
             }
         }
-        Some((props, required))
+        Some(merged)
     }
 
     fn struct_def(
@@ -542,9 +593,31 @@ impl<'c> Gen<'c> {
         required: &BTreeSet<String>,
         additional: Option<&J>,
     ) {
+        self.struct_def_with(name, doc, props, required, additional, None);
+    }
+
+    /// [`Self::struct_def`] with a flattened field of a union type (`union`: the field's name
+    /// and type) before the named properties.
+    fn struct_def_with(
+        &mut self,
+        name: &str,
+        doc: &TokenStream,
+        props: &[(String, J)],
+        required: &BTreeSet<String>,
+        additional: Option<&J>,
+        union: Option<(String, TokenStream)>,
+    ) {
         let ident = format_ident!("{}", name);
         let mut fields = Vec::new();
         let mut used = HashSet::new();
+        if let Some((field, ty)) = union {
+            let fident = format_ident!("{}", unique_field(&field, &mut used));
+            fields.push(quote! {
+                /// The member of the union this object also is (`allOf` with a `oneOf`/`anyOf`).
+                #[serde(flatten)]
+                pub #fident: #ty,
+            });
+        }
         for (key, schema) in props {
             let field = unique_field(&snake(key), &mut used);
             let fident = format_ident!("{}", field);
