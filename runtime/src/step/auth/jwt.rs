@@ -273,6 +273,44 @@ pub(crate) fn validate(c: &Map<String, Value>, rules: &Rules, now: u64) -> Resul
     Ok(())
 }
 
+/// The time claims of a token whose other claims passed [`validate`]: all a cached
+/// verification needs to check again per request, without looking claims up by name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TimeWindow {
+    exp: u64,
+    /// `nbf` and `iat`, in the order [`validate`] checks them.
+    not_before: [Option<u64>; 2],
+}
+
+impl TimeWindow {
+    /// The window of claims that passed [`validate`] (`None` otherwise: no numeric `exp`).
+    pub(crate) fn of(c: &Map<String, Value>) -> Option<TimeWindow> {
+        Some(TimeWindow {
+            exp: c.get("exp").and_then(numeric)?,
+            not_before: [
+                c.get("nbf").and_then(numeric),
+                c.get("iat").and_then(numeric),
+            ],
+        })
+    }
+
+    /// [`validate`]'s time checks at `now`, with the same refusals.
+    pub(crate) fn check(&self, rules: &Rules, now: u64) -> Result<(), Refusal> {
+        if now > self.exp.saturating_add(rules.leeway) {
+            return Err(Refusal::Expired);
+        }
+        if self
+            .not_before
+            .iter()
+            .flatten()
+            .any(|t| *t > now.saturating_add(rules.leeway))
+        {
+            return Err(Refusal::NotYetValid);
+        }
+        Ok(())
+    }
+}
+
 /// Whether the claims carry one of `required` (empty: no check) in `scope` (space separated
 /// or an array), `scp`, or with Cognito `cognito:groups`.
 pub(crate) fn has_scope(claims: &Map<String, Value>, rules: &Rules, required: &[Box<str>]) -> bool {

@@ -108,6 +108,11 @@ pub(crate) struct AuthLocal {
 struct Verified {
     claims: Arc<serde_json::Map<String, serde_json::Value>>,
     generation: u64,
+    /// Worked out when the token was verified: the cache is per route, so its rules and
+    /// scopes are fixed and only the time checks depend on the request.
+    window: jwt::TimeWindow,
+    scoped: bool,
+    principal: Option<Box<str>>,
 }
 
 /// Verified tokens kept per route and worker; when full, the map starts over (only tokens
@@ -490,18 +495,15 @@ impl JwtAuth {
         if let Some(hit) = local.verified.borrow().get(token)
             && (hit.generation == u64::MAX || Some(hit.generation) == generation)
         {
-            if let Err(r) = jwt::validate(&hit.claims, &self.rules, jwt::now()) {
+            // Its other claim checks passed when it was cached, and cannot change.
+            if let Err(r) = hit.window.check(&self.rules, jwt::now()) {
                 return refuse(r);
             }
-            if !jwt::has_scope(&hit.claims, &self.rules, &step.scopes) {
+            if !hit.scoped {
                 return refuse(Refusal::Scope);
             }
             ctx.identity = Some(Box::new(Identity {
-                principal: hit
-                    .claims
-                    .get("sub")
-                    .and_then(|s| s.as_str())
-                    .map(Into::into),
+                principal: hit.principal.clone(),
                 claims: Arc::clone(&hit.claims),
                 context: Vec::new(),
                 usage_identifier_key: None,
@@ -541,8 +543,14 @@ impl JwtAuth {
             return refuse(r);
         }
         let scoped = parsed.has_scope(&self.rules, &step.scopes);
+        let principal: Option<Box<str>> = parsed
+            .claims
+            .get("sub")
+            .and_then(|s| s.as_str())
+            .map(Into::into);
         let claims = Arc::new(parsed.claims);
-        {
+        // `validate` passed, so the claims have a numeric `exp`.
+        if let Some(window) = jwt::TimeWindow::of(&claims) {
             let mut cache = local.verified.borrow_mut();
             if cache.len() >= VERIFIED_CAPACITY {
                 cache.clear();
@@ -552,6 +560,9 @@ impl JwtAuth {
                 Verified {
                     claims: Arc::clone(&claims),
                     generation: verified_with,
+                    window,
+                    scoped,
+                    principal: principal.clone(),
                 },
             );
         }
@@ -559,7 +570,7 @@ impl JwtAuth {
             return refuse(Refusal::Scope);
         }
         ctx.identity = Some(Box::new(Identity {
-            principal: claims.get("sub").and_then(|s| s.as_str()).map(Into::into),
+            principal,
             claims,
             context: Vec::new(),
             usage_identifier_key: None,

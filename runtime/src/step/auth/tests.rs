@@ -501,3 +501,46 @@ mod properties {
         }
     }
 }
+
+/// A cached verification re-checks only the time claims: for claims whose other checks pass,
+/// [`jwt::TimeWindow::check`] refuses exactly when, and as, the full check does, at every
+/// moment around `exp`, `nbf` and `iat` (with and without them, fractional and malformed).
+#[test]
+fn cached_time_checks_match_the_full_checks() {
+    let r = rules();
+    let times = [
+        None,
+        Some(json!(NOW - 100)),
+        Some(json!(NOW)),
+        Some(json!(NOW + 50)),
+        Some(json!((NOW + 10) as f64 + 0.5)),
+    ];
+    for exp in &times {
+        for nbf in &times {
+            for iat in &times {
+                let mut c = claims();
+                let o = c.as_object_mut().unwrap();
+                for (name, v) in [("exp", exp), ("nbf", nbf), ("iat", iat)] {
+                    match v {
+                        Some(v) => o.insert(name.into(), v.clone()),
+                        None => o.remove(name),
+                    };
+                }
+                let c = c.as_object().unwrap();
+                for now in (NOW - 150..NOW + 150).step_by(7) {
+                    let full = jwt::validate(c, &r, now);
+                    // The step caches only claims that passed at some earlier moment.
+                    if jwt::validate(c, &r, NOW - 150).is_err() && full.is_err() {
+                        continue;
+                    }
+                    let window = jwt::TimeWindow::of(c).expect("claims that passed have an exp");
+                    assert_eq!(
+                        window.check(&r, now),
+                        full,
+                        "exp {exp:?} nbf {nbf:?} iat {iat:?} at {now}"
+                    );
+                }
+            }
+        }
+    }
+}
