@@ -862,3 +862,109 @@ async fn a_route_can_turn_the_api_wide_rules_off() {
         "unmatched requests still go through the API-wide rules"
     );
 }
+
+/// The 64 KiB JSON body of `bench/proxy/waf`: a catalogue of products (prose descriptions,
+/// names, tags), padded with spaces to exactly 64 KiB.
+fn catalogue_body() -> Vec<u8> {
+    let item = |i: usize| {
+        format!(
+            "{{\"id\": {i}, \"name\": \"Trail shoe model {i}\", \"price\": {}, \
+             \"tags\": [\"outdoor\", \"running\", \"waterproof\"], \
+             \"stock\": {{\"warehouse\": \"north-{}\", \"count\": {}}}, \
+             \"description\": \"Light, grippy and made for long days on rocky paths; \
+             recycled upper, replaceable insole.\"}}",
+            89.5 + (i % 40) as f64,
+            i % 7,
+            i * 3 % 101
+        )
+    };
+    let mut items: Vec<String> = Vec::new();
+    let mut body = String::new();
+    for i in 0.. {
+        items.push(item(i));
+        let next = format!("{{\"catalogue\": [{}]}}", items.join(", "));
+        if next.len() > 65536 {
+            break;
+        }
+        body = next;
+    }
+    let mut body = body.into_bytes();
+    body.resize(65536, b' ');
+    body
+}
+
+/// A cost probe for callgrind: serves `GWC_WAF_COST_N` requests (after one warm-up) of the kind
+/// `GWC_WAF_COST` names (`get` or `post`) through a gateway with the WAF off or, with
+/// `GWC_WAF_COST_ON=1`, with the managed `core` and `sql_database` groups on as
+/// `bench/proxy/waf` sets them. Instructions per request are (Ir(N) − Ir(0)) / N of two runs.
+/// Every request must pass (a blocked one would skip most of the work).
+#[tokio::test]
+#[ignore = "a cost probe, run under callgrind (see BENCHMARKS.md)"]
+async fn waf_cost_probe() {
+    let n: usize = std::env::var("GWC_WAF_COST_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let post = std::env::var("GWC_WAF_COST").is_ok_and(|v| v == "post");
+    let on = std::env::var("GWC_WAF_COST_ON").is_ok_and(|v| v == "1");
+    // `GWC_WAF_COST_JUDGE_ONLY=1`: the SQLi judge without its fast path (the "before").
+    if std::env::var("GWC_WAF_COST_JUDGE_ONLY").is_ok_and(|v| v == "1") {
+        super::detect::JUDGE_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let group = |name: &'static str, overrides: Vec<RuleOverride>| {
+        rule(
+            name,
+            WafAction::Block,
+            WafCondition::Managed(ManagedGroup {
+                name: name.into(),
+                overrides,
+                ..ManagedGroup::default()
+            }),
+        )
+    };
+    let body_size = RuleOverride {
+        rule: "SizeRestrictions_BODY".into(),
+        action: OverrideAction::Count,
+    };
+    let waf = on.then(|| {
+        set(
+            "api",
+            WafAction::Allow,
+            vec![
+                group("core", vec![body_size]),
+                group("sql_database", Vec::new()),
+            ],
+        )
+    });
+    let w = gateway(waf, None);
+    let body = if post { catalogue_body() } else { Vec::new() };
+    for _ in 0..=n {
+        let sent = if post {
+            send(
+                &w,
+                "192.0.2.1",
+                |b| {
+                    b.uri("/open")
+                        .method("POST")
+                        .header("content-type", "application/json")
+                        .header("user-agent", "wrk")
+                },
+                &body,
+            )
+            .await
+        } else {
+            send(
+                &w,
+                "192.0.2.1",
+                |b| {
+                    b.uri("/open?limit=10&sort=name")
+                        .header("user-agent", "wrk")
+                        .header("cookie", "session=ab12cd34ef")
+                },
+                b"",
+            )
+            .await
+        };
+        assert_eq!(sent.status(), StatusCode::OK, "{:?}", sent.rule());
+    }
+}

@@ -19,6 +19,8 @@ mod sql;
 mod xss;
 
 pub(crate) use sql::sqli;
+#[cfg(test)]
+pub(crate) use sql::{JUDGE_ONLY, fast_path_and_judge};
 pub(crate) use xss::xss;
 
 use super::transform;
