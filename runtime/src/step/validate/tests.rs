@@ -341,7 +341,7 @@ mod rust_first {
             required: false,
             type_name: "Search".to_owned(),
         });
-        if let Some(schema) = (&QueryProbe::<Query<Search>>::NEW).gwc_query_schema() {
+        if let Some(schema) = QueryProbe::<Query<Search>>::NEW.gwc_query_schema() {
             op.query_schemas.push(schema);
         }
     }
