@@ -282,7 +282,8 @@ const PARTNER_KEY: &str = "partner-key-0123456789abcdef";
 /// `cache(ttl, key)` answers the second request without calling the handler, `throttle(rate,
 /// burst)` answers 429 past the burst, `api_key = required` answers 403 without a key of a
 /// plan, and the handler sees the key's id (never its value) in its request context;
-/// `validate(body)` answers 400 for a body its JSON type's schema refuses.
+/// `validate(body)` answers 400 for a body its JSON type's schema refuses, and
+/// `validate(parameters)` for a query without a field its `Query<T>` type requires.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_first_attribute_settings_run_their_steps() -> TestResult {
     let mut cmd = Command::new(binaries::workspace_bin(
@@ -409,6 +410,49 @@ async fn rust_first_attribute_settings_run_their_steps() -> TestResult {
     .await?;
     ensure_eq!(reply.status, 200, "valid quote: {}", reply.text());
     ensure_eq!(reply.json()?["item"], "tea", "quoted");
+
+    // validate(parameters): `term` is required by `Query<PriceSearch>`'s type (its JSON
+    // Schema), so a query without it is refused by the gateway's validator with the spec
+    // route's answer, before the handler runs; `quantity` is an `Option`, not required.
+    let before = calls().await?;
+    for query in ["/search", "/search?quantity=2", "/search?terms=tea"] {
+        let reply = client::send(addr, client::get(addr, query)?).await?;
+        ensure_eq!(reply.status, 400, "{query}: {}", reply.text());
+        ensure_eq!(
+            reply.header("x-amzn-errortype"),
+            Some("BadRequestException"),
+            "{query}: error type"
+        );
+        ensure_eq!(
+            reply.json()?,
+            serde_json::json!({"message": "Missing required request parameters: [term]"}),
+            "{query}: the validator's answer"
+        );
+    }
+    ensure_eq!(
+        calls().await?,
+        before,
+        "refused queries never reach the handler"
+    );
+    let reply = client::send(addr, client::get(addr, "/search?term=tea&quantity=2")?).await?;
+    ensure_eq!(reply.status, 200, "with its term: {}", reply.text());
+    let price = reply.json()?;
+    ensure_eq!(price["item"], "tea", "searched");
+    ensure_eq!(price["cents"], (116 + 101 + 97) * 7 * 2, "priced");
+    ensure_eq!(
+        calls().await?.as_u64(),
+        before.as_u64().map(|n| n + 1),
+        "the handler ran"
+    );
+    // Present but empty passes the validator (presence only, as AWS checks it); the
+    // handler refuses it itself.
+    let reply = client::send(addr, client::get(addr, "/search?term=")?).await?;
+    ensure_eq!(reply.status, 400, "empty term: {}", reply.text());
+    ensure_eq!(
+        reply.json()?,
+        serde_json::json!({"message": "Bad request"}),
+        "empty term: the handler's error"
+    );
     Ok(())
 }
 
@@ -488,6 +532,44 @@ fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
         serde_json::json!(1),
         "{quote}"
     );
+    // A `Query<T>`'s fields are its query parameters, required as `T` requires them; an
+    // answer `Result<(StatusCode, Json<Price>), Error>` is described by `Price`'s schema
+    // (under `200`: the tuple's status is chosen at run time).
+    let search = &doc["paths"]["/search"]["get"];
+    ensure_eq!(
+        search["parameters"].as_array().map(|ps| ps
+            .iter()
+            .map(|p| (p["name"].clone(), p["in"].clone(), p["required"].clone()))
+            .collect::<Vec<_>>()),
+        Some(vec![
+            (
+                serde_json::json!("quantity"),
+                serde_json::json!("query"),
+                serde_json::json!(false)
+            ),
+            (
+                serde_json::json!("term"),
+                serde_json::json!("query"),
+                serde_json::json!(true)
+            ),
+        ]),
+        "{search}"
+    );
+    ensure_eq!(
+        search["x-gateway-validate"],
+        serde_json::json!({"body": false, "parameters": true}),
+        "{search}"
+    );
+    ensure_eq!(
+        search["responses"]["200"]["content"]["application/json"]["schema"],
+        serde_json::json!({"$ref": "#/components/schemas/Price"}),
+        "{search}"
+    );
+    ensure_eq!(
+        doc["components"]["schemas"]["Price"]["required"],
+        serde_json::json!(["item", "cents", "computed_by_call"]),
+        "the answer's schema"
+    );
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let spec = dir.path().join("orders.json");
     std::fs::write(&spec, &out.stdout).map_err(|e| e.to_string())?;
@@ -504,7 +586,7 @@ fn rust_first_openapi_is_accepted_by_gwc_check() -> TestResult {
         String::from_utf8_lossy(&check.stderr)
     );
     ensure!(
-        String::from_utf8_lossy(&check.stdout).contains("10 routes"),
+        String::from_utf8_lossy(&check.stdout).contains("11 routes"),
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );

@@ -6,8 +6,10 @@
 
 use gwc_runtime::App;
 use gwc_runtime::handler::{Error, Json, Path, Query};
+use gwc_runtime::http::{HeaderMap, StatusCode};
 use gwc_runtime::ir::{
-    ApiKey, Gateway, Quota, QuotaPeriod, RouteId, Secret, Throttle, ThrottleScope, UsagePlan,
+    ApiKey, Gateway, ParamIn, Quota, QuotaPeriod, RequiredParam, RouteId, Secret, Throttle,
+    ThrottleScope, UsagePlan,
 };
 use gwc_runtime::schemars::JsonSchema;
 use serde::Deserialize;
@@ -64,6 +66,29 @@ async fn receipt_by_id(id: Path<u64>) -> Result<Receipt, Error> {
     })
 }
 
+/// An answer whose status is chosen at run time: the body's schema is described all the same.
+#[gwc_runtime::gateway(PUT, "/receipts/{id}")]
+async fn replace_receipt(id: Path<u64>) -> (StatusCode, Json<Receipt>) {
+    let receipt = Receipt {
+        id: *id,
+        total_cents: 0,
+    };
+    (StatusCode::CREATED, Json(receipt))
+}
+
+/// With headers too, inside a `Result`.
+#[gwc_runtime::gateway(DELETE, "/receipts/{id}")]
+async fn void_receipt(id: Path<u64>) -> Result<(StatusCode, HeaderMap, Json<Receipt>), Error> {
+    if *id == 0 {
+        return Err(Error::not_found("no receipt 0"));
+    }
+    let receipt = Receipt {
+        id: *id,
+        total_cents: 0,
+    };
+    Ok((StatusCode::ACCEPTED, HeaderMap::new(), Json(receipt)))
+}
+
 /// A page of receipts, chosen by query parameters read into a typed struct.
 #[derive(Deserialize, JsonSchema)]
 #[schemars(crate = "gwc_runtime::schemars")]
@@ -74,7 +99,7 @@ struct Page {
     cursor: Option<String>,
 }
 
-#[gwc_runtime::gateway(GET, "/receipts")]
+#[gwc_runtime::gateway(GET, "/receipts", validate(parameters))]
 async fn receipts(page: Query<Page>) -> Vec<u64> {
     let start = page.cursor.as_deref().map_or(0, |c| c.len() as u64);
     (start..start + u64::from(page.limit)).collect()
@@ -223,6 +248,16 @@ fn printed_response_schemas_come_from_return_types() {
         "Result<Receipt, Error>"
     );
     assert_eq!(
+        json("/receipts/{id}", "put"),
+        receipt,
+        "(StatusCode, Json<Receipt>)"
+    );
+    assert_eq!(
+        json("/receipts/{id}", "delete"),
+        receipt,
+        "Result<(StatusCode, HeaderMap, Json<Receipt>), Error>"
+    );
+    assert_eq!(
         json("/orders", "post"),
         serde_json::json!({"type": "integer", "format": "uint32", "minimum": 0}),
         "Json<u32>"
@@ -261,6 +296,8 @@ fn printed_response_schemas_come_from_return_types() {
     };
     assert_eq!(response("receipt").as_deref(), Some("Receipt"));
     assert_eq!(response("receipt_by_id").as_deref(), Some("Receipt"));
+    assert_eq!(response("replace_receipt").as_deref(), Some("Receipt"));
+    assert_eq!(response("void_receipt").as_deref(), Some("Receipt"));
 }
 
 /// `Query<T>` with `T: JsonSchema`: each field of `T` is an `in: query` parameter (in name
@@ -281,9 +318,25 @@ fn printed_query_parameters_come_from_query_types() {
         ]),
         "{doc}"
     );
+    // Under `validate(parameters)`, the required field is a required parameter of the
+    // route's validator, here and in the gateway `gwc build` makes of the document.
+    let mine = app.ir();
     let built = read_back(&app);
-    let route = built.routes.iter().find(|r| r.id == "receipts").unwrap();
-    assert_eq!(route.path.raw, "/receipts");
+    let required = |ir: &Gateway| {
+        let route = ir.routes.iter().find(|r| r.id == "receipts").unwrap();
+        assert_eq!(route.path.raw, "/receipts");
+        let validator = route.policies.validation.expect("validated");
+        assert!(ir.validators[validator.index()].parameters);
+        route.request.required.clone()
+    };
+    assert_eq!(
+        required(&mine),
+        [RequiredParam {
+            location: ParamIn::Query,
+            name: "limit".into(),
+        }]
+    );
+    assert_eq!(required(&built), required(&mine));
 }
 
 /// Route throttles name routes (`METHOD /path`), not positions: the one given by name lands

@@ -51,6 +51,38 @@ async fn create_note(body: Json<Note>) -> Json<String> {
     Json(body.0.text)
 }
 
+/// A query with a required field: under `validate(parameters)` the gateway refuses a request
+/// without it before the handler runs.
+#[derive(Deserialize, schemars::JsonSchema)]
+struct Search {
+    term: String,
+    page: Option<u32>,
+}
+
+/// What a search answers with, described by its schema.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Hit {
+    term: String,
+    page: u32,
+    tenant: String,
+}
+
+#[gateway(GET, "/search", validate(parameters))]
+async fn search(q: Query<Search>, x_tenant: Header<String>) -> (StatusCode, Json<Hit>) {
+    let page = q.page.unwrap_or(1);
+    let status = if page > 1 {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let hit = Hit {
+        term: q.0.term,
+        page,
+        tenant: x_tenant.0,
+    };
+    (status, Json(hit))
+}
+
 #[derive(Deserialize)]
 struct Paging {
     limit: Option<u32>,
@@ -226,6 +258,37 @@ fn handlers_serve_over_tcp() {
     );
     assert_eq!((status, body.as_str()), (200, r#""tea:10""#));
 
+    // validate(parameters): `term` (required by `Search`'s schema) and the `x-tenant` header
+    // (a `Header`, not an `Option<Header>`), named as AWS's validator names them.
+    for (query, headers, missing) in [
+        ("/search", "", "[x-tenant, term]"),
+        ("/search?page=2", "x-tenant: t1\r\n", "[term]"),
+        ("/search?term=tea", "", "[x-tenant]"),
+    ] {
+        let (status, head, body) = request(addr, "GET", query, headers, "");
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            head.contains("x-amzn-errortype: badrequestexception"),
+            "{head}"
+        );
+        assert_eq!(
+            body,
+            format!(r#"{{"message":"Missing required request parameters: {missing}"}}"#),
+            "{query}"
+        );
+    }
+    let (status, _, body) = request(
+        addr,
+        "GET",
+        "/search?term=tea&page=2",
+        "x-tenant: t1\r\n",
+        "",
+    );
+    assert_eq!(
+        (status, body.as_str()),
+        (206, r#"{"term":"tea","page":2,"tenant":"t1"}"#)
+    );
+
     let (status, _, body) = request(addr, "POST", "/echo", "", "raw bytes");
     assert_eq!((status, body.as_str()), (200, "raw bytes"));
 
@@ -305,6 +368,22 @@ fn openapi_document_describes_the_handlers() {
     assert_eq!(
         doc["components"]["schemas"]["Note"]["required"],
         serde_json::json!(["text"])
+    );
+    // `(StatusCode, Json<Hit>)`: the body's schema, under `200` (the status is chosen at run
+    // time); the query's required field is a required parameter.
+    let search = &doc["paths"]["/search"]["get"];
+    assert_eq!(
+        search["responses"]["200"]["content"]["application/json"]["schema"],
+        serde_json::json!({"$ref": "#/components/schemas/Hit"}),
+        "{search}"
+    );
+    let term = search["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "term"))
+        .expect("term is a parameter");
+    assert_eq!(
+        (&term["in"], &term["required"]),
+        (&serde_json::json!("query"), &serde_json::json!(true))
     );
     // The validator's schema is the same, made self-contained.
     let ir = App::new("handlers-test").ir();

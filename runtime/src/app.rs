@@ -210,6 +210,14 @@ impl App {
         (!problems.is_empty()).then(|| problems.join("\n"))
     }
 
+    /// This app serving `handlers` instead of the linked ones (tests write their route
+    /// records by hand).
+    #[cfg(test)]
+    pub(crate) fn with_handlers(mut self, handlers: Handlers) -> App {
+        self.handlers = handlers;
+        self
+    }
+
     /// The handler table the gateway is built with.
     pub fn handlers(&self) -> &Handlers {
         &self.handlers
@@ -505,9 +513,21 @@ fn plan_doc(plan: &ir::UsagePlan, routes: &[ir::Route]) -> Value {
 }
 
 /// What a validated handler's requests must carry, from what its extractors read: its path
-/// and required header parameters, and its body's schema: its type's (`JsonSchema`, the one
-/// the OpenAPI document gives it), self-contained; a body without one is only required.
+/// and required header parameters, the fields its `Query<T>` types' schemas require (in the
+/// order the OpenAPI document lists them, so a gateway built from the document names missing
+/// ones in the same order), and its body's schema: its type's (`JsonSchema`, the one the
+/// OpenAPI document gives it), self-contained; a body without one is only required.
+/// Built once with the gateway's IR; the request step only looks the names up.
 fn request_model(doc: &OperationDoc) -> ir::RequestModel {
+    let query = doc.query_schemas.iter().flat_map(|schema| {
+        crate::handler::schema::query_parameters(*schema)
+            .into_iter()
+            .filter(|(_, required, _)| *required)
+            .map(|(name, _, _)| ir::RequiredParam {
+                location: ir::ParamIn::Query,
+                name: Str::Owned(name),
+            })
+    });
     ir::RequestModel {
         required: doc
             .args
@@ -521,6 +541,7 @@ fn request_model(doc: &OperationDoc) -> ir::RequestModel {
                 },
                 name: Str::Owned(a.name.clone()),
             })
+            .chain(query)
             .collect(),
         body_required: doc.body.is_some(),
         bodies: doc

@@ -63,7 +63,7 @@ pub use self::respond::{IntoResponse, Json};
 pub use self::respond::{Responder, ViaIntoResponse, ViaSerialize, ViaSerializeResult};
 #[doc(hidden)]
 pub use self::schema::{
-    QueryProbe, ResponseProbe, SchemaFn, SchemaProbe, ValidatedBody, ViaJsonResponse,
+    JsonAnswer, QueryProbe, ResponseProbe, SchemaFn, SchemaProbe, ValidatedBody, ViaJsonResponse,
     ViaJsonSchema, ViaNoQuerySchema, ViaNoResponseSchema, ViaNoSchema, ViaPlainResponse,
     ViaQuerySchema, ViaSerializeResultSchema, ViaSerializeSchema, body_has_schema,
 };

@@ -18,6 +18,7 @@
 
 use std::marker::PhantomData;
 
+use http::{HeaderMap, StatusCode};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::respond::Json;
@@ -128,8 +129,9 @@ pub(crate) fn self_contained(schema: SchemaFn) -> serde_json::Value {
 /// Autoref-specialisation probe of a handler's *return* type, for the OpenAPI document's
 /// `responses.200` schema: what the response conversion sends as JSON and can describe.
 /// `(&&&&&ResponseProbe::<R>::NEW).gwc_response_schema()` picks, in order:
-/// `Json<T>` or `Result<Json<T>, E>` with `T: JsonSchema` ([`ViaJsonResponse`]); any other
-/// [`super::IntoResponse`] (text, bytes, a status, a tuple: no schema, [`ViaPlainResponse`]);
+/// `Json<T>` with `T: JsonSchema`, bare, in a status/headers tuple or in a `Result`
+/// ([`ViaJsonResponse`], [`JsonAnswer`]); any other [`super::IntoResponse`] (text, bytes, a
+/// bare status, a body without a schema: no schema, [`ViaPlainResponse`]);
 /// `Result<T, E>` or `T` sent by the `Serialize` convention with `T: JsonSchema`
 /// ([`ViaSerializeResultSchema`], [`ViaSerializeSchema`]); nothing ([`ViaNoResponseSchema`]).
 /// The order mirrors the response conversion's own ([`super::Responder`]).
@@ -146,22 +148,46 @@ impl<R: ?Sized> std::fmt::Debug for ResponseProbe<R> {
     }
 }
 
-/// First choice: a `Json<T>` answer whose `T` has a schema.
+/// First choice: a `Json<T>` answer whose `T` has a schema ([`JsonAnswer`]).
 pub trait ViaJsonResponse {
     /// The answer's schema writer.
     fn gwc_response_schema(&self) -> Option<SchemaFn>;
 }
 
-impl<T: JsonSchema> ViaJsonResponse for &&&&ResponseProbe<Json<T>> {
+impl<R: JsonAnswer> ViaJsonResponse for &&&&ResponseProbe<R> {
     fn gwc_response_schema(&self) -> Option<SchemaFn> {
-        Some(schema_of::<T>)
+        Some(R::SCHEMA)
     }
 }
 
-impl<T: JsonSchema, E> ViaJsonResponse for &&&&ResponseProbe<Result<Json<T>, E>> {
-    fn gwc_response_schema(&self) -> Option<SchemaFn> {
-        Some(schema_of::<T>)
-    }
+/// An answer whose body is a `Json<T>` with `T: JsonSchema`, bare or with the status and
+/// headers the response conversion puts around it (`(StatusCode, Json<T>)`, `(HeaderMap,
+/// Json<T>)`, `(StatusCode, HeaderMap, Json<T>)`), or a `Result` of one. A tuple's status is
+/// chosen at run time, so the document can only describe the body, under the route's
+/// success code.
+pub trait JsonAnswer {
+    /// The body type's schema writer.
+    const SCHEMA: SchemaFn;
+}
+
+impl<T: JsonSchema> JsonAnswer for Json<T> {
+    const SCHEMA: SchemaFn = schema_of::<T>;
+}
+
+impl<R: JsonAnswer> JsonAnswer for (StatusCode, R) {
+    const SCHEMA: SchemaFn = R::SCHEMA;
+}
+
+impl<R: JsonAnswer> JsonAnswer for (HeaderMap, R) {
+    const SCHEMA: SchemaFn = R::SCHEMA;
+}
+
+impl<R: JsonAnswer> JsonAnswer for (StatusCode, HeaderMap, R) {
+    const SCHEMA: SchemaFn = R::SCHEMA;
+}
+
+impl<R: JsonAnswer, E> JsonAnswer for Result<R, E> {
+    const SCHEMA: SchemaFn = R::SCHEMA;
 }
 
 /// Second: any other `IntoResponse` value, which is not described.
@@ -283,4 +309,80 @@ pub(crate) fn query_parameters(schema: SchemaFn) -> Vec<(String, bool, serde_jso
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use http::{HeaderMap, StatusCode};
+    use schemars::JsonSchema;
+
+    use super::{ResponseProbe, generator};
+    use crate::handler::{Error, Json};
+
+    /// Has a schema.
+    #[derive(serde::Serialize, JsonSchema)]
+    struct Receipt {
+        id: u64,
+    }
+
+    /// Has none.
+    #[derive(serde::Serialize)]
+    struct Plain {
+        id: u64,
+    }
+
+    /// What the expansion's response probe finds for a return type, written out as the
+    /// document would write it (`None`: no schema).
+    macro_rules! response_schema {
+        ($ret:ty) => {{
+            #[allow(unused_imports)]
+            use super::{
+                ViaJsonResponse as _, ViaNoResponseSchema as _, ViaPlainResponse as _,
+                ViaSerializeResultSchema as _, ViaSerializeSchema as _,
+            };
+            (&&&&&ResponseProbe::<$ret>::NEW)
+                .gwc_response_schema()
+                .map(|schema| schema(&mut generator()).to_value())
+        }};
+    }
+
+    /// A `Json<T>` answer is described whatever status or headers travel with it, and inside
+    /// a `Result`; the status is a run-time value, so only the body is.
+    #[test]
+    fn json_bodies_in_tuples_are_described() {
+        let receipt = Some(serde_json::json!({"$ref": "#/components/schemas/Receipt"}));
+        assert_eq!(response_schema!(Json<Receipt>), receipt);
+        assert_eq!(response_schema!((StatusCode, Json<Receipt>)), receipt);
+        assert_eq!(response_schema!((HeaderMap, Json<Receipt>)), receipt);
+        assert_eq!(
+            response_schema!((StatusCode, HeaderMap, Json<Receipt>)),
+            receipt
+        );
+        assert_eq!(
+            response_schema!(Result<(StatusCode, Json<Receipt>), Error>),
+            receipt
+        );
+        assert_eq!(
+            response_schema!(Result<(StatusCode, HeaderMap, Json<Receipt>), Error>),
+            receipt
+        );
+        assert_eq!(response_schema!(Result<Json<Receipt>, Error>), receipt);
+        // The `Serialize` convention, as before.
+        assert_eq!(response_schema!(Result<Receipt, Error>), receipt);
+        assert_eq!(response_schema!(Receipt), receipt);
+    }
+
+    /// Answers without a JSON body whose type has a schema stay undescribed.
+    #[test]
+    fn other_answers_have_no_schema() {
+        assert_eq!(response_schema!((StatusCode, Json<Plain>)), None);
+        assert_eq!(
+            response_schema!(Result<(StatusCode, Json<Plain>), Error>),
+            None
+        );
+        assert_eq!(response_schema!((StatusCode, String)), None);
+        assert_eq!(response_schema!(StatusCode), None);
+        assert_eq!(response_schema!(&'static str), None);
+        assert_eq!(response_schema!(Plain), None);
+    }
 }

@@ -60,8 +60,9 @@ pub struct OperationDoc {
     /// the document's `requestBody` schema and, under `validate(body)`, the validator's.
     pub body_schema: Option<super::schema::SchemaFn>,
     /// The JSON Schema of what the handler answers with, when its return type has one
-    /// (`Json<T>`, or a value sent by the `Serialize` convention, with `T: JsonSchema`): the
-    /// document's `responses.200` schema.
+    /// (`Json<T>`, bare or in a `(StatusCode, …)`/`(HeaderMap, …)` tuple, or a value sent by
+    /// the `Serialize` convention, with `T: JsonSchema`): the document's `responses.200`
+    /// schema.
     pub response_schema: Option<super::schema::SchemaFn>,
     /// The schemas of its `Query<T>` arguments' `T` (with `T: JsonSchema`), whose properties
     /// the document lists as `in: query` parameters.
@@ -102,7 +103,8 @@ pub struct RouteDef {
 pub struct ValidateDef {
     /// The body against the JSON Schema of the handler's body type (`BAD_REQUEST_BODY`).
     pub body: bool,
-    /// The path and header parameters its extractors require (`BAD_REQUEST_PARAMETERS`).
+    /// The path and header parameters its extractors require, and the fields its `Query<T>`
+    /// types' JSON Schemas require (`BAD_REQUEST_PARAMETERS`).
     pub parameters: bool,
 }
 

@@ -290,3 +290,126 @@ fn futures_body(resp: http::Response<crate::body::Body>) -> String {
     });
     String::from_utf8(bytes.to_vec()).unwrap()
 }
+
+/// A Rust-first `#[gateway(GET, "/search", validate(parameters))]` handler taking
+/// `Query<Search>` and `Header<String>`: what its record's `document` gathers, as the
+/// expansion writes it (the `Query<T>` probe finds `Search`'s schema).
+mod rust_first {
+    use crate::handler::{
+        ArgDoc, ArgIn, Error, HandlerFuture, Handlers, OperationDoc, Query, QueryProbe, Request,
+        RouteDef, ValidateDef, ViaQuerySchema as _,
+    };
+    use crate::ir;
+
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    #[allow(dead_code)]
+    pub(super) struct Search {
+        term: String,
+        page: Option<u32>,
+        #[serde(default)]
+        sort: String,
+        #[serde(rename = "max-price")]
+        max_price: u32,
+    }
+
+    fn route() -> ir::Route {
+        ir::Route {
+            id: "search".into(),
+            method: ir::Method::Get,
+            path: ir::PathTemplate::parse("/search").unwrap(),
+            integration: ir::Integration::Rust(ir::RustHandler {
+                handler: "shop::search".into(),
+            }),
+            ..ir::Route::default()
+        }
+    }
+
+    fn call(_: Request<'_>) -> HandlerFuture<'_> {
+        Box::pin(async { Err(Error::internal("the validator refuses first")) })
+    }
+
+    fn document(op: &mut OperationDoc) {
+        op.args.push(ArgDoc {
+            name: "x-tenant".to_owned(),
+            location: ArgIn::Header,
+            required: true,
+            type_name: "String".to_owned(),
+        });
+        op.args.push(ArgDoc {
+            name: "q".to_owned(),
+            location: ArgIn::Query,
+            required: false,
+            type_name: "Search".to_owned(),
+        });
+        if let Some(schema) = QueryProbe::<Query<Search>>::NEW.gwc_query_schema() {
+            op.query_schemas.push(schema);
+        }
+    }
+
+    pub(super) static SEARCH: RouteDef = RouteDef {
+        name: "search",
+        module: "shop",
+        method: "GET",
+        path: "/search",
+        authorizer: None,
+        validate: Some(ValidateDef {
+            body: false,
+            parameters: true,
+        }),
+        route,
+        call,
+        check: |_| Ok(()),
+        document,
+        doc: "",
+    };
+
+    pub(super) fn handlers() -> Handlers {
+        Handlers::new().route(&SEARCH)
+    }
+}
+
+/// `validate(parameters)` on a Rust-first handler requires the fields its `Query<T>` type's
+/// schema requires, beside its required headers, through this same step: a spec route's
+/// status, message and `$context.error.validationErrorString`, before the handler runs.
+#[test]
+fn rust_first_query_fields_are_required_parameters() {
+    let app = crate::App::new("shop").with_handlers(rust_first::handlers());
+    let ir = app.ir();
+    let required: Vec<(ParamIn, &str)> = ir.routes[0]
+        .request
+        .required
+        .iter()
+        .map(|p| (p.location, p.name.as_ref()))
+        .collect();
+    // `page` is an `Option`, `sort` has a serde default: neither is required.
+    assert_eq!(
+        required,
+        [
+            (ParamIn::Header, "x-tenant"),
+            (ParamIn::Query, "max-price"),
+            (ParamIn::Query, "term"),
+        ]
+    );
+    let args = RuntimeArgs::default();
+    let state = crate::connect_state(&ir, &args).unwrap();
+    let gw = Gateway::from_ir_with_handlers(&ir, &args, &state, app.handlers()).unwrap();
+    let v = step(&gw);
+    assert!(!v.needs_body());
+    let tenant: &[(&str, &str)] = &[("x-tenant", "t1")];
+    for (uri, headers, missing) in [
+        ("/search", &[][..], "[x-tenant, max-price, term]"),
+        ("/search?page=2&sort=asc", tenant, "[max-price, term]"),
+        ("/search?max-price=9&page=2", tenant, "[term]"),
+        ("/search?term=tea", tenant, "[max-price]"),
+    ] {
+        let (result, noted) = run_noting(v, uri, headers, "");
+        let e = result.unwrap_err();
+        let message = format!("Missing required request parameters: {missing}");
+        assert_eq!(e.kind, ErrorType::BadRequestParameters, "{uri}");
+        assert_eq!(e.message.as_deref(), Some(message.as_str()), "{uri}");
+        assert_eq!(e.validation.as_deref(), Some(message.as_str()), "{uri}");
+        assert_eq!(noted.as_deref(), Some(message.as_str()), "{uri}");
+    }
+    let (result, noted) = run_noting(v, "/search?term=&max-price=3", tenant, "");
+    assert!(result.is_ok() && noted.is_none());
+}

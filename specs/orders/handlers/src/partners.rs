@@ -1,6 +1,7 @@
 //! Routes for the shop's partners, each with one more gateway setting in its `#[gateway]`
 //! attribute, named and meant as the spec's `x-gateway-*` keys: a response cache, a
-//! throttle, an API key requirement, and request validation. The gateway runs these steps
+//! throttle, an API key requirement, and request validation (of a body, and of query
+//! parameters). The gateway runs these steps
 //! before the handler is called, exactly as for a spec's route, so a cached, throttled,
 //! keyless or malformed request never reaches the function.
 //!
@@ -10,7 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use gwc_runtime::gateway;
-use gwc_runtime::handler::{Context, Json, Path, State};
+use gwc_runtime::handler::{Context, Error, Json, Path, Query, State};
+use gwc_runtime::http::StatusCode;
+use gwc_runtime::ir::ErrorType;
 use gwc_runtime::schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -25,8 +28,10 @@ impl Calls {
     }
 }
 
-/// An item's price.
-#[derive(Debug, Serialize)]
+/// An item's price. Its JSON Schema (from the type) describes the answers that carry it in
+/// the OpenAPI document.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(crate = "gwc_runtime::schemars")]
 pub struct Price {
     /// The item.
     pub item: String,
@@ -111,4 +116,39 @@ pub async fn quote(calls: State<Calls>, order: Json<QuoteRequest>) -> Json<Price
         item: order.0.item,
         computed_by_call: calls.count(),
     })
+}
+
+/// A price search's query string. `term` is required (a `String`, not an `Option`), so its
+/// JSON Schema lists it in `required`: the OpenAPI document marks the parameter
+/// `required: true`, and `validate(parameters)` refuses a request without it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(crate = "gwc_runtime::schemars")]
+pub struct PriceSearch {
+    /// The item to price.
+    pub term: String,
+    /// How many (default 1).
+    pub quantity: Option<u32>,
+}
+
+/// Prices `quantity` of an item: a request without `term` is refused by the gateway's
+/// validator (400 `Missing required request parameters: [term]`, as for a spec route), and
+/// never reaches the handler. An empty `term` is present, so it passes the validator (as on
+/// AWS) and the handler refuses it (400 `Bad request`).
+#[gateway(GET, "/search", id = "searchPrices", validate(parameters))]
+pub async fn search(
+    query: Query<PriceSearch>,
+    calls: State<Calls>,
+) -> Result<(StatusCode, Json<Price>), Error> {
+    if query.term.is_empty() {
+        return Err(Error::new(ErrorType::Default4xx, "an empty search term"));
+    }
+    let quantity = u64::from(query.quantity.unwrap_or(1));
+    Ok((
+        StatusCode::OK,
+        Json(Price {
+            cents: query.term.bytes().map(u64::from).sum::<u64>() * 7 * quantity,
+            item: query.0.term,
+            computed_by_call: calls.count(),
+        }),
+    ))
 }
