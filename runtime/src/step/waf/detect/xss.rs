@@ -141,13 +141,6 @@ fn xss_variants(v: &[u8]) -> bool {
         match b {
             // `<`, `>`, `=`, quotes and parentheses with the top bit set.
             0xa2 | 0xa7..=0xa9 | 0xbc..=0xbe => high_bit = true,
-            b'\\'
-                if v.get(i + 1..i + 4)
-                    .is_some_and(|x| x.eq_ignore_ascii_case(b"xbc")) =>
-            {
-                high_bit = true;
-                backslash = true;
-            }
             b'+' => utf7 |= matches!(v.get(i + 1..i + 3), Some(b"AD" | b"AC")),
             b'%' => percent_u |= matches!(v.get(i + 1), Some(b'u' | b'U')),
             b'\\' => backslash = true,
@@ -158,11 +151,11 @@ fn xss_variants(v: &[u8]) -> bool {
         base64 &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ');
     }
     // Text in UTF-8 holds those bytes inside its characters: only a value that is not UTF-8
-    // (or that spells the byte as a JS escape) is read this way.
+    // is read this way.
     if high_bit
-        && (std::str::from_utf8(v).is_err() || contains_ignore_case(v, b"\\xbc"))
+        && std::str::from_utf8(v).is_err()
         && let Some(d) = high_bit_stripped(v)
-        && (high_bit_tag(&d.1) || xss_one(&d.0))
+        && (high_bit_tag(v) || xss_one(&d))
     {
         return true;
     }
@@ -232,59 +225,42 @@ fn strip_block_comments(v: &[u8]) -> Option<Vec<u8>> {
     changed.then_some(out)
 }
 
-/// `v` read as old Internet Explorer read a page served as US-ASCII: the top bit of each
-/// byte dropped, so `¼` (0xBC) is `<`, `¾` (0xBE) is `>` and `¢` (0xA2) is `"`. Latin-1
-/// characters sent as UTF-8 (`C2 BC`) or as JS escapes (`\xbc`) are read as their byte.
-/// `None` when the reading changes nothing; beside it, the value after JS decoding.
-fn high_bit_stripped(v: &[u8]) -> Option<(Vec<u8>, Cow<'_, [u8]>)> {
-    let v = transform::js_decode(v).map_or(Cow::Borrowed(v), Cow::Owned);
+/// `v` read as old Internet Explorer read a page served as US-ASCII: the top bit of a byte
+/// dropped, so 0xBC is `<`, 0xBE is `>`, 0xBD is `=`, 0xA2 is `"`, 0xA7 is `'` and 0xA8,
+/// 0xA9 are parentheses. Only those bytes are read so (another byte stays non-ASCII, as does
+/// a character of UTF-8 text), so a sink glued to a foreign letter stays glued.
+fn high_bit_stripped(v: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
     while i < v.len() {
-        let b = match (v[i], v.get(i + 1).copied()) {
-            (0xc2, Some(n @ 0xa0..=0xbf)) => {
-                i += 1;
-                n
+        let b = v[i];
+        if b >= 0xc2 {
+            let len = 2 + usize::from(b >= 0xe0) + usize::from(b >= 0xf0);
+            if let Some(seq) = v.get(i..i + len)
+                && seq[1..].iter().all(|c| (0x80..=0xbf).contains(c))
+            {
+                out.extend_from_slice(seq);
+                i += len;
+                continue;
             }
-            (0xc3, Some(n @ 0x80..=0xbf)) => {
-                i += 1;
-                n + 0x40
-            }
-            // Any other character of UTF-8 text stays as it is.
-            (b @ 0xc4..=0xf4, _) => {
-                let len = 2 + usize::from(b >= 0xe0) + usize::from(b >= 0xf0);
-                if let Some(seq) = v.get(i..i + len)
-                    && seq[1..].iter().all(|c| (0x80..=0xbf).contains(c))
-                {
-                    out.extend_from_slice(seq);
-                    i += len;
-                    continue;
-                }
-                b
-            }
-            (b, _) => b,
-        };
-        out.push(if b >= 0xa0 { b & 0x7f } else { b });
+        }
+        out.push(match b {
+            0xa2 | 0xa7..=0xa9 | 0xbc..=0xbe => b & 0x7f,
+            _ => b,
+        });
         i += 1;
     }
-    (out != *v).then_some((out, v))
+    (out != v).then_some(out)
 }
 
-/// A tag spelled in top-bit bytes (`¼name¾`, `¼/name¾`, as a byte or as UTF-8): markup
-/// meant for a US-ASCII page, which text has no reason to hold.
+/// A tag spelled in top-bit bytes (0xBC, a name, 0xBE): markup meant for a US-ASCII page,
+/// which text in another encoding has no reason to hold.
 fn high_bit_tag(v: &[u8]) -> bool {
-    let bracket = |at: usize, b: u8| -> Option<usize> {
-        match v.get(at..)? {
-            [0xc2, x, ..] if *x == b => Some(2),
-            [x, ..] if *x == b => Some(1),
-            _ => None,
-        }
-    };
     (0..v.len()).any(|i| {
-        let Some(open) = bracket(i, 0xbc) else {
+        if v[i] != 0xbc {
             return false;
-        };
-        let mut j = i + open;
+        }
+        let mut j = i + 1;
         if v.get(j) == Some(&b'/') {
             j += 1;
         }
@@ -292,7 +268,7 @@ fn high_bit_tag(v: &[u8]) -> bool {
             .iter()
             .take_while(|b| b.is_ascii_alphabetic())
             .count();
-        name > 0 && bracket(j + name, 0xbe).is_some()
+        name > 0 && v.get(j + name) == Some(&0xbe)
     })
 }
 
