@@ -583,6 +583,7 @@ fn waf_corpus_floors() {
 // at 5.9 % (21/358). Sixth round (waf-sqli, held-out run once): 84.9 % (874/1030) at 5.9 %.
 const SQLI_DETECTION_FLOOR: f64 = 84.0;
 const SQLI_FP_CEILING: f64 = 6.5;
-// XSS after the fifth round (waf-xss, held-out run once): 95.7 % at 1.7 %.
-const XSS_DETECTION_FLOOR: f64 = 95.0;
+// XSS after the fifth round (waf-xss, held-out run once): 95.7 % at 1.7 %. Sixth round
+// (waf-xss, held-out run once): 96.3 % (931/967) at 1.7 % (2/117).
+const XSS_DETECTION_FLOOR: f64 = 95.8;
 const XSS_FP_CEILING: f64 = 2.5;

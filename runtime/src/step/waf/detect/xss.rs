@@ -81,6 +81,8 @@ fn xss_candidate(v: &[u8]) -> bool {
             }
             b'"' | b'\'' | b';' => quote = true,
             b'*' if i > 0 && v[i - 1] == b'/' => return true,
+            // UTF-7's shifted run for a character below U+0080 (`+ADw-` is `<`).
+            b'+' if matches!(v.get(i + 1..i + 3), Some(b"AD" | b"AC")) => return true,
             _ => {}
         }
     }
@@ -134,9 +136,12 @@ fn contains_ignore_case(v: &[u8], needle: &[u8]) -> bool {
 fn xss_variants(v: &[u8]) -> bool {
     // One pass finds which readings apply.
     let (mut percent_u, mut backslash, mut split_tag, mut base64) = (false, false, false, true);
-    let mut comment = false;
+    let (mut comment, mut utf7, mut high_bit) = (false, false, false);
     for (i, &b) in v.iter().enumerate() {
         match b {
+            // `<`, `>`, `=`, quotes and parentheses with the top bit set.
+            0xa2 | 0xa7..=0xa9 | 0xbc..=0xbe => high_bit = true,
+            b'+' => utf7 |= matches!(v.get(i + 1..i + 3), Some(b"AD" | b"AC")),
             b'%' => percent_u |= matches!(v.get(i + 1), Some(b'u' | b'U')),
             b'\\' => backslash = true,
             b'<' => split_tag |= i > 0 && v[i - 1].is_ascii_alphanumeric(),
@@ -144,6 +149,21 @@ fn xss_variants(v: &[u8]) -> bool {
             _ => {}
         }
         base64 &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ');
+    }
+    // Text in UTF-8 holds those bytes inside its characters: only a value that is not UTF-8
+    // is read this way.
+    if high_bit
+        && std::str::from_utf8(v).is_err()
+        && let Some(d) = high_bit_stripped(v)
+        && (high_bit_tag(v) || xss_one(&d))
+    {
+        return true;
+    }
+    if utf7
+        && let Some(d) = utf7_decode(v)
+        && xss_one(&d)
+    {
+        return true;
     }
     if percent_u
         && let Some(d) = percent_u_decode(v)
@@ -198,6 +218,107 @@ fn strip_block_comments(v: &[u8]) -> Option<Vec<u8>> {
             i = end;
             changed = true;
             continue;
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+/// `v` read as old Internet Explorer read a page served as US-ASCII: the top bit of a byte
+/// dropped, so 0xBC is `<`, 0xBE is `>`, 0xBD is `=`, 0xA2 is `"`, 0xA7 is `'` and 0xA8,
+/// 0xA9 are parentheses. Only those bytes are read so (another byte stays non-ASCII, as does
+/// a character of UTF-8 text), so a sink glued to a foreign letter stays glued.
+fn high_bit_stripped(v: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        let b = v[i];
+        if b >= 0xc2 {
+            let len = 2 + usize::from(b >= 0xe0) + usize::from(b >= 0xf0);
+            if let Some(seq) = v.get(i..i + len)
+                && seq[1..].iter().all(|c| (0x80..=0xbf).contains(c))
+            {
+                out.extend_from_slice(seq);
+                i += len;
+                continue;
+            }
+        }
+        out.push(match b {
+            0xa2 | 0xa7..=0xa9 | 0xbc..=0xbe => b & 0x7f,
+            _ => b,
+        });
+        i += 1;
+    }
+    (out != v).then_some(out)
+}
+
+/// A tag spelled in top-bit bytes (0xBC, a name, 0xBE): markup meant for a US-ASCII page,
+/// which text in another encoding has no reason to hold.
+fn high_bit_tag(v: &[u8]) -> bool {
+    (0..v.len()).any(|i| {
+        if v[i] != 0xbc {
+            return false;
+        }
+        let mut j = i + 1;
+        if v.get(j) == Some(&b'/') {
+            j += 1;
+        }
+        let name = v[j..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        name > 0 && v.get(j + name) == Some(&0xbe)
+    })
+}
+
+/// UTF-7 (RFC 2152) as UTF-8: a `+` opens a run of modified base64 holding UTF-16 code
+/// units, which ends at the first other byte (a `-` there is dropped). A page served without
+/// a charset was read as UTF-7 by old Internet Explorer, so `+ADw-script+AD4-` was markup.
+fn utf7_decode(v: &[u8]) -> Option<Vec<u8>> {
+    let b64 = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < v.len() {
+        if v[i] == b'+' {
+            let run = v[i + 1..].iter().take_while(|&&b| b64(b).is_some()).count();
+            if run == 0 && v.get(i + 1) == Some(&b'-') {
+                out.push(b'+');
+                i += 2;
+                changed = true;
+                continue;
+            }
+            if run >= 2 {
+                let (mut acc, mut bits) = (0u32, 0u32);
+                let mut units = Vec::with_capacity(run * 6 / 16);
+                for &b in &v[i + 1..i + 1 + run] {
+                    acc = (acc << 6 | u32::from(b64(b).unwrap_or(0))) & 0x3f_ffff;
+                    bits += 6;
+                    if bits >= 16 {
+                        bits -= 16;
+                        units.push((acc >> bits) as u16);
+                    }
+                }
+                for c in char::decode_utf16(units) {
+                    let mut buf = [0u8; 4];
+                    let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                i += 1 + run;
+                if v.get(i) == Some(&b'-') {
+                    i += 1;
+                }
+                changed = true;
+                continue;
+            }
         }
         out.push(v[i]);
         i += 1;
@@ -351,17 +472,27 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
             break;
         }
     }
-    // Fullwidth `＜` `＞` (U+FF1C, U+FF1E) fold to ASCII, as some back ends normalise them.
+    // Fullwidth forms (U+FF01–U+FF5E) fold to ASCII, as a back end applying NFKC folds
+    // them; overlong UTF-8 for ASCII (`C0 BC` for `<`), which a lenient decoder accepts,
+    // too.
     let mut out = Vec::with_capacity(cur.len());
     let mut i = 0;
     while i < cur.len() {
         match &cur[i..] {
-            [0xef, 0xbc, 0x9c, ..] => {
-                out.push(b'<');
+            &[0xef, b1 @ (0xbc | 0xbd), b2 @ 0x80..=0xbf, ..]
+                if (0xff01..=0xff5e)
+                    .contains(&(0xf000 | u32::from(b1 & 0x3f) << 6 | u32::from(b2 & 0x3f))) =>
+            {
+                let cp = 0xf000 | u32::from(b1 & 0x3f) << 6 | u32::from(b2 & 0x3f);
+                out.push(((cp - 0xfee0) as u8).to_ascii_lowercase());
                 i += 3;
             }
-            [0xef, 0xbc, 0x9e, ..] => {
-                out.push(b'>');
+            &[b0 @ (0xc0 | 0xc1), b1 @ 0x80..=0xbf, ..] => {
+                out.push((((b0 & 1) << 6) | (b1 & 0x3f)).to_ascii_lowercase());
+                i += 2;
+            }
+            &[0xe0, b1 @ 0x80..=0x81, b2 @ 0x80..=0xbf, ..] => {
+                out.push((((b1 & 1) << 6) | (b2 & 0x3f)).to_ascii_lowercase());
                 i += 3;
             }
             [0, ..] => i += 1,
@@ -606,6 +737,18 @@ fn sink_as_value(s: &[u8], start: usize, end: usize) -> bool {
     if before.ends_with(b"${") && after.starts_with(b"}") {
         return true;
     }
+    // An array holding the sink, indexed and called: `[alert][0](1)`.
+    if before.ends_with(b"[")
+        && let Some(idx) = after.strip_prefix(b"][")
+    {
+        let digits = idx.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0
+            && idx[digits..].starts_with(b"]")
+            && matches!(idx.get(digits + 1), Some(b'(' | b'`'))
+        {
+            return true;
+        }
+    }
     // Assigned to a name that is then called: `x=alert,x(1)`, `a=alert;a(1)`.
     if let Some(lhs) = before.strip_suffix(b"=")
         && matches!(after.first(), Some(b',' | b';'))
@@ -722,7 +865,8 @@ fn xss_one(v: &[u8]) -> bool {
                 if s.get(j) == Some(&b'/') {
                     j += 1;
                 }
-                if s[j..].starts_with(b"?xml-stylesheet")
+                if htc_import(&s[j..])
+                    || s[j..].starts_with(b"?xml-stylesheet")
                     || s[j..].starts_with(b"!entity")
                     || s[j..].starts_with(b"!doctype") && s[j..].windows(6).any(|w| w == b"system")
                 {
@@ -753,7 +897,11 @@ fn xss_one(v: &[u8]) -> bool {
                     Some(c) if c + 1 < full.len() => &full[c + 1..],
                     _ => full,
                 };
-                if name.len() == 1 && s.get(j) == Some(&b' ') && spaced_tag(&s, start) {
+                if name.len() == 1
+                    && s.get(j)
+                        .is_some_and(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0c'))
+                    && spaced_tag(&s, start)
+                {
                     return true;
                 }
                 if name.is_empty() {
@@ -783,6 +931,7 @@ fn xss_one(v: &[u8]) -> bool {
                     return true;
                 }
                 if has_event_handler(rest)
+                    || framework_handler(rest)
                     || has_script_url(rest)
                     || styled_url(rest)
                     || active_attribute(rest)
@@ -844,7 +993,10 @@ fn xss_one(v: &[u8]) -> bool {
             }
             b'j' | b'v' | b'l' | b'd'
                 if (i == 0
-                    || matches!(s[i - 1], b'=' | b'"' | b'\'' | b'(' | b' ' | b'`' | b'['))
+                    || matches!(
+                        s[i - 1],
+                        b'=' | b'"' | b'\'' | b'(' | b' ' | b'`' | b'[' | b':' | b'<'
+                    ))
                     && script_scheme_at(&s, i)
                     // A CSS `url(data:image/…)` is an image, which runs no script.
                     && !(s[i..].starts_with(b"data:image") && in_css_url(&s, i)) =>
@@ -854,6 +1006,10 @@ fn xss_one(v: &[u8]) -> bool {
             b'"' | b'\'' | b';' | b'`' => {
                 // Leaving a script string into a sink call: `";alert(1)//`, `'-alert(1)-'`
                 if script_breakout(&s, i) {
+                    return true;
+                }
+                // A sink reached as a computed member and called: `this['alert'](1)`.
+                if s[i] != b';' && i > 0 && s[i - 1] == b'[' && quoted_sink_called(&s[i..]) {
                     return true;
                 }
                 // A tagged template with a substitution calls its tag: ``Function`${…}` ``,
@@ -876,10 +1032,17 @@ fn xss_one(v: &[u8]) -> bool {
                     return true;
                 }
             }
-            b'{' if s[i..].starts_with(b"{{")
-                && s[i..].windows(11).any(|w| w == b"constructor") =>
-            {
+            b'{' if s[i..].starts_with(b"{{") && template_escapes(&s[i + 2..]) => {
                 return true;
+            }
+            // JSFuck's atoms: `!![]` is true, `!+[]` is true (`![]` alone is a Markdown image).
+            b'!' if s[i..].starts_with(b"!![]") || s[i..].starts_with(b"!+[]") => return true,
+            // `location` written with a script URL, a name that carries one, or a decoded
+            // string: `location=name`, `location.href='javas'+'cript:…'`.
+            b'l' if s[i..].starts_with(b"location") && starts_word(&s, i) => {
+                if location_scripted(&s[i + 8..]) {
+                    return true;
+                }
             }
             // JSFuck: script spelled with `[]`, `!` and `+` only (`[][(![]+[])…]`).
             b'[' if s[i..].starts_with(b"[][")
@@ -901,6 +1064,116 @@ fn xss_one(v: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// `import` or `?import` (after `<`) with an `implementation` attribute: old IE's import of
+/// an HTML component (`.htc`), which runs its script.
+fn htc_import(t: &[u8]) -> bool {
+    let t = t.strip_prefix(b"?").unwrap_or(t);
+    let Some(rest) = t.strip_prefix(b"import") else {
+        return false;
+    };
+    let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+    rest[..end]
+        .windows(14)
+        .position(|w| w == b"implementation")
+        .is_some_and(|p| rest[p + 14..].trim_ascii_start().starts_with(b"="))
+}
+
+/// The inside of a client-side template's `{{ … }}` (AngularJS, Vue) reaches out of the
+/// expression sandbox: the Function constructor, the framework's evaluators and scope
+/// internals, prototype tampering, or the window.
+fn template_escapes(t: &[u8]) -> bool {
+    let end = t
+        .windows(2)
+        .take(512)
+        .position(|w| w == b"}}")
+        .unwrap_or(t.len().min(512));
+    let t = &t[..end];
+    let has = |w: &[u8]| t.windows(w.len()).any(|x| x == w);
+    has(b"constructor")
+        || has(b"$eval")
+        || has(b"$on.")
+        || has(b"$event.")
+        || has(b"$parent.")
+        || has(b"$root.")
+        || has(b"$el.")
+        || has(b"$emit.")
+        || has(b"_c.")
+        || has(b"_v.")
+        || has(b"_openblock")
+        || has(b"_createelementblock")
+        || has(b"prototype")
+        || has(b"defaultview")
+        || has(b"fromcharcode")
+        || has(b"__proto__")
+}
+
+/// At a quote after `[`: a dialog or evaluation sink's name, the quote, `]`, then a call.
+fn quoted_sink_called(t: &[u8]) -> bool {
+    let q = t[0];
+    [
+        &b"alert"[..],
+        b"prompt",
+        b"confirm",
+        b"eval",
+        b"print",
+        b"settimeout",
+        b"setinterval",
+    ]
+    .iter()
+    .any(|name| {
+        t[1..].starts_with(name)
+            && t.get(1 + name.len()) == Some(&q)
+            && t.get(2 + name.len()) == Some(&b']')
+            && matches!(
+                t[3 + name.len()..].trim_ascii_start().first(),
+                Some(b'(' | b'`')
+            )
+    })
+}
+
+/// After `location` (and an optional `.href`): assigned a script URL, a string built from
+/// pieces or decoded, or a name that carries one (`window.name`).
+fn location_scripted(rest: &[u8]) -> bool {
+    let r = rest.trim_ascii_start();
+    let r = r.strip_prefix(b".href").map_or(r, <[u8]>::trim_ascii_start);
+    let Some(v) = r.strip_prefix(b"=").filter(|v| !v.starts_with(b"=")) else {
+        return false;
+    };
+    let v = v.trim_ascii_start();
+    let word = |w: &[u8]| {
+        v.starts_with(w)
+            && v.get(w.len())
+                .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_')
+    };
+    if word(b"name")
+        || word(b"window.name")
+        || word(b"self.name")
+        || word(b"top.name")
+        || word(b"opener.name")
+        || [
+            &b"atob("[..],
+            b"unescape(",
+            b"decodeuri",
+            b"string.fromcharcode(",
+        ]
+        .iter()
+        .any(|w| v.starts_with(w))
+    {
+        return true;
+    }
+    let Some(&q) = v.first().filter(|q| matches!(q, b'\'' | b'"' | b'`')) else {
+        return false;
+    };
+    let lit = &v[1..];
+    let close = lit.iter().position(|&b| b == q).unwrap_or(lit.len());
+    // A scheme written out, or a literal concatenated with more (`'javas'+'cript:'`).
+    script_scheme_at(lit, 0)
+        || lit[..close].starts_with(b"java")
+            && lit
+                .get(close + 1..)
+                .is_some_and(|a| a.trim_ascii_start().starts_with(b"+"))
 }
 
 /// Elements that run script, load a document, plug-in or style, or change how the page
@@ -982,7 +1255,10 @@ fn spaced_tag(s: &[u8], at: usize) -> bool {
     while j < s.len() && s[j].is_ascii_lowercase() && len < buf.len() {
         buf[len] = s[j];
         len += 1;
-        if s.get(j + 1) == Some(&b' ') && s.get(j + 2).is_some_and(u8::is_ascii_lowercase) {
+        if s.get(j + 1)
+            .is_some_and(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0c'))
+            && s.get(j + 2).is_some_and(u8::is_ascii_lowercase)
+        {
             j += 2;
         } else {
             j += 1;
@@ -992,6 +1268,50 @@ fn spaced_tag(s: &[u8], at: usize) -> bool {
     len >= 3
         && s.get(j).is_none_or(|b| !b.is_ascii_alphanumeric())
         && DANGEROUS_TAGS.contains(&&buf[..len])
+}
+
+/// An attribute a client-side framework evaluates as script on an event or at start-up
+/// (AngularJS `ng-click`, Vue `v-on:click` and `@click`, Alpine `x-on:click` and `x-init`),
+/// its value a call, an assignment or a template.
+fn framework_handler(rest: &[u8]) -> bool {
+    let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+    let tag = &rest[..end];
+    (1..tag.len()).any(|i| {
+        if !matches!(
+            tag[i - 1],
+            b' ' | b'/' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'\x0c'
+        ) {
+            return false;
+        }
+        let t = &tag[i..];
+        let t = t.strip_prefix(b"data-").unwrap_or(t);
+        let name = [&b"ng-"[..], b"v-on:", b"@", b"x-on:", b"x-init"]
+            .into_iter()
+            .find(|p| t.starts_with(p));
+        let Some(p) = name else {
+            return false;
+        };
+        let len = p.len()
+            + t[p.len()..]
+                .iter()
+                .take_while(|&&b| is_name_byte(b) || b == b'.')
+                .count();
+        let Some(v) = t[len..].trim_ascii_start().strip_prefix(b"=") else {
+            return false;
+        };
+        let v = v.trim_ascii_start();
+        let (q, v) = match v.first() {
+            Some(&q @ (b'"' | b'\'')) => (Some(q), &v[1..]),
+            _ => (None, v),
+        };
+        let value_end = v
+            .iter()
+            .position(|&b| Some(b) == q || q.is_none() && b.is_ascii_whitespace())
+            .unwrap_or(v.len());
+        v[..value_end]
+            .iter()
+            .any(|&b| matches!(b, b'(' | b'`' | b'='))
+    })
 }
 
 /// Attributes other than event handlers that make a tag load or run something: a form's
@@ -1308,10 +1628,29 @@ fn script_breakout(s: &[u8], at: usize) -> bool {
         }
         j += 1;
     }
-    if ops == 0 && s[at] != b';' {
+    // `"in valueOf=`: the `in` operator leaves a string as well as a symbol does.
+    let mut keyword = false;
+    if ops == 0
+        && let Some(r) = s[j..].strip_prefix(b"in")
+        && r.first().is_some_and(|&b| b == b' ')
+    {
+        j += 2 + r.iter().take_while(|&&b| b == b' ').count();
+        keyword = true;
+    }
+    if ops == 0 && !keyword && s[at] != b';' {
         return false;
     }
     let rest = &s[j..];
+    if keyword {
+        return [&b"valueof"[..], b"tostring", b"location", b"onerror"]
+            .iter()
+            .any(|w| {
+                rest.starts_with(w) && {
+                    let a = rest[w.len()..].trim_ascii_start();
+                    a.starts_with(b"=") && !a.starts_with(b"==")
+                }
+            });
+    }
     // A function expression alone runs nothing (`', function() {` is an argument list).
     SINKS
         .iter()
@@ -1330,6 +1669,13 @@ fn script_breakout(s: &[u8], at: usize) -> bool {
         || rest.starts_with(b"document.")
         || rest.starts_with(b"window.")
         || rest.starts_with(b"location")
+        // A conversion hook replaced: `'-valueOf=alert-'` runs it when the page converts.
+        || [&b"valueof"[..], b"tostring"].iter().any(|w| {
+            rest.starts_with(w) && {
+                let a = rest[w.len()..].trim_ascii_start();
+                a.starts_with(b"=") && !a.starts_with(b"==")
+            }
+        })
 }
 
 #[cfg(test)]
@@ -1381,6 +1727,24 @@ mod tests {
             "[]['filter']['constructor']('print()')()",
             "Function(\"prompt(8)\")()",
             "execScript(\"x\")",
+            // sixth round: markup in UTF-7, overlong UTF-8 and fullwidth forms
+            "+ADw-svg onload+AD0-confirm+ACg-7+ACk-+AD4-",
+            "%C0%BCsvg onload=confirm(2)%C0%BE",
+            "\u{ff1c}\u{ff53}\u{ff56}\u{ff47} \u{ff4f}\u{ff4e}\u{ff4c}\u{ff4f}\u{ff41}\u{ff44}\u{ff1d}x()\u{ff1e}",
+            "%BCsvg onload%BDconfirm%A89%A9%BE",
+            "<?import namespace=t implementation=\"#default#time2\">",
+            "x=!+[]+!![]",
+            "{{$on.constructor('confirm(1)')()}}",
+            "{{x=''.__proto__;x.charAt=[].join}}",
+            "location=window.name",
+            "location.href='java'+'script:confirm(1)'",
+            "'-valueOf=confirm-'",
+            "\"in valueOf=x",
+            "%BCx%BE",
+            "<b @mouseover=\"$root.x()\">",
+            "this['confirm'](1)",
+            "[confirm][0](1)",
+            "<f\to\tr\tm",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
         }
@@ -1414,6 +1778,16 @@ mod tests {
             "document.addEventListener('load', function() {",
             "levels=alert,warn,info",
             "a function (or a closure) with a constructor (see below)",
+            // sixth round: text near the new readings
+            "C++ and +ADD mode, +ACK-flag",
+            "f\u{fc}r 1\u{bc} cups, \u{bd} < \u{be}",
+            "Hello {{ user.name }}, {{ $t('greeting') }}",
+            "a --> b, see ![](x.png)",
+            "location=Paris&radius=20",
+            "@import \"custom\";",
+            "1\u{bc} in x 2\u{be} in",
+            "<input ng-model=\"user.name\"> and [ALERT][0] (see log)",
+            "\u{ff21}\u{ff22}\u{ff23}\u{ff08}\u{30ce}\u{30fc}\u{30c8}\u{ff09}\u{ff1a}\u{ff11}\u{ff10}",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }
