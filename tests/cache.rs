@@ -140,20 +140,17 @@ async fn replicas_on_one_redis_share_entries() -> TestResult {
         let mut on_a = Conn::open(a.addr()).await?;
         let first = get(&mut on_a, &a, "/catalog/42?cookies=0&lang=en", &[]).await?;
         ensure_eq!(first.header("x-cache"), Some("Miss"), "on a");
-        // The entry is written once the body has gone out; give Redis a moment.
-        let mut on_b = Conn::open(b.addr()).await?;
-        let hit = crate::harness::eventually(std::time::Duration::from_secs(5), || {
-            let b = &b;
-            async move {
-                let mut conn = Conn::open(b.addr()).await.ok()?;
-                let r = get(&mut conn, b, "/catalog/42?cookies=0&lang=en", &[])
-                    .await
-                    .ok()?;
-                (r.header("x-cache") == Some("Hit")).then_some(r)
-            }
+        // The entry is written once the body has gone out. Asking b before it lands would
+        // make b a miss that stores its own entry (as it should), so wait for a's entry in
+        // Redis first; then one request to b must hit it.
+        let stored = crate::harness::eventually(std::time::Duration::from_secs(5), || async {
+            (redis.keys_matching("*:c:*").ok()? > 0).then_some(())
         })
-        .await
-        .ok_or("replica b never hit the entry replica a stored")?;
+        .await;
+        ensure_eq!(stored, Some(()), "a's entry reached Redis");
+        let mut on_b = Conn::open(b.addr()).await?;
+        let hit = get(&mut on_b, &b, "/catalog/42?cookies=0&lang=en", &[]).await?;
+        ensure_eq!(hit.header("x-cache"), Some("Hit"), "b hits a's entry");
         ensure_eq!(hit.body, first.body, "b serves what a stored");
         ensure_eq!(
             backend.requests(),

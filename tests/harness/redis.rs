@@ -147,6 +147,28 @@ impl RedisServer {
             .sum())
     }
 
+    /// How many keys match `pattern` (`KEYS`; test data sets are small).
+    pub fn keys_matching(&self, pattern: &str) -> Result<usize, HarnessError> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
+        s.set_read_timeout(Some(Duration::from_secs(2)))?;
+        s.write_all(format!("KEYS {pattern}\r\n").as_bytes())?;
+        // An array: `*COUNT\r\n` first; the count is all this needs.
+        let mut text = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !text.windows(2).any(|w| w == b"\r\n") {
+            let n = s.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            text.extend_from_slice(&buf[..n]);
+        }
+        let text = String::from_utf8_lossy(&text);
+        let head = text.split("\r\n").next().unwrap_or_default();
+        head.strip_prefix('*')
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| HarnessError::Other(format!("KEYS answered {head:?}")))
+    }
+
     /// `redis://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
