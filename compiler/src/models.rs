@@ -303,7 +303,7 @@ impl<'c> Gen<'c> {
         if let Some(props) = object_properties(schema) {
             let required = required_set(schema);
             let additional = schema.get("additionalProperties");
-            self.struct_def(name, &doc, &props, &required, additional);
+            self.struct_def(name, &doc, &props, &required, additional, None);
             return;
         }
         if let Some(members) = all_of(schema)
@@ -325,7 +325,7 @@ impl<'c> Gen<'c> {
                     let field = component_ref(&u).map_or_else(|| "kind".to_owned(), |t| snake(&t));
                     (field, self.ty(&u, &hint))
                 });
-                self.struct_def_with(
+                self.struct_def(
                     name,
                     &doc,
                     &merged.props,
@@ -585,20 +585,9 @@ impl<'c> Gen<'c> {
         Some(merged)
     }
 
+    /// A struct of `props`; with `union` (a field's name and type), a flattened field of that
+    /// union type before the named properties.
     fn struct_def(
-        &mut self,
-        name: &str,
-        doc: &TokenStream,
-        props: &[(String, J)],
-        required: &BTreeSet<String>,
-        additional: Option<&J>,
-    ) {
-        self.struct_def_with(name, doc, props, required, additional, None);
-    }
-
-    /// [`Self::struct_def`] with a flattened field of a union type (`union`: the field's name
-    /// and type) before the named properties.
-    fn struct_def_with(
         &mut self,
         name: &str,
         doc: &TokenStream,

@@ -388,6 +388,19 @@ impl WorkerGateway {
         mut req: Request<RequestBody>,
     ) -> impl Future<Output = Result<Response<Body>, Box<GatewayError>>> + 'a {
         async move {
+            // An API-wide step (before routing): go on, answer early, or refuse.
+            macro_rules! api_step {
+                ($step:expr, $local:expr) => {
+                    match step::run_step!($step, $local, ctx, &mut req) {
+                        Ok(Verdict::Continue) => {}
+                        Ok(Verdict::Respond(resp)) => {
+                            req.into_body().discard();
+                            return Ok(resp);
+                        }
+                        Err(e) => return refuse(req, e),
+                    }
+                };
+            }
             let gw = &*self.gateway;
             if let Err(e) = edge_checks(gw, &req) {
                 return refuse(req, e);
@@ -400,35 +413,14 @@ impl WorkerGateway {
                 {
                     return Err(e);
                 }
-                match step::run_step!(waf, local, ctx, &mut req) {
-                    Ok(Verdict::Continue) => {}
-                    Ok(Verdict::Respond(resp)) => {
-                        req.into_body().discard();
-                        return Ok(resp);
-                    }
-                    Err(e) => return refuse(req, e),
-                }
+                api_step!(waf, local);
             }
             if let (Some(step), Some(local)) = (&gw.api_steps.cors, &self.api.cors) {
-                match step::run_step!(step, local, ctx, &mut req) {
-                    Ok(Verdict::Continue) => {}
-                    Ok(Verdict::Respond(resp)) => {
-                        req.into_body().discard();
-                        return Ok(resp);
-                    }
-                    Err(e) => return refuse(req, e),
-                }
+                api_step!(step, local);
             }
             #[cfg(test)]
             if let (Some(step), Some(local)) = (&gw.api_steps.probe, &self.api.probe) {
-                match step::run_step!(step, local, ctx, &mut req) {
-                    Ok(Verdict::Continue) => {}
-                    Ok(Verdict::Respond(resp)) => {
-                        req.into_body().discard();
-                        return Ok(resp);
-                    }
-                    Err(e) => return refuse(req, e),
-                }
+                api_step!(step, local);
             }
             let worker_route = match self.route(ctx, &req) {
                 Ok(route) => route,
