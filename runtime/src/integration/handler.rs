@@ -182,6 +182,8 @@ impl Future for HandlerCallFuture<'_> {
     }
 }
 
+/// Turns a panic while polling into `Err(())`, so one faulty handler answers 500 instead of
+/// taking its connection down.
 pub(crate) struct CatchUnwind<F>(pub(crate) F);
 
 impl<F: Future + Unpin> Future for CatchUnwind<F> {
