@@ -9,8 +9,9 @@
 //! ```
 //!
 //! Dispatch is static: a step is a typed `Option` field of [`Steps`] (or [`ApiSteps`]), run
-//! through [`crate::step::run_step!`], so a route without it pays one `None` branch and nothing else
-//! (Pingora's phases, linkerd's stacks built per target, rather than a chain of boxed layers).
+//! through [`crate::step::run_step!`], so a route without it pays one `None` branch and nothing
+//! else (Pingora's phases, linkerd's stacks built per target, rather than a chain of boxed
+//! layers).
 //! Every compiled part is immutable and shared by the workers ([`RoutePipeline`] in an `Arc`);
 //! each worker holds its own [`WorkerRoute`] beside it (connection pools, per-thread copies of
 //! what requests clone, the steps' per-worker parts), so a request does one index into one
@@ -472,15 +473,16 @@ impl WorkerGateway {
             } else {
                 match (&worker_route.integration, &route.integration) {
                     (WorkerIntegration::Proxy { upstream, fixed }, Integration::Proxy(target)) => {
-                        // A backend call is timed for `$context.integrationLatency`; a mock is not an
-                        // integration call, as in AWS's logs.
+                        // A backend call is timed for `$context.integrationLatency`; a mock is
+                        // not an integration call, as in AWS's logs.
                         if timed {
                             ctx.timings.integration_start = Some(Instant::now());
                         }
-                        // Boxed: the upstream exchange is the largest state of any integration
-                        // (about 4 KiB), and inline it made every route's request future that big,
-                        // copied whole several times per request (into hyper's slot for the service
-                        // future, into each nested `async fn`), handler and mock routes included.
+                        // Boxed: the upstream exchange is the largest state of any
+                        // integration (about 4 KiB), and inline it made every route's request
+                        // future that big, copied whole several times per request (into hyper's
+                        // slot for the service future, into each nested `async fn`), handler and
+                        // mock routes included.
                         let result =
                             Box::pin(target.call(upstream, fixed.as_ref(), ctx, req, &gw.limits))
                                 .await;
