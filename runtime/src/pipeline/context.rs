@@ -23,7 +23,8 @@ use crate::router::Params;
 /// One request's context.
 #[derive(Debug)]
 pub(crate) struct RequestContext {
-    /// `$context.requestId`: the client's well-formed `x-request-id`, or a new one.
+    /// `$context.requestId`: the client's well-formed `x-request-id`, or a new one, set by the
+    /// pipeline's first look at the head.
     pub(crate) request_id: HeaderValue,
     /// The client connection (`$context.identity.sourceIp`); the address as seen through
     /// trusted proxies once the endpoint work configures them.
@@ -214,19 +215,17 @@ impl Timings {
 impl RequestContext {
     /// A context for a request that has just arrived, with its arrival clocked.
     pub(crate) fn new(request_id: HeaderValue, client: Rc<ClientInfo>, method: Method) -> Self {
-        Self::arrived(request_id, client, method, true)
+        let mut ctx = Self::arrived(client, method, true);
+        ctx.request_id = request_id;
+        ctx
     }
 
     /// A context for a request that has just arrived; `clocked`: whether anything will read
-    /// its arrival time ([`Timings::start`]).
-    pub(crate) fn arrived(
-        request_id: HeaderValue,
-        client: Rc<ClientInfo>,
-        method: Method,
-        clocked: bool,
-    ) -> Self {
+    /// its arrival time ([`Timings::start`]). Its request id is empty until the pipeline's
+    /// first look at the head sets it.
+    pub(crate) fn arrived(client: Rc<ClientInfo>, method: Method, clocked: bool) -> Self {
         RequestContext {
-            request_id,
+            request_id: HeaderValue::from_static(""),
             client,
             method,
             route: None,

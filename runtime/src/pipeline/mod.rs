@@ -39,6 +39,7 @@ use crate::integration::handler::HandlerTarget;
 use crate::integration::mock::MockResponse;
 use crate::integration::proxy::{LocalUpstream, ProxyTarget};
 use crate::ir::{self, ErrorType};
+use crate::request_id;
 use crate::router::Lookup;
 use crate::step::{self, BuildContext, Verdict};
 use crate::telemetry::WorkerTelemetry;
@@ -403,7 +404,7 @@ impl WorkerGateway {
                 };
             }
             let gw = &*self.gateway;
-            if let Err(e) = edge_checks(gw, &req) {
+            if let Err(e) = edge_checks(gw, ctx, &req) {
                 return refuse(req, e);
             }
             if let (Some(waf), Some(local)) = (&gw.api_steps.waf, &self.api.waf)
@@ -667,21 +668,34 @@ fn refuse(
     Err(error)
 }
 
-/// Checks on the request head before anything keys on it: its size against `max_header`, and
-/// `Host` (RFC 9112 §3.2). One pass over the headers does both, so the `Host` check costs no
-/// hash lookup.
-fn edge_checks(gw: &Gateway, req: &Request<RequestBody>) -> Result<(), Box<GatewayError>> {
+/// The first look at the request head, before anything keys on it: the request id
+/// (`ctx.request_id`: the client's well-formed `x-request-id`, else a new one), set before any
+/// check can fail so every answer carries it; the head's size against `max_header`; and
+/// `Host` (RFC 9112 §3.2). One pass over the headers does all three, so neither the id nor
+/// the `Host` check costs a hash lookup.
+fn edge_checks(
+    gw: &Gateway,
+    ctx: &mut RequestContext,
+    req: &Request<RequestBody>,
+) -> Result<(), Box<GatewayError>> {
     let target = req.uri().path_and_query().map_or(1, |p| p.as_str().len());
     let mut head_len = (req.method().as_str().len() + target + 11) as u64;
     let mut hosts = 0u32;
     let mut host_ok = true;
+    let mut incoming_id = None;
     for (name, value) in req.headers() {
         head_len += (name.as_str().len() + value.len() + 4) as u64;
         if name == header::HOST {
             hosts += 1;
             host_ok &= valid_host(value.as_bytes());
+        } else if name == request_id::X_REQUEST_ID && incoming_id.is_none() {
+            incoming_id = Some(value);
         }
     }
+    ctx.request_id = match incoming_id {
+        Some(v) if request_id::is_valid(v) => v.clone(),
+        _ => request_id::generate(),
+    };
     if head_len > gw.limits.max_header.0 {
         return Err(GatewayError::new(
             ErrorType::RequestHeaderFieldsTooLarge,

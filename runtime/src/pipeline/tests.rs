@@ -223,6 +223,34 @@ async fn unmatched_requests_follow_the_api_kind() {
     assert!(e.headers.is_empty());
 }
 
+/// The first look at the head sets the request id before any check can refuse the request,
+/// so a 400 for a bad `Host` carries the client's id like any answer; an id that could
+/// smuggle text into the logs is replaced.
+#[tokio::test]
+async fn the_request_id_is_set_before_the_head_checks_refuse() {
+    let worker = WorkerGateway::new(Arc::new(
+        Gateway::from_ir(&ir_gateway(ApiKind::Http), &RuntimeArgs::default()).unwrap(),
+    ));
+    let req = |host: &str, id: &str| {
+        http::Request::get("/plain")
+            .header("host", host)
+            .header("x-request-id", id)
+            .body(RequestBody::Buffered(Bytes::new()))
+            .unwrap()
+    };
+    let mut ctx = context();
+    let e = worker.serve(&mut ctx, req("a b", "trace-7")).await.unwrap_err();
+    assert_eq!(e.kind, ErrorType::Default4xx);
+    assert_eq!(ctx.request_id, "trace-7");
+    let mut ctx = context();
+    assert!(worker.serve(&mut ctx, req("gw", "trace-8")).await.is_ok());
+    assert_eq!(ctx.request_id, "trace-8");
+    let mut ctx = context();
+    assert!(worker.serve(&mut ctx, req("gw", "a\"b")).await.is_ok());
+    assert_eq!(ctx.request_id.len(), 36, "{:?}", ctx.request_id);
+    assert_ne!(ctx.request_id, "req-1");
+}
+
 /// The request future stays small: one boxed future per request at the hyper boundary
 /// holds it, and every step added later must not bloat it for routes that do not use the
 /// step (STYLE.md §1.6). A slow path is boxed, so it does not count here.
@@ -300,7 +328,7 @@ fn bare_loop(worker: &WorkerGateway, n: u32) {
     for _ in 0..n {
         let req = bench_request();
         let mut ctx = context();
-        std::hint::black_box(super::edge_checks(&worker.gateway, &req).is_ok());
+        std::hint::black_box(super::edge_checks(&worker.gateway, &mut ctx, &req).is_ok());
         let found = worker.gateway.router.lookup(req.method(), req.uri().path());
         std::hint::black_box(&found);
         std::hint::black_box(&mut ctx);

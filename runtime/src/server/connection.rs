@@ -23,18 +23,31 @@ use crate::gateway::Gateway;
 use crate::integration::proxy::ClientInfo;
 use crate::ir::ErrorType;
 use crate::pipeline::{RequestContext, WorkerGateway};
-use crate::request_id::{self, AMZN_REQUEST_ID, X_REQUEST_ID};
+use crate::request_id::{AMZN_REQUEST_ID, X_REQUEST_ID};
 use crate::step::cors::Cors;
 use crate::telemetry::{InFlight, LogRecord};
 
 use super::{ActiveGuard, ConnCtl, Worker};
+
+/// Whether a connection writes each response through one buffer (hyper's "flatten" strategy)
+/// rather than a queue of buffers handed to `writev`. Without proxy routes every body is
+/// already in memory and small in the common case (handler JSON, mocks, gateway errors):
+/// copying it after the head costs less than queueing it, and the kernel gets one buffer
+/// instead of two (~470 fewer instructions per request on the handler bench). A proxied body
+/// streams, often in large chunks, and is queued so that it is never copied.
+fn whole_writes(gateway: &Gateway) -> bool {
+    gateway.upstreams.is_empty()
+}
 
 pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer: SocketAddr) {
     let worker = Rc::clone(&guard.0);
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!(error = %e, "set_nodelay failed");
     }
-    let limits = worker.generation().gateway.limits;
+    let (limits, whole) = {
+        let gateway = &worker.generation().gateway;
+        (gateway.limits, whole_writes(gateway))
+    };
     // hyper's head timer, made to tell a started head (`header_read_timeout`) from an idle
     // kept-alive connection (`idle_timeout`); see `head_timer`.
     let clock = HeadClock::new(limits.idle_timeout.as_duration());
@@ -69,6 +82,7 @@ pub(super) async fn serve_connection(guard: ActiveGuard, stream: TcpStream, peer
             limits.header_read_timeout.as_duration(),
         ))
         .keep_alive(true)
+        .writev(!whole)
         .max_buf_size(max_buf);
     if limits.header_read_timeout.0 > 0 {
         builder.header_read_timeout(limits.header_read_timeout.as_duration());
@@ -151,16 +165,8 @@ fn handle(
 ) -> impl Future<Output = Result<Response<Body>, Infallible>> {
     async move {
         let in_flight = worker_gateway.telemetry.begin();
-        let request_id = match req.headers().get(&X_REQUEST_ID) {
-            Some(v) if request_id::is_valid(v) => v.clone(),
-            _ => request_id::generate(),
-        };
-        let mut ctx = RequestContext::arrived(
-            request_id,
-            client,
-            req.method().clone(),
-            worker_gateway.clocked,
-        );
+        // The pipeline's first pass over the head sets the request id.
+        let mut ctx = RequestContext::arrived(client, req.method().clone(), worker_gateway.clocked);
         // What the access log needs after `req` is consumed: cheap clones, only when it is on;
         // boxed so a request without a log line does not carry its room across the pipeline.
         let log_info = worker_gateway.telemetry.log.as_ref().map(|_| {
