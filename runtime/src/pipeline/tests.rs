@@ -239,7 +239,10 @@ async fn the_request_id_is_set_before_the_head_checks_refuse() {
             .unwrap()
     };
     let mut ctx = context();
-    let e = worker.serve(&mut ctx, req("a b", "trace-7")).await.unwrap_err();
+    let e = worker
+        .serve(&mut ctx, req("a b", "trace-7"))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorType::Default4xx);
     assert_eq!(ctx.request_id, "trace-7");
     let mut ctx = context();

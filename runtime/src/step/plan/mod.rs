@@ -371,11 +371,13 @@ struct QuotaOp {
     retry_after: u64,
 }
 
-/// A worker's part of the step: the key snapshot it last saw, and its scratch text for the
-/// state keys of one request (cleared per request, its capacity kept).
+/// A worker's part of the step: the key snapshot it last saw, the digests of the keys it has
+/// accepted, and its scratch text for the state keys of one request (cleared per request,
+/// its capacity kept).
 #[derive(Debug)]
 pub(crate) struct LocalKeys {
     keys: RefCell<(u64, Arc<KeySnapshot>)>,
+    digests: RefCell<store::DigestMemo>,
     scratch: RefCell<String>,
 }
 
@@ -387,6 +389,7 @@ impl RequestStep for Admission {
         let keys = self.state.keys();
         LocalKeys {
             keys: RefCell::new((keys.generation(), keys.snapshot())),
+            digests: RefCell::new(store::DigestMemo::default()),
             scratch: RefCell::new(String::with_capacity(256)),
         }
     }
@@ -422,7 +425,18 @@ impl RequestStep for Admission {
             if cached.0 != generation {
                 *cached = (generation, store.snapshot());
             }
-            let (entry, id) = match cached.1.lookup_counted(presented) {
+            let mut digests = local.digests.borrow_mut();
+            let mac = digests.mac(presented);
+            let (digest, known) = match digests.get(mac) {
+                Some(d) => (*d, true),
+                None => (store::hash(presented), false),
+            };
+            let found = cached.1.lookup_digest(&digest);
+            if found.is_some() && !known {
+                digests.remember(mac, digest);
+            }
+            drop(digests);
+            let (entry, id) = match found {
                 Some((entry, id, requests)) if entry.enabled => {
                     requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     (entry, id)

@@ -173,6 +173,47 @@ async fn keys_are_required_where_the_route_says_so() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A worker remembers the digests of keys it accepted, but the current key snapshot still
+/// decides every request: a key disabled at run time is refused at once, and accepted again
+/// when re-enabled; an unknown value is never remembered.
+#[tokio::test]
+async fn remembered_keys_follow_run_time_changes() {
+    let dir = tempdir("memo");
+    let worker = gateway(&dir);
+    let refused = Err((ErrorType::InvalidApiKey, None));
+    for _ in 0..2 {
+        assert_eq!(
+            send(&worker, "/keyed", Some(GOLD), "192.0.2.1").await.1,
+            Ok(200)
+        );
+    }
+    let state = &worker.gateway.state;
+    state.key_set_enabled("gold", false).await.unwrap();
+    assert_eq!(
+        send(&worker, "/keyed", Some(GOLD), "192.0.2.1").await.1,
+        refused
+    );
+    state.key_set_enabled("gold", true).await.unwrap();
+    assert_eq!(
+        send(&worker, "/keyed", Some(GOLD), "192.0.2.1").await.1,
+        Ok(200)
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            send(
+                &worker,
+                "/keyed",
+                Some("no-such-key-0123456789"),
+                "192.0.2.1"
+            )
+            .await
+            .1,
+            refused
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn a_quota_admits_its_limit_then_answers_limit_exceeded() {
     let dir = tempdir("quota");
@@ -492,9 +533,11 @@ fn the_keyed_path_allocates_nothing_in_memory() {
     });
     // Allocations of one request to `path`, its request and context made beforehand.
     let serve = |worker: &WorkerGateway, path: &str| {
+        // With its own request id: a generated one allocates a batch every 16 requests.
         let req = http::Request::get(path)
             .header("host", "gw")
             .header("x-api-key", GOLD)
+            .header("x-request-id", "r")
             .body(RequestBody::Buffered(Bytes::new()))
             .unwrap();
         let mut ctx = RequestContext::new(
