@@ -229,7 +229,7 @@ impl CustomAuth {
         let mut values = Vec::with_capacity(self.sources.len());
         for s in &self.sources {
             match s.read(req, ctx) {
-                Some(v) => values.push(v),
+                Some(v) => values.push(v.into_owned()),
                 None => {
                     return Check::Done(Err(unauthorized("identity source missing", false, false)));
                 }

@@ -2,6 +2,7 @@
 //! spellings (`$request.header.X`, `$request.querystring.X`, `$stageVariables.X` of HTTP APIs;
 //! `method.request.header.X`, `method.request.querystring.X`, `stageVariables.X` of REST APIs).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use http::{HeaderName, Request};
@@ -52,10 +53,16 @@ impl Source {
         }
     }
 
-    /// The source's value in this request; `None` when it is missing or empty.
-    pub(crate) fn read(&self, req: &Request<RequestBody>, _ctx: &RequestContext) -> Option<String> {
+    /// The source's value in this request; `None` when it is missing or empty. Borrowed from
+    /// the request where it can be (a header: a JWT is read on every request, and copying a
+    /// token of a few hundred bytes cost an allocation each time).
+    pub(crate) fn read<'r>(
+        &'r self,
+        req: &'r Request<RequestBody>,
+        _ctx: &RequestContext,
+    ) -> Option<Cow<'r, str>> {
         let value = match self {
-            Source::Header(name) => req.headers().get(name)?.to_str().ok()?.to_owned(),
+            Source::Header(name) => Cow::Borrowed(req.headers().get(name)?.to_str().ok()?),
             Source::Query(name) => {
                 let query = req.uri().query()?;
                 let mut found = None;
@@ -67,9 +74,9 @@ impl Source {
                         break;
                     }
                 }
-                found?
+                Cow::Owned(found?)
             }
-            Source::Fixed(v) => v.to_string(),
+            Source::Fixed(v) => Cow::Borrowed(&**v),
         };
         (!value.trim().is_empty()).then_some(value)
     }
