@@ -26,6 +26,7 @@ pub(super) fn report() {
     let verbose = std::env::var_os("GWC_WAF_XSS").is_some_and(|v| v == "show");
     variation_report(verbose);
     vehicle_report(verbose);
+    clobbering_report(verbose);
     benign_report(verbose);
 }
 
@@ -593,6 +594,47 @@ const VEHICLES: &[&str] = &[
     "<div v-on:click=\"{c}\">x</div>",
     "<button @click=\"{c}\">x</button>",
     "<div x-data x-init=\"{c}\"></div>",
+    // Seventh round (waf-xss), from the HTML standard's tokenizer states: the ends of
+    // RCDATA and RAWTEXT elements, attribute values left by each quote, foreign content
+    // (namespace confusion through MathML text integration points and `mglyph`),
+    // `template`, `noembed`, `xmp`, and handlers any element fires (custom elements, popover,
+    // content visibility, CSS transitions).
+    "</textarea><svg onload=\"{c}\">",
+    "</style><img src=x onerror=\"{c}\">",
+    "</noscript><img src=x onerror=\"{c}\">",
+    "</xmp><svg onload=\"{c}\">",
+    "</noembed><img src=x onerror=\"{c}\">",
+    "</iframe><img src=x onerror=\"{c}\">",
+    "`><img src=x onerror=\"{c}\">",
+    "<noembed><img title=\"</noembed><img src=x onerror={c}>\"></noembed>",
+    "<xmp><p title=\"</xmp><svg onload={c}>\">",
+    "<template><img src=x onerror=\"{c}\"></template>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=\"{c}\">",
+    "<form><math><mtext></form><form><mglyph><style></math><img src=x onerror=\"{c}\">",
+    "<svg></p><style><a title=\"</style><img src=x onerror={c}>\">",
+    "<svg><foreignObject><iframe src=\"javascript:{c}\"></iframe></foreignObject></svg>",
+    "<x-widget tabindex=1 autofocus onfocus=\"{c}\"></x-widget>",
+    "<x onfocus=\"{c}\" autofocus tabindex=1>",
+    "<button popovertarget=p>x</button><div popover id=p onbeforetoggle=\"{c}\">x</div>",
+    "<div style=\"content-visibility:auto\" oncontentvisibilityautostatechange=\"{c}\">x</div>",
+    "<x style=\"transition:color 1s\" ontransitionrun=\"{c}\" tabindex=1>",
+    "<x style=\"animation:s 1s\" onanimationend=\"{c}\">",
+    // JS contexts: a line terminator U+2028/U+2029 ends a `//` comment, JSON inside a script
+    // block, a value written into an inline handler's string.
+    "//\u{2028}{c}//",
+    "\u{2029}{c}//",
+    "{\"x\":\"</script><script>{c}</script>\"}",
+    "{\"x\":\"\\u003cimg src=x onerror={c}\\u003e\"}",
+    "\\x3csvg onload={c}\\x3e",
+    // `srcdoc` and `data:` documents, entity-encoded once and twice.
+    "<iframe srcdoc=\"&amp;lt;script&amp;gt;{c}&amp;lt;/script&amp;gt;\"></iframe>",
+    "<iframe srcdoc=\"&#60;svg onload&#61;{c}&#62;\"></iframe>",
+    "<iframe src=\"data:text/html;charset=utf-8;base64,{b}\"></iframe>",
+    "<a href=\"&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;{c}\">x</a>",
+    "<a href=\"java&#x0D;script:{c}\">x</a>",
+    // CSS: a `url(` and a script scheme hidden by escapes.
+    "<div style=\"background:url(\\6a avascript:{c})\">",
+    "<div style=\"background:u\\72l(javascript:{c})\">",
 ];
 
 fn base64(b: &[u8]) -> String {
@@ -661,6 +703,60 @@ fn vehicle_report(verbose: bool) {
     if !weak.is_empty() {
         println!("  vehicles with misses: {}", weak.join(" | "));
     }
+}
+
+/// DOM clobbering forms from the DOM standard: an element whose `id` or `name` shadows a
+/// property of `document`, of a form or of a node that scripts and sanitizers read (the
+/// named-property rules: `embed`, `form`, `iframe`, `img` and `object` by name on `document`,
+/// any element by `id` on `window`, form-associated elements by name on their form).
+fn clobbering_report(verbose: bool) {
+    const PROPERTIES: &[&str] = &[
+        "attributes",
+        "getElementById",
+        "getElementsByTagName",
+        "createElement",
+        "currentScript",
+        "defaultView",
+        "documentElement",
+        "parentNode",
+        "childNodes",
+        "firstChild",
+        "nodeName",
+        "nodeType",
+        "innerHTML",
+        "ownerDocument",
+        "querySelector",
+        "setAttribute",
+        "removeChild",
+        "cookie",
+    ];
+    let (mut caught, mut total) = (0, 0);
+    for prop in PROPERTIES {
+        for el in [
+            "img", "form", "embed", "object", "iframe", "a", "input", "button",
+        ] {
+            for attr in ["id", "name"] {
+                for value in [prop.to_string(), format!("\"{prop}\""), format!("'{prop}'")] {
+                    let tag = format!("<{el} {attr}={value}>");
+                    for payload in [tag.clone(), format!("<form id=f>{tag}</form>")] {
+                        let hit = detect::xss(payload.as_bytes());
+                        caught += usize::from(hit);
+                        total += 1;
+                        if !hit && verbose {
+                            println!("CLOBBERING MISSED: {payload}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "{}",
+        show(
+            "xss reference DOM clobbering forms detected",
+            (caught, total)
+        )
+    );
 }
 
 /// Each call of a dialog sink in `p`: (start, name end, end after `)`).

@@ -154,8 +154,9 @@ fn xss_variants(v: &[u8]) -> bool {
     // is read this way.
     if high_bit
         && std::str::from_utf8(v).is_err()
+        && high_bit_markup(v)
         && let Some(d) = high_bit_stripped(v)
-        && (high_bit_tag(v) || xss_one(&d))
+        && xss_one(&d)
     {
         return true;
     }
@@ -253,22 +254,59 @@ fn high_bit_stripped(v: &[u8]) -> Option<Vec<u8>> {
     (out != v).then_some(out)
 }
 
-/// A tag spelled in top-bit bytes (0xBC, a name, 0xBE): markup meant for a US-ASCII page,
-/// which text in another encoding has no reason to hold.
-fn high_bit_tag(v: &[u8]) -> bool {
-    (0..v.len()).any(|i| {
-        if v[i] != 0xbc {
-            return false;
-        }
-        let mut j = i + 1;
-        if v.get(j) == Some(&b'/') {
-            j += 1;
-        }
-        let name = v[j..]
+/// Markup spelled whole in top-bit bytes, as a page meant to be read as US-ASCII carries it:
+/// a tag (0xBC, a name, then 0xBE or `>` before another `<`), an attribute
+/// (`onload` 0xBD), a call (`confirm` 0xA8 … 0xA9) or a quoted name (0xA2 `cookie` 0xA2).
+/// A single top-bit byte beside ASCII markup is text in another encoding (Latin-1's `¼`
+/// before a word), so the US-ASCII reading is only taken when such a whole piece is there.
+fn high_bit_markup(v: &[u8]) -> bool {
+    let name_len = |from: usize| {
+        v[from..]
             .iter()
-            .take_while(|b| b.is_ascii_alphabetic())
-            .count();
-        name > 0 && v.get(j + name) == Some(&0xbe)
+            .take_while(|&&b| is_name_byte(b) || b.is_ascii_uppercase())
+            .count()
+    };
+    (0..v.len()).any(|i| match v[i] {
+        0xbc => {
+            let mut j = i + 1;
+            while matches!(v.get(j), Some(b'/' | b'?' | b'!' | b' ' | b'\t')) {
+                j += 1;
+            }
+            let name = name_len(j);
+            name > 0
+                && v[j + name..]
+                    .iter()
+                    .take(512)
+                    .find(|&&b| matches!(b, 0xbc | 0xbe | b'<' | b'>'))
+                    .is_some_and(|&b| matches!(b, 0xbe | b'>'))
+        }
+        0xbd => {
+            let word = v[..i]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+            let w = &v[i - word..i];
+            word >= 5 && w[..2].eq_ignore_ascii_case(b"on")
+                || [&b"formaction"[..], b"href", b"src", b"action", b"style"]
+                    .iter()
+                    .any(|a| w.eq_ignore_ascii_case(a))
+        }
+        0xa8 => {
+            i > 0
+                && (v[i - 1].is_ascii_alphanumeric()
+                    || matches!(v[i - 1], b'_' | b'$' | b']' | b')' | b'`' | 0xa9))
+                && v[i + 1..].iter().take(256).any(|&b| b == 0xa9)
+        }
+        q @ (0xa2 | 0xa7) => {
+            let len = v[i + 1..]
+                .iter()
+                .take(64)
+                .take_while(|&&b| b > b' ' && b < 0x80)
+                .count();
+            len > 0 && v.get(i + 1 + len) == Some(&q)
+        }
+        _ => false,
     })
 }
 
@@ -496,6 +534,24 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
                 i += 3;
             }
             [0, ..] => i += 1,
+            // JS reads U+2028 and U+2029 as line terminators (they end a `//` comment) and
+            // the no-break and typographic spaces as white space: `\u{2028}confirm(1)` is a
+            // call on a line of its own.
+            [0xe2, 0x80, 0xa8 | 0xa9, ..] => {
+                out.push(b'\n');
+                i += 3;
+            }
+            [0xc2, 0xa0, ..] => {
+                out.push(b' ');
+                i += 2;
+            }
+            [0xe2, 0x80, 0x80..=0x8a | 0xaf, ..]
+            | [0xe2, 0x81, 0x9f, ..]
+            | [0xe3, 0x80, 0x80, ..]
+            | [0xe1, 0x9a, 0x80, ..] => {
+                out.push(b' ');
+                i += 3;
+            }
             // Zero-width and bidirectional format characters (U+200B–U+200F, U+202A–U+202E,
             // U+2060–U+2064, U+FEFF) render as nothing: a tag name split by one still reads.
             [0xe2, 0x80, 0x8b..=0x8f | 0xaa..=0xae, ..]
@@ -639,8 +695,12 @@ fn script_call(s: &[u8], i: usize) -> bool {
             }
         }
     }
+    // A segment of a URL path (`/docs/document.cookie`) names a page, not the object.
+    let path_segment = i >= 2
+        && s[i - 1] == b'/'
+        && (s[i - 2].is_ascii_alphanumeric() || matches!(s[i - 2], b'-' | b'_' | b'.'));
     for object in [&b"document"[..], b"window"] {
-        if object[0] == s[i] && s[i..].starts_with(object) {
+        if !path_segment && object[0] == s[i] && s[i..].starts_with(object) {
             let mut j = i + object.len();
             while j < s.len() && s[j] == b' ' {
                 j += 1;
@@ -935,6 +995,7 @@ fn xss_one(v: &[u8]) -> bool {
                     || has_script_url(rest)
                     || styled_url(rest)
                     || active_attribute(rest)
+                    || clobbers(rest)
                 {
                     return true;
                 }
@@ -1346,6 +1407,85 @@ fn active_attribute(rest: &[u8]) -> bool {
     })
 }
 
+/// Properties of `document`, forms and nodes that scripts and HTML sanitizers read, and that
+/// an element's `id` or `name` shadows (the DOM's named properties): `<img name=getElementById>`
+/// breaks `document.getElementById`, `<input name=attributes>` inside a form hides its
+/// attributes from a sanitizer walking them. Field names a real form uses (`action`, `body`,
+/// `domain`, `location`, `submit`) are left out.
+const CLOBBERED: &[&[u8]] = &[
+    b"__proto__",
+    b"appendchild",
+    b"attributes",
+    b"childnodes",
+    b"children",
+    b"cookie",
+    b"createelement",
+    b"currentscript",
+    b"defaultview",
+    b"documentelement",
+    b"firstchild",
+    b"getattribute",
+    b"getelementbyid",
+    b"getelementsbyclassname",
+    b"getelementsbyname",
+    b"getelementsbytagname",
+    b"hasattribute",
+    b"implementation",
+    b"innerhtml",
+    b"insertbefore",
+    b"lastchild",
+    b"localname",
+    b"namespaceuri",
+    b"nextsibling",
+    b"nodename",
+    b"nodetype",
+    b"outerhtml",
+    b"ownerdocument",
+    b"parentelement",
+    b"parentnode",
+    b"previoussibling",
+    b"queryselector",
+    b"queryselectorall",
+    b"removeattribute",
+    b"removechild",
+    b"replacechild",
+    b"setattribute",
+    b"tagname",
+    b"textcontent",
+];
+
+/// DOM clobbering: an attribute `id` or `name` in the tag whose value is one of [`CLOBBERED`].
+fn clobbers(rest: &[u8]) -> bool {
+    let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+    let tag = &rest[..end];
+    (1..tag.len()).any(|i| {
+        if !matches!(
+            tag[i - 1],
+            b' ' | b'/' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'\x0c'
+        ) {
+            return false;
+        }
+        let t = &tag[i..];
+        let Some(v) = t
+            .strip_prefix(b"id")
+            .or_else(|| t.strip_prefix(b"name"))
+            .and_then(|v| v.trim_ascii_start().strip_prefix(b"="))
+        else {
+            return false;
+        };
+        let v = v.trim_ascii_start();
+        let (q, v) = match v.first() {
+            Some(&q @ (b'"' | b'\'' | b'`')) => (Some(q), &v[1..]),
+            _ => (None, v),
+        };
+        let value_end = v
+            .iter()
+            .position(|&b| Some(b) == q || q.is_none() && (b.is_ascii_whitespace() || b == b'/'))
+            .unwrap_or(v.len());
+        CLOBBERED.contains(&&v[..value_end])
+    })
+}
+
 /// Event-handler content attributes the HTML standard defines (global, window and document
 /// handlers), with Pointer Events, CSS animation and transition, Touch Events, selection,
 /// fullscreen and SVG animation (SMIL) events, and old IE's; sorted for a binary search.
@@ -1740,13 +1880,43 @@ mod tests {
             "location.href='java'+'script:confirm(1)'",
             "'-valueOf=confirm-'",
             "\"in valueOf=x",
-            "%BCx%BE",
             "<b @mouseover=\"$root.x()\">",
             "this['confirm'](1)",
             "[confirm][0](1)",
             "<f\to\tr\tm",
+            // seventh round: US-ASCII markup only as whole pieces (a tag, a sink's call), JS
+            // line terminators, DOM clobbering
+            "%BCscript%BEconfirm(1)%BC/script%BE",
+            "%A2 autofocus onfocus%BD%A2confirm%A82%A9",
+            "'\u{2028}confirm(1)//",
+            "//\u{2029}prompt(3)",
+            "<form id=f><input name=attributes></form>",
+            "<img name=\"getElementById\">",
+            "<a id=currentScript href=//x.example/x.js>",
+            "<embed name=createElement>",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
+        }
+        // Not UTF-8: bytes that a US-ASCII page reads as markup.
+        for attack in [
+            &b"\xbcsvg/onload\xbdconfirm(1)\xbe"[..],
+            b"x\xa7;prompt\xa82\xa9//",
+        ] {
+            assert!(xss(attack), "{}", attack.escape_ascii());
+        }
+    }
+
+    #[test]
+    fn top_bit_bytes_beside_ascii_markup_are_text() {
+        // Latin-1 (or another single-byte encoding) with `¼`, `½`, `¾`: a top-bit byte that
+        // would glue or unglue ASCII markup is no tag of its own.
+        for text in [
+            &b"caf\xe9 \xbcconfirm(2)"[..],
+            b"\xbcx\xbe",
+            b"1\xbc lb \xbcdiv\xa0 x\xbe",
+            b"r\xe9sum\xe9 \xbc/style \xbd value",
+        ] {
+            assert!(!xss(text), "{}", text.escape_ascii());
         }
     }
 
@@ -1788,6 +1958,12 @@ mod tests {
             "1\u{bc} in x 2\u{be} in",
             "<input ng-model=\"user.name\"> and [ALERT][0] (see log)",
             "\u{ff21}\u{ff22}\u{ff23}\u{ff08}\u{30ce}\u{30fc}\u{30c8}\u{ff09}\u{ff1a}\u{ff11}\u{ff10}",
+            // seventh round: paths naming script objects, form fields, typographic spaces
+            "/docs/web-api/document.cookie",
+            "/wiki/window.location",
+            "<input name=\"body\"> <input name=domain> <input id=location>",
+            "<form name=\"search\"><input name=\"q\"></form>",
+            "Please confirm\u{a0}the order \u{2014} 3\u{2009}items",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }
