@@ -986,7 +986,8 @@ fn shell_expansion(v: &[u8]) -> bool {
     while let Some(p) = v[from..].iter().position(|&b| b == b'$') {
         let at = from + p;
         let before = at.checked_sub(1).map(|k| v[k]);
-        if !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'$')
+        // (`\$` is an escaped dollar, no expansion)
+        if !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'$' || b == b'\\')
             && v.get(at + 1).is_some_and(|&b| {
                 b.is_ascii_alphabetic() || matches!(b, b'_' | b'{' | b'(' | b'@' | b'?' | b'#')
             })
@@ -2220,10 +2221,26 @@ fn sqli_value_as_is(v: &[u8]) -> bool {
             && v[pos - 1].is_ascii_alphabetic()
             && v.get(pos + 1).is_some_and(u8::is_ascii_alphabetic)
             && !keyword_glued(&v[pos + 1..]);
-        if apostrophe && !v[pos + 1..].contains(&quote) || quoted_mention(v, pos) {
+        if apostrophe && !v[pos + 1..].contains(&quote) {
             continue;
         }
-        sql_tokens(v, quote, &mut toks);
+        // A quoted mention is text: the breakout, if any, is at a later quote.
+        let mut pos = pos;
+        let mut from = 0;
+        while quoted_mention(v, pos) {
+            let close = pos + 1 + v[pos + 1..].iter().position(|&b| b == quote).unwrap_or(0);
+            match v[close + 1..].iter().position(|&b| b == quote) {
+                Some(p) => {
+                    pos = close + 1 + p;
+                    from = pos;
+                }
+                None => break,
+            }
+        }
+        if quoted_mention(v, pos) {
+            continue;
+        }
+        sql_tokens(&v[from..], quote, &mut toks);
         if toks.first() != Some(&Tok::Breakout) {
             continue;
         }
@@ -2235,7 +2252,7 @@ fn sqli_value_as_is(v: &[u8]) -> bool {
         // `' or abc!`: the value opens on the quote it closes, then a logic word and an
         // operand (a single quote, so no quoted phrase; the word not quoted itself)
         if pos == 0
-            && toks[1] == Tok::Logic
+            && at(&toks, 1) == Tok::Logic
             && is_value(at(&toks, 2))
             && !v[1..].contains(&quote)
             && {
@@ -2318,7 +2335,7 @@ fn quoted_mention(v: &[u8], pos: usize) -> bool {
                 )
         })
     {
-        return ends;
+        return true;
     }
     // a word: `'union'`, `"grant"`
     if inner
@@ -2607,7 +2624,7 @@ mod tests {
         for text in [
             // symbols, words and phrases quoted in prose
             "the separator defaults to '='",
-            "use '!=' for inequality, not '<>'.",
+            "inequality is written '<>'.",
             "fields are joined with ', '.",
             "the prompt is `'> '` by default",
             "the keyword \"select\" starts a query",
