@@ -69,7 +69,8 @@ const PLAIN: [u8; 256] = {
 /// - Bytes: with no `%` nothing decodes, with no byte ≥ 0x80 nothing folds, a value not
 ///   starting with `<` is no markup, without `=` there is no `name=value` and no query
 ///   string, without `+` no form-encoded reading, without `$` or `::` no query operator or
-///   cast, and without quotes the judge reads the value only bare: its verdict is
+///   cast (nor shell expansion, which only vetoes readings), and without quotes the judge
+///   reads the value only bare: its verdict is
 ///   [`sql_fragment`], [`sql_anywhere`], [`pure_sql`] or the bare operand on the tokens of
 ///   [`sql_tokens`] from no quote, the same tokens read here. Those bytes also rule out
 ///   string, comparison, comment and variable tokens (`--` is refused below).
