@@ -2144,21 +2144,27 @@ fn one_word_sql(v: &[u8]) -> bool {
     v.len() <= 24
         && match keyword(v) {
             Tok::Logic | Tok::WordCmp => !english_word(v),
-            // a function or a row source only an attack names (error-based extraction,
-            // remote queries), not a word of any language or domain
-            Tok::Danger => [
-                b"extractvalue".as_slice(),
-                b"updatexml",
-                b"randomblob",
-                b"openrowset",
-                b"opendatasource",
-                b"xmltype",
-                b"ctxsys",
-            ]
-            .iter()
-            .any(|w| v.eq_ignore_ascii_case(w)),
+            Tok::Danger => lone_attack_word(v),
             _ => false,
         }
+}
+
+/// A function or a row source only an attack names (error-based extraction, remote
+/// queries), not a word of any language or domain; out of line, as few values get here.
+#[cold]
+#[inline(never)]
+fn lone_attack_word(v: &[u8]) -> bool {
+    [
+        b"extractvalue".as_slice(),
+        b"updatexml",
+        b"randomblob",
+        b"openrowset",
+        b"opendatasource",
+        b"xmltype",
+        b"ctxsys",
+    ]
+    .iter()
+    .any(|w| v.eq_ignore_ascii_case(w))
 }
 
 fn sqli_value_as_is(v: &[u8]) -> bool {
