@@ -1331,20 +1331,26 @@ fn spaced_tag(s: &[u8], at: usize) -> bool {
         && DANGEROUS_TAGS.contains(&&buf[..len])
 }
 
+/// The rest of the tag (up to `>`) from each place an attribute name can start: after a
+/// space, a slash or a quote that ended the previous value.
+fn attribute_starts(rest: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+    let tag = &rest[..end];
+    (1..tag.len())
+        .filter(move |&i| {
+            matches!(
+                tag[i - 1],
+                b' ' | b'/' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'\x0c'
+            )
+        })
+        .map(move |i| &tag[i..])
+}
+
 /// An attribute a client-side framework evaluates as script on an event or at start-up
 /// (AngularJS `ng-click`, Vue `v-on:click` and `@click`, Alpine `x-on:click` and `x-init`),
 /// its value a call, an assignment or a template.
 fn framework_handler(rest: &[u8]) -> bool {
-    let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
-    let tag = &rest[..end];
-    (1..tag.len()).any(|i| {
-        if !matches!(
-            tag[i - 1],
-            b' ' | b'/' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'\x0c'
-        ) {
-            return false;
-        }
-        let t = &tag[i..];
+    attribute_starts(rest).any(|t| {
         let t = t.strip_prefix(b"data-").unwrap_or(t);
         let name = [&b"ng-"[..], b"v-on:", b"@", b"x-on:", b"x-init"]
             .into_iter()
@@ -1456,16 +1462,7 @@ const CLOBBERED: &[&[u8]] = &[
 
 /// DOM clobbering: an attribute `id` or `name` in the tag whose value is one of [`CLOBBERED`].
 fn clobbers(rest: &[u8]) -> bool {
-    let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
-    let tag = &rest[..end];
-    (1..tag.len()).any(|i| {
-        if !matches!(
-            tag[i - 1],
-            b' ' | b'/' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'\x0c'
-        ) {
-            return false;
-        }
-        let t = &tag[i..];
+    attribute_starts(rest).any(|t| {
         let Some(v) = t
             .strip_prefix(b"id")
             .or_else(|| t.strip_prefix(b"name"))
