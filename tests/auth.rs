@@ -832,7 +832,7 @@ async fn custom_authorizers_token_and_request_as_aws() -> TestResult {
                 "queryStringParameters": {"tenant": "t1"},
                 "requestContext": {
                     "http": {"method": "GET", "path": "/tenants", "sourceIp": "127.0.0.1"},
-                    "requestId": reply.header("x-amzn-requestid").unwrap_or_default(),
+                    "requestId": reply.header("x-request-id").unwrap_or_default(),
                     "routeKey": "GET /tenants",
                     "stage": "prod",
                 },
@@ -1609,8 +1609,8 @@ async fn request_authorizer_payload_1_0_as_aws_rest() -> TestResult {
         ensure_eq!(reply.status, 200, "allowed: {}", reply.text());
         ensure_eq!(service.calls(), 1, "authorizer calls");
         let request_id = reply
-            .header("x-amzn-requestid")
-            .ok_or("no x-amzn-RequestId")?
+            .header("x-request-id")
+            .ok_or("no x-request-id")?
             .to_owned();
         let host = addr.to_string();
         let expected = json!({

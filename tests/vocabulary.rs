@@ -1,6 +1,7 @@
 //! Spec features end to end, through `gwc serve` on specs written by the test: gateway-response
-//! overrides (status, headers, body templates chosen by `Accept`), the `rest` kind answering as AWS does, and a
-//! plain OpenAPI document with no `x-gateway` at all proxying to `servers[0]`.
+//! overrides (status, headers, body templates chosen by `Accept`), the `rest` kind answering as AWS does, the
+//! request-id headers a spec names, and a plain OpenAPI document with no `x-gateway` at all
+//! proxying to `servers[0]`.
 
 use std::path::PathBuf;
 
@@ -170,6 +171,7 @@ async fn rest_kind_answers_unknown_routes_as_aws_does() -> TestResult {
         let reply = conn.send(client::get(addr, "/items/5")?).await?;
         ensure_eq!(reply.status, 200, "a known route");
         ensure_eq!(reply.json()?["path"], "/items/5", "backend path");
+        same_id_in_both(&reply, "GET /items/5")?;
         // AWS REST APIs answer both an unknown path and an unbound method with 403.
         for (method, path) in [(Method::GET, "/nope"), (Method::POST, "/items/5")] {
             let req = client::request(method.clone(), addr, path).body(TestBody::empty())?;
@@ -180,7 +182,90 @@ async fn rest_kind_answers_unknown_routes_as_aws_does() -> TestResult {
                 ErrorType::MissingAuthenticationToken.message(),
                 "{method} {path}: message"
             );
+            same_id_in_both(&reply, &format!("{method} {path}"))?;
         }
+        TestResult::Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))
+}
+
+/// The `rest` kind sends the id in AWS's `x-amzn-RequestId` as well as in `x-request-id`.
+fn same_id_in_both(reply: &client::Reply, what: &str) -> TestResult {
+    let id = reply.header("x-request-id").unwrap_or_default();
+    ensure!(id.len() == 36, "{what}: x-request-id {id:?}");
+    ensure_eq!(
+        reply.header("x-amzn-requestid"),
+        Some(id),
+        "{what}: x-amzn-RequestId"
+    );
+    Ok(())
+}
+
+fn request_id_spec(headers: &str, backend: &str) -> String {
+    format!(
+        r#"openapi: 3.0.3
+info: {{title: Ids, version: 1.0.0}}
+x-gateway:
+  name: ids
+  observability:
+    request_id_headers: {headers}
+paths:
+  /items:
+    get:
+      x-gateway-integration: {{type: http_proxy, uri: "{backend}/items"}}
+      responses:
+        "200": {{description: Items.}}
+"#
+    )
+}
+
+/// `observability.request_id_headers` names the headers the id goes in, and the first is
+/// where a caller's own id is read from; `[]` sends none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_ids_go_in_the_headers_the_spec_names() -> TestResult {
+    let backend = Backend::start().await?;
+    let (_dir, spec) = temp_spec(&request_id_spec(
+        "[X-Correlation-Id, x-trace-ref]",
+        &backend.url(),
+    ))?;
+    let gw = Target::Serve(spec).start(&backend.url(), &[])?;
+    let check = async {
+        let addr = gw.addr();
+        let mut conn = Conn::open(addr).await?;
+        for path in ["/items", "/missing"] {
+            let reply = conn.send(client::get(addr, path)?).await?;
+            let id = reply.header("x-correlation-id").unwrap_or_default();
+            ensure!(id.len() == 36, "{path}: x-correlation-id {id:?}");
+            ensure_eq!(reply.header("x-trace-ref"), Some(id), "{path}: x-trace-ref");
+            ensure_eq!(reply.header("x-request-id"), None, "{path}: x-request-id");
+            ensure_eq!(reply.header("x-amzn-requestid"), None, "{path}");
+        }
+        // The caller's id is read from the first header only.
+        let req = client::request(Method::GET, addr, "/items")
+            .header("x-correlation-id", "order-77.a")
+            .header("x-request-id", "other-1")
+            .body(TestBody::empty())?;
+        let reply = conn.send(req).await?;
+        ensure_eq!(reply.header("x-correlation-id"), Some("order-77.a"), "kept");
+        ensure_eq!(reply.header("x-trace-ref"), Some("order-77.a"), "kept");
+        let req = client::request(Method::GET, addr, "/items")
+            .header("x-request-id", "other-2")
+            .body(TestBody::empty())?;
+        let reply = conn.send(req).await?;
+        let id = reply.header("x-correlation-id").unwrap_or_default();
+        ensure!(id.len() == 36, "x-request-id is not read: {id:?}");
+        TestResult::Ok(())
+    };
+    check.await.map_err(|e| annotate(&gw, e))?;
+
+    let (_dir, spec) = temp_spec(&request_id_spec("[]", &backend.url()))?;
+    let gw = Target::Serve(spec).start(&backend.url(), &[])?;
+    let check = async {
+        let addr = gw.addr();
+        let reply = client::send(addr, client::get(addr, "/items")?).await?;
+        ensure_eq!(reply.status, 200, "status");
+        ensure_eq!(reply.header("x-request-id"), None, "no id header");
+        ensure_eq!(reply.header("x-amzn-requestid"), None, "no id header");
         TestResult::Ok(())
     };
     check.await.map_err(|e| annotate(&gw, e))

@@ -512,6 +512,7 @@ fn every_variant() -> gwc_ir::Gateway {
                 path: "/internal/metrics".into(),
                 route_label: false,
             },
+            request_id_headers: vec!["x-correlation-id".into()],
         },
         authorizers: vec![
             Authorizer {

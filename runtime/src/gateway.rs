@@ -20,6 +20,7 @@ use crate::integration::proxy::{self, Upstream, Upstreams};
 use crate::integration::tls::LazyClientConfig;
 use crate::ir::{self, ApiKind, ErrorType, Integration};
 use crate::pipeline::{self, ApiSteps, RoutePipeline, Steps, Unmatched};
+use crate::request_id::RequestIdHeaders;
 use crate::router::Router;
 use crate::state::State;
 use crate::step::BuildContext;
@@ -52,6 +53,8 @@ pub struct Gateway {
     pub(crate) state: State,
     /// The usage plans' names, which the admin API checks new keys against.
     pub(crate) plan_names: Box<[Box<str>]>,
+    /// Where the request id is read from and which response headers carry it.
+    pub(crate) request_ids: RequestIdHeaders,
 }
 
 impl Gateway {
@@ -222,6 +225,7 @@ impl Gateway {
             telemetry: cx.telemetry.finish()?,
             state: state.clone(),
             plan_names: ir.plans.iter().map(|p| p.name.as_ref().into()).collect(),
+            request_ids: RequestIdHeaders::new(&ir.observability.request_id_headers)?,
         })
     }
 

@@ -1,6 +1,6 @@
-//! Request ids: one on every response (`x-amzn-RequestId` and `x-request-id`), generated
-//! without a UUID crate or a lock: a random per-thread prefix and a per-thread counter,
-//! formatted as UUID-shaped strings, a batch at a time. An incoming `x-request-id` is kept when it
+//! Request ids: one on every response (in `x-request-id`, or the headers the spec names),
+//! generated without a UUID crate or a lock: a random per-thread prefix and a per-thread
+//! counter, formatted as UUID-shaped strings, a batch at a time. A caller's id is kept when it
 //! looks like an id (so traces can be joined across hops), never when it could smuggle text
 //! into logs.
 
@@ -8,12 +8,43 @@ use std::cell::{Cell, RefCell};
 use std::hash::{BuildHasher, Hasher};
 
 use bytes::Bytes;
+use gwc_ir as ir;
 use http::{HeaderName, HeaderValue};
 
-/// `x-amzn-RequestId`, as AWS sends it.
-pub(crate) static AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+use crate::error::BuildError;
+
 /// `x-request-id`, as most proxies and tracing tools use it.
-pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static(ir::X_REQUEST_ID);
+
+/// Where a gateway reads a caller's id and which response headers carry the id
+/// (`observability.request_id_headers`), parsed once per deployment.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestIdHeaders {
+    /// The request header a caller's own id is taken from.
+    pub(crate) incoming: HeaderName,
+    /// The response headers the id goes in, in order.
+    pub(crate) outgoing: Box<[HeaderName]>,
+}
+
+impl RequestIdHeaders {
+    /// The spec's list; a name HTTP cannot carry is an error (the compiler reports it at its
+    /// line, so only hand-written IR gets here).
+    pub(crate) fn new(names: &[ir::Str]) -> Result<RequestIdHeaders, BuildError> {
+        let outgoing = names
+            .iter()
+            .map(|n| {
+                HeaderName::from_bytes(n.as_bytes()).map_err(|e| BuildError::BadHeader {
+                    name: n.to_string(),
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<Box<[HeaderName]>, _>>()?;
+        Ok(RequestIdHeaders {
+            incoming: outgoing.first().unwrap_or(&X_REQUEST_ID).clone(),
+            outgoing,
+        })
+    }
+}
 
 thread_local! {
     /// This thread's prefix, already formatted (`xxxxxxxx-xxxx-xxxx-`), its counter and its

@@ -136,7 +136,8 @@ pub fn lower(api: &Api<'_>, purpose: Purpose, diags: &mut Diagnostics) -> Option
     let base_path = base_path(&root, diags);
     let limits = lower_limits(&root.limits);
     let responses = lower_responses(&root, diags);
-    let observability = lower_observability(api, &root, diags);
+    let mut observability = lower_observability(api, &root, diags);
+    observability.request_id_headers = request_id_headers(api, &root, diags);
     let integration_timeout = limits.integration_timeout;
 
     if let Some(cors) = &root.cors {
@@ -554,6 +555,7 @@ fn lower_observability(
         );
     }
     Observability {
+        request_id_headers: Vec::new(),
         access_log: AccessLog {
             enabled: access_log.enabled,
             format: Str::Owned(access_log.format.clone()),
@@ -565,6 +567,79 @@ fn lower_observability(
             route_label: metrics.route_label,
         },
     }
+}
+
+/// Headers the request id cannot go in: HTTP's framing and hop-by-hop headers, and those the
+/// gateway or the integration writes for other reasons.
+const RESERVED_RESPONSE_HEADERS: [&str; 15] = [
+    "allow",
+    "connection",
+    "content-encoding",
+    "content-length",
+    "content-type",
+    "date",
+    "host",
+    "keep-alive",
+    "location",
+    "proxy-connection",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// The response headers the request id goes in: the spec's list (lower-cased, each a valid
+/// header name, none twice, none HTTP or the gateway reserves), else the kind's default.
+fn request_id_headers(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) -> Vec<Str> {
+    let Some(names) = &root.observability.request_id_headers else {
+        let mut names = vec![Str::Borrowed(gwc_ir::X_REQUEST_ID)];
+        if root.kind == vocab::ApiKind::Rest {
+            names.push(Str::Borrowed(gwc_ir::X_AMZN_REQUEST_ID));
+        }
+        return names;
+    };
+    let list = api
+        .gateway
+        .and_then(|e| e.value.get("observability"))
+        .and_then(|n| n.get("request_id_headers"));
+    let mut out: Vec<Str> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let span = list
+            .and_then(|n| n.as_seq())
+            .and_then(|items| items.get(i))
+            .or(list)
+            .map_or(api.spec_version.span, |n| n.span);
+        let lower = name.trim().to_ascii_lowercase();
+        let problem = if http::HeaderName::from_bytes(lower.as_bytes()).is_err() {
+            Some((
+                format!("`{name}` is not a valid header name"),
+                "a header name is letters, digits and `!#$%&'*+-.^_`|~`, such as `x-request-id`"
+                    .to_owned(),
+            ))
+        } else if RESERVED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+            Some((
+                format!("`{name}` cannot carry the request id"),
+                "HTTP or the gateway sets this header for its own purpose; use a name of your own, such as `x-request-id` or `x-correlation-id`".to_owned(),
+            ))
+        } else if out.iter().any(|n| **n == *lower) {
+            Some((
+                format!("`{name}` is listed twice"),
+                "list each header once".to_owned(),
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some((message, help)) => diags.push(
+                Diagnostic::error(vocab::codes::INVALID_VALUE, message)
+                    .with_span(span, "in this request id header")
+                    .with_help(help),
+            ),
+            None => out.push(Str::Owned(lower)),
+        }
+    }
+    out
 }
 
 fn lower_responses(root: &vocab::Root, diags: &mut Diagnostics) -> Vec<gwc_ir::GatewayResponse> {

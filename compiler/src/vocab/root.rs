@@ -1236,6 +1236,14 @@ pub struct Observability {
     /// Distributed tracing (OpenTelemetry). Default: off.
     #[serde(default)]
     pub tracing: Tracing,
+    /// The response headers that carry the request id, in order. The first is also read from
+    /// the request: a caller's own id there (1–128 letters, digits and `-_.:`) is kept, so
+    /// traces join across hops. `[]` sends none (the access log still names the id, and the
+    /// caller's `x-request-id` is still kept). Default: `[x-request-id]`, and
+    /// `[x-request-id, x-amzn-requestid]` for `kind: rest`, whose clients may read AWS's
+    /// `x-amzn-RequestId`.
+    #[serde(default)]
+    pub request_id_headers: Option<Vec<String>>,
 }
 
 /// The access log.

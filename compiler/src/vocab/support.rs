@@ -43,6 +43,7 @@ pub const SUPPORTED: &[&str] = &[
     "x-gateway.observability.metrics.enabled",
     "x-gateway.observability.metrics.path",
     "x-gateway.observability.metrics.route_label",
+    "x-gateway.observability.request_id_headers",
     "x-gateway.state.backend",
     "x-gateway.state.on_failure",
     "x-gateway.state.key_prefix",

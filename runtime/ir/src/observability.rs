@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Str;
 
-/// Access log and metrics settings, API-wide.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Access log, metrics and request-id settings, API-wide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observability {
     /// One line per request.
     #[serde(default)]
@@ -17,6 +17,33 @@ pub struct Observability {
     /// Prometheus metrics on the admin listener.
     #[serde(default)]
     pub metrics: Metrics,
+    /// The response headers that carry the request id (lower case), in order; the first is
+    /// also where a caller's own id is read from. Empty: none is sent, and the caller's id is
+    /// read from `x-request-id` (the id still names the request in logs).
+    #[serde(default = "default_request_id_headers")]
+    pub request_id_headers: Vec<Str>,
+}
+
+impl Default for Observability {
+    fn default() -> Self {
+        Observability {
+            access_log: AccessLog::default(),
+            metrics: Metrics::default(),
+            request_id_headers: default_request_id_headers(),
+        }
+    }
+}
+
+/// Where a caller's request id is read from, and the one response header that carries it
+/// unless the spec says otherwise.
+pub const X_REQUEST_ID: &str = "x-request-id";
+
+/// The header AWS's REST APIs carry the request id in (`x-amzn-RequestId`), which the `rest`
+/// kind sends as well, for clients written against AWS.
+pub const X_AMZN_REQUEST_ID: &str = "x-amzn-requestid";
+
+fn default_request_id_headers() -> Vec<Str> {
+    vec![Str::Borrowed(X_REQUEST_ID)]
 }
 
 /// The access log: on by default, JSON, stdout (the vocabulary's documented defaults).

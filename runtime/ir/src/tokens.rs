@@ -500,7 +500,8 @@ struct_tokens!(Gateway {
 });
 struct_tokens!(Observability {
     access_log,
-    metrics
+    metrics;
+    request_id_headers
 });
 struct_tokens!(AccessLog {
     enabled,

@@ -669,7 +669,7 @@ fn refuse(
 }
 
 /// The first look at the request head, before anything keys on it: the request id
-/// (`ctx.request_id`: the client's well-formed `x-request-id`, else a new one), set before any
+/// (`ctx.request_id`: the client's well-formed id, else a new one), set before any
 /// check can fail so every answer carries it; the head's size against `max_header`; and
 /// `Host` (RFC 9112 §3.2). One pass over the headers does all three, so neither the id nor
 /// the `Host` check costs a hash lookup.
@@ -688,7 +688,7 @@ fn edge_checks(
         if name == header::HOST {
             hosts += 1;
             host_ok &= valid_host(value.as_bytes());
-        } else if name == request_id::X_REQUEST_ID && incoming_id.is_none() {
+        } else if *name == gw.request_ids.incoming && incoming_id.is_none() {
             incoming_id = Some(value);
         }
     }

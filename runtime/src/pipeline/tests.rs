@@ -254,6 +254,46 @@ async fn the_request_id_is_set_before_the_head_checks_refuse() {
     assert_ne!(ctx.request_id, "req-1");
 }
 
+/// A caller's id is read from the first of `request_id_headers`, and only from it; a name
+/// HTTP cannot carry stops the build (the compiler reports it at its line first).
+#[tokio::test]
+async fn the_callers_id_comes_from_the_first_request_id_header() {
+    let mut ir = ir_gateway(ApiKind::Http);
+    ir.observability.request_id_headers = vec!["x-correlation-id".into(), "x-trace".into()];
+    let gw = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap();
+    assert_eq!(gw.request_ids.incoming, "x-correlation-id");
+    assert_eq!(gw.request_ids.outgoing.len(), 2);
+    let worker = WorkerGateway::new(Arc::new(gw));
+    let req = |name: &str| {
+        http::Request::get("/plain")
+            .header("host", "gw")
+            .header(name, "trace-9")
+            .body(RequestBody::Buffered(Bytes::new()))
+            .unwrap()
+    };
+    let mut ctx = context();
+    assert!(
+        worker
+            .serve(&mut ctx, req("x-correlation-id"))
+            .await
+            .is_ok()
+    );
+    assert_eq!(ctx.request_id, "trace-9");
+    for other in ["x-request-id", "x-trace"] {
+        let mut ctx = context();
+        assert!(worker.serve(&mut ctx, req(other)).await.is_ok());
+        assert_eq!(ctx.request_id.len(), 36, "{other}: {:?}", ctx.request_id);
+    }
+
+    ir.observability.request_id_headers = vec![];
+    let gw = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap();
+    assert_eq!(gw.request_ids.incoming, "x-request-id");
+    assert!(gw.request_ids.outgoing.is_empty());
+    ir.observability.request_id_headers = vec!["bad name".into()];
+    let e = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap_err();
+    assert!(e.to_string().contains("bad name"), "{e}");
+}
+
 /// The request future stays small: one boxed future per request at the hyper boundary
 /// holds it, and every step added later must not bloat it for routes that do not use the
 /// step (STYLE.md §1.6). A slow path is boxed, so it does not count here.

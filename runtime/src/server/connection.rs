@@ -23,7 +23,6 @@ use crate::gateway::Gateway;
 use crate::integration::proxy::ClientInfo;
 use crate::ir::ErrorType;
 use crate::pipeline::{RequestContext, WorkerGateway};
-use crate::request_id::{AMZN_REQUEST_ID, X_REQUEST_ID};
 use crate::step::cors::Cors;
 use crate::telemetry::{InFlight, LogRecord};
 
@@ -221,8 +220,9 @@ fn handle(
             policy.decorate(ctx.route, request, &mut resp);
         }
         let headers = resp.headers_mut();
-        headers.insert(AMZN_REQUEST_ID.clone(), ctx.request_id.clone());
-        headers.insert(X_REQUEST_ID.clone(), ctx.request_id.clone());
+        for name in &gw.request_ids.outgoing {
+            headers.insert(name.clone(), ctx.request_id.clone());
+        }
         if worker_gateway.telemetry.records() {
             record_telemetry(in_flight, ctx, log_info, &mut resp, &worker_gateway);
         }
