@@ -166,20 +166,11 @@ pub fn gateway() -> ir::Gateway {
             },
         ]),
         observability: ir::Observability {
-            access_log: ir::AccessLog {
-                enabled: true,
-                format: Cow::Borrowed("json"),
-                destination: Cow::Borrowed("stdout"),
-            },
-            metrics: ir::Metrics {
-                enabled: true,
-                path: Cow::Borrowed("/metrics"),
-                route_label: true,
-            },
             request_id_headers: Vec::from([
                 Cow::Borrowed("x-request-id"),
                 Cow::Borrowed("x-amzn-requestid"),
             ]),
+            ..Default::default()
         },
         ..Default::default()
     }

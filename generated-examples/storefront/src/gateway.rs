@@ -928,20 +928,11 @@ pub fn gateway() -> ir::Gateway {
         ]),
         cors: Some(ir::CorsId(0)),
         observability: ir::Observability {
-            access_log: ir::AccessLog {
-                enabled: true,
-                format: Cow::Borrowed("json"),
-                destination: Cow::Borrowed("stdout"),
-            },
-            metrics: ir::Metrics {
-                enabled: true,
-                path: Cow::Borrowed("/metrics"),
-                route_label: true,
-            },
             request_id_headers: Vec::from([
                 Cow::Borrowed("x-request-id"),
                 Cow::Borrowed("x-amzn-requestid"),
             ]),
+            ..Default::default()
         },
         binary_media_types: Vec::from([
             Cow::Borrowed("image/png"),

@@ -498,9 +498,11 @@ struct_tokens!(Gateway {
     observability,
     binary_media_types,
 });
+// Only what differs from the defaults, so a spec that changes one setting reads as that.
 struct_tokens!(Observability {
+    ;
     access_log,
-    metrics;
+    metrics,
     request_id_headers
 });
 struct_tokens!(AccessLog {
