@@ -980,7 +980,7 @@ fn descend<'v>(v: &'v Value, name: &str, out: &mut Vec<&'v Value>) {
 }
 
 /// Apache commons-lang 2's `escapeJavaScript`, which AWS's `$util.escapeJavaScript` is: `'`
-/// and `/` escaped too, and every character outside ASCII as `\uXXXX`.
+/// and `/` escaped too, and every character outside ASCII as a `\u` escape with four hex digits.
 pub(crate) fn escape_javascript(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {

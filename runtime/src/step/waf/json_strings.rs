@@ -128,7 +128,7 @@ enum EscapeError {
 }
 use EscapeError::{Cut, Malformed};
 
-/// Decodes the `XXXX` of a `\uXXXX` at `at` (and a following low surrogate) into UTF-8.
+/// Decodes the four hex digits of a `\u` escape at `at` (and a following low surrogate) into UTF-8.
 fn unicode_escape(body: &[u8], at: usize, out: &mut Vec<u8>) -> Result<usize, EscapeError> {
     let unit = |i: usize| -> Result<u32, EscapeError> {
         let digits = body.get(i..i + 4).ok_or(Cut)?;
