@@ -459,6 +459,8 @@ const SINK_FORMS: &[&str] = &[
     "open({q}javascript:{c}{q})",
     "import({q}//x.example/x.js{q})",
     "document.writeln({q}<svg onload={c}>{q})",
+    // Eighth round (waf-xss8): white space JS allows between `new` and the constructor.
+    "new\tFunction({q}{c}{q})()",
 ];
 
 /// Places a script runs from, from the HTML standard, SVG, MathML, CSS and JS contexts (a

@@ -786,6 +786,19 @@ fn script_call(s: &[u8], i: usize) -> bool {
             }
         }
     }
+    // `new` and `Function` with any white space between (JS allows line ends and tabs).
+    if s[i..].starts_with(b"new") {
+        let ws = s[i + 3..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        if ws > 0
+            && s[i + 3 + ws..].starts_with(b"function")
+            && s[i + 11 + ws..].trim_ascii_start().starts_with(b"(")
+        {
+            return true;
+        }
+    }
     // A dynamic import of a module (not one of Node's `node:` built-ins, which no browser
     // loads).
     if s[i..].starts_with(b"import(")
@@ -2149,6 +2162,7 @@ mod tests {
             // style attributes a CSS parser and a filter split differently, a whole element
             // in US-ASCII characters (as UTF-8 characters and as JS escapes)
             "*/print()/*",
+            "new\n\tFunction(x)()",
             "\u{2029}print()//",
             "<hr width=\"&{go()};\">",
             "<p style=\"b\\61 ckground:red\">x</p>",
