@@ -459,6 +459,8 @@ const SINK_FORMS: &[&str] = &[
     "open({q}javascript:{c}{q})",
     "import({q}//x.example/x.js{q})",
     "document.writeln({q}<svg onload={c}>{q})",
+    // Eighth round (waf-xss8): white space JS allows between `new` and the constructor.
+    "new\tFunction({q}{c}{q})()",
 ];
 
 /// Places a script runs from, from the HTML standard, SVG, MathML, CSS and JS contexts (a
@@ -635,6 +637,14 @@ const VEHICLES: &[&str] = &[
     // CSS: a `url(` and a script scheme hidden by escapes.
     "<div style=\"background:url(\\6a avascript:{c})\">",
     "<div style=\"background:u\\72l(javascript:{c})\">",
+    // Eighth round (waf-xss8): a `//` comment ended by a line feed, Netscape's JS entities,
+    // style attributes whose declarations CSS parsers split in different places (escaped
+    // names, blocks, a declaration inside a string).
+    "//\n{c}//",
+    "<br size=\"&{{c}};\">",
+    "<div style=\"\\62 ackground:url(javascript:{c})\">",
+    "<div style=\"{}*{x:expression({c})}\">",
+    "<div style=\"font-family:'x;background:url(javascript:{c})'\">",
 ];
 
 fn base64(b: &[u8]) -> String {
@@ -687,6 +697,35 @@ fn vehicle_report(verbose: bool) {
         caught += k;
         total += n;
         per_vehicle.push((v, k, n));
+    }
+    // The same vehicles running a function no rule names (`x()`): what the vehicle's own
+    // shape is worth, without the sink lists. A vehicle whose only script is the call (a
+    // string or comment breakout) cannot be told from code quoting a call, and misses here.
+    let (mut own_k, mut own_n) = (0, 0);
+    let mut own_missed = Vec::new();
+    for v in VEHICLES {
+        for c in ["x()", "go(1)", "a.b()"] {
+            let b = base64(format!("<script>{c}</script>").as_bytes());
+            let payload = v.replace("{c}", c).replace("{b}", &b);
+            let hit = detect::xss(payload.as_bytes());
+            own_k += usize::from(hit);
+            own_n += 1;
+            if !hit {
+                own_missed.push(payload);
+            }
+        }
+    }
+    println!(
+        "{}",
+        show(
+            "xss reference vehicles running an unnamed function (x(), go(1), a.b())",
+            (own_k, own_n)
+        )
+    );
+    if verbose {
+        for m in own_missed {
+            println!("VEHICLE UNNAMED MISSED: {}", m.escape_debug());
+        }
     }
     let weak: Vec<String> = per_vehicle
         .iter()
@@ -1529,4 +1568,79 @@ fn benign_report(verbose: bool) {
         ),
         show_fine("requests flagged", (all_flagged, all_total))
     );
+}
+
+/// Hand-written forms checked one by one: each line of the file `GWC_WAF_PROBE` names (`\n`,
+/// `\t`, `\xNN` and `\u{…}` read as escapes) is judged and printed with `HIT` or `pass`, so
+/// a form can be tried without rebuilding. Never fed corpus rows.
+#[test]
+#[ignore = "prints the judge's answer for each line of GWC_WAF_PROBE"]
+fn waf_xss_probe() {
+    let Some(path) = std::env::var_os("GWC_WAF_PROBE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).expect("probe file readable");
+    let (mut hits, mut total) = (0, 0);
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("##"))
+    {
+        let v = unescape(line);
+        let hit = detect::xss(&v);
+        hits += usize::from(hit);
+        total += 1;
+        println!("{} {line}", if hit { "HIT " } else { "pass" });
+    }
+    println!("probe: {hits}/{total} flagged");
+}
+
+/// `\n`, `\t`, `\r`, `\\`, `\xNN` (a raw byte) and `\u{…}` (a character as UTF-8).
+fn unescape(line: &str) -> Vec<u8> {
+    let b = line.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            match b[i + 1] {
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'r' => out.push(b'\r'),
+                b'\\' => out.push(b'\\'),
+                b'x' if i + 3 < b.len() => {
+                    if let Ok(x) = u8::from_str_radix(&line[i + 2..i + 4], 16) {
+                        out.push(x);
+                        i += 4;
+                        continue;
+                    }
+                    out.push(b'\\');
+                    i += 1;
+                    continue;
+                }
+                b'u' if b.get(i + 2) == Some(&b'{') => {
+                    if let Some(end) = line[i + 3..].find('}')
+                        && let Ok(cp) = u32::from_str_radix(&line[i + 3..i + 3 + end], 16)
+                        && let Some(c) = char::from_u32(cp)
+                    {
+                        let mut buf = [0u8; 4];
+                        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        i += 4 + end;
+                        continue;
+                    }
+                    out.push(b'\\');
+                    i += 1;
+                    continue;
+                }
+                _ => {
+                    out.push(b'\\');
+                    i += 1;
+                    continue;
+                }
+            }
+            i += 2;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
 }

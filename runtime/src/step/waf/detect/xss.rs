@@ -150,15 +150,34 @@ fn xss_variants(v: &[u8]) -> bool {
         }
         base64 &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ');
     }
-    // Text in UTF-8 holds those bytes inside its characters: only a value that is not UTF-8
-    // is read this way.
-    if high_bit
-        && std::str::from_utf8(v).is_err()
-        && high_bit_markup(v)
-        && let Some(d) = high_bit_stripped(v)
-        && xss_one(&d)
+    // UTF-8 text spells U+00BC and U+00BE as C2 BC and C2 BE: a back end that stores
+    // Latin-1 hands a US-ASCII page the same bytes, so a whole element in those characters
+    // is read as well.
+    if high_bit && utf8_high_bit_element(v) {
+        return true;
+    }
+    // The same characters written as JS escapes (`\xbc`, `\u00bc`), which a script string
+    // turns into them.
+    if backslash
+        && contains_ignore_case(v, b"bc")
+        && let Some(d) = transform::js_decode(v)
+        && utf8_high_bit_element(&d)
     {
         return true;
+    }
+    // Text in UTF-8 holds the bytes themselves inside its characters: only a value that is
+    // not UTF-8 is read byte by byte.
+    if high_bit && std::str::from_utf8(v).is_err() {
+        if high_bit_element(v) {
+            return true;
+        }
+        // The reading is markup like any other: comments inside it stand for nothing, too.
+        if high_bit_markup(v)
+            && let Some(d) = high_bit_stripped(v)
+            && (xss_one(&d) || strip_block_comments(&d).is_some_and(|e| xss_one(&e)))
+        {
+            return true;
+        }
     }
     if utf7
         && let Some(d) = utf7_decode(v)
@@ -170,6 +189,9 @@ fn xss_variants(v: &[u8]) -> bool {
         && let Some(d) = percent_u_decode(v)
         && xss_one(&d)
     {
+        return true;
+    }
+    if backslash && escaped_style_property(v) {
         return true;
     }
     if backslash
@@ -226,6 +248,138 @@ fn strip_block_comments(v: &[u8]) -> Option<Vec<u8>> {
     changed.then_some(out)
 }
 
+/// A whole element spelled in top-bit bytes: 0xBC, a name, 0xBE (attributes between
+/// allowed), then later 0xBC `/` the same name 0xBE; or 0xBC and the name of an element that
+/// acts at once ([`strong_tag`]: `script`, `iframe`, `svg`, …). A page read as US-ASCII sees an element
+/// opened and closed; text in a single-byte encoding (Latin-1's `¼`, `¾`) never closes a
+/// "tag" it opened, by name, so only markup smuggled past a filter has this shape.
+fn high_bit_element(v: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = v[i..].iter().position(|&b| b == 0xbc) {
+        let at = i + p + 1;
+        i = at;
+        let name = v[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if name == 0 || !v[at].is_ascii_alphabetic() {
+            continue;
+        }
+        let n = &v[at..at + name];
+        // An element that runs script or loads a document needs no closing tag.
+        let mut low = [0u8; 16];
+        if name <= low.len() {
+            for (l, b) in low.iter_mut().zip(n) {
+                *l = b.to_ascii_lowercase();
+            }
+            if strong_tag(&low[..name])
+                && matches!(v.get(at + name), Some(0xbe | b' ' | b'/' | b'\t' | b'\n'))
+            {
+                return true;
+            }
+        }
+        let Some(end) = v[at + name..].iter().position(|&b| b == 0xbc || b == 0xbe) else {
+            return false;
+        };
+        if v[at + name + end] != 0xbe {
+            continue;
+        }
+        if v[at + name + end + 1..].windows(name + 3).any(|w| {
+            w[0] == 0xbc
+                && w[1] == b'/'
+                && w[2..2 + name].eq_ignore_ascii_case(n)
+                && w[name + 2] == 0xbe
+        }) {
+            return true;
+        }
+    }
+    false
+}
+
+/// [`high_bit_element`] on UTF-8 text read as Latin-1 (C2 BC is `¼`, read as 0xBC).
+fn utf8_high_bit_element(v: &[u8]) -> bool {
+    if !v.windows(2).any(|w| w == [0xc2, 0xbc]) || std::str::from_utf8(v).is_err() {
+        return false;
+    }
+    let latin1: Vec<u8> = v
+        .iter()
+        .enumerate()
+        .filter(|&(k, &b)| !(b == 0xc2 && v.get(k + 1).is_some_and(|n| (0x80..0xc0).contains(n))))
+        .map(|(_, &b)| b)
+        .collect();
+    high_bit_element(&latin1)
+}
+
+/// A `style` attribute whose property name is written with CSS escapes or character
+/// references (`\63 olor`, `c&#9;olor`): CSS lets any character of an identifier be escaped,
+/// so a filter looking for `expression` or `behavior` reads another name than the browser.
+/// No author escapes a property name; checked on the value as sent, before decoding.
+fn escaped_style_property(v: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = v[i..]
+        .windows(5)
+        .position(|w| w.eq_ignore_ascii_case(b"style"))
+    {
+        let at = i + p;
+        i = at + 5;
+        if at == 0
+            || !matches!(
+                v[at - 1],
+                b' ' | b'/' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'\x0c'
+            )
+        {
+            continue;
+        }
+        let Some(value) = v[at + 5..].trim_ascii_start().strip_prefix(b"=") else {
+            continue;
+        };
+        let value = value.trim_ascii_start();
+        let (q, value) = match value.first() {
+            Some(&q @ (b'"' | b'\'')) => (Some(q), &value[1..]),
+            _ => (None, value),
+        };
+        let end = value
+            .iter()
+            .position(|&b| Some(b) == q || b == b'>' || q.is_none() && b.is_ascii_whitespace())
+            .unwrap_or(value.len());
+        // Each declaration's name: from the start or a `;` to its `:` (the `;` of a
+        // character reference, `&#9;`, ends no declaration).
+        let value = &value[..end];
+        let mut from = 0;
+        let decls = std::iter::from_fn(|| {
+            if from > value.len() {
+                return None;
+            }
+            let mut k = from;
+            while k < value.len() {
+                if value[k] == b';' {
+                    let word = value[from..k]
+                        .iter()
+                        .rev()
+                        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'#')
+                        .count();
+                    if !(word > 0 && k > word && value[k - word - 1] == b'&') {
+                        break;
+                    }
+                }
+                k += 1;
+            }
+            let decl = &value[from..k];
+            from = k + 1;
+            Some(decl)
+        });
+        if decls.into_iter().any(|decl| {
+            decl.iter().position(|&b| b == b':').is_some_and(|c| {
+                let name = &decl[..c];
+                name.contains(&b'\\') || name.windows(2).any(|w| w == b"&#")
+            })
+        }) {
+            return true;
+        }
+    }
+    false
+}
+
 /// `v` read as old Internet Explorer read a page served as US-ASCII: the top bit of a byte
 /// dropped, so 0xBC is `<`, 0xBE is `>`, 0xBD is `=`, 0xA2 is `"`, 0xA7 is `'` and 0xA8,
 /// 0xA9 are parentheses. Only those bytes are read so (another byte stays non-ASCII, as does
@@ -273,12 +427,19 @@ fn high_bit_markup(v: &[u8]) -> bool {
                 j += 1;
             }
             let name = name_len(j);
-            name > 0
-                && v[j + name..]
-                    .iter()
-                    .take(512)
-                    .find(|&&b| matches!(b, 0xbc | 0xbe | b'<' | b'>'))
-                    .is_some_and(|&b| matches!(b, 0xbe | b'>'))
+            // A tag name spelled with spaces (`\xbci f r a m e`), left open.
+            let mut low = [0u8; 24];
+            let len = v[j..].len().min(low.len());
+            for (l, b) in low.iter_mut().zip(&v[j..j + len]) {
+                *l = b.to_ascii_lowercase();
+            }
+            name == 1 && spaced_tag(&low[..len], 0)
+                || name > 0
+                    && v[j + name..]
+                        .iter()
+                        .take(512)
+                        .find(|&&b| matches!(b, 0xbc | 0xbe | b'<' | b'>'))
+                        .is_some_and(|&b| matches!(b, 0xbe | b'>'))
         }
         0xbd => {
             let word = v[..i]
@@ -297,6 +458,17 @@ fn high_bit_markup(v: &[u8]) -> bool {
                 && (v[i - 1].is_ascii_alphanumeric()
                     || matches!(v[i - 1], b'_' | b'$' | b']' | b')' | b'`' | 0xa9))
                 && v[i + 1..].iter().take(256).any(|&b| b == 0xa9)
+                // CSS `url(` with a script scheme in it, the `)` left out.
+                || v[..i].len() >= 3 && v[i - 3..i].eq_ignore_ascii_case(b"url") && {
+                    let t = &v[i + 1..];
+                    let t = &t[t
+                        .iter()
+                        .take_while(|&&b| matches!(b, b' ' | 0xa2 | 0xa7))
+                        .count()..];
+                    [&b"javascript"[..], b"vbscript"]
+                        .iter()
+                        .any(|w| t.len() >= w.len() && t[..w.len()].eq_ignore_ascii_case(w))
+                }
         }
         q @ (0xa2 | 0xa7) => {
             let len = v[i + 1..]
@@ -614,6 +786,19 @@ fn script_call(s: &[u8], i: usize) -> bool {
             }
         }
     }
+    // `new` and `Function` with any white space between (JS allows line ends and tabs).
+    if s[i..].starts_with(b"new") {
+        let ws = s[i + 3..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        if ws > 0
+            && s[i + 3 + ws..].starts_with(b"function")
+            && s[i + 11 + ws..].trim_ascii_start().starts_with(b"(")
+        {
+            return true;
+        }
+    }
     // A dynamic import of a module (not one of Node's `node:` built-ins, which no browser
     // loads).
     if s[i..].starts_with(b"import(")
@@ -917,6 +1102,10 @@ fn xss_one(v: &[u8]) -> bool {
     }
     let s = lower_clean(v);
     let n = s.len();
+    // U+2028 or U+2029 in the value ([`lower_clean`] reads them as `\n`).
+    let line_separator = v.contains(&0xe2)
+        && v.windows(3)
+            .any(|w| w[0] == 0xe2 && w[1] == 0x80 && matches!(w[2], 0xa8 | 0xa9));
     for i in 0..n {
         match s[i] {
             b'<' => {
@@ -1061,6 +1250,30 @@ fn xss_one(v: &[u8]) -> bool {
                     && script_scheme_at(&s, i)
                     // A CSS `url(data:image/…)` is an image, which runs no script.
                     && !(s[i..].starts_with(b"data:image") && in_css_url(&s, i)) =>
+            {
+                return true;
+            }
+            // `*/` with no `/*` before it closes a comment the page opened: what follows is
+            // code (`*/print()/*`). U+2028 and U+2029 (read as a line end) close a `//` one.
+            b'/' if i > 0
+                && s[i - 1] == b'*'
+                && (i < 2 || s[i - 2] != b'*')
+                && !s[..i].windows(2).any(|w| w == b"/*")
+                && script_breakout(&s, i) =>
+            {
+                return true;
+            }
+            b'\n' if line_separator && script_breakout(&s, i) => return true,
+            // Netscape's JavaScript entity as an attribute value: `size="&{code};"`.
+            b'&' if s[i..].starts_with(b"&{")
+                && (s[..i].ends_with(b"=")
+                    || s[..i].ends_with(b"=\"")
+                    || s[..i].ends_with(b"='"))
+                && s[i + 2..]
+                    .iter()
+                    .take(256)
+                    .position(|&b| b == b'}')
+                    .is_some_and(|e| s[i + 2..i + 2 + e].contains(&b'(')) =>
             {
                 return true;
             }
@@ -1730,6 +1943,59 @@ fn styled_url(rest: &[u8]) -> bool {
     value.windows(4).any(|w| w == b"url(")
         || value.windows(10).any(|w| w == b"expression")
         || value.iter().filter(|&&b| b == b'\\').count() >= 3
+        // The attribute itself (not a framework's `:style`, `v-bind:style`).
+        || at > 0
+            && matches!(tag[at - 1], b' ' | b'/' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'\x0c')
+            && style_confused(value)
+}
+
+/// A `style` value (from after `style=`) that CSS parsers read apart: a declaration list holds
+/// no blocks, so `{`, `}` or `[` before a property's `:` only make a filter and a browser
+/// disagree on where a declaration starts; a quoted string that holds a whole declaration
+/// (`'x;color:red'`) does the same in parsers that end strings early. Template markers
+/// (`{{ }}`, `${ }`) are left alone.
+fn style_confused(value: &[u8]) -> bool {
+    let (q, value) = match value.first() {
+        Some(&q @ (b'"' | b'\'')) => (Some(q), &value[1..]),
+        _ => (None, value),
+    };
+    let end = value
+        .iter()
+        .position(|&b| Some(b) == q || q.is_none() && b.is_ascii_whitespace())
+        .unwrap_or(value.len());
+    let value = &value[..end];
+    if value.windows(2).any(|w| w == b"{{" || w == b"${") {
+        return false;
+    }
+    let mut string: Option<u8> = None;
+    let mut in_name = true;
+    for (i, &b) in value.iter().enumerate() {
+        match string {
+            Some(sq) if b == sq => string = None,
+            Some(_) => {
+                // `;` then `name:` inside a string.
+                if b == b';' {
+                    let rest = value[i + 1..].trim_ascii_start();
+                    let name = rest
+                        .iter()
+                        .take_while(|&&c| c.is_ascii_lowercase() || c == b'-')
+                        .count();
+                    if name >= 2 && rest[name..].trim_ascii_start().starts_with(b":") {
+                        return true;
+                    }
+                }
+            }
+            None => match b {
+                b'"' | b'\'' => string = Some(b),
+                b':' => in_name = false,
+                b';' => in_name = true,
+                b'{' | b'}' => return true,
+                b'[' | b']' if in_name => return true,
+                _ => {}
+            },
+        }
+    }
+    false
 }
 
 fn has_script_text(s: &[u8]) -> bool {
@@ -1774,7 +2040,8 @@ fn script_breakout(s: &[u8], at: usize) -> bool {
         j += 2 + r.iter().take_while(|&&b| b == b' ').count();
         keyword = true;
     }
-    if ops == 0 && !keyword && s[at] != b';' {
+    // A `;`, a comment's end or a line end needs no operator after it: a statement follows.
+    if ops == 0 && !keyword && !matches!(s[at], b';' | b'/' | b'\n') {
         return false;
     }
     let rest = &s[j..];
@@ -1891,6 +2158,18 @@ mod tests {
             "<img name=\"getElementById\">",
             "<a id=currentScript href=//x.example/x.js>",
             "<embed name=createElement>",
+            // eighth round: a comment or line closed before a call, Netscape's JS entities,
+            // style attributes a CSS parser and a filter split differently, a whole element
+            // in US-ASCII characters (as UTF-8 characters and as JS escapes)
+            "*/print()/*",
+            "new\n\tFunction(x)()",
+            "\u{2029}print()//",
+            "<hr width=\"&{go()};\">",
+            "<p style=\"b\\61 ckground:red\">x</p>",
+            "<p style=\"[k]color:red\">x</p>",
+            "<p style=\"font-family:'q;color:red'\">x</p>",
+            "\u{bc}em\u{be}hi\u{bc}/em\u{be}",
+            "\\xbcem\\xbehi\\xbc/em\\xbe",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
         }
@@ -1898,6 +2177,9 @@ mod tests {
         for attack in [
             &b"\xbcsvg/onload\xbdconfirm(1)\xbe"[..],
             b"x\xa7;prompt\xa82\xa9//",
+            b"\xbcb\xbex\xbc/b\xbe",
+            b"\xbciframe src=//x.example",
+            b"k\xbdv:url\xa8javascript",
         ] {
             assert!(xss(attack), "{}", attack.escape_ascii());
         }
@@ -1912,6 +2194,8 @@ mod tests {
             b"\xbcx\xbe",
             b"1\xbc lb \xbcdiv\xa0 x\xbe",
             b"r\xe9sum\xe9 \xbc/style \xbd value",
+            b"price \xbc lb \xbe 3 \xbc/ lb",
+            b"caf\xe9 \xbcmenu\xbe \xbc/carte\xbe",
         ] {
             assert!(!xss(text), "{}", text.escape_ascii());
         }
@@ -1961,6 +2245,15 @@ mod tests {
             "<input name=\"body\"> <input name=domain> <input id=location>",
             "<form name=\"search\"><input name=\"q\"></form>",
             "Please confirm\u{a0}the order \u{2014} 3\u{2009}items",
+            // eighth round: globs and comments, framework style bindings, fractions
+            "\"projects/*/locations/*/print\"",
+            "/* note */ print(x)",
+            "see **/print() in the glob",
+            "<div :style=\"{color: c}\" v-bind:style=\"{ x: y }\">",
+            "<div style=\"width: {{ width }}px\">",
+            "<span style=\"content:'\\201C'\">",
+            "my $x = &{$code}(1);",
+            "1\u{bc} cups flour, \u{be} cup sugar, \u{bc}inch \u{be}inch \u{bc}/inch",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }
