@@ -184,6 +184,10 @@ fn crs_regression() {
             raw
         };
         let pl1 = v["crs"]["paranoia_level"].as_u64() == Some(1);
+        // While tuning, only the tuning half's cases are printed (the corpus files take
+        // their benign CRS rows from these cases, split by the same hash).
+        let printable_half = std::env::var_os("GWC_WAF_HALF").is_none_or(|h| h != "tuning")
+            || fnv(v["payload"].as_str().unwrap_or("").as_bytes()).is_multiple_of(2);
         match v["class"].as_str() {
             Some("sqli") if pl1 => {
                 attacks += 1;
@@ -197,7 +201,7 @@ fn crs_regression() {
                 benign += 1;
                 let (sqli, xss) = (detect::sqli(&payload), detect::xss(&payload));
                 let passed = !sqli && !xss;
-                if !passed && std::env::var_os("GWC_WAF_MISSES").is_some() {
+                if !passed && printable_half && std::env::var_os("GWC_WAF_MISSES").is_some() {
                     let by = match (sqli, xss) {
                         (true, true) => "sqli, xss",
                         (true, false) => "sqli",
