@@ -184,6 +184,10 @@ fn crs_regression() {
             raw
         };
         let pl1 = v["crs"]["paranoia_level"].as_u64() == Some(1);
+        // While tuning, only the tuning half's cases are printed (the corpus files take
+        // their benign CRS rows from these cases, split by the same hash).
+        let printable_half = std::env::var_os("GWC_WAF_HALF").is_none_or(|h| h != "tuning")
+            || fnv(v["payload"].as_str().unwrap_or("").as_bytes()).is_multiple_of(2);
         match v["class"].as_str() {
             Some("sqli") if pl1 => {
                 attacks += 1;
@@ -197,7 +201,7 @@ fn crs_regression() {
                 benign += 1;
                 let (sqli, xss) = (detect::sqli(&payload), detect::xss(&payload));
                 let passed = !sqli && !xss;
-                if !passed && std::env::var_os("GWC_WAF_MISSES").is_some() {
+                if !passed && printable_half && std::env::var_os("GWC_WAF_MISSES").is_some() {
                     let by = match (sqli, xss) {
                         (true, true) => "sqli, xss",
                         (true, false) => "sqli",
@@ -597,7 +601,8 @@ fn waf_corpus_floors() {
 // 6.7 % false positives, XSS 94.8 % at 1.7 %. Fifth round (waf-sqli): SQLi 83.8 % (863/1030)
 // at 5.9 % (21/358). Sixth round (waf-sqli, held-out run once): 84.9 % (874/1030) at 5.9 %.
 // Seventh round (waf-sqli, held-out run once): 85.6 % (882/1030) at 5.6 % (20/358).
-const SQLI_DETECTION_FLOOR: f64 = 85.0;
+// Eighth round (waf-sqli8, held-out run once): 85.9 % (885/1030) at 5.6 % (20/358).
+const SQLI_DETECTION_FLOOR: f64 = 85.4;
 const SQLI_FP_CEILING: f64 = 6.2;
 // XSS after the fifth round (waf-xss, held-out run once): 95.7 % at 1.7 %. Sixth round
 // (waf-xss, held-out run once): 96.3 % (931/967) at 1.7 % (2/117). Seventh round (waf-xss,
