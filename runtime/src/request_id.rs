@@ -27,16 +27,22 @@ pub(crate) struct RequestIdHeaders {
 }
 
 impl RequestIdHeaders {
-    /// The spec's list; a name HTTP cannot carry is an error (the compiler reports it at its
-    /// line, so only hand-written IR gets here).
+    /// The spec's list; a name HTTP cannot carry, or one HTTP or the gateway uses for its own
+    /// purpose (a request id in `content-length` would break the response's framing), is an
+    /// error. The compiler reports both at their line, so only hand-written IR gets here.
     pub(crate) fn new(names: &[ir::Str]) -> Result<RequestIdHeaders, BuildError> {
         let outgoing = names
             .iter()
             .map(|n| {
-                HeaderName::from_bytes(n.as_bytes()).map_err(|e| BuildError::BadHeader {
+                let bad = |reason: String| BuildError::BadHeader {
                     name: n.to_string(),
-                    reason: e.to_string(),
-                })
+                    reason,
+                };
+                let name = HeaderName::from_bytes(n.as_bytes()).map_err(|e| bad(e.to_string()))?;
+                if ir::RESERVED_REQUEST_ID_HEADERS.contains(&name.as_str()) {
+                    return Err(bad("it cannot carry the request id".to_owned()));
+                }
+                Ok(name)
             })
             .collect::<Result<Box<[HeaderName]>, _>>()?;
         Ok(RequestIdHeaders {

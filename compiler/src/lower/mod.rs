@@ -569,26 +569,6 @@ fn lower_observability(
     }
 }
 
-/// Headers the request id cannot go in: HTTP's framing and hop-by-hop headers, and those the
-/// gateway or the integration writes for other reasons.
-const RESERVED_RESPONSE_HEADERS: [&str; 15] = [
-    "allow",
-    "connection",
-    "content-encoding",
-    "content-length",
-    "content-type",
-    "date",
-    "host",
-    "keep-alive",
-    "location",
-    "proxy-connection",
-    "set-cookie",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
-
 /// The response headers the request id goes in: the spec's list (lower-cased, each a valid
 /// header name, none twice, none HTTP or the gateway reserves), else the kind's default.
 fn request_id_headers(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics) -> Vec<Str> {
@@ -617,7 +597,7 @@ fn request_id_headers(api: &Api<'_>, root: &vocab::Root, diags: &mut Diagnostics
                 "a header name is letters, digits and `!#$%&'*+-.^_`|~`, such as `x-request-id`"
                     .to_owned(),
             ))
-        } else if RESERVED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+        } else if gwc_ir::RESERVED_REQUEST_ID_HEADERS.contains(&lower.as_str()) {
             Some((
                 format!("`{name}` cannot carry the request id"),
                 "HTTP or the gateway sets this header for its own purpose; use a name of your own, such as `x-request-id` or `x-correlation-id`".to_owned(),

@@ -46,7 +46,7 @@ pub use mapping::{
 };
 pub use observability::{
     AccessLog, AuthorizerValue, CLF_FORMAT, ContextVar, LogFormatError, LogPiece, Metrics,
-    Observability, X_AMZN_REQUEST_ID, X_REQUEST_ID, parse_log_format,
+    Observability, RESERVED_REQUEST_ID_HEADERS, X_AMZN_REQUEST_ID, X_REQUEST_ID, parse_log_format,
 };
 pub use plan::{ApiKey, ApiKeySource, Quota, QuotaPeriod, RouteThrottle, UsagePlan};
 pub use policy::{

@@ -42,6 +42,27 @@ pub const X_REQUEST_ID: &str = "x-request-id";
 /// kind sends as well, for clients written against AWS.
 pub const X_AMZN_REQUEST_ID: &str = "x-amzn-requestid";
 
+/// Headers the request id cannot go in: HTTP's framing and hop-by-hop headers, and those the
+/// gateway or an integration writes for their own purpose (the compiler and the runtime both
+/// refuse them).
+pub const RESERVED_REQUEST_ID_HEADERS: [&str; 15] = [
+    "allow",
+    "connection",
+    "content-encoding",
+    "content-length",
+    "content-type",
+    "date",
+    "host",
+    "keep-alive",
+    "location",
+    "proxy-connection",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
 fn default_request_id_headers() -> Vec<Str> {
     vec![Str::Borrowed(X_REQUEST_ID)]
 }

@@ -289,9 +289,11 @@ async fn the_callers_id_comes_from_the_first_request_id_header() {
     let gw = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap();
     assert_eq!(gw.request_ids.incoming, "x-request-id");
     assert!(gw.request_ids.outgoing.is_empty());
-    ir.observability.request_id_headers = vec!["bad name".into()];
-    let e = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap_err();
-    assert!(e.to_string().contains("bad name"), "{e}");
+    for bad in ["bad name", "Content-Length"] {
+        ir.observability.request_id_headers = vec![bad.into()];
+        let e = Gateway::from_ir(&ir, &RuntimeArgs::default()).unwrap_err();
+        assert!(e.to_string().contains(bad), "{e}");
+    }
 }
 
 /// The request future stays small: one boxed future per request at the hyper boundary
