@@ -1579,19 +1579,24 @@ fn framework_handler(rest: &[u8]) -> bool {
         let Some(v) = t[len..].trim_ascii_start().strip_prefix(b"=") else {
             return false;
         };
-        let v = v.trim_ascii_start();
-        let (q, v) = match v.first() {
-            Some(&q @ (b'"' | b'\'')) => (Some(q), &v[1..]),
-            _ => (None, v),
-        };
-        let value_end = v
-            .iter()
-            .position(|&b| Some(b) == q || q.is_none() && b.is_ascii_whitespace())
-            .unwrap_or(v.len());
-        v[..value_end]
+        attribute_value(v.trim_ascii_start())
             .iter()
             .any(|&b| matches!(b, b'(' | b'`' | b'='))
     })
+}
+
+/// An attribute's value written from its first byte (after `=`): inside its quotes up to
+/// the closing one, or unquoted up to white space.
+fn attribute_value(v: &[u8]) -> &[u8] {
+    let (q, v) = match v.first() {
+        Some(&q @ (b'"' | b'\'')) => (Some(q), &v[1..]),
+        _ => (None, v),
+    };
+    let end = v
+        .iter()
+        .position(|&b| Some(b) == q || q.is_none() && b.is_ascii_whitespace())
+        .unwrap_or(v.len());
+    &v[..end]
 }
 
 /// Attributes other than event handlers that make a tag load or run something: a form's
@@ -1955,15 +1960,7 @@ fn styled_url(rest: &[u8]) -> bool {
 /// (`'x;color:red'`) does the same in parsers that end strings early. Template markers
 /// (`{{ }}`, `${ }`) are left alone.
 fn style_confused(value: &[u8]) -> bool {
-    let (q, value) = match value.first() {
-        Some(&q @ (b'"' | b'\'')) => (Some(q), &value[1..]),
-        _ => (None, value),
-    };
-    let end = value
-        .iter()
-        .position(|&b| Some(b) == q || q.is_none() && b.is_ascii_whitespace())
-        .unwrap_or(value.len());
-    let value = &value[..end];
+    let value = attribute_value(value);
     if value.windows(2).any(|w| w == b"{{" || w == b"${") {
         return false;
     }
