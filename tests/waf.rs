@@ -34,6 +34,19 @@ async fn rules_block_count_and_log_over_tcp() -> TestResult {
             ensure_eq!(sqli.status, 403, "SQL injection");
             ensure_eq!(sqli.json()?["message"], "Forbidden", "WAF_FILTERED body");
 
+            // `'probe'` is a fragment: the default level passes it, high sensitivity does not.
+            let probe = "?q=%27probe%27";
+            let products = client::send(addr, get(&format!("/products{probe}"))?).await?;
+            ensure_eq!(products.status, 200, "a quote probe at the default level");
+            let search = client::send(addr, get(&format!("/search{probe}"))?).await?;
+            ensure_eq!(search.status, 403, "a quote probe at high sensitivity");
+            let terms = client::send(addr, get("/search?q=O%27Reilly+books")?).await?;
+            ensure_eq!(
+                terms.status,
+                200,
+                "ordinary search terms at high sensitivity"
+            );
+
             let xss = client::request(Method::POST, addr, "/orders")
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(TestBody::full("note=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E"))?;
@@ -89,6 +102,7 @@ async fn rules_block_count_and_log_over_tcp() -> TestResult {
             for series in [
                 "gwc_waf_api_sql_sqli_queryarguments_blocked_total{api=\"waf\",stage=\"prod\",method=\"\",route=\"(unmatched)\"} 1",
                 "gwc_waf_createorder_order_flood_blocked_total{api=\"waf\",stage=\"prod\",method=\"POST\",route=\"/orders\"} 1",
+                "gwc_waf_search_strict_search_blocked_total{api=\"waf\",stage=\"prod\",method=\"GET\",route=\"/search\"} 1",
             ] {
                 ensure!(page.contains(series), "no `{series}` in\n{page}");
             }
@@ -98,10 +112,10 @@ async fn rules_block_count_and_log_over_tcp() -> TestResult {
                     .iter()
                     .filter_map(|l| serde_json::from_str(l).ok())
                     .collect();
-                (lines.len() >= 12).then_some(lines)
+                (lines.len() >= 15).then_some(lines)
             })
             .await
-            .ok_or("fewer than 12 access-log lines")?;
+            .ok_or("fewer than 15 access-log lines")?;
             let sqli_line = lines
                 .iter()
                 .find(|l| l["wafRule"] == "sql/SQLi_QUERYARGUMENTS")

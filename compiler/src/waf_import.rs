@@ -1150,6 +1150,21 @@ fn detection(cx: &mut Cx<'_>, kind: &str, body: &Node, path: &str) -> Option<Fie
         Some("NO_MATCH") => f.push(("oversize".into(), s("no_match"))),
         _ => {}
     }
+    match body.get_str("SensitivityLevel") {
+        None | Some("LOW") => {}
+        Some("HIGH") if kind == "SqliMatchStatement" => {
+            f.push(("sensitivity".into(), s("high")));
+        }
+        Some(other) => {
+            cx.unmapped(
+                body,
+                path,
+                format!("`SensitivityLevel: {other}`"),
+                "AWS WAF accepts `LOW` or `HIGH`, on `SqliMatchStatement` only",
+            );
+            return None;
+        }
+    }
     Some(f)
 }
 

@@ -733,6 +733,7 @@ fn every_variant() -> gwc_ir::Gateway {
                                 InspectedPart::Query,
                                 InspectedPart::Headers,
                             ],
+                            sensitivity: SqliSensitivity::High,
                         },
                         ..WafRule::default()
                     },

@@ -20,7 +20,7 @@ use gwc_ir::{
 };
 use gwc_ir::{
     ByteSize, Comparison, HeaderPair, ManagedGroup, MatchTest, OverrideAction, Oversize,
-    RuleOverride, SizeTest, Transform, WafField, WafInspection, WafMatch,
+    RuleOverride, SizeTest, SqliSensitivity, Transform, WafField, WafInspection, WafMatch,
 };
 
 use super::codes;
@@ -976,10 +976,24 @@ fn waf_condition(
         },
         R::Sqli(r) => WafCondition::Sqli {
             parts: parts(&r.scope),
+            sensitivity: match r.sensitivity.as_ref().map(|s| s.value) {
+                None | Some(vocab::Sensitivity::Low) => SqliSensitivity::Low,
+                Some(vocab::Sensitivity::High) => SqliSensitivity::High,
+            },
         },
-        R::Xss(r) => WafCondition::Xss {
-            parts: parts(&r.scope),
-        },
+        R::Xss(r) => {
+            if let Some(s) = &r.sensitivity {
+                diags.push(bad_rule(
+                    s.span,
+                    "`sensitivity` applies to `sqli` rules only".to_owned(),
+                    "remove it: the XSS detector has one level, as AWS WAF's `XssMatchStatement`",
+                ));
+                return None;
+            }
+            WafCondition::Xss {
+                parts: parts(&r.scope),
+            }
+        }
         R::ByteMatch(r) => WafCondition::Match(WafMatch {
             field: waf_field(&r.field, diags)?,
             transforms: transforms(&r.transformations),

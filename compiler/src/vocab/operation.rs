@@ -607,6 +607,22 @@ pub struct DetectionRule {
     /// A body over the inspection limit. Default: `continue`.
     #[serde(default)]
     pub oversize: Oversize,
+    /// `sqli` only, as AWS WAF's `SensitivityLevel`: `high` adds weaker SQL signatures,
+    /// catching more attacks at the price of more false positives. Default: `low`.
+    #[serde(default)]
+    pub sensitivity: Option<Spanned<Sensitivity>>,
+}
+
+/// How eagerly a `sqli` rule matches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    /// SQL by structure only: a breakout followed by SQL syntax.
+    #[default]
+    Low,
+    /// Also SQL fragments on their own: catalogue names, quoted-word probes, statement
+    /// verbs, function calls and runs of SQL punctuation.
+    High,
 }
 
 fn default_scope() -> Vec<InspectedPart> {

@@ -59,8 +59,8 @@ pub use units::{ByteSize, DURATION_UNITS, Millis, SIZE_UNITS, UnitError};
 pub use validate::{BodySchema, ParamIn, RequestModel, RequiredParam, Validator};
 pub use waf::{
     Comparison, InspectedPart, MANAGED_GROUPS, ManagedGroup, MatchTest, OverrideAction, Oversize,
-    RuleOverride, SizeTest, Transform, WafAction, WafCondition, WafField, WafInspection, WafMatch,
-    WafResponse, WafRule, WafRuleSet, managed_group_rules,
+    RuleOverride, SizeTest, SqliSensitivity, Transform, WafAction, WafCondition, WafField,
+    WafInspection, WafMatch, WafResponse, WafRule, WafRuleSet, managed_group_rules,
 };
 
 /// Borrowed in generated code, owned in `gwc serve`.

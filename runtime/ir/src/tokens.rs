@@ -30,10 +30,10 @@ use crate::{
     Observability, OverrideAction, Oversize, Param, ParamChange, ParamIn, Passthrough,
     PathTemplate, PlanId, Quota, QuotaPeriod, RequestModel, RequiredParam, Route, RouteAuth,
     RouteId, RoutePolicies, RouteThrottle, RuleOverride, RustHandler, Secret, Segment, SizeTest,
-    Stage, StageThrottle, StageVariable, StateConfig, Str, Throttle, ThrottleScope, Transform,
-    UnauthorizedInvalidation, UriPart, UriTemplate, UsagePlan, Validator, ValidatorId, ValuePart,
-    WafAction, WafCondition, WafField, WafInspection, WafMatch, WafResponse, WafRule, WafRuleSet,
-    WafRuleSetId,
+    SqliSensitivity, Stage, StageThrottle, StageVariable, StateConfig, Str, Throttle,
+    ThrottleScope, Transform, UnauthorizedInvalidation, UriPart, UriTemplate, UsagePlan, Validator,
+    ValidatorId, ValuePart, WafAction, WafCondition, WafField, WafInspection, WafMatch,
+    WafResponse, WafRule, WafRuleSet, WafRuleSetId,
 };
 
 /// The imports emitted IR expressions rely on: `ir` is `gwc_runtime`'s re-export of this crate,
@@ -644,9 +644,13 @@ impl ToTokens for WafCondition {
                 let (limit, key) = (limit.emit(), key.emit());
                 quote!(#ir::WafCondition::RateBased { limit: #limit, window: #window, key: #key })
             }
-            WafCondition::Sqli { parts } => {
+            WafCondition::Sqli { parts, sensitivity } => {
                 let parts = parts.emit();
-                quote!(#ir::WafCondition::Sqli { parts: #parts })
+                let sensitivity = match sensitivity {
+                    SqliSensitivity::Low => quote!(#ir::SqliSensitivity::Low),
+                    SqliSensitivity::High => quote!(#ir::SqliSensitivity::High),
+                };
+                quote!(#ir::WafCondition::Sqli { parts: #parts, sensitivity: #sensitivity })
             }
             WafCondition::Xss { parts } => {
                 let parts = parts.emit();

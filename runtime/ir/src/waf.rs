@@ -137,6 +137,9 @@ pub enum WafCondition {
     Sqli {
         /// Parts inspected.
         parts: Vec<InspectedPart>,
+        /// How eagerly it matches.
+        #[serde(default)]
+        sensitivity: SqliSensitivity,
     },
     /// Cross-site scripting in the inspected parts.
     Xss {
@@ -166,8 +169,23 @@ pub enum WafCondition {
 
 impl Default for WafCondition {
     fn default() -> Self {
-        WafCondition::Sqli { parts: Vec::new() }
+        WafCondition::Sqli {
+            parts: Vec::new(),
+            sensitivity: SqliSensitivity::Low,
+        }
     }
+}
+
+/// AWS WAF's `SensitivityLevel` of a SQL injection statement: `High` adds signatures that
+/// catch more attacks and flag more benign text, so it is a per-rule choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqliSensitivity {
+    /// SQL by structure: a breakout followed by SQL syntax.
+    #[default]
+    Low,
+    /// Also SQL fragments on their own.
+    High,
 }
 
 /// A request part a detection rule inspects.

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use super::detect;
 use super::transform;
 
+mod sql_high;
 mod xss;
 
 struct Row {
@@ -337,6 +338,9 @@ fn waf_corpus_report() {
     sqli_fast_path_agrees();
     if std::env::var_os("GWC_WAF_XSS").is_some() {
         xss::report();
+    }
+    if std::env::var_os("GWC_WAF_HIGH").is_some() {
+        sql_high::report(std::env::var_os("GWC_WAF_HALF").is_none_or(|h| h != "tuning"));
     }
     if std::env::var_os("GWC_WAF_MISSES").is_some() {
         for (class, f) in [

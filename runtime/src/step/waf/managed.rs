@@ -9,8 +9,8 @@
 //! The rules are written from the protocols and the attack classes, not from any test corpus.
 
 use crate::ir::{
-    Comparison, InspectedPart, ManagedGroup, MatchTest, OverrideAction, SizeTest, Str, Transform,
-    WafAction, WafCondition, WafField, WafMatch, WafRule,
+    Comparison, InspectedPart, ManagedGroup, MatchTest, OverrideAction, SizeTest, SqliSensitivity,
+    Str, Transform, WafAction, WafCondition, WafField, WafMatch, WafRule,
 };
 
 fn m(field: WafField, transforms: &[Transform], test: MatchTest) -> WafCondition {
@@ -42,6 +42,14 @@ fn any_of(fields: &[WafField], transforms: &[Transform], pattern: &'static str) 
             .iter()
             .map(|f| m(f.clone(), transforms, re(pattern)))
             .collect(),
+    }
+}
+
+/// AWS's `SQLi_*` rules: one request part at the default sensitivity.
+fn sqli(part: InspectedPart) -> WafCondition {
+    WafCondition::Sqli {
+        parts: vec![part],
+        sensitivity: SqliSensitivity::Low,
     }
 }
 
@@ -142,30 +150,10 @@ fn group_rules(group: &ManagedGroup) -> Result<Vec<WafRule>, String> {
             ),
         ],
         "sql_database" => vec![
-            rule(
-                "SQLi_QUERYARGUMENTS",
-                WafCondition::Sqli {
-                    parts: vec![InspectedPart::Query],
-                },
-            ),
-            rule(
-                "SQLi_BODY",
-                WafCondition::Sqli {
-                    parts: vec![InspectedPart::Body],
-                },
-            ),
-            rule(
-                "SQLi_COOKIE",
-                WafCondition::Sqli {
-                    parts: vec![InspectedPart::Cookies],
-                },
-            ),
-            rule(
-                "SQLi_URIPATH",
-                WafCondition::Sqli {
-                    parts: vec![InspectedPart::Path],
-                },
-            ),
+            rule("SQLi_QUERYARGUMENTS", sqli(InspectedPart::Query)),
+            rule("SQLi_BODY", sqli(InspectedPart::Body)),
+            rule("SQLi_COOKIE", sqli(InspectedPart::Cookies)),
+            rule("SQLi_URIPATH", sqli(InspectedPart::Path)),
         ],
         "known_bad_inputs" => vec![
             rule(

@@ -41,7 +41,7 @@ use ipnet::IpNet;
 use super::{BuildContext, Check, RequestStep, StepResult, Verdict};
 use crate::body::{Body, RequestBody};
 use crate::error::{BuildError, GatewayError};
-use crate::ir::{self, ErrorType, InspectedPart, Oversize, WafAction};
+use crate::ir::{self, ErrorType, InspectedPart, Oversize, SqliSensitivity, WafAction};
 use crate::pipeline::RequestContext;
 use crate::state::{Pending, State, StateError};
 use crate::telemetry::{CounterId, WorkerTelemetry};
@@ -110,7 +110,7 @@ enum Cond {
     },
     /// The index into `Rules::rates` (the count is taken before evaluation).
     Rate(usize),
-    Sqli(Parts),
+    Sqli(Parts, SqliSensitivity),
     Xss(Parts),
     Match(Box<FieldMatch>),
     And(Vec<Cond>),
@@ -531,9 +531,9 @@ impl Compiler<'_, '_> {
                 });
                 Cond::Rate(self.rates.len() - 1)
             }
-            W::Sqli { parts } => {
+            W::Sqli { parts, sensitivity } => {
                 self.needs_body |= parts.contains(&InspectedPart::Body);
-                Cond::Sqli(Parts::of(parts))
+                Cond::Sqli(Parts::of(parts), *sensitivity)
             }
             W::Xss { parts } => {
                 self.needs_body |= parts.contains(&InspectedPart::Body);
@@ -855,7 +855,12 @@ impl Rules {
                 (Some(n), Some(rate)) => n > rate.limit,
                 _ => false,
             },
-            Cond::Sqli(parts) => any_part(view, *parts, &mut |v| detect::sqli(v)),
+            Cond::Sqli(parts, SqliSensitivity::Low) => {
+                any_part(view, *parts, &mut |v| detect::sqli(v))
+            }
+            Cond::Sqli(parts, SqliSensitivity::High) => {
+                any_part(view, *parts, &mut |v| detect::sqli_high(v))
+            }
             Cond::Xss(parts) => any_part(view, *parts, &mut |v| detect::xss(v)),
             Cond::Match(m) => {
                 let test = |v: &[u8]| match &m.test {
@@ -938,7 +943,7 @@ impl Rules {
 impl Cond {
     fn reads_body(&self) -> bool {
         match self {
-            Cond::Sqli(p) | Cond::Xss(p) => p.has(InspectedPart::Body),
+            Cond::Sqli(p, _) | Cond::Xss(p) => p.has(InspectedPart::Body),
             Cond::Match(m) => matches!(m.field, Field::Body | Field::JsonBody(_)),
             Cond::And(v) | Cond::Or(v) => v.iter().any(Cond::reads_body),
             Cond::Not(c) => c.reads_body(),

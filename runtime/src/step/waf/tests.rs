@@ -19,8 +19,8 @@ use crate::integration::proxy::ClientInfo;
 use crate::ir::{
     self, ByteSize, Comparison, ErrorType, HeaderPair, InspectedPart, ManagedGroup, MatchTest,
     Method, Millis, Mock, OverrideAction, Oversize, PathTemplate, Route, RoutePolicies,
-    RuleOverride, SizeTest, Str, Transform, WafAction, WafCondition, WafField, WafInspection,
-    WafMatch, WafResponse, WafRule, WafRuleSet, WafRuleSetId,
+    RuleOverride, SizeTest, SqliSensitivity, Str, Transform, WafAction, WafCondition, WafField,
+    WafInspection, WafMatch, WafResponse, WafRule, WafRuleSet, WafRuleSetId,
 };
 use crate::pipeline::{RequestContext, WorkerGateway};
 
@@ -486,6 +486,67 @@ async fn custom_block_response() {
     assert_eq!(&body[..], b"{\"error\":\"no tea\"}");
 }
 
+/// `sensitivity: high` (AWS's `SensitivityLevel: HIGH`) blocks SQL fragments the default
+/// level lets through, and still passes ordinary values and browser headers.
+#[tokio::test]
+async fn high_sensitivity_sqli_rules_block_fragments_the_default_passes() {
+    let query = || vec![InspectedPart::Query, InspectedPart::Headers];
+    let w = gateway(
+        Some(set(
+            "api",
+            WafAction::Allow,
+            vec![
+                rule(
+                    "default",
+                    WafAction::Count,
+                    WafCondition::Sqli {
+                        parts: query(),
+                        sensitivity: SqliSensitivity::Low,
+                    },
+                ),
+                rule(
+                    "strict",
+                    WafAction::Block,
+                    WafCondition::Sqli {
+                        parts: query(),
+                        sensitivity: SqliSensitivity::High,
+                    },
+                ),
+            ],
+        )),
+        None,
+    );
+    for probe in [
+        "%27probe%27",
+        "%27%3Bprint%27",
+        "%40%40%40%40%40",
+        "sysobjects",
+    ] {
+        let sent = get(&w, &format!("/open?q={probe}")).await;
+        assert_eq!(sent.rule(), Some("strict"), "{probe}");
+    }
+    let browser = send(
+        &w,
+        "192.0.2.1",
+        |b| {
+            b.uri("/open?q=blue+shoes&page=2&sort=price-asc")
+                .header(
+                    "user-agent",
+                    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
+                )
+                .header(
+                    "accept",
+                    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                )
+                .header("accept-language", "en-GB,en;q=0.9")
+        },
+        b"",
+    )
+    .await;
+    assert!(!browser.blocked());
+    assert!(!get(&w, "/open?q=O%27Reilly+and+sons").await.blocked());
+}
+
 #[tokio::test]
 async fn sqli_and_xss_rules_inspect_decoded_parts() {
     let all = vec![
@@ -503,7 +564,10 @@ async fn sqli_and_xss_rules_inspect_decoded_parts() {
                 rule(
                     "sqli",
                     WafAction::Block,
-                    WafCondition::Sqli { parts: all.clone() },
+                    WafCondition::Sqli {
+                        parts: all.clone(),
+                        sensitivity: SqliSensitivity::Low,
+                    },
                 ),
                 rule("xss", WafAction::Block, WafCondition::Xss { parts: all }),
             ],
@@ -777,6 +841,7 @@ async fn gotestwaf_oversize_payloads_follow_the_oversize_choice() {
                             WafAction::Block,
                             WafCondition::Sqli {
                                 parts: body.clone(),
+                                sensitivity: SqliSensitivity::Low,
                             },
                         )
                     },

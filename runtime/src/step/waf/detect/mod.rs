@@ -16,11 +16,15 @@
 //! an attribute or a script string into a call of a script sink, CSS `expression(`.
 
 mod sql;
+mod sql_high;
 mod xss;
 
 pub(crate) use sql::sqli;
 #[cfg(test)]
 pub(crate) use sql::{JUDGE_ONLY, fast_path_and_judge};
+#[cfg(test)]
+pub(crate) use sql_high::high_signature;
+pub(crate) use sql_high::sqli_high;
 pub(crate) use xss::xss;
 
 use super::transform;
