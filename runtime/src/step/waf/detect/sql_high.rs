@@ -98,84 +98,103 @@ pub(crate) fn high_signature(v: &[u8]) -> Option<&'static str> {
         })
 }
 
-/// System catalogue objects, attack-only procedures and providers of the common engines.
+/// System catalogue objects, attack-only procedures and providers of the common engines,
+/// sorted (looked up by binary search).
 const CATALOGUE: &[&[u8]] = &[
-    b"information_schema",
-    b"schema_name",
-    b"table_name",
+    b"all_tab_columns",
+    b"all_tables",
     b"column_name",
-    b"table_schema",
-    b"sysobjects",
-    b"syscolumns",
-    b"sysdatabases",
-    b"sysusers",
-    b"syslogins",
-    b"sysprocesses",
+    b"dba_tables",
+    b"dba_users",
+    b"dbms_pipe",
+    b"dbms_xmlgen",
+    b"information_schema",
+    b"load_file",
+    b"msdasql",
+    b"msysaccessobjects",
+    b"msysobjects",
+    b"opendatasource",
+    b"openrowset",
+    b"pg_attribute",
     b"pg_catalog",
     b"pg_class",
-    b"pg_attribute",
-    b"pg_namespace",
-    b"pg_shadow",
-    b"pg_user",
     b"pg_database",
-    b"pg_sleep",
+    b"pg_namespace",
     b"pg_read_file",
+    b"pg_shadow",
+    b"pg_sleep",
+    b"pg_user",
+    b"schema_name",
+    b"sp_executesql",
+    b"sp_makewebtask",
+    b"sp_oacreate",
     b"sqlite_master",
     b"sqlite_schema",
     b"sqlite_temp_master",
-    b"all_tables",
-    b"all_tab_columns",
-    b"user_tables",
-    b"user_tab_columns",
-    b"dba_users",
-    b"dba_tables",
-    b"msysobjects",
-    b"msysaccessobjects",
-    b"xp_cmdshell",
-    b"xp_regread",
-    b"xp_dirtree",
-    b"sp_executesql",
-    b"sp_oacreate",
-    b"sp_makewebtask",
-    b"openrowset",
-    b"opendatasource",
-    b"msdasql",
     b"sqloledb",
-    b"dbms_pipe",
-    b"dbms_xmlgen",
+    b"syscolumns",
+    b"sysdatabases",
+    b"syslogins",
+    b"sysobjects",
+    b"sysprocesses",
+    b"sysusers",
+    b"table_name",
+    b"table_schema",
+    b"user_tab_columns",
+    b"user_tables",
     b"utl_http",
     b"utl_inaddr",
-    b"load_file",
+    b"xp_cmdshell",
+    b"xp_dirtree",
+    b"xp_regread",
+];
+
+/// System variables of MySQL and SQL Server, read as `@@name`, sorted.
+const SYSTEM_VARIABLES: &[&[u8]] = &[
+    b"basedir",
+    b"datadir",
+    b"hostname",
+    b"servername",
+    b"version",
 ];
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 
-/// A catalogue name as a whole word (the `_` inside most of them keeps prose out).
-fn catalogue_name(v: &[u8]) -> bool {
-    CATALOGUE.iter().any(|name| {
-        v.windows(name.len()).enumerate().any(|(i, w)| {
-            w.eq_ignore_ascii_case(name)
-                && (i == 0 || !is_word(v[i - 1]))
-                && v.get(i + name.len()).is_none_or(|&b| !is_word(b))
-        })
-    }) || v.windows(3).enumerate().any(|(i, w)| {
-        w == b"@@v" || (w.starts_with(b"@@") && i + 2 < v.len() && sys_var(&v[i + 2..]))
+/// The value's words (runs of letters, digits, `_` and `$`) with their offsets.
+fn words(v: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let start = i + v.get(i..)?.iter().position(|&b| is_word(b))?;
+        let len = v[start..]
+            .iter()
+            .position(|&b| !is_word(b))
+            .unwrap_or(v.len() - start);
+        i = start + len;
+        Some((start, &v[start..i]))
     })
 }
 
-/// `@@version`, `@@datadir`, `@@hostname`: MySQL and SQL Server system variables.
-fn sys_var(rest: &[u8]) -> bool {
-    const VARS: &[&[u8]] = &[
-        b"version",
-        b"datadir",
-        b"hostname",
-        b"servername",
-        b"basedir",
-    ];
-    VARS.iter()
-        .any(|var| rest.len() >= var.len() && rest[..var.len()].eq_ignore_ascii_case(var))
+/// `word` in the sorted list `names`, ignoring ASCII case.
+fn listed(names: &[&[u8]], word: &[u8]) -> bool {
+    let mut lower = [0u8; 24];
+    let Some(buf) = lower.get_mut(..word.len()) else {
+        return false;
+    };
+    for (d, s) in buf.iter_mut().zip(word) {
+        *d = s.to_ascii_lowercase();
+    }
+    names.binary_search(&&*buf).is_ok()
+}
+
+/// A catalogue name as a whole word (the `_` inside most of them keeps prose out), or a
+/// system variable after `@@`.
+fn catalogue_name(v: &[u8]) -> bool {
+    words(v).any(|(at, word)| {
+        listed(CATALOGUE, word)
+            || (at >= 2 && &v[at - 2..at] == b"@@" && listed(SYSTEM_VARIABLES, word))
+    })
 }
 
 /// Verbs that start a statement changing or running something.
@@ -351,7 +370,7 @@ fn value_list(rest: &[u8]) -> bool {
 }
 
 /// Built-in functions of the common engines that an injection calls to read, convert,
-/// compare or stall.
+/// compare or stall; sorted (looked up by binary search).
 const FUNCTIONS: &[&[u8]] = &[
     b"ascii",
     b"bin",
@@ -397,33 +416,18 @@ const FUNCTIONS: &[&[u8]] = &[
 /// `name(`, or `name` and `(` with punctuation between (`year]=(`, `ln) (`); a name and its
 /// parenthesis separated by blanks only is prose (`the day (Monday)`).
 fn function_call(v: &[u8]) -> bool {
-    let mut i = 0;
-    while i < v.len() {
-        if !v[i].is_ascii_alphabetic() || (i > 0 && is_word(v[i - 1])) {
-            i += 1;
-            continue;
-        }
-        let end = v[i..]
-            .iter()
-            .position(|&b| !is_word(b))
-            .map_or(v.len(), |p| i + p);
-        let word = &v[i..end];
-        if FUNCTIONS.iter().any(|f| word.eq_ignore_ascii_case(f)) {
-            let gap = &v[end..];
-            let paren = gap
+    words(v).any(|(at, word)| {
+        let gap = &v[at + word.len()..];
+        word[0].is_ascii_alphabetic()
+            && listed(FUNCTIONS, word)
+            && gap
                 .iter()
                 .take(6)
                 .position(|&b| b == b'(' || b.is_ascii_alphanumeric())
-                .filter(|&p| gap[p] == b'(');
-            if let Some(p) = paren
-                && (p == 0 || gap[..p].iter().any(|&b| !b.is_ascii_whitespace()))
-            {
-                return true;
-            }
-        }
-        i = end;
-    }
-    false
+                .is_some_and(|p| {
+                    gap[p] == b'(' && (p == 0 || gap[..p].iter().any(|b| !b.is_ascii_whitespace()))
+                })
+    })
 }
 
 /// Characters SQL uses as operators, delimiters and comment marks (`+` and `-` are left
@@ -532,6 +536,17 @@ mod tests {
         }
         for v in ["'probe'", "@@@@@@", "year]=(", "sysobjects"] {
             assert!(!sqli(v.as_bytes()), "{v} is for high only");
+        }
+    }
+
+    #[test]
+    fn word_lists_are_sorted_lower_case_and_fit_the_lookup_buffer() {
+        for list in [CATALOGUE, SYSTEM_VARIABLES, FUNCTIONS] {
+            assert!(list.is_sorted());
+            assert!(
+                list.iter()
+                    .all(|w| w.len() <= 24 && !w.iter().any(u8::is_ascii_uppercase))
+            );
         }
     }
 
