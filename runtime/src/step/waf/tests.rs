@@ -961,7 +961,8 @@ fn catalogue_body() -> Vec<u8> {
 /// A cost probe for callgrind: serves `GWC_WAF_COST_N` requests (after one warm-up) of the kind
 /// `GWC_WAF_COST` names (`get` or `post`) through a gateway with the WAF off or, with
 /// `GWC_WAF_COST_ON=1`, with the managed `core` and `sql_database` groups on as
-/// `bench/proxy/waf` sets them. Instructions per request are (Ir(N) − Ir(0)) / N of two runs.
+/// `bench/proxy/waf` sets them (and with `GWC_WAF_COST_HIGH=1` a high-sensitivity `sqli` rule).
+/// Instructions per request are (Ir(N) − Ir(0)) / N of two runs.
 /// Every request must pass (a blocked one would skip most of the work).
 #[tokio::test]
 #[ignore = "a cost probe, run under callgrind (see BENCHMARKS.md)"]
@@ -991,15 +992,30 @@ async fn waf_cost_probe() {
         rule: "SizeRestrictions_BODY".into(),
         action: OverrideAction::Count,
     };
+    // `GWC_WAF_COST_HIGH=1`: also a `sqli` rule at high sensitivity on every part.
+    let high = std::env::var("GWC_WAF_COST_HIGH").is_ok_and(|v| v == "1");
     let waf = on.then(|| {
-        set(
-            "api",
-            WafAction::Allow,
-            vec![
-                group("core", vec![body_size]),
-                group("sql_database", Vec::new()),
-            ],
-        )
+        let mut rules = vec![
+            group("core", vec![body_size]),
+            group("sql_database", Vec::new()),
+        ];
+        if high {
+            rules.push(rule(
+                "strict",
+                WafAction::Block,
+                WafCondition::Sqli {
+                    parts: vec![
+                        InspectedPart::Path,
+                        InspectedPart::Query,
+                        InspectedPart::Headers,
+                        InspectedPart::Cookies,
+                        InspectedPart::Body,
+                    ],
+                    sensitivity: SqliSensitivity::High,
+                },
+            ));
+        }
+        set("api", WafAction::Allow, rules)
     });
     let w = gateway(waf, None);
     let body = if post { catalogue_body() } else { Vec::new() };

@@ -32,7 +32,7 @@ fn fragment_in_forms(v: &[u8]) -> bool {
     if forms.iter().flatten().any(|f| fragment_in_pairs(f)) {
         return true;
     }
-    fold_unicode(v).is_some_and(|f| fragment_in_pairs(&f))
+    !v.is_ascii() && fold_unicode(v).is_some_and(|f| fragment_in_pairs(&f))
 }
 
 /// The value, and when it reads as `name=value&…` each value too (a form or query string
@@ -63,21 +63,48 @@ fn fragment(v: &[u8]) -> bool {
 
 type Signature = fn(&[u8]) -> bool;
 
-/// The signatures, by name (the name is for the report and the tests).
-const SIGNATURES: [(&str, Signature); 5] = [
-    ("catalogue name", catalogue_name),
-    ("statement probe", statement_probe),
-    ("delimiter probe", delimiter_probe),
-    ("function call", function_call),
-    ("metacharacters", metacharacters),
+/// The signatures, by name (the name is for the report and the tests), each with the bytes
+/// it needs: a quote, a parenthesis, or four metacharacters. One pass over the value counts
+/// them, so most values (prose, ids, numbers) run only the two word-level signatures.
+const SIGNATURES: [(&str, Needs, Signature); 5] = [
+    ("catalogue name", Needs::Nothing, catalogue_name),
+    ("statement probe", Needs::Nothing, statement_probe),
+    ("delimiter probe", Needs::Quote, delimiter_probe),
+    ("function call", Needs::Paren, function_call),
+    ("metacharacters", Needs::Metachars, metacharacters),
 ];
+
+#[derive(Clone, Copy)]
+enum Needs {
+    Nothing,
+    Quote,
+    Paren,
+    Metachars,
+}
 
 fn signature(v: &[u8]) -> Option<&'static str> {
     let v = v.trim_ascii();
     if v.is_empty() {
         return None;
     }
-    SIGNATURES.iter().find(|(_, f)| f(v)).map(|(name, _)| *name)
+    let (mut quote, mut paren, mut meta) = (false, false, 0usize);
+    for &b in v {
+        quote |= matches!(b, b'\'' | b'"' | b'`');
+        paren |= b == b'(';
+        meta += usize::from(metachar(b));
+    }
+    SIGNATURES
+        .iter()
+        .find(|(_, needs, f)| {
+            let possible = match needs {
+                Needs::Nothing => true,
+                Needs::Quote => quote,
+                Needs::Paren => paren,
+                Needs::Metachars => meta >= 4,
+            };
+            possible && f(v)
+        })
+        .map(|(name, ..)| *name)
 }
 
 /// The first high-sensitivity signature the value (as is or decoded) shows, for the report.
@@ -176,8 +203,31 @@ fn words(v: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
-/// `word` in the sorted list `names`, ignoring ASCII case.
-fn listed(names: &[&[u8]], word: &[u8]) -> bool {
+/// The shortest and longest name of a list, so most words are refused by length.
+const fn lengths(names: &[&[u8]]) -> (usize, usize) {
+    let (mut min, mut max, mut i) = (usize::MAX, 0, 0);
+    while i < names.len() {
+        let n = names[i].len();
+        if n < min {
+            min = n;
+        }
+        if n > max {
+            max = n;
+        }
+        i += 1;
+    }
+    (min, max)
+}
+
+const CATALOGUE_LENGTHS: (usize, usize) = lengths(CATALOGUE);
+const VARIABLE_LENGTHS: (usize, usize) = lengths(SYSTEM_VARIABLES);
+const FUNCTION_LENGTHS: (usize, usize) = lengths(FUNCTIONS);
+
+/// `word` in the sorted list `names` (whose name lengths are `len`), ignoring ASCII case.
+fn listed(names: &[&[u8]], len: (usize, usize), word: &[u8]) -> bool {
+    if word.len() < len.0 || word.len() > len.1 {
+        return false;
+    }
     let mut lower = [0u8; 24];
     let Some(buf) = lower.get_mut(..word.len()) else {
         return false;
@@ -192,8 +242,10 @@ fn listed(names: &[&[u8]], word: &[u8]) -> bool {
 /// system variable after `@@`.
 fn catalogue_name(v: &[u8]) -> bool {
     words(v).any(|(at, word)| {
-        listed(CATALOGUE, word)
-            || (at >= 2 && &v[at - 2..at] == b"@@" && listed(SYSTEM_VARIABLES, word))
+        listed(CATALOGUE, CATALOGUE_LENGTHS, word)
+            || (at >= 2
+                && &v[at - 2..at] == b"@@"
+                && listed(SYSTEM_VARIABLES, VARIABLE_LENGTHS, word))
     })
 }
 
@@ -419,7 +471,7 @@ fn function_call(v: &[u8]) -> bool {
     words(v).any(|(at, word)| {
         let gap = &v[at + word.len()..];
         word[0].is_ascii_alphabetic()
-            && listed(FUNCTIONS, word)
+            && listed(FUNCTIONS, FUNCTION_LENGTHS, word)
             && gap
                 .iter()
                 .take(6)
