@@ -1291,11 +1291,26 @@ fn xss_one(v: &[u8]) -> bool {
                 && s[i - 1] == b'*'
                 && (i < 2 || s[i - 2] != b'*')
                 && !s[..i].windows(2).any(|w| w == b"/*")
-                && script_breakout(&s, i) =>
+                && (script_breakout(&s, i) || comment_breakout_call(&s, i + 1)) =>
             {
                 return true;
             }
-            b'\n' if line_separator && script_breakout(&s, i) => return true,
+            b'\n'
+                if line_separator
+                    && (script_breakout(&s, i) || comment_breakout_call(&s, i + 1)) =>
+            {
+                return true;
+            }
+            // An empty `//` comment ended by a line end, a call, an empty comment again: the
+            // whole value is a line of script run after a comment the page left open.
+            b'\n'
+                if s[..i].trim_ascii() == b"//"
+                    && s[i + 1..].trim_ascii_end().ends_with(b"//")
+                    && comment_breakout_call(&s, i + 1)
+                    && s.iter().filter(|&&b| b == b'\n').count() == 1 =>
+            {
+                return true;
+            }
             // Netscape's JavaScript entity as an attribute value: `size="&{code};"`.
             b'&' if s[i..].starts_with(b"&{")
                 && (s[..i].ends_with(b"=")
@@ -1448,41 +1463,9 @@ fn string_breakout_call(s: &[u8]) -> bool {
     if ops == 0 {
         return false;
     }
-    // The call: a dotted name, its arguments (brackets balanced, strings skipped), more
-    // calls or members chained.
-    let mut calls = 0;
-    loop {
-        let name = t[j..]
-            .iter()
-            .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.'))
-            .count();
-        if name == 0 || t[j].is_ascii_digit() || t[j] == b'.' {
-            break;
-        }
-        let mut k = j + name;
-        while k < t.len() && t[k] == b' ' {
-            k += 1;
-        }
-        match t.get(k) {
-            Some(b'(') => match balanced_end(t, k) {
-                Some(e) => j = e,
-                None => return false,
-            },
-            Some(b'`') => match t[k + 1..].iter().position(|&b| b == b'`') {
-                Some(e) => j = k + 2 + e,
-                None => return false,
-            },
-            _ => break,
-        }
-        calls += 1;
-        if t.get(j) != Some(&b'.') {
-            break;
-        }
-        j += 1;
-    }
-    if calls == 0 {
+    let Some(j) = call_chain(t, j) else {
         return false;
-    }
+    };
     // The end: a comment to the end of the line, or the string reopened.
     let rest = &t[j..];
     let r = rest.trim_ascii_start();
@@ -1500,6 +1483,58 @@ fn string_breakout_call(s: &[u8]) -> bool {
         k += 1;
     }
     ops > 0 && rest.get(k) == Some(&q) && rest[k + 1..].trim_ascii().is_empty()
+}
+
+/// From `j`: a call of any function (a dotted name, its arguments with brackets balanced and
+/// strings skipped, or a template), more calls or members chained; the index after it.
+fn call_chain(t: &[u8], mut j: usize) -> Option<usize> {
+    let mut calls = 0;
+    loop {
+        let name = t[j..]
+            .iter()
+            .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.'))
+            .count();
+        if name == 0 || t[j].is_ascii_digit() || t[j] == b'.' {
+            break;
+        }
+        let mut k = j + name;
+        while k < t.len() && t[k] == b' ' {
+            k += 1;
+        }
+        match t.get(k) {
+            Some(b'(') => j = balanced_end(t, k)?,
+            Some(b'`') => j = k + 2 + t[k + 1..].iter().position(|&b| b == b'`')?,
+            _ => break,
+        }
+        calls += 1;
+        if t.get(j) != Some(&b'.') {
+            break;
+        }
+        j += 1;
+    }
+    (calls > 0).then_some(j)
+}
+
+/// At `at`, after a comment or line the page's script had open was ended (`*/`, a line
+/// terminator): a call of any function, then the rest of the value commented out again
+/// (`*/x()/*`, `\u{2028}x()//`).
+fn comment_breakout_call(s: &[u8], at: usize) -> bool {
+    let mut j = at;
+    while j < s.len() && matches!(s[j], b' ' | b'\t' | b';') {
+        j += 1;
+    }
+    let Some(e) = call_chain(s, j) else {
+        return false;
+    };
+    let r = &s[e..];
+    let k = r
+        .iter()
+        .take_while(|&&b| matches!(b, b' ' | b'\t' | b';'))
+        .count();
+    let r = &r[k..];
+    r.starts_with(b"//") && !r.contains(&b'\n')
+        || r.starts_with(b"/*") && !r.windows(2).any(|w| w == b"*/")
+        || r.starts_with(b"<!--")
 }
 
 /// The index after the bracket that closes the `(` at `at` (strings inside skipped), within
@@ -2368,6 +2403,9 @@ mod tests {
             "@import url(//x.example/a.css);",
             "@\\i\\m\\p\\o\\r\\t 'x.css';",
             "Function(x)()",
+            "*/go(1)/*",
+            "\u{2028}a.b()//",
+            "//\nrun(1)//",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
         }
@@ -2463,6 +2501,9 @@ mod tests {
             "(function(x) { return x; })(1)",
             "see the function(s) (below)",
             "email me@\\host or @ \\x",
+            "see */ above and a */ b() c",
+            "// note\nrun() // twice",
+            "//\nrun()//\nmore()//",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }
