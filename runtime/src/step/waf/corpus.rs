@@ -351,13 +351,21 @@ fn waf_corpus_report() {
                 .iter()
                 .filter(|r| r.tune && !f(&r.payload))
             {
-                println!("MISS {class}: {}", printable(&r.payload));
+                println!(
+                    "MISS {class} [{}]: {}",
+                    r.family.label(),
+                    printable(&r.payload)
+                );
             }
             for r in load(&format!("{class}-benign.jsonl"))
                 .iter()
                 .filter(|r| r.tune && f(&r.payload))
             {
-                println!("FP {class}: {}", printable(&r.payload));
+                println!(
+                    "FP {class} [{}]: {}",
+                    r.family.label(),
+                    printable(&r.payload)
+                );
             }
         }
     }
@@ -699,7 +707,8 @@ fn waf_corpus_floors() {
 // at 5.9 % (21/358). Sixth round (waf-sqli, held-out run once): 84.9 % (874/1030) at 5.9 %.
 // Seventh round (waf-sqli, held-out run once): 85.6 % (882/1030) at 5.6 % (20/358).
 // Eighth round (waf-sqli8, held-out run once): 85.9 % (885/1030) at 5.6 % (20/358).
-const SQLI_DETECTION_FLOOR: f64 = 85.4;
+// Ninth round (waf-sqli9, held-out run once): 86.4 % (890/1030) at 5.6 % (20/358).
+const SQLI_DETECTION_FLOOR: f64 = 85.9;
 const SQLI_FP_CEILING: f64 = 6.2;
 // XSS after the fifth round (waf-xss, held-out run once): 95.7 % at 1.7 %. Sixth round
 // (waf-xss, held-out run once): 96.3 % (931/967) at 1.7 % (2/117). Seventh round (waf-xss,
@@ -709,3 +718,43 @@ const SQLI_FP_CEILING: f64 = 6.2;
 const XSS_DETECTION_FLOOR: f64 = 96.4;
 // The bound: two false positives of 117 pass, a third fails.
 const XSS_FP_CEILING: f64 = 2.0;
+
+/// Hand-written SQLi forms checked one by one: each line of the file `GWC_WAF_SQLI_PROBE`
+/// names (`\n`, `\t` and `\xNN` read as escapes; `##` lines skipped) is judged and printed
+/// with `HIT` (and the judgements that fired) or `pass`. Never fed corpus rows.
+#[test]
+#[ignore = "prints the judge's answer for each line of GWC_WAF_SQLI_PROBE"]
+fn waf_sqli_probe() {
+    let Some(path) = std::env::var_os("GWC_WAF_SQLI_PROBE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).expect("probe file readable");
+    let (mut hits, mut total) = (0, 0);
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("##"))
+    {
+        let (b, mut v, mut i) = (line.as_bytes(), Vec::with_capacity(line.len()), 0);
+        while i < b.len() {
+            let hex = line
+                .get(i + 2..i + 4)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            let (byte, width) = match (b[i], b.get(i + 1), hex) {
+                (b'\\', Some(b'n'), _) => (b'\n', 2),
+                (b'\\', Some(b't'), _) => (b'\t', 2),
+                (b'\\', Some(b'x'), Some(x)) => (x, 4),
+                (c, _, _) => (c, 1),
+            };
+            v.push(byte);
+            i += width;
+        }
+        let why = detect::explain_sqli(&v);
+        hits += usize::from(why.is_some());
+        total += 1;
+        match why {
+            Some(w) => println!("HIT  {line}    <- {w}"),
+            None => println!("pass {line}"),
+        }
+    }
+    println!("probe: {hits}/{total} flagged");
+}

@@ -19,6 +19,8 @@ mod sql;
 mod sql_high;
 mod xss;
 
+#[cfg(test)]
+pub(crate) use sql::explain as explain_sqli;
 pub(crate) use sql::sqli;
 #[cfg(test)]
 pub(crate) use sql::{JUDGE_ONLY, fast_path_and_judge};

@@ -446,8 +446,19 @@ struct Toks {
     /// Catalogues that are also everyday words (`master`, `mysql`, `dual`): `from master`
     /// is how a changelog speaks of a branch.
     plain_catalogs: u64,
-    /// Names quoted with backticks (MySQL's quoting of a table or column name).
+    /// Names quoted with backticks (MySQL's quoting of a table or column name), or with
+    /// brackets after a keyword (SQL Server's `[name]`).
     backticks: u64,
+    /// Numbers written as MySQL reads a float with an empty exponent, glued to what follows
+    /// (`1.e(`, `1.e.name`): the lexer ends the number at the `e`, so the call or the
+    /// qualified name after it needs no blank. No other language writes a number so.
+    sci: u64,
+    /// Keywords spelled with an underscore (`pg_sleep`, `find_in_set`): a database's own
+    /// function names, never a word of prose.
+    underscored: u64,
+    /// MySQL's `PROCEDURE ANALYSE(`, the clause that ends a `SELECT` (and is an injection's
+    /// way into an error-based extraction).
+    procedure_analyse: bool,
     /// The value expands shell variables (`"$x"`, `$(cmd)`, `${x}`, `"$@"`): a script's line,
     /// which the weaker readings (a bare expression, a statement first) do not judge.
     shell: bool,
@@ -473,6 +484,9 @@ impl Toks {
             thens: 0,
             plain_catalogs: 0,
             backticks: 0,
+            sci: 0,
+            underscored: 0,
+            procedure_analyse: false,
             shell: false,
             prose_comment: false,
             glued_comment: false,
@@ -488,6 +502,9 @@ impl Toks {
         self.thens = 0;
         self.plain_catalogs = 0;
         self.backticks = 0;
+        self.sci = 0;
+        self.underscored = 0;
+        self.procedure_analyse = false;
         self.shell = false;
         self.prose_comment = false;
         self.glued_comment = false;
@@ -542,6 +559,8 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
         out.push(Tok::Breakout);
         i = j + 1;
     }
+    // the index of the last string holding a JSON document (`'{"a":1}'`)
+    let mut json_str = usize::MAX - 1;
     while i < n && out.len() < 64 {
         let c = v[i];
         match c {
@@ -575,6 +594,9 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                 if c == b'`' && out.len < 64 {
                     out.backticks |= 1 << out.len;
                 }
+                if c != b'`' && !open_prose && matches!(v.get(i + 1), Some(b'{' | b'[')) {
+                    json_str = out.len;
+                }
                 out.push(if c == b'`' {
                     // a quoted name is still the name: `` `information_schema` ``
                     match keyword(&v[i + 1..j.min(n)]) {
@@ -597,6 +619,39 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                 // the keyword (MySQL reads it so).
                 let word = &v[i..j];
                 let num = number_len(word);
+                // `0xUNION`, `0x1fFROM`: hex digits, then a keyword (MySQL ends the literal
+                // at the first letter that is no hex digit)
+                if word.len() > 2 && word[0] == b'0' && matches!(word[1], b'x' | b'X') {
+                    let hex = 2 + word[2..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_hexdigit())
+                        .count();
+                    if hex < word.len() && glued_keyword(&word[hex..]) {
+                        out.push(Tok::Num);
+                        i += hex;
+                        continue;
+                    }
+                }
+                // `1.e(ascii…`, `1337.e.tables`: a float whose exponent is empty, glued to a
+                // call or a qualified name (not `3.e.g.`)
+                let after_e = i + num + 1;
+                if num < word.len()
+                    && matches!(word[num], b'e' | b'E')
+                    && match v.get(after_e) {
+                        Some(b'(') => true,
+                        Some(b'.') => v.get(after_e + 1).is_some_and(|&b| {
+                            (b.is_ascii_alphabetic() || b == b'_') && !b.eq_ignore_ascii_case(&b'g')
+                        }),
+                        _ => false,
+                    }
+                {
+                    if out.len < 64 {
+                        out.sci |= 1 << out.len;
+                    }
+                    out.push(Tok::Num);
+                    i = after_e;
+                    continue;
+                }
                 if num < word.len()
                     && !(word.len() > 2 && matches!(word[1], b'x' | b'X' | b'b' | b'B'))
                 {
@@ -627,6 +682,15 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                 }
                 out.push(Tok::Num);
                 i = j;
+            }
+            // `U&'d\0061t'`, `U&"x"`: PostgreSQL's Unicode-escaped string or name; the prefix
+            // is part of the literal
+            b'u' | b'U'
+                if v.get(i + 1) == Some(&b'&')
+                    && matches!(v.get(i + 2), Some(b'\'' | b'"'))
+                    && (i == 0 || !v[i - 1].is_ascii_alphanumeric()) =>
+            {
+                i += 2;
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => {
                 let word_end = |mut j: usize| {
@@ -721,6 +785,33 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                 } else {
                     0
                 };
+                if first != Tok::Ident && out.len < 64 && v[i..j].contains(&b'_') {
+                    out.underscored |= 1 << out.len;
+                }
+                // `PROCEDURE ANALYSE(`: the clause that ends a MySQL select
+                if first == Tok::Clause && v[i..j].eq_ignore_ascii_case(b"procedure") {
+                    let rest = &v[j..];
+                    let gap = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                    let rest = &rest[gap..];
+                    if rest.len() > 7 && rest[..7].eq_ignore_ascii_case(b"analyse") {
+                        let gap = rest[7..]
+                            .iter()
+                            .take_while(|b| b.is_ascii_whitespace())
+                            .count();
+                        // its arguments are calls or numbers, `(1998)` is a year
+                        // (`(1,1)`), not a year or a page in parentheses (`(1998)`)
+                        let args = &rest[(8 + gap).min(rest.len())..];
+                        let digits = args.iter().take_while(|b| b.is_ascii_digit()).count();
+                        out.procedure_analyse |= rest.get(7 + gap) == Some(&b'(')
+                            && args.get(digits).is_none_or(|&b| {
+                                if digits > 0 {
+                                    b == b','
+                                } else {
+                                    b == b')' || b.is_ascii_alphabetic()
+                                }
+                            });
+                    }
+                }
                 if first == Tok::Clause && out.len < 64 {
                     let w = &v[i..j];
                     let bit = 1 << out.len;
@@ -957,6 +1048,18 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                     i = j + 1;
                     continue;
                 }
+                // `'a' !~ 'b'`, `x !~* y`: PostgreSQL's negated regular-expression match
+                if op == b"!"
+                    && v.get(j) == Some(&b'~')
+                    && matches!(
+                        out.last(),
+                        Some(Tok::Str | Tok::Num | Tok::Ident | Tok::RParen | Tok::Breakout)
+                    )
+                {
+                    out.push(Tok::Cmp);
+                    i = j + 1 + usize::from(v.get(j + 1) == Some(&b'*'));
+                    continue;
+                }
                 out.push(match op {
                     b"<<" | b">>" => Tok::Arith,
                     b"!" | b"!!" => Tok::Logic,
@@ -980,13 +1083,103 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                     i += 1;
                 }
             }
+            // `x ~ 'a'`, `email~all(`: PostgreSQL's regular-expression match between two
+            // operands, spaced alike on both sides (`~5 min`, `~/path` are not)
+            b'~' if matches!(
+                out.last(),
+                Some(Tok::Str | Tok::Num | Tok::Ident | Tok::RParen | Tok::Breakout)
+            ) && {
+                let star = usize::from(v.get(i + 1) == Some(&b'*'));
+                let before = v[i - 1].is_ascii_whitespace();
+                let after = v.get(i + 1 + star);
+                // and an operand after it (`ls ~ ` names the home directory)
+                let operand = v[i + 1 + star..]
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'\'' | b'"' | b'('));
+                // (glued after a number it is a version's: `3.9.0~rc2`, `1~deb12u1`)
+                operand
+                    && (before || out.last() != Some(&Tok::Num))
+                    && after.is_some_and(|b| {
+                        b.is_ascii_whitespace() == before && !matches!(b, b'/' | b'~' | b'=')
+                    })
+            } =>
+            {
+                out.push(Tok::Cmp);
+                i += 1 + usize::from(v.get(i + 1) == Some(&b'*'));
+            }
             b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'~' => {
                 out.push(Tok::Arith);
                 i += 1;
             }
+            // `{fn now()}`, `{if x …}`: an ODBC escape, which MySQL reads as the expression
+            // inside it (the braces vanish); a template's `{name}` stays punctuation
+            b'{' if v
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                && {
+                    let w = v[i + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                        .count();
+                    v.get(i + 1 + w).is_some_and(u8::is_ascii_whitespace)
+                } =>
+            {
+                i += 1;
+            }
+            // `FROM [users]`, `truncate [x`: SQL Server's quoting of a name after a keyword
+            b'[' if matches!(
+                out.last(),
+                Some(
+                    Tok::Stmt
+                        | Tok::Select
+                        | Tok::From
+                        | Tok::Into
+                        | Tok::Where
+                        | Tok::By
+                        | Tok::Clause
+                        | Tok::Dot
+                )
+            ) && v
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') =>
+            {
+                let w = v[i + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
+                    .count();
+                let end = i + 1 + w;
+                if end < n && v[end] != b']' {
+                    out.push(Tok::Other);
+                    i += 1;
+                    continue;
+                }
+                if out.len < 64 {
+                    out.backticks |= 1 << out.len;
+                }
+                out.push(match keyword(&v[i + 1..end]) {
+                    Tok::Catalog => Tok::Catalog,
+                    _ => Tok::Ident,
+                });
+                i = end + 1;
+            }
             b'{' | b'}' | b'[' | b']' => {
                 out.push(Tok::Other);
                 i += 1;
+            }
+            // `'{"a":1}' ? 'a'`, `'[…]' ?| array…`: PostgreSQL's JSON key tests after a
+            // JSON document in a string
+            b'?' if json_str + 1 == out.len && {
+                let op = 1 + usize::from(matches!(v.get(i + 1), Some(b'|' | b'&')));
+                op == 2
+                    || matches!(
+                        v[i + 1..].iter().find(|b| !b.is_ascii_whitespace()),
+                        Some(b'\'' | b'"')
+                    )
+            } =>
+            {
+                out.push(Tok::Cmp);
+                i += 1 + usize::from(matches!(v.get(i + 1), Some(b'|' | b'&')));
             }
             b':' | b'?' => {
                 out.push(Tok::Stop);
@@ -1023,6 +1216,11 @@ fn shell_expansion(v: &[u8]) -> bool {
 /// Two or more words of letters after a comment mark: a note in prose.
 fn prose_words(rest: &[u8]) -> bool {
     rest.split(|b| b.is_ascii_whitespace())
+        .map(|w| match w {
+            // a sentence's mark after the word (`both work.`)
+            [word @ .., b'.' | b',' | b'!' | b'?' | b':' | b';'] => word,
+            _ => w,
+        })
         .filter(|w| w.len() >= 2 && w.iter().all(u8::is_ascii_alphabetic))
         .count()
         >= 2
@@ -1133,6 +1331,11 @@ fn sql_anywhere(t: &Toks) -> bool {
                 if matches!(next, Tok::SysVar) || call_at(t, i + 1) && at(t, i + 2) == Tok::LParen {
                     return true;
                 }
+                // `select pg_sleep`, `SELECT load_file`: an attack's function by its database
+                // name (with an underscore, no word of prose)
+                if next == Tok::Danger && t.underscored & (1 << (i + 1)) != 0 {
+                    return true;
+                }
                 // SELECT <list> FROM <name>, with a list that is SQL (a star, commas, calls)
                 let mut j = i + 1;
                 let mut sql_list = false;
@@ -1214,6 +1417,31 @@ fn sql_anywhere(t: &Toks) -> bool {
                 {
                     return true;
                 }
+            }
+            // `, FIND_IN_SET('2', x)`: a value that opens on a list's comma, then a call of an
+            // SQL function with a literal argument (a select list or ORDER BY goes on)
+            // (and the value ends with the call, or SQL goes on: not `, format('%s', x) returns`)
+            Tok::Func
+                if i == 1
+                    && prev == Tok::Comma
+                    && at(t, 2) == Tok::LParen
+                    && t[3..]
+                        .iter()
+                        .take_while(|&&x| x != Tok::RParen)
+                        .any(|&x| matches!(x, Tok::Str | Tok::Num))
+                    && t[3..]
+                        .iter()
+                        .position(|&x| x == Tok::RParen)
+                        .is_some_and(|r| {
+                            let k = 3 + r + 1;
+                            k >= t.len()
+                                || matches!(
+                                    t[k],
+                                    Tok::Comment | Tok::Semi | Tok::Comma | Tok::Logic
+                                )
+                        }) =>
+            {
+                return true;
             }
             Tok::Func => {
                 // `length(compress(version()))`: a call of a call of SQL functions
@@ -1312,8 +1540,33 @@ fn sql_anywhere(t: &Toks) -> bool {
 /// clause, first or after `;`: MySQL's `SET @x` (then `=`, `,`, `;` or the end) and
 /// `IF(cond, a, …)`.
 fn sql_marks(t: &Toks) -> bool {
-    if t.glued_comment {
+    if t.glued_comment || t.procedure_analyse {
         return true;
+    }
+    // `1.e(ascii(…))`, `1.e.table_name`: a float with an empty exponent glued to an SQL
+    // call or a qualified name
+    let mut sci = t.sci;
+    while sci != 0 {
+        let k = sci.trailing_zeros() as usize;
+        sci &= sci - 1;
+        let sql_after = match at(t, k + 1) {
+            Tok::LParen => matches!(
+                at(t, k + 2),
+                Tok::Func | Tok::Danger | Tok::Select | Tok::Catalog
+            ),
+            // (in a select: `Step 1.e.i` numbers a list)
+            Tok::Dot => {
+                t[..k].contains(&Tok::Select)
+                    && matches!(
+                        at(t, k + 2),
+                        Tok::Ident | Tok::Catalog | Tok::Func | Tok::Danger | Tok::Clause
+                    )
+            }
+            _ => false,
+        };
+        if sql_after {
+            return true;
+        }
     }
     let starts = |k: usize| k == 0 || t[k - 1] == Tok::Semi;
     let mut sets = t.sets;
@@ -1817,6 +2070,14 @@ fn pure_sql(t: &Toks) -> bool {
             // `list(show="")`, `print('a', sep='-')`: a call of a function SQL does not
             // have, with named arguments, is a programming language's
             Tok::Ident if at(t, i + 1) == Tok::LParen && named_arguments(&t[i + 1..]) => {
+                return false;
+            }
+            // `user.update(name='bob')`: a method (whatever its name) with named arguments
+            _ if i > 0
+                && t[i - 1] == Tok::Dot
+                && at(t, i + 1) == Tok::LParen
+                && named_arguments(&t[i + 1..]) =>
+            {
                 return false;
             }
             // `ORDER` is always `ORDER BY` in SQL
@@ -2783,6 +3044,77 @@ mod tests {
             "x'*@v is null--",
         ] {
             assert!(sqli(attack.as_bytes()), "{attack}");
+        }
+    }
+
+    /// Ninth round: SQL constructs written from the MySQL, PostgreSQL and SQL Server
+    /// grammars, each as a small family of forms (not corpus rows).
+    #[test]
+    fn dialect_constructs_are_detected() {
+        for attack in [
+            // PROCEDURE ANALYSE, the clause that ends a MySQL select
+            "1 procedure analyse()",
+            "7) PROCEDURE  ANALYSE (extractvalue(2,concat(0x3a,user())),1)#",
+            "k' procedure analyse(1,1)--",
+            "procedure analyse (",
+            // a float with an empty exponent glued to a call or (in a select) a name
+            "1.e(ascii(user()))",
+            "5e(version())",
+            "id=3.e(select 1)",
+            "SELECT k 2.e.col_a",
+            "select 12.5e.tbl FROM t",
+            // hex digits then a keyword
+            "0xUNION SELECT 3",
+            "SELECT 0x7aUNION SELECT 1",
+            // an ODBC escape around SQL
+            "4 or {if length((select pwd)) > 2}",
+            // SQL Server's bracketed names after a keyword
+            ";truncate [logs",
+            "9; drop [dbo].[accounts]--",
+            "k' UNION SELECT [pwd] FROM [members]--",
+            // PostgreSQL's Unicode-escaped literals, regular-expression and JSON operators
+            "z'collate U&\"d\\0061t\"--",
+            "' or U&'\\0062' = 'b'--",
+            "p' or mail~all(array[mail]);--",
+            "k' ~* 'x",
+            "3 and 'q' !~ 'z'--",
+            "OR '{\"k\":\"v\"}' ? 'k'",
+            "2 AND '[1,2]' ?| 'x'",
+            // attack-only functions by their database names, list continuations
+            "select pg_sleep",
+            "SELECT load_file",
+            ", FIND_IN_SET('7', tags )",
+            ", concat('x', col)--",
+        ] {
+            assert!(sqli(attack.as_bytes()), "{attack}");
+        }
+    }
+
+    /// Ninth round: benign text near the constructs above, and kinds of text written for
+    /// this round (code, shell, prose after a dash comment, R formulas, outlines).
+    #[test]
+    fn text_near_dialect_constructs_is_not_sql() {
+        for text in [
+            "lm(y ~ x + z, data = df)",
+            "the cost is ~5 min and ~10 MB",
+            "cd ~/projects && ls ~ ",
+            "python3.9 (3.9.0~rc2-1) unstable; urgency=medium",
+            "Hello {name}, your order {order_id} is ready",
+            "{if user} Welcome back {/if}",
+            "Select [OK] to continue, or press [Cancel] to go back.",
+            "Update [the changelog](https://example.com) before release.",
+            "Section 4.e(1) of the agreement applies.",
+            "Step 1.e.i: open the lid",
+            "see 3.e.g. the appendix",
+            "The procedure analyse (1998) found nothing.",
+            "U&'s corporate office, AT&T, R&D",
+            "{\"query\": \"a ? b\", \"tags\": [\"x\", \"y\"]}",
+            "cond ? 'a' : 'b'",
+            ", format('%s', name) returns a string",
+            "user.update(name='bob', age=3)",
+            "Use '&&' or 'and' -- both work.",
+        ] {
+            assert_not_sql(text);
         }
     }
 
