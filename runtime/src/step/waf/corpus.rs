@@ -720,7 +720,7 @@ const XSS_DETECTION_FLOOR: f64 = 96.4;
 const XSS_FP_CEILING: f64 = 2.0;
 
 /// Hand-written SQLi forms checked one by one: each line of the file `GWC_WAF_SQLI_PROBE`
-/// names (`\n`, `\t` and `\xNN` read as escapes; `##` lines skipped) is judged and printed
+/// names (read by [`unescape`]; `##` lines skipped) is judged and printed
 /// with `HIT` (and the judgements that fired) or `pass`. Never fed corpus rows.
 #[test]
 #[ignore = "prints the judge's answer for each line of GWC_WAF_SQLI_PROBE"]
@@ -734,20 +734,7 @@ fn waf_sqli_probe() {
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with("##"))
     {
-        let (b, mut v, mut i) = (line.as_bytes(), Vec::with_capacity(line.len()), 0);
-        while i < b.len() {
-            let hex = line
-                .get(i + 2..i + 4)
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            let (byte, width) = match (b[i], b.get(i + 1), hex) {
-                (b'\\', Some(b'n'), _) => (b'\n', 2),
-                (b'\\', Some(b't'), _) => (b'\t', 2),
-                (b'\\', Some(b'x'), Some(x)) => (x, 4),
-                (c, _, _) => (c, 1),
-            };
-            v.push(byte);
-            i += width;
-        }
+        let v = unescape(line);
         let why = detect::explain_sqli(&v);
         hits += usize::from(why.is_some());
         total += 1;
@@ -757,4 +744,56 @@ fn waf_sqli_probe() {
         }
     }
     println!("probe: {hits}/{total} flagged");
+}
+
+/// A probe line with its escapes read: `\n`, `\t`, `\r`, `\\`, `\xNN` (a raw byte) and `\u{…}`
+/// (a character as UTF-8).
+fn unescape(line: &str) -> Vec<u8> {
+    let b = line.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            match b[i + 1] {
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'r' => out.push(b'\r'),
+                b'\\' => out.push(b'\\'),
+                b'x' if i + 3 < b.len() => {
+                    if let Ok(x) = u8::from_str_radix(&line[i + 2..i + 4], 16) {
+                        out.push(x);
+                        i += 4;
+                        continue;
+                    }
+                    out.push(b'\\');
+                    i += 1;
+                    continue;
+                }
+                b'u' if b.get(i + 2) == Some(&b'{') => {
+                    if let Some(end) = line[i + 3..].find('}')
+                        && let Ok(cp) = u32::from_str_radix(&line[i + 3..i + 3 + end], 16)
+                        && let Some(c) = char::from_u32(cp)
+                    {
+                        let mut buf = [0u8; 4];
+                        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        i += 4 + end;
+                        continue;
+                    }
+                    out.push(b'\\');
+                    i += 1;
+                    continue;
+                }
+                _ => {
+                    out.push(b'\\');
+                    i += 1;
+                    continue;
+                }
+            }
+            i += 2;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
 }

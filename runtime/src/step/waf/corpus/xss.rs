@@ -19,7 +19,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{detect, load, show, wilson};
+use super::{detect, load, show, unescape, wilson};
 
 /// Prints both measures (called from `waf_corpus_report`).
 pub(super) fn report() {
@@ -1609,55 +1609,4 @@ fn waf_xss_probe() {
         println!("{} {line}", if hit { "HIT " } else { "pass" });
     }
     println!("probe: {hits}/{total} flagged");
-}
-
-/// `\n`, `\t`, `\r`, `\\`, `\xNN` (a raw byte) and `\u{…}` (a character as UTF-8).
-fn unescape(line: &str) -> Vec<u8> {
-    let b = line.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 1 < b.len() {
-            match b[i + 1] {
-                b'n' => out.push(b'\n'),
-                b't' => out.push(b'\t'),
-                b'r' => out.push(b'\r'),
-                b'\\' => out.push(b'\\'),
-                b'x' if i + 3 < b.len() => {
-                    if let Ok(x) = u8::from_str_radix(&line[i + 2..i + 4], 16) {
-                        out.push(x);
-                        i += 4;
-                        continue;
-                    }
-                    out.push(b'\\');
-                    i += 1;
-                    continue;
-                }
-                b'u' if b.get(i + 2) == Some(&b'{') => {
-                    if let Some(end) = line[i + 3..].find('}')
-                        && let Ok(cp) = u32::from_str_radix(&line[i + 3..i + 3 + end], 16)
-                        && let Some(c) = char::from_u32(cp)
-                    {
-                        let mut buf = [0u8; 4];
-                        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                        i += 4 + end;
-                        continue;
-                    }
-                    out.push(b'\\');
-                    i += 1;
-                    continue;
-                }
-                _ => {
-                    out.push(b'\\');
-                    i += 1;
-                    continue;
-                }
-            }
-            i += 2;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
 }
