@@ -443,6 +443,9 @@ struct Toks {
     /// `whens`, `thens`: the words `WHEN` and `THEN` (a `CASE` expression's branches).
     whens: u64,
     thens: u64,
+    /// `GRANT`, `REVOKE`, `SHUTDOWN`: statements that take no bare name after the verb
+    /// (`GRANT priv ON x TO y`, `GRANT role TO y`, `SHUTDOWN`, `SHUTDOWN WITH NOWAIT`).
+    no_name: u64,
     /// Catalogues that are also everyday words (`master`, `mysql`, `dual`): `from master`
     /// is how a changelog speaks of a branch.
     plain_catalogs: u64,
@@ -482,6 +485,7 @@ impl Toks {
             ifs: 0,
             whens: 0,
             thens: 0,
+            no_name: 0,
             plain_catalogs: 0,
             backticks: 0,
             sci: 0,
@@ -500,6 +504,7 @@ impl Toks {
         self.ifs = 0;
         self.whens = 0;
         self.thens = 0;
+        self.no_name = 0;
         self.plain_catalogs = 0;
         self.backticks = 0;
         self.sci = 0;
@@ -812,6 +817,14 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                             });
                     }
                 }
+                if first == Tok::Stmt
+                    && out.len < 64
+                    && [b"grant".as_slice(), b"revoke", b"shutdown"]
+                        .iter()
+                        .any(|w| v[i..j].eq_ignore_ascii_case(w))
+                {
+                    out.no_name |= 1 << out.len;
+                }
                 if first == Tok::Clause && out.len < 64 {
                     let w = &v[i..j];
                     let bit = 1 << out.len;
@@ -1058,6 +1071,18 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                 {
                     out.push(Tok::Cmp);
                     i = j + 1 + usize::from(v.get(j + 1) == Some(&b'*'));
+                    continue;
+                }
+                // `NEW!! -- #`, `wow! ok`: a run of `!` glued after a word and followed by a
+                // blank or the end is prose's exclamation; SQL's `!` negates the operand
+                // after it
+                if op.iter().all(|&b| b == b'!')
+                    && i > 0
+                    && v[i - 1].is_ascii_alphabetic()
+                    && v.get(j).is_none_or(u8::is_ascii_whitespace)
+                {
+                    out.push(Tok::Other);
+                    i = j;
                     continue;
                 }
                 out.push(match op {
@@ -1666,7 +1691,7 @@ fn sql_marks(t: &Toks) -> bool {
 
 /// A `;` at `k` that ends the statement for an injection: the value ends there, or a comment
 /// or another statement follows (`5 or fewer; call us` goes on in prose).
-fn ends_statement(t: &[Tok], k: usize) -> bool {
+fn ends_statement(t: &Toks, k: usize) -> bool {
     at(t, k) == Tok::Semi
         && (k + 1 >= t.len()
             || matches!(at(t, k + 1), Tok::Comment | Tok::Semi)
@@ -1685,7 +1710,7 @@ fn prose_parens(t: &[Tok], i: usize) -> bool {
 
 /// A statement an injection stacks after `;`: `DROP TABLE x`, `EXEC xp_cmdshell`, `DECLARE @x`,
 /// `SHUTDOWN`, `SELECT …`, `WAITFOR DELAY`, `INSERT INTO`, `UPDATE x SET`, `DELETE FROM`.
-fn statement_at(t: &[Tok], i: usize) -> bool {
+fn statement_at(t: &Toks, i: usize) -> bool {
     let next = at(t, i + 1);
     match at(t, i) {
         // `; select an item`: a name then another plain word is prose (a select list
@@ -1707,6 +1732,18 @@ fn statement_at(t: &[Tok], i: usize) -> bool {
         ),
         // `WAITFOR DELAY '0:0:5'`, `WAITFOR TIME '23:00'` (SQL Server's two forms)
         Tok::Waitfor => matches!(next, Tok::Clause | Tok::Func),
+        // `; grant wishes`, `hat; shutdown sale`: these verbs take a keyword after them
+        // (`ALL`, `SELECT`, `WITH NOWAIT`), a privilege list with `ON`/`TO`, or nothing;
+        // a plain word that ends the value or runs into prose is no statement of theirs
+        Tok::Stmt
+            if i < 64
+                && t.no_name & (1 << i) != 0
+                && next == Tok::Ident
+                && (i + 2 >= t.len()
+                    || matches!(at(t, i + 2), Tok::Ident | Tok::Stop | Tok::Other)) =>
+        {
+            false
+        }
         Tok::Stmt => match next {
             // `update() {`: a function's definition
             Tok::LParen if at(t, i + 2) == Tok::RParen => false,
@@ -2191,7 +2228,23 @@ fn feet_and_inches(v: &[u8], pos: usize) -> bool {
                 .iter()
                 .take_while(|b| b.is_ascii_digit() || **b == b'.')
                 .count();
-            digit_before(pos) && num > 0 && rest.get(gap + num) == Some(&b'"')
+            if digit_before(pos) && num > 0 && rest.get(gap + num) == Some(&b'"') {
+                return true;
+            }
+            // `VINTAGE 12' #`, `SHELF 6' -`: a number after words, glued to the value's only
+            // single quote, with no word or number after it, is a length in feet (a string
+            // closed there could only cut the query off, and the value before it is text)
+            let mut p = pos;
+            while p > 0 && v[p - 1].is_ascii_digit() {
+                p -= 1;
+            }
+            p < pos
+                && p >= 2
+                && v[p - 1] == b' '
+                && v[p - 2].is_ascii_alphabetic()
+                && !rest.contains(&b'\'')
+                && !v[..p].contains(&b'\'')
+                && !rest.iter().any(u8::is_ascii_alphanumeric)
         }
         b'"' => {
             let mut p = pos;
@@ -3113,6 +3166,47 @@ mod tests {
             ", format('%s', name) returns a string",
             "user.update(name='bob', age=3)",
             "Use '&&' or 'and' -- both work.",
+        ] {
+            assert_not_sql(text);
+        }
+    }
+
+    /// Catalogue-like texts written for the tenth round (`sql_catalogue_texts.txt`: titles,
+    /// product codes, measures, dates, names with apostrophes, SQL words in prose): each must
+    /// pass, as is and behind a parameter name.
+    #[test]
+    fn catalogue_texts_are_not_sql() {
+        for text in include_str!("sql_catalogue_texts.txt")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with("# "))
+        {
+            assert_not_sql(text);
+        }
+    }
+
+    /// The verbs, marks and quotes the tenth round reads as text in some places stay SQL
+    /// where their grammar holds.
+    #[test]
+    fn grant_shutdown_exclamation_and_feet_stay_sql_in_their_grammar() {
+        let mut missed = Vec::new();
+        for attack in [
+            "1; grant all on *.* to x",
+            "1; revoke all on t from x",
+            "1;shutdown--",
+            "admin' #",
+            "1' #",
+            "x' or 1=1 #",
+        ] {
+            missed.extend((!sqli(attack.as_bytes())).then_some(attack));
+        }
+        assert!(missed.is_empty(), "not flagged: {missed:?}");
+        for text in [
+            "WOW!! -- #",
+            "hat; shutdown sale",
+            "; grant wishes",
+            "; revoke access",
+            "VINTAGE 12' #",
+            "LADDER 8'",
         ] {
             assert_not_sql(text);
         }
