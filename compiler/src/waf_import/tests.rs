@@ -315,3 +315,38 @@ fn search_strings_are_read_as_base64_only_when_they_decode_to_text() {
     );
     assert!(imported.expect("imported").yaml.contains("L2FkbWlu"));
 }
+
+#[test]
+fn sensitivity_levels_map_to_sqli_rules_and_a_bad_one_is_reported() {
+    let statement = |kind: &str, level: &str| {
+        format!(
+            r#"{{"Name": "x", "DefaultAction": {{"Allow": {{}}}}, "Rules": [
+        {{"Name": "r", "Priority": 1, "Action": {{"Block": {{}}}},
+         "Statement": {{"{kind}": {{"FieldToMatch": {{"QueryString": {{}}}},
+           "TextTransformations": [{{"Priority": 0, "Type": "NONE"}}],
+           "SensitivityLevel": "{level}"}}}}}}]}}"#
+        )
+    };
+    let (imported, diags, sources) = run(&statement("SqliMatchStatement", "HIGH"), &with_geo());
+    assert!(findings(&diags, &sources).is_empty());
+    assert!(
+        imported
+            .expect("imported")
+            .yaml
+            .contains("sensitivity: high")
+    );
+    let (imported, _, _) = run(&statement("SqliMatchStatement", "LOW"), &with_geo());
+    assert!(!imported.expect("imported").yaml.contains("sensitivity"));
+    for (kind, level) in [
+        ("SqliMatchStatement", "MEDIUM"),
+        ("XssMatchStatement", "HIGH"),
+    ] {
+        let (_, diags, sources) = run(&statement(kind, level), &with_geo());
+        let found = findings(&diags, &sources);
+        assert!(
+            found.iter().any(|(c, m, _)| c == codes::UNMAPPED
+                && m.contains(&format!("SensitivityLevel: {level}"))),
+            "{kind} {level}: {found:#?}"
+        );
+    }
+}
