@@ -725,7 +725,13 @@ const XSS_FP_CEILING: f64 = 2.0;
 #[test]
 #[ignore = "prints the judge's answer for each line of GWC_WAF_SQLI_PROBE"]
 fn waf_sqli_probe() {
-    let Some(path) = std::env::var_os("GWC_WAF_SQLI_PROBE") else {
+    probe("GWC_WAF_SQLI_PROBE", &|v| detect::explain_sqli(v));
+}
+
+/// Judges each line of the file the environment variable `var` names (read by [`unescape`];
+/// empty and `##` lines skipped) and prints `HIT` with the judge's reason, or `pass`.
+fn probe(var: &str, judge: &dyn Fn(&[u8]) -> Option<String>) {
+    let Some(path) = std::env::var_os(var) else {
         return;
     };
     let text = std::fs::read_to_string(path).expect("probe file readable");
@@ -734,11 +740,11 @@ fn waf_sqli_probe() {
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with("##"))
     {
-        let v = unescape(line);
-        let why = detect::explain_sqli(&v);
+        let why = judge(&unescape(line));
         hits += usize::from(why.is_some());
         total += 1;
         match why {
+            Some(w) if w.is_empty() => println!("HIT  {line}"),
             Some(w) => println!("HIT  {line}    <- {w}"),
             None => println!("pass {line}"),
         }

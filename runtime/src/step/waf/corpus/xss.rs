@@ -19,7 +19,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{detect, load, show, unescape, wilson};
+use super::{detect, load, show, wilson};
 
 /// Prints both measures (called from `waf_corpus_report`).
 pub(super) fn report() {
@@ -1587,26 +1587,11 @@ fn benign_report(verbose: bool) {
     );
 }
 
-/// Hand-written forms checked one by one: each line of the file `GWC_WAF_PROBE` names (`\n`,
-/// `\t`, `\xNN` and `\u{…}` read as escapes) is judged and printed with `HIT` or `pass`, so
-/// a form can be tried without rebuilding. Never fed corpus rows.
+/// Hand-written forms checked one by one (see [`super::probe`]): each line of the file
+/// `GWC_WAF_PROBE` names is judged and printed with `HIT` or `pass`, so a form can be tried
+/// without rebuilding. Never fed corpus rows.
 #[test]
 #[ignore = "prints the judge's answer for each line of GWC_WAF_PROBE"]
 fn waf_xss_probe() {
-    let Some(path) = std::env::var_os("GWC_WAF_PROBE") else {
-        return;
-    };
-    let text = std::fs::read_to_string(path).expect("probe file readable");
-    let (mut hits, mut total) = (0, 0);
-    for line in text
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with("##"))
-    {
-        let v = unescape(line);
-        let hit = detect::xss(&v);
-        hits += usize::from(hit);
-        total += 1;
-        println!("{} {line}", if hit { "HIT " } else { "pass" });
-    }
-    println!("probe: {hits}/{total} flagged");
+    super::probe("GWC_WAF_PROBE", &|v| detect::xss(v).then(String::new));
 }
