@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use super::detect;
 use super::transform;
 
+mod sql;
 mod sql_high;
 mod xss;
 
@@ -338,6 +339,9 @@ fn waf_corpus_report() {
     sqli_fast_path_agrees();
     if std::env::var_os("GWC_WAF_XSS").is_some() {
         xss::report();
+    }
+    if std::env::var_os("GWC_WAF_SQLI_MATRIX").is_some() {
+        sql::report();
     }
     if std::env::var_os("GWC_WAF_HIGH").is_some() {
         sql_high::report(std::env::var_os("GWC_WAF_HALF").is_none_or(|h| h != "tuning"));
