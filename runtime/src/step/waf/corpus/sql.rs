@@ -758,17 +758,15 @@ fn scientific(t: Vec<T>) -> Vec<T> {
         .collect()
 }
 
-/// MySQL's lexer ends a number at an empty exponent: `1.e` glued to the word or parenthesis
-/// after it (`1.eunion`, `1.e(`), or standing alone.
+/// MySQL's lexer ends a number at an empty exponent: `1.e` glued to the parenthesis after
+/// it (`1.e(`), or standing alone before a blank.
 fn dot_e(t: Vec<T>) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(t.len());
     let mut i = 0;
     while i < t.len() {
         if let T::Num(n) = &t[i] {
             out.push(T::Raw(format!("{n}.e")));
-            if t.get(i + 1) == Some(&T::Blank)
-                && matches!(t.get(i + 2), Some(T::Word(_)) | Some(T::P(_)))
-            {
+            if t.get(i + 1) == Some(&T::Blank) && t.get(i + 2) == Some(&T::P("(".into())) {
                 i += 2;
                 continue;
             }
@@ -1032,7 +1030,13 @@ fn forms() -> Vec<Form> {
                 let mut toks = (e.tokens)(base.clone());
                 let mut s = render(&toks, e.blank);
                 if comment {
-                    s.push_str(end);
+                    // a comment's blank is written as the value's other blanks are (`--+`,
+                    // `--%0b`), except a comment, which `--` needs no more than a letter
+                    if e.blank == "/**/" {
+                        s.push_str(end);
+                    } else {
+                        s.push_str(&end.replace(' ', e.blank));
+                    }
                 } else {
                     toks = (e.tokens)(lex(end));
                     let rest = render(&toks, e.blank);

@@ -386,7 +386,7 @@ keywords! {
     Where => [b"where", b"having"],
     Stmt => [
         b"insert", b"update", b"delete", b"drop", b"create", b"alter", b"truncate", b"exec",
-        b"execute", b"declare", b"shutdown", b"grant", b"revoke",
+        b"execute", b"declare", b"shutdown", b"grant", b"revoke", b"rename",
     ],
     Waitfor => [b"waitfor"],
     OrderGroup => [b"order", b"group"],
@@ -819,7 +819,7 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                 }
                 if first == Tok::Stmt
                     && out.len < 64
-                    && [b"grant".as_slice(), b"revoke", b"shutdown"]
+                    && [b"grant".as_slice(), b"revoke", b"shutdown", b"rename"]
                         .iter()
                         .any(|w| v[i..j].eq_ignore_ascii_case(w))
                 {
@@ -1422,6 +1422,24 @@ fn sql_anywhere(t: &Toks) -> bool {
                     return true;
                 }
             }
+            // `dbms_pipe.receive_message(`, `ctxsys.drithsx.sn(`, `utl_http.request(`: a
+            // procedure of an attack-only package (Oracle names them package.procedure)
+            Tok::Danger if at(t, i + 1) == Tok::Dot => {
+                let mut j = i + 1;
+                while at(t, j) == Tok::Dot
+                    && matches!(at(t, j + 1), Tok::Ident | Tok::Func | Tok::Danger)
+                {
+                    j += 2;
+                }
+                // (a package's name has an underscore, or the call names schema, package
+                // and procedure: `benchmark.c (main)` is a file)
+                if (j >= i + 5 || t.underscored & (1 << i) != 0)
+                    && at(t, j) == Tok::LParen
+                    && !prose_parens(t, j)
+                {
+                    return true;
+                }
+            }
             Tok::Danger => {
                 if at(t, i + 1) == Tok::LParen
                     && !prose_parens(t, i + 1)
@@ -1744,6 +1762,11 @@ fn statement_at(t: &Toks, i: usize) -> bool {
         {
             false
         }
+        // `; SHUTDOWN;`: a verb that takes nothing, its statement ended by `;` (the others
+        // of the `no_name` verbs need an operand, so `; grant;` is no statement)
+        Tok::Stmt if next == Tok::Semi => {
+            i < 64 && t.no_name & (1 << i) != 0 && ends_statement(t, i + 1)
+        }
         Tok::Stmt => match next {
             // `update() {`: a function's definition
             Tok::LParen if at(t, i + 2) == Tok::RParen => false,
@@ -1875,6 +1898,15 @@ fn continues_sql(t: &Toks, from: usize, numeric: bool, quote_glued: bool, open_e
                     let semi =
                         |k: usize| ends_statement(t, k) || (!numeric && at(t, k) == Tok::Semi);
                     matches!(after, Tok::Cmp | Tok::WordCmp | Tok::Comment)
+                        // `' AND 'x' NOT LIKE 'y`, `1 OR 2 NOT IN (3)`: a negated word
+                        // comparison (`NOT` is a logic word, and no other logic word
+                        // stands before `LIKE`, `IN`, `BETWEEN`, `REGEXP`)
+                        || (after == Tok::Logic
+                            && at(t, j + 2) == Tok::WordCmp
+                            && matches!(
+                                at(t, j + 3),
+                                Tok::Str | Tok::Num | Tok::Const | Tok::LParen | Tok::Var
+                            ))
                         || semi(j + 1)
                         || (after == Tok::RParen
                             && (matches!(at(t, j + 2), Tok::Comment | Tok::Logic | Tok::RParen)
@@ -2735,6 +2767,33 @@ fn sqli_value_as_is(v: &[u8]) -> bool {
         }
         if sql_anywhere(&toks) {
             return fired("breakout-anywhere", v, &toks);
+        }
+    }
+    standard_string_breakout(v)
+}
+
+/// `1\' OR 1=1`, `x\"; DROP …`: a backslash before a quote is a character of the string in
+/// standard SQL (PostgreSQL, SQL Server, Oracle, SQLite), so the quote ends the string; in
+/// MySQL it ends it too when the application doubles quotes (`\''`) or escapes them with a
+/// backslash but not backslashes (`\\'`). When the value's first quote of a kind (the one
+/// that would end the string it was put in) has a backslash before it, the value is read
+/// again without that backslash. The copy is the one allocation, on a rare value; a quote
+/// opened before the backslash (`'\'` quoting a backslash) is no such case.
+#[cold]
+#[inline(never)]
+fn standard_string_breakout(v: &[u8]) -> bool {
+    for quote in [b'\'', b'"'] {
+        let Some(pos) = v.iter().position(|&b| b == quote) else {
+            continue;
+        };
+        if pos == 0 || v[pos - 1] != b'\\' || v.len() < 4 {
+            continue;
+        }
+        let mut plain = Vec::with_capacity(v.len());
+        plain.extend_from_slice(&v[..pos - 1]);
+        plain.extend_from_slice(&v[pos..]);
+        if sqli_value_as_is(&plain) {
+            return fired("standard-string", v, &[]);
         }
     }
     false
