@@ -1001,8 +1001,16 @@ fn forms() -> Vec<Form> {
             } else {
                 c.open
             };
-            let end = c.ends[(ti * 7 + ci * 3) % c.ends.len()];
-            let mut base = vec![T::Raw(open.to_owned()), T::Blank];
+            let mut end = c.ends[(ti * 7 + ci * 3) % c.ends.len()];
+            // a statement stacked after `;` is not rebalanced by a condition: cut it off
+            if t.tail
+                && !t.sql.starts_with("union")
+                && end.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+            {
+                end = c.ends[0];
+            }
+            let mut base = lex(open);
+            base.push(T::Blank);
             let sql = lex(t.sql);
             if t.tail {
                 base.extend(sql);
@@ -1015,6 +1023,9 @@ fn forms() -> Vec<Form> {
                     }
                     Joint::Comma => {
                         base.pop();
+                        if c.name.starts_with("VALUES") {
+                            // `x',(…)`: the string closed, then the tuple's next value
+                        }
                         base.extend([T::P(",".into()), T::P("(".into())]);
                         base.extend(sql);
                         base.push(T::P(")".into()));
@@ -1032,7 +1043,7 @@ fn forms() -> Vec<Form> {
                 if comment {
                     // a comment's blank is written as the value's other blanks are (`--+`,
                     // `--%0b`), except a comment, which `--` needs no more than a letter
-                    if e.blank == "/**/" {
+                    if matches!(e.blank, "/**/" | "\n") {
                         s.push_str(end);
                     } else {
                         s.push_str(&end.replace(' ', e.blank));
