@@ -685,9 +685,9 @@ fn pipes(t: Vec<T>) -> Vec<T> {
 fn doubled_quotes(t: Vec<T>) -> Vec<T> {
     t.into_iter()
         .map(|x| match x {
-            T::Str(s, q, c) if q != b'`' && !s.is_empty() => {
+            T::Str(s, q, true) if q != b'`' && !s.is_empty() => {
                 let qq = format!("{0}{0}", q as char);
-                T::Str(format!("{s}{qq}{s}"), q, c)
+                T::Str(format!("{s}{qq}{s}"), q, true)
             }
             x => x,
         })

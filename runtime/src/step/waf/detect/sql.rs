@@ -408,7 +408,8 @@ keywords! {
     Where => [b"where", b"having"],
     Stmt => [
         b"insert", b"update", b"delete", b"drop", b"create", b"alter", b"truncate", b"exec",
-        b"execute", b"declare", b"shutdown", b"grant", b"revoke", b"rename",
+        b"execute", b"declare", b"shutdown", b"grant", b"revoke", b"rename", b"copy",
+        b"attach",
     ],
     Waitfor => [b"waitfor"],
     OrderGroup => [b"order", b"group"],
@@ -468,6 +469,9 @@ struct Toks {
     /// `GRANT`, `REVOKE`, `SHUTDOWN`: statements that take no bare name after the verb
     /// (`GRANT priv ON x TO y`, `GRANT role TO y`, `SHUTDOWN`, `SHUTDOWN WITH NOWAIT`).
     no_name: u64,
+    /// `RENAME`, `COPY`, `ATTACH`: statements whose object comes right after the verb in a
+    /// shape of its own (`RENAME TABLE a TO b`, `COPY (SELECT …) TO`, `ATTACH 'file' AS s`).
+    needs_object: u64,
     /// Catalogues that are also everyday words (`master`, `mysql`, `dual`): `from master`
     /// is how a changelog speaks of a branch.
     plain_catalogs: u64,
@@ -508,6 +512,7 @@ impl Toks {
             whens: 0,
             thens: 0,
             no_name: 0,
+            needs_object: 0,
             plain_catalogs: 0,
             backticks: 0,
             sci: 0,
@@ -527,6 +532,7 @@ impl Toks {
         self.whens = 0;
         self.thens = 0;
         self.no_name = 0;
+        self.needs_object = 0;
         self.plain_catalogs = 0;
         self.backticks = 0;
         self.sci = 0;
@@ -841,11 +847,24 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                 }
                 if first == Tok::Stmt
                     && out.len < 64
-                    && [b"grant".as_slice(), b"revoke", b"shutdown", b"rename"]
-                        .iter()
-                        .any(|w| v[i..j].eq_ignore_ascii_case(w))
+                    && [
+                        b"grant".as_slice(),
+                        b"revoke",
+                        b"shutdown",
+                        b"rename",
+                        b"copy",
+                        b"attach",
+                    ]
+                    .iter()
+                    .any(|w| v[i..j].eq_ignore_ascii_case(w))
                 {
                     out.no_name |= 1 << out.len;
+                    if [b"rename".as_slice(), b"copy", b"attach"]
+                        .iter()
+                        .any(|w| v[i..j].eq_ignore_ascii_case(w))
+                    {
+                        out.needs_object |= 1 << out.len;
+                    }
                 }
                 if first == Tok::Clause && out.len < 64 {
                     let w = &v[i..j];
@@ -1806,14 +1825,50 @@ fn statement_at(t: &Toks, i: usize) -> bool {
         {
             false
         }
+        // `copy (and paste)`: of these verbs only PostgreSQL's `COPY (SELECT …) TO` opens a
+        // parenthesis, on a query of literals, calls or `*`
+        Tok::Stmt if i < 64 && t.no_name & (1 << i) != 0 && next == Tok::LParen => {
+            at(t, i + 2) == Tok::Select
+                && matches!(
+                    at(t, i + 3),
+                    Tok::Str | Tok::Num | Tok::Arith | Tok::Func | Tok::Danger | Tok::Const
+                )
+        }
+        // `; copy from page 3`, `; attach file 'x' here`: these verbs take their object in
+        // one shape each: `RENAME TABLE a TO b`, `ATTACH [DATABASE] 'file' AS s`
+        Tok::Stmt if i < 64 && t.needs_object & (1 << i) != 0 => match next {
+            Tok::Clause => {
+                at(t, i + 2) == Tok::Ident
+                    && at(t, i + 3) == Tok::Ident
+                    && at(t, i + 4) == Tok::Ident
+                    && (i + 5 >= t.len() || matches!(at(t, i + 5), Tok::Comment | Tok::Semi))
+            }
+            Tok::Str => at(t, i + 2) == Tok::As,
+            Tok::Func | Tok::Ident => at(t, i + 2) == Tok::Str && at(t, i + 3) == Tok::As,
+            _ => false,
+        },
         // `; SHUTDOWN;`: a verb that takes nothing, its statement ended by `;` (the others
         // of the `no_name` verbs need an operand, so `; grant;` is no statement)
         Tok::Stmt if next == Tok::Semi => {
-            i < 64 && t.no_name & (1 << i) != 0 && ends_statement(t, i + 1)
+            i < 64
+                && t.no_name & (1 << i) != 0
+                && (i + 2 >= t.len() || at(t, i + 2) == Tok::Comment)
         }
         Tok::Stmt => match next {
             // `update() {`: a function's definition
             Tok::LParen if at(t, i + 2) == Tok::RParen => false,
+            // `CREATE USER x IDENTIFIED BY 'pw'` (MySQL, Oracle), `CREATE LOGIN x WITH
+            // PASSWORD = 'pw'` (SQL Server): an account and its password
+            Tok::Ident | Tok::Func
+                if at(t, i + 2) == Tok::Ident
+                    && at(t, i + 3) == Tok::Ident
+                    && ((at(t, i + 4) == Tok::By && at(t, i + 5) == Tok::Str)
+                        || (matches!(at(t, i + 4), Tok::Ident | Tok::Func)
+                            && at(t, i + 5) == Tok::Cmp
+                            && at(t, i + 6) == Tok::Str)) =>
+            {
+                true
+            }
             Tok::Clause
             | Tok::Into
             | Tok::From
@@ -3353,6 +3408,12 @@ mod tests {
             // SQL in an XML element's text
             "<order><ref>8' or 'b'='b</ref></order>",
             "<a><b>1; drop table t--</b></a>",
+            // accounts, PostgreSQL's COPY of a query, SQLite's ATTACH
+            "2'; create user bob identified by 'pw9'-- ",
+            "k'; create login eve with password = 'pw8'--",
+            "1'; copy (select 'a') to program 'ls'-- ",
+            "3; attach database '/var/x.db' as y--",
+            "4'; attach 'f.db' as z--",
         ] {
             missed.extend((!sqli(attack.as_bytes())).then_some(attack));
         }
@@ -3365,6 +3426,12 @@ mod tests {
             "<p>Tom's and Jerry's</p>",
             "<li>drop us a line; we reply</li>",
             "C++ or C; +more",
+            "copy (and paste)",
+            "Copy (select all) the text",
+            "attach (2) files",
+            "rename; copy; attach",
+            "hello; copy from page 3",
+            "notes; attach file 'x' here",
         ] {
             assert_not_sql(text);
         }
