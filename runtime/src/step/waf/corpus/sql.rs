@@ -359,8 +359,6 @@ struct Context {
     wrap: Option<(&'static str, &'static str)>,
 }
 
-const COMMENTS: [&str; 5] = ["-- ", "-- -", "#", "/*", ";%00"];
-
 const CONTEXTS: &[Context] = &[
     Context {
         name: "number",
@@ -1002,12 +1000,10 @@ fn forms() -> Vec<Form> {
                 c.open
             };
             let mut end = c.ends[(ti * 7 + ci * 3) % c.ends.len()];
-            // a statement stacked after `;` is not rebalanced by a condition: cut it off
-            if t.tail
-                && !t.sql.starts_with("union")
-                && end.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-            {
-                end = c.ends[0];
+            // a statement stacked after `;` is neither rebalanced by a condition nor closed
+            // by a tuple's `)`: a comment cuts the query off
+            if t.tail && !t.sql.starts_with("union") && !end.starts_with(['-', '#', '/', ';']) {
+                end = "-- ";
             }
             let mut base = lex(open);
             base.push(T::Blank);
@@ -1023,9 +1019,6 @@ fn forms() -> Vec<Form> {
                     }
                     Joint::Comma => {
                         base.pop();
-                        if c.name.starts_with("VALUES") {
-                            // `x',(…)`: the string closed, then the tuple's next value
-                        }
                         base.extend([T::P(",".into()), T::P("(".into())]);
                         base.extend(sql);
                         base.push(T::P(")".into()));
@@ -1118,7 +1111,7 @@ pub(super) fn report() {
             .iter()
             .map(|(k, (h, n))| format!("{k} {h}/{n}"))
             .collect();
-        println!("sqli matrix by {label}: {}", parts.join("; "));
+        println!("sqli matrix by {label}: {}", parts.join(" | "));
     };
     line("context", &|f| CONTEXTS[f.context].name.to_owned());
     line("technique family", &|f| {

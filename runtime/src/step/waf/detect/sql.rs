@@ -1369,6 +1369,51 @@ fn is_value(t: Tok) -> bool {
     )
 }
 
+/// The end of a literal expression starting at `i`: literals, calls of SQL functions (with
+/// any arguments up to their closing parenthesis), joined by arithmetic operators, in any
+/// parentheses; `None` when a name or anything else stands in it.
+fn literal_expression(t: &[Tok], mut i: usize) -> Option<usize> {
+    loop {
+        let mut open = 0;
+        while at(t, i) == Tok::LParen {
+            open += 1;
+            i += 1;
+        }
+        if call_at(t, i) {
+            let mut depth = 0;
+            i += 1;
+            loop {
+                match at(t, i) {
+                    Tok::LParen => depth += 1,
+                    Tok::RParen => depth -= 1,
+                    _ if i >= t.len() => return None,
+                    _ => {}
+                }
+                i += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+        } else if matches!(at(t, i), Tok::Num | Tok::Str | Tok::Const) {
+            i += 1;
+        } else {
+            return None;
+        }
+        while open > 0 && at(t, i) == Tok::RParen {
+            open -= 1;
+            i += 1;
+        }
+        if open > 0 {
+            return None;
+        }
+        if at(t, i) == Tok::Arith {
+            i += 1;
+        } else {
+            return Some(i);
+        }
+    }
+}
+
 /// A function call at `i`: a function name then `(`.
 fn call_at(t: &[Tok], i: usize) -> bool {
     matches!(at(t, i), Tok::Func | Tok::Danger) && at(t, i + 1) == Tok::LParen
@@ -1611,6 +1656,16 @@ fn sql_anywhere(t: &Toks) -> bool {
                 {
                     return true;
                 }
+                // `WHERE 2-1=1`, `WHERE ('a')=('a')`, `WHERE CHAR(97)=CHAR(97)`, `WHERE 1 LIKE
+                // DB_NAME(0)`: a comparison of two literal expressions (literals, calls of SQL
+                // functions, arithmetic, parentheses), no column in it
+                if i > 0
+                    && let Some(k) = literal_expression(t, i + 1)
+                    && matches!(at(t, k), Tok::Cmp | Tok::WordCmp)
+                    && literal_expression(t, k + 1).is_some()
+                {
+                    return true;
+                }
                 // `WHERE 'a' LIKE 'a'`, `WHERE 1 IS NOT NULL`, `WHERE 1 NOT IN (2)`: a word
                 // comparison of literals (`NOT` may stand before it or its operand)
                 let k = j + 1 + usize::from(at(t, j + 1) == Tok::Logic);
@@ -1831,7 +1886,13 @@ fn statement_at(t: &Toks, i: usize) -> bool {
             at(t, i + 2) == Tok::Select
                 && matches!(
                     at(t, i + 3),
-                    Tok::Str | Tok::Num | Tok::Arith | Tok::Func | Tok::Danger | Tok::Const
+                    Tok::Str
+                        | Tok::Num
+                        | Tok::Arith
+                        | Tok::Func
+                        | Tok::Danger
+                        | Tok::Const
+                        | Tok::LParen
                 )
         }
         // `; copy from page 3`, `; attach file 'x' here`: these verbs take their object in
@@ -1862,7 +1923,8 @@ fn statement_at(t: &Toks, i: usize) -> bool {
             Tok::Ident | Tok::Func
                 if at(t, i + 2) == Tok::Ident
                     && at(t, i + 3) == Tok::Ident
-                    && ((at(t, i + 4) == Tok::By && at(t, i + 5) == Tok::Str)
+                    && ((at(t, i + 4) == Tok::By
+                        && (matches!(at(t, i + 5), Tok::Str | Tok::Num) || call_at(t, i + 5)))
                         || (matches!(at(t, i + 4), Tok::Ident | Tok::Func)
                             && at(t, i + 5) == Tok::Cmp
                             && at(t, i + 6) == Tok::Str)) =>
@@ -2684,16 +2746,18 @@ fn sqli_value(v: &[u8]) -> bool {
     sqli_value_as_is(v)
 }
 
-/// A `+` with a letter on each side somewhere in `v` (`RED+SHOES`, `1+OR+2`), or between
-/// a `;` or a quote and a letter (`1';+DROP`, `x'+OR+1`): SQL's `+` needs an operand on
-/// its left, and neither a `;` nor a string closed before a keyword is one.
+/// A `+` with a letter on each side somewhere in `v` (`RED+SHOES`, `1+OR+2`), after a `;`
+/// (`1';+DROP`), or between an operand and a keyword (`x'+OR+1`, `1+OR+2`, `1)+UNION`):
+/// SQL's `+` needs an operand on its left, which `;` is not, and one on its right, which a
+/// keyword (`OR`, `UNION`, `SELECT`) is not.
 fn plus_spaced(v: &[u8]) -> bool {
     (1..v.len().saturating_sub(1)).any(|i| {
         v[i] == b'+'
             && v[i + 1].is_ascii_alphabetic()
             && (v[i - 1].is_ascii_alphabetic()
                 || v[i - 1] == b';'
-                || (matches!(v[i - 1], b'\'' | b'"' | b'`') && keyword_glued(&v[i + 1..])))
+                || (matches!(v[i - 1], b'\'' | b'"' | b'`' | b')' | b'0'..=b'9')
+                    && keyword_glued(&v[i + 1..])))
     })
 }
 
@@ -3414,6 +3478,13 @@ mod tests {
             "1'; copy (select 'a') to program 'ls'-- ",
             "3; attach database '/var/x.db' as y--",
             "4'; attach 'f.db' as z--",
+            // WHERE comparing literal expressions; `+` next to a keyword
+            "orders where 3-2=1",
+            "orders where ('k')=('k')",
+            "orders where char(75)=char(75)",
+            "2';+create+user+q+identified+by+0x41--+",
+            "5+or+1+in+(1,2)",
+            "7)+union+select+1--+",
         ] {
             missed.extend((!sqli(attack.as_bytes())).then_some(attack));
         }
@@ -3432,6 +3503,10 @@ mod tests {
             "rename; copy; attach",
             "hello; copy from page 3",
             "notes; attach file 'x' here",
+            "the case where f(x)=y",
+            "1+one+two",
+            "2+if+needed",
+            "a place where 'x' marks the spot",
         ] {
             assert_not_sql(text);
         }
