@@ -716,11 +716,14 @@ fn literal_only(t: &[T], i: usize) -> bool {
         .find(|p| **p != T::Blank)
         .is_some_and(|p| {
             matches!(p, T::Word(w) if ["delay", "time", "outfile", "program", "database",
-                "exec", "xp_cmdshell", "master..xp_cmdshell", "master..xp_dirtree", "identified"]
+                "exec", "xp_cmdshell", "master..xp_cmdshell", "master..xp_dirtree", "identified",
+                "immediate"]
                 .iter().any(|k| w.eq_ignore_ascii_case(k)))
         })
 }
 
+// every evasion has the one signature `fn(Vec<T>) -> Vec<T>`
+#[allow(clippy::needless_pass_by_value)]
 fn build_strings(t: Vec<T>, f: fn(&str, u8) -> Vec<T>) -> Vec<T> {
     let mut out = Vec::with_capacity(t.len());
     for (i, x) in t.iter().enumerate() {
@@ -815,6 +818,8 @@ fn xor(t: Vec<T>) -> Vec<T> {
 }
 
 /// A number before a comparison as a division: `1=1` → `2 div 2=1`.
+// every evasion has the one signature `fn(Vec<T>) -> Vec<T>`
+#[allow(clippy::needless_pass_by_value)]
 fn div(t: Vec<T>) -> Vec<T> {
     let mut out = Vec::with_capacity(t.len());
     for (i, x) in t.iter().enumerate() {
@@ -847,6 +852,8 @@ fn scientific(t: Vec<T>) -> Vec<T> {
 
 /// MySQL's lexer ends a number at an empty exponent: `1.e` glued to the parenthesis after
 /// it (`1.e(`), or standing alone before a blank.
+// every evasion has the one signature `fn(Vec<T>) -> Vec<T>`
+#[allow(clippy::needless_pass_by_value)]
 fn dot_e(t: Vec<T>) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(t.len());
     let mut i = 0;

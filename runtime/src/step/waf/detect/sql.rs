@@ -409,7 +409,7 @@ keywords! {
     Stmt => [
         b"insert", b"update", b"delete", b"drop", b"create", b"alter", b"truncate", b"exec",
         b"execute", b"declare", b"shutdown", b"grant", b"revoke", b"rename", b"copy",
-        b"attach", b"call", b"load",
+        b"attach", b"call", b"load", b"merge",
     ],
     Waitfor => [b"waitfor"],
     OrderGroup => [b"order", b"group"],
@@ -469,9 +469,10 @@ struct Toks {
     /// `GRANT`, `REVOKE`, `SHUTDOWN`: statements that take no bare name after the verb
     /// (`GRANT priv ON x TO y`, `GRANT role TO y`, `SHUTDOWN`, `SHUTDOWN WITH NOWAIT`).
     no_name: u64,
-    /// `RENAME`, `COPY`, `ATTACH`, `CALL`, `LOAD`: statements whose object comes right after
-    /// the verb in a shape of its own (`RENAME TABLE a TO b`, `COPY (SELECT …) TO`,
-    /// `ATTACH 'file' AS s`, `CALL db.proc(…)`, `LOAD DATA INFILE 'file'`).
+    /// `RENAME`, `COPY`, `ATTACH`, `CALL`, `LOAD`, `MERGE`: statements whose object comes
+    /// right after the verb in a shape of its own (`RENAME TABLE a TO b`, `COPY (SELECT …)
+    /// TO`, `ATTACH 'file' AS s`, `CALL db.proc(…)`, `LOAD DATA INFILE 'file'`, `MERGE INTO
+    /// t USING s ON (…)`).
     needs_object: u64,
     /// Catalogues that are also everyday words (`master`, `mysql`, `dual`): `from master`
     /// is how a changelog speaks of a branch.
@@ -489,6 +490,10 @@ struct Toks {
     /// MySQL's `PROCEDURE ANALYSE(`, the clause that ends a `SELECT` (and is an injection's
     /// way into an error-based extraction).
     procedure_analyse: bool,
+    /// MySQL's full-text search `MATCH (cols) AGAINST ('…'`, or a function defined by
+    /// `CREATE [AGGREGATE] FUNCTION name … RETURNS` (a user-defined function loaded from a
+    /// library with `SONAME`, or written in SQL): clauses of one grammar each.
+    dialect_clause: bool,
     /// The value expands shell variables (`"$x"`, `$(cmd)`, `${x}`, `"$@"`): a script's line,
     /// which the weaker readings (a bare expression, a statement first) do not judge.
     shell: bool,
@@ -519,6 +524,7 @@ impl Toks {
             sci: 0,
             underscored: 0,
             procedure_analyse: false,
+            dialect_clause: false,
             shell: false,
             prose_comment: false,
             glued_comment: false,
@@ -539,6 +545,7 @@ impl Toks {
         self.sci = 0;
         self.underscored = 0;
         self.procedure_analyse = false;
+        self.dialect_clause = false;
         self.shell = false;
         self.prose_comment = false;
         self.glued_comment = false;
@@ -822,6 +829,11 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                 if first != Tok::Ident && out.len < 64 && v[i..j].contains(&b'_') {
                     out.underscored |= 1 << out.len;
                 }
+                if (first == Tok::Ident && out.last() == Some(&Tok::RParen) || first == Tok::Stmt)
+                    && dialect_clause(v, i, j)
+                {
+                    out.dialect_clause = true;
+                }
                 // `PROCEDURE ANALYSE(`: the clause that ends a MySQL select
                 if first == Tok::Clause && v[i..j].eq_ignore_ascii_case(b"procedure") {
                     let rest = &v[j..];
@@ -857,14 +869,22 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                         b"attach",
                         b"call",
                         b"load",
+                        b"merge",
                     ]
                     .iter()
                     .any(|w| v[i..j].eq_ignore_ascii_case(w))
                 {
                     out.no_name |= 1 << out.len;
-                    if [b"rename".as_slice(), b"copy", b"attach", b"call", b"load"]
-                        .iter()
-                        .any(|w| v[i..j].eq_ignore_ascii_case(w))
+                    if [
+                        b"rename".as_slice(),
+                        b"copy",
+                        b"attach",
+                        b"call",
+                        b"load",
+                        b"merge",
+                    ]
+                    .iter()
+                    .any(|w| v[i..j].eq_ignore_ascii_case(w))
                     {
                         out.needs_object |= 1 << out.len;
                     }
@@ -1372,6 +1392,75 @@ fn is_value(t: Tok) -> bool {
     )
 }
 
+/// The word `v[i..j]` opens or closes a clause of [`Toks::dialect_clause`]: `AGAINST`
+/// after `MATCH (…)`, then `(` and a quoted search string; or `CREATE [AGGREGATE]
+/// FUNCTION name`, then the word `RETURNS` later in the value. Out of line: only those two
+/// words get here.
+#[cold]
+#[inline(never)]
+fn dialect_clause(v: &[u8], i: usize, j: usize) -> bool {
+    let skip = |k: usize| {
+        k + v[k..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+    };
+    let word_at = |k: usize, w: &[u8]| {
+        v.len() >= k + w.len()
+            && v[k..k + w.len()].eq_ignore_ascii_case(w)
+            && v.get(k + w.len())
+                .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_')
+    };
+    if v[i..j].eq_ignore_ascii_case(b"against") {
+        let k = skip(j);
+        if v.get(k) != Some(&b'(') || !matches!(v.get(skip(k + 1)), Some(b'\'' | b'"')) {
+            return false;
+        }
+        // `MATCH (` before the column list
+        return (0..i).rev().any(|m| {
+            word_at(m, b"match")
+                && (m == 0 || !v[m - 1].is_ascii_alphanumeric())
+                && v.get(skip(m + 5)) == Some(&b'(')
+        });
+    }
+    if v[i..j].eq_ignore_ascii_case(b"create") {
+        let mut k = skip(j);
+        if word_at(k, b"aggregate") {
+            k = skip(k + 9);
+        }
+        if !word_at(k, b"function") {
+            return false;
+        }
+        let k = skip(k + 8);
+        let name = v[k..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'`'))
+            .count();
+        if name == 0 {
+            return false;
+        }
+        // `RETURNS` right after the name (a library's function) or after its parameters
+        let mut k = skip(k + name);
+        if v.get(k) == Some(&b'(') {
+            let mut depth = 0;
+            while k < v.len() {
+                depth += match v[k] {
+                    b'(' => 1,
+                    b')' => -1,
+                    _ => 0,
+                };
+                k += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            k = skip(k);
+        }
+        return word_at(k, b"returns");
+    }
+    false
+}
+
 /// The end of a literal expression starting at `i`: literals, calls of SQL functions (with
 /// any arguments up to their closing parenthesis), joined by arithmetic operators, in any
 /// parentheses; `None` when a name or anything else stands in it.
@@ -1704,7 +1793,7 @@ fn sql_anywhere(t: &Toks) -> bool {
 /// clause, first or after `;`: MySQL's `SET @x` (then `=`, `,`, `;` or the end) and
 /// `IF(cond, a, …)`.
 fn sql_marks(t: &Toks) -> bool {
-    if t.glued_comment || t.procedure_analyse {
+    if t.glued_comment || t.procedure_analyse || t.dialect_clause {
         return true;
     }
     // `1.e(ascii(…))`, `1.e.table_name`: a float with an empty exponent glued to an SQL
@@ -1898,6 +1987,15 @@ fn statement_at(t: &Toks, i: usize) -> bool {
                     && (i + 5 >= t.len() || matches!(at(t, i + 5), Tok::Comment | Tok::Semi))
             }
             Tok::Str => at(t, i + 2) == Tok::As,
+            // `MERGE INTO t [alias] USING src [alias] ON (a = b)`
+            Tok::Into => (i + 3..i + 8).any(|k| {
+                at(t, k) == Tok::Clause
+                    && at(t, k + 1) == Tok::LParen
+                    && t[(k + 2).min(t.len())..]
+                        .iter()
+                        .take_while(|&&x| x != Tok::RParen)
+                        .any(|&x| x == Tok::Cmp)
+            }),
             Tok::Func | Tok::Ident | Tok::Danger | Tok::Catalog => {
                 let mut j = i + 2;
                 while at(t, j) == Tok::Ident && j < i + 4 {
@@ -3518,6 +3616,12 @@ mod tests {
             "x'; call mysql.exec('id')#",
             "3'; load data local infile '/etc/hosts' into table t-- ",
             "6 and get_lock('k',9)",
+            // MATCH … AGAINST ('…'), CREATE FUNCTION … RETURNS, MERGE … USING … ON (a = b)
+            "1' or match(title) against('x')-- ",
+            "5 and match (a,b) against (\"y\" in boolean mode)",
+            "x'; create function do_x returns string soname 'lib.so'-- ",
+            "3; create function f(a int) returns int return a--",
+            "2'; merge into t a using s b on (1=1) when matched then delete-- ",
         ] {
             missed.extend((!sqli(attack.as_bytes())).then_some(attack));
         }
@@ -3544,6 +3648,9 @@ mod tests {
             "notes; call mom ('urgent')",
             "load more; load data",
             "please call support.desk (24h)",
+            "the match (final) against (the champions)",
+            "create function names that explain what returns",
+            "please merge into main; merge into dev on (friday)",
             "a place where 'x' marks the spot",
         ] {
             assert_not_sql(text);
