@@ -619,6 +619,8 @@ enum Encode {
     Url,
     /// [`Encode::Url`] twice.
     DoubleUrl,
+    /// Every byte as `%XX`, letters too.
+    AllBytes,
     /// Blanks already percent-encoded (`%0b`): the value is URL traffic, not a body.
     InUrl,
 }
@@ -653,6 +655,17 @@ fn mixed(t: Vec<T>) -> Vec<T> {
             })
             .collect()
     })
+}
+
+fn executable_comment(t: Vec<T>) -> Vec<T> {
+    t.into_iter()
+        .map(|x| match x {
+            T::Word(w) if w.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') => {
+                T::Raw(format!("/*!{w}*/"))
+            }
+            x => x,
+        })
+        .collect()
 }
 
 fn versioned(t: Vec<T>) -> Vec<T> {
@@ -904,6 +917,42 @@ const EVASIONS: &[Evasion] = &[
         encode: Encode::None,
     },
     Evasion {
+        name: "/*!…*/ words",
+        tokens: executable_comment,
+        blank: " ",
+        encode: Encode::None,
+    },
+    Evasion {
+        name: "#\\n as blank",
+        tokens: same,
+        blank: "#\n",
+        encode: Encode::None,
+    },
+    Evasion {
+        name: "--\\n as blank",
+        tokens: same,
+        blank: "--\n",
+        encode: Encode::None,
+    },
+    Evasion {
+        name: "/*x*/ as blank",
+        tokens: same,
+        blank: "/*x*/",
+        encode: Encode::None,
+    },
+    Evasion {
+        name: "%0c as blank",
+        tokens: same,
+        blank: "%0c",
+        encode: Encode::InUrl,
+    },
+    Evasion {
+        name: "%0d%0a as blank",
+        tokens: same,
+        blank: "%0d%0a",
+        encode: Encode::InUrl,
+    },
+    Evasion {
         name: "tab",
         tokens: same,
         blank: "\t",
@@ -1016,6 +1065,12 @@ const EVASIONS: &[Evasion] = &[
         tokens: same,
         blank: " ",
         encode: Encode::Url,
+    },
+    Evasion {
+        name: "every byte URL-encoded",
+        tokens: same,
+        blank: " ",
+        encode: Encode::AllBytes,
     },
     Evasion {
         name: "double URL-encoded",
@@ -1132,7 +1187,7 @@ fn forms() -> Vec<Form> {
                 if comment {
                     // a comment's blank is written as the value's other blanks are (`--+`,
                     // `--%0b`), except a comment, which `--` needs no more than a letter
-                    if matches!(e.blank, "/**/" | "\n") {
+                    if !matches!(e.blank, "\t" | "+" | "%0b" | "%a0" | "%0c") {
                         s.push_str(end);
                     } else {
                         s.push_str(&end.replace(' ', e.blank));
@@ -1164,6 +1219,7 @@ fn forms() -> Vec<Form> {
                     Encode::None | Encode::InUrl => s,
                     Encode::Url => percent(s.as_bytes()),
                     Encode::DoubleUrl => percent(percent(s.as_bytes()).as_bytes()),
+                    Encode::AllBytes => s.bytes().map(|b| format!("%{b:02X}")).collect(),
                 };
                 let value = match c.wrap {
                     None => encoded,
@@ -1196,7 +1252,7 @@ pub(super) fn report() {
     let total = (hit.iter().filter(|&&h| h).count(), forms.len());
     println!("== SQLi attack matrix (context × technique × evasion, from the SQL grammars) ==");
     println!("sqli matrix: {}", show("detected", total));
-    let line = |label: &str, key: &dyn Fn(&Form) -> String| {
+    let line = |label: &str, key: &dyn Fn(&Form) -> String, sep: &str| {
         let mut by: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for (f, &h) in forms.iter().zip(&hit) {
             let e = by.entry(key(f)).or_default();
@@ -1207,14 +1263,16 @@ pub(super) fn report() {
             .iter()
             .map(|(k, (h, n))| format!("{k} {h}/{n}"))
             .collect();
-        println!("sqli matrix by {label}: {}", parts.join(" | "));
+        println!("sqli matrix by {label}: {}", parts.join(sep));
     };
-    line("context", &|f| CONTEXTS[f.context].name.to_owned());
-    line("technique family", &|f| {
-        TECHNIQUES[f.technique].family.label().to_owned()
-    });
-    line("evasion", &|f| EVASIONS[f.evasion].name.to_owned());
-    line("end", &|f| format!("{:?}", f.end));
+    line("context", &|f| CONTEXTS[f.context].name.to_owned(), "; ");
+    line(
+        "technique family",
+        &|f| TECHNIQUES[f.technique].family.label().to_owned(),
+        "; ",
+    );
+    line("evasion", &|f| EVASIONS[f.evasion].name.to_owned(), "; ");
+    line("end", &|f| format!("{:?}", f.end), "; ");
     if std::env::var_os("GWC_WAF_SQLI_MATRIX").is_some_and(|v| v == "dump") {
         for (f, &h) in forms.iter().zip(&hit) {
             println!(
@@ -1227,7 +1285,12 @@ pub(super) fn report() {
     if std::env::var_os("GWC_WAF_MISSES").is_none() {
         return;
     }
-    line("technique", &|f| TECHNIQUES[f.technique].sql.to_owned());
+    // one technique a line: their SQL holds `;` and `|`
+    line(
+        "technique",
+        &|f| TECHNIQUES[f.technique].sql.to_owned(),
+        "\nsqli matrix by technique: ",
+    );
     let mut groups: BTreeMap<(usize, Family, usize), (usize, usize, &Form)> = BTreeMap::new();
     for (f, &h) in forms.iter().zip(&hit) {
         let key = (f.context, TECHNIQUES[f.technique].family, f.evasion);
