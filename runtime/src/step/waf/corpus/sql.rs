@@ -223,6 +223,13 @@ const TECHNIQUES: &[Technique] = &[
     cond(Tautology, "2 not between 3 and 4"),
     cond(Tautology, "match(name) against('a')"),
     cond(Tautology, "1 glob 1"),
+    // JSON operators and functions (PostgreSQL, MySQL, SQLite)
+    cond(Tautology, "'{\"a\":1}'::jsonb @> '{\"a\":1}'"),
+    cond(Tautology, "json_extract('{\"a\":1}','$.a')=1"),
+    cond(Tautology, "'{\"a\":1}'->>'a'='1'"),
+    cond(Tautology, "json_valid('{}')"),
+    cond(Tautology, "'{\"b\":2}'::jsonb ? 'b'"),
+    cond(Tautology, "json_type('[]')='ARRAY'"),
     // boolean: always false
     cond(Contradiction, "1=2"),
     cond(Contradiction, "'a'='b'"),

@@ -441,7 +441,9 @@ keywords! {
         b"round", b"abs", b"pi", b"row", b"password", b"database", b"schema_name",
         b"current_database", b"cos", b"sin", b"tan", b"ln", b"log", b"sqrt", b"time", b"minute",
         b"year", b"default", b"compress", b"conv", b"find_in_set", b"strcmp", b"bit_length",
-        b"last_insert_id", b"uuid", b"starts_with",
+        b"last_insert_id", b"uuid", b"starts_with", b"json_extract", b"json_valid", b"json_type",
+        b"json_contains", b"json_search", b"json_depth", b"json_length", b"json_unquote",
+        b"json_value", b"json_query", b"json_object", b"json_array",
     ],
     As => [b"as"],
     Const => [b"null", b"true", b"false"],
@@ -3622,6 +3624,9 @@ mod tests {
             "x'; create function do_x returns string soname 'lib.so'-- ",
             "3; create function f(a int) returns int return a--",
             "2'; merge into t a using s b on (1=1) when matched then delete-- ",
+            // JSON functions as conditions
+            "4 or json_valid('[]')",
+            "m' and json_length('[1]')=1-- ",
         ] {
             missed.extend((!sqli(attack.as_bytes())).then_some(attack));
         }
