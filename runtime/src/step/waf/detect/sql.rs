@@ -2472,16 +2472,23 @@ fn pure_sql(t: &Toks) -> bool {
             }
             // `8 LIKE 3`, `x LIKE '`: a word comparison with a literal on its right
             // not `size in (cm)`: a list of one plain name is an aside
+            // (`'x' NOT LIKE 'y'`, `'a' SOUNDS LIKE 'b'`: a word before the comparison's
+            // own word negates it or makes it two words; its operand comes before that)
             Tok::WordCmp => {
+                let left = if i > 1 && matches!(t[i - 1], Tok::Logic | Tok::WordCmp) {
+                    i - 2
+                } else {
+                    i.wrapping_sub(1)
+                };
                 let counted = i > 0
-                    && (is_value(t[i - 1]) || t[i - 1] == Tok::RParen)
+                    && (is_value(t[left]) || t[left] == Tok::RParen)
                     && matches!(at(t, i + 1), Tok::Num | Tok::Str | Tok::Const | Tok::LParen)
                     && !(at(t, i + 1) == Tok::LParen
                         && at(t, i + 2) == Tok::Ident
                         && at(t, i + 3) == Tok::RParen);
                 cmp |= counted;
                 literal_cmp |= counted;
-                nameless_cmp |= counted && t[i - 1] != Tok::Ident;
+                nameless_cmp |= counted && t[left] != Tok::Ident;
                 enclosed_cmp |= counted && depth > 0;
                 ops = true;
             }
@@ -3627,6 +3634,10 @@ mod tests {
             // JSON functions as conditions
             "4 or json_valid('[]')",
             "m' and json_length('[1]')=1-- ",
+            // a column, then NOT or SOUNDS before a word comparison of literals
+            "id and 'x' not like 'y'",
+            "name or 'a' sounds like 'b'",
+            "col and 3 not in (4,5)",
         ] {
             missed.extend((!sqli(attack.as_bytes())).then_some(attack));
         }
@@ -3656,6 +3667,10 @@ mod tests {
             "the match (final) against (the champions)",
             "create function names that explain what returns",
             "please merge into main; merge into dev on (friday)",
+            "this or like 'that'",
+            "we sell hats and 2 not like 3 of them",
+            "it is 5 or not in (the list)",
+            "the word 'x' sounds like 'y'",
             "a place where 'x' marks the spot",
         ] {
             assert_not_sql(text);
