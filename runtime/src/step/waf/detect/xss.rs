@@ -139,7 +139,7 @@ fn contains_ignore_case(v: &[u8], needle: &[u8]) -> bool {
 fn xss_variants(v: &[u8]) -> bool {
     // One pass finds which readings apply.
     let (mut percent_u, mut backslash, mut split_tag, mut base64) = (false, false, false, true);
-    let (mut comment, mut utf7, mut high_bit) = (false, false, false);
+    let (mut comment, mut utf7, mut high_bit, mut legacy_refs) = (false, false, false, false);
     for (i, &b) in v.iter().enumerate() {
         match b {
             // `<`, `>`, `=`, quotes and parentheses with the top bit set.
@@ -149,6 +149,7 @@ fn xss_variants(v: &[u8]) -> bool {
             b'\\' => backslash = true,
             b'<' => split_tag |= i > 0 && v[i - 1].is_ascii_alphanumeric(),
             b'*' => comment |= i > 0 && v[i - 1] == b'/',
+            b'&' => legacy_refs |= legacy_ref(&v[i + 1..]).is_some(),
             _ => {}
         }
         base64 &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ');
@@ -181,6 +182,12 @@ fn xss_variants(v: &[u8]) -> bool {
         {
             return true;
         }
+    }
+    if legacy_refs
+        && let Some(d) = legacy_refs_decode(v)
+        && xss_one(&d)
+    {
+        return true;
     }
     if utf7
         && let Some(d) = utf7_decode(v)
@@ -228,6 +235,46 @@ fn xss_variants(v: &[u8]) -> bool {
         return true;
     }
     false
+}
+
+/// HTML's legacy character references written without their `;` (`&lt`, `&GT`, `&quot`,
+/// `&amp`): the tokenizer reads them in text all the same. Returns the character and the
+/// name's length when `rest` (after `&`) starts with one and no `;` follows it.
+fn legacy_ref(rest: &[u8]) -> Option<(u8, usize)> {
+    [
+        (&b"lt"[..], b'<'),
+        (b"LT", b'<'),
+        (b"gt", b'>'),
+        (b"GT", b'>'),
+        (b"quot", b'"'),
+        (b"QUOT", b'"'),
+        (b"amp", b'&'),
+        (b"AMP", b'&'),
+    ]
+    .into_iter()
+    .find(|(name, _)| rest.starts_with(name) && rest.get(name.len()) != Some(&b';'))
+    .map(|(name, ch)| (ch, name.len()))
+}
+
+/// `v` with the legacy references of [`legacy_ref`] read (`&ampl` stays `&l`: one pass, as the
+/// tokenizer makes it).
+fn legacy_refs_decode(v: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < v.len() {
+        if v[i] == b'&'
+            && let Some((ch, len)) = legacy_ref(&v[i + 1..])
+        {
+            out.push(ch);
+            i += 1 + len;
+            changed = true;
+            continue;
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 /// A CSS `@import` whose keyword is written with escapes (`@\i\m\port`, `@im\70 ort`): CSS
@@ -1371,6 +1418,22 @@ fn xss_one(v: &[u8]) -> bool {
             {
                 return true;
             }
+            // JSFuck written in any order: a run of its six characters only.
+            b'[' | b'(' | b'!' | b'+'
+                if (i == 0 || !is_jsfuck_byte(s[i - 1])) && jsfuck_run(&s[i..]) =>
+            {
+                return true;
+            }
+            // The page's error handler set to a function, then an exception thrown: the
+            // handler runs with the exception as its argument, a call without parentheses
+            // (`onerror=f;throw 1`, `throw onerror=f,1`).
+            b't' if s[i..].starts_with(b"throw")
+                && starts_word(&s, i)
+                && s.get(i + 5).is_none_or(|b| !is_name_byte(*b))
+                && error_handler_assigned(&s) =>
+            {
+                return true;
+            }
             b'a' | b'p' | b'c' | b'e' | b's' | b'f' | b'd' | b'w' | b't' | b'g' | b'n' | b'i'
             | b'$'
                 if script_call(&s, i) =>
@@ -1391,6 +1454,43 @@ fn xss_one(v: &[u8]) -> bool {
         }
     }
     string_breakout_call(&s)
+}
+
+fn is_jsfuck_byte(b: u8) -> bool {
+    matches!(b, b'[' | b']' | b'(' | b')' | b'!' | b'+')
+}
+
+/// JSFuck: a run of `[`, `]`, `(`, `)`, `!` and `+` only, at least 12 long, with an empty
+/// array at least three times and an atom that turns one into a value (`![]`, `+[]`). JS
+/// reads such a run as code that builds strings and calls; text and Markdown (`![](…)`)
+/// put words between these characters.
+fn jsfuck_run(t: &[u8]) -> bool {
+    let len = t.iter().take_while(|&&b| is_jsfuck_byte(b)).count();
+    let run = &t[..len];
+    len >= 12
+        && run.windows(2).filter(|w| w == b"[]").count() >= 3
+        && run.windows(3).any(|w| w == b"![]" || w == b"+[]")
+}
+
+/// `onerror` (the global error handler, alone or as a member) assigned, not compared, a
+/// name or a function somewhere in `s` (not `null`, which takes the handler away).
+fn error_handler_assigned(s: &[u8]) -> bool {
+    s.windows(7).enumerate().any(|(i, w)| {
+        w == b"onerror" && starts_word_or_member(s, i) && {
+            let a = s[i + 7..].trim_ascii_start();
+            a.strip_prefix(b"=").is_some_and(|v| {
+                let v = v.trim_ascii_start();
+                v.first()
+                    .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+                    && !v.starts_with(b"null")
+                    && !v.starts_with(b"undefined")
+            })
+        }
+    })
+}
+
+fn starts_word_or_member(s: &[u8], at: usize) -> bool {
+    starts_word(s, at) || s[at - 1] == b'.'
 }
 
 /// After a member's `.`: a DOM property or method that parses its value as markup
@@ -2504,8 +2604,33 @@ mod tests {
             "see */ above and a */ b() c",
             "// note\nrun() // twice",
             "//\nrun()//\nmore()//",
+            // eleventh round: brackets, bangs and pluses in text, error handlers in code,
+            // ampersands before letters
+            "![](a.png)![](b.png)![](c.png)",
+            "C++ [] () !! ++ [x] (y)",
+            "[[]] + [[]] + (!)",
+            "window.onerror = null; // then throw below",
+            "if (x == onerror) throw err;",
+            "throw new Error('bad onerror value')",
+            "AT&T &ltd; fish &amp chips &gt 5 &quotes",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
+    fn jsfuck_error_handlers_and_legacy_references_are_read() {
+        for attack in [
+            "(![]+[])[+!+[]]+(!![]+[])[+[]]",
+            "q=[][(![]+[])[+[]]+(!![]+[])[+!+[]]]",
+            "onerror=print;throw 7",
+            "throw onerror=confirm,'x'",
+            "x=1;window.onerror=eval;throw'=go()'",
+            "&ltscript&gtgo()&lt/script&gt",
+            "&LTimg src=x onerror=go()&GT",
+            "&ltsvg onload=&quotgo()&quot&gt",
+        ] {
+            assert!(xss(attack.as_bytes()), "{attack}");
         }
     }
 }
