@@ -663,6 +663,13 @@ const VEHICLES: &[&str] = &[
     "@\\i\\m\\p\\o\\r\\t 'javascript:{c}';",
     "document.body.innerHTML='<img src=x onerror=\"{c}\">'",
     "x.insertAdjacentHTML('afterend','<svg onload=\"{c}\">')",
+    // Eleventh round (waf-xss11): a handler name with punctuation glued (old Gecko), a
+    // comment inside a scheme that a comment-stripping filter joins, HTML's legacy
+    // references without `;`.
+    "<body onload!#$%&()*~+-_.,:;?@[/|\\]^`=\"{c}\">",
+    "<img src=\"javas<!-- -->cript:{c}\">",
+    "&ltscript&gt{c}&lt/script&gt",
+    "&ltimg src=x onerror=&quot{c}&quot&gt",
 ];
 
 fn base64(b: &[u8]) -> String {
@@ -770,7 +777,8 @@ type Carry = fn(&str) -> String;
 /// escaped as an XML attribute value or element text (the XML parser undoes the escapes before
 /// the application reflects the value), as a JSON string escaped the way HTML-safe encoders
 /// escape it (`\u003c` for `<`), in a cookie header, a path segment, a whole URL's query, a
-/// multipart part, percent-encoded, and with HTML's legacy references that need no `;`.
+/// multipart part, percent-encoded, base64 inside a field, and with HTML's legacy references
+/// that need no `;`.
 const CARRIERS: &[(&str, Carry)] = &[
     ("field name", |p| format!("{p}=1")),
     ("later form field", |p| format!("a=1&b={p}")),
@@ -820,6 +828,12 @@ const CARRIERS: &[(&str, Carry)] = &[
                 b => format!("%{b:02X}"),
             })
             .collect()
+    }),
+    ("base64 in a form field", |p| {
+        format!("a=1&data={}&b=2", base64(p.as_bytes()))
+    }),
+    ("base64 in a JSON string", |p| {
+        format!("{{\"id\":7,\"data\":\"{}\"}}", base64(p.as_bytes()))
     }),
     ("HTML legacy references without `;`", |p| {
         p.replace('&', "&amp")

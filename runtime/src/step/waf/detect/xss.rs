@@ -146,10 +146,17 @@ fn xss_variants(v: &[u8]) -> bool {
             0xa2 | 0xa7..=0xa9 | 0xbc..=0xbe => high_bit = true,
             b'+' => utf7 |= matches!(v.get(i + 1..i + 3), Some(b"AD" | b"AC")),
             b'%' => percent_u |= matches!(v.get(i + 1), Some(b'u' | b'U')),
-            b'\\' => backslash = true,
+            b'\\' => {
+                backslash = true;
+                legacy_refs |= v[i..].starts_with(b"\\u0026") && legacy_ref(&v[i + 6..]).is_some();
+            }
             b'<' => split_tag |= i > 0 && v[i - 1].is_ascii_alphanumeric(),
             b'*' => comment |= i > 0 && v[i - 1] == b'/',
-            b'&' => legacy_refs |= legacy_ref(&v[i + 1..]).is_some(),
+            // `&lt`, or `&amp;lt` and `\u0026lt` (the same escaped once more).
+            b'&' => {
+                legacy_refs |= legacy_ref(&v[i + 1..]).is_some()
+                    || v[i + 1..].starts_with(b"amp;") && legacy_ref(&v[i + 5..]).is_some();
+            }
             _ => {}
         }
         base64 &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ');
@@ -183,11 +190,20 @@ fn xss_variants(v: &[u8]) -> bool {
             return true;
         }
     }
-    if legacy_refs
-        && let Some(d) = legacy_refs_decode(v)
-        && xss_one(&d)
-    {
-        return true;
+    if legacy_refs {
+        // Escapes around them (a JSON string's, an XML text's) undone first.
+        let mut cur = Cow::Borrowed(v);
+        if backslash && let Some(d) = transform::js_decode(&cur) {
+            cur = Cow::Owned(d);
+        }
+        if let Some(d) = transform::html_entity_decode(&cur) {
+            cur = Cow::Owned(d);
+        }
+        if let Some(d) = legacy_refs_decode(&cur)
+            && xss_one(&d)
+        {
+            return true;
+        }
     }
     if utf7
         && let Some(d) = utf7_decode(v)
@@ -233,6 +249,74 @@ fn xss_variants(v: &[u8]) -> bool {
         && xss_one(&d)
     {
         return true;
+    }
+    v.len() >= 18 && base64_token_xss(v, base64)
+}
+
+/// A base64 token inside a value (a form field's, a JSON string's, a cookie's) that decodes
+/// to script: an application that decodes the field hands the page what the whole-value
+/// reading above would have read. Only a decoded token with markup or a call is judged, and
+/// not the body of a `data:` URL; `whole_read` says the whole value was read as one already.
+fn base64_token_xss(v: &[u8], whole_read: bool) -> bool {
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    let mut i = 0;
+    while i < v.len() {
+        if !is_b64(v[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < v.len() && is_b64(v[i]) {
+            i += 1;
+        }
+        let mut end = i;
+        while end < v.len() && end - i < 2 && v[end] == b'=' {
+            end += 1;
+        }
+        let opens = start == 0
+            || matches!(
+                v[start - 1],
+                b'=' | b':'
+                    | b'"'
+                    | b'\''
+                    | b' '
+                    | b','
+                    | b';'
+                    | b'&'
+                    | b'['
+                    | b'('
+                    | b'\t'
+                    | b'\n'
+            );
+        let closes = end == v.len()
+            || matches!(
+                v[end],
+                b'&' | b'"'
+                    | b'\''
+                    | b','
+                    | b'}'
+                    | b']'
+                    | b' '
+                    | b';'
+                    | b')'
+                    | b'\t'
+                    | b'\r'
+                    | b'\n'
+            );
+        // A `data:` URL's base64 body is judged with its media type (an image is no
+        // script), not alone.
+        if i - start >= 16
+            && opens
+            && closes
+            && !(whole_read && start == 0 && end == v.len())
+            && !(start >= 7 && v[start - 7..start].eq_ignore_ascii_case(b"base64,"))
+            && let Some(d) = transform::base64_decode(&v[start..end])
+            && d.iter().any(|&b| b == b'<' || b == b'(')
+            && (xss_one(&d) || xss_variants(&d))
+        {
+            return true;
+        }
+        i = end;
     }
     false
 }
@@ -630,12 +714,27 @@ fn percent_u_decode(v: &[u8]) -> Option<Vec<u8>> {
     changed.then_some(out)
 }
 
-/// `v` without the short tags that sit inside a word (`o<x>nfocus`, `alert<b>(`).
+/// `v` without the short tags and comments that sit inside a word (`o<x>nfocus`,
+/// `alert<b>(`, `javas<!-- -->cript:`).
 fn strip_split_tags(v: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
     let mut changed = false;
     while i < v.len() {
+        // A comment inside a word (`javas<!-- -->cript:`): a filter that drops comments
+        // joins the word again.
+        if v[i] == b'<'
+            && i > 0
+            && v[i - 1].is_ascii_alphanumeric()
+            && v[i + 1..].starts_with(b"!--")
+            && let Some(p) = v[i + 4..(i + 68).min(v.len())]
+                .windows(3)
+                .position(|w| w == b"-->")
+        {
+            i += 4 + p + 3;
+            changed = true;
+            continue;
+        }
         if v[i] == b'<' && i > 0 && v[i - 1].is_ascii_alphanumeric() {
             let end = v[i + 1..]
                 .iter()
@@ -743,6 +842,10 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
             cur = Cow::Owned(d);
             changed = true;
         }
+        if let Some(d) = more_named_refs(&cur) {
+            cur = Cow::Owned(d);
+            changed = true;
+        }
         if let Some(d) = transform::js_decode(&cur) {
             cur = Cow::Owned(d);
             changed = true;
@@ -806,6 +909,57 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// HTML's named references for ASCII punctuation that the shared decoder does not know
+/// (`&lbrack;`, `&dollar;`, `&Hat;`, `&verbar;`, …), read the same way.
+fn more_named_refs(v: &[u8]) -> Option<Vec<u8>> {
+    const NAMES: &[(&[u8], u8)] = &[
+        (b"dollar", b'$'),
+        (b"ast", b'*'),
+        (b"midast", b'*'),
+        (b"commat", b'@'),
+        (b"lbrack", b'['),
+        (b"rbrack", b']'),
+        (b"lbrace", b'{'),
+        (b"rbrace", b'}'),
+        (b"verbar", b'|'),
+        (b"vert", b'|'),
+        (b"verticalline", b'|'),
+        (b"lowbar", b'_'),
+        (b"underbar", b'_'),
+        (b"hat", b'^'),
+        (b"diacriticalgrave", b'`'),
+        (b"nonbreakingspace", b' '),
+    ];
+    let find = |rest: &[u8]| {
+        NAMES.iter().find(|(name, _)| {
+            rest.len() > name.len()
+                && rest[..name.len()].eq_ignore_ascii_case(name)
+                && rest[name.len()] == b';'
+        })
+    };
+    if !v
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'&' && find(&v[i + 1..]).is_some())
+    {
+        return None;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'&'
+            && let Some(&(name, ch)) = find(&v[i + 1..])
+        {
+            out.push(ch);
+            i += 2 + name.len();
+            continue;
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    Some(out)
 }
 
 /// Script sinks called without markup (`alert(1)`, `(alert)(1)`, `alert.call(…)`,
@@ -1155,6 +1309,14 @@ fn script_scheme_at(v: &[u8], at: usize) -> bool {
         b"data:application/xml",
         b"data:text/xsl",
         b"data:text/vbscript",
+        // The rest of the HTML standard's JavaScript MIME types, and IE's scriptlet and
+        // HTML component types.
+        b"data:text/jscript",
+        b"data:text/livescript",
+        b"data:text/x-javascript",
+        b"data:text/x-ecmascript",
+        b"data:text/x-scriptlet",
+        b"data:text/x-component",
     ] {
         let mut i = at;
         let mut ok = true;
@@ -2192,7 +2354,21 @@ fn known_handler_runs(s: &[u8], at: usize) -> bool {
     if EVENT_HANDLERS.binary_search(&&s[at..at + len]).is_err() {
         return false;
     }
-    let rest = s[at + len..].trim_ascii_start();
+    let mut rest = s[at + len..].trim_ascii_start();
+    if !rest.starts_with(b"=") {
+        // Punctuation glued to the name inside a start tag (`onload!#$%…=`): old Gecko
+        // ended the name there, today's tokenizer does not; text never writes it.
+        let glued = rest
+            .iter()
+            .take_while(|&&b| {
+                b.is_ascii_punctuation() && !matches!(b, b'=' | b'<' | b'>' | b'"' | b'\'')
+            })
+            .count();
+        if glued == 0 || s[at + len] == b' ' || !in_start_tag(s, at) {
+            return false;
+        }
+        rest = &rest[glued..];
+    }
     let Some(v) = rest.strip_prefix(b"=") else {
         return false;
     };
@@ -2209,6 +2385,14 @@ fn known_handler_runs(s: &[u8], at: usize) -> bool {
     let value = &v[..end];
     value.iter().any(|&b| matches!(b, b'(' | b'`' | b'='))
         || SINKS.iter().any(|k| value.starts_with(k))
+}
+
+/// Whether `at` sits inside a start tag: after `<` and a letter, with no `>` between.
+fn in_start_tag(s: &[u8], at: usize) -> bool {
+    s[..at]
+        .iter()
+        .rposition(|&b| b == b'<' || b == b'>')
+        .is_some_and(|lt| s[lt] == b'<' && s.get(lt + 1).is_some_and(u8::is_ascii_alphabetic))
 }
 
 /// `on<letters>=` (with optional whitespace) at `at`.
@@ -2613,6 +2797,11 @@ mod tests {
             "if (x == onerror) throw err;",
             "throw new Error('bad onerror value')",
             "AT&T &ltd; fish &amp chips &gt 5 &quotes",
+            "onload!! is fired (see onclick?) = handler",
+            "<!-- note --> a<!-- b -->c and x<!--y-->z",
+            "price &dollar;5 &commat;home &lbrack;1&rbrack; &Hat;",
+            "id=dGhpcyBpcyBqdXN0IHRleHQgKHJlYWxseSk=&sig=c29tZSA8c2lnbmF0dXJlPg==",
+            "{\"token\":\"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc\"}",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
         }
@@ -2629,6 +2818,16 @@ mod tests {
             "&ltscript&gtgo()&lt/script&gt",
             "&LTimg src=x onerror=go()&GT",
             "&ltsvg onload=&quotgo()&quot&gt",
+            "<body onpageshow!#$%&()*~+-_.,:;?@[/|\\]^`=go()>",
+            "<img src=\"java<!-- x -->script:go()\">",
+            "<img src=x onerror=top&lbrack;'go'&rbrack;()>",
+            "<svg onload=go&DiacriticalGrave;1&DiacriticalGrave;>",
+            // `<svg onload=go()>` and `<script>go()</script>` in base64, inside a field
+            "q=PHN2ZyBvbmxvYWQ9Z28oKT4=&page=2",
+            "q=PHN2ZyBvbmxvYWQ9Z28oKT4=",
+            "<script src=\"data:text/x-javascript,go()\"></script>",
+            "<object data=\"data:text/x-scriptlet,x\"></object>",
+            "{\"note\":\"PHNjcmlwdD5nbygpPC9zY3JpcHQ+\"}",
         ] {
             assert!(xss(attack.as_bytes()), "{attack}");
         }
