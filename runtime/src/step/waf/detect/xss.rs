@@ -205,15 +205,18 @@ fn xss_variants(v: &[u8]) -> bool {
             return true;
         }
     }
+    // A decoded value is read again without the short tags inside its words, as the raw
+    // value is below (`+ADw-x+AD4-` inside `o…nmouseover`).
+    let decoded_read = |d: &[u8]| xss_one(d) || strip_split_tags(d).is_some_and(|e| xss_one(&e));
     if utf7
         && let Some(d) = utf7_decode(v)
-        && xss_one(&d)
+        && decoded_read(&d)
     {
         return true;
     }
     if percent_u
         && let Some(d) = percent_u_decode(v)
-        && xss_one(&d)
+        && decoded_read(&d)
     {
         return true;
     }
@@ -1635,7 +1638,8 @@ fn jsfuck_run(t: &[u8]) -> bool {
 }
 
 /// `onerror` (the global error handler, alone or as a member) assigned, not compared, a
-/// name or a function somewhere in `s` (not `null`, which takes the handler away).
+/// name somewhere in `s` (not `null`, which takes the handler away, nor a function written
+/// out, which is how pages set their own handler).
 fn error_handler_assigned(s: &[u8]) -> bool {
     s.windows(7).enumerate().any(|(i, w)| {
         w == b"onerror" && starts_word_or_member(s, i) && {
@@ -1646,6 +1650,7 @@ fn error_handler_assigned(s: &[u8]) -> bool {
                     .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
                     && !v.starts_with(b"null")
                     && !v.starts_with(b"undefined")
+                    && !v.starts_with(b"function")
             })
         }
     })
@@ -2825,6 +2830,7 @@ mod tests {
             // `<svg onload=go()>` and `<script>go()</script>` in base64, inside a field
             "q=PHN2ZyBvbmxvYWQ9Z28oKT4=&page=2",
             "q=PHN2ZyBvbmxvYWQ9Z28oKT4=",
+            "+ACI-o+ADw-b+AD4-nfocus+AD0-go()+ACI-",
             "<script src=\"data:text/x-javascript,go()\"></script>",
             "<object data=\"data:text/x-scriptlet,x\"></object>",
             "{\"note\":\"PHNjcmlwdD5nbygpPC9zY3JpcHQ+\"}",
