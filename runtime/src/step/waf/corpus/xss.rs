@@ -26,6 +26,7 @@ pub(super) fn report() {
     let verbose = std::env::var_os("GWC_WAF_XSS").is_some_and(|v| v == "show");
     variation_report(verbose);
     vehicle_report(verbose);
+    carrier_report(verbose);
     clobbering_report(verbose);
     benign_report(verbose);
 }
@@ -662,6 +663,13 @@ const VEHICLES: &[&str] = &[
     "@\\i\\m\\p\\o\\r\\t 'javascript:{c}';",
     "document.body.innerHTML='<img src=x onerror=\"{c}\">'",
     "x.insertAdjacentHTML('afterend','<svg onload=\"{c}\">')",
+    // Eleventh round (waf-xss11): a handler name with punctuation glued (old Gecko), a
+    // comment inside a scheme that a comment-stripping filter joins, HTML's legacy
+    // references without `;`.
+    "<body onload!#$%&()*~+-_.,:;?@[/|\\]^`=\"{c}\">",
+    "<img src=\"javas<!-- -->cript:{c}\">",
+    "&ltscript&gt{c}&lt/script&gt",
+    "&ltimg src=x onerror=&quot{c}&quot&gt",
 ];
 
 fn base64(b: &[u8]) -> String {
@@ -759,6 +767,111 @@ fn vehicle_report(verbose: bool) {
     if !weak.is_empty() {
         println!("  vehicles with misses: {}", weak.join(" | "));
     }
+}
+
+/// A carrier: the payload as a request holds it.
+type Carry = fn(&str) -> String;
+
+/// Ways a request carries a value to the page, from HTTP, form encoding, XML and JSON: as a
+/// field or cookie name, as a later field of a form body, after a product token in a header,
+/// escaped as an XML attribute value or element text (the XML parser undoes the escapes before
+/// the application reflects the value), as a JSON string escaped the way HTML-safe encoders
+/// escape it (`\u003c` for `<`), in a cookie header, a path segment, a whole URL's query, a
+/// multipart part, percent-encoded, base64 inside a field, and with HTML's legacy references
+/// that need no `;`.
+const CARRIERS: &[(&str, Carry)] = &[
+    ("field name", |p| format!("{p}=1")),
+    ("later form field", |p| format!("a=1&b={p}")),
+    ("header after a product token", |p| {
+        format!("Mozilla/5.0 (X11; Linux x86_64) Agent/1.0 {p}")
+    }),
+    ("XML attribute value", |p| {
+        let e = p
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;");
+        format!("<?xml version=\"1.0\"?><root><a v=\"{e}\"></a></root>")
+    }),
+    ("XML element text", |p| {
+        let e = p
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        format!("<?xml version=\"1.0\"?><root><v>{e}</v></root>")
+    }),
+    ("JSON string, HTML-safe escapes", |p| {
+        let e = p
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+            .replace('\n', "\\n");
+        format!("{{\"v\":\"{e}\"}}")
+    }),
+    ("cookie header, second cookie", |p| {
+        format!("sid=abc123; pref={p}")
+    }),
+    ("URL path segment", |p| format!("/app/item/{p}/view")),
+    ("query string of a whole URL", |p| {
+        format!("https://app.example/search?lang=en&q={p}")
+    }),
+    ("multipart form part", |p| {
+        format!("--b1\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n{p}\r\n--b1--\r\n")
+    }),
+    ("percent-encoded, spaces as +", |p| {
+        p.bytes()
+            .map(|b| match b {
+                b' ' => "+".to_owned(),
+                b if b.is_ascii_alphanumeric() => (b as char).to_string(),
+                b => format!("%{b:02X}"),
+            })
+            .collect()
+    }),
+    ("base64 in a form field", |p| {
+        format!("a=1&data={}&b=2", base64(p.as_bytes()))
+    }),
+    ("base64 in a JSON string", |p| {
+        format!("{{\"id\":7,\"data\":\"{}\"}}", base64(p.as_bytes()))
+    }),
+    ("HTML legacy references without `;`", |p| {
+        p.replace('&', "&amp")
+            .replace('<', "&lt")
+            .replace('>', "&gt")
+    }),
+];
+
+/// Every vehicle running `alert(1)`, in each of [`CARRIERS`]: a carrier missed as a whole
+/// marks a decoding or a context the judge does not read.
+fn carrier_report(verbose: bool) {
+    let mut line = String::new();
+    let (mut all_k, mut all_n) = (0, 0);
+    for (name, carry) in CARRIERS {
+        let (mut k, mut n) = (0, 0);
+        for v in VEHICLES {
+            let c = "alert(1)";
+            let b = base64(format!("<script>{c}</script>").as_bytes());
+            let payload = v.replace("{c}", c).replace("{b}", &b);
+            let carried = carry(&payload);
+            let hit = detect::xss(carried.as_bytes());
+            k += usize::from(hit);
+            n += 1;
+            if !hit && verbose {
+                println!("CARRIER MISSED ({name}): {}", carried.escape_debug());
+            }
+        }
+        line.push_str(&format!(" {name} {k}/{n};"));
+        all_k += k;
+        all_n += n;
+    }
+    println!(
+        "{} | by carrier:{line}",
+        show(
+            "xss reference vehicles in carriers detected",
+            (all_k, all_n)
+        )
+    );
 }
 
 /// DOM clobbering forms from the DOM standard: an element whose `id` or `name` shadows a

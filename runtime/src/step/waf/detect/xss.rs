@@ -139,16 +139,24 @@ fn contains_ignore_case(v: &[u8], needle: &[u8]) -> bool {
 fn xss_variants(v: &[u8]) -> bool {
     // One pass finds which readings apply.
     let (mut percent_u, mut backslash, mut split_tag, mut base64) = (false, false, false, true);
-    let (mut comment, mut utf7, mut high_bit) = (false, false, false);
+    let (mut comment, mut utf7, mut high_bit, mut legacy_refs) = (false, false, false, false);
     for (i, &b) in v.iter().enumerate() {
         match b {
             // `<`, `>`, `=`, quotes and parentheses with the top bit set.
             0xa2 | 0xa7..=0xa9 | 0xbc..=0xbe => high_bit = true,
             b'+' => utf7 |= matches!(v.get(i + 1..i + 3), Some(b"AD" | b"AC")),
             b'%' => percent_u |= matches!(v.get(i + 1), Some(b'u' | b'U')),
-            b'\\' => backslash = true,
+            b'\\' => {
+                backslash = true;
+                legacy_refs |= v[i..].starts_with(b"\\u0026") && legacy_ref(&v[i + 6..]).is_some();
+            }
             b'<' => split_tag |= i > 0 && v[i - 1].is_ascii_alphanumeric(),
             b'*' => comment |= i > 0 && v[i - 1] == b'/',
+            // `&lt`, or `&amp;lt` and `\u0026lt` (the same escaped once more).
+            b'&' => {
+                legacy_refs |= legacy_ref(&v[i + 1..]).is_some()
+                    || v[i + 1..].starts_with(b"amp;") && legacy_ref(&v[i + 5..]).is_some();
+            }
             _ => {}
         }
         base64 &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b' ');
@@ -182,15 +190,33 @@ fn xss_variants(v: &[u8]) -> bool {
             return true;
         }
     }
+    if legacy_refs {
+        // Escapes around them (a JSON string's, an XML text's) undone first.
+        let mut cur = Cow::Borrowed(v);
+        if backslash && let Some(d) = transform::js_decode(&cur) {
+            cur = Cow::Owned(d);
+        }
+        if let Some(d) = transform::html_entity_decode(&cur) {
+            cur = Cow::Owned(d);
+        }
+        if let Some(d) = legacy_refs_decode(&cur)
+            && xss_one(&d)
+        {
+            return true;
+        }
+    }
+    // A decoded value is read again without the short tags inside its words, as the raw
+    // value is below (`+ADw-x+AD4-` inside `o…nmouseover`).
+    let decoded_read = |d: &[u8]| xss_one(d) || strip_split_tags(d).is_some_and(|e| xss_one(&e));
     if utf7
         && let Some(d) = utf7_decode(v)
-        && xss_one(&d)
+        && decoded_read(&d)
     {
         return true;
     }
     if percent_u
         && let Some(d) = percent_u_decode(v)
-        && xss_one(&d)
+        && decoded_read(&d)
     {
         return true;
     }
@@ -227,7 +253,115 @@ fn xss_variants(v: &[u8]) -> bool {
     {
         return true;
     }
+    v.len() >= 18 && base64_token_xss(v, base64)
+}
+
+/// A base64 token inside a value (a form field's, a JSON string's, a cookie's) that decodes
+/// to script: an application that decodes the field hands the page what the whole-value
+/// reading above would have read. Only a decoded token with markup or a call is judged, and
+/// not the body of a `data:` URL; `whole_read` says the whole value was read as one already.
+fn base64_token_xss(v: &[u8], whole_read: bool) -> bool {
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    let mut i = 0;
+    while i < v.len() {
+        if !is_b64(v[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < v.len() && is_b64(v[i]) {
+            i += 1;
+        }
+        let mut end = i;
+        while end < v.len() && end - i < 2 && v[end] == b'=' {
+            end += 1;
+        }
+        let opens = start == 0
+            || matches!(
+                v[start - 1],
+                b'=' | b':'
+                    | b'"'
+                    | b'\''
+                    | b' '
+                    | b','
+                    | b';'
+                    | b'&'
+                    | b'['
+                    | b'('
+                    | b'\t'
+                    | b'\n'
+            );
+        let closes = end == v.len()
+            || matches!(
+                v[end],
+                b'&' | b'"'
+                    | b'\''
+                    | b','
+                    | b'}'
+                    | b']'
+                    | b' '
+                    | b';'
+                    | b')'
+                    | b'\t'
+                    | b'\r'
+                    | b'\n'
+            );
+        // A `data:` URL's base64 body is judged with its media type (an image is no
+        // script), not alone.
+        if i - start >= 16
+            && opens
+            && closes
+            && !(whole_read && start == 0 && end == v.len())
+            && !(start >= 7 && v[start - 7..start].eq_ignore_ascii_case(b"base64,"))
+            && let Some(d) = transform::base64_decode(&v[start..end])
+            && d.iter().any(|&b| b == b'<' || b == b'(')
+            && (xss_one(&d) || xss_variants(&d))
+        {
+            return true;
+        }
+        i = end;
+    }
     false
+}
+
+/// HTML's legacy character references written without their `;` (`&lt`, `&GT`, `&quot`,
+/// `&amp`): the tokenizer reads them in text all the same. Returns the character and the
+/// name's length when `rest` (after `&`) starts with one and no `;` follows it.
+fn legacy_ref(rest: &[u8]) -> Option<(u8, usize)> {
+    [
+        (&b"lt"[..], b'<'),
+        (b"LT", b'<'),
+        (b"gt", b'>'),
+        (b"GT", b'>'),
+        (b"quot", b'"'),
+        (b"QUOT", b'"'),
+        (b"amp", b'&'),
+        (b"AMP", b'&'),
+    ]
+    .into_iter()
+    .find(|(name, _)| rest.starts_with(name) && rest.get(name.len()) != Some(&b';'))
+    .map(|(name, ch)| (ch, name.len()))
+}
+
+/// `v` with the legacy references of [`legacy_ref`] read (`&ampl` stays `&l`: one pass, as the
+/// tokenizer makes it).
+fn legacy_refs_decode(v: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < v.len() {
+        if v[i] == b'&'
+            && let Some((ch, len)) = legacy_ref(&v[i + 1..])
+        {
+            out.push(ch);
+            i += 1 + len;
+            changed = true;
+            continue;
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 /// A CSS `@import` whose keyword is written with escapes (`@\i\m\port`, `@im\70 ort`): CSS
@@ -583,12 +717,27 @@ fn percent_u_decode(v: &[u8]) -> Option<Vec<u8>> {
     changed.then_some(out)
 }
 
-/// `v` without the short tags that sit inside a word (`o<x>nfocus`, `alert<b>(`).
+/// `v` without the short tags and comments that sit inside a word (`o<x>nfocus`,
+/// `alert<b>(`, `javas<!-- -->cript:`).
 fn strip_split_tags(v: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
     let mut changed = false;
     while i < v.len() {
+        // A comment inside a word (`javas<!-- -->cript:`): a filter that drops comments
+        // joins the word again.
+        if v[i] == b'<'
+            && i > 0
+            && v[i - 1].is_ascii_alphanumeric()
+            && v[i + 1..].starts_with(b"!--")
+            && let Some(p) = v[i + 4..(i + 68).min(v.len())]
+                .windows(3)
+                .position(|w| w == b"-->")
+        {
+            i += 4 + p + 3;
+            changed = true;
+            continue;
+        }
         if v[i] == b'<' && i > 0 && v[i - 1].is_ascii_alphanumeric() {
             let end = v[i + 1..]
                 .iter()
@@ -696,6 +845,10 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
             cur = Cow::Owned(d);
             changed = true;
         }
+        if let Some(d) = more_named_refs(&cur) {
+            cur = Cow::Owned(d);
+            changed = true;
+        }
         if let Some(d) = transform::js_decode(&cur) {
             cur = Cow::Owned(d);
             changed = true;
@@ -759,6 +912,57 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// HTML's named references for ASCII punctuation that the shared decoder does not know
+/// (`&lbrack;`, `&dollar;`, `&Hat;`, `&verbar;`, …), read the same way.
+fn more_named_refs(v: &[u8]) -> Option<Vec<u8>> {
+    const NAMES: &[(&[u8], u8)] = &[
+        (b"dollar", b'$'),
+        (b"ast", b'*'),
+        (b"midast", b'*'),
+        (b"commat", b'@'),
+        (b"lbrack", b'['),
+        (b"rbrack", b']'),
+        (b"lbrace", b'{'),
+        (b"rbrace", b'}'),
+        (b"verbar", b'|'),
+        (b"vert", b'|'),
+        (b"verticalline", b'|'),
+        (b"lowbar", b'_'),
+        (b"underbar", b'_'),
+        (b"hat", b'^'),
+        (b"diacriticalgrave", b'`'),
+        (b"nonbreakingspace", b' '),
+    ];
+    let find = |rest: &[u8]| {
+        NAMES.iter().find(|(name, _)| {
+            rest.len() > name.len()
+                && rest[..name.len()].eq_ignore_ascii_case(name)
+                && rest[name.len()] == b';'
+        })
+    };
+    if !v
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'&' && find(&v[i + 1..]).is_some())
+    {
+        return None;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'&'
+            && let Some(&(name, ch)) = find(&v[i + 1..])
+        {
+            out.push(ch);
+            i += 2 + name.len();
+            continue;
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    Some(out)
 }
 
 /// Script sinks called without markup (`alert(1)`, `(alert)(1)`, `alert.call(…)`,
@@ -1108,6 +1312,14 @@ fn script_scheme_at(v: &[u8], at: usize) -> bool {
         b"data:application/xml",
         b"data:text/xsl",
         b"data:text/vbscript",
+        // The rest of the HTML standard's JavaScript MIME types, and IE's scriptlet and
+        // HTML component types.
+        b"data:text/jscript",
+        b"data:text/livescript",
+        b"data:text/x-javascript",
+        b"data:text/x-ecmascript",
+        b"data:text/x-scriptlet",
+        b"data:text/x-component",
     ] {
         let mut i = at;
         let mut ok = true;
@@ -1371,6 +1583,22 @@ fn xss_one(v: &[u8]) -> bool {
             {
                 return true;
             }
+            // JSFuck written in any order: a run of its six characters only.
+            b'[' | b'(' | b'!' | b'+'
+                if (i == 0 || !is_jsfuck_byte(s[i - 1])) && jsfuck_run(&s[i..]) =>
+            {
+                return true;
+            }
+            // The page's error handler set to a function, then an exception thrown: the
+            // handler runs with the exception as its argument, a call without parentheses
+            // (`onerror=f;throw 1`, `throw onerror=f,1`).
+            b't' if s[i..].starts_with(b"throw")
+                && starts_word(&s, i)
+                && s.get(i + 5).is_none_or(|b| !is_name_byte(*b))
+                && error_handler_assigned(&s) =>
+            {
+                return true;
+            }
             b'a' | b'p' | b'c' | b'e' | b's' | b'f' | b'd' | b'w' | b't' | b'g' | b'n' | b'i'
             | b'$'
                 if script_call(&s, i) =>
@@ -1391,6 +1619,45 @@ fn xss_one(v: &[u8]) -> bool {
         }
     }
     string_breakout_call(&s)
+}
+
+fn is_jsfuck_byte(b: u8) -> bool {
+    matches!(b, b'[' | b']' | b'(' | b')' | b'!' | b'+')
+}
+
+/// JSFuck: a run of `[`, `]`, `(`, `)`, `!` and `+` only, at least 12 long, with an empty
+/// array at least three times and an atom that turns one into a value (`![]`, `+[]`). JS
+/// reads such a run as code that builds strings and calls; text and Markdown (`![](…)`)
+/// put words between these characters.
+fn jsfuck_run(t: &[u8]) -> bool {
+    let len = t.iter().take_while(|&&b| is_jsfuck_byte(b)).count();
+    let run = &t[..len];
+    len >= 12
+        && run.windows(2).filter(|w| w == b"[]").count() >= 3
+        && run.windows(3).any(|w| w == b"![]" || w == b"+[]")
+}
+
+/// `onerror` (the global error handler, alone or as a member) assigned, not compared, a
+/// name somewhere in `s` (not `null`, which takes the handler away, nor a function written
+/// out, which is how pages set their own handler).
+fn error_handler_assigned(s: &[u8]) -> bool {
+    s.windows(7).enumerate().any(|(i, w)| {
+        w == b"onerror" && starts_word_or_member(s, i) && {
+            let a = s[i + 7..].trim_ascii_start();
+            a.strip_prefix(b"=").is_some_and(|v| {
+                let v = v.trim_ascii_start();
+                v.first()
+                    .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+                    && !v.starts_with(b"null")
+                    && !v.starts_with(b"undefined")
+                    && !v.starts_with(b"function")
+            })
+        }
+    })
+}
+
+fn starts_word_or_member(s: &[u8], at: usize) -> bool {
+    starts_word(s, at) || s[at - 1] == b'.'
 }
 
 /// After a member's `.`: a DOM property or method that parses its value as markup
@@ -2092,7 +2359,21 @@ fn known_handler_runs(s: &[u8], at: usize) -> bool {
     if EVENT_HANDLERS.binary_search(&&s[at..at + len]).is_err() {
         return false;
     }
-    let rest = s[at + len..].trim_ascii_start();
+    let mut rest = s[at + len..].trim_ascii_start();
+    if !rest.starts_with(b"=") {
+        // Punctuation glued to the name inside a start tag (`onload!#$%…=`): old Gecko
+        // ended the name there, today's tokenizer does not; text never writes it.
+        let glued = rest
+            .iter()
+            .take_while(|&&b| {
+                b.is_ascii_punctuation() && !matches!(b, b'=' | b'<' | b'>' | b'"' | b'\'')
+            })
+            .count();
+        if glued == 0 || s[at + len] == b' ' || !in_start_tag(s, at) {
+            return false;
+        }
+        rest = &rest[glued..];
+    }
     let Some(v) = rest.strip_prefix(b"=") else {
         return false;
     };
@@ -2109,6 +2390,14 @@ fn known_handler_runs(s: &[u8], at: usize) -> bool {
     let value = &v[..end];
     value.iter().any(|&b| matches!(b, b'(' | b'`' | b'='))
         || SINKS.iter().any(|k| value.starts_with(k))
+}
+
+/// Whether `at` sits inside a start tag: after `<` and a letter, with no `>` between.
+fn in_start_tag(s: &[u8], at: usize) -> bool {
+    s[..at]
+        .iter()
+        .rposition(|&b| b == b'<' || b == b'>')
+        .is_some_and(|lt| s[lt] == b'<' && s.get(lt + 1).is_some_and(u8::is_ascii_alphabetic))
 }
 
 /// `on<letters>=` (with optional whitespace) at `at`.
@@ -2504,8 +2793,49 @@ mod tests {
             "see */ above and a */ b() c",
             "// note\nrun() // twice",
             "//\nrun()//\nmore()//",
+            // eleventh round: brackets, bangs and pluses in text, error handlers in code,
+            // ampersands before letters
+            "![](a.png)![](b.png)![](c.png)",
+            "C++ [] () !! ++ [x] (y)",
+            "[[]] + [[]] + (!)",
+            "window.onerror = null; // then throw below",
+            "if (x == onerror) throw err;",
+            "throw new Error('bad onerror value')",
+            "AT&T &ltd; fish &amp chips &gt 5 &quotes",
+            "onload!! is fired (see onclick?) = handler",
+            "<!-- note --> a<!-- b -->c and x<!--y-->z",
+            "price &dollar;5 &commat;home &lbrack;1&rbrack; &Hat;",
+            "id=dGhpcyBpcyBqdXN0IHRleHQgKHJlYWxseSk=&sig=c29tZSA8c2lnbmF0dXJlPg==",
+            "{\"token\":\"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc\"}",
         ] {
             assert!(!xss(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
+    fn jsfuck_error_handlers_and_legacy_references_are_read() {
+        for attack in [
+            "(![]+[])[+!+[]]+(!![]+[])[+[]]",
+            "q=[][(![]+[])[+[]]+(!![]+[])[+!+[]]]",
+            "onerror=print;throw 7",
+            "throw onerror=confirm,'x'",
+            "x=1;window.onerror=eval;throw'=go()'",
+            "&ltscript&gtgo()&lt/script&gt",
+            "&LTimg src=x onerror=go()&GT",
+            "&ltsvg onload=&quotgo()&quot&gt",
+            "<body onpageshow!#$%&()*~+-_.,:;?@[/|\\]^`=go()>",
+            "<img src=\"java<!-- x -->script:go()\">",
+            "<img src=x onerror=top&lbrack;'go'&rbrack;()>",
+            "<svg onload=go&DiacriticalGrave;1&DiacriticalGrave;>",
+            // `<svg onload=go()>` and `<script>go()</script>` in base64, inside a field
+            "q=PHN2ZyBvbmxvYWQ9Z28oKT4=&page=2",
+            "q=PHN2ZyBvbmxvYWQ9Z28oKT4=",
+            "+ACI-o+ADw-b+AD4-nfocus+AD0-go()+ACI-",
+            "<script src=\"data:text/x-javascript,go()\"></script>",
+            "<object data=\"data:text/x-scriptlet,x\"></object>",
+            "{\"note\":\"PHNjcmlwdD5nbygpPC9zY3JpcHQ+\"}",
+        ] {
+            assert!(xss(attack.as_bytes()), "{attack}");
         }
     }
 }
