@@ -16,6 +16,7 @@ use super::detect;
 use super::transform;
 
 mod sql;
+mod sql_benign;
 mod sql_high;
 mod xss;
 
@@ -342,6 +343,9 @@ fn waf_corpus_report() {
     }
     if std::env::var_os("GWC_WAF_SQLI_MATRIX").is_some() {
         sql::report();
+    }
+    if std::env::var_os("GWC_WAF_SQLI_BENIGN").is_some() {
+        sql_benign::report();
     }
     if std::env::var_os("GWC_WAF_HIGH").is_some() {
         sql_high::report(std::env::var_os("GWC_WAF_HALF").is_none_or(|h| h != "tuning"));
