@@ -476,8 +476,8 @@ struct Toks {
     /// TO`, `ATTACH 'file' AS s`, `CALL db.proc(…)`, `LOAD DATA INFILE 'file'`, `MERGE INTO
     /// t USING s ON (…)`).
     needs_object: u64,
-    /// `drops`: the verb `DROP`; `object_kinds`: the words that name what `DROP` removes
-    /// (`TABLE`, `VIEW`, `DATABASE`, `USER`, `PROCEDURE`, …). `DROP` takes its object's kind
+    /// `drops`: the verb `DROP`; `object_kinds`: a word right after it that names what
+    /// `DROP` removes (`TABLE`, `VIEW`, `DATABASE`, `USER`, `PROCEDURE`, …). `DROP` takes its object's kind
     /// first in every dialect (`DROP TABLE t`, never `DROP t`), so `Ol' Drop Road` is prose.
     drops: u64,
     object_kinds: u64,
@@ -841,7 +841,10 @@ fn sql_tokens(v: &[u8], quote: u8, out: &mut Toks) {
                     let w = &v[i..j];
                     if first == Tok::Stmt && w.eq_ignore_ascii_case(b"drop") {
                         out.drops |= 1 << out.len;
-                    } else if DROP_KINDS.iter().any(|k| w.eq_ignore_ascii_case(k)) {
+                    } else if out.len > 0
+                        && out.drops & (1 << (out.len - 1)) != 0
+                        && DROP_KINDS.iter().any(|k| w.eq_ignore_ascii_case(k))
+                    {
                         out.object_kinds |= 1 << out.len;
                     }
                 }
