@@ -2065,8 +2065,8 @@ fn statement_at(t: &Toks, i: usize) -> bool {
         },
         // `Ol' Drop Road`, `Drop the lamp`: `DROP` names its object's kind first (`DROP
         // TABLE`, `DROP PROCEDURE`, `DROP TEMPORARY TABLE`); a plain word after it is prose's
-        // verb or noun. (After `;` the verb is kept whatever follows: `;DROP members --` is
-        // how probes write it, and the tuning half labels it an attack.)
+        // verb or noun. (After `;` the verb is kept whatever follows: probes write `;DROP`
+        // and a bare name, or `;drop` alone, and the corpus labels those attacks.)
         Tok::Stmt
             if i < 64
                 && t.drops & (1 << i) != 0
