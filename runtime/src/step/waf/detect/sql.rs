@@ -2974,7 +2974,7 @@ fn sqli_pairs(v: &[u8], depth: u8) -> bool {
         // `q=Please+select+a+size+from+the+list`: a form-encoded pair whose `+`s are its
         // spaces is read with spaces, as its value is (`sqli_value`)
         if !v.contains(&b' ') && plus_spaced(&v[name_len + 1..]) {
-            pair_tokens_spaced(v, &mut toks);
+            with_plus_as_space(v, |spaced| sql_tokens(spaced, 0, &mut toks));
         } else {
             sql_tokens(v, 0, &mut toks);
         }
@@ -3005,16 +3005,19 @@ fn sqli_pairs(v: &[u8], depth: u8) -> bool {
     sqli_value(v)
 }
 
-/// Tokenises `v` with its `+`s read as spaces (a form-encoded pair; out of line, as it
-/// copies the value).
-#[cold]
-#[inline(never)]
-fn pair_tokens_spaced(v: &[u8], toks: &mut Toks) {
-    let spaced: Vec<u8> = v
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    sql_tokens(&spaced, 0, toks);
+/// Runs `f` on `v` with its `+`s read as spaces (a form-encoded value). The copy goes to
+/// the stack when it fits, so a form field costs no allocation.
+fn with_plus_as_space<R>(v: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    let spaced = |&b: &u8| if b == b'+' { b' ' } else { b };
+    let mut buf = [0u8; 512];
+    if let Some(dst) = buf.get_mut(..v.len()) {
+        for (d, s) in dst.iter_mut().zip(v) {
+            *d = spaced(s);
+        }
+        f(dst)
+    } else {
+        f(&v.iter().map(spaced).collect::<Vec<u8>>())
+    }
 }
 
 /// The length of `name` when `v` starts with `name=` (a query parameter's name).
@@ -3060,11 +3063,7 @@ fn sqli_value(v: &[u8]) -> bool {
     // `+` between two words). SQL's own `+` sits between operands and a form encoder writes
     // it `%2B`, so the value is read with spaces; spaced SQL stays SQL in that reading.
     if !v.contains(&b' ') && plus_spaced(v) {
-        let spaced: Vec<u8> = v
-            .iter()
-            .map(|&b| if b == b'+' { b' ' } else { b })
-            .collect();
-        return sqli_value_as_is(&spaced);
+        return with_plus_as_space(v, sqli_value_as_is);
     }
     sqli_value_as_is(v)
 }
@@ -3734,6 +3733,23 @@ mod tests {
         {
             assert_not_sql(text);
         }
+    }
+
+    /// A form value is read with `+` as space whether its copy fits the stack buffer or not.
+    #[test]
+    fn plus_as_space_reads_short_and_long_values_alike() {
+        for len in [0, 3, 511, 512, 513, 4000] {
+            let v: Vec<u8> = (0..len)
+                .map(|i| if i % 3 == 1 { b'+' } else { b'a' })
+                .collect();
+            let want: Vec<u8> = v
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect();
+            assert_eq!(with_plus_as_space(&v, <[u8]>::to_vec), want, "length {len}");
+        }
+        assert!(sqli_value(b"RED+SHOES+1'+OR+'a'='a"));
+        assert!(!sqli_value(b"Please+select+a+size+from+the+list"));
     }
 
     /// A sample of the eleventh round's benign matrix (`corpus/sql_benign.rs`), written for
