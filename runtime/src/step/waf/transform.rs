@@ -90,6 +90,22 @@ const ENTITIES: &[(&[u8], u8)] = &[
     (b"rsqb", b']'),
     (b"lcub", b'{'),
     (b"rcub", b'}'),
+    (b"dollar", b'$'),
+    (b"ast", b'*'),
+    (b"midast", b'*'),
+    (b"commat", b'@'),
+    (b"lbrack", b'['),
+    (b"rbrack", b']'),
+    (b"lbrace", b'{'),
+    (b"rbrace", b'}'),
+    (b"verbar", b'|'),
+    (b"vert", b'|'),
+    (b"verticalline", b'|'),
+    (b"lowbar", b'_'),
+    (b"underbar", b'_'),
+    (b"hat", b'^'),
+    (b"diacriticalgrave", b'`'),
+    (b"nonbreakingspace", b' '),
 ];
 
 fn push_char(out: &mut Vec<u8>, cp: u32) {

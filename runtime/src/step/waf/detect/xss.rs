@@ -845,10 +845,6 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
             cur = Cow::Owned(d);
             changed = true;
         }
-        if let Some(d) = more_named_refs(&cur) {
-            cur = Cow::Owned(d);
-            changed = true;
-        }
         if let Some(d) = transform::js_decode(&cur) {
             cur = Cow::Owned(d);
             changed = true;
@@ -912,57 +908,6 @@ fn lower_clean(v: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// HTML's named references for ASCII punctuation that the shared decoder does not know
-/// (`&lbrack;`, `&dollar;`, `&Hat;`, `&verbar;`, …), read the same way.
-fn more_named_refs(v: &[u8]) -> Option<Vec<u8>> {
-    const NAMES: &[(&[u8], u8)] = &[
-        (b"dollar", b'$'),
-        (b"ast", b'*'),
-        (b"midast", b'*'),
-        (b"commat", b'@'),
-        (b"lbrack", b'['),
-        (b"rbrack", b']'),
-        (b"lbrace", b'{'),
-        (b"rbrace", b'}'),
-        (b"verbar", b'|'),
-        (b"vert", b'|'),
-        (b"verticalline", b'|'),
-        (b"lowbar", b'_'),
-        (b"underbar", b'_'),
-        (b"hat", b'^'),
-        (b"diacriticalgrave", b'`'),
-        (b"nonbreakingspace", b' '),
-    ];
-    let find = |rest: &[u8]| {
-        NAMES.iter().find(|(name, _)| {
-            rest.len() > name.len()
-                && rest[..name.len()].eq_ignore_ascii_case(name)
-                && rest[name.len()] == b';'
-        })
-    };
-    if !v
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'&' && find(&v[i + 1..]).is_some())
-    {
-        return None;
-    }
-    let mut out = Vec::with_capacity(v.len());
-    let mut i = 0;
-    while i < v.len() {
-        if v[i] == b'&'
-            && let Some(&(name, ch)) = find(&v[i + 1..])
-        {
-            out.push(ch);
-            i += 2 + name.len();
-            continue;
-        }
-        out.push(v[i]);
-        i += 1;
-    }
-    Some(out)
 }
 
 /// Script sinks called without markup (`alert(1)`, `(alert)(1)`, `alert.call(…)`,
